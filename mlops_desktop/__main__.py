@@ -1,0 +1,3 @@
+from mlops_desktop.cli import main
+
+raise SystemExit(main())

@@ -1,0 +1,185 @@
+"""The five column types an analyst sees, how they are guessed, and how a column is converted.
+
+``numeric``, ``categorical``, ``boolean``, ``datetime`` and ``text`` (free text, too varied to be
+categories). Decisions on string columns look at their distinct values, so a million-row column costs
+about as much as its vocabulary.
+"""
+
+import re
+import warnings
+from dataclasses import dataclass
+from typing import Literal, cast
+
+import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from mlops_desktop.core.errors import UserError
+
+ColumnType = Literal["numeric", "categorical", "boolean", "datetime", "text"]
+COLUMN_TYPES: tuple[ColumnType, ...] = ("numeric", "categorical", "boolean", "datetime", "text")
+TYPE_DESCRIPTIONS: dict[ColumnType, str] = {
+    "numeric": "numbers that can be compared and averaged",
+    "categorical": "a limited set of labels, such as a country or a product type",
+    "boolean": "yes/no values",
+    "datetime": "dates or times",
+    "text": "free text, too varied to treat as labels",
+}
+
+MAX_CATEGORIES = 1000
+LONG_TEXT_CHARS = 50
+SAMPLE_DISTINCT = 5000
+MIXED_SHARE = 0.8
+_DATE_LIKE = re.compile(
+    r"^\d{1,4}[-/.]\d{1,2}[-/.]\d{1,4}([ T]\d{1,2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:?\d{2})?)?$"
+)
+_TRUE = {"true", "yes", "y", "t", "1"}
+_FALSE = {"false", "no", "n", "f", "0"}
+
+
+@dataclass(frozen=True)
+class ColumnGuess:
+    name: str
+    type: ColumnType
+    note: str | None = None  # e.g. mixed types, shown as a warning in the profile
+
+
+def _distinct_sample(column: pa.ChunkedArray) -> pd.Series:
+    distinct = pc.unique(column.drop_null())
+    if len(distinct) > SAMPLE_DISTINCT:
+        distinct = distinct.slice(0, SAMPLE_DISTINCT)
+    return pd.Series(distinct.to_pylist(), dtype=object)
+
+
+def _guess_string(name: str, column: pa.ChunkedArray) -> ColumnGuess:
+    non_null = len(column) - column.null_count
+    if non_null == 0:
+        return ColumnGuess(name, "categorical")
+    sample = _distinct_sample(column)
+    stripped = sample.str.strip()
+    if stripped.str.match(_DATE_LIKE).all() and _parse_dates(stripped).notna().all():
+        return ColumnGuess(name, "datetime")
+    number_share = float(pd.to_numeric(stripped, errors="coerce").notna().mean())
+    note = None
+    if number_share >= MIXED_SHARE:
+        examples = ", ".join(
+            f"'{value}'" for value in sample[pd.to_numeric(stripped, errors="coerce").isna()][:3]
+        )
+        note = (
+            f"mixed types: mostly numbers ({number_share:.0%} of its distinct values) but also "
+            f"text such as {examples}"
+        )
+    n_distinct = pc.count_distinct(column).as_py()
+    mean_length = pc.mean(pc.utf8_length(column.drop_null())).as_py() or 0
+    if n_distinct <= min(MAX_CATEGORIES, max(2, non_null // 2)) and mean_length < LONG_TEXT_CHARS:
+        return ColumnGuess(name, "categorical", note)
+    return ColumnGuess(name, "text", note)
+
+
+def guess_type(name: str, column: pa.ChunkedArray) -> ColumnGuess:
+    arrow_type = column.type
+    if pa.types.is_boolean(arrow_type):
+        return ColumnGuess(name, "boolean")
+    if pa.types.is_integer(arrow_type) or pa.types.is_floating(arrow_type):
+        return ColumnGuess(name, "numeric")
+    if pa.types.is_decimal(arrow_type):
+        return ColumnGuess(name, "numeric")
+    if pa.types.is_timestamp(arrow_type) or pa.types.is_date(arrow_type):
+        return ColumnGuess(name, "datetime")
+    if pa.types.is_null(arrow_type):
+        return ColumnGuess(name, "categorical")
+    if pa.types.is_string(arrow_type) or pa.types.is_large_string(arrow_type):
+        return _guess_string(name, column)
+    return ColumnGuess(name, "text")
+
+
+def guess_types(table: pa.Table) -> list[ColumnGuess]:
+    return [guess_type(name, table.column(name)) for name in table.column_names]
+
+
+def _parse_dates(values: pd.Series) -> pd.Series:
+    first_parts = values.str.extract(r"^(\d{1,4})[-/.]", expand=False).dropna().astype(int)
+    day_first = bool((first_parts > 12).any() and (first_parts <= 31).all())
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", UserWarning)
+        return pd.to_datetime(values, errors="coerce", dayfirst=day_first, format="mixed")
+
+
+def _strings(column: pa.ChunkedArray) -> pa.ChunkedArray:
+    if pa.types.is_timestamp(column.type) or pa.types.is_date(column.type):
+        return pc.strftime(column, format="%Y-%m-%d %H:%M:%S")
+    return pc.cast(column, pa.string())
+
+
+def convert(
+    column: pa.ChunkedArray, target: ColumnType, name: str, decimal: str = "."
+) -> tuple[pa.ChunkedArray, int]:
+    """Convert ``column`` to the storage of ``target``; returns it and how many values became missing."""
+    arrow_type = column.type
+    before = column.null_count
+    result: pa.ChunkedArray | pa.Array
+    if target in ("categorical", "text"):
+        result = column if pa.types.is_string(arrow_type) else _strings(column)
+    elif target == "numeric":
+        if pa.types.is_integer(arrow_type) or pa.types.is_floating(arrow_type):
+            result = column
+        elif pa.types.is_decimal(arrow_type):
+            result = pc.cast(column, pa.float64())
+        elif pa.types.is_boolean(arrow_type) or pa.types.is_null(arrow_type):
+            result = pc.cast(column, pa.int64())
+        elif pa.types.is_string(arrow_type) or pa.types.is_large_string(arrow_type):
+            values = column.to_pandas().str.strip()
+            if decimal == ",":
+                values = values.str.replace(".", "", regex=False).str.replace(",", ".", regex=False)
+            result = pa.array(pd.to_numeric(values, errors="coerce"), pa.float64())
+        else:
+            raise UserError(f"The column '{name}' holds dates or times; it cannot be made numeric.")
+    elif target == "boolean":
+        if pa.types.is_boolean(arrow_type):
+            result = column
+        elif pa.types.is_integer(arrow_type) or pa.types.is_floating(arrow_type):
+            result = pc.not_equal(column, 0)
+        elif pa.types.is_null(arrow_type):
+            result = pc.cast(column, pa.bool_())
+        else:
+            lowered = pc.utf8_lower(pc.utf8_trim_whitespace(_strings(column)))
+            true_mask = pc.is_in(lowered, pa.array(sorted(_TRUE)))
+            false_mask = pc.is_in(lowered, pa.array(sorted(_FALSE)))
+            result = pc.if_else(
+                true_mask,
+                True,
+                pc.if_else(false_mask, pa.scalar(False), pa.scalar(None, pa.bool_())),
+            )
+    elif target == "datetime":
+        if pa.types.is_timestamp(arrow_type) or pa.types.is_date(arrow_type):
+            result = column
+        elif pa.types.is_string(arrow_type) or pa.types.is_large_string(arrow_type):
+            parsed = _parse_dates(column.to_pandas().astype(object).str.strip())
+            result = pa.array(parsed.dt.tz_localize(None) if parsed.dt.tz else parsed)
+        elif pa.types.is_null(arrow_type):
+            result = pc.cast(column, pa.timestamp("us"))
+        else:
+            raise UserError(f"The column '{name}' holds numbers; it cannot be read as dates.")
+    else:
+        raise UserError(f"'{target}' is not a column type; use one of {', '.join(COLUMN_TYPES)}.")
+    if isinstance(result, pa.Array):
+        result = pa.chunked_array([result])
+    result = _storage(result, target)
+    return result, max(result.null_count - before, 0)
+
+
+def _storage(column: pa.ChunkedArray, target: ColumnType) -> pa.ChunkedArray:
+    """One physical type per logical type, so equal content hashes the same however it was read."""
+    arrow_type = column.type
+    if target == "datetime":
+        if pa.types.is_timestamp(arrow_type) and arrow_type.tz is not None:
+            column = pc.cast(column, pa.timestamp(arrow_type.unit))
+        return cast(pa.ChunkedArray, pc.cast(column, pa.timestamp("us")))
+    if target in ("categorical", "text") and not pa.types.is_string(arrow_type):
+        return cast(pa.ChunkedArray, pc.cast(column, pa.string()))
+    if target == "numeric" and not (
+        pa.types.is_int64(arrow_type) or pa.types.is_float64(arrow_type)
+    ):
+        wanted = pa.int64() if pa.types.is_integer(arrow_type) else pa.float64()
+        return cast(pa.ChunkedArray, pc.cast(column, wanted))
+    return column

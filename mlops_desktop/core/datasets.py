@@ -1,0 +1,491 @@
+"""Datasets: import, versioning, profiles, export and deletion.
+
+The CLI and the GUI both import through ``import_file``, so they detect formats and types identically.
+A version is immutable: its rows live in a content-addressed Parquet artifact and its record (schema,
+profile, changes from the previous version) is written in one transaction after the artifact is
+complete, so an interrupted import leaves no half-written version.
+"""
+
+import logging
+import re
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+import pyarrow as pa
+import pyarrow.csv as pacsv
+import pyarrow.parquet as pq
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from mlops_desktop.core import audit
+from mlops_desktop.core.column_types import (
+    COLUMN_TYPES,
+    ColumnGuess,
+    convert,
+    guess_types,
+)
+from mlops_desktop.core.errors import UserError
+from mlops_desktop.core.profiling import changes_between, content_hash, profile
+from mlops_desktop.core.progress import (
+    CancelCheck,
+    Progress,
+    check_cancel,
+    never_cancel,
+    no_progress,
+    sub_progress,
+)
+from mlops_desktop.core.reading import (
+    FileFormat,
+    FormatChoices,
+    detect_format,
+    read_sample,
+    read_table,
+)
+from mlops_desktop.core.store.artifacts import sha256_of_file
+from mlops_desktop.core.store.models import Dataset, DatasetVersion, Run
+from mlops_desktop.core.workspace import Workspace
+
+log = logging.getLogger(__name__)
+
+PARQUET = ".parquet"
+ROW_GROUP_ROWS = 16_384
+MAX_NAME_LENGTH = 200
+
+
+@dataclass(frozen=True)
+class Preview:
+    """What the import dialog shows before anything is stored."""
+
+    format: FileFormat
+    columns: list[ColumnGuess]
+    rows: list[list[str]]
+    suggested_name: str
+
+
+@dataclass(frozen=True)
+class ImportResult:
+    name: str
+    version: int
+    rows: int
+    columns: int
+    content_hash: str
+    created: bool
+    created_at: datetime
+    format: str
+    converted_to_missing: dict[str, int] = field(default_factory=dict)
+
+    def message(self) -> str:
+        if not self.created:
+            return (
+                f"'{self.name}' already has this exact content as version {self.version}; "
+                "no new version was made."
+            )
+        return f"Imported '{self.name}' version {self.version}: {self.rows:,} rows, {self.columns} columns."
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "name": self.name,
+            "version": self.version,
+            "rows": self.rows,
+            "columns": self.columns,
+            "content_hash": self.content_hash,
+            "created": self.created,
+            "created_at": self.created_at.isoformat(),
+        }
+
+
+def check_name(name: str) -> str:
+    name = name.strip()
+    if not name:
+        raise UserError("A dataset needs a name.")
+    if len(name) > MAX_NAME_LENGTH:
+        raise UserError(f"A dataset name can be at most {MAX_NAME_LENGTH} characters long.")
+    if "@" in name:
+        raise UserError(
+            "A dataset name cannot contain '@' (it is used for versions, as in name@2)."
+        )
+    return name
+
+
+def suggested_name(path: Path) -> str:
+    return re.sub(r"\s+", " ", path.stem.replace("_", " ")).strip()[:MAX_NAME_LENGTH] or "data"
+
+
+def _cell_text(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, float):
+        return f"{value:g}"
+    return str(value)
+
+
+def preview(path: Path, choices: FormatChoices | None = None, n_rows: int = 50) -> Preview:
+    """Detect the format and column types from the start of the file; stores nothing."""
+    choices = choices or FormatChoices()
+    fmt = detect_format(path, choices)
+    sample = read_sample(path, fmt)
+    guesses = _typed_guesses(sample, choices.column_types)
+    head = sample.slice(0, n_rows).to_pylist()
+    rows = [[_cell_text(record[name]) for name in sample.column_names] for record in head]
+    return Preview(format=fmt, columns=guesses, rows=rows, suggested_name=suggested_name(path))
+
+
+def _typed_guesses(table: pa.Table, overrides: dict[str, str]) -> list[ColumnGuess]:
+    unknown = [name for name in overrides if name not in table.column_names]
+    if unknown:
+        raise UserError(f"The file has no column named '{unknown[0]}'.")
+    for name, kind in overrides.items():
+        if kind not in COLUMN_TYPES:
+            raise UserError(
+                f"'{kind}' is not a column type (for '{name}'); use one of {', '.join(COLUMN_TYPES)}."
+            )
+    return [
+        ColumnGuess(guess.name, overrides[guess.name], guess.note)  # type: ignore[arg-type]
+        if guess.name in overrides
+        else guess
+        for guess in guess_types(table)
+    ]
+
+
+def _apply_types(
+    table: pa.Table, guesses: list[ColumnGuess], decimal: str
+) -> tuple[pa.Table, dict[str, int]]:
+    columns, became_missing = [], {}
+    for guess in guesses:
+        column, lost = convert(table.column(guess.name), guess.type, guess.name, decimal)
+        columns.append(column)
+        if lost:
+            became_missing[guess.name] = lost
+    return pa.Table.from_arrays(columns, names=table.column_names), became_missing
+
+
+def _find_dataset(session: Session, name: str) -> Dataset | None:
+    return session.scalars(select(Dataset).where(Dataset.name == name)).one_or_none()
+
+
+def import_file(
+    workspace: Workspace,
+    path: Path,
+    name: str | None = None,
+    choices: FormatChoices | None = None,
+    progress: Progress = no_progress,
+    cancel: CancelCheck = never_cancel,
+) -> ImportResult:
+    """Import a file as a new version of dataset ``name`` (default: from the file name)."""
+    path = Path(path)
+    choices = choices or FormatChoices()
+    name = check_name(name if name is not None else suggested_name(path))
+    progress(0.0, "Looking at the file")
+    fmt = detect_format(path, choices)
+    table = read_table(path, fmt, sub_progress(progress, 0.0, 0.6), cancel)
+    check_cancel(cancel)
+    progress(0.6, "Detecting column types")
+    guesses = _typed_guesses(table, choices.column_types)
+    table, became_missing = _apply_types(table, guesses, fmt.decimal)
+    types = [guess.type for guess in guesses]
+    check_cancel(cancel)
+    progress(0.7, "Checking for an identical version")
+    digest = content_hash(table, types)
+    with workspace.store.read() as session:
+        dataset = _find_dataset(session, name)
+        if dataset is not None:
+            same = next((v for v in dataset.versions if v.content_hash == digest), None)
+            if same is not None:
+                progress(1.0, "Already imported")
+                return _result(dataset, same, created=False, fmt=fmt)
+    check_cancel(cancel)
+    progress(0.75, "Profiling the columns")
+    notes = {guess.name: guess.note for guess in guesses if guess.note}
+    summary = profile(table, types, notes)
+    check_cancel(cancel)
+    progress(0.85, "Saving the data")
+    schema = [{"name": guess.name, "type": guess.type} for guess in guesses]
+    with workspace.artifacts.staging(PARQUET) as staged:
+        pq.write_table(table, staged, row_group_size=ROW_GROUP_ROWS, compression="zstd")
+        check_cancel(cancel)
+        source_sha = sha256_of_file(path)
+        artifact_sha = workspace.artifacts.add(staged, PARQUET)
+    try:
+        check_cancel(cancel)
+        progress(0.9, "Comparing with the previous version")
+        record = _VersionDraft(
+            path, name, fmt, table, schema, summary, digest, source_sha, artifact_sha
+        )
+        result = _record_version(workspace, record, cancel)
+    except BaseException:
+        _remove_unreferenced(workspace, artifact_sha)
+        raise
+    progress(1.0, "Imported")
+    return ImportResult(**{**result.__dict__, "converted_to_missing": became_missing})
+
+
+@dataclass(frozen=True)
+class _VersionDraft:
+    path: Path
+    name: str
+    fmt: FileFormat
+    table: pa.Table
+    schema: list[dict[str, str]]
+    summary: dict[str, Any]
+    digest: str
+    source_sha: str
+    artifact_sha: str
+
+
+def _latest_version(workspace: Workspace, name: str) -> DatasetVersion | None:
+    with workspace.store.read() as session:
+        dataset = _find_dataset(session, name)
+        return dataset.versions[-1] if dataset and dataset.versions else None
+
+
+def _changes_from(
+    workspace: Workspace, previous: DatasetVersion | None, draft: _VersionDraft
+) -> dict[str, Any] | None:
+    if previous is None:
+        return None
+    old_rows = load_frame(workspace, previous)
+    return changes_between(previous.schema, old_rows, draft.schema, draft.table.to_pandas())
+
+
+def _record_version(
+    workspace: Workspace, draft: _VersionDraft, cancel: CancelCheck
+) -> ImportResult:
+    compared_with = _latest_version(workspace, draft.name)
+    changes = _changes_from(workspace, compared_with, draft)
+    check_cancel(cancel)
+    with workspace.store.write() as session:
+        dataset = _find_dataset(session, draft.name)
+        if dataset is None:
+            dataset = Dataset(name=draft.name)
+            session.add(dataset)
+            session.flush()
+        previous = dataset.versions[-1] if dataset.versions else None
+        if (previous and previous.id) != (compared_with and compared_with.id):
+            changes = _changes_from(workspace, previous, draft)  # another import got in first
+        version = DatasetVersion(
+            dataset=dataset,
+            version=(previous.version + 1) if previous else 1,
+            source_name=draft.path.name,
+            source_sha256=draft.source_sha,
+            content_hash=draft.digest,
+            n_rows=draft.table.num_rows,
+            n_columns=draft.table.num_columns,
+            schema=draft.schema,
+            profile=draft.summary,
+            import_options={"format": draft.fmt.describe(), **_format_json(draft.fmt)},
+            artifact_sha256=draft.artifact_sha,
+            changes=changes,
+        )
+        session.add(version)
+        session.flush()
+        audit.record(
+            session,
+            "dataset.import",
+            f"dataset:{draft.name}@{version.version}",
+            source=draft.path.name,
+            rows=draft.table.num_rows,
+            columns=draft.table.num_columns,
+            content_hash=draft.digest,
+        )
+        return _result(dataset, version, created=True, fmt=draft.fmt)
+
+
+def _format_json(fmt: FileFormat) -> dict[str, Any]:
+    return {
+        "kind": fmt.kind,
+        "encoding": fmt.encoding,
+        "delimiter": fmt.delimiter,
+        "decimal": fmt.decimal,
+        "header": fmt.header,
+        "sheet": fmt.sheet,
+    }
+
+
+def _result(
+    dataset: Dataset, version: DatasetVersion, created: bool, fmt: FileFormat
+) -> ImportResult:
+    return ImportResult(
+        name=dataset.name,
+        version=version.version,
+        rows=version.n_rows,
+        columns=version.n_columns,
+        content_hash=version.content_hash,
+        created=created,
+        created_at=version.created_at,
+        format=fmt.describe(),
+    )
+
+
+def _remove_unreferenced(workspace: Workspace, artifact_sha: str) -> None:
+    with workspace.store.read() as session:
+        used = session.scalar(
+            select(func.count()).where(DatasetVersion.artifact_sha256 == artifact_sha)
+        )
+    if not used:
+        workspace.artifacts.remove(artifact_sha, PARQUET)
+
+
+# --- references and queries -------------------------------------------------------------------
+
+
+def parse_ref(ref: str) -> tuple[str, int | None]:
+    """``NAME`` (latest) or ``NAME@3``."""
+    name, _, version = ref.partition("@")
+    if not version:
+        return name.strip(), None
+    if not version.isdigit():
+        raise UserError(
+            f"'{ref}' is not a dataset reference; use NAME or NAME@VERSION, as in sales@2."
+        )
+    return name.strip(), int(version)
+
+
+def resolve(session: Session, ref: str) -> DatasetVersion:
+    name, number = parse_ref(ref)
+    dataset = _find_dataset(session, name)
+    if dataset is None or not dataset.versions:
+        raise UserError(f"There is no dataset named '{name}'.")
+    if number is None:
+        return dataset.versions[-1]
+    for version in dataset.versions:
+        if version.version == number:
+            return version
+    raise UserError(
+        f"Dataset '{name}' has no version {number}; its latest is version {dataset.versions[-1].version}."
+    )
+
+
+def list_datasets(workspace: Workspace) -> list[dict[str, Any]]:
+    with workspace.store.read() as session:
+        datasets = session.scalars(select(Dataset).order_by(Dataset.name)).all()
+        return [
+            {
+                "name": dataset.name,
+                "versions": len(dataset.versions),
+                "latest": dataset.versions[-1].version,
+                "rows": dataset.versions[-1].n_rows,
+                "columns": dataset.versions[-1].n_columns,
+                "updated": dataset.versions[-1].created_at.isoformat(),
+            }
+            for dataset in datasets
+            if dataset.versions
+        ]
+
+
+def version_record(version: DatasetVersion) -> dict[str, Any]:
+    columns = {entry["name"]: entry for entry in version.profile["columns"]}
+    return {
+        "name": version.dataset.name,
+        "version": version.version,
+        "rows": version.n_rows,
+        "columns_count": version.n_columns,
+        "content_hash": version.content_hash,
+        "source": version.source_name,
+        "source_sha256": version.source_sha256,
+        "created": version.created_at.isoformat(),
+        "format": version.import_options.get("format"),
+        "changes": version.changes,
+        "columns": [
+            {k: v for k, v in columns[column["name"]].items() if k != "histogram"}
+            for column in version.schema
+        ],
+    }
+
+
+def show(workspace: Workspace, ref: str) -> dict[str, Any]:
+    with workspace.store.read() as session:
+        return version_record(resolve(session, ref))
+
+
+def versions(workspace: Workspace, name: str) -> list[dict[str, Any]]:
+    with workspace.store.read() as session:
+        dataset = _find_dataset(session, name)
+        if dataset is None:
+            raise UserError(f"There is no dataset named '{name}'.")
+        return [version_record(version) for version in reversed(dataset.versions)]
+
+
+def get_version(workspace: Workspace, ref: str) -> DatasetVersion:
+    """A detached version record (schema, profile, artifact) for display."""
+    with workspace.store.read() as session:
+        version = resolve(session, ref)
+        _ = version.dataset.name  # load while the session is open
+        return version
+
+
+def parquet_path(workspace: Workspace, version: DatasetVersion) -> Path:
+    return workspace.artifacts.verified_path(version.artifact_sha256, PARQUET)
+
+
+def load_frame(workspace: Workspace, version: DatasetVersion) -> pd.DataFrame:
+    frame: pd.DataFrame = pq.read_table(parquet_path(workspace, version)).to_pandas()
+    return frame
+
+
+def export_csv(
+    workspace: Workspace,
+    ref: str,
+    output: Path,
+    progress: Progress = no_progress,
+    cancel: CancelCheck = never_cancel,
+) -> dict[str, Any]:
+    """Write a dataset version to a CSV file (UTF-8, comma-separated, header row)."""
+    output = Path(output)
+    if output.is_dir():
+        raise UserError(f"{output} is a folder; give a file name to export to.")
+    if not output.parent.is_dir():
+        raise UserError(f"The folder {output.parent} does not exist.")
+    version = get_version(workspace, ref)
+    source = pq.ParquetFile(parquet_path(workspace, version))
+    partial = output.with_name(f".{output.name}.partial")
+    try:
+        with pacsv.CSVWriter(partial, source.schema_arrow) as writer:
+            for index in range(source.num_row_groups):
+                check_cancel(cancel)
+                writer.write_table(source.read_row_group(index))
+                progress((index + 1) / source.num_row_groups, "Writing the CSV file")
+        partial.replace(output)
+    except PermissionError as exc:
+        raise UserError(f"You do not have permission to write to {output}.") from exc
+    finally:
+        partial.unlink(missing_ok=True)
+    with workspace.store.write() as session:
+        audit.record(
+            session,
+            "dataset.export",
+            f"dataset:{version.dataset.name}@{version.version}",
+            output=str(output),
+        )
+    return {"rows": version.n_rows, "output": str(output)}
+
+
+def delete_dataset(workspace: Workspace, name: str) -> None:
+    """Delete a dataset with all its versions and their data files."""
+    with workspace.store.write() as session:
+        dataset = _find_dataset(session, name)
+        if dataset is None:
+            raise UserError(f"There is no dataset named '{name}'.")
+        version_ids = [version.id for version in dataset.versions]
+        used_by = session.scalar(
+            select(func.count()).select_from(Run).where(Run.dataset_version_id.in_(version_ids))
+        )
+        if used_by:
+            raise UserError(
+                f"'{name}' was used to train {used_by} run(s); delete those runs before the dataset."
+            )
+        artifacts = {version.artifact_sha256 for version in dataset.versions}
+        session.delete(dataset)
+        session.flush()
+        still_used = set(
+            session.scalars(
+                select(DatasetVersion.artifact_sha256).where(
+                    DatasetVersion.artifact_sha256.in_(artifacts)
+                )
+            )
+        )
+        audit.record(session, "dataset.delete", f"dataset:{name}", versions=len(version_ids))
+    for sha in artifacts - still_used:
+        workspace.artifacts.remove(sha, PARQUET)

@@ -1,0 +1,437 @@
+"""Reading tabular files: detecting how a file is written, and reading it into an Arrow table.
+
+Supports delimited text (comma, semicolon, tab, pipe) in UTF-8 (with or without BOM), UTF-16 and
+Latin-1/Windows-1252 with dot or comma decimals; Excel workbooks (.xlsx); and Parquet. Every failure a
+user can cause becomes a ``UserError`` with one plain sentence.
+"""
+
+import codecs
+import csv
+import io
+import re
+from collections.abc import Iterator
+from contextlib import suppress
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Literal
+
+import pyarrow as pa
+import pyarrow.csv as pacsv
+import pyarrow.parquet as pq
+
+from mlops_desktop.core.errors import UserError
+from mlops_desktop.core.progress import (
+    CancelCheck,
+    Progress,
+    check_cancel,
+    never_cancel,
+    no_progress,
+)
+
+FileKind = Literal["csv", "excel", "parquet"]
+
+SNIFF_BYTES = 64 * 1024
+DELIMITERS = [",", ";", "\t", "|"]
+DELIMITER_NAMES = {",": "comma", ";": "semicolon", "\t": "tab", "|": "pipe"}
+ENCODING_NAMES = {
+    "utf-8": "UTF-8",
+    "utf-8-sig": "UTF-8 with BOM",
+    "utf-16": "UTF-16",
+    "cp1252": "Windows-1252 / Latin-1",
+}
+NULL_VALUES = ["", "NA", "N/A", "n/a", "NaN", "nan", "null", "NULL", "None", "#N/A", "-", "?"]
+_COMMA_DECIMAL = re.compile(r"^-?\d{1,3}(\.\d{3})*,\d+$|^-?\d+,\d+$")
+_DOT_DECIMAL = re.compile(r"^-?\d+\.\d+$")
+_NUMBER = re.compile(r"^[-+]?(\d+([.,]\d*)?|[.,]\d+)([eE][-+]?\d+)?$")
+
+
+@dataclass(frozen=True)
+class FileFormat:
+    """How a file is written. ``None`` fields in user options mean "detect it"."""
+
+    kind: FileKind
+    encoding: str = "utf-8"
+    delimiter: str = ","
+    decimal: str = "."
+    header: bool = True
+    sheet: str | None = None
+    sheets: tuple[str, ...] = ()
+
+    def describe(self) -> str:
+        if self.kind == "excel":
+            return f"Excel workbook, sheet '{self.sheet}'"
+        if self.kind == "parquet":
+            return "Parquet file"
+        return (
+            f"{ENCODING_NAMES.get(self.encoding, self.encoding)}, "
+            f"{DELIMITER_NAMES.get(self.delimiter, repr(self.delimiter))}-separated, "
+            f"decimal {'comma' if self.decimal == ',' else 'point'}, "
+            f"{'first row is the header' if self.header else 'no header row'}"
+        )
+
+
+@dataclass(frozen=True)
+class FormatChoices:
+    """What the user chose in the import dialog or on the command line; None = detect."""
+
+    encoding: str | None = None
+    delimiter: str | None = None
+    decimal: str | None = None
+    header: bool | None = None
+    sheet: str | None = None
+    column_types: dict[str, str] = field(default_factory=dict)
+
+
+def kind_of(path: Path) -> FileKind:
+    suffix = path.suffix.lower()
+    if suffix in {".xlsx", ".xlsm"}:
+        return "excel"
+    if suffix in {".parquet", ".pq"}:
+        return "parquet"
+    if suffix == ".xls":
+        raise UserError(
+            f"{path.name} is an old-style Excel file (.xls); save it as .xlsx or CSV and import that."
+        )
+    return "csv"
+
+
+def check_readable(path: Path) -> None:
+    """Refuse paths that are not a readable, non-empty file, in plain words."""
+    if not path.exists():
+        raise UserError(f"There is no file at {path}.")
+    if path.is_dir():
+        raise UserError(f"{path} is a folder, not a file; choose a data file inside it.")
+    try:
+        with path.open("rb") as handle:
+            first = handle.read(1)
+    except PermissionError as exc:
+        raise UserError(f"You do not have permission to read {path.name}.") from exc
+    except OSError as exc:
+        raise UserError(f"{path.name} cannot be read ({exc.strerror or exc}).") from exc
+    if not first:
+        raise UserError(f"{path.name} is empty.")
+
+
+def _detect_encoding(head: bytes, name: str) -> str:
+    if head.startswith(codecs.BOM_UTF8):
+        return "utf-8-sig"
+    if head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        return "utf-16"
+    if b"\x00" in head:
+        raise UserError(f"{name} does not look like a text table; it may be a binary file.")
+    try:
+        head.decode("utf-8")
+        return "utf-8"
+    except UnicodeDecodeError as exc:
+        if exc.start >= len(head) - 3:  # a character cut off by the sample's end
+            return "utf-8"
+    return "cp1252"
+
+
+def _decode_sample(head: bytes, encoding: str) -> str:
+    decoder = codecs.getincrementaldecoder("cp1252" if encoding == "cp1252" else encoding)(
+        errors="replace"
+    )
+    text = decoder.decode(head)
+    return text.lstrip("\ufeff")
+
+
+def _looks_binary(text: str) -> bool:
+    control = sum(1 for ch in text if ord(ch) < 32 and ch not in "\t\r\n")
+    replaced = text.count("\ufffd")
+    return (control + replaced) > max(2, len(text) // 100)
+
+
+def _sample_lines(text: str, truncated: bool) -> list[str]:
+    lines = text.splitlines()
+    if truncated and len(lines) > 1:
+        lines = lines[:-1]  # the last line may be cut off
+    return [line for line in lines[:200] if line.strip()]
+
+
+def _detect_delimiter(lines: list[str]) -> str:
+    best, best_score = ",", -1.0
+    for delimiter in DELIMITERS:
+        counts = [len(row) for row in csv.reader(lines[:50], delimiter=delimiter)]
+        if not counts or counts[0] < 2:
+            continue
+        consistent = sum(1 for count in counts if count == counts[0]) / len(counts)
+        score = consistent * 1000 + counts[0]
+        if score > best_score:
+            best, best_score = delimiter, score
+    return best
+
+
+def _detect_decimal(rows: list[list[str]], delimiter: str) -> str:
+    if delimiter == ",":
+        return "."
+    comma = dot = 0
+    for row in rows:
+        for cell in row:
+            cell = cell.strip()
+            if _COMMA_DECIMAL.match(cell):
+                comma += 1
+            elif _DOT_DECIMAL.match(cell):
+                dot += 1
+    return "," if comma > dot else "."
+
+
+def _detect_header(rows: list[list[str]]) -> bool:
+    if len(rows) < 2:
+        return True
+    return not any(_NUMBER.match(cell.strip()) for cell in rows[0] if cell.strip())
+
+
+def excel_sheets(path: Path) -> list[str]:
+    import openpyxl
+
+    try:
+        workbook = openpyxl.load_workbook(path, read_only=True)
+    except Exception as exc:
+        raise UserError(f"{path.name} is not a valid Excel workbook (.xlsx).") from exc
+    try:
+        return list(workbook.sheetnames)
+    finally:
+        workbook.close()
+
+
+def detect_format(path: Path, choices: FormatChoices | None = None) -> FileFormat:
+    """Work out how ``path`` is written, keeping whatever the user chose explicitly."""
+    choices = choices or FormatChoices()
+    check_readable(path)
+    kind = kind_of(path)
+    if kind == "excel":
+        sheets = excel_sheets(path)
+        sheet = choices.sheet if choices.sheet is not None else sheets[0]
+        if sheet not in sheets:
+            raise UserError(
+                f"{path.name} has no sheet named '{sheet}'; its sheets are: {', '.join(sheets)}."
+            )
+        return FileFormat(kind="excel", sheet=sheet, sheets=tuple(sheets))
+    if kind == "parquet":
+        return FileFormat(kind="parquet")
+
+    with path.open("rb") as handle:
+        head = handle.read(SNIFF_BYTES)
+        truncated = bool(handle.read(1))
+    encoding = choices.encoding or _detect_encoding(head, path.name)
+    text = _decode_sample(head, encoding)
+    if _looks_binary(text):
+        raise UserError(f"{path.name} does not look like a text table; it may be a binary file.")
+    lines = _sample_lines(text, truncated)
+    if not lines:
+        raise UserError(f"{path.name} has no data in it.")
+    delimiter = choices.delimiter or _detect_delimiter(lines)
+    rows = list(csv.reader(lines, delimiter=delimiter))
+    decimal = choices.decimal or _detect_decimal(rows[1:], delimiter)
+    header = choices.header if choices.header is not None else _detect_header(rows)
+    return FileFormat(
+        kind="csv", encoding=encoding, delimiter=delimiter, decimal=decimal, header=header
+    )
+
+
+class _CountingReader(io.RawIOBase):
+    """A file wrapper that reports bytes read and stops the read when the user cancels."""
+
+    def __init__(self, path: Path, progress: Progress, cancel: CancelCheck) -> None:
+        self._handle = path.open("rb")
+        self._total = max(path.stat().st_size, 1)
+        self._read = 0
+        self._progress = progress
+        self._cancel = cancel
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: Any) -> int:
+        check_cancel(self._cancel)
+        count = self._handle.readinto(buffer)
+        self._read += count
+        self._progress(min(self._read / self._total, 1.0), "Reading the file")
+        return count
+
+    def close(self) -> None:
+        self._handle.close()
+        super().close()
+
+
+def _ragged_line(path: Path, fmt: FileFormat) -> tuple[int, int, int] | None:
+    """The first physical line whose field count differs from the first row's."""
+    encoding = "utf-16" if fmt.encoding == "utf-16" else fmt.encoding
+    with path.open("r", encoding=encoding, errors="replace", newline="") as handle:
+        reader = csv.reader(handle, delimiter=fmt.delimiter)
+        expected: int | None = None
+        for row in reader:
+            if not row:
+                continue
+            if expected is None:
+                expected = len(row)
+            elif len(row) != expected:
+                return reader.line_num, len(row), expected
+    return None
+
+
+def _read_csv(
+    path: Path,
+    fmt: FileFormat,
+    progress: Progress,
+    cancel: CancelCheck,
+    first_block_only: bool = False,
+) -> pa.Table:
+    read_options = pacsv.ReadOptions(
+        encoding="utf8" if fmt.encoding in {"utf-8", "utf-8-sig"} else fmt.encoding,
+        autogenerate_column_names=not fmt.header,
+        block_size=(256 << 10) if first_block_only else (4 << 20),
+    )
+    convert_options = pacsv.ConvertOptions(
+        decimal_point=fmt.decimal,
+        null_values=NULL_VALUES,
+        strings_can_be_null=True,
+        quoted_strings_can_be_null=True,
+    )
+
+    def attempt(newlines_in_values: bool) -> pa.Table:
+        parse_options = pacsv.ParseOptions(
+            delimiter=fmt.delimiter, newlines_in_values=newlines_in_values
+        )
+        with _CountingReader(path, progress, cancel) as source:
+            if first_block_only:
+                reader = pacsv.open_csv(
+                    source,
+                    read_options=read_options,
+                    parse_options=parse_options,
+                    convert_options=convert_options,
+                )
+                batches = []
+                with suppress(StopIteration):
+                    batches.append(reader.read_next_batch())
+                return pa.Table.from_batches(batches, schema=reader.schema)
+            return pacsv.read_csv(
+                source,
+                read_options=read_options,
+                parse_options=parse_options,
+                convert_options=convert_options,
+            )
+
+    try:
+        try:
+            return attempt(newlines_in_values=False)
+        except pa.ArrowInvalid as exc:
+            if "Expected" not in str(exc) or ('"' not in str(exc) and "\n" not in str(exc)):
+                raise
+            return attempt(newlines_in_values=True)  # quoted fields with line breaks
+    except pa.ArrowInvalid as exc:
+        message = str(exc)
+        if "Empty CSV file" in message:
+            raise UserError(f"{path.name} has no data in it.") from exc
+        if "Expected" in message and "columns" in message:
+            ragged = _ragged_line(path, fmt)
+            if ragged is not None:
+                line, got, expected = ragged
+                raise UserError(
+                    f"Line {line} of {path.name} has {got} fields but the first row has "
+                    f"{expected}; check for a stray {DELIMITER_NAMES.get(fmt.delimiter, 'separator')}"
+                    " or a missing quote."
+                ) from exc
+        raise UserError(
+            f"{path.name} could not be read as a {DELIMITER_NAMES.get(fmt.delimiter, '')}-separated "
+            "table; check the separator and encoding."
+        ) from exc
+    except UnicodeDecodeError as exc:
+        raise UserError(
+            f"{path.name} is not written in {ENCODING_NAMES.get(fmt.encoding, fmt.encoding)}; "
+            "choose another encoding."
+        ) from exc
+
+
+def _read_excel(path: Path, fmt: FileFormat, progress: Progress) -> pa.Table:
+    import openpyxl
+
+    progress(0.0, "Reading the workbook")
+    try:
+        workbook = openpyxl.load_workbook(path, read_only=True, data_only=True)
+    except Exception as exc:
+        raise UserError(f"{path.name} is not a valid Excel workbook (.xlsx).") from exc
+    try:
+        sheet = workbook[fmt.sheet or workbook.sheetnames[0]]
+        rows: Iterator[tuple[Any, ...]] = sheet.iter_rows(values_only=True)
+        header = next(rows, None)
+        if header is None:
+            raise UserError(f"The sheet '{sheet.title}' of {path.name} is empty.")
+        body = [row for row in rows if any(value is not None for value in row)]
+    finally:
+        workbook.close()
+    names = [
+        str(value) if value is not None else f"column_{i + 1}" for i, value in enumerate(header)
+    ]
+    columns: dict[str, list[Any]] = {name: [] for name in names}
+    if len(columns) != len(names):
+        return _duplicate_names_error(path, names)
+    for row in body:
+        for name, value in zip(names, row, strict=False):
+            columns[name].append(value)
+        for name in names[len(row) :]:
+            columns[name].append(None)
+    arrays = [_excel_column(values) for values in columns.values()]
+    progress(1.0, "Reading the workbook")
+    return pa.Table.from_arrays(arrays, names=names)
+
+
+def _excel_column(values: list[Any]) -> pa.Array:
+    try:
+        return pa.array(values)
+    except (pa.ArrowInvalid, pa.ArrowTypeError):
+        return pa.array([None if value is None else str(value) for value in values], pa.string())
+
+
+def _duplicate_names_error(path: Path, names: list[str]) -> Any:
+    seen: set[str] = set()
+    for name in names:
+        if name in seen:
+            raise UserError(
+                f"The column name '{name}' appears more than once in {path.name}; "
+                "column names must be unique."
+            )
+        seen.add(name)
+    raise AssertionError("no duplicate found")
+
+
+def read_table(
+    path: Path,
+    fmt: FileFormat,
+    progress: Progress = no_progress,
+    cancel: CancelCheck = never_cancel,
+) -> pa.Table:
+    """Read the whole file into an Arrow table with pyarrow's own type guesses."""
+    check_readable(path)
+    if fmt.kind == "excel":
+        table = _read_excel(path, fmt, progress)
+    elif fmt.kind == "parquet":
+        try:
+            table = pq.read_table(path)
+        except (pa.ArrowInvalid, OSError) as exc:
+            raise UserError(f"{path.name} is not a valid Parquet file.") from exc
+    else:
+        table = _read_csv(path, fmt, progress, cancel)
+    return _checked(path, table)
+
+
+def _checked(path: Path, table: pa.Table) -> pa.Table:
+    names = table.column_names
+    if len(set(names)) != len(names):
+        _duplicate_names_error(path, names)
+    if any(not name.strip() for name in names):
+        table = table.rename_columns(
+            [name if name.strip() else f"column_{i + 1}" for i, name in enumerate(names)]
+        )
+    if table.num_rows == 0:
+        raise UserError(f"{path.name} has column names but no rows of data.")
+    return table
+
+
+def read_sample(path: Path, fmt: FileFormat) -> pa.Table:
+    """The first block of the file (about 256 KB), read exactly as ``read_table`` would, for previews."""
+    check_readable(path)
+    if fmt.kind != "csv":
+        return read_table(path, fmt)
+    return _checked(path, _read_csv(path, fmt, no_progress, never_cancel, first_block_only=True))

@@ -1,0 +1,117 @@
+"""Engine, sessions and schema upgrades for a workspace's ``store.db``.
+
+SQLite runs in WAL mode with a busy timeout so the GUI, the CLI and a serving process can share one
+workspace; within a process all writes go through one lock (one writer), in short transactions.
+"""
+
+import logging
+import sqlite3
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from alembic import command
+from alembic.config import Config
+from alembic.migration import MigrationContext
+from alembic.script import ScriptDirectory
+from sqlalchemy import Engine, create_engine, event, text
+from sqlalchemy.orm import Session, sessionmaker
+
+from mlops_desktop.core.errors import UserError
+
+log = logging.getLogger(__name__)
+
+MIGRATIONS_DIR = Path(__file__).with_name("migrations")
+BUSY_TIMEOUT_MS = 30_000
+
+
+def _on_connect(dbapi_connection: sqlite3.Connection, _record: Any) -> None:
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.execute("PRAGMA synchronous=NORMAL")
+    cursor.close()
+
+
+def _alembic_config(engine: Engine) -> Config:
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS_DIR))
+    config.attributes["engine"] = engine
+    return config
+
+
+def head_revision() -> str:
+    script = ScriptDirectory(str(MIGRATIONS_DIR))
+    head = script.get_current_head()
+    assert head is not None
+    return head
+
+
+class Store:
+    """One workspace database: opens it, upgrades its schema, hands out sessions."""
+
+    def __init__(self, db_path: Path) -> None:
+        self.db_path = db_path
+        self.engine = create_engine(
+            f"sqlite:///{db_path}",
+            connect_args={"timeout": BUSY_TIMEOUT_MS / 1000, "check_same_thread": False},
+        )
+        event.listen(self.engine, "connect", _on_connect)
+        self._sessions = sessionmaker(self.engine, expire_on_commit=False)
+        self._write_lock = threading.RLock()
+        self._upgrade()
+
+    def _current_revision(self) -> str | None:
+        with self.engine.connect() as connection:
+            return MigrationContext.configure(connection).get_current_revision()
+
+    def _upgrade(self) -> None:
+        head = head_revision()
+        try:
+            current = self._current_revision()
+        except Exception as exc:
+            raise UserError(
+                f"The workspace database {self.db_path} cannot be read; it may be damaged."
+            ) from exc
+        if current == head:
+            return
+        if current is not None:
+            stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S")
+            backup = self.db_path.with_name(f"store.db.before-{head}-{stamp}.bak")
+            self._backup_to(backup)
+            log.info("Upgrading workspace schema %s -> %s (backup %s)", current, head, backup)
+        command.upgrade(_alembic_config(self.engine), "head")
+
+    def _backup_to(self, target: Path) -> None:
+        """A consistent copy of the live database (WAL included) via SQLite's backup API."""
+        source = sqlite3.connect(self.db_path)
+        try:
+            destination = sqlite3.connect(target)
+            with destination:
+                source.backup(destination)
+            destination.close()
+        finally:
+            source.close()
+
+    @contextmanager
+    def read(self) -> Iterator[Session]:
+        """A session for reading; nothing it does is committed."""
+        with self._sessions() as session:
+            yield session
+
+    @contextmanager
+    def write(self) -> Iterator[Session]:
+        """One short write transaction; commits on success, rolls back on any exception."""
+        with self._write_lock, self._sessions() as session, session.begin():
+            yield session
+
+    def integrity_ok(self) -> bool:
+        with self.engine.connect() as connection:
+            return connection.execute(text("PRAGMA integrity_check")).scalar() == "ok"
+
+    def close(self) -> None:
+        self.engine.dispose()

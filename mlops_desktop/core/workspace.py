@@ -1,0 +1,36 @@
+"""A workspace: one folder holding ``store.db``, ``artifacts/`` and ``logs/``."""
+
+from pathlib import Path
+
+from mlops_desktop.core.errors import UserError
+from mlops_desktop.core.store.artifacts import ArtifactStore
+from mlops_desktop.core.store.db import Store
+
+LOG_FILE_NAME = "mlops-desktop.log"
+
+
+def log_path(home: Path) -> Path:
+    return home / "logs" / LOG_FILE_NAME
+
+
+class Workspace:
+    def __init__(self, home: Path) -> None:
+        home = home.expanduser().resolve()
+        if home.exists() and not home.is_dir():
+            raise UserError(f"{home} is a file, not a workspace folder.")
+        try:
+            (home / "logs").mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise UserError(
+                f"The workspace folder {home} cannot be created ({exc.strerror})."
+            ) from exc
+        self.home = home
+        self.artifacts = ArtifactStore(home / "artifacts")
+        self.store = Store(home / "store.db")
+
+    @property
+    def log_path(self) -> Path:
+        return log_path(self.home)
+
+    def close(self) -> None:
+        self.store.close()
