@@ -1,0 +1,218 @@
+"""The command line: parses arguments, calls the same core services as the GUI, prints text or JSON.
+
+Exit codes: 0 success; 1 with one ``error: …`` line on stderr for bad input or a failed operation;
+2 for bad usage. ``--home`` and ``--json`` may stand before or after the command words.
+"""
+
+import argparse
+import json
+import logging
+import sys
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any
+
+from mlops_desktop import __version__
+from mlops_desktop.config import resolve_home, setup_logging
+from mlops_desktop.core import datasets
+from mlops_desktop.core.column_types import COLUMN_TYPES
+from mlops_desktop.core.errors import UserError
+from mlops_desktop.core.reading import FormatChoices
+from mlops_desktop.core.workspace import Workspace, log_path
+
+log = logging.getLogger(__name__)
+
+Handler = Callable[[Workspace, argparse.Namespace], Any]
+
+
+def _global_options(parser: argparse.ArgumentParser, suppress: bool) -> None:
+    default: Any = argparse.SUPPRESS if suppress else None
+    parser.add_argument(
+        "--home",
+        metavar="DIR",
+        default=default,
+        help="workspace folder (default: your user data folder)",
+    )
+    parser.add_argument(
+        "--json",
+        action="store_true",
+        default=argparse.SUPPRESS if suppress else False,
+        help="print one JSON document on stdout",
+    )
+
+
+def _type_override(text: str) -> tuple[str, str]:
+    column, sep, kind = text.rpartition("=")
+    if not sep or not column or kind not in COLUMN_TYPES:
+        raise argparse.ArgumentTypeError(
+            f"'{text}' should be COLUMN=TYPE with TYPE one of {', '.join(COLUMN_TYPES)}"
+        )
+    return column, kind
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="mlops-desktop",
+        description="MLOps Desktop: import data, train, register, serve and monitor models offline. "
+        "With no command, opens the app.",
+    )
+    parser.add_argument("--version", action="version", version=f"mlops-desktop {__version__}")
+    _global_options(parser, suppress=False)
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND")
+
+    data = commands.add_parser("datasets", help="import, list, show and export datasets")
+    _global_options(data, suppress=True)
+    data_commands = data.add_subparsers(dest="datasets_command", metavar="ACTION", required=True)
+
+    imp = data_commands.add_parser("import", help="import a CSV, TSV, Excel or Parquet file")
+    _global_options(imp, suppress=True)
+    imp.add_argument("file", type=Path)
+    imp.add_argument("--name", help="dataset name (default: from the file name)")
+    imp.add_argument("--sheet", help="Excel sheet to import (default: the first)")
+    imp.add_argument("--delimiter", help="field separator (default: detected)")
+    imp.add_argument(
+        "--encoding", help="text encoding, e.g. utf-8, utf-16, cp1252 (default: detected)"
+    )
+    imp.add_argument("--decimal", choices=[".", ","], help="decimal separator (default: detected)")
+    imp.add_argument(
+        "--no-header", action="store_true", help="the first row is data, not column names"
+    )
+    imp.add_argument(
+        "--type",
+        action="append",
+        type=_type_override,
+        default=[],
+        metavar="COLUMN=TYPE",
+        help=f"set a column's type ({', '.join(COLUMN_TYPES)})",
+    )
+    imp.set_defaults(handler=_datasets_import)
+
+    lst = data_commands.add_parser("list", help="list datasets")
+    _global_options(lst, suppress=True)
+    lst.set_defaults(handler=_datasets_list)
+
+    shw = data_commands.add_parser("show", help="show a dataset version's columns and profile")
+    _global_options(shw, suppress=True)
+    shw.add_argument("ref", metavar="REF", help="NAME (latest version) or NAME@VERSION")
+    shw.set_defaults(handler=_datasets_show)
+
+    exp = data_commands.add_parser("export", help="write a dataset version to a CSV file")
+    _global_options(exp, suppress=True)
+    exp.add_argument("ref", metavar="REF", help="NAME (latest version) or NAME@VERSION")
+    exp.add_argument("output", type=Path, metavar="OUT.csv")
+    exp.set_defaults(handler=_datasets_export)
+    return parser
+
+
+def _datasets_import(workspace: Workspace, args: argparse.Namespace) -> Any:
+    choices = FormatChoices(
+        encoding=args.encoding,
+        delimiter=args.delimiter.replace("\\t", "\t") if args.delimiter else None,
+        decimal=args.decimal,
+        header=False if args.no_header else None,
+        sheet=args.sheet,
+        column_types=dict(args.type),
+    )
+    result = datasets.import_file(workspace, args.file, args.name, choices)
+    if args.json:
+        return result.to_json()
+    lines = [result.message(), f"Read as: {result.format}."]
+    for column, count in result.converted_to_missing.items():
+        lines.append(f"{count:,} values of '{column}' could not be converted and are now missing.")
+    return "\n".join(lines)
+
+
+def _datasets_list(workspace: Workspace, args: argparse.Namespace) -> Any:
+    rows = datasets.list_datasets(workspace)
+    if args.json:
+        return [
+            {k: row[k] for k in ("name", "versions", "latest", "rows", "columns")} for row in rows
+        ]
+    if not rows:
+        return "No datasets yet. Import one with: mlops-desktop datasets import FILE"
+    return _table(
+        ["NAME", "VERSIONS", "LATEST", "ROWS", "COLUMNS"],
+        [[r["name"], r["versions"], r["latest"], f"{r['rows']:,}", r["columns"]] for r in rows],
+    )
+
+
+def _datasets_show(workspace: Workspace, args: argparse.Namespace) -> Any:
+    record = datasets.show(workspace, args.ref)
+    if args.json:
+        return record
+    header = (
+        f"{record['name']} version {record['version']}: {record['rows']:,} rows, "
+        f"{record['columns_count']} columns\nsource: {record['source']}\n"
+        f"content hash: {record['content_hash']}\n"
+    )
+    table = _table(
+        ["COLUMN", "TYPE", "MISSING", "UNIQUE", "SUMMARY"],
+        [
+            [c["name"], c["type"], f"{c['missing']:,}", f"{c['unique']:,}", _summary(c)]
+            for c in record["columns"]
+        ],
+    )
+    warnings = [w for c in record["columns"] for w in c.get("warnings", [])]
+    return (
+        header
+        + table
+        + ("\n\nWarnings:\n" + "\n".join(f"- {w}" for w in warnings) if warnings else "")
+    )
+
+
+def _summary(column: dict[str, Any]) -> str:
+    if column["type"] == "numeric" and column.get("mean") is not None:
+        return f"min {column['min']:.4g}, mean {column['mean']:.4g}, max {column['max']:.4g}"
+    if column["type"] == "datetime" and column.get("min"):
+        return f"{column['min']} … {column['max']}"
+    top = column.get("top") or []
+    return ", ".join(f"{t['value']} ({t['count']:,})" for t in top[:3])
+
+
+def _datasets_export(workspace: Workspace, args: argparse.Namespace) -> Any:
+    result = datasets.export_csv(workspace, args.ref, args.output)
+    return result if args.json else f"Wrote {result['rows']:,} rows to {result['output']}."
+
+
+def _table(headers: list[str], rows: list[list[Any]]) -> str:
+    cells = [headers] + [[str(value) for value in row] for row in rows]
+    widths = [max(len(row[i]) for row in cells) for i in range(len(headers))]
+    return "\n".join(
+        "  ".join(v.ljust(w) for v, w in zip(row, widths, strict=True)).rstrip() for row in cells
+    )
+
+
+def _print(result: Any, as_json: bool) -> None:
+    if as_json:
+        print(json.dumps(result, indent=2, default=str))
+    elif result is not None:
+        print(result)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if args.command is None:
+        from mlops_desktop.app import run_app
+
+        return run_app(home=args.home)
+    home = resolve_home(args.home)
+    try:
+        workspace = Workspace(home)
+        setup_logging(workspace.home)
+        try:
+            result = args.handler(workspace, args)
+        finally:
+            workspace.close()
+    except UserError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        print("error: interrupted.", file=sys.stderr)
+        return 1
+    except Exception:
+        log.exception("Command failed: %s", list(argv) if argv is not None else sys.argv[1:])
+        print(f"error: something went wrong; the details are in {log_path(home)}", file=sys.stderr)
+        return 1
+    _print(result, args.json)
+    return 0

@@ -1,0 +1,102 @@
+"""The one place for paths and settings.
+
+- The workspace folder: ``--home DIR``, else ``MLOPS_DESKTOP_HOME``, else the platform's user-data folder.
+- App settings (recent workspaces, window layout): a JSON file in the platform's user-config folder,
+  or in ``MLOPS_DESKTOP_CONFIG_DIR`` when set (tests point it at a temporary folder).
+- Bundled resources (sample data, help pages, icons): inside the installed package, or the repository's
+  ``resources/`` folder when running from a checkout.
+- Logging: a rotating log file inside the workspace.
+"""
+
+import json
+import logging
+import logging.handlers
+import os
+from pathlib import Path
+from typing import Any
+
+import platformdirs
+
+from mlops_desktop.core.workspace import log_path
+
+APP_NAME = "mlops-desktop"
+HOME_ENV = "MLOPS_DESKTOP_HOME"
+CONFIG_ENV = "MLOPS_DESKTOP_CONFIG_DIR"
+MAX_RECENT = 8
+LOG_BYTES = 2_000_000
+LOG_BACKUPS = 3
+
+
+def default_home() -> Path:
+    env = os.environ.get(HOME_ENV)
+    if env:
+        return Path(env).expanduser()
+    return Path(platformdirs.user_data_dir(APP_NAME, appauthor=False)) / "workspace"
+
+
+def resolve_home(home: str | os.PathLike[str] | None) -> Path:
+    return Path(home).expanduser() if home else default_home()
+
+
+def resources_dir() -> Path:
+    package = Path(__file__).parent
+    installed = package / "resources"
+    return installed if installed.is_dir() else package.parent / "resources"
+
+
+def samples_dir() -> Path:
+    return resources_dir() / "samples"
+
+
+def config_dir() -> Path:
+    env = os.environ.get(CONFIG_ENV)
+    return Path(env) if env else Path(platformdirs.user_config_dir(APP_NAME, appauthor=False))
+
+
+class Settings:
+    """Small per-user settings stored as JSON; unreadable files fall back to defaults."""
+
+    def __init__(self, path: Path | None = None) -> None:
+        self.path = path or config_dir() / "settings.json"
+        try:
+            self._values: dict[str, Any] = json.loads(self.path.read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            self._values = {}
+
+    def get(self, key: str, default: Any = None) -> Any:
+        return self._values.get(key, default)
+
+    def set(self, key: str, value: Any) -> None:
+        self._values[key] = value
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        partial = self.path.with_suffix(".partial")
+        partial.write_text(json.dumps(self._values, indent=2), encoding="utf-8")
+        partial.replace(self.path)
+
+    def recent_workspaces(self) -> list[Path]:
+        return [Path(p) for p in self.get("recent_workspaces", []) if Path(p).is_dir()]
+
+    def add_recent_workspace(self, home: Path) -> None:
+        recent = [str(home)] + [str(p) for p in self.recent_workspaces() if p != home]
+        self.set("recent_workspaces", recent[:MAX_RECENT])
+
+
+def setup_logging(home: Path, level: int = logging.INFO) -> Path:
+    """Send this process's log records to the workspace's rotating log file; returns its path."""
+    path = log_path(home)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    root = logging.getLogger()
+    for handler in list(root.handlers):
+        if getattr(handler, "_mlops_desktop", False):
+            root.removeHandler(handler)
+            handler.close()
+    handler = logging.handlers.RotatingFileHandler(
+        path, maxBytes=LOG_BYTES, backupCount=LOG_BACKUPS, encoding="utf-8"
+    )
+    handler.setFormatter(
+        logging.Formatter("%(asctime)s %(process)d %(levelname)s %(name)s: %(message)s")
+    )
+    handler._mlops_desktop = True  # type: ignore[attr-defined]
+    root.addHandler(handler)
+    root.setLevel(level)
+    return path

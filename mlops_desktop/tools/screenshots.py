@@ -1,0 +1,92 @@
+"""Render every pane and dialog to PNG, offscreen, on a throwaway workspace with the sample data.
+
+    python -m mlops_desktop.tools.screenshots OUT_DIR
+"""
+
+import argparse
+import os
+import sys
+import tempfile
+from pathlib import Path
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+
+SIZE = (1280, 800)
+
+
+def _settle(app: object, rounds: int = 5) -> None:
+    from PySide6.QtWidgets import QApplication
+
+    for _ in range(rounds):
+        QApplication.processEvents()
+
+
+def render(out_dir: Path) -> list[Path]:
+    from PySide6.QtWidgets import QApplication
+
+    from mlops_desktop.config import Settings, samples_dir, setup_logging
+    from mlops_desktop.core import datasets
+    from mlops_desktop.core.workspace import Workspace
+    from mlops_desktop.ui.main_window import PANES, MainWindow
+    from mlops_desktop.ui.state import AppState
+
+    out_dir.mkdir(parents=True, exist_ok=True)
+    app = QApplication.instance() or QApplication(sys.argv)
+    written: list[Path] = []
+    with tempfile.TemporaryDirectory() as scratch:
+        home = Path(scratch) / "workspace"
+        workspace = Workspace(home)
+        setup_logging(home)
+        datasets.import_samples(workspace, samples_dir())
+        settings = Settings(Path(scratch) / "settings.json")
+        state = AppState(workspace, settings)
+        window = MainWindow(state)
+        window.resize(*SIZE)
+        window.show()
+        _settle(app)
+
+        def grab(name: str, widget: object = window) -> None:
+            _settle(app)
+            path = out_dir / f"{name}.png"
+            widget.grab().save(str(path))  # type: ignore[attr-defined]
+            written.append(path)
+
+        for number, pane in enumerate(PANES, start=1):
+            window.show_pane(pane)
+            grab(f"{number}-{pane.lower()}")
+        window.show_pane("Datasets")
+        for index, tab in enumerate(["profile", "data", "versions"]):
+            window.datasets_pane.tabs.setCurrentIndex(index)
+            grab(f"2-datasets-{tab}")
+        window.datasets_pane.tabs.setCurrentIndex(0)
+
+        sample = samples_dir() / "iris.csv"
+        dialog = window.open_import_dialog(sample)
+        dialog.resize(900, 640)
+        while dialog.preview is None:
+            _settle(app, 1)
+        grab("6-import-dialog", dialog)
+        dialog.reject()
+
+        empty_home = Path(scratch) / "empty"
+        window.open_workspace(empty_home)
+        window.show_pane("Datasets")
+        grab("7-datasets-empty")
+        window.show_pane("Home")
+        grab("8-home-empty")
+        window.close()
+        state.workspace.close()
+    return written
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("out_dir", type=Path)
+    args = parser.parse_args()
+    for path in render(args.out_dir):
+        print(path)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,1 @@
+"""All PySide6 code. Imports core; core never imports this package."""

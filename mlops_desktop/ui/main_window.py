@@ -1,0 +1,350 @@
+"""The main window: sidebar of panes, menus, status bar, drag and drop, remembered layout."""
+
+import base64
+from pathlib import Path
+
+from PySide6.QtCore import QByteArray, QSize, Qt, QUrl
+from PySide6.QtGui import (
+    QAction,
+    QCloseEvent,
+    QDesktopServices,
+    QDragEnterEvent,
+    QDropEvent,
+    QKeySequence,
+)
+from PySide6.QtWidgets import (
+    QDialog,
+    QFileDialog,
+    QLabel,
+    QListWidget,
+    QListWidgetItem,
+    QMainWindow,
+    QMessageBox,
+    QSplitter,
+    QStackedWidget,
+    QStyle,
+    QTextBrowser,
+    QVBoxLayout,
+    QWidget,
+)
+
+from mlops_desktop import __version__
+from mlops_desktop.config import resources_dir, samples_dir
+from mlops_desktop.core import datasets
+from mlops_desktop.core.workspace import Workspace
+from mlops_desktop.ui import errors
+from mlops_desktop.ui.dialogs.import_dialog import ImportDialog
+from mlops_desktop.ui.panes.datasets import DatasetsPane
+from mlops_desktop.ui.panes.home import HomePane
+from mlops_desktop.ui.panes.placeholder import PlaceholderPane
+from mlops_desktop.ui.state import AppState
+from mlops_desktop.ui.widgets.task_panel import TaskPanel
+
+PANES = ["Home", "Datasets", "Experiments", "Models", "Monitoring"]
+PANE_ICONS = {
+    "Home": QStyle.StandardPixmap.SP_DirHomeIcon,
+    "Datasets": QStyle.StandardPixmap.SP_FileDialogDetailedView,
+    "Experiments": QStyle.StandardPixmap.SP_MediaPlay,
+    "Models": QStyle.StandardPixmap.SP_DriveHDIcon,
+    "Monitoring": QStyle.StandardPixmap.SP_ComputerIcon,
+}
+DATA_SUFFIXES = {".csv", ".tsv", ".txt", ".xlsx", ".xlsm", ".parquet", ".pq"}
+
+
+class MainWindow(QMainWindow):
+    def __init__(self, state: AppState) -> None:
+        super().__init__()
+        self.state = state
+        self.setObjectName("mainWindow")
+        self.setWindowTitle("MLOps Desktop")
+        self.setAcceptDrops(True)
+        self.import_dialog: ImportDialog | None = None
+
+        self.sidebar = QListWidget()
+        self.sidebar.setObjectName("sidebar")
+        self.sidebar.setIconSize(QSize(20, 20))
+        self.sidebar.setMaximumWidth(190)
+        self.stack = QStackedWidget()
+        self.datasets_pane = DatasetsPane(state)
+        self.datasets_pane.import_requested.connect(lambda: self.open_import_dialog())
+        self.datasets_pane.samples_requested.connect(self.add_samples)
+        self.panes: dict[str, QWidget] = {
+            "Home": HomePane(state, self.show_pane),
+            "Datasets": self.datasets_pane,
+            "Experiments": PlaceholderPane("Experiments"),
+            "Models": PlaceholderPane("Models"),
+            "Monitoring": PlaceholderPane("Monitoring"),
+        }
+        for number, name in enumerate(PANES, start=1):
+            item = QListWidgetItem(self.style().standardIcon(PANE_ICONS[name]), name)
+            item.setToolTip(f"{name} (Ctrl+{number})")
+            self.sidebar.addItem(item)
+            self.stack.addWidget(self.panes[name])
+        self.sidebar.currentRowChanged.connect(self.stack.setCurrentIndex)
+
+        self.task_panel = TaskPanel()
+        central = QWidget()
+        layout = QVBoxLayout(central)
+        layout.setContentsMargins(0, 0, 0, 0)
+        self.splitter = QSplitter()
+        self.splitter.setObjectName("mainSplitter")
+        self.splitter.addWidget(self.sidebar)
+        self.splitter.addWidget(self.stack)
+        self.splitter.setStretchFactor(1, 1)
+        layout.addWidget(self.splitter, 1)
+        layout.addWidget(self.task_panel)
+        self.setCentralWidget(central)
+
+        self.workspace_label = QLabel()
+        self.statusBar().addPermanentWidget(self.workspace_label)
+        state.status_message.connect(lambda text: self.statusBar().showMessage(text, 10_000))
+        state.workspace_changed.connect(self._workspace_changed)
+
+        self._build_menus()
+        self._workspace_changed()
+        self._restore_layout()
+        self.sidebar.setCurrentRow(
+            PANES.index(self.state.settings.get("last_pane", "Home"))
+            if self.state.settings.get("last_pane") in PANES
+            else 0
+        )
+
+    # --- menus ---------------------------------------------------------------------------------
+
+    def _action(
+        self, text: str, slot: object, shortcut: QKeySequence | str | None = None, tip: str = ""
+    ) -> QAction:
+        action = QAction(text, self)
+        if shortcut is not None:
+            action.setShortcut(QKeySequence(shortcut))
+        if tip:
+            action.setStatusTip(tip)
+            action.setToolTip(tip)
+        action.triggered.connect(slot)
+        return action
+
+    def _build_menus(self) -> None:
+        file_menu = self.menuBar().addMenu("&File")
+        file_menu.addAction(
+            self._action(
+                "&New Workspace…",
+                self.new_workspace,
+                QKeySequence.StandardKey.New,
+                "Start an empty workspace in a folder you choose",
+            )
+        )
+        file_menu.addAction(
+            self._action(
+                "&Open Workspace…",
+                self.choose_workspace,
+                QKeySequence.StandardKey.Open,
+                "Open a workspace folder",
+            )
+        )
+        self.recent_menu = file_menu.addMenu("Recent Workspaces")
+        self.recent_menu.aboutToShow.connect(self._fill_recent_menu)
+        file_menu.addSeparator()
+        file_menu.addAction(
+            self._action(
+                "&Import Data…",
+                lambda: self.open_import_dialog(),
+                "Ctrl+I",
+                "Import a CSV, Excel or Parquet file",
+            )
+        )
+        file_menu.addAction(
+            self._action(
+                "Add &Sample Datasets", self.add_samples, None, "Add the bundled teaching datasets"
+            )
+        )
+        file_menu.addSeparator()
+        file_menu.addAction(self._action("&Quit", self.close, QKeySequence.StandardKey.Quit))
+
+        view_menu = self.menuBar().addMenu("&View")
+        for number, name in enumerate(PANES, start=1):
+            view_menu.addAction(
+                self._action(name, lambda _=False, n=name: self.show_pane(n), f"Ctrl+{number}")
+            )
+
+        help_menu = self.menuBar().addMenu("&Help")
+        help_menu.addAction(
+            self._action(
+                "&Help",
+                self.show_help,
+                QKeySequence.StandardKey.HelpContents,
+                "How to use MLOps Desktop",
+            )
+        )
+        help_menu.addAction(
+            self._action(
+                "Open &Log Folder",
+                self.open_log_folder,
+                None,
+                "Where the details of errors are written",
+            )
+        )
+        help_menu.addAction(self._action("&About MLOps Desktop", self.show_about))
+
+    def _fill_recent_menu(self) -> None:
+        self.recent_menu.clear()
+        recent = self.state.settings.recent_workspaces()
+        if not recent:
+            self.recent_menu.addAction("No recent workspaces").setEnabled(False)
+        for home in recent:
+            self.recent_menu.addAction(str(home), lambda h=home: self.open_workspace(h))
+
+    # --- panes ---------------------------------------------------------------------------------
+
+    def show_pane(self, name: str) -> None:
+        self.sidebar.setCurrentRow(PANES.index(name))
+
+    def current_pane(self) -> str:
+        return PANES[self.sidebar.currentRow()]
+
+    # --- workspaces ----------------------------------------------------------------------------
+
+    def _workspace_changed(self) -> None:
+        self.workspace_label.setText(f"Workspace: {self.state.home}")
+        self.setWindowTitle(f"MLOps Desktop — {self.state.home.name}")
+        self.datasets_pane.refresh()
+
+    def new_workspace(self) -> None:
+        folder = QFileDialog.getExistingDirectory(
+            self, "Choose an empty folder for the new workspace"
+        )
+        if folder:
+            self.open_workspace(Path(folder))
+
+    def choose_workspace(self) -> None:
+        folder = QFileDialog.getExistingDirectory(self, "Open a workspace folder")
+        if folder:
+            self.open_workspace(Path(folder))
+
+    def open_workspace(self, home: Path) -> None:
+        if self.state.workers.running:
+            errors.show_message(
+                self,
+                "Wait for the running work to finish (or cancel it) before switching workspaces.",
+            )
+            return
+        try:
+            workspace = Workspace(home)
+        except Exception as error:
+            errors.report_exception(self, error, self.state.workspace.log_path)
+            return
+        self.state.switch_workspace(workspace)
+        self.state.status_message.emit(f"Opened workspace {workspace.home}.")
+
+    # --- data ----------------------------------------------------------------------------------
+
+    def open_import_dialog(self, path: Path | None = None) -> ImportDialog:
+        dialog = ImportDialog(self.state, path, self)
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dialog.imported.connect(self._imported)
+        dialog.finished.connect(lambda _result: setattr(self, "import_dialog", None))
+        self.import_dialog = dialog
+        dialog.open()
+        return dialog
+
+    def _imported(self, result: datasets.ImportResult) -> None:
+        self.state.status_message.emit(result.message())
+        self.state.datasets_changed.emit(result.name)
+        self.show_pane("Datasets")
+        if not result.created:
+            errors.show_message(self, result.message(), QMessageBox.Icon.Information)
+
+    def add_samples(self) -> None:
+        task = self.state.workers.run_in_workspace(
+            "Adding the sample datasets", self.state.home, datasets.import_samples, samples_dir()
+        )
+        self.task_panel.follow(task)
+        task.succeeded.connect(
+            lambda results: self.state.datasets_changed.emit(results[0].name if results else "")
+        )
+        task.succeeded.connect(
+            lambda results: self.state.status_message.emit(f"Added {len(results)} sample datasets.")
+        )
+        task.failed.connect(lambda message: errors.show_message(self, message))
+        return None
+
+    def dragEnterEvent(self, event: QDragEnterEvent) -> None:
+        if self._dropped_file(event) is not None:
+            event.acceptProposedAction()
+
+    def dropEvent(self, event: QDropEvent) -> None:
+        path = self._dropped_file(event)
+        if path is not None:
+            event.acceptProposedAction()
+            self.open_import_dialog(path)
+
+    @staticmethod
+    def _dropped_file(event: QDragEnterEvent | QDropEvent) -> Path | None:
+        urls = event.mimeData().urls()
+        if len(urls) != 1 or not urls[0].isLocalFile():
+            return None
+        path = Path(urls[0].toLocalFile())
+        return path if path.suffix.lower() in DATA_SUFFIXES else None
+
+    # --- help ----------------------------------------------------------------------------------
+
+    def show_help(self) -> QDialog:
+        dialog = QDialog(self)
+        dialog.setWindowTitle("MLOps Desktop Help")
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dialog.resize(760, 620)
+        browser = QTextBrowser()
+        browser.setObjectName("helpBrowser")
+        help_dir = resources_dir() / "help"
+        browser.setSearchPaths([str(help_dir)])
+        browser.setSource(QUrl.fromLocalFile(str(help_dir / "index.html")))
+        QVBoxLayout(dialog).addWidget(browser)
+        dialog.show()
+        return dialog
+
+    def open_log_folder(self) -> None:
+        QDesktopServices.openUrl(QUrl.fromLocalFile(str(self.state.workspace.log_path.parent)))
+
+    def show_about(self) -> None:
+        QMessageBox.about(
+            self,
+            "About MLOps Desktop",
+            f"<h3>MLOps Desktop {__version__}</h3><p>The whole machine-learning lifecycle on one "
+            "workstation, offline: import data, train and compare models, register, serve and "
+            f"monitor them.</p><p>Workspace: {self.state.home}<br>Log file: {self.state.workspace.log_path}</p>",
+        )
+
+    # --- layout --------------------------------------------------------------------------------
+
+    def _restore_layout(self) -> None:
+        settings = self.state.settings
+        geometry = settings.get("window_geometry")
+        if geometry:
+            self.restoreGeometry(QByteArray(base64.b64decode(geometry)))
+        else:
+            self.resize(1280, 800)
+        for splitter in (self.splitter, self.datasets_pane.splitter):
+            sizes = settings.get(f"splitter_{splitter.objectName()}")
+            if sizes:
+                splitter.setSizes(sizes)
+
+    def save_layout(self) -> None:
+        settings = self.state.settings
+        settings.set(
+            "window_geometry", base64.b64encode(bytes(self.saveGeometry().data())).decode()
+        )
+        for splitter in (self.splitter, self.datasets_pane.splitter):
+            settings.set(f"splitter_{splitter.objectName()}", splitter.sizes())
+        settings.set("last_pane", self.current_pane())
+
+    def closeEvent(self, event: QCloseEvent) -> None:
+        if self.state.workers.running and not errors.confirm(
+            self,
+            "Quit MLOps Desktop",
+            "Some work is still running. Quit anyway? It will be cancelled and nothing it started is kept.",
+            "Quit",
+        ):
+            event.ignore()
+            return
+        self.state.workers.shutdown()
+        self.save_layout()
+        event.accept()

@@ -1,0 +1,84 @@
+"""Home: the lifecycle as five steps (Data → Train → Register → Serve → Monitor) with their state."""
+
+from collections.abc import Callable
+
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
+
+from mlops_desktop.core import datasets
+from mlops_desktop.ui.state import AppState
+
+STEPS = [
+    ("1  Data", "Datasets", "Import a file and check its columns."),
+    ("2  Train", "Experiments", "Try algorithms and compare their scores."),
+    ("3  Register", "Models", "Name the best model and approve it."),
+    ("4  Serve", "Models", "Answer prediction requests over HTTP."),
+    ("5  Monitor", "Monitoring", "Spot drift and falling accuracy; retrain."),
+]
+
+
+class StepCard(QFrame):
+    def __init__(self, title: str, text: str, on_open: Callable[[], None]) -> None:
+        super().__init__()
+        self.setObjectName("stepCard")
+        self.setFrameShape(QFrame.Shape.StyledPanel)
+        self.setMinimumWidth(170)
+        layout = QVBoxLayout(self)
+        heading = QLabel(f"<h3>{title}</h3>")
+        description = QLabel(text)
+        description.setWordWrap(True)
+        self.state = QLabel()
+        self.state.setWordWrap(True)
+        self.state.setObjectName("stepState")
+        self.button = QPushButton("Open")
+        self.button.clicked.connect(on_open)
+        layout.addWidget(heading)
+        layout.addWidget(description)
+        layout.addWidget(self.state, 1, Qt.AlignmentFlag.AlignTop)
+        layout.addWidget(self.button)
+
+
+class HomePane(QWidget):
+    def __init__(
+        self, state: AppState, open_pane: Callable[[str], None], parent: QWidget | None = None
+    ) -> None:
+        super().__init__(parent)
+        self.state = state
+        intro = QLabel(
+            "<h1>Your machine-learning workspace</h1>"
+            "<p>Everything stays on this computer. Follow the steps from left to right; each card "
+            "shows where you are.</p>"
+        )
+        intro.setWordWrap(True)
+        self.workspace_label = QLabel()
+        self.workspace_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        row = QHBoxLayout()
+        self.cards: list[StepCard] = []
+        for title, pane, text in STEPS:
+            card = StepCard(title, text, lambda pane=pane: open_pane(pane))
+            self.cards.append(card)
+            row.addWidget(card)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(24, 16, 24, 16)
+        layout.addWidget(intro)
+        layout.addLayout(row)
+        layout.addWidget(self.workspace_label)
+        layout.addStretch(1)
+        state.datasets_changed.connect(self.refresh)
+        state.workspace_changed.connect(self.refresh)
+        self.refresh()
+
+    def refresh(self, *_: object) -> None:
+        rows = datasets.list_datasets(self.state.workspace)
+        data = self.cards[0]
+        if rows:
+            total = sum(row["versions"] for row in rows)
+            data.state.setText(f"✔ {len(rows)} dataset(s), {total} version(s).")
+            data.button.setText("Open datasets")
+        else:
+            data.state.setText("Nothing imported yet. Start here.")
+            data.button.setText("Import data")
+        for card in self.cards[1:]:
+            card.state.setText("Coming in a later version.")
+            card.button.setEnabled(False)
+        self.workspace_label.setText(f"Workspace: {self.state.home}")

@@ -1,0 +1,31 @@
+"""Panes whose features arrive later: an empty state saying what will be there."""
+
+from PySide6.QtWidgets import QVBoxLayout, QWidget
+
+from mlops_desktop.ui.widgets.empty_state import EmptyState
+
+COMING = {
+    "Experiments": (
+        "Train and compare models",
+        "Here you will pick a dataset and the column to predict, try several algorithms, and "
+        "compare their scores side by side. Start by importing data in Datasets.",
+    ),
+    "Models": (
+        "Register, approve and serve models",
+        "Here you will give your best model a name and version, move it from staging to "
+        "production with a note, and serve it over HTTP with one click.",
+    ),
+    "Monitoring": (
+        "Watch models in service",
+        "Here you will see whether the data a served model receives is drifting away from its "
+        "training data, how accurate it stays, and retrain it when needed.",
+    ),
+}
+
+
+class PlaceholderPane(QWidget):
+    def __init__(self, name: str, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        title, text = COMING[name]
+        layout = QVBoxLayout(self)
+        layout.addWidget(EmptyState(title, text + " (Not available in this version yet.)"))

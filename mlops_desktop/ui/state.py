@@ -1,0 +1,34 @@
+"""What every pane shares: the open workspace, the worker API, settings, and change signals."""
+
+from pathlib import Path
+
+from PySide6.QtCore import QObject, Signal
+
+from mlops_desktop.config import Settings
+from mlops_desktop.core.workspace import Workspace
+from mlops_desktop.ui.workers import Workers
+
+
+class AppState(QObject):
+    workspace_changed = Signal()
+    datasets_changed = Signal(str)  # the dataset name to select, or ""
+    status_message = Signal(str)
+
+    def __init__(
+        self, workspace: Workspace, settings: Settings, parent: QObject | None = None
+    ) -> None:
+        super().__init__(parent)
+        self.workspace = workspace
+        self.settings = settings
+        self.workers = Workers(self)
+        settings.add_recent_workspace(workspace.home)
+
+    @property
+    def home(self) -> Path:
+        return self.workspace.home
+
+    def switch_workspace(self, workspace: Workspace) -> None:
+        self.workspace.close()
+        self.workspace = workspace
+        self.settings.add_recent_workspace(workspace.home)
+        self.workspace_changed.emit()

@@ -1,0 +1,200 @@
+"""The one worker API: long core functions run off the GUI thread with progress and a real Cancel.
+
+``Workers.run_in_workspace`` runs a core function ``fn(workspace, *args, progress=, cancel=)`` in a
+separate process (CPU-heavy work there cannot stall the Qt event loop through the GIL, and Cancel can
+stop it for real). ``Workers.run_in_thread`` runs a short function ``fn(*args)`` on a thread, for
+quick reads such as an import preview. Both hand back a ``Task`` whose signals report progress and
+exactly one outcome, then ``finished``.
+"""
+
+import logging
+import multiprocessing
+import queue
+import sys
+from collections.abc import Callable
+from multiprocessing.context import BaseContext
+from pathlib import Path
+from typing import Any
+
+from PySide6.QtCore import QObject, QRunnable, QThreadPool, QTimer, Signal
+
+from mlops_desktop.core.errors import Cancelled, UserError
+from mlops_desktop.worker_process import run_task
+
+log = logging.getLogger(__name__)
+
+POLL_MS = 25
+CANCEL_GRACE_MS = 3000
+
+
+def _context() -> BaseContext:
+    if sys.platform != "win32" and "forkserver" in multiprocessing.get_all_start_methods():
+        context = multiprocessing.get_context("forkserver")
+        # Worker processes fork from a server that has already imported the heavy libraries.
+        context.set_forkserver_preload(
+            ["mlops_desktop.worker_process", "mlops_desktop.core.datasets"]
+        )
+        return context
+    return multiprocessing.get_context("spawn")
+
+
+class Task(QObject):
+    """One running piece of work. Exactly one of succeeded/failed/cancelled, then finished."""
+
+    progressed = Signal(float, str)
+    succeeded = Signal(object)
+    failed = Signal(str)
+    cancelled = Signal()
+    finished = Signal()
+
+    def __init__(self, description: str, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self.description = description
+        self.done = False
+        self.cancel_requested = False
+
+    def cancel(self) -> None:
+        self.cancel_requested = True
+
+    def _finish(self, kind: str, payload: Any = None) -> None:
+        if self.done:
+            return
+        self.done = True
+        if kind == "ok" and self.cancel_requested:
+            kind = "cancelled"
+        if kind == "ok":
+            self.succeeded.emit(payload)
+        elif kind == "cancelled":
+            self.cancelled.emit()
+        else:
+            self.failed.emit(payload)
+        self.finished.emit()
+
+
+class ProcessTask(Task):
+    def __init__(self, context: BaseContext, description: str, parent: QObject | None) -> None:
+        super().__init__(description, parent)
+        self._queue = context.Queue()  # type: ignore[attr-defined]
+        self._cancel_event = context.Event()  # type: ignore[attr-defined]
+        self._process: Any = None
+        self._timer = QTimer(self)
+        self._timer.setInterval(POLL_MS)
+        self._timer.timeout.connect(self._poll)
+
+    def start(self, target_args: tuple[Any, ...], context: BaseContext) -> None:
+        self._process = context.Process(  # type: ignore[attr-defined]
+            target=run_task, args=(self._queue, self._cancel_event, *target_args), daemon=True
+        )
+        self._process.start()
+        self._timer.start()
+
+    def cancel(self) -> None:
+        if self.done or self.cancel_requested:
+            return
+        super().cancel()
+        self._cancel_event.set()
+        QTimer.singleShot(CANCEL_GRACE_MS, self._stop_if_still_running)
+
+    def stop(self, timeout_s: float) -> None:
+        """Cancel and wait up to ``timeout_s`` for the process to clean up, then end it."""
+        if self._process is None:
+            return
+        self._cancel_event.set()
+        self._process.join(timeout_s)
+        if self._process.is_alive():
+            self._process.terminate()
+            self._process.join(1)
+
+    def _stop_if_still_running(self) -> None:
+        if not self.done and self._process is not None and self._process.is_alive():
+            log.info("Task %r did not stop in time after Cancel; terminating it", self.description)
+            self._process.terminate()
+
+    def _poll(self) -> None:
+        while True:
+            try:
+                message = self._queue.get_nowait()
+            except queue.Empty:
+                break
+            if message[0] == "progress":
+                self.progressed.emit(message[1], message[2])
+            else:
+                self._close()
+                self._finish(message[0], message[1] if len(message) > 1 else None)
+                return
+        if self._process is not None and not self._process.is_alive():
+            self._close()
+            if self.cancel_requested:
+                self._finish("cancelled")
+            else:
+                self._finish("error", "The background work stopped unexpectedly.")
+
+    def _close(self) -> None:
+        self._timer.stop()
+        if self._process is not None:
+            self._process.join(timeout=1)
+
+
+class _ThreadSignals(QObject):
+    result = Signal(str, object)
+
+
+class _Runnable(QRunnable):
+    def __init__(self, function: Callable[[], Any], signals: _ThreadSignals) -> None:
+        super().__init__()
+        self._function = function
+        self._signals = signals
+
+    def run(self) -> None:
+        try:
+            self._signals.result.emit("ok", self._function())
+        except Cancelled:
+            self._signals.result.emit("cancelled", None)
+        except UserError as exc:
+            self._signals.result.emit("user_error", str(exc))
+        except Exception:
+            log.exception("Background work failed")
+            self._signals.result.emit("error", "Something went wrong; the details are in the log.")
+
+
+class Workers(QObject):
+    """Starts tasks and keeps them alive until they finish."""
+
+    def __init__(self, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self._context = _context()
+        self._pool = QThreadPool(self)
+        self.running: list[Task] = []
+
+    def run_in_workspace(
+        self,
+        description: str,
+        home: Path,
+        function: Callable[..., Any],
+        *args: Any,
+        **kwargs: Any,
+    ) -> Task:
+        task = ProcessTask(self._context, description, self)
+        self._track(task)
+        task.start((home, function, args, kwargs), self._context)
+        return task
+
+    def run_in_thread(self, description: str, function: Callable[[], Any]) -> Task:
+        task = Task(description, self)
+        signals = _ThreadSignals(task)
+        signals.result.connect(task._finish)
+        self._track(task)
+        self._pool.start(_Runnable(function, signals))
+        return task
+
+    def _track(self, task: Task) -> None:
+        self.running.append(task)
+        task.finished.connect(lambda: self.running.remove(task))
+
+    def shutdown(self, timeout_s: float = 5.0) -> None:
+        """At exit: cancel everything, give processes a moment to clean up, then end them."""
+        for task in list(self.running):
+            task.cancel()
+            if isinstance(task, ProcessTask):
+                task.stop(timeout_s)
+        self._pool.waitForDone()
