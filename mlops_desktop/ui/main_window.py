@@ -15,12 +15,12 @@ from PySide6.QtGui import (
 from PySide6.QtWidgets import (
     QDialog,
     QFileDialog,
+    QHBoxLayout,
     QLabel,
     QListWidget,
     QListWidgetItem,
     QMainWindow,
     QMessageBox,
-    QSplitter,
     QStackedWidget,
     QStyle,
     QTextBrowser,
@@ -63,7 +63,7 @@ class MainWindow(QMainWindow):
         self.sidebar = QListWidget()
         self.sidebar.setObjectName("sidebar")
         self.sidebar.setIconSize(QSize(20, 20))
-        self.sidebar.setMaximumWidth(190)
+        self.sidebar.setFixedWidth(170)
         self.stack = QStackedWidget()
         self.datasets_pane = DatasetsPane(state)
         self.datasets_pane.import_requested.connect(lambda: self.open_import_dialog())
@@ -84,14 +84,12 @@ class MainWindow(QMainWindow):
 
         self.task_panel = TaskPanel()
         central = QWidget()
+        body = QHBoxLayout()
+        body.addWidget(self.sidebar)
+        body.addWidget(self.stack, 1)
         layout = QVBoxLayout(central)
-        layout.setContentsMargins(0, 0, 0, 0)
-        self.splitter = QSplitter()
-        self.splitter.setObjectName("mainSplitter")
-        self.splitter.addWidget(self.sidebar)
-        self.splitter.addWidget(self.stack)
-        self.splitter.setStretchFactor(1, 1)
-        layout.addWidget(self.splitter, 1)
+        layout.setContentsMargins(4, 4, 4, 4)
+        layout.addLayout(body, 1)
         layout.addWidget(self.task_panel)
         self.setCentralWidget(central)
 
@@ -322,18 +320,16 @@ class MainWindow(QMainWindow):
             self.restoreGeometry(QByteArray(base64.b64decode(geometry)))
         else:
             self.resize(1280, 800)
-        for splitter in (self.splitter, self.datasets_pane.splitter):
-            sizes = settings.get(f"splitter_{splitter.objectName()}")
-            if sizes:
-                splitter.setSizes(sizes)
+        sizes = settings.get("datasets_splitter")
+        if sizes:
+            self.datasets_pane.splitter.setSizes(sizes)
 
     def save_layout(self) -> None:
         settings = self.state.settings
         settings.set(
             "window_geometry", base64.b64encode(bytes(self.saveGeometry().data())).decode()
         )
-        for splitter in (self.splitter, self.datasets_pane.splitter):
-            settings.set(f"splitter_{splitter.objectName()}", splitter.sizes())
+        settings.set("datasets_splitter", self.datasets_pane.splitter.sizes())
         settings.set("last_pane", self.current_pane())
 
     def closeEvent(self, event: QCloseEvent) -> None:

@@ -35,9 +35,10 @@ from mlops_desktop.ui.widgets.task_panel import TaskPanel
 
 DATASET_COLUMNS = [
     Column("Dataset", lambda r: r["name"]),
-    Column("Version", lambda r: r["latest"], "The latest version", align_right=True),
-    Column("Rows", lambda r: r["rows"], align_right=True),
-    Column("Columns", lambda r: r["columns"], align_right=True),
+    Column(
+        "Versions", lambda r: r["versions"], "How many versions were imported", align_right=True
+    ),
+    Column("Rows", lambda r: r["rows"], "Rows in the latest version", align_right=True),
 ]
 PROFILE_COLUMNS = [
     Column("Column", lambda r: r["name"]),
@@ -75,6 +76,7 @@ def _table_view(name: str, sortable: bool = True) -> QTableView:
     view.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
     view.setSortingEnabled(sortable)
     view.verticalHeader().hide()
+    view.verticalHeader().setDefaultSectionSize(24)
     view.horizontalHeader().setStretchLastSection(True)
     return view
 
@@ -99,6 +101,12 @@ class DatasetsPane(QWidget):
         self.list_view = _table_view("datasetList", sortable=False)
         self.list_view.setModel(self.list_model)
         self.list_view.horizontalHeader().setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
+        self.list_view.horizontalHeader().setSectionResizeMode(
+            1, QHeaderView.ResizeMode.ResizeToContents
+        )
+        self.list_view.horizontalHeader().setSectionResizeMode(
+            2, QHeaderView.ResizeMode.ResizeToContents
+        )
         self.list_view.horizontalHeader().setStretchLastSection(False)
         self.list_view.selectionModel().selectionChanged.connect(self._dataset_selected)
         import_button = QPushButton("Import…")
@@ -138,18 +146,23 @@ class DatasetsPane(QWidget):
         self.figure = FigureView()
         self.warnings = QListWidget()
         self.warnings.setObjectName("warnings")
-        self.warnings.setMaximumHeight(110)
+        self.warnings.setWordWrap(True)
         self.warnings.setToolTip("Things worth knowing about this data before training a model")
-        profile_split = QSplitter(Qt.Orientation.Horizontal)
-        profile_split.addWidget(self.profile_view)
-        profile_split.addWidget(self.figure)
-        profile_split.setStretchFactor(0, 3)
-        profile_split.setStretchFactor(1, 2)
-        profile_tab = QWidget()
-        profile_layout = QVBoxLayout(profile_tab)
-        profile_layout.addWidget(profile_split, 1)
-        profile_layout.addWidget(QLabel("Warnings:"))
-        profile_layout.addWidget(self.warnings)
+        warnings_box = QWidget()
+        warnings_layout = QVBoxLayout(warnings_box)
+        warnings_layout.setContentsMargins(0, 0, 0, 0)
+        warnings_layout.addWidget(QLabel("<b>Warnings</b>"))
+        warnings_layout.addWidget(self.warnings, 1)
+        bottom = QSplitter(Qt.Orientation.Horizontal)
+        bottom.addWidget(self.figure)
+        bottom.addWidget(warnings_box)
+        bottom.setStretchFactor(0, 3)
+        bottom.setStretchFactor(1, 2)
+        profile_tab = QSplitter(Qt.Orientation.Vertical)
+        profile_tab.addWidget(self.profile_view)
+        profile_tab.addWidget(bottom)
+        profile_tab.setStretchFactor(0, 1)
+        profile_tab.setStretchFactor(1, 1)
 
         self.rows_model = DatasetRowsModel(self)
         self.rows_view = QTableView()
@@ -182,7 +195,7 @@ class DatasetsPane(QWidget):
         self.splitter.addWidget(left)
         self.splitter.addWidget(detail)
         self.splitter.setStretchFactor(1, 4)
-        self.splitter.setSizes([260, 900])
+        self.splitter.setSizes([300, 900])
 
         self.empty = EmptyState(
             "No datasets yet",
@@ -262,6 +275,7 @@ class DatasetsPane(QWidget):
         )
         history = datasets.versions(self.state.workspace, name)
         self.versions_model.set_records(history)
+        self.versions_view.resizeColumnsToContents()
         self.version_combo.clear()
         for record in history:
             self.version_combo.addItem(f"{record['version']}", record["version"])

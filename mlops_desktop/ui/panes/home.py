@@ -62,6 +62,16 @@ class HomePane(QWidget):
         layout.setContentsMargins(24, 16, 24, 16)
         layout.addWidget(intro)
         layout.addLayout(row)
+        tips = QLabel(
+            "<h3>Getting started</h3><ul>"
+            "<li>Open <b>Datasets</b> (Ctrl+2) to look at the sample data: its columns, their "
+            "distributions and warnings.</li>"
+            "<li>Drop your own CSV, Excel or Parquet file on this window to import it. Importing a "
+            "changed file under the same name makes a new version; you can always go back.</li>"
+            "<li>Press F1 for help at any time.</li></ul>"
+        )
+        tips.setWordWrap(True)
+        layout.addWidget(tips)
         layout.addWidget(self.workspace_label)
         layout.addStretch(1)
         state.datasets_changed.connect(self.refresh)
