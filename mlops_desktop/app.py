@@ -4,7 +4,7 @@ import logging
 import os
 import sys
 
-from mlops_desktop.config import Settings, default_home, resolve_home, setup_logging
+from mlops_desktop.config import Settings, default_home, resolve_home
 from mlops_desktop.core.workspace import Workspace
 
 log = logging.getLogger(__name__)
@@ -29,10 +29,9 @@ def run_app(home: str | os.PathLike[str] | None = None) -> int:
             f"The workspace {path} could not be opened ({error}); opened {default_home()} instead."
         )
         workspace = Workspace(default_home())
-    setup_logging(workspace.home)
+    state = AppState(workspace, Settings())
     if problem:
         log.error(problem)
-    state = AppState(workspace, Settings())
     install_excepthook(lambda: state.workspace.log_path)
     window = MainWindow(state)
     window.show()

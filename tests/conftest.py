@@ -6,9 +6,11 @@ from pathlib import Path
 
 import pytest
 
-os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
-
 REPO = Path(__file__).resolve().parent.parent
+# Offscreen Qt with a desktop-sized screen (its default is 800×600, smaller than the main window).
+os.environ.setdefault(
+    "QT_QPA_PLATFORM", f"offscreen:configfile={REPO / 'tests' / 'offscreen-screen.json'}"
+)
 SAMPLES = REPO / "resources" / "samples"
 
 

@@ -27,6 +27,7 @@ TYPE_DESCRIPTIONS: dict[ColumnType, str] = {
 }
 
 MAX_CATEGORIES = 1000
+MOSTLY_UNIQUE_MIN_ROWS = 20  # below this, too few rows to call a column free text
 LONG_TEXT_CHARS = 50
 SAMPLE_DISTINCT = 5000
 MIXED_SHARE = 0.8
@@ -71,7 +72,8 @@ def _guess_string(name: str, column: pa.ChunkedArray) -> ColumnGuess:
         )
     n_distinct = pc.count_distinct(column).as_py()
     mean_length = pc.mean(pc.utf8_length(column.drop_null())).as_py() or 0
-    if n_distinct <= min(MAX_CATEGORIES, max(2, non_null // 2)) and mean_length < LONG_TEXT_CHARS:
+    mostly_unique = non_null >= MOSTLY_UNIQUE_MIN_ROWS and n_distinct > non_null / 2
+    if n_distinct <= MAX_CATEGORIES and mean_length < LONG_TEXT_CHARS and not mostly_unique:
         return ColumnGuess(name, "categorical", note)
     return ColumnGuess(name, "text", note)
 

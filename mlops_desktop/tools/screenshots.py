@@ -1,6 +1,6 @@
 """Render every pane and dialog to PNG, offscreen, on a throwaway workspace with the sample data.
 
-    python -m mlops_desktop.tools.screenshots OUT_DIR
+python -m mlops_desktop.tools.screenshots OUT_DIR
 """
 
 import argparse

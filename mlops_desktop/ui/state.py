@@ -4,7 +4,7 @@ from pathlib import Path
 
 from PySide6.QtCore import QObject, Signal
 
-from mlops_desktop.config import Settings
+from mlops_desktop.config import Settings, setup_logging
 from mlops_desktop.core.workspace import Workspace
 from mlops_desktop.ui.workers import Workers
 
@@ -21,6 +21,7 @@ class AppState(QObject):
         self.workspace = workspace
         self.settings = settings
         self.workers = Workers(self)
+        setup_logging(workspace.home)
         settings.add_recent_workspace(workspace.home)
 
     @property
@@ -30,5 +31,6 @@ class AppState(QObject):
     def switch_workspace(self, workspace: Workspace) -> None:
         self.workspace.close()
         self.workspace = workspace
+        setup_logging(workspace.home)
         self.settings.add_recent_workspace(workspace.home)
         self.workspace_changed.emit()

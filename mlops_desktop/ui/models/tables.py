@@ -4,11 +4,13 @@
 specifications; ``DatasetRowsModel`` shows a stored dataset's rows, reading only what is painted.
 """
 
+import numbers
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+import numpy as np
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt
 from PySide6.QtGui import QBrush, QColor
 
@@ -20,15 +22,16 @@ SORT_ROLE = Qt.ItemDataRole.UserRole + 1
 RECORD_ROLE = Qt.ItemDataRole.UserRole + 2
 
 
-def format_value(value: Any) -> str:
+def format_value(value: Any, group_digits: bool = True) -> str:
+    """Display text for a cell: counts get digit grouping, data values are shown as stored."""
     if value is None:
         return "—"
-    if isinstance(value, bool):
+    if isinstance(value, (bool, np.bool_)):
         return "yes" if value else "no"
-    if isinstance(value, float):
-        return f"{value:.6g}"
-    if isinstance(value, int):
-        return f"{value:,}" if abs(value) >= 10_000 else str(value)
+    if isinstance(value, numbers.Integral):
+        return f"{value:,}" if group_digits and abs(int(value)) >= 10_000 else str(value)
+    if isinstance(value, numbers.Real):
+        return f"{float(value):.6g}"
     if isinstance(value, datetime):
         return value.isoformat(sep=" ", timespec="seconds").removesuffix(" 00:00:00")
     if hasattr(value, "isoformat"):
@@ -122,7 +125,7 @@ class DatasetRowsModel(QAbstractTableModel):
         if not index.isValid() or self._pager is None:
             return None
         if role == Qt.ItemDataRole.DisplayRole:
-            return format_value(self._pager.cell(index.row(), index.column()))
+            return format_value(self._pager.cell(index.row(), index.column()), group_digits=False)
         if role == Qt.ItemDataRole.ForegroundRole:
             if self._pager.cell(index.row(), index.column()) is None:
                 return MISSING_BRUSH

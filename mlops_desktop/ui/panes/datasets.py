@@ -13,6 +13,7 @@ from PySide6.QtWidgets import (
     QLabel,
     QListWidget,
     QPushButton,
+    QSizePolicy,
     QSplitter,
     QStackedWidget,
     QTableView,
@@ -123,6 +124,8 @@ class DatasetsPane(QWidget):
 
         self.title = QLabel()
         self.title.setObjectName("datasetTitle")
+        self.title.setWordWrap(True)
+        self.title.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
         self.version_combo = QComboBox()
         self.version_combo.setToolTip("Which version of the dataset to look at")
         self.version_combo.activated.connect(self._version_chosen)

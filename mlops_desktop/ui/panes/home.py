@@ -22,7 +22,7 @@ class StepCard(QFrame):
         super().__init__()
         self.setObjectName("stepCard")
         self.setFrameShape(QFrame.Shape.StyledPanel)
-        self.setMinimumWidth(170)
+        self.setMinimumWidth(130)
         layout = QVBoxLayout(self)
         heading = QLabel(f"<h3>{title}</h3>")
         description = QLabel(text)

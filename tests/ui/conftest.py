@@ -1,0 +1,39 @@
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from pytestqt.qtbot import QtBot
+
+from mlops_desktop.config import Settings
+from mlops_desktop.core import datasets
+from mlops_desktop.core.workspace import Workspace
+from mlops_desktop.ui.main_window import MainWindow
+from mlops_desktop.ui.state import AppState
+from tests.conftest import SAMPLES
+
+
+@pytest.fixture
+def settings(tmp_path: Path) -> Settings:
+    return Settings(tmp_path / "config" / "settings.json")
+
+
+@pytest.fixture
+def state(home: Path, settings: Settings) -> Iterator[AppState]:
+    app_state = AppState(Workspace(home), settings)
+    yield app_state
+    app_state.workers.shutdown()
+    app_state.workspace.close()
+
+
+@pytest.fixture
+def window(qtbot: QtBot, state: AppState) -> MainWindow:
+    main = MainWindow(state)
+    qtbot.addWidget(main)
+    main.show()
+    qtbot.waitExposed(main)
+    return main
+
+
+@pytest.fixture
+def iris(state: AppState) -> datasets.ImportResult:
+    return datasets.import_file(state.workspace, SAMPLES / "iris.csv")

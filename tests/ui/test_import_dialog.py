@@ -1,0 +1,152 @@
+"""The import dialog driven as an analyst would: preview, fix a type, import, cancel, bad files."""
+
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QMessageBox
+from pytestqt.qtbot import QtBot
+
+from mlops_desktop.core import datasets
+from mlops_desktop.ui.dialogs.import_dialog import ImportDialog
+from mlops_desktop.ui.main_window import MainWindow
+
+PREVIEW_TIMEOUT = 10_000
+IMPORT_TIMEOUT = 60_000
+
+
+def _open(qtbot: QtBot, window: MainWindow, path: Path) -> ImportDialog:
+    dialog = window.open_import_dialog(path)
+    qtbot.waitUntil(lambda: dialog.preview is not None, timeout=PREVIEW_TIMEOUT)
+    return dialog
+
+
+def _types(dialog: ImportDialog) -> dict[str, str]:
+    model = dialog.types_model
+    return {
+        model.index(row, 0).data(): model.index(row, 1).data() for row in range(model.rowCount())
+    }
+
+
+def test_semicolon_file_with_decimal_commas_is_detected_and_imported(
+    qtbot: QtBot, window: MainWindow, tmp_path: Path
+) -> None:
+    path = tmp_path / "ventes.csv"
+    path.write_bytes(
+        "produit;prix;quantité\nPomme;1,5;3\nPoire;2,25;4\nCafé;3,0;1\n".encode("cp1252")
+    )
+    dialog = _open(qtbot, window, path)
+    assert dialog.preview is not None
+    assert dialog.delimiter.currentData() == ";"
+    assert dialog.decimal.currentData() == ","
+    assert dialog.encoding.currentData() == "cp1252"
+    assert dialog.header.isChecked()
+    assert "semicolon-separated" in dialog.detected.text()
+    assert _types(dialog) == {"produit": "categorical", "prix": "numeric", "quantité": "numeric"}
+    assert dialog.rows_model.index(2, 0).data() == "Café"
+
+    with qtbot.waitSignal(dialog.imported, timeout=IMPORT_TIMEOUT) as imported:
+        qtbot.mouseClick(dialog.import_button, Qt.MouseButton.LeftButton)
+    result = imported.args[0]
+    assert (result.name, result.version, result.rows, result.columns) == ("ventes", 1, 3, 3)
+    frame = datasets.load_frame(
+        window.state.workspace, datasets.get_version(window.state.workspace, "ventes")
+    )
+    assert frame["prix"].tolist() == [1.5, 2.25, 3.0]
+    assert window.current_pane() == "Datasets"
+    assert window.datasets_pane.selected_name() == "ventes"
+
+
+def test_changing_a_column_type_before_import_is_kept(
+    qtbot: QtBot, window: MainWindow, tmp_path: Path
+) -> None:
+    path = tmp_path / "codes.csv"
+    path.write_text("zip,city\n1000,Brussels\n2000,Antwerp\n1000,Brussels\n9000,Ghent\n")
+    dialog = _open(qtbot, window, path)
+    assert _types(dialog)["zip"] == "numeric"
+    model = dialog.types_model
+    assert model.setData(model.index(0, 1), "categorical")
+    with qtbot.waitSignal(dialog.imported, timeout=IMPORT_TIMEOUT):
+        qtbot.mouseClick(dialog.import_button, Qt.MouseButton.LeftButton)
+    record = datasets.show(window.state.workspace, "codes")
+    assert [c["type"] for c in record["columns"]] == ["categorical", "categorical"]
+
+
+def test_changing_the_separator_rereads_the_preview(
+    qtbot: QtBot, window: MainWindow, tmp_path: Path
+) -> None:
+    path = tmp_path / "pipes.csv"
+    path.write_text("a|b\n1|2\n3|4\n")
+    dialog = _open(qtbot, window, path)
+    assert len(dialog.types_model.guesses) == 2
+    dialog.delimiter.setCurrentIndex(dialog.delimiter.findData(","))
+    dialog.preview = None
+    dialog.delimiter.activated.emit(dialog.delimiter.currentIndex())
+    qtbot.waitUntil(lambda: dialog.preview is not None, timeout=PREVIEW_TIMEOUT)
+    assert [g.name for g in dialog.types_model.guesses] == ["a|b"]
+
+
+def test_a_broken_file_says_why_and_cannot_be_imported(
+    qtbot: QtBot, window: MainWindow, tmp_path: Path
+) -> None:
+    path = tmp_path / "broken.csv"
+    path.write_text("a,b\n1,2\n3,4,5\n")
+    dialog = window.open_import_dialog(path)
+    qtbot.waitUntil(lambda: "Line 3" in dialog.detected.text(), timeout=PREVIEW_TIMEOUT)
+    assert dialog.detected.text() == (
+        "Line 3 of broken.csv has 3 fields but the first row has 2; check for a stray comma or a missing quote."
+    )
+    assert not dialog.import_button.isEnabled()
+    assert datasets.list_datasets(window.state.workspace) == []
+
+
+def test_an_import_that_fails_shows_the_sentence_and_stores_nothing(
+    qtbot: QtBot, window: MainWindow, tmp_path: Path
+) -> None:
+    """The preview reads only the start of the file; a bad line further down fails the import."""
+    path = tmp_path / "late_error.csv"
+    good = "".join(f"{i},{i * 2}\n" for i in range(60_000))
+    path.write_text("a,b\n" + good + "1,2,3\n")
+    dialog = _open(qtbot, window, path)
+    assert dialog.preview is not None
+    qtbot.mouseClick(dialog.import_button, Qt.MouseButton.LeftButton)
+    task = dialog.import_task
+    assert task is not None
+    with qtbot.waitSignal(task.failed, timeout=IMPORT_TIMEOUT) as failed:
+        pass
+    assert failed.args[0].startswith("Line 60002 of late_error.csv has 3 fields")
+    box = dialog.findChild(QMessageBox, "messageBox")
+    assert box is not None and box.text() == failed.args[0]
+    assert dialog.isVisible() and dialog.import_button.isEnabled()
+    assert datasets.list_datasets(window.state.workspace) == []
+    assert window.state.workspace.store.integrity_ok()
+
+
+def test_cancel_stops_the_import_and_keeps_nothing(
+    qtbot: QtBot, window: MainWindow, tmp_path: Path
+) -> None:
+    rng = np.random.default_rng(0)
+    path = tmp_path / "big.csv"
+    n = 400_000
+    pd.DataFrame(
+        {
+            "x": rng.normal(size=n),
+            "y": rng.integers(0, 1000, size=n),
+            "label": rng.choice(["red", "green", "blue"], size=n),
+            "note": rng.integers(0, 10**9, size=n).astype(str),
+        }
+    ).to_csv(path, index=False)
+    dialog = _open(qtbot, window, path)
+    qtbot.mouseClick(dialog.import_button, Qt.MouseButton.LeftButton)
+    task = dialog.import_task
+    assert task is not None and dialog.task_panel.isVisible()
+    with qtbot.waitSignal(task.progressed, timeout=IMPORT_TIMEOUT):
+        pass
+    with qtbot.waitSignal(task.cancelled, timeout=IMPORT_TIMEOUT):
+        qtbot.mouseClick(dialog.task_panel.cancel_button, Qt.MouseButton.LeftButton)
+    assert "cancelled" in dialog.detected.text()
+    assert datasets.list_datasets(window.state.workspace) == []
+    artifacts = window.state.workspace.artifacts
+    assert [p for p in artifacts.root.rglob("*.parquet")] == []
+    assert window.state.workspace.store.integrity_ok()

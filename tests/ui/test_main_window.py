@@ -1,0 +1,147 @@
+"""The main window as a user meets it: panes, menus, shortcuts, drag and drop, remembered layout."""
+
+from pathlib import Path
+
+from PySide6.QtCore import QMimeData, QPointF, Qt, QUrl
+from PySide6.QtGui import QDragEnterEvent, QDropEvent
+from PySide6.QtWidgets import QMessageBox, QTextBrowser
+from pytestqt.qtbot import QtBot
+
+from mlops_desktop.core.errors import UserError
+from mlops_desktop.ui.errors import report_exception
+from mlops_desktop.ui.main_window import PANES, MainWindow
+from mlops_desktop.ui.state import AppState
+from tests.conftest import SAMPLES
+
+
+def test_sidebar_lists_the_five_lifecycle_panes_and_shortcuts_switch_them(
+    qtbot: QtBot, window: MainWindow
+) -> None:
+    names = [window.sidebar.item(i).text() for i in range(window.sidebar.count())]
+    assert names == ["Home", "Datasets", "Experiments", "Models", "Monitoring"]
+    for number, name in enumerate(PANES, start=1):
+        qtbot.keyClick(window, Qt.Key.Key_0 + number, Qt.KeyboardModifier.ControlModifier)
+        assert window.current_pane() == name
+        assert window.stack.currentWidget() is window.panes[name]
+
+
+def test_empty_workspace_shows_what_to_do_next(window: MainWindow) -> None:
+    window.show_pane("Datasets")
+    pane = window.datasets_pane
+    assert pane.stack.currentWidget() is pane.empty
+    assert set(pane.empty.buttons) == {"Import…", "Add sample datasets"}
+    home = window.panes["Home"]
+    assert "Start here" in home.cards[0].state.text()
+
+
+def test_add_sample_datasets_from_the_empty_state(qtbot: QtBot, window: MainWindow) -> None:
+    window.show_pane("Datasets")
+    with qtbot.waitSignal(window.state.datasets_changed, timeout=60_000):
+        qtbot.mouseClick(
+            window.datasets_pane.empty.buttons["Add sample datasets"], Qt.MouseButton.LeftButton
+        )
+    pane = window.datasets_pane
+    names = {record["name"] for record in pane.list_model.records}
+    assert names == {path.stem.replace("_", " ") for path in SAMPLES.glob("*.csv")}
+    assert pane.stack.currentWidget() is pane.splitter
+    assert "4 dataset(s)" in window.panes["Home"].cards[0].state.text()
+
+
+def _drop(window: MainWindow, path: Path) -> bool:
+    """Offer a file to the window's drag-and-drop handlers; True if it accepted the drag.
+
+    Qt only routes drag events that come from a real drag session, so the handlers are called
+    directly with the events a drag would bring."""
+    mime = QMimeData()
+    mime.setUrls([QUrl.fromLocalFile(str(path))])
+    buttons, modifiers = Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier
+    enter = QDragEnterEvent(
+        window.rect().center(), Qt.DropAction.CopyAction, mime, buttons, modifiers
+    )
+    enter.ignore()
+    window.dragEnterEvent(enter)
+    if not enter.isAccepted():
+        return False
+    window.dropEvent(
+        QDropEvent(
+            QPointF(window.rect().center()), Qt.DropAction.CopyAction, mime, buttons, modifiers
+        )
+    )
+    return True
+
+
+def test_dropping_a_data_file_opens_the_import_dialog_on_it(
+    qtbot: QtBot, window: MainWindow
+) -> None:
+    assert _drop(window, SAMPLES / "wine.csv")
+    dialog = window.import_dialog
+    assert dialog is not None and dialog.isVisible()
+    assert dialog.path == SAMPLES / "wine.csv"
+    qtbot.waitUntil(lambda: dialog.preview is not None, timeout=10_000)
+    assert dialog.name_edit.text() == "wine"
+    dialog.reject()
+
+
+def test_dropping_something_that_is_not_a_data_file_is_refused(
+    window: MainWindow, tmp_path: Path
+) -> None:
+    other = tmp_path / "notes.pdf"
+    other.write_bytes(b"%PDF")
+    assert not _drop(window, other)
+    assert window.import_dialog is None
+
+
+def test_window_layout_and_pane_are_remembered(qtbot: QtBot, state: AppState) -> None:
+    first = MainWindow(state)
+    qtbot.addWidget(first)
+    first.show()
+    first.resize(first.minimumSizeHint().width() + 37, 700)
+    remembered = first.size()
+    first.show_pane("Datasets")
+    first.close()
+    second = MainWindow(state)
+    qtbot.addWidget(second)
+    second.show()
+    assert second.size() == remembered
+    assert second.current_pane() == "Datasets"
+
+
+def test_help_opens_the_shipped_help_page(qtbot: QtBot, window: MainWindow) -> None:
+    dialog = window.show_help()
+    qtbot.addWidget(dialog)
+    browser = dialog.findChild(QTextBrowser, "helpBrowser")
+    assert "Importing data" in browser.toPlainText()
+
+
+def test_opening_a_recent_workspace_switches_every_pane(
+    qtbot: QtBot, window: MainWindow, tmp_path: Path, iris: object
+) -> None:
+    window.datasets_pane.refresh()
+    assert window.datasets_pane.list_model.rowCount() == 1
+    other = tmp_path / "other-workspace"
+    window.open_workspace(other)
+    assert window.state.home == other.resolve()
+    assert window.datasets_pane.list_model.rowCount() == 0
+    assert other.resolve() in window.state.settings.recent_workspaces()
+    assert str(other.name) in window.windowTitle()
+
+
+def test_user_errors_show_their_sentence_and_bugs_go_to_the_log(
+    qtbot: QtBot, window: MainWindow
+) -> None:
+    box = report_exception(
+        window, UserError("That file is empty."), window.state.workspace.log_path
+    )
+    assert box.text() == "That file is empty."
+    box.close()
+    try:
+        raise RuntimeError("internal detail 1234")
+    except RuntimeError as error:
+        box = report_exception(window, error, window.state.workspace.log_path)
+    assert "Something went wrong" in box.text()
+    assert str(window.state.workspace.log_path) in box.text()
+    assert "internal detail 1234" not in box.text()
+    assert box.icon() == QMessageBox.Icon.Critical
+    log_text = window.state.workspace.log_path.read_text()
+    assert "Traceback" in log_text and "internal detail 1234" in log_text
+    box.close()
