@@ -1,0 +1,65 @@
+"""The project's own rules, checked on every test run: core stays pure, lint, format, types."""
+
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import REPO
+
+BIN = Path(sys.executable).parent
+
+
+def _tool(name: str) -> str:
+    found = shutil.which(name, path=str(BIN)) or shutil.which(name)
+    if found is None:
+        pytest.fail(f"{name} is not installed; install the test extras: pip install -e '.[test]'")
+    return found
+
+
+def _run(*command: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(command, cwd=REPO, capture_output=True, text=True, timeout=300)
+
+
+def test_core_never_imports_qt_or_ui_import_linter_contract() -> None:
+    result = _run(_tool("lint-imports"), "--no-cache")
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_core_modules_load_without_qt() -> None:
+    code = (
+        "import sys, pkgutil, importlib, mlops_desktop.core as core\n"
+        "for m in pkgutil.walk_packages(core.__path__, 'mlops_desktop.core.'):\n"
+        "    if '.migrations' not in m.name: importlib.import_module(m.name)\n"
+        "import mlops_desktop.cli, mlops_desktop.worker_process\n"
+        "bad = [m for m in sys.modules if m.startswith(('PySide6', 'mlops_desktop.ui'))]\n"
+        "assert not bad, bad\n"
+    )
+    result = _run(sys.executable, "-c", code)
+    assert result.returncode == 0, result.stderr
+
+
+def test_ruff_lint_is_clean() -> None:
+    result = _run(_tool("ruff"), "check", ".")
+    assert result.returncode == 0, result.stdout
+
+
+def test_ruff_format_is_clean() -> None:
+    result = _run(_tool("ruff"), "format", "--check", ".")
+    assert result.returncode == 0, result.stdout
+
+
+def test_mypy_strict_on_core() -> None:
+    result = _run(_tool("mypy"))
+    assert result.returncode == 0, result.stdout
+
+
+def test_plots_are_figures_never_pyplot() -> None:
+    offenders = [
+        str(path.relative_to(REPO))
+        for path in (REPO / "mlops_desktop").rglob("*.py")
+        if "pyplot" in path.read_text(encoding="utf-8")
+    ]
+    assert offenders == []
