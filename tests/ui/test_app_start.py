@@ -1,0 +1,48 @@
+"""Starting the app as the README's first command does: a default workspace with the samples."""
+
+import os
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+from PySide6.QtCore import QTimer
+from PySide6.QtWidgets import QApplication
+from pytestqt.qtbot import QtBot
+
+from mlops_desktop.app import run_app
+from mlops_desktop.core import datasets
+from mlops_desktop.core.workspace import Workspace
+from mlops_desktop.ui.main_window import MainWindow
+
+
+def _run_until(condition: Callable[[MainWindow], bool], deadline_s: float) -> int:
+    """Run the app until ``condition`` holds for its main window (or the deadline), then close it."""
+    started = time.monotonic()
+    timer = QTimer()
+
+    def check() -> None:
+        windows = [w for w in QApplication.topLevelWidgets() if isinstance(w, MainWindow)]
+        if windows and (condition(windows[0]) or time.monotonic() - started > deadline_s):
+            timer.stop()
+            windows[0].close()
+
+    timer.timeout.connect(check)
+    timer.start(100)
+    return run_app()
+
+
+def test_first_start_opens_the_default_workspace_with_the_sample_datasets(qtbot: QtBot) -> None:
+    home = Path(os.environ["MLOPS_DESKTOP_HOME"])
+    assert not home.exists()
+    shown: list[str] = []
+
+    def samples_listed(window: MainWindow) -> bool:
+        shown[:] = [r["name"] for r in window.datasets_pane.list_model.records]
+        return len(shown) == 4
+
+    assert _run_until(samples_listed, deadline_s=60) == 0
+    assert sorted(shown) == ["breast cancer", "diabetes", "iris", "wine"]
+    workspace = Workspace(home)
+    assert len(datasets.list_datasets(workspace)) == 4
+    assert workspace.store.integrity_ok()
+    workspace.close()
