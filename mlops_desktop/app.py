@@ -1,45 +1,84 @@
-"""Qt start-up: logging, excepthook, workspace, MainWindow. The only place core meets ui."""
+"""Qt start-up: logging, excepthook, workspace, MainWindow. The only place core meets ui.
+
+The window frame shows first; the workspace is opened and the data libraries (pandas, pyarrow,
+SQLAlchemy, matplotlib) are loaded on a thread meanwhile, then the panes are added. So the window
+appears as fast as a bare Qt window, and the event loop keeps running while the rest loads.
+"""
 
 import logging
 import os
 import sys
+import threading
+from pathlib import Path
+from typing import Any
+
+from PySide6.QtCore import QObject, Signal
+from PySide6.QtWidgets import QApplication
 
 from mlops_desktop.config import Settings, default_home, resolve_home
-from mlops_desktop.core.workspace import Workspace
 
 log = logging.getLogger(__name__)
 
 
-def run_app(home: str | os.PathLike[str] | None = None) -> int:
-    from PySide6.QtWidgets import QApplication
+class WorkspaceOpener(QObject):
+    """Opens a workspace on a thread; falls back to the default one if it cannot be opened."""
 
+    opened = Signal(object, str)  # the Workspace, and a problem to tell the user ("" if none)
+
+    def start(self, path: Path) -> None:
+        threading.Thread(
+            target=self._open, args=(path,), name="open-workspace", daemon=True
+        ).start()
+
+    def _open(self, path: Path) -> None:
+        import mlops_desktop.ui.dialogs.import_dialog
+        import mlops_desktop.ui.panes.datasets
+        import mlops_desktop.ui.panes.home
+        import mlops_desktop.ui.state  # noqa: F401  (loads the data libraries off the GUI thread)
+        from mlops_desktop.core.workspace import Workspace
+
+        try:
+            workspace: Any = Workspace(path)
+            problem = ""
+        except Exception as error:
+            fallback = default_home()
+            problem = (
+                f"The workspace {path} could not be opened ({error}); opened {fallback} instead."
+            )
+            workspace = Workspace(fallback)
+        self.opened.emit(workspace, problem)
+
+
+def run_app(home: str | os.PathLike[str] | None = None) -> int:
     from mlops_desktop.ui.errors import install_excepthook, show_message
     from mlops_desktop.ui.main_window import MainWindow
-    from mlops_desktop.ui.state import AppState
 
     app = QApplication.instance() or QApplication(sys.argv)
     app.setApplicationName("MLOps Desktop")
+    settings = Settings()
+    window = MainWindow(settings)
+    window.show()
+
     path = resolve_home(home)
     first_run = not (path / "store.db").exists()
-    problem = None
-    try:
-        workspace = Workspace(path)
-    except Exception as error:
-        problem = (
-            f"The workspace {path} could not be opened ({error}); opened {default_home()} instead."
-        )
-        workspace = Workspace(default_home())
-    state = AppState(workspace, Settings())
-    if problem:
-        log.error(problem)
-    install_excepthook(lambda: state.workspace.log_path)
-    window = MainWindow(state)
-    window.show()
-    if problem:
-        show_message(window, problem)
-    elif first_run and home is None:
-        window.add_samples()  # a newcomer's default workspace starts with data to explore
-    log.info("MLOps Desktop started on workspace %s", state.home)
+
+    def attach(workspace: Any, problem: str) -> None:
+        from mlops_desktop.ui.state import AppState
+
+        state = AppState(workspace, settings)
+        install_excepthook(lambda: state.workspace.log_path)
+        window.attach(state)
+        log.info("MLOps Desktop started on workspace %s", state.home)
+        if problem:
+            log.error(problem)
+            show_message(window, problem)
+        elif first_run and home is None:
+            window.add_samples()  # a newcomer's default workspace starts with data to explore
+
+    opener = WorkspaceOpener()
+    opener.opened.connect(attach)
+    opener.start(path)
     code = app.exec()
-    state.workspace.close()
+    if window.panes:
+        window.state.workspace.close()
     return int(code)

@@ -13,12 +13,12 @@ from pathlib import Path
 from typing import Any
 
 from mlops_desktop import __version__
-from mlops_desktop.config import resolve_home, setup_logging
+from mlops_desktop.config import log_path, resolve_home, setup_logging
 from mlops_desktop.core import datasets
 from mlops_desktop.core.column_types import COLUMN_TYPES
 from mlops_desktop.core.errors import UserError
 from mlops_desktop.core.reading import FormatChoices
-from mlops_desktop.core.workspace import Workspace, log_path
+from mlops_desktop.core.workspace import Workspace
 
 log = logging.getLogger(__name__)
 

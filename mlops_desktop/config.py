@@ -6,6 +6,8 @@
 - Bundled resources (sample data, help pages, icons): inside the installed package, or the repository's
   ``resources/`` folder when running from a checkout.
 - Logging: a rotating log file inside the workspace.
+
+Only light imports here: the GUI reads settings before the heavy libraries load.
 """
 
 import json
@@ -17,12 +19,11 @@ from typing import Any
 
 import platformdirs
 
-from mlops_desktop.core.workspace import log_path
-
 APP_NAME = "mlops-desktop"
 HOME_ENV = "MLOPS_DESKTOP_HOME"
 CONFIG_ENV = "MLOPS_DESKTOP_CONFIG_DIR"
 MAX_RECENT = 8
+LOG_FILE_NAME = "mlops-desktop.log"
 LOG_BYTES = 2_000_000
 LOG_BACKUPS = 3
 
@@ -79,6 +80,11 @@ class Settings:
     def add_recent_workspace(self, home: Path) -> None:
         recent = [str(home)] + [str(p) for p in self.recent_workspaces() if p != home]
         self.set("recent_workspaces", recent[:MAX_RECENT])
+
+
+def log_path(home: Path) -> Path:
+    """The workspace's log file, where every traceback goes."""
+    return home / "logs" / LOG_FILE_NAME
 
 
 def setup_logging(home: Path, level: int = logging.INFO) -> Path:

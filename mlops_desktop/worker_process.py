@@ -13,9 +13,9 @@ from multiprocessing.synchronize import Event
 from pathlib import Path
 from typing import Any, Protocol
 
-from mlops_desktop.config import setup_logging
+from mlops_desktop.config import log_path, setup_logging
 from mlops_desktop.core.errors import Cancelled, UserError
-from mlops_desktop.core.workspace import Workspace, log_path
+from mlops_desktop.core.workspace import Workspace
 
 log = logging.getLogger(__name__)
 

@@ -7,7 +7,7 @@ building Python objects per value; a 1,000,000 × 25 table profiles in about a s
 import hashlib
 import json
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 import pandas as pd
@@ -36,15 +36,27 @@ def _numeric_summary(column: pa.ChunkedArray) -> dict[str, Any]:
     as_float = pc.cast(values, pa.float64())
     minimum, maximum = pc.min_max(as_float).values()
     array = as_float.to_numpy()
-    counts, edges = np.histogram(array, bins=HISTOGRAM_BINS)
+    counts, edges = _histogram(array)
     return {
         "min": _number(minimum.as_py()),
         "max": _number(maximum.as_py()),
         "mean": _number(pc.mean(as_float).as_py()),
         "median": _number(np.median(array)),
         "std": _number(pc.stddev(as_float, ddof=1).as_py()) if len(array) > 1 else 0.0,
-        "histogram": {"counts": counts.tolist(), "edges": edges.tolist()},
+        "histogram": {"counts": counts, "edges": edges},
     }
+
+
+def _histogram(values: np.ndarray[Any, Any]) -> tuple[list[int], list[float]]:
+    """Counts and edges of equal bins; one bin when the values are too close together for distinct
+    float edges (a constant column of large numbers, such as a timestamp in milliseconds)."""
+    try:
+        counts, edges = np.histogram(values, bins=HISTOGRAM_BINS)
+    except ValueError:
+        low, high = float(values.min()), float(values.max())
+        pad = max(abs(low), abs(high)) * 1e-9 or 0.5
+        return [len(values)], [low - pad, high + pad]
+    return [int(count) for count in counts], [float(edge) for edge in edges]
 
 
 def _datetime_summary(column: pa.ChunkedArray) -> dict[str, Any]:
@@ -52,12 +64,12 @@ def _datetime_summary(column: pa.ChunkedArray) -> dict[str, Any]:
     if len(values) == 0:
         return {}
     epoch_seconds = pc.cast(values, pa.int64()).to_numpy() / 1e6
-    counts, edges = np.histogram(epoch_seconds, bins=HISTOGRAM_BINS)
+    counts, edges = _histogram(epoch_seconds)
     minimum, maximum = pc.min_max(values).values()
     return {
         "min": minimum.as_py().isoformat(),
         "max": maximum.as_py().isoformat(),
-        "histogram": {"counts": counts.tolist(), "edges": edges.tolist(), "epoch": True},
+        "histogram": {"counts": counts, "edges": edges, "epoch": True},
     }
 
 
@@ -131,7 +143,9 @@ def _column_digest(digest: "hashlib._Hash", column: pa.ChunkedArray) -> None:
     digest.update(np.packbits(pc.is_valid(array).to_numpy(zero_copy_only=False)).tobytes())
     if pa.types.is_string(array.type) or pa.types.is_large_string(array.type):
         filled = pc.cast(array, pa.large_string()).fill_null("")
-        offsets = np.frombuffer(filled.buffers()[1], dtype=np.int64)[: len(filled) + 1]
+        offsets = np.frombuffer(filled.buffers()[1], dtype=np.int64)[
+            filled.offset : filled.offset + len(filled) + 1
+        ]
         digest.update(np.diff(offsets).tobytes())
         data = filled.buffers()[2]
         if data is not None:
@@ -144,21 +158,56 @@ def _column_digest(digest: "hashlib._Hash", column: pa.ChunkedArray) -> None:
     digest.update(array.fill_null(0).to_numpy(zero_copy_only=False).tobytes())
 
 
+def _canonical(column: pa.ChunkedArray, kind: str) -> pa.ChunkedArray:
+    """Numbers hash by value: a float column holding only whole numbers hashes like the same
+    integers, so "59" and "59.0" (as one tool or another writes them) are the same content."""
+    if kind != "numeric" or not pa.types.is_floating(column.type):
+        return column
+    values = column.drop_null()
+    if len(values) and not pc.all(
+        pc.and_(
+            pc.equal(pc.floor(values), values), pc.less_equal(pc.abs(values), float(2**53))
+        )
+    ).as_py():
+        return column
+    return cast(pa.ChunkedArray, pc.cast(column, pa.int64()))
+
+
 def content_hash(table: pa.Table, types: Sequence[str]) -> str:
     """SHA-256 over the schema (names, types) and every value of every row."""
     digest = hashlib.sha256()
-    schema = [
-        [name, kind, str(table.column(name).type)]
+    columns = [
+        _canonical(table.column(name), kind)
         for name, kind in zip(table.column_names, types, strict=True)
     ]
+    schema = [
+        [name, kind, str(column.type)]
+        for name, kind, column in zip(table.column_names, types, columns, strict=True)
+    ]
     digest.update(json.dumps(schema).encode())
-    for name in table.column_names:
-        _column_digest(digest, table.column(name))
+    for column in columns:
+        _column_digest(digest, column)
     return digest.hexdigest()
 
 
 def _row_hashes(frame: pd.DataFrame) -> pd.Series:
     return pd.util.hash_pandas_object(frame, index=False)
+
+
+def _comparable(old: pd.DataFrame, new: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Give each shared column one dtype in both frames, so equal values hash equal: integers come
+    back from Arrow as floats once a value is missing, booleans as objects, 59.0 may have become 59."""
+    old, new = old.copy(), new.copy()
+    for name in old.columns:
+        if old[name].dtype == new[name].dtype:
+            continue
+        numeric = all(
+            pd.api.types.is_numeric_dtype(frame[name]) and not pd.api.types.is_bool_dtype(frame[name])
+            for frame in (old, new)
+        )
+        dtype = "float64" if numeric else "object"
+        old[name], new[name] = old[name].astype(dtype), new[name].astype(dtype)
+    return old, new
 
 
 def changes_between(
@@ -175,8 +224,9 @@ def changes_between(
     new_types = {column["name"]: column["type"] for column in new_schema}
     shared = [name for name in new_types if name in old_types]
     if shared:
-        old_counts = _row_hashes(old_rows[shared]).value_counts()
-        new_counts = _row_hashes(new_rows[shared]).value_counts()
+        old_shared, new_shared = _comparable(old_rows[shared], new_rows[shared])
+        old_counts = _row_hashes(old_shared).value_counts()
+        new_counts = _row_hashes(new_shared).value_counts()
         difference = new_counts.sub(old_counts, fill_value=0)
         added, removed = int(difference.clip(lower=0).sum()), int((-difference).clip(lower=0).sum())
     else:

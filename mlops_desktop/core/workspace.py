@@ -2,15 +2,10 @@
 
 from pathlib import Path
 
+from mlops_desktop.config import log_path
 from mlops_desktop.core.errors import UserError
 from mlops_desktop.core.store.artifacts import ArtifactStore
 from mlops_desktop.core.store.db import Store
-
-LOG_FILE_NAME = "mlops-desktop.log"
-
-
-def log_path(home: Path) -> Path:
-    return home / "logs" / LOG_FILE_NAME
 
 
 class Workspace:

@@ -1,7 +1,16 @@
-"""The main window: sidebar of panes, menus, status bar, drag and drop, remembered layout."""
+"""The main window: sidebar of panes, menus, status bar, drag and drop, remembered layout.
+
+The window is built in two steps so that it shows at once: ``MainWindow(settings)`` makes the frame
+(sidebar, menus, status bar, remembered geometry) with only Qt loaded; ``attach(state)`` adds the
+panes once the workspace is open and the data libraries are loaded (``app.py`` does that on a
+thread while the frame is already on screen).
+"""
+
+from __future__ import annotations
 
 import base64
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QByteArray, QSize, Qt, QUrl
 from PySide6.QtGui import (
@@ -29,16 +38,15 @@ from PySide6.QtWidgets import (
 )
 
 from mlops_desktop import __version__
-from mlops_desktop.config import resources_dir, samples_dir
-from mlops_desktop.core import datasets
-from mlops_desktop.core.workspace import Workspace
+from mlops_desktop.config import Settings, resources_dir, samples_dir
 from mlops_desktop.ui import errors
-from mlops_desktop.ui.dialogs.import_dialog import ImportDialog
-from mlops_desktop.ui.panes.datasets import DatasetsPane
-from mlops_desktop.ui.panes.home import HomePane
-from mlops_desktop.ui.panes.placeholder import PlaceholderPane
-from mlops_desktop.ui.state import AppState
 from mlops_desktop.ui.widgets.task_panel import TaskPanel
+
+if TYPE_CHECKING:
+    from mlops_desktop.core.datasets import ImportResult
+    from mlops_desktop.ui.dialogs.import_dialog import ImportDialog
+    from mlops_desktop.ui.panes.datasets import DatasetsPane
+    from mlops_desktop.ui.state import AppState
 
 PANES = ["Home", "Datasets", "Experiments", "Models", "Monitoring"]
 PANE_ICONS = {
@@ -52,35 +60,31 @@ DATA_SUFFIXES = {".csv", ".tsv", ".txt", ".xlsx", ".xlsm", ".parquet", ".pq"}
 
 
 class MainWindow(QMainWindow):
-    def __init__(self, state: AppState) -> None:
+    state: AppState
+    datasets_pane: DatasetsPane
+
+    def __init__(self, settings: Settings) -> None:
         super().__init__()
-        self.state = state
+        self.settings = settings
         self.setObjectName("mainWindow")
         self.setWindowTitle("MLOps Desktop")
         self.setAcceptDrops(True)
         self.import_dialog: ImportDialog | None = None
+        self.panes: dict[str, QWidget] = {}
 
         self.sidebar = QListWidget()
         self.sidebar.setObjectName("sidebar")
         self.sidebar.setIconSize(QSize(20, 20))
         self.sidebar.setFixedWidth(170)
-        self.stack = QStackedWidget()
-        self.datasets_pane = DatasetsPane(state)
-        self.datasets_pane.import_requested.connect(lambda: self.open_import_dialog())
-        self.datasets_pane.samples_requested.connect(self.add_samples)
-        self.panes: dict[str, QWidget] = {
-            "Home": HomePane(state, self.show_pane),
-            "Datasets": self.datasets_pane,
-            "Experiments": PlaceholderPane("Experiments"),
-            "Models": PlaceholderPane("Models"),
-            "Monitoring": PlaceholderPane("Monitoring"),
-        }
         for number, name in enumerate(PANES, start=1):
             item = QListWidgetItem(self.style().standardIcon(PANE_ICONS[name]), name)
             item.setToolTip(f"{name} (Ctrl+{number})")
             self.sidebar.addItem(item)
-            self.stack.addWidget(self.panes[name])
-        self.sidebar.currentRowChanged.connect(self.stack.setCurrentIndex)
+        self.sidebar.setEnabled(False)
+        self.stack = QStackedWidget()
+        opening = QLabel("Opening the workspace…")
+        opening.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.stack.addWidget(opening)
 
         self.task_panel = TaskPanel()
         central = QWidget()
@@ -95,24 +99,58 @@ class MainWindow(QMainWindow):
 
         self.workspace_label = QLabel()
         self.statusBar().addPermanentWidget(self.workspace_label)
+        self.workspace_actions: list[QAction] = []
+        self._build_menus()
+        self._restore_geometry()
+
+    def attach(self, state: AppState) -> None:
+        """Add the panes for an open workspace (the data libraries are loaded by now)."""
+        from mlops_desktop.ui.panes.datasets import DatasetsPane
+        from mlops_desktop.ui.panes.home import HomePane
+        from mlops_desktop.ui.panes.placeholder import PlaceholderPane
+
+        self.state = state
+        self.datasets_pane = DatasetsPane(state)
+        self.datasets_pane.import_requested.connect(lambda: self.open_import_dialog())
+        self.datasets_pane.samples_requested.connect(self.add_samples)
+        self.panes = {
+            "Home": HomePane(state, self.show_pane),
+            "Datasets": self.datasets_pane,
+            "Experiments": PlaceholderPane("Experiments"),
+            "Models": PlaceholderPane("Models"),
+            "Monitoring": PlaceholderPane("Monitoring"),
+        }
+        while self.stack.count():
+            self.stack.removeWidget(self.stack.widget(0))
+        for name in PANES:
+            self.stack.addWidget(self.panes[name])
+        self.sidebar.currentRowChanged.connect(self.stack.setCurrentIndex)
+        self.sidebar.setEnabled(True)
+        for action in self.workspace_actions:
+            action.setEnabled(True)
         state.status_message.connect(lambda text: self.statusBar().showMessage(text, 10_000))
         state.workspace_changed.connect(self._workspace_changed)
-
-        self._build_menus()
         self._workspace_changed()
-        self._restore_layout()
-        self.sidebar.setCurrentRow(
-            PANES.index(self.state.settings.get("last_pane", "Home"))
-            if self.state.settings.get("last_pane") in PANES
-            else 0
-        )
+        sizes = self.settings.get("datasets_splitter")
+        if sizes:
+            self.datasets_pane.splitter.setSizes(sizes)
+        last = self.settings.get("last_pane")
+        self.sidebar.setCurrentRow(PANES.index(last) if last in PANES else 0)
 
     # --- menus ---------------------------------------------------------------------------------
 
     def _action(
-        self, text: str, slot: object, shortcut: QKeySequence | str | None = None, tip: str = ""
+        self,
+        text: str,
+        slot: object,
+        shortcut: QKeySequence | str | None = None,
+        tip: str = "",
+        needs_workspace: bool = True,
     ) -> QAction:
         action = QAction(text, self)
+        if needs_workspace:
+            action.setEnabled(False)
+            self.workspace_actions.append(action)
         if shortcut is not None:
             action.setShortcut(QKeySequence(shortcut))
         if tip:
@@ -156,7 +194,9 @@ class MainWindow(QMainWindow):
             )
         )
         file_menu.addSeparator()
-        file_menu.addAction(self._action("&Quit", self.close, QKeySequence.StandardKey.Quit))
+        file_menu.addAction(
+            self._action("&Quit", self.close, QKeySequence.StandardKey.Quit, needs_workspace=False)
+        )
 
         view_menu = self.menuBar().addMenu("&View")
         for number, name in enumerate(PANES, start=1):
@@ -171,6 +211,7 @@ class MainWindow(QMainWindow):
                 self.show_help,
                 QKeySequence.StandardKey.HelpContents,
                 "How to use MLOps Desktop",
+                needs_workspace=False,
             )
         )
         help_menu.addAction(
@@ -181,11 +222,13 @@ class MainWindow(QMainWindow):
                 "Where the details of errors are written",
             )
         )
-        help_menu.addAction(self._action("&About MLOps Desktop", self.show_about))
+        help_menu.addAction(
+            self._action("&About MLOps Desktop", self.show_about, needs_workspace=False)
+        )
 
     def _fill_recent_menu(self) -> None:
         self.recent_menu.clear()
-        recent = self.state.settings.recent_workspaces()
+        recent = self.settings.recent_workspaces()
         if not recent:
             self.recent_menu.addAction("No recent workspaces").setEnabled(False)
         for home in recent:
@@ -225,6 +268,8 @@ class MainWindow(QMainWindow):
                 "Wait for the running work to finish (or cancel it) before switching workspaces.",
             )
             return
+        from mlops_desktop.core.workspace import Workspace
+
         try:
             workspace = Workspace(home)
         except Exception as error:
@@ -236,6 +281,8 @@ class MainWindow(QMainWindow):
     # --- data ----------------------------------------------------------------------------------
 
     def open_import_dialog(self, path: Path | None = None) -> ImportDialog:
+        from mlops_desktop.ui.dialogs.import_dialog import ImportDialog
+
         dialog = ImportDialog(self.state, path, self)
         dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         dialog.imported.connect(self._imported)
@@ -244,7 +291,7 @@ class MainWindow(QMainWindow):
         dialog.open()
         return dialog
 
-    def _imported(self, result: datasets.ImportResult) -> None:
+    def _imported(self, result: ImportResult) -> None:
         self.state.status_message.emit(result.message())
         self.state.datasets_changed.emit(result.name)
         self.show_pane("Datasets")
@@ -252,8 +299,10 @@ class MainWindow(QMainWindow):
             errors.show_message(self, result.message(), QMessageBox.Icon.Information)
 
     def add_samples(self) -> None:
+        from mlops_desktop.core.datasets import import_samples
+
         task = self.state.workers.run_in_workspace(
-            "Adding the sample datasets", self.state.home, datasets.import_samples, samples_dir()
+            "Adding the sample datasets", self.state.home, import_samples, samples_dir()
         )
         self.task_panel.follow(task)
         task.succeeded.connect(
@@ -308,31 +357,37 @@ class MainWindow(QMainWindow):
             "About MLOps Desktop",
             f"<h3>MLOps Desktop {__version__}</h3><p>The whole machine-learning lifecycle on one "
             "workstation, offline: import data, train and compare models, register, serve and "
-            f"monitor them.</p><p>Workspace: {self.state.home}<br>Log file: {self.state.workspace.log_path}</p>",
+            "monitor them.</p>"
+            + (
+                f"<p>Workspace: {self.state.home}<br>Log file: {self.state.workspace.log_path}</p>"
+                if self.panes
+                else ""
+            ),
         )
 
     # --- layout --------------------------------------------------------------------------------
 
-    def _restore_layout(self) -> None:
-        settings = self.state.settings
-        geometry = settings.get("window_geometry")
+    def _restore_geometry(self) -> None:
+        geometry = self.settings.get("window_geometry")
         if geometry:
             self.restoreGeometry(QByteArray(base64.b64decode(geometry)))
         else:
             self.resize(1280, 800)
-        sizes = settings.get("datasets_splitter")
-        if sizes:
-            self.datasets_pane.splitter.setSizes(sizes)
 
     def save_layout(self) -> None:
-        settings = self.state.settings
+        settings = self.settings
         settings.set(
             "window_geometry", base64.b64encode(bytes(self.saveGeometry().data())).decode()
         )
-        settings.set("datasets_splitter", self.datasets_pane.splitter.sizes())
-        settings.set("last_pane", self.current_pane())
+        if self.panes:
+            settings.set("datasets_splitter", self.datasets_pane.splitter.sizes())
+            settings.set("last_pane", self.current_pane())
 
     def closeEvent(self, event: QCloseEvent) -> None:
+        if not self.panes:  # closed before the workspace finished opening
+            self.save_layout()
+            event.accept()
+            return
         if self.state.workers.running and not errors.confirm(
             self,
             "Quit MLOps Desktop",

@@ -25,13 +25,18 @@ def state(home: Path, settings: Settings) -> Iterator[AppState]:
     app_state.workspace.close()
 
 
-@pytest.fixture
-def window(qtbot: QtBot, state: AppState) -> MainWindow:
-    main = MainWindow(state)
+def open_window(qtbot: QtBot, state: AppState) -> MainWindow:
+    main = MainWindow(state.settings)
     qtbot.addWidget(main)
+    main.attach(state)
     main.show()
     qtbot.waitExposed(main)
     return main
+
+
+@pytest.fixture
+def window(qtbot: QtBot, state: AppState) -> MainWindow:
+    return open_window(qtbot, state)
 
 
 @pytest.fixture

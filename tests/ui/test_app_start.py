@@ -37,6 +37,8 @@ def test_first_start_opens_the_default_workspace_with_the_sample_datasets(qtbot:
     shown: list[str] = []
 
     def samples_listed(window: MainWindow) -> bool:
+        if not window.panes:  # still opening the workspace
+            return False
         shown[:] = [r["name"] for r in window.datasets_pane.list_model.records]
         return len(shown) == 4
 

@@ -12,6 +12,7 @@ from mlops_desktop.ui.errors import report_exception
 from mlops_desktop.ui.main_window import PANES, MainWindow
 from mlops_desktop.ui.state import AppState
 from tests.conftest import SAMPLES
+from tests.ui.conftest import open_window
 
 
 def test_sidebar_lists_the_five_lifecycle_panes_and_shortcuts_switch_them(
@@ -92,16 +93,12 @@ def test_dropping_something_that_is_not_a_data_file_is_refused(
 
 
 def test_window_layout_and_pane_are_remembered(qtbot: QtBot, state: AppState) -> None:
-    first = MainWindow(state)
-    qtbot.addWidget(first)
-    first.show()
+    first = open_window(qtbot, state)
     first.resize(first.minimumSizeHint().width() + 37, 700)
     remembered = first.size()
     first.show_pane("Datasets")
     first.close()
-    second = MainWindow(state)
-    qtbot.addWidget(second)
-    second.show()
+    second = open_window(qtbot, state)
     assert second.size() == remembered
     assert second.current_pane() == "Datasets"
 

@@ -13,11 +13,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from alembic import command
-from alembic.config import Config
-from alembic.migration import MigrationContext
-from alembic.script import ScriptDirectory
-from sqlalchemy import Engine, create_engine, event, text
+from sqlalchemy import Engine, create_engine, event, inspect, text
 from sqlalchemy.orm import Session, sessionmaker
 
 from mlops_desktop.core.errors import UserError
@@ -25,6 +21,9 @@ from mlops_desktop.core.errors import UserError
 log = logging.getLogger(__name__)
 
 MIGRATIONS_DIR = Path(__file__).with_name("migrations")
+# The newest migration's revision. Opening a current workspace compares against it and so never
+# loads Alembic (a third of a second); a test checks it equals Alembic's head.
+SCHEMA_HEAD = "0001"
 BUSY_TIMEOUT_MS = 30_000
 
 
@@ -37,16 +36,21 @@ def _on_connect(dbapi_connection: sqlite3.Connection, _record: Any) -> None:
     cursor.close()
 
 
-def _alembic_config(engine: Engine) -> Config:
+def _upgrade_to_head(engine: Engine) -> None:
+    from alembic import command
+    from alembic.config import Config
+
     config = Config()
     config.set_main_option("script_location", str(MIGRATIONS_DIR))
     config.attributes["engine"] = engine
-    return config
+    command.upgrade(config, "head")
 
 
 def head_revision() -> str:
-    script = ScriptDirectory(str(MIGRATIONS_DIR))
-    head = script.get_current_head()
+    """Alembic's own idea of the newest revision (reads the migration scripts)."""
+    from alembic.script import ScriptDirectory
+
+    head = ScriptDirectory(str(MIGRATIONS_DIR)).get_current_head()
     assert head is not None
     return head
 
@@ -67,10 +71,15 @@ class Store:
 
     def _current_revision(self) -> str | None:
         with self.engine.connect() as connection:
-            return MigrationContext.configure(connection).get_current_revision()
+            if not inspect(connection).has_table("alembic_version"):
+                return None
+            revision: str | None = connection.execute(
+                text("SELECT version_num FROM alembic_version")
+            ).scalar()
+            return revision
 
     def _upgrade(self) -> None:
-        head = head_revision()
+        head = SCHEMA_HEAD
         try:
             current = self._current_revision()
         except Exception as exc:
@@ -84,7 +93,7 @@ class Store:
             backup = self.db_path.with_name(f"store.db.before-{head}-{stamp}.bak")
             self._backup_to(backup)
             log.info("Upgrading workspace schema %s -> %s (backup %s)", current, head, backup)
-        command.upgrade(_alembic_config(self.engine), "head")
+        _upgrade_to_head(self.engine)
 
     def _backup_to(self, target: Path) -> None:
         """A consistent copy of the live database (WAL included) via SQLite's backup API."""

@@ -1,8 +1,11 @@
 """A progress bar with a message and a Cancel button, bound to one running Task at a time."""
 
+from typing import TYPE_CHECKING
+
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QProgressBar, QPushButton, QWidget
 
-from mlops_desktop.ui.workers import Task
+if TYPE_CHECKING:  # the worker module loads the data libraries; the window frame must not wait
+    from mlops_desktop.ui.workers import Task
 
 PROGRESS_STEPS = 1000
 
@@ -25,7 +28,7 @@ class TaskPanel(QWidget):
         self.cancel_button.clicked.connect(self._cancel)
         self.hide()
 
-    def follow(self, task: Task) -> None:
+    def follow(self, task: "Task") -> None:
         self._task = task
         self.label.setText(task.description)
         self.bar.setValue(0)
