@@ -34,6 +34,7 @@ MIXED_SHARE = 0.8
 _DATE_LIKE = re.compile(
     r"^\d{1,4}[-/.]\d{1,2}[-/.]\d{1,4}([ T]\d{1,2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:?\d{2})?)?$"
 )
+_GROUPED_COMMA_DECIMAL = re.compile(r"^[-+]?\d{1,3}(\.\d{3})+(,\d+)?$")
 _TRUE = {"true", "yes", "y", "t", "1"}
 _FALSE = {"false", "no", "n", "f", "0"}
 
@@ -52,7 +53,18 @@ def _distinct_sample(column: pa.ChunkedArray) -> pd.Series:
     return pd.Series(distinct.to_pylist(), dtype=object)
 
 
-def _guess_string(name: str, column: pa.ChunkedArray) -> ColumnGuess:
+def _as_numbers(values: pd.Series, decimal: str) -> pd.Series:
+    """The values as numbers written with this decimal mark (NaN where one is not a number). With a
+    decimal comma a point may group thousands, as in 1.234,5: Excel saves formatted numbers so."""
+    if decimal == ",":
+        grouped = values.str.match(_GROUPED_COMMA_DECIMAL)
+        values = values.where(~grouped, values.str.replace(".", "", regex=False))
+        values = values.where(~values.str.contains(".", regex=False))  # a point is no decimal mark
+        values = values.str.replace(",", ".", regex=False)
+    return pd.to_numeric(values, errors="coerce")
+
+
+def _guess_string(name: str, column: pa.ChunkedArray, decimal: str = ".") -> ColumnGuess:
     non_null = len(column) - column.null_count
     if non_null == 0:
         return ColumnGuess(name, "categorical")
@@ -60,12 +72,13 @@ def _guess_string(name: str, column: pa.ChunkedArray) -> ColumnGuess:
     stripped = sample.str.strip()
     if stripped.str.match(_DATE_LIKE).all() and _parse_dates(stripped).notna().all():
         return ColumnGuess(name, "datetime")
-    number_share = float(pd.to_numeric(stripped, errors="coerce").notna().mean())
+    numbers = _as_numbers(stripped, decimal)
+    if decimal == "," and numbers.notna().all():
+        return ColumnGuess(name, "numeric")  # e.g. 1.234,5, which the CSV reader leaves as text
+    number_share = float(numbers.notna().mean())
     note = None
     if number_share >= MIXED_SHARE:
-        examples = ", ".join(
-            f"'{value}'" for value in sample[pd.to_numeric(stripped, errors="coerce").isna()][:3]
-        )
+        examples = ", ".join(f"'{value}'" for value in sample[numbers.isna()][:3])
         note = (
             f"mixed types: mostly numbers ({number_share:.0%} of its distinct values) but also "
             f"text such as {examples}"
@@ -78,7 +91,7 @@ def _guess_string(name: str, column: pa.ChunkedArray) -> ColumnGuess:
     return ColumnGuess(name, "text", note)
 
 
-def guess_type(name: str, column: pa.ChunkedArray) -> ColumnGuess:
+def guess_type(name: str, column: pa.ChunkedArray, decimal: str = ".") -> ColumnGuess:
     arrow_type = column.type
     if pa.types.is_boolean(arrow_type):
         return ColumnGuess(name, "boolean")
@@ -91,12 +104,12 @@ def guess_type(name: str, column: pa.ChunkedArray) -> ColumnGuess:
     if pa.types.is_null(arrow_type):
         return ColumnGuess(name, "categorical")
     if pa.types.is_string(arrow_type) or pa.types.is_large_string(arrow_type):
-        return _guess_string(name, column)
+        return _guess_string(name, column, decimal)
     return ColumnGuess(name, "text")
 
 
-def guess_types(table: pa.Table) -> list[ColumnGuess]:
-    return [guess_type(name, table.column(name)) for name in table.column_names]
+def guess_types(table: pa.Table, decimal: str = ".") -> list[ColumnGuess]:
+    return [guess_type(name, table.column(name), decimal) for name in table.column_names]
 
 
 def _parse_dates(values: pd.Series) -> pd.Series:

@@ -127,13 +127,15 @@ def preview(path: Path, choices: FormatChoices | None = None, n_rows: int = 50) 
     choices = choices or FormatChoices()
     fmt = detect_format(path, choices)
     sample = read_sample(path, fmt)
-    guesses = _typed_guesses(sample, choices.column_types)
+    guesses = _typed_guesses(sample, choices.column_types, fmt.decimal)
     head = sample.slice(0, n_rows).to_pylist()
     rows = [[_cell_text(record[name]) for name in sample.column_names] for record in head]
     return Preview(format=fmt, columns=guesses, rows=rows, suggested_name=suggested_name(path))
 
 
-def _typed_guesses(table: pa.Table, overrides: dict[str, str]) -> list[ColumnGuess]:
+def _typed_guesses(
+    table: pa.Table, overrides: dict[str, str], decimal: str = "."
+) -> list[ColumnGuess]:
     unknown = [name for name in overrides if name not in table.column_names]
     if unknown:
         raise UserError(f"The file has no column named '{unknown[0]}'.")
@@ -146,7 +148,7 @@ def _typed_guesses(table: pa.Table, overrides: dict[str, str]) -> list[ColumnGue
         ColumnGuess(guess.name, overrides[guess.name], guess.note)  # type: ignore[arg-type]
         if guess.name in overrides
         else guess
-        for guess in guess_types(table)
+        for guess in guess_types(table, decimal)
     ]
 
 
@@ -183,7 +185,7 @@ def import_file(
     table = read_table(path, fmt, sub_progress(progress, 0.0, 0.6), cancel)
     check_cancel(cancel)
     progress(0.6, "Detecting column types")
-    guesses = _typed_guesses(table, choices.column_types)
+    guesses = _typed_guesses(table, choices.column_types, fmt.decimal)
     table, became_missing = _apply_types(table, guesses, fmt.decimal)
     types = [guess.type for guess in guesses]
     check_cancel(cancel)

@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 import pyarrow as pa
+import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
 
@@ -420,6 +421,10 @@ def _checked(path: Path, table: pa.Table) -> pa.Table:
     names = table.column_names
     if len(set(names)) != len(names):
         _duplicate_names_error(path, names)
+    for index, column in enumerate(table.columns):
+        if pa.types.is_dictionary(column.type):  # e.g. a pandas ``category`` column in Parquet
+            decoded = pc.cast(column, column.type.value_type)
+            table = table.set_column(index, names[index], decoded)
     if any(not name.strip() for name in names):
         table = table.rename_columns(
             [name if name.strip() else f"column_{i + 1}" for i, name in enumerate(names)]

@@ -36,6 +36,7 @@ from mlops_desktop.ui.workers import Task
 
 FILE_FILTER = "Data files (*.csv *.tsv *.txt *.xlsx *.parquet);;All files (*)"
 Index = QModelIndex | QPersistentModelIndex
+ERROR_STYLE = "color: #a4262c; font-weight: bold;"
 
 
 class ColumnTypesModel(QAbstractTableModel):
@@ -300,6 +301,7 @@ class ImportDialog(QDialog):
             self.sheet.setCurrentText(fmt.sheet)
         self._set_format_enabled(True)
         self.detected.setText(f"Read as: {fmt.describe()}.")
+        self.detected.setStyleSheet("")
         self.types_model.set_guesses(preview.columns)
         self.types_view.resizeColumnsToContents()
         names = [guess.name for guess in preview.columns]
@@ -316,6 +318,7 @@ class ImportDialog(QDialog):
         self._preview_task = None
         self.preview = None
         self.detected.setText(message)
+        self.detected.setStyleSheet(ERROR_STYLE)
         self.types_model.set_guesses([])
         self.rows_model.set_records([])
         self.import_button.setEnabled(False)
