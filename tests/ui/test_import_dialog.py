@@ -1,8 +1,10 @@
 """The import dialog driven as an analyst would: preview, fix a type, import, cancel, bad files."""
 
+import datetime
 from pathlib import Path
 
 import numpy as np
+import openpyxl
 import pandas as pd
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QMessageBox
@@ -98,6 +100,7 @@ def test_a_broken_file_says_why_and_cannot_be_imported(
         "Line 3 of broken.csv has 3 fields but the first row has 2; check for a stray comma or a missing quote."
     )
     assert not dialog.import_button.isEnabled()
+    assert dialog.delimiter.isEnabled() and dialog.encoding.isEnabled()  # the user can try others
     assert datasets.list_datasets(window.state.workspace) == []
 
 
@@ -150,3 +153,29 @@ def test_cancel_stops_the_import_and_keeps_nothing(
     artifacts = window.state.workspace.artifacts
     assert [p for p in artifacts.root.rglob("*.parquet")] == []
     assert window.state.workspace.store.integrity_ok()
+
+
+def test_choosing_an_excel_sheet_previews_and_imports_that_sheet(
+    qtbot: QtBot, window: MainWindow, tmp_path: Path
+) -> None:
+    path = tmp_path / "book.xlsx"
+    workbook = openpyxl.Workbook()
+    workbook.active.title = "Summary"
+    workbook.active.append(["note"])
+    workbook.active.append(["see the other sheet"])
+    sales = workbook.create_sheet("Sales")
+    sales.append(["day", "region", "amount"])
+    for i in range(30):
+        sales.append([datetime.date(2024, 1, 1 + i), ["North", "South"][i % 2], 100.5 + i])
+    workbook.save(path)
+    dialog = _open(qtbot, window, path)
+    assert [dialog.sheet.itemText(i) for i in range(dialog.sheet.count())] == ["Summary", "Sales"]
+    assert dialog.sheet.isEnabled() and not dialog.delimiter.isEnabled()
+    dialog.preview = None
+    dialog.sheet.setCurrentIndex(1)
+    dialog.sheet.activated.emit(1)
+    qtbot.waitUntil(lambda: dialog.preview is not None, timeout=PREVIEW_TIMEOUT)
+    assert _types(dialog) == {"day": "datetime", "region": "categorical", "amount": "numeric"}
+    with qtbot.waitSignal(dialog.imported, timeout=IMPORT_TIMEOUT) as imported:
+        qtbot.mouseClick(dialog.import_button, Qt.MouseButton.LeftButton)
+    assert (imported.args[0].rows, imported.args[0].columns) == (30, 3)

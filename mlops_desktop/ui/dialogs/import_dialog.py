@@ -27,7 +27,8 @@ from PySide6.QtWidgets import (
 
 from mlops_desktop.core import datasets
 from mlops_desktop.core.column_types import COLUMN_TYPES, TYPE_DESCRIPTIONS, ColumnGuess
-from mlops_desktop.core.reading import DELIMITER_NAMES, ENCODING_NAMES, FormatChoices
+from mlops_desktop.core.errors import UserError
+from mlops_desktop.core.reading import DELIMITER_NAMES, ENCODING_NAMES, FormatChoices, kind_of
 from mlops_desktop.ui.errors import show_message
 from mlops_desktop.ui.models.tables import Column, RecordsModel
 from mlops_desktop.ui.state import AppState
@@ -237,7 +238,8 @@ class ImportDialog(QDialog):
             combo.activated.connect(self._format_changed)
         self.header.clicked.connect(self._format_changed)
         self.name_edit.textChanged.connect(self._update_name_hint)
-        self._set_format_enabled(False)
+        self.header.setChecked(True)
+        self._update_format_controls()
         self.import_button.setEnabled(False)
         if path is not None:
             self.set_path(path)
@@ -256,9 +258,17 @@ class ImportDialog(QDialog):
         self.types_model.chosen.clear()
         self.refresh_preview(FormatChoices())
 
+    def _file_kind(self) -> str | None:
+        if self.path is None:
+            return None
+        try:
+            return kind_of(self.path)
+        except UserError:
+            return None  # e.g. an old .xls: the preview says why
+
     def _choices(self) -> FormatChoices:
-        if self.preview is not None and self.preview.format.kind == "excel":
-            return FormatChoices(sheet=self.sheet.currentText())
+        if self._file_kind() == "excel":
+            return FormatChoices(sheet=self.sheet.currentText() or None)
         return FormatChoices(
             encoding=self.encoding.currentData(),
             delimiter=self.delimiter.currentData(),
@@ -299,7 +309,7 @@ class ImportDialog(QDialog):
         self.sheet.addItems(list(fmt.sheets))
         if fmt.sheet:
             self.sheet.setCurrentText(fmt.sheet)
-        self._set_format_enabled(True)
+        self._update_format_controls()
         self.detected.setText(f"Read as: {fmt.describe()}.")
         self.detected.setStyleSheet("")
         self.types_model.set_guesses(preview.columns)
@@ -319,16 +329,18 @@ class ImportDialog(QDialog):
         self.preview = None
         self.detected.setText(message)
         self.detected.setStyleSheet(ERROR_STYLE)
+        self._update_format_controls()
         self.types_model.set_guesses([])
         self.rows_model.set_records([])
         self.import_button.setEnabled(False)
 
-    def _set_format_enabled(self, enabled: bool) -> None:
-        is_excel = self.preview is not None and self.preview.format.kind == "excel"
-        is_text = self.preview is not None and self.preview.format.kind == "csv"
+    def _update_format_controls(self) -> None:
+        """Text-file settings for text files, the sheet for workbooks; they stay usable after a
+        failed preview so the user can try another separator or encoding."""
+        kind = self._file_kind()
         for widget in (self.encoding, self.delimiter, self.decimal, self.header):
-            widget.setEnabled(enabled and is_text)
-        self.sheet.setEnabled(enabled and is_excel)
+            widget.setEnabled(kind == "csv")
+        self.sheet.setEnabled(kind == "excel" and self.sheet.count() > 0)
 
     def _update_name_hint(self) -> None:
         name = self.name_edit.text().strip()
