@@ -157,7 +157,14 @@ def _apply_types(
 ) -> tuple[pa.Table, dict[str, int]]:
     columns, became_missing = [], {}
     for guess in guesses:
-        column, lost = convert(table.column(guess.name), guess.type, guess.name, decimal)
+        try:
+            column, lost = convert(table.column(guess.name), guess.type, guess.name, decimal)
+        except (pa.ArrowInvalid, pa.ArrowNotImplementedError) as exc:  # e.g. nested Parquet values
+            raise UserError(
+                f"The column '{guess.name}' holds values that cannot be stored as {guess.type} "
+                "(such as lists, records, raw bytes or numbers too large); choose another type "
+                "for it or leave it out of the file."
+            ) from exc
         columns.append(column)
         if lost:
             became_missing[guess.name] = lost

@@ -33,7 +33,7 @@ def _numeric_summary(column: pa.ChunkedArray) -> dict[str, Any]:
         values = values.filter(pc.is_finite(values))
     if len(values) == 0:
         return {}
-    as_float = pc.cast(values, pa.float64())
+    as_float = pc.cast(values, pa.float64(), safe=False)  # IDs beyond 2**53 lose digits, fine here
     minimum, maximum = pc.min_max(as_float).values()
     array = as_float.to_numpy()
     counts, edges = _histogram(array)
@@ -50,12 +50,18 @@ def _numeric_summary(column: pa.ChunkedArray) -> dict[str, Any]:
 def _histogram(values: np.ndarray[Any, Any]) -> tuple[list[int], list[float]]:
     """Counts and edges of equal bins; one bin when the values are too close together for distinct
     float edges (a constant column of large numbers, such as a timestamp in milliseconds)."""
+    low, high = float(values.min()), float(values.max())
     try:
-        counts, edges = np.histogram(values, bins=HISTOGRAM_BINS)
+        with np.errstate(over="ignore", invalid="ignore"):  # a range wider than floats can hold
+            counts, edges = np.histogram(values, bins=HISTOGRAM_BINS)
+        if not np.isfinite(edges).all():
+            raise ValueError("range too wide for equal bins")
     except ValueError:
-        low, high = float(values.min()), float(values.max())
         pad = max(abs(low), abs(high)) * 1e-9 or 0.5
-        return [len(values)], [low - pad, high + pad]
+        edges = (
+            np.array([low - pad, high + pad]) if np.isfinite(high - low) else np.array([low, high])
+        )
+        return [len(values)], [float(edge) for edge in edges]
     return [int(count) for count in counts], [float(edge) for edge in edges]
 
 
@@ -164,11 +170,12 @@ def _canonical(column: pa.ChunkedArray, kind: str) -> pa.ChunkedArray:
     if kind != "numeric" or not pa.types.is_floating(column.type):
         return column
     values = column.drop_null()
-    if len(values) and not pc.all(
-        pc.and_(
-            pc.equal(pc.floor(values), values), pc.less_equal(pc.abs(values), float(2**53))
-        )
-    ).as_py():
+    if (
+        len(values)
+        and not pc.all(
+            pc.and_(pc.equal(pc.floor(values), values), pc.less_equal(pc.abs(values), float(2**53)))
+        ).as_py()
+    ):
         return column
     return cast(pa.ChunkedArray, pc.cast(column, pa.int64()))
 
@@ -202,10 +209,11 @@ def _comparable(old: pd.DataFrame, new: pd.DataFrame) -> tuple[pd.DataFrame, pd.
         if old[name].dtype == new[name].dtype:
             continue
         numeric = all(
-            pd.api.types.is_numeric_dtype(frame[name]) and not pd.api.types.is_bool_dtype(frame[name])
+            pd.api.types.is_numeric_dtype(frame[name])
+            and not pd.api.types.is_bool_dtype(frame[name])
             for frame in (old, new)
         )
-        dtype = "float64" if numeric else "object"
+        dtype: np.dtype[Any] = np.dtype("float64") if numeric else np.dtype(object)
         old[name], new[name] = old[name].astype(dtype), new[name].astype(dtype)
     return old, new
 

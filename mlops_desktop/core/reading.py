@@ -196,6 +196,20 @@ def excel_sheets(path: Path) -> list[str]:
         workbook.close()
 
 
+def _check_choices(choices: FormatChoices) -> None:
+    if choices.delimiter and len(choices.delimiter) != 1:
+        raise UserError(
+            f"The separator must be one character, such as , ; | or a tab, not '{choices.delimiter}'."
+        )
+    if choices.encoding:
+        try:
+            codecs.lookup(choices.encoding)
+        except LookupError as exc:
+            raise UserError(
+                f"'{choices.encoding}' is not a text encoding; try utf-8, utf-16 or cp1252."
+            ) from exc
+
+
 def detect_format(path: Path, choices: FormatChoices | None = None) -> FileFormat:
     """Work out how ``path`` is written, keeping whatever the user chose explicitly."""
     choices = choices or FormatChoices()
@@ -212,11 +226,18 @@ def detect_format(path: Path, choices: FormatChoices | None = None) -> FileForma
     if kind == "parquet":
         return FileFormat(kind="parquet")
 
+    _check_choices(choices)
     with path.open("rb") as handle:
         head = handle.read(SNIFF_BYTES)
         truncated = bool(handle.read(1))
     encoding = choices.encoding or _detect_encoding(head, path.name)
-    text = _decode_sample(head, encoding)
+    try:
+        text = _decode_sample(head, encoding)
+    except UnicodeError as exc:  # e.g. UTF-16 chosen for a file without a byte-order mark
+        raise UserError(
+            f"{path.name} is not written in {ENCODING_NAMES.get(encoding, encoding)}; "
+            "choose another encoding."
+        ) from exc
     if _looks_binary(text):
         raise UserError(f"{path.name} does not look like a text table; it may be a binary file.")
     lines = _sample_lines(text, truncated)
@@ -414,7 +435,20 @@ def read_table(
             raise UserError(f"{path.name} is not a valid Parquet file.") from exc
     else:
         table = _read_csv(path, fmt, progress, cancel)
+        _check_decoded(path, fmt, table)
     return _checked(path, table)
+
+
+def _check_decoded(path: Path, fmt: FileFormat, table: pa.Table) -> None:
+    """Text that is not valid UTF-8 comes back from the reader as raw bytes, not strings."""
+    if any(
+        pa.types.is_binary(kind) or pa.types.is_large_binary(kind) for kind in table.schema.types
+    ):
+        raise UserError(
+            f"{path.name} is not written entirely in {ENCODING_NAMES.get(fmt.encoding, fmt.encoding)}"
+            " (some of its text further down is not); choose another encoding, such as "
+            "Windows-1252 / Latin-1."
+        )
 
 
 def _checked(path: Path, table: pa.Table) -> pa.Table:
@@ -439,4 +473,6 @@ def read_sample(path: Path, fmt: FileFormat) -> pa.Table:
     check_readable(path)
     if fmt.kind != "csv":
         return read_table(path, fmt)
-    return _checked(path, _read_csv(path, fmt, no_progress, never_cancel, first_block_only=True))
+    sample = _read_csv(path, fmt, no_progress, never_cancel, first_block_only=True)
+    _check_decoded(path, fmt, sample)
+    return _checked(path, sample)
