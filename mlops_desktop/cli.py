@@ -118,7 +118,10 @@ def _datasets_import(workspace: Workspace, args: argparse.Namespace) -> Any:
         return result.to_json()
     lines = [result.message(), f"Read as: {result.format}."]
     for column, count in result.converted_to_missing.items():
-        lines.append(f"{count:,} values of '{column}' could not be converted and are now missing.")
+        values = "value" if count == 1 else "values"
+        lines.append(
+            f"{count:,} {values} of '{column}' could not be converted and are now missing."
+        )
     return "\n".join(lines)
 
 

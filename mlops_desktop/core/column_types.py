@@ -37,6 +37,9 @@ _DATE_LIKE = re.compile(
 _GROUPED_COMMA_DECIMAL = re.compile(r"^[-+]?\d{1,3}(\.\d{3})+(,\d+)?$")
 _TRUE = {"true", "yes", "y", "t", "1"}
 _FALSE = {"false", "no", "n", "f", "0"}
+# Words that make a text column yes/no when they are all it holds (the reader already turns
+# true/false into booleans; 1/0 stay numbers).
+_BOOLEAN_WORDS = [{"yes", "no"}, {"y", "n"}, {"true", "false"}, {"t", "f"}]
 
 
 @dataclass(frozen=True)
@@ -70,6 +73,9 @@ def _guess_string(name: str, column: pa.ChunkedArray, decimal: str = ".") -> Col
         return ColumnGuess(name, "categorical")
     sample = _distinct_sample(column)
     stripped = sample.str.strip()
+    words = set(stripped.str.lower())
+    if any(words <= pair for pair in _BOOLEAN_WORDS):
+        return ColumnGuess(name, "boolean")
     if stripped.str.match(_DATE_LIKE).all() and _parse_dates(stripped).notna().all():
         return ColumnGuess(name, "datetime")
     numbers = _as_numbers(stripped, decimal)

@@ -8,7 +8,7 @@ complete, so an interrupted import leaves no half-written version.
 
 import logging
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -40,6 +40,7 @@ from mlops_desktop.core.progress import (
 from mlops_desktop.core.reading import (
     FileFormat,
     FormatChoices,
+    WrongEncoding,
     detect_format,
     read_sample,
     read_table,
@@ -189,7 +190,14 @@ def import_file(
     name = check_name(name if name is not None else suggested_name(path))
     progress(0.0, "Looking at the file")
     fmt = detect_format(path, choices)
-    table = read_table(path, fmt, sub_progress(progress, 0.0, 0.6), cancel)
+    try:
+        table = read_table(path, fmt, sub_progress(progress, 0.0, 0.6), cancel)
+    except WrongEncoding:
+        if choices.encoding is not None or fmt.encoding != "utf-8":
+            raise
+        # Accents only past the part sniffed for detection: such files are Windows-1252.
+        fmt = replace(fmt, encoding="cp1252")
+        table = read_table(path, fmt, sub_progress(progress, 0.0, 0.6), cancel)
     check_cancel(cancel)
     progress(0.6, "Detecting column types")
     guesses = _typed_guesses(table, choices.column_types, fmt.decimal)

@@ -96,6 +96,10 @@ def kind_of(path: Path) -> FileKind:
     return "csv"
 
 
+class WrongEncoding(UserError):
+    """The text is not in the encoding it was read with."""
+
+
 def check_readable(path: Path) -> None:
     """Refuse paths that are not a readable, non-empty file, in plain words."""
     if not path.exists():
@@ -215,6 +219,10 @@ def detect_format(path: Path, choices: FormatChoices | None = None) -> FileForma
     choices = choices or FormatChoices()
     check_readable(path)
     kind = kind_of(path)
+    if choices.sheet is not None and kind != "excel":
+        raise UserError(
+            f"{path.name} is not an Excel workbook, so it has no sheets to choose from."
+        )
     if kind == "excel":
         sheets = excel_sheets(path)
         sheet = choices.sheet if choices.sheet is not None else sheets[0]
@@ -360,7 +368,7 @@ def _read_csv(
             "table; check the separator and encoding."
         ) from exc
     except UnicodeDecodeError as exc:
-        raise UserError(
+        raise WrongEncoding(
             f"{path.name} is not written in {ENCODING_NAMES.get(fmt.encoding, fmt.encoding)}; "
             "choose another encoding."
         ) from exc
@@ -434,9 +442,22 @@ def read_table(
         except (pa.ArrowInvalid, OSError) as exc:
             raise UserError(f"{path.name} is not a valid Parquet file.") from exc
     else:
-        table = _read_csv(path, fmt, progress, cancel)
-        _check_decoded(path, fmt, table)
+        table = _read_text_table(path, fmt, progress, cancel)
     return _checked(path, table)
+
+
+def _read_text_table(
+    path: Path,
+    fmt: FileFormat,
+    progress: Progress,
+    cancel: CancelCheck,
+    first_block_only: bool = False,
+) -> pa.Table:
+    table = _read_csv(path, fmt, progress, cancel, first_block_only)
+    _check_decoded(path, fmt, table)
+    if not fmt.header:  # name columns as Excel files without names get them: column_1, column_2…
+        table = table.rename_columns([f"column_{i + 1}" for i in range(table.num_columns)])
+    return table
 
 
 def _check_decoded(path: Path, fmt: FileFormat, table: pa.Table) -> None:
@@ -444,7 +465,7 @@ def _check_decoded(path: Path, fmt: FileFormat, table: pa.Table) -> None:
     if any(
         pa.types.is_binary(kind) or pa.types.is_large_binary(kind) for kind in table.schema.types
     ):
-        raise UserError(
+        raise WrongEncoding(
             f"{path.name} is not written entirely in {ENCODING_NAMES.get(fmt.encoding, fmt.encoding)}"
             " (some of its text further down is not); choose another encoding, such as "
             "Windows-1252 / Latin-1."
@@ -473,6 +494,6 @@ def read_sample(path: Path, fmt: FileFormat) -> pa.Table:
     check_readable(path)
     if fmt.kind != "csv":
         return read_table(path, fmt)
-    sample = _read_csv(path, fmt, no_progress, never_cancel, first_block_only=True)
-    _check_decoded(path, fmt, sample)
-    return _checked(path, sample)
+    return _checked(
+        path, _read_text_table(path, fmt, no_progress, never_cancel, first_block_only=True)
+    )

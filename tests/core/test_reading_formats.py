@@ -121,23 +121,46 @@ def test_windows_1252_characters_round_trip(tmp_path: Path, workspace, import_an
 
 
 def test_latin_1_text_first_seen_past_the_detection_sample(tmp_path: Path, workspace) -> None:
-    """Encoding is detected from the first 64 KB. A Latin-1 file whose accents come later must not
-    fail with "something went wrong": it gets a plain sentence pointing at the right encoding, and
-    imports correctly once that encoding is chosen."""
+    """Encoding is detected from the first 64 KB. A Latin-1 file whose accents come later is read
+    again as Windows-1252 when the encoding was detected; when the user chose UTF-8 explicitly,
+    they get a plain sentence pointing at the right encoding instead."""
     rows = "".join(f"Smith {i},{i}\n" for i in range(8000))  # ~90 KB of plain ASCII
     path = tmp_path / "customers.csv"
     path.write_bytes(("name,n\n" + rows + "Jérôme Façade,8000\n").encode("latin-1"))
 
     assert detect_format(path).encoding == "utf-8"  # all the sample shows
     with pytest.raises(UserError) as caught:
-        datasets.import_file(workspace, path, "customers")
+        datasets.import_file(workspace, path, "customers", FormatChoices(encoding="utf-8"))
     assert "Windows-1252" in str(caught.value) and "customers.csv" in str(caught.value)
     assert datasets.list_datasets(workspace) == []
 
-    datasets.import_file(workspace, path, "customers", FormatChoices(encoding="cp1252"))
+    result = datasets.import_file(workspace, path, "customers")
+    assert "Windows-1252" in result.format
     frame = datasets.load_frame(workspace, datasets.get_version(workspace, "customers"))
     assert frame["name"].iloc[-1] == "Jérôme Façade"
     assert frame["name"].iloc[0] == "Smith 0"
+
+
+def test_yes_no_words_are_booleans(tmp_path: Path, import_and_load) -> None:
+    path = tmp_path / "churn.csv"
+    path.write_text("customer,churned,vip\na,yes,Y\nb,no,N\nc,Yes,n\nd,,y\n")
+    imported = import_and_load(path)
+    assert imported.types == {"customer": "categorical", "churned": "boolean", "vip": "boolean"}
+    assert imported.frame["churned"].tolist() == [True, False, True, None]
+
+
+def test_headerless_text_columns_are_named_like_excel_ones(tmp_path: Path) -> None:
+    path = tmp_path / "raw.csv"
+    path.write_text("1,2,3\n4,5,6\n")
+    shown = datasets.preview(path)
+    assert [c.name for c in shown.columns] == ["column_1", "column_2", "column_3"]
+
+
+def test_a_sheet_for_a_text_file_is_refused(tmp_path: Path) -> None:
+    path = tmp_path / "plain.csv"
+    path.write_text("a\n1\n")
+    with pytest.raises(UserError, match="not an Excel workbook"):
+        detect_format(path, FormatChoices(sheet="Sheet1"))
 
 
 def test_decimal_comma_with_thousands_separator_is_numeric(tmp_path: Path, import_and_load) -> None:
