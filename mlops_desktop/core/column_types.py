@@ -13,6 +13,7 @@ from typing import Literal, cast
 import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
+from pandas.tseries.api import guess_datetime_format
 
 from mlops_desktop.core.errors import UserError
 
@@ -119,10 +120,19 @@ def guess_types(table: pa.Table, decimal: str = ".") -> list[ColumnGuess]:
 
 
 def _parse_dates(values: pd.Series) -> pd.Series:
+    """Parse date strings; one format guessed from the values is fast, so it is tried first."""
     first_parts = values.str.extract(r"^(\d{1,4})[-/.]", expand=False).dropna().astype(int)
     day_first = bool((first_parts > 12).any() and (first_parts <= 31).all())
+    present = values.dropna()
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", UserWarning)
+        guessed = (
+            guess_datetime_format(present.iloc[0], dayfirst=day_first) if len(present) else None
+        )
+        if guessed is not None:
+            parsed = pd.to_datetime(values, errors="coerce", format=guessed)
+            if parsed.notna().sum() == len(present):
+                return parsed
         return pd.to_datetime(values, errors="coerce", dayfirst=day_first, format="mixed")
 
 
