@@ -1,7 +1,7 @@
 """Qt start-up: logging, excepthook, workspace, MainWindow. The only place core meets ui.
 
-The window frame shows first; the workspace is opened and the data libraries (pandas, pyarrow,
-SQLAlchemy, matplotlib) are loaded on a thread meanwhile, then the panes are added. So the window
+The window frame shows first; once it is painted, the workspace is opened and the data libraries
+(pandas, pyarrow, SQLAlchemy, matplotlib) are loaded on a thread, then the panes are added. So the window
 appears as fast as a bare Qt window, and the event loop keeps running while the rest loads.
 """
 
@@ -57,8 +57,6 @@ def run_app(home: str | os.PathLike[str] | None = None) -> int:
     app.setApplicationName("MLOps Desktop")
     settings = Settings()
     window = MainWindow(settings)
-    window.show()
-
     path = resolve_home(home)
     first_run = not (path / "store.db").exists()
 
@@ -77,7 +75,10 @@ def run_app(home: str | os.PathLike[str] | None = None) -> int:
 
     opener = WorkspaceOpener()
     opener.opened.connect(attach)
-    opener.start(path)
+    window.first_painted.connect(
+        lambda: opener.start(path)
+    )  # loading competes with the first paint
+    window.show()
     code = app.exec()
     if window.panes:
         window.state.workspace.close()

@@ -10,19 +10,19 @@ import logging
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from mlops_desktop import __version__
 from mlops_desktop.config import log_path, resolve_home, setup_logging
-from mlops_desktop.core import datasets
-from mlops_desktop.core.column_types import COLUMN_TYPES
 from mlops_desktop.core.errors import UserError
-from mlops_desktop.core.reading import FormatChoices
-from mlops_desktop.core.workspace import Workspace
+from mlops_desktop.core.vocabulary import COLUMN_TYPES
+
+if TYPE_CHECKING:  # the data libraries load only for commands: the app must open fast
+    from mlops_desktop.core.workspace import Workspace
 
 log = logging.getLogger(__name__)
 
-Handler = Callable[[Workspace, argparse.Namespace], Any]
+Handler = Callable[["Workspace", argparse.Namespace], Any]
 
 
 def _global_options(parser: argparse.ArgumentParser, suppress: bool) -> None:
@@ -104,7 +104,10 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def _datasets_import(workspace: Workspace, args: argparse.Namespace) -> Any:
+def _datasets_import(workspace: "Workspace", args: argparse.Namespace) -> Any:
+    from mlops_desktop.core import datasets
+    from mlops_desktop.core.reading import FormatChoices
+
     choices = FormatChoices(
         encoding=args.encoding,
         delimiter=args.delimiter.replace("\\t", "\t") if args.delimiter else None,
@@ -125,7 +128,9 @@ def _datasets_import(workspace: Workspace, args: argparse.Namespace) -> Any:
     return "\n".join(lines)
 
 
-def _datasets_list(workspace: Workspace, args: argparse.Namespace) -> Any:
+def _datasets_list(workspace: "Workspace", args: argparse.Namespace) -> Any:
+    from mlops_desktop.core import datasets
+
     rows = datasets.list_datasets(workspace)
     if args.json:
         return [
@@ -139,7 +144,9 @@ def _datasets_list(workspace: Workspace, args: argparse.Namespace) -> Any:
     )
 
 
-def _datasets_show(workspace: Workspace, args: argparse.Namespace) -> Any:
+def _datasets_show(workspace: "Workspace", args: argparse.Namespace) -> Any:
+    from mlops_desktop.core import datasets
+
     record = datasets.show(workspace, args.ref)
     if args.json:
         return record
@@ -172,7 +179,9 @@ def _summary(column: dict[str, Any]) -> str:
     return ", ".join(f"{t['value']} ({t['count']:,})" for t in top[:3])
 
 
-def _datasets_export(workspace: Workspace, args: argparse.Namespace) -> Any:
+def _datasets_export(workspace: "Workspace", args: argparse.Namespace) -> Any:
+    from mlops_desktop.core import datasets
+
     result = datasets.export_csv(workspace, args.ref, args.output)
     return result if args.json else f"Wrote {result['rows']:,} rows to {result['output']}."
 
@@ -199,6 +208,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         from mlops_desktop.app import run_app
 
         return run_app(home=args.home)
+    from mlops_desktop.core.workspace import Workspace
+
     home = resolve_home(args.home)
     try:
         workspace = Workspace(home)

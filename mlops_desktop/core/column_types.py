@@ -8,7 +8,7 @@ about as much as its vocabulary.
 import re
 import warnings
 from dataclasses import dataclass
-from typing import Literal, cast
+from typing import cast
 
 import pandas as pd
 import pyarrow as pa
@@ -16,16 +16,7 @@ import pyarrow.compute as pc
 from pandas.tseries.api import guess_datetime_format
 
 from mlops_desktop.core.errors import UserError
-
-ColumnType = Literal["numeric", "categorical", "boolean", "datetime", "text"]
-COLUMN_TYPES: tuple[ColumnType, ...] = ("numeric", "categorical", "boolean", "datetime", "text")
-TYPE_DESCRIPTIONS: dict[ColumnType, str] = {
-    "numeric": "numbers that can be compared and averaged",
-    "categorical": "a limited set of labels, such as a country or a product type",
-    "boolean": "yes/no values",
-    "datetime": "dates or times",
-    "text": "free text, too varied to treat as labels",
-}
+from mlops_desktop.core.vocabulary import COLUMN_TYPES, ColumnType
 
 MAX_CATEGORIES = 1000
 MOSTLY_UNIQUE_MIN_ROWS = 20  # below this, too few rows to call a column free text

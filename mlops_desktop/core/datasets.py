@@ -21,12 +21,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from mlops_desktop.core import audit
-from mlops_desktop.core.column_types import (
-    COLUMN_TYPES,
-    ColumnGuess,
-    convert,
-    guess_types,
-)
+from mlops_desktop.core.column_types import ColumnGuess, convert, guess_types
 from mlops_desktop.core.errors import UserError
 from mlops_desktop.core.profiling import changes_between, content_hash, profile
 from mlops_desktop.core.progress import (
@@ -47,6 +42,7 @@ from mlops_desktop.core.reading import (
 )
 from mlops_desktop.core.store.artifacts import sha256_of_file
 from mlops_desktop.core.store.models import Dataset, DatasetVersion, Run
+from mlops_desktop.core.vocabulary import COLUMN_TYPES
 from mlops_desktop.core.workspace import Workspace
 
 log = logging.getLogger(__name__)

@@ -12,7 +12,7 @@ import base64
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QByteArray, QSize, Qt, QUrl
+from PySide6.QtCore import QByteArray, QEvent, QSize, Qt, QTimer, QUrl, Signal
 from PySide6.QtGui import (
     QAction,
     QCloseEvent,
@@ -60,6 +60,8 @@ DATA_SUFFIXES = {".csv", ".tsv", ".txt", ".xlsx", ".xlsm", ".parquet", ".pq"}
 
 
 class MainWindow(QMainWindow):
+    first_painted = Signal()  # the frame is on screen: time to load the rest
+
     state: AppState
     datasets_pane: DatasetsPane
 
@@ -102,6 +104,14 @@ class MainWindow(QMainWindow):
         self.workspace_actions: list[QAction] = []
         self._build_menus()
         self._restore_geometry()
+        self._painted = False
+
+    def event(self, event: QEvent) -> bool:
+        handled = super().event(event)
+        if event.type() == QEvent.Type.Paint and not self._painted:
+            self._painted = True
+            QTimer.singleShot(0, self.first_painted.emit)
+        return handled
 
     def attach(self, state: AppState) -> None:
         """Add the panes for an open workspace (the data libraries are loaded by now)."""

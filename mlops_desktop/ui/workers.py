@@ -11,7 +11,9 @@ import logging
 import multiprocessing
 import queue
 import sys
+import threading
 from collections.abc import Callable
+from multiprocessing import forkserver
 from multiprocessing.context import BaseContext
 from pathlib import Path
 from typing import Any
@@ -77,6 +79,7 @@ class ProcessTask(Task):
         self._queue = context.Queue()  # type: ignore[attr-defined]
         self._cancel_event = context.Event()  # type: ignore[attr-defined]
         self._process: Any = None
+        self._starter: threading.Thread | None = None
         self._timer = QTimer(self)
         self._timer.setInterval(POLL_MS)
         self._timer.timeout.connect(self._poll)
@@ -85,8 +88,14 @@ class ProcessTask(Task):
         self._process = context.Process(  # type: ignore[attr-defined]
             target=run_task, args=(self._queue, self._cancel_event, *target_args), daemon=True
         )
-        self._process.start()
+        # Starting can wait for the worker server to finish loading its libraries: not on the GUI
+        # thread.
+        self._starter = threading.Thread(target=self._process.start, daemon=True)
+        self._starter.start()
         self._timer.start()
+
+    def _starting(self) -> bool:
+        return self._starter is not None and self._starter.is_alive()
 
     def cancel(self) -> None:
         if self.done or self.cancel_requested:
@@ -97,20 +106,27 @@ class ProcessTask(Task):
 
     def stop(self, timeout_s: float) -> None:
         """Cancel and wait up to ``timeout_s`` for the process to clean up, then end it."""
-        if self._process is None:
+        if self._starter is None:
             return
         self._cancel_event.set()
+        self._starter.join(timeout_s)
         self._process.join(timeout_s)
         if self._process.is_alive():
             self._process.terminate()
             self._process.join(1)
 
     def _stop_if_still_running(self) -> None:
-        if not self.done and self._process is not None and self._process.is_alive():
+        if self.done:
+            return
+        if self._starting():
+            QTimer.singleShot(CANCEL_GRACE_MS, self._stop_if_still_running)
+        elif self._process.is_alive():
             log.info("Task %r did not stop in time after Cancel; terminating it", self.description)
             self._process.terminate()
 
     def _poll(self) -> None:
+        # Whether it had ended is read before draining, so every message it sent is drained.
+        ended = not self._starting() and not self._process.is_alive()
         while True:
             try:
                 message = self._queue.get_nowait()
@@ -122,7 +138,7 @@ class ProcessTask(Task):
                 self._close()
                 self._finish(message[0], message[1] if len(message) > 1 else None)
                 return
-        if self._process is not None and not self._process.is_alive():
+        if ended:
             self._close()
             if self.cancel_requested:
                 self._finish("cancelled")
@@ -131,8 +147,7 @@ class ProcessTask(Task):
 
     def _close(self) -> None:
         self._timer.stop()
-        if self._process is not None:
-            self._process.join(timeout=1)
+        self._process.join(timeout=1)
 
 
 class _ThreadSignals(QObject):
@@ -163,6 +178,9 @@ class Workers(QObject):
     def __init__(self, parent: QObject | None = None) -> None:
         super().__init__(parent)
         self._context = _context()
+        if self._context.get_start_method() == "forkserver":
+            # Start the worker server now, off the GUI thread, so the first task starts at once.
+            threading.Thread(target=forkserver.ensure_running, daemon=True).start()
         self._pool = QThreadPool(self)
         self.running: list[Task] = []
 

@@ -26,9 +26,10 @@ from PySide6.QtWidgets import (
 )
 
 from mlops_desktop.core import datasets
-from mlops_desktop.core.column_types import COLUMN_TYPES, TYPE_DESCRIPTIONS, ColumnGuess
+from mlops_desktop.core.column_types import ColumnGuess
 from mlops_desktop.core.errors import UserError
 from mlops_desktop.core.reading import DELIMITER_NAMES, ENCODING_NAMES, FormatChoices, kind_of
+from mlops_desktop.core.vocabulary import COLUMN_TYPES, TYPE_DESCRIPTIONS
 from mlops_desktop.ui.errors import show_message
 from mlops_desktop.ui.models.tables import Column, RecordsModel
 from mlops_desktop.ui.state import AppState
