@@ -1,8 +1,8 @@
 """The five column types an analyst sees, how they are guessed, and how a column is converted.
 
 ``numeric``, ``categorical``, ``boolean``, ``datetime`` and ``text`` (free text, too varied to be
-categories). Decisions on string columns look at their distinct values, so a million-row column costs
-about as much as its vocabulary.
+categories). Decisions on string columns look at the distinct values of their first rows, so a
+million-row column costs little more than a short one.
 """
 
 import re
@@ -22,6 +22,7 @@ MAX_CATEGORIES = 1000
 MOSTLY_UNIQUE_MIN_ROWS = 20  # below this, too few rows to call a column free text
 LONG_TEXT_CHARS = 50
 SAMPLE_DISTINCT = 5000
+PREFIX_ROWS = 100_000  # rows whose distinct values decide a text column's type
 MIXED_SHARE = 0.8
 _DATE_LIKE = re.compile(
     r"^\d{1,4}[-/.]\d{1,2}[-/.]\d{1,4}([ T]\d{1,2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:?\d{2})?)?$"
@@ -41,13 +42,6 @@ class ColumnGuess:
     note: str | None = None  # e.g. mixed types, shown as a warning in the profile
 
 
-def _distinct_sample(column: pa.ChunkedArray) -> pd.Series:
-    distinct = pc.unique(column.drop_null())
-    if len(distinct) > SAMPLE_DISTINCT:
-        distinct = distinct.slice(0, SAMPLE_DISTINCT)
-    return pd.Series(distinct.to_pylist(), dtype=object)
-
-
 def _as_numbers(values: pd.Series, decimal: str) -> pd.Series:
     """The values as numbers written with this decimal mark (NaN where one is not a number). With a
     decimal comma a point may group thousands, as in 1.234,5: Excel saves formatted numbers so."""
@@ -60,10 +54,16 @@ def _as_numbers(values: pd.Series, decimal: str) -> pd.Series:
 
 
 def _guess_string(name: str, column: pa.ChunkedArray, decimal: str = ".") -> ColumnGuess:
+    """Decide from the first rows' distinct values; the whole column is only counted when it may
+    be categorical (a column of few labels is cheap to count)."""
     non_null = len(column) - column.null_count
     if non_null == 0:
         return ColumnGuess(name, "categorical")
-    sample = _distinct_sample(column)
+    prefix = column.slice(0, PREFIX_ROWS).drop_null()
+    if len(prefix) == 0:
+        prefix = column.drop_null()
+    distinct = pc.unique(prefix)
+    sample = pd.Series(distinct.slice(0, SAMPLE_DISTINCT).to_pylist(), dtype=object)
     stripped = sample.str.strip()
     words = set(stripped.str.lower())
     if any(words <= pair for pair in _BOOLEAN_WORDS):
@@ -81,10 +81,12 @@ def _guess_string(name: str, column: pa.ChunkedArray, decimal: str = ".") -> Col
             f"mixed types: mostly numbers ({number_share:.0%} of its distinct values) but also "
             f"text such as {examples}"
         )
+    mean_length = pc.mean(pc.utf8_length(prefix)).as_py() or 0
+    if len(distinct) > MAX_CATEGORIES or mean_length >= LONG_TEXT_CHARS:
+        return ColumnGuess(name, "text", note)
     n_distinct = pc.count_distinct(column).as_py()
-    mean_length = pc.mean(pc.utf8_length(column.drop_null())).as_py() or 0
     mostly_unique = non_null >= MOSTLY_UNIQUE_MIN_ROWS and n_distinct > non_null / 2
-    if n_distinct <= MAX_CATEGORIES and mean_length < LONG_TEXT_CHARS and not mostly_unique:
+    if n_distinct <= MAX_CATEGORIES and not mostly_unique:
         return ColumnGuess(name, "categorical", note)
     return ColumnGuess(name, "text", note)
 

@@ -1,7 +1,7 @@
 """Column profiles, plain-language warnings, content hashes and version-to-version changes.
 
-All of it runs on Arrow arrays with pyarrow's compute kernels, which release the GIL and avoid
-building Python objects per value; a 1,000,000 × 25 table profiles in about a second.
+All of it runs on whole Arrow or numpy arrays (never a Python object per value), with kernels that
+release the GIL, so the import can run the profile beside its other passes.
 """
 
 import hashlib
@@ -79,18 +79,35 @@ def _datetime_summary(column: pa.ChunkedArray) -> dict[str, Any]:
     }
 
 
-def _top_categories(column: pa.ChunkedArray) -> list[dict[str, Any]]:
-    counts = pc.value_counts(column.drop_null())
-    if len(counts) == 0:
-        return []
-    frequencies = counts.field("counts")
-    order = pc.select_k_unstable(
-        frequencies, k=min(TOP_CATEGORIES, len(counts)), sort_keys=[("dummy", "descending")]
-    )
-    values = counts.field("values").take(order).to_pylist()
-    return [
-        {"value": str(value), "count": int(count)}
-        for value, count in zip(values, frequencies.take(order).to_pylist(), strict=True)
+def _distinct_count(column: pa.ChunkedArray) -> int:
+    """Distinct present numbers or times, counted on a sorted copy (faster than hashing them)."""
+    values = column.drop_null()
+    if pa.types.is_timestamp(values.type):
+        values = pc.cast(values, pa.int64())
+    array = values.to_numpy()
+    if array.dtype.kind == "f":
+        array = array[~np.isnan(array)]
+    if len(array) == 0:
+        return 0
+    ordered = np.sort(array)
+    return int(np.count_nonzero(ordered[1:] != ordered[:-1])) + 1
+
+
+def _top_categories(column: pa.ChunkedArray) -> tuple[int, list[dict[str, Any]]]:
+    """How many distinct present values, and the most frequent ones with their counts.
+
+    Dictionary-encoding once and counting codes is about twice as fast as ``value_counts``."""
+    encoded = pc.dictionary_encode(column.combine_chunks())
+    dictionary = encoded.dictionary
+    if len(dictionary) == 0:
+        return 0, []
+    codes = encoded.indices.drop_null().to_numpy()
+    counts = np.bincount(codes, minlength=len(dictionary))
+    top = np.argsort(-counts, kind="stable")[:TOP_CATEGORIES]
+    values = dictionary.take(pa.array(top)).to_pylist()
+    return len(dictionary), [
+        {"value": str(value), "count": int(counts[index])}
+        for value, index in zip(values, top, strict=True)
     ]
 
 
@@ -129,16 +146,15 @@ def profile(table: pa.Table, types: Sequence[str], notes: dict[str, str]) -> dic
             "type": column_type,
             "missing": missing,
             "missing_share": missing / n_rows if n_rows else 0.0,
-            "unique": int(pc.count_distinct(column.drop_null()).as_py()),
         }
         if name in notes:
             entry["note"] = notes[name]
-        if column_type == "numeric":
-            entry.update(_numeric_summary(column))
-        elif column_type == "datetime":
-            entry.update(_datetime_summary(column))
+        if column_type in ("numeric", "datetime"):
+            entry["unique"] = _distinct_count(column)
+            summary = _numeric_summary if column_type == "numeric" else _datetime_summary
+            entry.update(summary(column))
         else:
-            entry["top"] = _top_categories(column)
+            entry["unique"], entry["top"] = _top_categories(column)
         entry["warnings"] = column_warnings(entry, n_rows, column.type)
         columns.append(entry)
     return {"rows": n_rows, "columns": columns}
