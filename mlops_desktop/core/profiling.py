@@ -98,12 +98,13 @@ def _distinct_count(column: pa.ChunkedArray) -> int:
 def _top_categories(column: pa.ChunkedArray) -> tuple[int, list[dict[str, Any]]]:
     """How many distinct present values, and the most frequent ones with their counts.
 
-    Dictionary-encoding once and counting codes is about twice as fast as ``value_counts``."""
-    encoded = pc.dictionary_encode(column.combine_chunks())
-    dictionary = encoded.dictionary
-    if len(dictionary) == 0:
+    Dictionary-encoding once and counting codes is about twice as fast as ``value_counts``, and
+    works chunk by chunk without copying the column."""
+    encoded = pc.dictionary_encode(column)  # one dictionary shared by every chunk
+    if encoded.num_chunks == 0 or len(encoded.chunk(0).dictionary) == 0:
         return 0, []
-    codes = encoded.indices.drop_null().to_numpy()
+    dictionary = encoded.chunk(0).dictionary
+    codes = pa.chunked_array([chunk.indices for chunk in encoded.chunks]).drop_null().to_numpy()
     counts = np.bincount(codes, minlength=len(dictionary))
     top = np.argsort(-counts, kind="stable")[:TOP_CATEGORIES]
     values = dictionary.take(pa.array(top)).to_pylist()
