@@ -50,7 +50,7 @@ from mlops_desktop.core.workspace import Workspace
 log = logging.getLogger(__name__)
 
 PARQUET = ".parquet"
-ROW_GROUP_ROWS = 65_536
+ROW_GROUP_ROWS = 16_384  # a table view reads one at a time: small enough to read at once
 LABEL_TYPES = ("categorical", "boolean")
 MAX_NAME_LENGTH = 200
 

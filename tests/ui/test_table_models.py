@@ -51,7 +51,7 @@ def test_column_types_model_passes_the_model_tester(qtmodeltester: ModelTester) 
     qtmodeltester.check(model)
 
 
-def test_rows_are_read_one_row_group_at_a_time(tmp_path: Path) -> None:
+def test_rows_are_read_one_column_of_one_row_group_at_a_time(tmp_path: Path) -> None:
     n = 100_000
     table = pa.table({"i": np.arange(n), "s": [f"row {k}" for k in range(n)]})
     path = tmp_path / "rows.parquet"
@@ -62,7 +62,7 @@ def test_rows_are_read_one_row_group_at_a_time(tmp_path: Path) -> None:
     assert model.rowCount() == n
     assert model.index(n - 1, 1).data() == f"row {n - 1}"
     assert model.index(54_321, 0).data() == "54321"
-    assert len(pager._cache) == 2  # only the two row groups that were looked at
+    assert len(pager._cache) == 2  # only the two (row group, column) pieces that were looked at
 
 
 def test_missing_values_are_shown_as_a_dash_in_grey(tmp_path: Path) -> None:
