@@ -15,7 +15,8 @@ from typing import Any
 from PySide6.QtCore import QObject, Signal
 from PySide6.QtWidgets import QApplication
 
-from mlops_desktop.config import Settings, default_home, resolve_home
+from mlops_desktop.config import Settings, default_home, log_path, resolve_home
+from mlops_desktop.core.errors import UserError
 
 log = logging.getLogger(__name__)
 
@@ -24,6 +25,7 @@ class WorkspaceOpener(QObject):
     """Opens a workspace on a thread; falls back to the default one if it cannot be opened."""
 
     opened = Signal(object, str)  # the Workspace, and a problem to tell the user ("" if none)
+    failed = Signal(str)  # neither could be opened: what to tell the user
 
     def start(self, path: Path) -> None:
         threading.Thread(
@@ -37,16 +39,18 @@ class WorkspaceOpener(QObject):
         import mlops_desktop.ui.state  # noqa: F401  (loads the data libraries off the GUI thread)
         from mlops_desktop.core.workspace import Workspace
 
-        try:
-            workspace: Any = Workspace(path)
-            problem = ""
-        except Exception as error:
-            fallback = default_home()
-            problem = (
-                f"The workspace {path} could not be opened ({error}); opened {fallback} instead."
-            )
-            workspace = Workspace(fallback)
-        self.opened.emit(workspace, problem)
+        problems = []
+        for home in dict.fromkeys([path, default_home()]):
+            try:
+                workspace: Any = Workspace(home)
+            except Exception as error:
+                log.error("Cannot open the workspace %s", home, exc_info=True)
+                problems.append(str(error) if isinstance(error, UserError) else f"{home}: {error}")
+                continue
+            problem = "" if not problems else f"{problems[0]} Opened {home} instead."
+            self.opened.emit(workspace, problem)
+            return
+        self.failed.emit(" ".join(problems))
 
 
 def run_app(home: str | os.PathLike[str] | None = None) -> int:
@@ -64,7 +68,6 @@ def run_app(home: str | os.PathLike[str] | None = None) -> int:
         from mlops_desktop.ui.state import AppState
 
         state = AppState(workspace, settings)
-        install_excepthook(lambda: state.workspace.log_path)
         window.attach(state)
         log.info("MLOps Desktop started on workspace %s", state.home)
         if problem:
@@ -73,11 +76,16 @@ def run_app(home: str | os.PathLike[str] | None = None) -> int:
         elif first_run and home is None:
             window.add_samples()  # a newcomer's default workspace starts with data to explore
 
+    def give_up(message: str) -> None:
+        box = show_message(window, f"MLOps Desktop cannot start: {message}")
+        box.finished.connect(app.quit)
+
+    install_excepthook(lambda: window.state.workspace.log_path if window.panes else log_path(path))
     opener = WorkspaceOpener()
     opener.opened.connect(attach)
-    window.first_painted.connect(
-        lambda: opener.start(path)
-    )  # loading competes with the first paint
+    opener.failed.connect(give_up)
+    # Loading would compete with the first paint for the CPU: it starts right after it.
+    window.first_painted.connect(lambda: opener.start(path))
     window.show()
     code = app.exec()
     if window.panes:

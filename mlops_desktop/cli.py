@@ -9,6 +9,7 @@ import json
 import logging
 import sys
 from collections.abc import Callable, Sequence
+from contextlib import suppress
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -212,8 +213,9 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     home = resolve_home(args.home)
     try:
+        with suppress(OSError):  # a home that is not a folder: Workspace says so plainly
+            setup_logging(home)
         workspace = Workspace(home)
-        setup_logging(workspace.home)
         try:
             result = args.handler(workspace, args)
         finally:

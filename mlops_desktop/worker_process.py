@@ -7,6 +7,7 @@ workspace log, never to the user. No Qt here: a worker process must start fast a
 """
 
 import logging
+import signal
 import time
 from collections.abc import Callable
 from multiprocessing.synchronize import Event
@@ -26,6 +27,10 @@ class MessageQueue(Protocol):
     def put(self, item: Any) -> None: ...
 
 
+def _exit_on_terminate(signum: int, frame: object) -> None:
+    raise Cancelled("Stopped.")
+
+
 def run_task(
     queue: MessageQueue,
     cancel_event: Event,
@@ -35,6 +40,9 @@ def run_task(
     kwargs: dict[str, Any],
 ) -> None:
     setup_logging(home)
+    # Ended from outside (Cancel that took too long, quitting): unwind like an exception, so the
+    # task's own clean-up (staged files, unreferenced artifacts) still runs.
+    signal.signal(signal.SIGTERM, _exit_on_terminate)
     last_report = 0.0
 
     def progress(fraction: float, text: str) -> None:

@@ -152,10 +152,8 @@ def convert(
         elif pa.types.is_boolean(arrow_type) or pa.types.is_null(arrow_type):
             result = pc.cast(column, pa.int64())
         elif pa.types.is_string(arrow_type) or pa.types.is_large_string(arrow_type):
-            values = column.to_pandas().str.strip()
-            if decimal == ",":
-                values = values.str.replace(".", "", regex=False).str.replace(",", ".", regex=False)
-            result = pa.array(pd.to_numeric(values, errors="coerce"), pa.float64())
+            values = column.to_pandas().astype(object).str.strip()
+            result = pa.array(_as_numbers(values, decimal), pa.float64())
         else:
             raise UserError(f"The column '{name}' holds dates or times; it cannot be made numeric.")
     elif target == "boolean":

@@ -226,15 +226,17 @@ def import_file(
     try:
         check_cancel(cancel)
         progress(0.9, "Comparing with the previous version")
-        record = _VersionDraft(
+        draft = _VersionDraft(
             path, name, fmt, table, schema, summary, digest, source_sha, artifact_sha
         )
-        result = _record_version(workspace, record, cancel)
+        result = _record_version(workspace, draft, cancel)
     except BaseException:
         _remove_unreferenced(workspace, artifact_sha)
         raise
+    if not result.created:
+        _remove_unreferenced(workspace, artifact_sha)
     progress(1.0, "Imported")
-    return ImportResult(**{**result.__dict__, "converted_to_missing": became_missing})
+    return replace(result, converted_to_missing=became_missing)
 
 
 def _write_parquet(table: pa.Table, types: Sequence[str], path: Path) -> None:
@@ -304,6 +306,9 @@ def _record_version(
             dataset = Dataset(name=draft.name)
             session.add(dataset)
             session.flush()
+        same = next((v for v in dataset.versions if v.content_hash == draft.digest), None)
+        if same is not None:  # another import of the same content got in first
+            return _result(dataset, same, created=False, fmt=draft.fmt)
         previous = dataset.versions[-1] if dataset.versions else None
         if (previous and previous.id) != (compared_with and compared_with.id):
             changes = _changes_from(workspace, previous, draft)  # another import got in first

@@ -20,7 +20,12 @@ class Workspace:
                 f"The workspace folder {home} cannot be created ({exc.strerror})."
             ) from exc
         self.home = home
-        self.artifacts = ArtifactStore(home / "artifacts")
+        try:
+            self.artifacts = ArtifactStore(home / "artifacts")
+        except OSError as exc:
+            raise UserError(
+                f"The folder {home} cannot be used as a workspace ({exc.strerror or exc})."
+            ) from exc
         self.store = Store(home / "store.db")
 
     @property

@@ -26,7 +26,7 @@ from mlops_desktop.worker_process import run_task
 log = logging.getLogger(__name__)
 
 POLL_MS = 25
-CANCEL_GRACE_MS = 3000
+CANCEL_GRACE_MS = 10_000  # long enough for the longest step between two cancel checks
 
 
 def _context() -> BaseContext:
@@ -62,8 +62,6 @@ class Task(QObject):
         if self.done:
             return
         self.done = True
-        if kind == "ok" and self.cancel_requested:
-            kind = "cancelled"
         if kind == "ok":
             self.succeeded.emit(payload)
         elif kind == "cancelled":
@@ -147,7 +145,8 @@ class ProcessTask(Task):
 
     def _close(self) -> None:
         self._timer.stop()
-        self._process.join(timeout=1)
+        if self._process.pid is not None:  # it may have failed to start at all
+            self._process.join(timeout=1)
 
 
 class _ThreadSignals(QObject):
@@ -200,7 +199,12 @@ class Workers(QObject):
     def run_in_thread(self, description: str, function: Callable[[], Any]) -> Task:
         task = Task(description, self)
         signals = _ThreadSignals(task)
-        signals.result.connect(task._finish)
+        # A thread cannot be stopped: a result that arrives after Cancel is dropped.
+        signals.result.connect(
+            lambda kind, payload: task._finish(
+                "cancelled" if kind == "ok" and task.cancel_requested else kind, payload
+            )
+        )
         self._track(task)
         self._pool.start(_Runnable(function, signals))
         return task

@@ -251,3 +251,17 @@ class TestArtifacts:
         path = workspace.artifacts.verified_path(version.artifact_sha256, ".parquet")
         assert sha256_of_file(path) == version.artifact_sha256
         assert version.source_sha256 == sha256_of_file(source)
+
+
+def test_a_write_takes_the_write_lock_when_it_begins(workspace: Workspace) -> None:
+    """BEGIN IMMEDIATE: once a write transaction has only read, another connection already cannot
+    start writing, so no writer ever has to upgrade a read to a write and fail with "database is
+    locked" because someone else wrote in between."""
+    other = sqlite3.connect(workspace.store.db_path, timeout=0, isolation_level=None)
+    with workspace.store.write() as session:
+        session.execute(text("SELECT count(*) FROM datasets"))
+        with pytest.raises(sqlite3.OperationalError, match="locked"):
+            other.execute("BEGIN IMMEDIATE")
+    other.execute("BEGIN IMMEDIATE")
+    other.execute("ROLLBACK")
+    other.close()

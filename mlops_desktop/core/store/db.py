@@ -25,15 +25,26 @@ MIGRATIONS_DIR = Path(__file__).with_name("migrations")
 # loads Alembic (a third of a second); a test checks it equals Alembic's head.
 SCHEMA_HEAD = "0001"
 BUSY_TIMEOUT_MS = 30_000
+WRITE_OPTION = "mlops_write"
 
 
 def _on_connect(dbapi_connection: sqlite3.Connection, _record: Any) -> None:
+    # The driver's own transaction handling is off; ``_on_begin`` starts transactions instead.
+    dbapi_connection.isolation_level = None
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute("PRAGMA synchronous=NORMAL")
     cursor.close()
+
+
+def _on_begin(connection: Any) -> None:
+    """Writes take the write lock when they begin (BEGIN IMMEDIATE): a deferred transaction that
+    read first could not upgrade to writing once another process had written ("database is
+    locked"), whereas BEGIN IMMEDIATE simply waits its turn within the busy timeout."""
+    immediate = connection.get_execution_options().get(WRITE_OPTION, False)
+    connection.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
 
 
 def _upgrade_to_head(engine: Engine) -> None:
@@ -65,7 +76,11 @@ class Store:
             connect_args={"timeout": BUSY_TIMEOUT_MS / 1000, "check_same_thread": False},
         )
         event.listen(self.engine, "connect", _on_connect)
+        event.listen(self.engine, "begin", _on_begin)
         self._sessions = sessionmaker(self.engine, expire_on_commit=False)
+        self._write_sessions = sessionmaker(
+            self.engine.execution_options(**{WRITE_OPTION: True}), expire_on_commit=False
+        )
         self._write_lock = threading.RLock()
         self._upgrade()
 
@@ -115,7 +130,7 @@ class Store:
     @contextmanager
     def write(self) -> Iterator[Session]:
         """One short write transaction; commits on success, rolls back on any exception."""
-        with self._write_lock, self._sessions() as session, session.begin():
+        with self._write_lock, self._write_sessions() as session, session.begin():
             yield session
 
     def integrity_ok(self) -> bool:

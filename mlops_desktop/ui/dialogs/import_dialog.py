@@ -1,5 +1,6 @@
 """Import a data file: preview how it is read, fix column types, then import with progress and Cancel."""
 
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -235,9 +236,17 @@ class ImportDialog(QDialog):
         layout.addWidget(self.task_panel)
         layout.addWidget(self.buttons)
 
-        for combo in (self.encoding, self.delimiter, self.decimal, self.sheet):
-            combo.activated.connect(self._format_changed)
-        self.header.clicked.connect(self._format_changed)
+        # Only settings the user changed are passed on; the rest stay "detect", exactly as the
+        # command line does it (so, e.g., a late accent still switches the encoding).
+        self.user_set: set[str] = set()
+        for setting, combo in (
+            ("encoding", self.encoding),
+            ("delimiter", self.delimiter),
+            ("decimal", self.decimal),
+            ("sheet", self.sheet),
+        ):
+            combo.activated.connect(lambda _index, setting=setting: self._format_changed(setting))
+        self.header.clicked.connect(lambda _checked: self._format_changed("header"))
         self.name_edit.textChanged.connect(self._update_name_hint)
         self.header.setChecked(True)
         self._update_format_controls()
@@ -257,6 +266,7 @@ class ImportDialog(QDialog):
         self.path_edit.setText(str(path))
         self.name_edit.setText(datasets.suggested_name(path))
         self.types_model.chosen.clear()
+        self.user_set.clear()
         self.refresh_preview(FormatChoices())
 
     def _file_kind(self) -> str | None:
@@ -268,16 +278,19 @@ class ImportDialog(QDialog):
             return None  # e.g. an old .xls: the preview says why
 
     def _choices(self) -> FormatChoices:
+        """The settings the user changed; None (detect) for the others."""
+        chosen = self.user_set
         if self._file_kind() == "excel":
-            return FormatChoices(sheet=self.sheet.currentText() or None)
+            return FormatChoices(sheet=self.sheet.currentText() if "sheet" in chosen else None)
         return FormatChoices(
-            encoding=self.encoding.currentData(),
-            delimiter=self.delimiter.currentData(),
-            decimal=self.decimal.currentData(),
-            header=self.header.isChecked(),
+            encoding=self.encoding.currentData() if "encoding" in chosen else None,
+            delimiter=self.delimiter.currentData() if "delimiter" in chosen else None,
+            decimal=self.decimal.currentData() if "decimal" in chosen else None,
+            header=self.header.isChecked() if "header" in chosen else None,
         )
 
-    def _format_changed(self) -> None:
+    def _format_changed(self, setting: str) -> None:
+        self.user_set.add(setting)
         self.refresh_preview(self._choices())
 
     def refresh_preview(self, choices: FormatChoices) -> None:
@@ -291,8 +304,13 @@ class ImportDialog(QDialog):
         task = self.state.workers.run_in_thread(
             "Reading a preview", lambda: datasets.preview(path, choices)
         )
-        task.succeeded.connect(self._show_preview)
-        task.failed.connect(self._preview_failed)
+        # Only the newest preview counts; an older one that ends later is ignored.
+        task.succeeded.connect(
+            lambda preview: task is self._preview_task and self._show_preview(preview)
+        )
+        task.failed.connect(
+            lambda message: task is self._preview_task and self._preview_failed(message)
+        )
         self._preview_task = task
 
     def _show_preview(self, preview: datasets.Preview) -> None:
@@ -358,15 +376,7 @@ class ImportDialog(QDialog):
     def start_import(self) -> None:
         if self.path is None or self.preview is None:
             return
-        choices = self._choices()
-        choices = FormatChoices(
-            encoding=choices.encoding,
-            delimiter=choices.delimiter,
-            decimal=choices.decimal,
-            header=choices.header,
-            sheet=choices.sheet,
-            column_types=self.types_model.overrides(),
-        )
+        choices = replace(self._choices(), column_types=self.types_model.overrides())
         task = self.state.workers.run_in_workspace(
             f"Importing {self.path.name}",
             self.state.home,

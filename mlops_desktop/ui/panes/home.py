@@ -55,7 +55,7 @@ class HomePane(QWidget):
         row = QHBoxLayout()
         self.cards: list[StepCard] = []
         for title, pane, text in STEPS:
-            card = StepCard(title, text, lambda pane=pane: open_pane(pane))
+            card = StepCard(title, text, lambda _checked=False, pane=pane: open_pane(pane))
             self.cards.append(card)
             row.addWidget(card)
         layout = QVBoxLayout(self)

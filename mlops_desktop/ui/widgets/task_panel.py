@@ -1,4 +1,5 @@
-"""A progress bar with a message and a Cancel button, bound to one running Task at a time."""
+"""A progress bar with a message and a Cancel button, bound to one running Task at a time (the most
+recent one it was asked to follow)."""
 
 from typing import TYPE_CHECKING
 
@@ -34,8 +35,10 @@ class TaskPanel(QWidget):
         self.bar.setValue(0)
         self.cancel_button.setEnabled(True)
         self.cancel_button.setText("Cancel")
-        task.progressed.connect(self._progress)
-        task.finished.connect(self._finished)
+        task.progressed.connect(
+            lambda fraction, text: task is self._task and self._progress(fraction, text)
+        )
+        task.finished.connect(lambda: task is self._task and self._finished())
         self.show()
 
     def _progress(self, fraction: float, text: str) -> None:
