@@ -62,7 +62,6 @@ class Preview:
     format: FileFormat
     columns: list[ColumnGuess]
     rows: list[list[str]]
-    suggested_name: str
 
 
 @dataclass(frozen=True)
@@ -130,7 +129,7 @@ def preview(path: Path, choices: FormatChoices | None = None, n_rows: int = 50) 
     guesses = _typed_guesses(sample, choices.column_types, fmt.decimal)
     head = sample.slice(0, n_rows).to_pylist()
     rows = [[_cell_text(record[name]) for name in sample.column_names] for record in head]
-    return Preview(format=fmt, columns=guesses, rows=rows, suggested_name=suggested_name(path))
+    return Preview(format=fmt, columns=guesses, rows=rows)
 
 
 def _typed_guesses(
@@ -406,20 +405,20 @@ def resolve(session: Session, ref: str) -> DatasetVersion:
 
 
 def list_datasets(workspace: Workspace) -> list[dict[str, Any]]:
+    """Each dataset with its version count and latest version's size (one query, no profiles)."""
+    query = (
+        select(
+            Dataset.name, DatasetVersion.version, DatasetVersion.n_rows, DatasetVersion.n_columns
+        )
+        .join(DatasetVersion.dataset)
+        .order_by(Dataset.name, DatasetVersion.version)
+    )
+    listed: dict[str, dict[str, Any]] = {}
     with workspace.store.read() as session:
-        datasets = session.scalars(select(Dataset).order_by(Dataset.name)).all()
-        return [
-            {
-                "name": dataset.name,
-                "versions": len(dataset.versions),
-                "latest": dataset.versions[-1].version,
-                "rows": dataset.versions[-1].n_rows,
-                "columns": dataset.versions[-1].n_columns,
-                "updated": dataset.versions[-1].created_at.isoformat(),
-            }
-            for dataset in datasets
-            if dataset.versions
-        ]
+        for name, version, rows, columns in session.execute(query):
+            entry = listed.setdefault(name, {"name": name, "versions": 0})
+            entry.update(versions=entry["versions"] + 1, latest=version, rows=rows, columns=columns)
+    return list(listed.values())
 
 
 def version_record(version: DatasetVersion) -> dict[str, Any]:

@@ -14,7 +14,7 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 SIZE = (1280, 800)
 
 
-def _settle(app: object, rounds: int = 5) -> None:
+def _settle(rounds: int = 5) -> None:
     from PySide6.QtWidgets import QApplication
 
     for _ in range(rounds):
@@ -31,7 +31,7 @@ def render(out_dir: Path) -> list[Path]:
     from mlops_desktop.ui.state import AppState
 
     out_dir.mkdir(parents=True, exist_ok=True)
-    app = QApplication.instance() or QApplication(sys.argv)
+    _app = QApplication.instance() or QApplication(sys.argv)  # kept alive while rendering
     written: list[Path] = []
     with tempfile.TemporaryDirectory() as scratch:
         home = Path(scratch) / "workspace"
@@ -44,10 +44,10 @@ def render(out_dir: Path) -> list[Path]:
         window.attach(state)
         window.resize(*SIZE)
         window.show()
-        _settle(app)
+        _settle()
 
         def grab(name: str, widget: object = window) -> None:
-            _settle(app)
+            _settle()
             path = out_dir / f"{name}.png"
             widget.grab().save(str(path))  # type: ignore[attr-defined]
             written.append(path)
@@ -65,7 +65,7 @@ def render(out_dir: Path) -> list[Path]:
         dialog = window.open_import_dialog(sample)
         dialog.resize(900, 640)
         while dialog.preview is None:
-            _settle(app, 1)
+            _settle(1)
         grab("6-import-dialog", dialog)
         dialog.reject()
 

@@ -198,11 +198,10 @@ class MainWindow(QMainWindow):
                 "Import a CSV, Excel or Parquet file",
             )
         )
-        file_menu.addAction(
-            self._action(
-                "Add &Sample Datasets", self.add_samples, None, "Add the bundled teaching datasets"
-            )
+        self.samples_action = self._action(
+            "Add &Sample Datasets", self.add_samples, None, "Add the bundled teaching datasets"
         )
+        file_menu.addAction(self.samples_action)
         file_menu.addSeparator()
         file_menu.addAction(
             self._action("&Quit", self.close, QKeySequence.StandardKey.Quit, needs_workspace=False)
@@ -305,7 +304,18 @@ class MainWindow(QMainWindow):
         self.state.status_message.emit(result.message())
         self.state.datasets_changed.emit(result.name)
         self.show_pane("Datasets")
-        if not result.created:
+        lost = [
+            f"{count:,} value{'' if count == 1 else 's'} of '{column}'"
+            for column, count in result.converted_to_missing.items()
+        ]
+        if lost:
+            errors.show_message(
+                self,
+                f"{result.message()} Some values did not fit the column type you chose and are "
+                f"now missing: {', '.join(lost)}.",
+                QMessageBox.Icon.Information,
+            )
+        elif not result.created:
             errors.show_message(self, result.message(), QMessageBox.Icon.Information)
 
     def add_samples(self) -> None:
@@ -315,6 +325,11 @@ class MainWindow(QMainWindow):
             "Adding the sample datasets", self.state.home, import_samples, samples_dir()
         )
         self.task_panel.follow(task)
+        # One sample import at a time: two at once would race to add the same versions.
+        adders = [self.samples_action, self.datasets_pane.empty.buttons["Add sample datasets"]]
+        for adder in adders:
+            adder.setEnabled(False)
+        task.finished.connect(lambda: [adder.setEnabled(True) for adder in adders])
         task.succeeded.connect(
             lambda results: self.state.datasets_changed.emit(results[0].name if results else "")
         )
@@ -322,15 +337,14 @@ class MainWindow(QMainWindow):
             lambda results: self.state.status_message.emit(f"Added {len(results)} sample datasets.")
         )
         task.failed.connect(lambda message: errors.show_message(self, message))
-        return None
 
     def dragEnterEvent(self, event: QDragEnterEvent) -> None:
-        if self._dropped_file(event) is not None:
+        if self.panes and self._dropped_file(event) is not None:
             event.acceptProposedAction()
 
     def dropEvent(self, event: QDropEvent) -> None:
         path = self._dropped_file(event)
-        if path is not None:
+        if self.panes and path is not None:
             event.acceptProposedAction()
             self.open_import_dialog(path)
 

@@ -179,3 +179,31 @@ def test_choosing_an_excel_sheet_previews_and_imports_that_sheet(
     with qtbot.waitSignal(dialog.imported, timeout=IMPORT_TIMEOUT) as imported:
         qtbot.mouseClick(dialog.import_button, Qt.MouseButton.LeftButton)
     assert (imported.args[0].rows, imported.args[0].columns) == (30, 3)
+
+
+def test_an_unusable_name_disables_import_and_says_why(
+    qtbot: QtBot, window: MainWindow, tmp_path: Path
+) -> None:
+    path = tmp_path / "plain.csv"
+    path.write_text("a,b\n1,2\n")
+    dialog = _open(qtbot, window, path)
+    assert dialog.import_button.isEnabled()
+    dialog.name_edit.setText("sales@2")
+    assert not dialog.import_button.isEnabled()
+    assert "cannot contain '@'" in dialog.name_hint.text()
+    dialog.name_edit.setText("sales")
+    assert dialog.import_button.isEnabled()
+
+
+def test_values_that_do_not_fit_a_chosen_type_are_reported(
+    qtbot: QtBot, window: MainWindow, tmp_path: Path
+) -> None:
+    path = tmp_path / "ages.csv"
+    path.write_text("name,age\nann,31\nbob,unknown\ncy,40\n")
+    dialog = _open(qtbot, window, path)
+    assert _types(dialog)["age"] == "categorical"
+    dialog.types_model.setData(dialog.types_model.index(1, 1), "numeric")
+    with qtbot.waitSignal(dialog.imported, timeout=IMPORT_TIMEOUT):
+        qtbot.mouseClick(dialog.import_button, Qt.MouseButton.LeftButton)
+    box = window.findChild(QMessageBox, "messageBox")
+    assert box is not None and "1 value of 'age'" in box.text()

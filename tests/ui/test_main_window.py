@@ -142,3 +142,18 @@ def test_user_errors_show_their_sentence_and_bugs_go_to_the_log(
     log_text = window.state.workspace.log_path.read_text()
     assert "Traceback" in log_text and "internal detail 1234" in log_text
     box.close()
+
+
+def test_home_card_button_opens_the_datasets_pane(qtbot: QtBot, window: MainWindow) -> None:
+    card = window.panes["Home"].cards[0]
+    qtbot.mouseClick(card.button, Qt.MouseButton.LeftButton)
+    assert window.current_pane() == "Datasets"
+
+
+def test_sample_datasets_cannot_be_added_twice_at_once(qtbot: QtBot, window: MainWindow) -> None:
+    button = window.datasets_pane.empty.buttons["Add sample datasets"]
+    qtbot.mouseClick(button, Qt.MouseButton.LeftButton)
+    assert not button.isEnabled() and not window.samples_action.isEnabled()
+    with qtbot.waitSignal(window.state.datasets_changed, timeout=60_000):
+        pass
+    assert window.samples_action.isEnabled()

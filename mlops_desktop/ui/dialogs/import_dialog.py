@@ -247,6 +247,9 @@ class ImportDialog(QDialog):
         ):
             combo.activated.connect(lambda _index, setting=setting: self._format_changed(setting))
         self.header.clicked.connect(lambda _checked: self._format_changed("header"))
+        self.latest_versions = {
+            row["name"]: row["latest"] for row in datasets.list_datasets(state.workspace)
+        }
         self.name_edit.textChanged.connect(self._update_name_hint)
         self.header.setChecked(True)
         self._update_format_controls()
@@ -362,11 +365,20 @@ class ImportDialog(QDialog):
         self.sheet.setEnabled(kind == "excel" and self.sheet.count() > 0)
 
     def _update_name_hint(self) -> None:
+        """Say what the name will do; an unusable name disables Import with the reason."""
         name = self.name_edit.text().strip()
-        existing = {row["name"]: row for row in datasets.list_datasets(self.state.workspace)}
-        if name in existing:
+        try:
+            datasets.check_name(name)
+        except UserError as error:
+            self.name_hint.setText(str(error))
+            self.name_hint.setStyleSheet(ERROR_STYLE)
+            self.import_button.setEnabled(False)
+            return
+        self.name_hint.setStyleSheet("")
+        self.import_button.setEnabled(self.preview is not None)
+        if name in self.latest_versions:
             self.name_hint.setText(
-                f"Adds version {existing[name]['latest'] + 1} of '{name}' (if the content changed)."
+                f"Adds version {self.latest_versions[name] + 1} of '{name}' (if the content changed)."
             )
         else:
             self.name_hint.setText("Creates a new dataset.")

@@ -4,6 +4,7 @@
 specifications; ``DatasetRowsModel`` shows a stored dataset's rows, reading only what is painted.
 """
 
+import math
 import numbers
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -19,7 +20,6 @@ from mlops_desktop.core.paging import ParquetPager
 Index = QModelIndex | QPersistentModelIndex
 MISSING_BRUSH = QBrush(QColor("#9a9a9a"))
 SORT_ROLE = Qt.ItemDataRole.UserRole + 1
-RECORD_ROLE = Qt.ItemDataRole.UserRole + 2
 
 
 def format_value(value: Any, group_digits: bool = True) -> str:
@@ -31,12 +31,28 @@ def format_value(value: Any, group_digits: bool = True) -> str:
     if isinstance(value, numbers.Integral):
         return f"{value:,}" if group_digits and abs(int(value)) >= 10_000 else str(value)
     if isinstance(value, numbers.Real):
-        return f"{float(value):.6g}"
+        return _decimal_text(float(value), group_digits)
     if isinstance(value, datetime):
         return value.isoformat(sep=" ", timespec="seconds").removesuffix(" 00:00:00")
     if hasattr(value, "isoformat"):
         return str(value.isoformat())
     return str(value)
+
+
+def _decimal_text(value: float, group_digits: bool) -> str:
+    """About six significant digits in plain notation (1,234,567.5 → "1,234,568"; 0.0123456 →
+    "0.0123456"); scientific notation only for the very large or very small."""
+    if math.isnan(value) or math.isinf(value):
+        return str(value)
+    magnitude = abs(value)
+    if magnitude and not 1e-4 <= magnitude < 1e15:
+        return f"{value:.4g}"
+    whole_digits = math.floor(math.log10(magnitude)) + 1 if magnitude >= 1 else 1
+    decimals = (
+        max(0, 6 - whole_digits) if magnitude >= 1 else 6 - math.floor(math.log10(magnitude or 1))
+    )
+    text = f"{value:{',' if group_digits else ''}.{min(decimals, 10)}f}"
+    return text.rstrip("0").rstrip(".") if "." in text else text
 
 
 @dataclass(frozen=True)
@@ -81,8 +97,6 @@ class RecordsModel(QAbstractTableModel):
         if role == SORT_ROLE:
             value = column.value(record)
             return value if isinstance(value, (int, float, str)) else format_value(value)
-        if role == RECORD_ROLE:
-            return record
         if role == Qt.ItemDataRole.TextAlignmentRole and column.align_right:
             return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
         return None

@@ -1,5 +1,7 @@
 """The Datasets pane: the list of datasets, and for the selected one its data, profile and versions."""
 
+import html
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -61,13 +63,18 @@ PROFILE_COLUMNS = [
 ]
 VERSION_COLUMNS = [
     Column("Version", lambda r: r["version"], align_right=True),
-    Column("Imported", lambda r: r["created"][:19].replace("T", " ") + " UTC"),
+    Column("Imported", lambda r: _local_time(r["created"])),
     Column("Source file", lambda r: r["source"]),
     Column("Rows", lambda r: r["rows"], align_right=True),
     Column("Columns", lambda r: r["columns_count"], align_right=True),
     Column("Changes from the previous version", lambda r: describe_changes(r["changes"])),
     Column("Content hash", lambda r: r["content_hash"][:12], "A fingerprint of every value"),
 ]
+
+
+def _local_time(iso_utc: str) -> str:
+    """A stored UTC time as the user's local date and time."""
+    return datetime.fromisoformat(iso_utc).astimezone().strftime("%Y-%m-%d %H:%M")
 
 
 def _table_view(name: str, sortable: bool = True) -> QTableView:
@@ -273,8 +280,8 @@ class DatasetsPane(QWidget):
             return
         name = version.dataset.name
         self.title.setText(
-            f"<b>{name}</b> — version {version.version}: {version.n_rows:,} rows × {version.n_columns} "
-            f"columns, from {version.source_name}"
+            f"<b>{html.escape(name)}</b> — version {version.version}: {version.n_rows:,} rows × {version.n_columns} "
+            f"columns, from {html.escape(version.source_name)}"
         )
         history = datasets.versions(self.state.workspace, name)
         self.versions_model.set_records(history)
@@ -350,6 +357,7 @@ class DatasetsPane(QWidget):
             "Delete",
         ):
             return
+        self.rows_model.set_pager(None)  # let go of the data file before it is removed
         try:
             datasets.delete_dataset(self.state.workspace, name)
         except Exception as error:
