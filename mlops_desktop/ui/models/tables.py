@@ -47,10 +47,9 @@ def _decimal_text(value: float, group_digits: bool) -> str:
     magnitude = abs(value)
     if magnitude and not 1e-4 <= magnitude < 1e15:
         return f"{value:.4g}"
-    whole_digits = math.floor(math.log10(magnitude)) + 1 if magnitude >= 1 else 1
-    decimals = (
-        max(0, 6 - whole_digits) if magnitude >= 1 else 6 - math.floor(math.log10(magnitude or 1))
-    )
+    # Digits before the point (negative for 0.0x: leading zeros after it), then what is left of six.
+    lead = math.floor(math.log10(magnitude)) + 1 if magnitude else 1
+    decimals = max(0, 6 - lead)
     text = f"{value:{',' if group_digits else ''}.{min(decimals, 10)}f}"
     return text.rstrip("0").rstrip(".") if "." in text else text
 

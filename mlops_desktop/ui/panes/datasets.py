@@ -49,8 +49,8 @@ PROFILE_COLUMNS = [
     Column("Missing", lambda r: r["missing"], "Rows with no value", align_right=True),
     Column("Missing %", lambda r: round(100 * r["missing_share"], 1), align_right=True),
     Column("Unique", lambda r: r["unique"], "Distinct values", align_right=True),
-    Column("Min", lambda r: r.get("min")),
-    Column("Max", lambda r: r.get("max")),
+    Column("Min", lambda r: r.get("min"), align_right=True),
+    Column("Max", lambda r: r.get("max"), align_right=True),
     Column("Mean", lambda r: r.get("mean"), align_right=True),
     Column("Median", lambda r: r.get("median"), align_right=True),
     Column(

@@ -64,8 +64,8 @@ class HomePane(QWidget):
         layout.addLayout(row)
         tips = QLabel(
             "<h3>Getting started</h3><ul>"
-            "<li>Open <b>Datasets</b> (Ctrl+2) to look at the sample data: its columns, their "
-            "distributions and warnings.</li>"
+            "<li>Open <b>Datasets</b> (Ctrl+2) to look at your data (or the sample datasets): its "
+            "columns, their distributions and warnings.</li>"
             "<li>Drop your own CSV, Excel or Parquet file on this window to import it. Importing a "
             "changed file under the same name makes a new version; you can always go back.</li>"
             "<li>Press F1 for help at any time.</li></ul>"
@@ -84,10 +84,10 @@ class HomePane(QWidget):
         if rows:
             total = sum(row["versions"] for row in rows)
             data.state.setText(f"✔ {len(rows)} dataset(s), {total} version(s).")
-            data.button.setText("Open datasets")
+            data.button.setText("Open Datasets")
         else:
             data.state.setText("Nothing imported yet. Start here.")
-            data.button.setText("Import data")
+            data.button.setText("Open Datasets")
         for card in self.cards[1:]:
             card.state.setText("Coming in a later version.")
             card.button.setEnabled(False)
