@@ -56,7 +56,16 @@ PANE_ICONS = {
     "Models": QStyle.StandardPixmap.SP_DriveHDIcon,
     "Monitoring": QStyle.StandardPixmap.SP_ComputerIcon,
 }
-DATA_SUFFIXES = {".csv", ".tsv", ".txt", ".xlsx", ".xlsm", ".parquet", ".pq"}
+DATA_SUFFIXES = {
+    ".csv",
+    ".tsv",
+    ".txt",
+    ".xlsx",
+    ".xlsm",
+    ".xls",
+    ".parquet",
+    ".pq",
+}  # .xls: to say why not
 
 
 class MainWindow(QMainWindow):
