@@ -42,7 +42,6 @@ from mlops_desktop.core.reading import (
     read_sample,
     read_table,
 )
-from mlops_desktop.core.store.artifacts import sha256_of_file
 from mlops_desktop.core.store.models import Dataset, DatasetVersion, Run
 from mlops_desktop.core.vocabulary import COLUMN_TYPES
 from mlops_desktop.core.workspace import Workspace
@@ -189,13 +188,13 @@ def import_file(
     progress(0.0, "Looking at the file")
     fmt = detect_format(path, choices)
     try:
-        table = read_table(path, fmt, sub_progress(progress, 0.0, 0.6), cancel)
+        table, source_sha = read_table(path, fmt, sub_progress(progress, 0.0, 0.6), cancel)
     except WrongEncoding:
         if choices.encoding is not None or fmt.encoding != "utf-8":
             raise
         # Accents only past the part sniffed for detection: such files are Windows-1252.
         fmt = replace(fmt, encoding="cp1252")
-        table = read_table(path, fmt, sub_progress(progress, 0.0, 0.6), cancel)
+        table, source_sha = read_table(path, fmt, sub_progress(progress, 0.0, 0.6), cancel)
     check_cancel(cancel)
     progress(0.6, "Detecting column types")
     guesses = _typed_guesses(table, choices.column_types, fmt.decimal)
@@ -205,20 +204,19 @@ def import_file(
     progress(0.7, "Profiling the columns and saving the data")
     notes = {guess.name: guess.note for guess in guesses if guess.note}
     schema = [{"name": guess.name, "type": guess.type} for guess in guesses]
-    # Four independent passes over data already in memory. Arrow, numpy and hashlib release the
-    # GIL, so they overlap on several cores. Re-importing identical content wastes the other three,
+    # Three independent passes over data already in memory. Arrow, numpy and hashlib release the
+    # GIL, so they overlap on several cores. Re-importing identical content wastes the other two,
     # a price paid rarely, to make every new version faster.
-    with workspace.artifacts.staging(PARQUET) as staged, ThreadPoolExecutor(4) as pool:
+    with workspace.artifacts.staging(PARQUET) as staged, ThreadPoolExecutor(3) as pool:
         hashed = pool.submit(content_hash, table, types)
         profiled = pool.submit(profile, table, types, notes)
         written = pool.submit(_write_parquet, table, types, staged)
-        source_hashed = pool.submit(sha256_of_file, path)
         digest = hashed.result()
         same = _version_with_content(workspace, name, digest, fmt)
         if same is not None:
             progress(1.0, "Already imported")
             return same
-        summary, source_sha = profiled.result(), source_hashed.result()
+        summary = profiled.result()
         written.result()
         check_cancel(cancel)
         artifact_sha = workspace.artifacts.add(staged, PARQUET)

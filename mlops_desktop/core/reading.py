@@ -7,6 +7,7 @@ user can cause becomes a ``UserError`` with one plain sentence.
 
 import codecs
 import csv
+import hashlib
 import io
 import re
 from collections.abc import Iterator
@@ -28,6 +29,7 @@ from mlops_desktop.core.progress import (
     never_cancel,
     no_progress,
 )
+from mlops_desktop.core.store.artifacts import sha256_of_file
 
 FileKind = Literal["csv", "excel", "parquet"]
 
@@ -261,9 +263,11 @@ def detect_format(path: Path, choices: FormatChoices | None = None) -> FileForma
 
 
 class _CountingReader(io.RawIOBase):
-    """A file wrapper that reports bytes read and stops the read when the user cancels."""
+    """A file wrapper that reports bytes read, stops the read when the user cancels, and hashes
+    the bytes on their way (the source file's SHA-256 costs no second pass)."""
 
     def __init__(self, path: Path, progress: Progress, cancel: CancelCheck) -> None:
+        self.sha256 = hashlib.sha256()
         self._handle = path.open("rb")
         self._total = max(path.stat().st_size, 1)
         self._read = 0
@@ -276,6 +280,7 @@ class _CountingReader(io.RawIOBase):
     def readinto(self, buffer: Any) -> int:
         check_cancel(self._cancel)
         count = self._handle.readinto(buffer)
+        self.sha256.update(memoryview(buffer)[:count])
         self._read += count
         self._progress(min(self._read / self._total, 1.0), "Reading the file")
         return count
@@ -307,7 +312,8 @@ def _read_csv(
     progress: Progress,
     cancel: CancelCheck,
     first_block_only: bool = False,
-) -> pa.Table:
+) -> tuple[pa.Table, str]:
+    """The table and the SHA-256 of the bytes read (the whole file unless ``first_block_only``)."""
     read_options = pacsv.ReadOptions(
         encoding="utf8" if fmt.encoding in {"utf-8", "utf-8-sig"} else fmt.encoding,
         autogenerate_column_names=not fmt.header,
@@ -320,7 +326,7 @@ def _read_csv(
         quoted_strings_can_be_null=True,
     )
 
-    def attempt(newlines_in_values: bool) -> pa.Table:
+    def attempt(newlines_in_values: bool) -> tuple[pa.Table, str]:
         parse_options = pacsv.ParseOptions(
             delimiter=fmt.delimiter, newlines_in_values=newlines_in_values
         )
@@ -335,13 +341,14 @@ def _read_csv(
                 batches = []
                 with suppress(StopIteration):
                     batches.append(reader.read_next_batch())
-                return pa.Table.from_batches(batches, schema=reader.schema)
-            return pacsv.read_csv(
+                return pa.Table.from_batches(batches, schema=reader.schema), ""
+            table = pacsv.read_csv(
                 source,
                 read_options=read_options,
                 parse_options=parse_options,
                 convert_options=convert_options,
             )
+            return table, source.sha256.hexdigest()
 
     try:
         try:
@@ -431,19 +438,21 @@ def read_table(
     fmt: FileFormat,
     progress: Progress = no_progress,
     cancel: CancelCheck = never_cancel,
-) -> pa.Table:
-    """Read the whole file into an Arrow table with pyarrow's own type guesses."""
+) -> tuple[pa.Table, str]:
+    """Read the whole file into an Arrow table with pyarrow's own type guesses; also returns the
+    file's SHA-256 (for text files computed while reading)."""
     check_readable(path)
+    if fmt.kind == "csv":
+        table, source_sha256 = _read_text_table(path, fmt, progress, cancel)
+        return _checked(path, table), source_sha256
     if fmt.kind == "excel":
         table = _read_excel(path, fmt, progress)
-    elif fmt.kind == "parquet":
+    else:
         try:
             table = pq.read_table(path)
         except (pa.ArrowInvalid, OSError) as exc:
             raise UserError(f"{path.name} is not a valid Parquet file.") from exc
-    else:
-        table = _read_text_table(path, fmt, progress, cancel)
-    return _checked(path, table)
+    return _checked(path, table), sha256_of_file(path)
 
 
 def _read_text_table(
@@ -452,12 +461,12 @@ def _read_text_table(
     progress: Progress,
     cancel: CancelCheck,
     first_block_only: bool = False,
-) -> pa.Table:
-    table = _read_csv(path, fmt, progress, cancel, first_block_only)
+) -> tuple[pa.Table, str]:
+    table, source_sha256 = _read_csv(path, fmt, progress, cancel, first_block_only)
     _check_decoded(path, fmt, table)
     if not fmt.header:  # name columns as Excel files without names get them: column_1, column_2…
         table = table.rename_columns([f"column_{i + 1}" for i in range(table.num_columns)])
-    return table
+    return table, source_sha256
 
 
 def _check_decoded(path: Path, fmt: FileFormat, table: pa.Table) -> None:
@@ -493,7 +502,6 @@ def read_sample(path: Path, fmt: FileFormat) -> pa.Table:
     """The first block of the file (about 256 KB), read exactly as ``read_table`` would, for previews."""
     check_readable(path)
     if fmt.kind != "csv":
-        return read_table(path, fmt)
-    return _checked(
-        path, _read_text_table(path, fmt, no_progress, never_cancel, first_block_only=True)
-    )
+        return read_table(path, fmt)[0]
+    sample, _ = _read_text_table(path, fmt, no_progress, never_cancel, first_block_only=True)
+    return _checked(path, sample)

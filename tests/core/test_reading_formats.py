@@ -7,6 +7,7 @@ written from, never values read back by the code under test.
 
 import codecs
 import datetime as dt
+import hashlib
 from pathlib import Path
 
 import openpyxl
@@ -17,7 +18,7 @@ import pytest
 
 from mlops_desktop.core import datasets
 from mlops_desktop.core.errors import UserError
-from mlops_desktop.core.reading import FormatChoices, detect_format
+from mlops_desktop.core.reading import FormatChoices, detect_format, read_table
 
 CITIES = ["Zürich", "São Paulo", "Kraków", "Málaga", "Ørsted"]
 TEMPS = [1.5, 22.25, -3.0, 1234.5, 0.125]
@@ -405,3 +406,15 @@ class TestParquet:
         assert imported.frame["colour"].tolist() == frame["colour"].astype(str).tolist()
         top = {t["value"]: t["count"] for t in imported.column("colour")["top"]}
         assert top == {"red": 20, "green": 10, "blue": 10}
+
+
+def test_the_source_hash_taken_while_reading_is_the_files_sha256(tmp_path: Path) -> None:
+    """The SHA-256 recorded for a text file is computed from the bytes as they are read; it must
+    equal a separate hash of the whole file, also when the reader has to read the file twice."""
+    path = tmp_path / "quoted.csv"
+    rows = "".join(f'{i},"line {i}\nwith a break"\n' for i in range(20_000))
+    path.write_text("n,text\n" + rows)
+    fmt = detect_format(path)
+    table, source_sha256 = read_table(path, fmt)
+    assert table.num_rows == 20_000
+    assert source_sha256 == hashlib.sha256(path.read_bytes()).hexdigest()
