@@ -71,6 +71,8 @@ def render(out_dir: Path) -> list[Path]:
 
         empty_home = Path(scratch) / "empty"
         window.open_workspace(empty_home)
+        while state.home != empty_home.resolve():
+            _settle(1)
         window.show_pane("Datasets")
         grab("7-datasets-empty")
         window.show_pane("Home")

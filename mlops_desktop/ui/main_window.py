@@ -288,13 +288,14 @@ class MainWindow(QMainWindow):
             return
         from mlops_desktop.core.workspace import Workspace
 
-        try:
-            workspace = Workspace(home)
-        except Exception as error:
-            errors.report_exception(self, error, self.state.workspace.log_path)
-            return
-        self.state.switch_workspace(workspace)
-        self.state.status_message.emit(f"Opened workspace {workspace.home}.")
+        def opened(workspace: Workspace) -> None:
+            self.state.switch_workspace(workspace)
+            self.state.status_message.emit(f"Opened workspace {workspace.home}.")
+
+        # Opening may upgrade and back up an older workspace: off the GUI thread.
+        task = self.state.workers.run_in_thread(f"Opening {home}", lambda: Workspace(home))
+        task.succeeded.connect(opened)
+        task.failed.connect(lambda message: errors.show_message(self, message))
 
     # --- data ----------------------------------------------------------------------------------
 

@@ -116,7 +116,8 @@ def test_opening_a_recent_workspace_switches_every_pane(
     window.datasets_pane.refresh()
     assert window.datasets_pane.list_model.rowCount() == 1
     other = tmp_path / "other-workspace"
-    window.open_workspace(other)
+    with qtbot.waitSignal(window.state.workspace_changed, timeout=30_000):
+        window.open_workspace(other)
     assert window.state.home == other.resolve()
     assert window.datasets_pane.list_model.rowCount() == 0
     assert other.resolve() in window.state.settings.recent_workspaces()
@@ -157,3 +158,16 @@ def test_sample_datasets_cannot_be_added_twice_at_once(qtbot: QtBot, window: Mai
     with qtbot.waitSignal(window.state.datasets_changed, timeout=60_000):
         pass
     assert window.samples_action.isEnabled()
+
+
+def test_a_folder_that_cannot_be_a_workspace_is_refused_in_plain_words(
+    qtbot: QtBot, window: MainWindow, tmp_path: Path
+) -> None:
+    not_a_folder = tmp_path / "notes.txt"
+    not_a_folder.write_text("hello")
+    before = window.state.home
+    window.open_workspace(not_a_folder)
+    qtbot.waitUntil(lambda: window.findChild(QMessageBox, "messageBox") is not None, timeout=30_000)
+    box = window.findChild(QMessageBox, "messageBox")
+    assert box.text() == f"{not_a_folder.resolve()} is a file, not a workspace folder."
+    assert window.state.home == before
