@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 from mlops_desktop import __version__
 from mlops_desktop.config import log_path, resolve_home, setup_logging
 from mlops_desktop.core.errors import UserError
-from mlops_desktop.core.vocabulary import COLUMN_TYPES
+from mlops_desktop.core.vocabulary import ALGORITHM_NAMES, COLUMN_TYPES
 
 if TYPE_CHECKING:  # the data libraries load only for commands: the app must open fast
     from mlops_desktop.core.workspace import Workspace
@@ -102,6 +102,50 @@ def build_parser() -> argparse.ArgumentParser:
     exp.add_argument("ref", metavar="REF", help="NAME (latest version) or NAME@VERSION")
     exp.add_argument("output", type=Path, metavar="OUT.csv")
     exp.set_defaults(handler=_datasets_export)
+
+    trn = commands.add_parser("train", help="train models on a dataset and record them as runs")
+    _global_options(trn, suppress=True)
+    trn.add_argument("--dataset", required=True, metavar="REF", help="NAME or NAME@VERSION")
+    trn.add_argument("--target", required=True, metavar="COL", help="the column to predict")
+    trn.add_argument(
+        "--algorithm",
+        default="auto",
+        help=f"one of {', '.join(ALGORITHM_NAMES)}, or auto to try every suitable one (default)",
+    )
+    trn.add_argument(
+        "--param",
+        action="append",
+        type=_setting,
+        default=[],
+        metavar="K=V",
+        help="an algorithm setting",
+    )
+    trn.add_argument("--experiment", default="Default", help="experiment to record the runs in")
+    trn.add_argument("--test-size", type=float, default=0.2, help="held-out share (default 0.2)")
+    trn.add_argument(
+        "--cv", type=int, default=0, metavar="K", help="also cross-validate in K folds"
+    )
+    trn.add_argument("--seed", type=int, default=42, help="random seed (default 42)")
+    trn.add_argument(
+        "--exclude", action="append", default=[], metavar="COL", help="leave a column out"
+    )
+    trn.set_defaults(handler=_train)
+
+    runs = commands.add_parser("runs", help="list, show and reproduce training runs")
+    _global_options(runs, suppress=True)
+    run_commands = runs.add_subparsers(dest="runs_command", metavar="ACTION", required=True)
+    rls = run_commands.add_parser("list", help="list runs, newest first")
+    _global_options(rls, suppress=True)
+    rls.add_argument("--experiment", help="only this experiment's runs")
+    rls.set_defaults(handler=_runs_list)
+    rsh = run_commands.add_parser("show", help="everything recorded about one run")
+    _global_options(rsh, suppress=True)
+    rsh.add_argument("run_id", metavar="ID")
+    rsh.set_defaults(handler=_runs_show)
+    rre = run_commands.add_parser("reproduce", help="train a run again and compare its metrics")
+    _global_options(rre, suppress=True)
+    rre.add_argument("run_id", metavar="ID")
+    rre.set_defaults(handler=_runs_reproduce)
     return parser
 
 
@@ -178,6 +222,116 @@ def _summary(column: dict[str, Any]) -> str:
         return f"{column['min']} … {column['max']}"
     top = column.get("top") or []
     return ", ".join(f"{t['value']} ({t['count']:,})" for t in top[:3])
+
+
+def _setting(text: str) -> tuple[str, str]:
+    key, sep, value = text.partition("=")
+    if not sep or not key:
+        raise argparse.ArgumentTypeError(f"'{text}' should be NAME=VALUE, as in n_estimators=200")
+    return key, value
+
+
+def _metrics_text(metrics: dict[str, float]) -> str:
+    return ", ".join(
+        f"{key} {value:.4f}" for key, value in metrics.items() if not key.startswith("cv_")
+    )
+
+
+def _train(workspace: "Workspace", args: argparse.Namespace) -> Any:
+    from mlops_desktop.core import training
+
+    recipe = training.Recipe(
+        dataset=args.dataset,
+        target=args.target,
+        algorithm=args.algorithm,
+        params=dict(args.param),
+        experiment=args.experiment,
+        test_size=args.test_size,
+        cv=args.cv,
+        seed=args.seed,
+        exclude=args.exclude,
+    )
+    runs = training.train(workspace, recipe)
+    finished = [run for run in runs if run["status"] == "finished"]
+    if not finished:
+        raise UserError(runs[0]["error"] or "The training failed.")
+    best = max(finished, key=lambda run: training.main_metric(run["task"], run["metrics"]))
+    if args.json:
+        return {**_run_json(best), "runs": [_run_json(run) for run in runs]}
+    lines = [
+        f"{run['algorithm']}: {run['status']} ({run['run_id']}) {_metrics_text(run['metrics']) or run['error']}"
+        for run in runs
+    ]
+    if len(runs) > 1:
+        lines.append(f"Best: {best['algorithm']} ({best['run_id']}).")
+    return "\n".join(lines)
+
+
+def _run_json(run: dict[str, Any]) -> dict[str, Any]:
+    keys = (
+        "run_id",
+        "experiment",
+        "dataset",
+        "task",
+        "algorithm",
+        "params",
+        "status",
+        "metrics",
+        "error",
+    )
+    return {key: run[key] for key in keys}
+
+
+def _runs_list(workspace: "Workspace", args: argparse.Namespace) -> Any:
+    from mlops_desktop.core import training
+
+    runs = training.list_runs(workspace, args.experiment)
+    if args.json:
+        return [_run_json(run) for run in runs]
+    if not runs:
+        return "No runs yet. Train one with: mlops-desktop train --dataset NAME --target COLUMN"
+    return _table(
+        ["RUN", "EXPERIMENT", "DATASET", "ALGORITHM", "STATUS", "MAIN METRIC"],
+        [
+            [
+                run["run_id"][:12],
+                run["experiment"],
+                run["dataset"],
+                run["algorithm"],
+                run["status"],
+                f"{training.main_metric(run['task'], run['metrics']):.4f}"
+                if run["metrics"]
+                else "",
+            ]
+            for run in runs
+        ],
+    )
+
+
+def _runs_show(workspace: "Workspace", args: argparse.Namespace) -> Any:
+    from mlops_desktop.core import training
+
+    run = training.show_run(workspace, args.run_id)
+    if args.json:
+        return run
+    return "\n".join(f"{key}: {value}" for key, value in run.items())
+
+
+def _runs_reproduce(workspace: "Workspace", args: argparse.Namespace) -> Any:
+    from mlops_desktop.core import training
+
+    result = training.reproduce(workspace, args.run_id)
+    if args.json:
+        return {
+            **_run_json(result),
+            "identical": result["identical"],
+            "differences": result["differences"],
+        }
+    if result["identical"]:
+        return f"Reproduced {args.run_id} as {result['run_id']}: identical metrics."
+    return (
+        f"Reproduced {args.run_id} as {result['run_id']}: metrics differ: {result['differences']}"
+    )
 
 
 def _datasets_export(workspace: "Workspace", args: argparse.Namespace) -> Any:

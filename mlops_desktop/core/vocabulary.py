@@ -15,3 +15,12 @@ TYPE_DESCRIPTIONS: dict[ColumnType, str] = {
     "datetime": "dates or times",
     "text": "free text, too varied to treat as labels",
 }
+ALGORITHM_NAMES: tuple[str, ...] = (
+    "logistic_regression",
+    "linear_regression",
+    "random_forest",
+    "gradient_boosting",
+    "decision_tree",
+    "knn",
+    "naive_bayes",
+)

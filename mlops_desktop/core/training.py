@@ -1,0 +1,731 @@
+"""Training: from a dataset version and a target to tracked runs with metrics and a stored pipeline.
+
+A run is recorded as ``running`` when it starts and finished, failed or cancelled in one transaction
+with its model artifact at the end, so no run is left half-written and no artifact is orphaned.
+Every pipeline owns its preprocessing (imputation, one-hot encoding, scaling), so it predicts on raw
+rows shaped like the dataset, and every estimator is seeded: the same data, recipe and seed give
+identical metrics (``reproduce`` proves it).
+"""
+
+import platform
+import time
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import joblib
+import numpy as np
+import pandas as pd
+import sklearn
+from sklearn.compose import ColumnTransformer
+from sklearn.ensemble import (
+    HistGradientBoostingClassifier,
+    HistGradientBoostingRegressor,
+    RandomForestClassifier,
+    RandomForestRegressor,
+)
+from sklearn.impute import SimpleImputer
+from sklearn.linear_model import LinearRegression, LogisticRegression
+from sklearn.metrics import (
+    accuracy_score,
+    balanced_accuracy_score,
+    f1_score,
+    log_loss,
+    mean_absolute_error,
+    precision_score,
+    r2_score,
+    recall_score,
+    roc_auc_score,
+    root_mean_squared_error,
+)
+from sklearn.model_selection import KFold, StratifiedKFold, train_test_split
+from sklearn.naive_bayes import GaussianNB
+from sklearn.neighbors import KNeighborsClassifier, KNeighborsRegressor
+from sklearn.pipeline import Pipeline
+from sklearn.preprocessing import OneHotEncoder, StandardScaler
+from sklearn.tree import DecisionTreeClassifier, DecisionTreeRegressor
+from sqlalchemy import select
+
+from mlops_desktop.core import audit, datasets
+from mlops_desktop.core.errors import Cancelled, UserError
+from mlops_desktop.core.progress import (
+    CancelCheck,
+    Progress,
+    check_cancel,
+    never_cancel,
+    no_progress,
+    sub_progress,
+)
+from mlops_desktop.core.store.models import Experiment, Run
+from mlops_desktop.core.workspace import Workspace
+
+MODEL_SUFFIX = ".joblib"
+DEFAULT_SEED = 42
+DEFAULT_TEST_SIZE = 0.2
+DEFAULT_EXPERIMENT = "Default"
+MAX_CLASSES_FOR_INTEGERS = 20
+MIN_ROWS_PER_CLASS = 2
+SKIPPED_TYPES = {"text": "free text is not used yet", "datetime": "dates are not used directly yet"}
+
+
+@dataclass(frozen=True)
+class Parameter:
+    name: str
+    default: Any
+    help: str
+    kind: type = float
+
+
+@dataclass(frozen=True)
+class Algorithm:
+    name: str
+    label: str
+    tasks: tuple[str, ...]
+    make: Callable[[str, dict[str, Any], int], Any]
+    parameters: tuple[Parameter, ...] = ()
+    scales: bool = False  # needs features on one scale (distance- or gradient-based)
+
+
+def _forest(task: str, p: dict[str, Any], seed: int) -> Any:
+    model = RandomForestClassifier if task == "classification" else RandomForestRegressor
+    return model(
+        n_estimators=int(p["n_estimators"]),
+        max_depth=p["max_depth"],
+        min_samples_leaf=int(p["min_samples_leaf"]),
+        random_state=seed,
+        n_jobs=1,
+    )
+
+
+def _boosting(task: str, p: dict[str, Any], seed: int) -> Any:
+    model = (
+        HistGradientBoostingClassifier
+        if task == "classification"
+        else HistGradientBoostingRegressor
+    )
+    return model(
+        learning_rate=float(p["learning_rate"]),
+        max_iter=int(p["max_iter"]),
+        max_depth=p["max_depth"],
+        random_state=seed,
+    )
+
+
+def _tree(task: str, p: dict[str, Any], seed: int) -> Any:
+    model = DecisionTreeClassifier if task == "classification" else DecisionTreeRegressor
+    return model(
+        max_depth=p["max_depth"], min_samples_leaf=int(p["min_samples_leaf"]), random_state=seed
+    )
+
+
+def _knn(task: str, p: dict[str, Any], seed: int) -> Any:
+    model = KNeighborsClassifier if task == "classification" else KNeighborsRegressor
+    return model(n_neighbors=int(p["n_neighbors"]))
+
+
+_DEPTH = Parameter(
+    "max_depth", None, "How many questions deep a tree may go; empty means no limit.", int
+)
+_LEAF = Parameter(
+    "min_samples_leaf", 1, "The fewest rows a final group may hold; larger is smoother.", int
+)
+
+ALGORITHMS: dict[str, Algorithm] = {  # in the order of vocabulary.ALGORITHM_NAMES
+    algorithm.name: algorithm
+    for algorithm in [
+        Algorithm(
+            "logistic_regression",
+            "Logistic regression",
+            ("classification",),
+            lambda task, p, seed: LogisticRegression(
+                C=float(p["C"]), max_iter=int(p["max_iter"]), random_state=seed
+            ),
+            (
+                Parameter(
+                    "C", 1.0, "Lower values keep the model simpler (stronger regularisation)."
+                ),
+                Parameter("max_iter", 1000, "How many improvement steps it may take.", int),
+            ),
+            scales=True,
+        ),
+        Algorithm(
+            "linear_regression",
+            "Linear regression",
+            ("regression",),
+            lambda task, p, seed: LinearRegression(),
+            scales=True,
+        ),
+        Algorithm(
+            "random_forest",
+            "Random forest",
+            ("classification", "regression"),
+            _forest,
+            (
+                Parameter(
+                    "n_estimators", 100, "How many trees vote; more is steadier but slower.", int
+                ),
+                _DEPTH,
+                _LEAF,
+            ),
+        ),
+        Algorithm(
+            "gradient_boosting",
+            "Gradient boosting",
+            ("classification", "regression"),
+            _boosting,
+            (
+                Parameter(
+                    "learning_rate",
+                    0.1,
+                    "How big each correction step is; smaller is more careful.",
+                ),
+                Parameter("max_iter", 100, "How many correction rounds.", int),
+                _DEPTH,
+            ),
+        ),
+        Algorithm(
+            "decision_tree",
+            "Decision tree",
+            ("classification", "regression"),
+            _tree,
+            (_DEPTH, _LEAF),
+        ),
+        Algorithm(
+            "knn",
+            "k-nearest neighbours",
+            ("classification", "regression"),
+            _knn,
+            (
+                Parameter(
+                    "n_neighbors", 5, "How many similar rows are asked for each prediction.", int
+                ),
+            ),
+            scales=True,
+        ),
+        Algorithm(
+            "naive_bayes",
+            "Naive Bayes",
+            ("classification",),
+            lambda task, p, seed: GaussianNB(var_smoothing=float(p["var_smoothing"])),
+            (
+                Parameter(
+                    "var_smoothing", 1e-9, "A tiny safety margin for columns with little spread."
+                ),
+            ),
+        ),
+    ]
+}
+
+
+@dataclass(frozen=True)
+class Plan:
+    """What a training will use, decided from the data, with the reasons shown to the user."""
+
+    task: str
+    task_reason: str
+    features: list[dict[str, Any]]  # name, type (and categories) of each input column
+    excluded: list[dict[str, str]]  # name and reason of each column left out
+
+
+def detect_task(target: pd.Series, target_type: str) -> tuple[str, str]:
+    values = target.dropna()
+    if target_type != "numeric":
+        return (
+            "classification",
+            f"'{target.name}' holds labels, so the model will sort rows into classes.",
+        )
+    distinct = values.nunique()
+    whole = bool(np.all(np.mod(values.to_numpy(dtype=float), 1) == 0))
+    if whole and distinct <= MAX_CLASSES_FOR_INTEGERS:
+        return (
+            "classification",
+            f"'{target.name}' holds {distinct} whole-number values, so each is treated as a class.",
+        )
+    return "regression", f"'{target.name}' holds numbers, so the model will predict a number."
+
+
+def plan(
+    frame: pd.DataFrame, schema: list[dict[str, str]], target: str, exclude: list[str]
+) -> Plan:
+    types = {column["name"]: column["type"] for column in schema}
+    if target not in types:
+        raise UserError(f"The dataset has no column named '{target}'.")
+    task, reason = detect_task(frame[target], types[target])
+    features, excluded = [], []
+    for name, kind in types.items():
+        if name == target:
+            continue
+        series = frame[name]
+        non_null = series.dropna()
+        why = None
+        if name in exclude:
+            why = "you chose to leave it out"
+        elif non_null.nunique() <= 1:
+            why = "it has the same value in every row"
+        elif (
+            (kind != "numeric" or pd.api.types.is_integer_dtype(series))
+            and len(non_null) >= 20
+            and non_null.nunique() == len(frame)
+        ):
+            why = "it has a different value in every row, like an ID"
+        elif kind in SKIPPED_TYPES:
+            why = SKIPPED_TYPES[kind]
+        if why is None and kind in ("numeric", "boolean") and _same_as(series, frame[target]):
+            why = "it is the same as the target (it would give the answer away)"
+        if why:
+            excluded.append({"name": name, "reason": why})
+            continue
+        feature: dict[str, Any] = {"name": name, "type": kind}
+        if kind == "categorical":
+            feature["categories"] = sorted(str(v) for v in non_null.unique())
+        features.append(feature)
+    return Plan(task, reason, features, excluded)
+
+
+def _same_as(column: pd.Series, target: pd.Series) -> bool:
+    try:
+        return bool(column.astype(float).equals(target.astype(float)))
+    except (TypeError, ValueError):
+        return False
+
+
+def check_data(frame: pd.DataFrame, target: str, the_plan: Plan, test_size: float, cv: int) -> None:
+    """Refuse data that cannot give a meaningful model, with the reason in plain words."""
+    y = frame[target]
+    if y.isna().any():
+        raise UserError(
+            f"'{target}' is missing in {int(y.isna().sum())} rows; drop those rows first "
+            "(or use the option to drop them)."
+        )
+    if not 0 < test_size < 1:
+        raise UserError("The held-out share must be between 0 and 1, such as 0.2 for 20 %.")
+    if the_plan.task == "classification":
+        counts = y.value_counts()
+        if len(counts) < 2:
+            raise UserError(
+                f"'{target}' has only one class ({counts.index[0]}); there is nothing to tell apart."
+            )
+        if len(counts) >= 20 and counts.max() == 1:
+            raise UserError(
+                f"'{target}' has a different value in every row, like an ID; it cannot be predicted."
+            )
+        needed = max(MIN_ROWS_PER_CLASS, cv)
+        rare = counts[counts < needed]
+        if len(rare):
+            raise UserError(
+                f"The class '{rare.index[0]}' of '{target}' has only {int(rare.iloc[0])} row(s); "
+                f"each class needs at least {needed} for this split."
+            )
+        test_rows = int(np.ceil(len(y) * test_size))
+        if test_rows < len(counts):
+            raise UserError(
+                f"A held-out share of {test_size:.0%} gives {test_rows} rows, fewer than the "
+                f"{len(counts)} classes; hold out more rows."
+            )
+    if not the_plan.features:
+        raise UserError("No column is left to learn from; include at least one more column.")
+
+
+def build_pipeline(
+    algorithm: Algorithm,
+    task: str,
+    features: list[dict[str, Any]],
+    params: dict[str, Any],
+    seed: int,
+) -> Pipeline:
+    numeric = [f["name"] for f in features if f["type"] in ("numeric", "boolean")]
+    categorical = [f["name"] for f in features if f["type"] == "categorical"]
+    numeric_steps: list[tuple[str, Any]] = [("impute", SimpleImputer(strategy="median"))]
+    if algorithm.scales:
+        numeric_steps.append(("scale", StandardScaler()))
+    transformers = []
+    if numeric:
+        transformers.append(("numbers", Pipeline(numeric_steps), numeric))
+    if categorical:
+        transformers.append(
+            (
+                "labels",
+                Pipeline(
+                    [
+                        ("impute", SimpleImputer(strategy="most_frequent")),
+                        ("encode", OneHotEncoder(handle_unknown="ignore", sparse_output=False)),
+                    ]
+                ),
+                categorical,
+            )
+        )
+    prepare = ColumnTransformer(transformers, sparse_threshold=0.0)
+    return Pipeline([("prepare", prepare), ("model", algorithm.make(task, params, seed))])
+
+
+def _inputs(frame: pd.DataFrame, features: list[dict[str, Any]]) -> pd.DataFrame:
+    columns = {}
+    for feature in features:
+        series = frame[feature["name"]]
+        if feature["type"] == "boolean":
+            series = series.astype("float64")
+        elif feature["type"] == "categorical":
+            series = series.astype(object).where(series.notna(), np.nan)
+        columns[feature["name"]] = series
+    return pd.DataFrame(columns, index=frame.index)
+
+
+def metrics_for(task: str, y_true: Any, y_pred: Any, proba: Any, classes: Any) -> dict[str, float]:
+    """The task's metrics, computed with scikit-learn's own functions."""
+    if task == "regression":
+        return {
+            "r2": float(r2_score(y_true, y_pred)),
+            "rmse": float(root_mean_squared_error(y_true, y_pred)),
+            "mae": float(mean_absolute_error(y_true, y_pred)),
+        }
+    binary = len(classes) == 2
+    average = "binary" if binary else "macro"
+    extra = {"pos_label": classes[1]} if binary else {}
+    result = {
+        "accuracy": float(accuracy_score(y_true, y_pred)),
+        "balanced_accuracy": float(balanced_accuracy_score(y_true, y_pred)),
+        "precision": float(
+            precision_score(y_true, y_pred, average=average, zero_division=0, **extra)
+        ),
+        "recall": float(recall_score(y_true, y_pred, average=average, zero_division=0, **extra)),
+        "f1": float(f1_score(y_true, y_pred, average=average, zero_division=0, **extra)),
+    }
+    if proba is not None:
+        if binary:
+            result["roc_auc"] = float(roc_auc_score(y_true, proba[:, 1]))
+        elif len(np.unique(y_true)) == len(classes):
+            result["roc_auc"] = float(
+                roc_auc_score(y_true, proba, multi_class="ovr", labels=classes)
+            )
+        result["log_loss"] = float(log_loss(y_true, proba, labels=classes))
+    return result
+
+
+MAIN_METRIC = {"classification": "roc_auc", "regression": "r2"}
+
+
+def main_metric(task: str, metrics: dict[str, float]) -> float:
+    key = MAIN_METRIC[task]
+    return metrics.get(key, metrics.get("accuracy", float("-inf")))
+
+
+def library_versions() -> dict[str, str]:
+    return {
+        "python": platform.python_version(),
+        "scikit-learn": sklearn.__version__,
+        "pandas": pd.__version__,
+        "numpy": np.__version__,
+    }
+
+
+@dataclass
+class Recipe:
+    dataset: str
+    target: str
+    algorithm: str
+    params: dict[str, Any] = field(default_factory=dict)
+    experiment: str = DEFAULT_EXPERIMENT
+    test_size: float = DEFAULT_TEST_SIZE
+    cv: int = 0
+    seed: int = DEFAULT_SEED
+    exclude: list[str] = field(default_factory=list)
+
+
+def resolve_params(algorithm: Algorithm, given: dict[str, Any]) -> dict[str, Any]:
+    known = {p.name: p for p in algorithm.parameters}
+    unknown = [name for name in given if name not in known]
+    if unknown:
+        allowed = ", ".join(known) or "none"
+        raise UserError(
+            f"{algorithm.label} has no setting '{unknown[0]}' (its settings: {allowed})."
+        )
+    params: dict[str, Any] = {}
+    for name, parameter in known.items():
+        value = given.get(name, parameter.default)
+        if value in (None, "", "none", "None"):
+            params[name] = None
+            continue
+        try:
+            params[name] = (
+                parameter.kind(float(value)) if parameter.kind is int else parameter.kind(value)
+            )
+        except (TypeError, ValueError):
+            raise UserError(f"'{value}' is not a valid value for {name}.") from None
+    return params
+
+
+def _algorithms_for(recipe: Recipe, task: str) -> list[Algorithm]:
+    if recipe.algorithm == "auto":
+        return [a for a in ALGORITHMS.values() if task in a.tasks]
+    algorithm = ALGORITHMS.get(recipe.algorithm)
+    if algorithm is None:
+        raise UserError(
+            f"'{recipe.algorithm}' is not an algorithm; choose one of {', '.join(ALGORITHMS)} or auto."
+        )
+    if task not in algorithm.tasks:
+        raise UserError(f"{algorithm.label} cannot do {task}; choose another algorithm.")
+    return [algorithm]
+
+
+def train(
+    workspace: Workspace,
+    recipe: Recipe,
+    progress: Progress = no_progress,
+    cancel: CancelCheck = never_cancel,
+) -> list[dict[str, Any]]:
+    """Train one run per chosen algorithm (``auto``: every suitable one); returns the run records."""
+    version = datasets.get_version(workspace, recipe.dataset)
+    frame = datasets.load_frame(workspace, version)
+    the_plan = plan(frame, version.schema, recipe.target, recipe.exclude)
+    check_data(frame, recipe.target, the_plan, recipe.test_size, recipe.cv)
+    algorithms = _algorithms_for(recipe, the_plan.task)
+    runs = []
+    for index, algorithm in enumerate(algorithms):
+        check_cancel(cancel)
+        step = sub_progress(progress, index / len(algorithms), (index + 1) / len(algorithms))
+        runs.append(
+            _train_one(workspace, recipe, version.id, frame, the_plan, algorithm, step, cancel)
+        )
+    return runs
+
+
+def _experiment_id(workspace: Workspace, name: str) -> int:
+    with workspace.store.write() as session:
+        experiment = session.scalars(
+            select(Experiment).where(Experiment.name == name)
+        ).one_or_none()
+        if experiment is None:
+            experiment = Experiment(name=name)
+            session.add(experiment)
+            session.flush()
+            audit.record(session, "experiment.create", f"experiment:{name}")
+        return experiment.id
+
+
+def _train_one(
+    workspace: Workspace,
+    recipe: Recipe,
+    version_id: int,
+    frame: pd.DataFrame,
+    the_plan: Plan,
+    algorithm: Algorithm,
+    progress: Progress,
+    cancel: CancelCheck,
+) -> dict[str, Any]:
+    params = resolve_params(algorithm, recipe.params if recipe.algorithm != "auto" else {})
+    run_id = uuid.uuid4().hex
+    started = datetime.now(UTC)
+    experiment_id = _experiment_id(workspace, recipe.experiment)
+    with workspace.store.write() as session:
+        session.add(
+            Run(
+                id=run_id,
+                experiment_id=experiment_id,
+                dataset_version_id=version_id,
+                target=recipe.target,
+                features=the_plan.features,
+                excluded=the_plan.excluded,
+                task=the_plan.task,
+                algorithm=algorithm.name,
+                params=params,
+                seed=recipe.seed,
+                split={"test_size": recipe.test_size, "cv": recipe.cv},
+                status="running",
+                started_at=started,
+                library_versions=library_versions(),
+            )
+        )
+    clock = time.perf_counter()
+    try:
+        progress(0.05, f"Training {algorithm.label}")
+        metrics, pipeline = _fit_and_score(recipe, frame, the_plan, algorithm, params, cancel)
+        progress(0.9, "Saving the model")
+        with workspace.artifacts.staging(MODEL_SUFFIX) as staged:
+            joblib.dump(pipeline, staged)
+            model_sha = workspace.artifacts.add(staged, MODEL_SUFFIX)
+        _finish_run(workspace, run_id, "finished", metrics, time.perf_counter() - clock, model_sha)
+    except Cancelled:
+        _finish_run(workspace, run_id, "cancelled", {}, time.perf_counter() - clock, None)
+        raise
+    except UserError as error:
+        _finish_run(workspace, run_id, "failed", {}, time.perf_counter() - clock, None, str(error))
+    except Exception as error:
+        _finish_run(
+            workspace,
+            run_id,
+            "failed",
+            {},
+            time.perf_counter() - clock,
+            None,
+            f"The training failed: {error}",
+        )
+    progress(1.0, f"{algorithm.label} done")
+    return show_run(workspace, run_id)
+
+
+def _fit_and_score(
+    recipe: Recipe,
+    frame: pd.DataFrame,
+    the_plan: Plan,
+    algorithm: Algorithm,
+    params: dict[str, Any],
+    cancel: CancelCheck,
+) -> tuple[dict[str, float], Pipeline]:
+    X = _inputs(frame, the_plan.features)
+    y = frame[recipe.target]
+    stratify = y if the_plan.task == "classification" else None
+    X_train, X_test, y_train, y_test = train_test_split(
+        X, y, test_size=recipe.test_size, random_state=recipe.seed, stratify=stratify
+    )
+    metrics: dict[str, float] = {}
+    if recipe.cv >= 2:
+        splitter = (
+            StratifiedKFold(recipe.cv, shuffle=True, random_state=recipe.seed)
+            if the_plan.task == "classification"
+            else KFold(recipe.cv, shuffle=True, random_state=recipe.seed)
+        )
+        folds: list[dict[str, float]] = []
+        for train_index, test_index in splitter.split(X_train, y_train):
+            check_cancel(cancel)
+            fold = build_pipeline(algorithm, the_plan.task, the_plan.features, params, recipe.seed)
+            fold.fit(X_train.iloc[train_index], y_train.iloc[train_index])
+            folds.append(
+                _evaluate(fold, the_plan.task, X_train.iloc[test_index], y_train.iloc[test_index])
+            )
+        for key in folds[0]:
+            values = [fold_metrics[key] for fold_metrics in folds if key in fold_metrics]
+            metrics[f"cv_{key}_mean"] = float(np.mean(values))
+            metrics[f"cv_{key}_std"] = float(np.std(values))
+    check_cancel(cancel)
+    pipeline = build_pipeline(algorithm, the_plan.task, the_plan.features, params, recipe.seed)
+    pipeline.fit(X_train, y_train)
+    check_cancel(cancel)
+    metrics.update(_evaluate(pipeline, the_plan.task, X_test, y_test))
+    return metrics, pipeline
+
+
+def _evaluate(pipeline: Pipeline, task: str, X: pd.DataFrame, y: pd.Series) -> dict[str, float]:
+    predicted = pipeline.predict(X)
+    proba = pipeline.predict_proba(X) if task == "classification" else None
+    classes = pipeline.classes_ if task == "classification" else None
+    return metrics_for(task, y, predicted, proba, classes)
+
+
+def _finish_run(
+    workspace: Workspace,
+    run_id: str,
+    status: str,
+    metrics: dict[str, float],
+    duration: float,
+    model_sha: str | None,
+    error: str | None = None,
+) -> None:
+    with workspace.store.write() as session:
+        run = session.get(Run, run_id)
+        assert run is not None
+        run.status = status
+        run.metrics = metrics
+        run.finished_at = datetime.now(UTC)
+        run.duration_s = duration
+        run.model_sha256 = model_sha
+        run.error_message = error
+        audit.record(session, f"run.{status}", f"run:{run_id}", algorithm=run.algorithm)
+
+
+def _record(run: Run, experiment: str, dataset: str) -> dict[str, Any]:
+    return {
+        "run_id": run.id,
+        "experiment": experiment,
+        "dataset": dataset,
+        "target": run.target,
+        "task": run.task,
+        "algorithm": run.algorithm,
+        "params": run.params,
+        "seed": run.seed,
+        "split": run.split,
+        "status": run.status,
+        "metrics": run.metrics,
+        "features": run.features,
+        "excluded": run.excluded,
+        "duration_s": run.duration_s,
+        "started": run.started_at.isoformat() if run.started_at else None,
+        "library_versions": run.library_versions,
+        "model_sha256": run.model_sha256,
+        "error": run.error_message,
+    }
+
+
+def _runs_query() -> Any:
+    from mlops_desktop.core.store.models import Dataset, DatasetVersion
+
+    return (
+        select(Run, Experiment.name, Dataset.name, DatasetVersion.version)
+        .join(Experiment, Run.experiment_id == Experiment.id)
+        .join(DatasetVersion, Run.dataset_version_id == DatasetVersion.id)
+        .join(Dataset, DatasetVersion.dataset_id == Dataset.id)
+    )
+
+
+def list_runs(workspace: Workspace, experiment: str | None = None) -> list[dict[str, Any]]:
+    query = _runs_query().order_by(Run.created_at.desc())
+    if experiment is not None:
+        query = query.where(Experiment.name == experiment)
+    with workspace.store.read() as session:
+        return [
+            _record(run, exp, f"{name}@{number}")
+            for run, exp, name, number in session.execute(query)
+        ]
+
+
+def show_run(workspace: Workspace, run_id: str) -> dict[str, Any]:
+    """One run by its id or the start of its id (as the runs list shows it)."""
+    with workspace.store.read() as session:
+        rows = session.execute(_runs_query().where(Run.id.startswith(run_id.strip()))).all()
+        if len(rows) != 1 or not run_id.strip():
+            problem = "is no run" if not rows else "are several runs"
+            raise UserError(f"There {problem} with the id '{run_id}'.")
+        run, exp, name, number = rows[0]
+        return _record(run, exp, f"{name}@{number}")
+
+
+def load_model(workspace: Workspace, run_id: str) -> Pipeline:
+    """The run's fitted pipeline, after checking the file against its recorded SHA-256."""
+    record = show_run(workspace, run_id)
+    if not record["model_sha256"]:
+        raise UserError(f"Run {run_id} has no model (its status is {record['status']}).")
+    path: Path = workspace.artifacts.verified_path(record["model_sha256"], MODEL_SUFFIX)
+    model: Pipeline = joblib.load(path)
+    return model
+
+
+def reproduce(
+    workspace: Workspace,
+    run_id: str,
+    progress: Progress = no_progress,
+    cancel: CancelCheck = never_cancel,
+) -> dict[str, Any]:
+    """Train the run's exact recipe again and say whether the metrics are identical."""
+    original = show_run(workspace, run_id)
+    recipe = Recipe(
+        dataset=original["dataset"],
+        target=original["target"],
+        algorithm=original["algorithm"],
+        params=original["params"],
+        experiment=original["experiment"],
+        test_size=original["split"]["test_size"],
+        cv=original["split"]["cv"],
+        seed=original["seed"],
+        exclude=[
+            e["name"] for e in original["excluded"] if e["reason"] == "you chose to leave it out"
+        ],
+    )
+    again = train(workspace, recipe, progress, cancel)[0]
+    differences = {
+        key: {"original": original["metrics"].get(key), "again": again["metrics"].get(key)}
+        for key in sorted(set(original["metrics"]) | set(again["metrics"]))
+        if original["metrics"].get(key) != again["metrics"].get(key)
+    }
+    return {**again, "reproduces": run_id, "identical": not differences, "differences": differences}

@@ -1,0 +1,65 @@
+"""`train` and `runs` on the command line: JSON shapes of DESIGN.md, plain errors, reproduction."""
+
+import json
+
+from tests.conftest import SAMPLES
+
+
+def _json(outcome) -> object:
+    assert outcome.code == 0, outcome.err
+    return json.loads(outcome.out)
+
+
+def test_train_auto_reports_the_best_run_and_every_run(in_home) -> None:
+    _json(in_home("datasets", "import", SAMPLES / "iris.csv", "--json"))
+    result = _json(
+        in_home("train", "--dataset", "iris", "--target", "species", "--cv", "3", "--json")
+    )
+    assert {"run_id", "experiment", "task", "algorithm", "status", "metrics"} <= set(result)
+    assert result["task"] == "classification" and result["status"] == "finished"
+    assert {"accuracy", "roc_auc", "cv_accuracy_mean", "cv_accuracy_std"} <= set(result["metrics"])
+    best = max(run["metrics"]["roc_auc"] for run in result["runs"])
+    assert result["metrics"]["roc_auc"] == best
+    listed = _json(in_home("runs", "list", "--json"))
+    assert {run["run_id"] for run in listed} == {run["run_id"] for run in result["runs"]}
+
+
+def test_runs_show_and_reproduce_give_identical_metrics(in_home) -> None:
+    _json(in_home("datasets", "import", SAMPLES / "diabetes.csv", "--json"))
+    trained = _json(
+        in_home(
+            "train",
+            "--dataset",
+            "diabetes",
+            "--target",
+            "disease_progression",
+            "--algorithm",
+            "random_forest",
+            "--param",
+            "n_estimators=20",
+            "--seed",
+            "3",
+            "--json",
+        )
+    )
+    shown = _json(in_home("runs", "show", trained["run_id"], "--json"))
+    assert shown["params"]["n_estimators"] == 20 and shown["seed"] == 3
+    assert set(shown["metrics"]) == {"r2", "rmse", "mae"}
+    again = _json(in_home("runs", "reproduce", trained["run_id"], "--json"))
+    assert again["identical"] is True and again["metrics"] == trained["metrics"]
+
+
+def test_bad_training_requests_exit_1_with_one_plain_line(in_home) -> None:
+    _json(in_home("datasets", "import", SAMPLES / "wine.csv", "--json"))
+    for args, words in [
+        (["--target", "nope"], "no column named 'nope'"),
+        (["--target", "cultivar", "--algorithm", "svm"], "not an algorithm"),
+        (["--target", "alcohol", "--algorithm", "naive_bayes"], "cannot do regression"),
+        (["--target", "cultivar", "--algorithm", "knn", "--param", "k=3"], "has no setting 'k'"),
+    ]:
+        outcome = in_home("train", "--dataset", "wine", *args)
+        assert outcome.code == 1
+        lines = outcome.err.strip().splitlines()
+        assert len(lines) == 1 and lines[0].startswith("error: ") and words in lines[0]
+    assert _json(in_home("runs", "list", "--json")) == []
+    assert in_home("runs", "show", "0000000").code == 1

@@ -1,0 +1,219 @@
+"""Training runs: metrics equal scikit-learn's, same seed same metrics, data problems refused."""
+
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+from sklearn import metrics as sk
+from sklearn.model_selection import train_test_split
+
+from mlops_desktop.core import datasets, training
+from mlops_desktop.core.errors import Cancelled, UserError
+from mlops_desktop.core.workspace import Workspace
+from tests.conftest import SAMPLES
+
+
+@pytest.fixture
+def samples(workspace: Workspace) -> Workspace:
+    datasets.import_samples(workspace, SAMPLES)
+    return workspace
+
+
+def _recipe(**kwargs: object) -> training.Recipe:
+    return training.Recipe(**kwargs)  # type: ignore[arg-type]
+
+
+def _held_out(
+    workspace: Workspace, dataset: str, target: str, seed: int = 42, stratify: bool = True
+):
+    frame = datasets.load_frame(workspace, datasets.get_version(workspace, dataset))
+    y = frame[target]
+    return train_test_split(
+        frame.drop(columns=[target]),
+        y,
+        test_size=0.2,
+        random_state=seed,
+        stratify=y if stratify else None,
+    )
+
+
+def test_binary_classification_metrics_equal_scikit_learns(samples: Workspace) -> None:
+    run = training.train(
+        samples,
+        _recipe(dataset="breast cancer", target="diagnosis", algorithm="logistic_regression"),
+    )[0]
+    assert run["status"] == "finished" and run["task"] == "classification"
+    _, X_test, _, y_test = _held_out(samples, "breast cancer", "diagnosis")
+    model = training.load_model(samples, run["run_id"])
+    predicted, proba = model.predict(X_test), model.predict_proba(X_test)
+    assert list(model.classes_) == ["benign", "malignant"]
+    expected = {
+        "accuracy": sk.accuracy_score(y_test, predicted),
+        "balanced_accuracy": sk.balanced_accuracy_score(y_test, predicted),
+        "precision": sk.precision_score(y_test, predicted, pos_label="malignant"),
+        "recall": sk.recall_score(y_test, predicted, pos_label="malignant"),
+        "f1": sk.f1_score(y_test, predicted, pos_label="malignant"),
+        "roc_auc": sk.roc_auc_score(y_test == "malignant", proba[:, 1]),
+        "log_loss": sk.log_loss(y_test, proba, labels=model.classes_),
+    }
+    assert run["metrics"] == pytest.approx(expected, rel=1e-12)
+
+
+def test_multiclass_and_regression_metrics_equal_scikit_learns(samples: Workspace) -> None:
+    run = training.train(
+        samples, _recipe(dataset="wine", target="cultivar", algorithm="random_forest")
+    )[0]
+    _, X_test, _, y_test = _held_out(samples, "wine", "cultivar")
+    model = training.load_model(samples, run["run_id"])
+    proba = model.predict_proba(X_test)
+    assert run["metrics"]["f1"] == pytest.approx(
+        sk.f1_score(y_test, model.predict(X_test), average="macro")
+    )
+    assert run["metrics"]["roc_auc"] == pytest.approx(
+        sk.roc_auc_score(y_test, proba, multi_class="ovr", labels=model.classes_)
+    )
+    reg = training.train(
+        samples,
+        _recipe(dataset="diabetes", target="disease_progression", algorithm="linear_regression"),
+    )[0]
+    assert reg["task"] == "regression"
+    _, X_test, _, y_test = _held_out(samples, "diabetes", "disease_progression", stratify=False)
+    predicted = training.load_model(samples, reg["run_id"]).predict(X_test)
+    assert reg["metrics"] == pytest.approx(
+        {
+            "r2": sk.r2_score(y_test, predicted),
+            "rmse": sk.root_mean_squared_error(y_test, predicted),
+            "mae": sk.mean_absolute_error(y_test, predicted),
+        }
+    )
+
+
+@pytest.mark.parametrize("algorithm", ["random_forest", "gradient_boosting", "knn"])
+def test_the_same_recipe_and_seed_give_identical_metrics_and_reproduce_proves_it(
+    samples: Workspace, algorithm: str
+) -> None:
+    recipe = _recipe(dataset="wine", target="cultivar", algorithm=algorithm, cv=3, seed=7)
+    first = training.train(samples, recipe)[0]
+    second = training.train(samples, recipe)[0]
+    assert first["metrics"] == second["metrics"]
+    assert "cv_accuracy_mean" in first["metrics"]
+    again = training.reproduce(samples, first["run_id"][:10])
+    assert again["identical"] and again["differences"] == {}
+    assert again["metrics"] == first["metrics"] and again["run_id"] != first["run_id"]
+
+
+def test_auto_trains_every_suitable_algorithm_as_its_own_run(samples: Workspace) -> None:
+    runs = training.train(
+        samples, _recipe(dataset="diabetes", target="disease_progression", algorithm="auto")
+    )
+    assert {r["algorithm"] for r in runs} == {
+        name for name, a in training.ALGORITHMS.items() if "regression" in a.tasks
+    }
+    assert all(r["status"] == "finished" for r in runs)
+    assert len(training.list_runs(samples)) == len(runs)
+
+
+def test_the_pipeline_predicts_raw_rows_with_gaps_and_unseen_categories(
+    workspace: Workspace, tmp_path: Path
+) -> None:
+    rng = np.random.default_rng(0)
+    n = 300
+    frame = pd.DataFrame(
+        {
+            "customer": [f"c{i}" for i in range(n)],
+            "plan": rng.choice(["basic", "plus", "pro"], n),
+            "usage": rng.normal(10, 3, n),
+            "constant": 1,
+            "churned": rng.choice(["yes", "no"], n),
+        }
+    )
+    path = tmp_path / "churn.csv"
+    frame.to_csv(path, index=False)
+    datasets.import_file(workspace, path)
+    run = training.train(
+        workspace, _recipe(dataset="churn", target="churned", algorithm="logistic_regression")
+    )[0]
+    assert {e["name"]: e["reason"] for e in run["excluded"]} == {
+        "customer": "it has a different value in every row, like an ID",
+        "constant": "it has the same value in every row",
+    }
+    assert [f["name"] for f in run["features"]] == ["plan", "usage"]
+    assert run["features"][0]["categories"] == ["basic", "plus", "pro"]
+    model = training.load_model(workspace, run["run_id"])
+    raw = pd.DataFrame({"plan": ["enterprise", None], "usage": [np.nan, 12.0]})
+    assert len(model.predict(raw)) == 2
+
+
+@pytest.mark.parametrize(
+    ("content", "target", "message"),
+    [
+        ("x,y\n" + "".join(f"{i % 7},a\n" for i in range(30)), "y", "only one class"),
+        (
+            "x,y\n" + "".join(f"{i % 7},{'a' if i % 2 else ''}\n" for i in range(30)),
+            "y",
+            "missing in 15 rows",
+        ),
+        (
+            "x,y\n" + "".join(f"{i % 7},{'b' if i == 0 else 'a'}\n" for i in range(30)),
+            "y",
+            "has only 1 row",
+        ),
+        ("id,y\n" + "".join(f"{i},{i % 2}\n" for i in range(30)), "y", "No column is left"),
+        ("x,y\n1,a\n", "z", "no column named 'z'"),
+    ],
+)
+def test_data_problems_are_refused_before_training(
+    workspace: Workspace, tmp_path: Path, content: str, target: str, message: str
+) -> None:
+    path = tmp_path / "problem.csv"
+    path.write_text(content)
+    datasets.import_file(workspace, path)
+    with pytest.raises(UserError, match=message):
+        training.train(
+            workspace, _recipe(dataset="problem", target=target, algorithm="decision_tree")
+        )
+    assert training.list_runs(workspace) == []
+
+
+def test_unknown_algorithm_or_setting_is_refused(samples: Workspace) -> None:
+    with pytest.raises(UserError, match="not an algorithm"):
+        training.train(samples, _recipe(dataset="iris", target="species", algorithm="svm"))
+    with pytest.raises(UserError, match="has no setting 'k'"):
+        training.train(
+            samples, _recipe(dataset="iris", target="species", algorithm="knn", params={"k": "3"})
+        )
+    with pytest.raises(UserError, match="cannot do regression"):
+        training.train(
+            samples,
+            _recipe(dataset="diabetes", target="disease_progression", algorithm="naive_bayes"),
+        )
+
+
+def test_a_cancelled_training_is_recorded_and_leaves_no_model(samples: Workspace) -> None:
+    calls = []
+
+    def cancel() -> bool:
+        calls.append(1)
+        return len(calls) > 2
+
+    with pytest.raises(Cancelled):
+        training.train(
+            samples,
+            _recipe(dataset="wine", target="cultivar", algorithm="random_forest", cv=3),
+            cancel=cancel,
+        )
+    [run] = training.list_runs(samples)
+    assert run["status"] == "cancelled" and run["model_sha256"] is None
+    assert list(samples.artifacts.root.rglob("*.joblib")) == []
+    assert samples.store.integrity_ok()
+
+
+def test_a_tampered_model_file_is_refused(samples: Workspace) -> None:
+    run = training.train(
+        samples, _recipe(dataset="iris", target="species", algorithm="decision_tree")
+    )[0]
+    path = samples.artifacts.path_for(run["model_sha256"], training.MODEL_SUFFIX)
+    path.write_bytes(path.read_bytes() + b"tampered")
+    with pytest.raises(UserError, match="changed or damaged"):
+        training.load_model(samples, run["run_id"])
