@@ -7,6 +7,7 @@ rows shaped like the dataset, and every estimator is seeded: the same data, reci
 identical metrics (``reproduce`` proves it).
 """
 
+import os
 import platform
 import time
 import uuid
@@ -534,6 +535,7 @@ def _train_one(
                 seed=recipe.seed,
                 split={"test_size": recipe.test_size, "cv": recipe.cv},
                 status="running",
+                pid=os.getpid(),
                 started_at=started,
                 library_versions=library_versions(),
             )
@@ -669,7 +671,38 @@ def _runs_query() -> Any:
     )
 
 
+ABANDONED = "The training stopped unexpectedly (the program was closed or crashed)."
+
+
+def _process_alive(pid: int | None) -> bool:
+    if pid is None:
+        return False
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except OSError:  # it exists but belongs to someone else (or the platform cannot tell)
+        return True
+    return True
+
+
+def mark_abandoned_runs(workspace: Workspace) -> int:
+    """Runs still marked running whose process is gone become failed; returns how many."""
+    with workspace.store.write() as session:
+        stale = [
+            run
+            for run in session.scalars(select(Run).where(Run.status == "running"))
+            if not _process_alive(run.pid)
+        ]
+        for run in stale:
+            run.status, run.error_message = "failed", ABANDONED
+            run.finished_at = datetime.now(UTC)
+            audit.record(session, "run.failed", f"run:{run.id}", reason="process gone")
+        return len(stale)
+
+
 def list_runs(workspace: Workspace, experiment: str | None = None) -> list[dict[str, Any]]:
+    mark_abandoned_runs(workspace)
     query = _runs_query().order_by(Run.created_at.desc())
     if experiment is not None:
         query = query.where(Experiment.name == experiment)

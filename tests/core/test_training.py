@@ -217,3 +217,17 @@ def test_a_tampered_model_file_is_refused(samples: Workspace) -> None:
     path.write_bytes(path.read_bytes() + b"tampered")
     with pytest.raises(UserError, match="changed or damaged"):
         training.load_model(samples, run["run_id"])
+
+
+def test_a_run_whose_process_died_is_marked_failed(samples: Workspace) -> None:
+    """A training process killed outright cannot record its end; the next look at the runs does."""
+    from mlops_desktop.core.store.models import Run
+
+    run = training.train(
+        samples, _recipe(dataset="iris", target="species", algorithm="decision_tree")
+    )[0]
+    with samples.store.write() as session:
+        stored = session.get(Run, run["run_id"])
+        stored.status, stored.pid, stored.model_sha256 = "running", 2**22 + 12345, None
+    [listed] = training.list_runs(samples)
+    assert listed["status"] == "failed" and listed["error"] == training.ABANDONED

@@ -116,6 +116,7 @@ class Run(Base):
     library_versions: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     model_sha256: Mapped[str | None] = mapped_column(String(64))
     error_message: Mapped[str | None] = mapped_column(Text)
+    pid: Mapped[int | None]  # the training process while running
 
 
 class RegisteredModel(Base):
