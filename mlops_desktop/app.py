@@ -35,6 +35,7 @@ class WorkspaceOpener(QObject):
     def _open(self, path: Path) -> None:
         import mlops_desktop.ui.dialogs.import_dialog
         import mlops_desktop.ui.panes.datasets
+        import mlops_desktop.ui.panes.experiments
         import mlops_desktop.ui.panes.home
         import mlops_desktop.ui.state  # noqa: F401  (loads the data libraries off the GUI thread)
         from mlops_desktop.core.workspace import Workspace

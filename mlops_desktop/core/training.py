@@ -762,3 +762,23 @@ def reproduce(
         if original["metrics"].get(key) != again["metrics"].get(key)
     }
     return {**again, "reproduces": run_id, "identical": not differences, "differences": differences}
+
+
+def train_each(
+    workspace: Workspace,
+    recipes: list[Recipe],
+    progress: Progress = no_progress,
+    cancel: CancelCheck = never_cancel,
+) -> list[dict[str, Any]]:
+    """Several recipes one after another (the GUI's chosen algorithms); all their run records."""
+    runs: list[dict[str, Any]] = []
+    for index, recipe in enumerate(recipes):
+        step = sub_progress(progress, index / len(recipes), (index + 1) / len(recipes))
+        runs.extend(train(workspace, recipe, step, cancel))
+    return runs
+
+
+def plan_for(workspace: Workspace, dataset: str, target: str) -> Plan:
+    """What training on ``dataset`` to predict ``target`` would use (for the training dialog)."""
+    version = datasets.get_version(workspace, dataset)
+    return plan(datasets.load_frame(workspace, version), version.schema, target, [])

@@ -25,7 +25,7 @@ def render(out_dir: Path) -> list[Path]:
     from PySide6.QtWidgets import QApplication
 
     from mlops_desktop.config import Settings, samples_dir, setup_logging
-    from mlops_desktop.core import datasets
+    from mlops_desktop.core import datasets, training
     from mlops_desktop.core.workspace import Workspace
     from mlops_desktop.ui.main_window import PANES, MainWindow
     from mlops_desktop.ui.state import AppState
@@ -38,6 +38,15 @@ def render(out_dir: Path) -> list[Path]:
         workspace = Workspace(home)
         setup_logging(home)
         datasets.import_samples(workspace, samples_dir())
+        training.train(
+            workspace, training.Recipe(dataset="wine", target="cultivar", algorithm="auto", cv=3)
+        )
+        training.train(
+            workspace,
+            training.Recipe(
+                dataset="diabetes", target="disease_progression", algorithm="random_forest"
+            ),
+        )
         settings = Settings(Path(scratch) / "settings.json")
         state = AppState(workspace, settings)
         window = MainWindow(settings)
@@ -68,6 +77,17 @@ def render(out_dir: Path) -> list[Path]:
             _settle(1)
         grab("6-import-dialog", dialog)
         dialog.reject()
+
+        window.show_pane("Experiments")
+        window.experiments_pane.filter.clear()
+        grab("3-experiments-runs")
+        training_dialog = window.experiments_pane.open_training_dialog("iris")
+        assert training_dialog is not None
+        training_dialog.resize(720, 620)
+        while training_dialog.plan is None:
+            _settle(1)
+        grab("9-training-dialog", training_dialog)
+        training_dialog.reject()
 
         empty_home = Path(scratch) / "empty"
         window.open_workspace(empty_home)

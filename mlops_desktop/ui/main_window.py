@@ -46,6 +46,7 @@ if TYPE_CHECKING:
     from mlops_desktop.core.datasets import ImportResult
     from mlops_desktop.ui.dialogs.import_dialog import ImportDialog
     from mlops_desktop.ui.panes.datasets import DatasetsPane
+    from mlops_desktop.ui.panes.experiments import ExperimentsPane
     from mlops_desktop.ui.state import AppState
 
 PANES = ["Home", "Datasets", "Experiments", "Models", "Monitoring"]
@@ -73,6 +74,7 @@ class MainWindow(QMainWindow):
 
     state: AppState
     datasets_pane: DatasetsPane
+    experiments_pane: ExperimentsPane
 
     def __init__(self, settings: Settings) -> None:
         super().__init__()
@@ -125,6 +127,7 @@ class MainWindow(QMainWindow):
     def attach(self, state: AppState) -> None:
         """Add the panes for an open workspace (the data libraries are loaded by now)."""
         from mlops_desktop.ui.panes.datasets import DatasetsPane
+        from mlops_desktop.ui.panes.experiments import ExperimentsPane
         from mlops_desktop.ui.panes.home import HomePane
         from mlops_desktop.ui.panes.placeholder import PlaceholderPane
 
@@ -132,10 +135,11 @@ class MainWindow(QMainWindow):
         self.datasets_pane = DatasetsPane(state)
         self.datasets_pane.import_requested.connect(lambda: self.open_import_dialog())
         self.datasets_pane.samples_requested.connect(self.add_samples)
+        self.experiments_pane = ExperimentsPane(state)
         self.panes = {
             "Home": HomePane(state, self.show_pane),
             "Datasets": self.datasets_pane,
-            "Experiments": PlaceholderPane("Experiments"),
+            "Experiments": self.experiments_pane,
             "Models": PlaceholderPane("Models"),
             "Monitoring": PlaceholderPane("Monitoring"),
         }
@@ -205,6 +209,14 @@ class MainWindow(QMainWindow):
                 lambda: self.open_import_dialog(),
                 "Ctrl+I",
                 "Import a CSV, Excel or Parquet file",
+            )
+        )
+        file_menu.addAction(
+            self._action(
+                "New &Training…",
+                self.open_training_dialog,
+                "Ctrl+T",
+                "Train models on a dataset",
             )
         )
         self.samples_action = self._action(
@@ -327,6 +339,10 @@ class MainWindow(QMainWindow):
             )
         elif not result.created:
             errors.show_message(self, result.message(), QMessageBox.Icon.Information)
+
+    def open_training_dialog(self) -> None:
+        self.show_pane("Experiments")
+        self.experiments_pane.open_training_dialog(self.datasets_pane.selected_name())
 
     def add_samples(self) -> None:
         from mlops_desktop.core.datasets import import_samples

@@ -12,6 +12,7 @@ from mlops_desktop.ui.workers import Workers
 class AppState(QObject):
     workspace_changed = Signal()
     datasets_changed = Signal(str)  # the dataset name to select, or ""
+    runs_changed = Signal()
     status_message = Signal(str)
 
     def __init__(

@@ -5,7 +5,7 @@ from collections.abc import Callable
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
 
-from mlops_desktop.core import datasets
+from mlops_desktop.core import datasets, training
 from mlops_desktop.ui.state import AppState
 
 STEPS = [
@@ -75,6 +75,7 @@ class HomePane(QWidget):
         layout.addWidget(self.workspace_label)
         layout.addStretch(1)
         state.datasets_changed.connect(self.refresh)
+        state.runs_changed.connect(self.refresh)
         state.workspace_changed.connect(self.refresh)
         self.refresh()
 
@@ -88,7 +89,14 @@ class HomePane(QWidget):
         else:
             data.state.setText("Nothing imported yet. Start here.")
             data.button.setText("Open Datasets")
-        for card in self.cards[1:]:
+        runs = training.list_runs(self.state.workspace)
+        train = self.cards[1]
+        finished = sum(run["status"] == "finished" for run in runs)
+        train.state.setText(
+            f"✔ {finished} finished run(s) of {len(runs)}." if runs else "No runs yet."
+        )
+        train.button.setText("Open Experiments")
+        for card in self.cards[2:]:
             card.state.setText("Coming in a later version.")
             card.button.setEnabled(False)
         self.workspace_label.setText(f"Workspace: {self.state.home}")

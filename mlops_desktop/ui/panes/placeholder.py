@@ -5,11 +5,6 @@ from PySide6.QtWidgets import QVBoxLayout, QWidget
 from mlops_desktop.ui.widgets.empty_state import EmptyState
 
 COMING = {
-    "Experiments": (
-        "Train and compare models",
-        "Here you will pick a dataset and the column to predict, try several algorithms, and "
-        "compare their scores side by side. Start by importing data in Datasets.",
-    ),
     "Models": (
         "Register, approve and serve models",
         "Here you will give your best model a name and version, move it from staging to "

@@ -1,0 +1,215 @@
+"""New training: pick data and target, see what will be used and why, pick algorithms, train."""
+
+from typing import Any
+
+from PySide6.QtCore import Signal
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QComboBox,
+    QDialog,
+    QDialogButtonBox,
+    QDoubleSpinBox,
+    QFormLayout,
+    QGridLayout,
+    QGroupBox,
+    QLabel,
+    QLineEdit,
+    QSpinBox,
+    QVBoxLayout,
+    QWidget,
+)
+
+from mlops_desktop.core import datasets, training
+from mlops_desktop.ui.errors import show_message
+from mlops_desktop.ui.state import AppState
+from mlops_desktop.ui.widgets.task_panel import TaskPanel
+from mlops_desktop.ui.workers import Task
+
+
+class TrainingDialog(QDialog):
+    trained = Signal(object)  # the list of run records
+
+    def __init__(
+        self, state: AppState, dataset: str | None = None, parent: QWidget | None = None
+    ) -> None:
+        super().__init__(parent)
+        self.setWindowTitle("New training")
+        self.setObjectName("trainingDialog")
+        self.resize(720, 620)
+        self.state = state
+        self.plan: training.Plan | None = None
+        self.task: Task | None = None
+        self._plan_task: Task | None = None
+
+        self.dataset = QComboBox()
+        self.dataset.setToolTip("The data to learn from (its latest version)")
+        self.target = QComboBox()
+        self.target.setToolTip("The column the model should learn to predict")
+        self.experiment = QLineEdit(training.DEFAULT_EXPERIMENT)
+        self.experiment.setToolTip("Runs are grouped into experiments so they can be compared")
+        form = QFormLayout()
+        form.addRow("Dataset:", self.dataset)
+        form.addRow("Predict:", self.target)
+        form.addRow("Experiment:", self.experiment)
+
+        self.explanation = QLabel()
+        self.explanation.setObjectName("planExplanation")
+        self.explanation.setWordWrap(True)
+
+        self.algorithm_boxes: dict[str, QCheckBox] = {}
+        algorithms = QGroupBox("Algorithms")
+        grid = QGridLayout(algorithms)
+        self.try_all = QCheckBox("Try all suitable")
+        self.try_all.setToolTip("Train every algorithm that fits this task, each as its own run")
+        self.try_all.setChecked(True)
+        self.try_all.toggled.connect(self._update_algorithms)
+        grid.addWidget(self.try_all, 0, 0, 1, 2)
+        for index, algorithm in enumerate(training.ALGORITHMS.values()):
+            box = QCheckBox(algorithm.label)
+            box.setToolTip(
+                "; ".join(f"{p.name}: {p.help} (default {p.default})" for p in algorithm.parameters)
+                or "No settings to adjust."
+            )
+            self.algorithm_boxes[algorithm.name] = box
+            grid.addWidget(box, 1 + index // 2, index % 2)
+
+        self.test_size = QDoubleSpinBox()
+        self.test_size.setRange(0.05, 0.5)
+        self.test_size.setSingleStep(0.05)
+        self.test_size.setValue(training.DEFAULT_TEST_SIZE)
+        self.test_size.setToolTip(
+            "The share of rows kept aside to score the model on data it never saw"
+        )
+        self.cv = QSpinBox()
+        self.cv.setRange(0, 10)
+        self.cv.setSpecialValueText("off")
+        self.cv.setToolTip("Also score the model K times on different splits of the training rows")
+        self.seed = QSpinBox()
+        self.seed.setRange(0, 2**31 - 1)
+        self.seed.setValue(training.DEFAULT_SEED)
+        self.seed.setToolTip("The same seed and data give exactly the same model and scores")
+        options = QGroupBox("Evaluation")
+        options_form = QFormLayout(options)
+        options_form.addRow("Held-out share:", self.test_size)
+        options_form.addRow("Cross-validation folds:", self.cv)
+        options_form.addRow("Seed:", self.seed)
+
+        self.task_panel = TaskPanel()
+        self.buttons = QDialogButtonBox()
+        self.train_button = self.buttons.addButton("Train", QDialogButtonBox.ButtonRole.AcceptRole)
+        self.buttons.addButton(QDialogButtonBox.StandardButton.Close).clicked.connect(self.reject)
+        self.train_button.clicked.connect(self.start_training)
+
+        layout = QVBoxLayout(self)
+        layout.addLayout(form)
+        layout.addWidget(self.explanation)
+        layout.addWidget(algorithms)
+        layout.addWidget(options)
+        layout.addStretch(1)
+        layout.addWidget(self.task_panel)
+        layout.addWidget(self.buttons)
+
+        names = [row["name"] for row in datasets.list_datasets(state.workspace)]
+        self.dataset.addItems(names)
+        if dataset in names:
+            self.dataset.setCurrentText(dataset)
+        self.dataset.currentTextChanged.connect(self._dataset_chosen)
+        self.target.currentTextChanged.connect(self._target_chosen)
+        self._dataset_chosen(self.dataset.currentText())
+
+    def _dataset_chosen(self, name: str) -> None:
+        self.target.blockSignals(True)
+        self.target.clear()
+        if name:
+            version = datasets.get_version(self.state.workspace, name)
+            self.target.addItems([column["name"] for column in version.schema])
+            self.target.setCurrentIndex(self.target.count() - 1)  # the last column, by custom
+        self.target.blockSignals(False)
+        self._target_chosen(self.target.currentText())
+
+    def _target_chosen(self, target: str) -> None:
+        self.plan = None
+        self.train_button.setEnabled(False)
+        if not target:
+            self.explanation.setText("Import a dataset first (Datasets pane).")
+            return
+        self.explanation.setText("Looking at the columns…")
+        dataset, workspace = self.dataset.currentText(), self.state.workspace
+        task = self.state.workers.run_in_thread(
+            "Planning", lambda: training.plan_for(workspace, dataset, target)
+        )
+        task.succeeded.connect(lambda plan: task is self._plan_task and self._show_plan(plan))
+        task.failed.connect(
+            lambda message: task is self._plan_task and self.explanation.setText(message)
+        )
+        self._plan_task = task
+
+    def _show_plan(self, plan: training.Plan) -> None:
+        self.plan = plan
+        used = ", ".join(f["name"] for f in plan.features) or "none"
+        left_out = "".join(
+            f"<br>• <b>{e['name']}</b> is left out: {e['reason']}." for e in plan.excluded
+        )
+        self.explanation.setText(
+            f"<b>{plan.task.capitalize()}</b>: {plan.task_reason}<br>Learns from: {used}.{left_out}"
+        )
+        self._update_algorithms()
+        self.train_button.setEnabled(True)
+
+    def _update_algorithms(self) -> None:
+        task = self.plan.task if self.plan else None
+        for name, box in self.algorithm_boxes.items():
+            suitable = task in training.ALGORITHMS[name].tasks
+            box.setEnabled(suitable and not self.try_all.isChecked())
+            box.setChecked(suitable and (self.try_all.isChecked() or box.isChecked()))
+
+    def chosen_algorithms(self) -> list[str]:
+        return [name for name, box in self.algorithm_boxes.items() if box.isChecked()]
+
+    def start_training(self) -> None:
+        chosen = self.chosen_algorithms()
+        if not chosen:
+            show_message(self, "Choose at least one algorithm.")
+            return
+        recipes = [
+            training.Recipe(
+                dataset=self.dataset.currentText(),
+                target=self.target.currentText(),
+                algorithm=name,
+                experiment=self.experiment.text().strip() or training.DEFAULT_EXPERIMENT,
+                test_size=self.test_size.value(),
+                cv=self.cv.value(),
+                seed=self.seed.value(),
+            )
+            for name in chosen
+        ]
+        task = self.state.workers.run_in_workspace(
+            f"Training {len(recipes)} model(s)", self.state.home, training.train_each, recipes
+        )
+        self.task = task
+        self.task_panel.follow(task)
+        self.train_button.setEnabled(False)
+        task.succeeded.connect(self._trained)
+        task.failed.connect(self._failed)
+        task.cancelled.connect(self._cancelled)
+
+    def _trained(self, runs: list[dict[str, Any]]) -> None:
+        self.task = None
+        self.trained.emit(runs)
+        self.accept()
+
+    def _failed(self, message: str) -> None:
+        self.task = None
+        self.train_button.setEnabled(True)
+        show_message(self, message)
+
+    def _cancelled(self) -> None:
+        self.task = None
+        self.train_button.setEnabled(True)
+        self.explanation.setText("Training cancelled; the runs are recorded as cancelled.")
+        self.state.runs_changed.emit()
+
+    def reject(self) -> None:
+        if self.task is not None:
+            self.task.cancel()
+        super().reject()
