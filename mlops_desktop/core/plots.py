@@ -1,5 +1,6 @@
 """Matplotlib figures built from stored summaries (never pyplot); the ui only hosts them."""
 
+from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
 
@@ -51,3 +52,113 @@ def column_figure(entry: dict[str, Any]) -> Figure:
         axes.set_axis_off()
     axes.set_title(title, fontsize=10, loc="left")
     return figure
+
+
+def _axes(title: str) -> tuple[Figure, Any]:
+    figure = _figure()
+    axes = figure.add_subplot()
+    axes.spines[["top", "right"]].set_visible(False)
+    axes.set_title(title, fontsize=10, loc="left")
+    return figure, axes
+
+
+def confusion_figure(evaluation: dict[str, Any]) -> Figure:
+    figure, axes = _axes("True class (rows) vs predicted")
+    matrix = np.asarray(evaluation["confusion"])
+    classes = evaluation["classes"]
+    axes.imshow(matrix, cmap="Blues")
+    positions = np.arange(len(classes))
+    axes.set_xticks(positions, classes, rotation=30, ha="right")
+    axes.set_yticks(positions, classes)
+    axes.set_xlabel("predicted")
+    axes.set_ylabel("true")
+    threshold = matrix.max() / 2 if matrix.size else 0
+    for (row, column), count in np.ndenumerate(matrix):
+        axes.text(
+            column,
+            row,
+            str(count),
+            ha="center",
+            va="center",
+            color="white" if count > threshold else "black",
+        )
+    return figure
+
+
+def _curves_figure(evaluation: dict[str, Any], kind: str) -> Figure:
+    roc = kind == "roc"
+    title = "ROC curve (held-out rows)" if roc else "Precision vs recall"
+    figure, axes = _axes(title)
+    for curve in evaluation["curves"]:
+        x, y = curve[kind]
+        axes.plot(x, y, label=curve["class"])
+    if roc:
+        axes.plot([0, 1], [0, 1], linestyle="--", color="grey", label="chance")
+    axes.set_xlabel("false positive rate" if roc else "recall")
+    axes.set_ylabel("true positive rate" if roc else "precision")
+    axes.legend(fontsize=8)
+    return figure
+
+
+def roc_figure(evaluation: dict[str, Any]) -> Figure:
+    return _curves_figure(evaluation, "roc")
+
+
+def precision_recall_figure(evaluation: dict[str, Any]) -> Figure:
+    return _curves_figure(evaluation, "pr")
+
+
+def balance_figure(evaluation: dict[str, Any]) -> Figure:
+    figure, axes = _axes("Class balance in the held-out rows")
+    balance = evaluation["balance"]
+    axes.bar(list(balance), list(balance.values()), color=ACCENT)
+    axes.set_ylabel("rows")
+    return figure
+
+
+def predicted_figure(evaluation: dict[str, Any]) -> Figure:
+    figure, axes = _axes("Predicted vs actual (held-out)")
+    actual, predicted = evaluation["actual"], evaluation["predicted"]
+    axes.scatter(actual, predicted, s=8, alpha=0.6, color=ACCENT)
+    low, high = min(actual + predicted), max(actual + predicted)
+    axes.plot([low, high], [low, high], linestyle="--", color="grey", label="perfect")
+    axes.set_xlabel("actual")
+    axes.set_ylabel("predicted")
+    axes.legend(fontsize=8)
+    return figure
+
+
+def residuals_figure(evaluation: dict[str, Any]) -> Figure:
+    figure, axes = _axes("Errors: actual − predicted")
+    histogram = evaluation["residual_histogram"]
+    axes.stairs(histogram["counts"], histogram["edges"], fill=True, color=ACCENT, alpha=0.85)
+    axes.set_xlabel("error")
+    axes.set_ylabel("rows")
+    return figure
+
+
+def importance_figure(evaluation: dict[str, Any]) -> Figure:
+    figure, axes = _axes("Score drop when a column is shuffled")
+    ranked = sorted(evaluation["importance"].items(), key=lambda item: item[1])[-15:]
+    positions = np.arange(len(ranked))
+    axes.barh(positions, [value for _, value in ranked], color=ACCENT)
+    axes.set_yticks(positions, [name for name, _ in ranked])
+    axes.set_xlabel("drop in score")
+    return figure
+
+
+def run_charts(task: str) -> dict[str, Callable[[dict[str, Any]], Figure]]:
+    """The charts a run of this task has, by the name shown to the user."""
+    if task == "regression":
+        return {
+            "Predicted vs actual": predicted_figure,
+            "Errors": residuals_figure,
+            "Column importance": importance_figure,
+        }
+    return {
+        "Confusion matrix": confusion_figure,
+        "ROC curve": roc_figure,
+        "Precision–recall": precision_recall_figure,
+        "Class balance": balance_figure,
+        "Column importance": importance_figure,
+    }

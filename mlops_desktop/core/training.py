@@ -50,7 +50,7 @@ from sklearn.preprocessing import OneHotEncoder, StandardScaler
 from sklearn.tree import DecisionTreeClassifier, DecisionTreeRegressor
 from sqlalchemy import select
 
-from mlops_desktop.core import audit, datasets
+from mlops_desktop.core import audit, datasets, evaluation
 from mlops_desktop.core.errors import Cancelled, UserError
 from mlops_desktop.core.progress import (
     CancelCheck,
@@ -543,12 +543,22 @@ def _train_one(
     clock = time.perf_counter()
     try:
         progress(0.05, f"Training {algorithm.label}")
-        metrics, pipeline = _fit_and_score(recipe, frame, the_plan, algorithm, params, cancel)
+        metrics, charts, pipeline = _fit_and_score(
+            recipe, frame, the_plan, algorithm, params, cancel
+        )
         progress(0.9, "Saving the model")
         with workspace.artifacts.staging(MODEL_SUFFIX) as staged:
             joblib.dump(pipeline, staged)
             model_sha = workspace.artifacts.add(staged, MODEL_SUFFIX)
-        _finish_run(workspace, run_id, "finished", metrics, time.perf_counter() - clock, model_sha)
+        _finish_run(
+            workspace,
+            run_id,
+            "finished",
+            metrics,
+            time.perf_counter() - clock,
+            model_sha,
+            charts=charts,
+        )
     except Cancelled:
         _finish_run(workspace, run_id, "cancelled", {}, time.perf_counter() - clock, None)
         raise
@@ -575,7 +585,7 @@ def _fit_and_score(
     algorithm: Algorithm,
     params: dict[str, Any],
     cancel: CancelCheck,
-) -> tuple[dict[str, float], Pipeline]:
+) -> tuple[dict[str, float], dict[str, Any], Pipeline]:
     X = _inputs(frame, the_plan.features)
     y = frame[recipe.target]
     stratify = y if the_plan.task == "classification" else None
@@ -606,7 +616,9 @@ def _fit_and_score(
     pipeline.fit(X_train, y_train)
     check_cancel(cancel)
     metrics.update(_evaluate(pipeline, the_plan.task, X_test, y_test))
-    return metrics, pipeline
+    check_cancel(cancel)
+    charts = evaluation.summarize(pipeline, the_plan.task, X_test, y_test, recipe.seed)
+    return metrics, charts, pipeline
 
 
 def _evaluate(pipeline: Pipeline, task: str, X: pd.DataFrame, y: pd.Series) -> dict[str, float]:
@@ -624,6 +636,7 @@ def _finish_run(
     duration: float,
     model_sha: str | None,
     error: str | None = None,
+    charts: dict[str, Any] | None = None,
 ) -> None:
     with workspace.store.write() as session:
         run = session.get(Run, run_id)
@@ -634,6 +647,7 @@ def _finish_run(
         run.duration_s = duration
         run.model_sha256 = model_sha
         run.error_message = error
+        run.evaluation = charts
         audit.record(session, f"run.{status}", f"run:{run_id}", algorithm=run.algorithm)
 
 
@@ -657,6 +671,7 @@ def _record(run: Run, experiment: str, dataset: str) -> dict[str, Any]:
         "library_versions": run.library_versions,
         "model_sha256": run.model_sha256,
         "error": run.error_message,
+        "evaluation": run.evaluation,
     }
 
 

@@ -81,6 +81,10 @@ def render(out_dir: Path) -> list[Path]:
         window.show_pane("Experiments")
         window.experiments_pane.filter.clear()
         grab("3-experiments-runs")
+        window.experiments_pane.view.selectRow(1)  # a classification run
+        for chart in ("Confusion matrix", "ROC curve", "Column importance"):
+            window.experiments_pane.chart_choice.setCurrentText(chart)
+            grab(f"3-experiments-{chart.split()[0].lower()}")
         training_dialog = window.experiments_pane.open_training_dialog("iris")
         assert training_dialog is not None
         training_dialog.resize(720, 620)

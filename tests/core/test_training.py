@@ -231,3 +231,36 @@ def test_a_run_whose_process_died_is_marked_failed(samples: Workspace) -> None:
         stored.status, stored.pid, stored.model_sha256 = "running", 2**22 + 12345, None
     [listed] = training.list_runs(samples)
     assert listed["status"] == "failed" and listed["error"] == training.ABANDONED
+
+
+def test_runs_keep_what_their_charts_need(samples: Workspace) -> None:
+    run = training.train(
+        samples, _recipe(dataset="wine", target="cultivar", algorithm="decision_tree")
+    )[0]
+    charts = run["evaluation"]
+    _, X_test, _, y_test = _held_out(samples, "wine", "cultivar")
+    predicted = training.load_model(samples, run["run_id"]).predict(X_test)
+    assert (
+        charts["confusion"]
+        == sk.confusion_matrix(y_test, predicted, labels=charts["classes"]).tolist()
+    )
+    assert sum(charts["balance"].values()) == len(y_test)
+    assert [c["class"] for c in charts["curves"]] == charts["classes"]  # one-vs-rest per class
+    assert set(charts["importance"]) == {f["name"] for f in run["features"]}
+    reg = training.train(
+        samples, _recipe(dataset="diabetes", target="disease_progression", algorithm="knn")
+    )[0]
+    assert len(reg["evaluation"]["actual"]) == len(reg["evaluation"]["predicted"]) > 0
+
+
+def test_every_chart_of_a_run_draws(samples: Workspace) -> None:
+    from mlops_desktop.core.plots import run_charts
+
+    for recipe in (
+        _recipe(dataset="breast cancer", target="diagnosis", algorithm="naive_bayes"),
+        _recipe(dataset="diabetes", target="disease_progression", algorithm="linear_regression"),
+    ):
+        run = training.train(samples, recipe)[0]
+        for name, draw in run_charts(run["task"]).items():
+            figure = draw(run["evaluation"])
+            assert figure.axes and figure.axes[0].get_title(loc="left"), name

@@ -117,6 +117,7 @@ class Run(Base):
     model_sha256: Mapped[str | None] = mapped_column(String(64))
     error_message: Mapped[str | None] = mapped_column(Text)
     pid: Mapped[int | None]  # the training process while running
+    evaluation: Mapped[dict[str, Any] | None] = mapped_column(JSON)  # what the charts need
 
 
 class RegisteredModel(Base):

@@ -6,6 +6,7 @@ from typing import Any
 from PySide6.QtCore import QItemSelection, QSortFilterProxyModel, Qt
 from PySide6.QtWidgets import (
     QAbstractItemView,
+    QComboBox,
     QHBoxLayout,
     QLabel,
     QLineEdit,
@@ -19,10 +20,12 @@ from PySide6.QtWidgets import (
 )
 
 from mlops_desktop.core import datasets, training
+from mlops_desktop.core.plots import run_charts
 from mlops_desktop.ui.dialogs.training_dialog import TrainingDialog
 from mlops_desktop.ui.models.tables import SORT_ROLE, Column, RecordsModel, format_value
 from mlops_desktop.ui.state import AppState
 from mlops_desktop.ui.widgets.empty_state import EmptyState
+from mlops_desktop.ui.widgets.figure_canvas import FigureView
 
 
 def _metric(key: str) -> Any:
@@ -90,10 +93,24 @@ class ExperimentsPane(QWidget):
 
         self.details = QTextBrowser()
         self.details.setObjectName("runDetails")
+        self.chart_choice = QComboBox()
+        self.chart_choice.setToolTip("Which chart of the selected run to show")
+        self.chart_choice.currentTextChanged.connect(self._show_chart)
+        self.chart = FigureView()
+        chart_box = QWidget()
+        chart_layout = QVBoxLayout(chart_box)
+        chart_layout.setContentsMargins(0, 0, 0, 0)
+        chart_layout.addWidget(self.chart_choice)
+        chart_layout.addWidget(self.chart, 1)
+        bottom = QSplitter(Qt.Orientation.Horizontal)
+        bottom.addWidget(self.details)
+        bottom.addWidget(chart_box)
+        bottom.setSizes([500, 500])
         splitter = QSplitter(Qt.Orientation.Vertical)
         splitter.addWidget(self.view)
-        splitter.addWidget(self.details)
-        splitter.setSizes([420, 260])
+        splitter.addWidget(bottom)
+        splitter.setSizes([300, 380])
+        self.selected: dict[str, Any] | None = None
         runs = QWidget()
         runs_layout = QVBoxLayout(runs)
         runs_layout.setContentsMargins(0, 0, 0, 0)
@@ -147,11 +164,21 @@ class ExperimentsPane(QWidget):
 
     def _run_selected(self, _selected: QItemSelection, _deselected: QItemSelection) -> None:
         rows = self.view.selectionModel().selectedRows()
-        if not rows:
-            self.details.clear()
+        self.selected = self.model.record(self.proxy.mapToSource(rows[0]).row()) if rows else None
+        self.details.setHtml(run_html(self.selected) if self.selected else "")
+        self.chart_choice.blockSignals(True)
+        self.chart_choice.clear()
+        if self.selected and self.selected["evaluation"]:
+            self.chart_choice.addItems(list(run_charts(self.selected["task"])))
+        self.chart_choice.blockSignals(False)
+        self._show_chart(self.chart_choice.currentText())
+
+    def _show_chart(self, name: str) -> None:
+        run = self.selected
+        if not name or run is None or not run["evaluation"]:
+            self.chart.show_figure(None)
             return
-        run = self.model.record(self.proxy.mapToSource(rows[0]).row())
-        self.details.setHtml(run_html(run))
+        self.chart.show_figure(run_charts(run["task"])[name](run["evaluation"]))
 
 
 def run_html(run: dict[str, Any]) -> str:
@@ -159,7 +186,7 @@ def run_html(run: dict[str, Any]) -> str:
     escape = html.escape
     metrics = "".join(
         f"<tr><td>{escape(key)}</td><td align=right>{format_value(value)}</td></tr>"
-        for key, value in run["metrics"].items()
+        for key, value in sorted(run["metrics"].items(), key=lambda item: item[0].startswith("cv_"))
     )
     params = (
         ", ".join(
