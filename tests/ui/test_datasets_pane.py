@@ -49,8 +49,8 @@ def test_selecting_a_categorical_column_draws_its_bar_chart(
     qtbot: QtBot, pane_with_iris: MainWindow
 ) -> None:
     pane = pane_with_iris.datasets_pane
-    proxy = pane.profile_view.model()
-    species_row = next(r for r in range(proxy.rowCount()) if proxy.index(r, 0).data() == "species")
+    model = pane.profile_view.model()
+    species_row = next(r for r in range(model.rowCount()) if model.index(r, 0).data() == "species")
     pane.profile_view.selectRow(species_row)
     figure = pane.figure.canvas.figure
     assert figure.axes[0].get_title(loc="left") == "species (categorical)"

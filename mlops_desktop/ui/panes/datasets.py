@@ -5,7 +5,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import QItemSelection, QSortFilterProxyModel, Qt, Signal
+from PySide6.QtCore import QItemSelection, Qt, Signal
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QComboBox,
@@ -30,7 +30,7 @@ from mlops_desktop.core.plots import column_figure
 from mlops_desktop.core.profiling import describe_changes
 from mlops_desktop.core.store.models import DatasetVersion
 from mlops_desktop.ui import errors
-from mlops_desktop.ui.models.tables import SORT_ROLE, Column, DatasetRowsModel, RecordsModel
+from mlops_desktop.ui.models.tables import Column, DatasetRowsModel, RecordsModel
 from mlops_desktop.ui.state import AppState
 from mlops_desktop.ui.widgets.empty_state import EmptyState
 from mlops_desktop.ui.widgets.figure_canvas import FigureView
@@ -89,13 +89,6 @@ def _table_view(name: str, sortable: bool = True) -> QTableView:
     return view
 
 
-def _sorted(model: RecordsModel) -> QSortFilterProxyModel:
-    proxy = QSortFilterProxyModel(model)
-    proxy.setSourceModel(model)
-    proxy.setSortRole(SORT_ROLE)
-    return proxy
-
-
 class DatasetsPane(QWidget):
     import_requested = Signal()
     samples_requested = Signal()
@@ -151,7 +144,7 @@ class DatasetsPane(QWidget):
 
         self.profile_model = RecordsModel(PROFILE_COLUMNS, self)
         self.profile_view = _table_view("profileTable")
-        self.profile_view.setModel(_sorted(self.profile_model))
+        self.profile_view.setModel(self.profile_model)
         self.profile_view.selectionModel().selectionChanged.connect(self._column_selected)
         self.figure = FigureView()
         self.warnings = QListWidget()
@@ -307,9 +300,7 @@ class DatasetsPane(QWidget):
         indexes = self.profile_view.selectionModel().selectedRows()
         if not indexes:
             return
-        proxy = self.profile_view.model()
-        assert isinstance(proxy, QSortFilterProxyModel)
-        entry = self.profile_model.record(proxy.mapToSource(indexes[0]).row())
+        entry = self.profile_model.record(indexes[0].row())
         self.figure.show_figure(column_figure(entry))
 
     # --- actions -------------------------------------------------------------------------------

@@ -3,7 +3,7 @@
 import html
 from typing import Any
 
-from PySide6.QtCore import QItemSelection, QSortFilterProxyModel, Qt
+from PySide6.QtCore import QItemSelection, Qt
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QComboBox,
@@ -22,7 +22,7 @@ from PySide6.QtWidgets import (
 from mlops_desktop.core import datasets, training
 from mlops_desktop.core.plots import run_charts
 from mlops_desktop.ui.dialogs.training_dialog import TrainingDialog
-from mlops_desktop.ui.models.tables import SORT_ROLE, Column, RecordsModel, format_value
+from mlops_desktop.ui.models.tables import Column, RecordsModel, format_value
 from mlops_desktop.ui.state import AppState
 from mlops_desktop.ui.widgets.empty_state import EmptyState
 from mlops_desktop.ui.widgets.figure_canvas import FigureView
@@ -31,6 +31,8 @@ from mlops_desktop.ui.widgets.figure_canvas import FigureView
 def _metric(key: str) -> Any:
     return lambda run: run["metrics"].get(key)
 
+
+RESIZE_SAMPLE_ROWS = 50  # column widths fit the first rows, not all ten thousand
 
 RUN_COLUMNS = [
     Column("Run", lambda r: r["run_id"][:8], "The run's id (its first characters)"),
@@ -66,14 +68,10 @@ class ExperimentsPane(QWidget):
         self.dialog: TrainingDialog | None = None
 
         self.model = RecordsModel(RUN_COLUMNS, self)
-        self.proxy = QSortFilterProxyModel(self)
-        self.proxy.setSourceModel(self.model)
-        self.proxy.setSortRole(SORT_ROLE)
-        self.proxy.setFilterKeyColumn(-1)
-        self.proxy.setFilterCaseSensitivity(Qt.CaseSensitivity.CaseInsensitive)
         self.view = QTableView()
         self.view.setObjectName("runsTable")
-        self.view.setModel(self.proxy)
+        self.view.setModel(self.model)
+        self.view.horizontalHeader().setResizeContentsPrecision(RESIZE_SAMPLE_ROWS)
         self.view.setSortingEnabled(True)
         self.view.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.view.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
@@ -83,7 +81,7 @@ class ExperimentsPane(QWidget):
 
         self.filter = QLineEdit()
         self.filter.setPlaceholderText("Filter runs (experiment, dataset, algorithm, status…)")
-        self.filter.textChanged.connect(self.proxy.setFilterFixedString)
+        self.filter.textChanged.connect(self.model.set_filter)
         new = QPushButton("New training…")
         new.setToolTip("Train models on a dataset (Ctrl+T)")
         new.clicked.connect(lambda: self.open_training_dialog())
@@ -164,7 +162,10 @@ class ExperimentsPane(QWidget):
 
     def _run_selected(self, _selected: QItemSelection, _deselected: QItemSelection) -> None:
         rows = self.view.selectionModel().selectedRows()
-        self.selected = self.model.record(self.proxy.mapToSource(rows[0]).row()) if rows else None
+        self.selected = None
+        if rows:
+            listed = self.model.record(rows[0].row())
+            self.selected = training.show_run(self.state.workspace, listed["run_id"])
         self.details.setHtml(run_html(self.selected) if self.selected else "")
         self.chart_choice.blockSignals(True)
         self.chart_choice.clear()
