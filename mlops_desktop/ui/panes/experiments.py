@@ -22,6 +22,7 @@ from PySide6.QtWidgets import (
 from mlops_desktop.core import datasets, training
 from mlops_desktop.core.plots import run_charts
 from mlops_desktop.ui.dialogs.training_dialog import TrainingDialog
+from mlops_desktop.ui.errors import show_message
 from mlops_desktop.ui.models.tables import Column, RecordsModel, format_value
 from mlops_desktop.ui.state import AppState
 from mlops_desktop.ui.widgets.empty_state import EmptyState
@@ -143,8 +144,6 @@ class ExperimentsPane(QWidget):
 
     def open_training_dialog(self, dataset: str | None = None) -> TrainingDialog | None:
         if not datasets.list_datasets(self.state.workspace):
-            from mlops_desktop.ui.errors import show_message
-
             show_message(self, "Import a dataset first: training needs data (Datasets pane).")
             return None
         dialog = TrainingDialog(self.state, dataset, self)
