@@ -129,14 +129,20 @@ def build_parser() -> argparse.ArgumentParser:
     trn.add_argument(
         "--exclude", action="append", default=[], metavar="COL", help="leave a column out"
     )
+    trn.add_argument(
+        "--drop-missing-target",
+        action="store_true",
+        help="train on the rows that have a target value (rows without one are left out)",
+    )
     trn.set_defaults(handler=_train)
 
-    runs = commands.add_parser("runs", help="list, show and reproduce training runs")
+    runs = commands.add_parser("runs", help="list, show, compare, reproduce and delete runs")
     _global_options(runs, suppress=True)
     run_commands = runs.add_subparsers(dest="runs_command", metavar="ACTION", required=True)
     rls = run_commands.add_parser("list", help="list runs, newest first")
     _global_options(rls, suppress=True)
     rls.add_argument("--experiment", help="only this experiment's runs")
+    rls.add_argument("--all", action="store_true", help="include archived experiments' runs")
     rls.set_defaults(handler=_runs_list)
     rsh = run_commands.add_parser("show", help="everything recorded about one run")
     _global_options(rsh, suppress=True)
@@ -146,6 +152,29 @@ def build_parser() -> argparse.ArgumentParser:
     _global_options(rre, suppress=True)
     rre.add_argument("run_id", metavar="ID")
     rre.set_defaults(handler=_runs_reproduce)
+    rco = run_commands.add_parser("compare", help="2 to 10 runs side by side")
+    _global_options(rco, suppress=True)
+    rco.add_argument("run_ids", nargs="+", metavar="ID")
+    rco.set_defaults(handler=_runs_compare)
+    rde = run_commands.add_parser("delete", help="delete runs and their model files")
+    _global_options(rde, suppress=True)
+    rde.add_argument("run_ids", nargs="+", metavar="ID")
+    rde.set_defaults(handler=_runs_delete)
+
+    exps = commands.add_parser("experiments", help="list, archive and restore experiments")
+    _global_options(exps, suppress=True)
+    exp_commands = exps.add_subparsers(dest="experiments_command", metavar="ACTION", required=True)
+    els = exp_commands.add_parser("list", help="every experiment with its number of runs")
+    _global_options(els, suppress=True)
+    els.set_defaults(handler=_experiments_list)
+    for action, text in [
+        ("archive", "hide an experiment's runs from lists (they are kept)"),
+        ("restore", "bring an archived experiment back"),
+    ]:
+        sub = exp_commands.add_parser(action, help=text)
+        _global_options(sub, suppress=True)
+        sub.add_argument("name", metavar="NAME")
+        sub.set_defaults(handler=_experiments_archive, archived=action == "archive")
     return parser
 
 
@@ -250,6 +279,7 @@ def _train(workspace: "Workspace", args: argparse.Namespace) -> Any:
         cv=args.cv,
         seed=args.seed,
         exclude=args.exclude,
+        drop_missing_target=args.drop_missing_target,
     )
     runs = training.train(workspace, recipe)
     finished = [run for run in runs if run["status"] == "finished"]
@@ -285,7 +315,7 @@ def _run_json(run: dict[str, Any]) -> dict[str, Any]:
 def _runs_list(workspace: "Workspace", args: argparse.Namespace) -> Any:
     from mlops_desktop.core import training
 
-    runs = training.list_runs(workspace, args.experiment)
+    runs = training.list_runs(workspace, args.experiment, include_archived=args.all)
     if args.json:
         return [_run_json(run) for run in runs]
     if not runs:
@@ -332,6 +362,63 @@ def _runs_reproduce(workspace: "Workspace", args: argparse.Namespace) -> Any:
     return (
         f"Reproduced {args.run_id} as {result['run_id']}: metrics differ: {result['differences']}"
     )
+
+
+def _runs_compare(workspace: "Workspace", args: argparse.Namespace) -> Any:
+    from mlops_desktop.core import experiments
+
+    comparison = experiments.compare_runs(workspace, args.run_ids)
+    if args.json:
+        return {
+            "task": comparison["task"],
+            "runs": [_run_json(run) for run in comparison["runs"]],
+            "rows": comparison["rows"],
+        }
+    return (
+        _table(
+            ["", *comparison["labels"]],
+            [
+                [("* " if row["differs"] else "  ") + row["name"], *map(_cell, row["values"])]
+                for row in comparison["rows"]
+            ],
+        )
+        + "\n(* the runs differ here)"
+    )
+
+
+def _cell(value: Any) -> str:
+    if value is None:
+        return "-"
+    return f"{value:.4f}" if isinstance(value, float) else str(value)
+
+
+def _runs_delete(workspace: "Workspace", args: argparse.Namespace) -> Any:
+    from mlops_desktop.core import experiments
+
+    deleted = experiments.delete_runs(workspace, args.run_ids)
+    return {"deleted": deleted} if args.json else f"Deleted {len(deleted)} run(s)."
+
+
+def _experiments_list(workspace: "Workspace", args: argparse.Namespace) -> Any:
+    from mlops_desktop.core import experiments
+
+    listed = experiments.list_experiments(workspace)
+    if args.json:
+        return listed
+    if not listed:
+        return "No experiments yet; training creates one."
+    return _table(
+        ["EXPERIMENT", "RUNS", "ARCHIVED"],
+        [[e["name"], e["runs"], "yes" if e["archived"] else ""] for e in listed],
+    )
+
+
+def _experiments_archive(workspace: "Workspace", args: argparse.Namespace) -> Any:
+    from mlops_desktop.core import experiments
+
+    experiments.set_archived(workspace, args.name, args.archived)
+    result = {"name": args.name, "archived": args.archived}
+    return result if args.json else f"{args.name}: {'archived' if args.archived else 'restored'}."
 
 
 def _datasets_export(workspace: "Workspace", args: argparse.Namespace) -> Any:

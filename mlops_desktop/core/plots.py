@@ -2,6 +2,7 @@
 
 from collections.abc import Callable
 from datetime import UTC, datetime
+from functools import partial
 from typing import Any
 
 import numpy as np
@@ -162,3 +163,136 @@ def run_charts(task: str) -> dict[str, Callable[[dict[str, Any]], Figure]]:
         "Class balance": balance_figure,
         "Column importance": importance_figure,
     }
+
+
+COMPARED_METRICS = {
+    "classification": ["accuracy", "balanced_accuracy", "f1", "roc_auc"],
+    "regression": ["r2", "rmse", "mae"],
+}
+
+
+def metrics_comparison_figure(comparison: dict[str, Any]) -> Figure:
+    """One small bar chart per key metric, a bar per run."""
+    names = COMPARED_METRICS[comparison["task"]]
+    labels = comparison["labels"]
+    figure = Figure(figsize=(5.0, 1.2 + 0.9 * len(names)), dpi=100, layout="constrained")
+    axes_list = figure.subplots(len(names), 1, sharey=True, squeeze=False)[:, 0]
+    positions = np.arange(len(labels))
+    for axes, name in zip(axes_list, names, strict=True):
+        values = [run["metrics"].get(name, np.nan) for run in comparison["runs"]]
+        axes.barh(positions, values, color=[_colour(i) for i in range(len(labels))])
+        axes.set_yticks(positions, labels, fontsize=7)
+        axes.invert_yaxis()
+        axes.set_title(name, fontsize=9, loc="left")
+        axes.spines[["top", "right"]].set_visible(False)
+        axes.tick_params(axis="x", labelsize=7)
+    return figure
+
+
+def _colour(index: int) -> str:
+    return f"C{index % 10}"
+
+
+def _overlaid_curves_figure(comparison: dict[str, Any], kind: str, class_name: str) -> Figure:
+    roc = kind == "roc"
+    figure, axes = _axes(
+        f"{'ROC curves' if roc else 'Precision vs recall'} — class {class_name} (held-out rows)"
+    )
+    for index, (run, label) in enumerate(
+        zip(comparison["runs"], comparison["labels"], strict=True)
+    ):
+        for curve in (run["evaluation"] or {}).get("curves", []):
+            if curve["class"] == class_name:
+                x, y = curve[kind]
+                axes.plot(x, y, label=label, color=_colour(index))
+    if roc:
+        axes.plot([0, 1], [0, 1], linestyle="--", color="grey", label="chance")
+    axes.set_xlabel("false positive rate" if roc else "recall")
+    axes.set_ylabel("true positive rate" if roc else "precision")
+    axes.legend(fontsize=7)
+    return figure
+
+
+def _overlaid_predictions_figure(comparison: dict[str, Any]) -> Figure:
+    figure, axes = _axes("Predicted vs actual (held-out)")
+    everything: list[float] = []
+    for index, (run, label) in enumerate(
+        zip(comparison["runs"], comparison["labels"], strict=True)
+    ):
+        evaluation = run["evaluation"]
+        if evaluation:
+            actual, predicted = evaluation["actual"], evaluation["predicted"]
+            axes.scatter(actual, predicted, s=6, alpha=0.5, color=_colour(index), label=label)
+            everything += actual + predicted
+    if everything:
+        low, high = min(everything), max(everything)
+        axes.plot([low, high], [low, high], linestyle="--", color="grey", label="perfect")
+    axes.set_xlabel("actual")
+    axes.set_ylabel("predicted")
+    axes.legend(fontsize=7)
+    return figure
+
+
+def _overlaid_errors_figure(comparison: dict[str, Any]) -> Figure:
+    figure, axes = _axes("Errors: actual − predicted")
+    for index, (run, label) in enumerate(
+        zip(comparison["runs"], comparison["labels"], strict=True)
+    ):
+        if run["evaluation"]:
+            histogram = run["evaluation"]["residual_histogram"]
+            axes.stairs(histogram["counts"], histogram["edges"], color=_colour(index), label=label)
+    axes.set_xlabel("error")
+    axes.set_ylabel("rows")
+    axes.legend(fontsize=7)
+    return figure
+
+
+def _importance_comparison_figure(comparison: dict[str, Any]) -> Figure:
+    figure, axes = _axes("Score drop when a column is shuffled")
+    importances = [(run["evaluation"] or {}).get("importance", {}) for run in comparison["runs"]]
+    columns = sorted(
+        {name for importance in importances for name in importance},
+        key=lambda name: max(importance.get(name, 0.0) for importance in importances),
+    )[-10:]
+    height = 0.8 / len(importances)
+    positions = np.arange(len(columns))
+    for index, (importance, label) in enumerate(
+        zip(importances, comparison["labels"], strict=True)
+    ):
+        axes.barh(
+            positions + index * height,
+            [importance.get(name, 0.0) for name in columns],
+            height=height,
+            color=_colour(index),
+            label=label,
+        )
+    axes.set_yticks(positions + 0.4 - height / 2, columns)
+    axes.set_xlabel("drop in score")
+    axes.legend(fontsize=7)
+    return figure
+
+
+def comparison_charts(comparison: dict[str, Any]) -> dict[str, Callable[[], Figure]]:
+    """The charts of a comparison (``experiments.compare_runs``), by the name shown to the user."""
+    charts: dict[str, Callable[[], Figure]] = {
+        "Key metrics": partial(metrics_comparison_figure, comparison)
+    }
+    if comparison["task"] == "regression":
+        charts["Predicted vs actual"] = partial(_overlaid_predictions_figure, comparison)
+        charts["Errors"] = partial(_overlaid_errors_figure, comparison)
+    else:
+        classes = dict.fromkeys(
+            curve["class"]
+            for run in comparison["runs"]
+            for curve in (run["evaluation"] or {}).get("curves", [])
+        )
+        for class_name in classes:
+            suffix = f" — class {class_name}" if len(classes) > 1 else ""
+            charts[f"ROC curves{suffix}"] = partial(
+                _overlaid_curves_figure, comparison, "roc", class_name
+            )
+            charts[f"Precision–recall{suffix}"] = partial(
+                _overlaid_curves_figure, comparison, "pr", class_name
+            )
+    charts["Column importance"] = partial(_importance_comparison_figure, comparison)
+    return charts

@@ -69,6 +69,7 @@ DEFAULT_TEST_SIZE = 0.2
 DEFAULT_EXPERIMENT = "Default"
 MAX_CLASSES_FOR_INTEGERS = 20
 MIN_ROWS_PER_CLASS = 2
+CHOSEN_TO_EXCLUDE = "you chose to leave it out"
 SKIPPED_TYPES = {"text": "free text is not used yet", "datetime": "dates are not used directly yet"}
 
 
@@ -229,6 +230,7 @@ class Plan:
     task_reason: str
     features: list[dict[str, Any]]  # name, type (and categories) of each input column
     excluded: list[dict[str, str]]  # name and reason of each column left out
+    target_missing: int = 0  # rows without a target value (training can drop them)
 
 
 def detect_task(target: pd.Series, target_type: str) -> tuple[str, str]:
@@ -263,7 +265,7 @@ def plan(
         non_null = series.dropna()
         why = None
         if name in exclude:
-            why = "you chose to leave it out"
+            why = CHOSEN_TO_EXCLUDE
         elif non_null.nunique() <= 1:
             why = "it has the same value in every row"
         elif (
@@ -283,7 +285,7 @@ def plan(
         if kind == "categorical":
             feature["categories"] = sorted(str(v) for v in non_null.unique())
         features.append(feature)
-    return Plan(task, reason, features, excluded)
+    return Plan(task, reason, features, excluded, int(frame[target].isna().sum()))
 
 
 def _same_as(column: pd.Series, target: pd.Series) -> bool:
@@ -298,8 +300,9 @@ def check_data(frame: pd.DataFrame, target: str, the_plan: Plan, test_size: floa
     y = frame[target]
     if y.isna().any():
         raise UserError(
-            f"'{target}' is missing in {int(y.isna().sum())} rows; drop those rows first "
-            "(or use the option to drop them)."
+            f"'{target}' is missing in {int(y.isna().sum())} rows; a model cannot learn from "
+            "rows without an answer. Choose to drop those rows (on the command line: "
+            "--drop-missing-target)."
         )
     if not 0 < test_size < 1:
         raise UserError("The held-out share must be between 0 and 1, such as 0.2 for 20 %.")
@@ -433,6 +436,7 @@ class Recipe:
     cv: int = 0
     seed: int = DEFAULT_SEED
     exclude: list[str] = field(default_factory=list)
+    drop_missing_target: bool = False  # train on the rows that have a target value
 
 
 def resolve_params(algorithm: Algorithm, given: dict[str, Any]) -> dict[str, Any]:
@@ -480,6 +484,8 @@ def train(
     """Train one run per chosen algorithm (``auto``: every suitable one); returns the run records."""
     version = datasets.get_version(workspace, recipe.dataset)
     frame = datasets.load_frame(workspace, version)
+    if recipe.drop_missing_target and recipe.target in frame:
+        frame = frame[frame[recipe.target].notna()]
     the_plan = plan(frame, version.schema, recipe.target, recipe.exclude)
     check_data(frame, recipe.target, the_plan, recipe.test_size, recipe.cv)
     algorithms = _algorithms_for(recipe, the_plan.task)
@@ -503,6 +509,9 @@ def _experiment_id(workspace: Workspace, name: str) -> int:
             session.add(experiment)
             session.flush()
             audit.record(session, "experiment.create", f"experiment:{name}")
+        elif experiment.archived:  # new runs belong in view
+            experiment.archived = False
+            audit.record(session, "experiment.restore", f"experiment:{name}", reason="trained")
         return experiment.id
 
 
@@ -533,7 +542,11 @@ def _train_one(
                 algorithm=algorithm.name,
                 params=params,
                 seed=recipe.seed,
-                split={"test_size": recipe.test_size, "cv": recipe.cv},
+                split={
+                    "test_size": recipe.test_size,
+                    "cv": recipe.cv,
+                    "drop_missing_target": recipe.drop_missing_target,
+                },
                 status="running",
                 pid=os.getpid(),
                 started_at=started,
@@ -678,7 +691,13 @@ def _record(run: Run, experiment: str, dataset: str) -> dict[str, Any]:
 def _runs_query(*columns: Any) -> Any:
     """The given run columns (or whole runs) with their experiment name and dataset reference."""
     return (
-        select(*(columns or (Run,)), Experiment.name, Dataset.name, DatasetVersion.version)
+        select(
+            *(columns or (Run,)),
+            Experiment.name,
+            Experiment.archived,
+            Dataset.name,
+            DatasetVersion.version,
+        )
         .join(Experiment, Run.experiment_id == Experiment.id)
         .join(DatasetVersion, Run.dataset_version_id == DatasetVersion.id)
         .join(Dataset, DatasetVersion.dataset_id == Dataset.id)
@@ -729,13 +748,18 @@ LISTED = (
 )
 
 
-def list_runs(workspace: Workspace, experiment: str | None = None) -> list[dict[str, Any]]:
-    """Every run, newest first, with what a list shows (``show_run`` has the rest): only a few
-    columns are read, so ten thousand runs list in a blink."""
+def list_runs(
+    workspace: Workspace, experiment: str | None = None, include_archived: bool = False
+) -> list[dict[str, Any]]:
+    """Runs newest first, with what a list shows (``show_run`` has the rest): only a few columns
+    are read, so ten thousand runs list in a blink. Archived experiments' runs are left out unless
+    asked for, or unless that experiment is named."""
     mark_abandoned_runs(workspace)
     query = _runs_query(*LISTED).order_by(Run.created_at.desc())
     if experiment is not None:
         query = query.where(Experiment.name == experiment)
+    elif not include_archived:
+        query = query.where(Experiment.archived.is_(False))
     keys = (
         "run_id",
         "target",
@@ -752,7 +776,8 @@ def list_runs(workspace: Workspace, experiment: str | None = None) -> list[dict[
         return [
             {
                 **dict(zip(keys, row[: len(keys)], strict=True)),
-                "experiment": row[-3],
+                "experiment": row[-4],
+                "archived": row[-3],
                 "dataset": f"{row[-2]}@{row[-1]}",
             }
             for row in session.execute(query)
@@ -766,7 +791,7 @@ def show_run(workspace: Workspace, run_id: str) -> dict[str, Any]:
         if len(rows) != 1 or not run_id.strip():
             problem = "is no run" if not rows else "are several runs"
             raise UserError(f"There {problem} with the id '{run_id}'.")
-        run, exp, name, number = rows[0]
+        run, exp, _archived, name, number = rows[0]
         return _record(run, exp, f"{name}@{number}")
 
 
@@ -797,9 +822,8 @@ def reproduce(
         test_size=original["split"]["test_size"],
         cv=original["split"]["cv"],
         seed=original["seed"],
-        exclude=[
-            e["name"] for e in original["excluded"] if e["reason"] == "you chose to leave it out"
-        ],
+        exclude=[e["name"] for e in original["excluded"] if e["reason"] == CHOSEN_TO_EXCLUDE],
+        drop_missing_target=original["split"].get("drop_missing_target", False),
     )
     again = train(workspace, recipe, progress, cancel)[0]
     differences = {

@@ -63,3 +63,71 @@ def test_bad_training_requests_exit_1_with_one_plain_line(in_home) -> None:
         assert len(lines) == 1 and lines[0].startswith("error: ") and words in lines[0]
     assert _json(in_home("runs", "list", "--json")) == []
     assert in_home("runs", "show", "0000000").code == 1
+
+
+def test_compare_delete_and_archive_from_the_command_line(in_home) -> None:
+    _json(in_home("datasets", "import", SAMPLES / "iris.csv", "--json"))
+    tree = _json(
+        in_home(
+            "train",
+            "--dataset",
+            "iris",
+            "--target",
+            "species",
+            "--algorithm",
+            "decision_tree",
+            "--experiment",
+            "Trees",
+            "--json",
+        )
+    )
+    knn = _json(
+        in_home("train", "--dataset", "iris", "--target", "species", "--algorithm", "knn", "--json")
+    )
+    compared = _json(in_home("runs", "compare", tree["run_id"], knn["run_id"], "--json"))
+    rows = {row["name"]: row for row in compared["rows"]}
+    assert rows["Algorithm"]["values"] == ["Decision tree", "k-nearest neighbours"]
+    assert rows["Experiment"]["differs"] and not rows["Target"]["differs"]
+    text = in_home("runs", "compare", tree["run_id"], knn["run_id"])
+    assert text.code == 0 and "* Algorithm" in text.out
+
+    assert _json(in_home("experiments", "archive", "Trees", "--json"))["archived"] is True
+    listed = _json(in_home("runs", "list", "--json"))
+    assert [run["run_id"] for run in listed] == [knn["run_id"]]
+    assert len(_json(in_home("runs", "list", "--all", "--json"))) == 2
+    assert _json(in_home("experiments", "list", "--json")) == [
+        {"name": "Default", "archived": False, "runs": 1},
+        {"name": "Trees", "archived": True, "runs": 1},
+    ]
+
+    refused = in_home("runs", "delete", knn["run_id"], "unknown-run")
+    assert refused.code == 1 and refused.err_lines == [
+        "error: There is no run with the id 'unknown-run'."
+    ]
+    assert len(_json(in_home("runs", "list", "--all", "--json"))) == 2
+    assert _json(in_home("runs", "delete", knn["run_id"], "--json")) == {"deleted": [knn["run_id"]]}
+    assert _json(in_home("runs", "list", "--json")) == []
+
+
+def test_train_can_drop_rows_without_a_target(in_home, tmp_path) -> None:
+    path = tmp_path / "gaps.csv"
+    path.write_text(
+        "x,y\n" + "".join(f"{i % 7},{'' if i % 5 == 0 else 'ab'[i % 2]}\n" for i in range(60))
+    )
+    _json(in_home("datasets", "import", path, "--json"))
+    refused = in_home("train", "--dataset", "gaps", "--target", "y", "--algorithm", "knn")
+    assert refused.code == 1 and "--drop-missing-target" in refused.err
+    run = _json(
+        in_home(
+            "train",
+            "--dataset",
+            "gaps",
+            "--target",
+            "y",
+            "--algorithm",
+            "knn",
+            "--drop-missing-target",
+            "--json",
+        )
+    )
+    assert run["status"] == "finished"

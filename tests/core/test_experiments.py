@@ -1,0 +1,189 @@
+"""Keeping the run history: delete runs with their files, archive experiments, compare runs,
+and train on the rows that have a target."""
+
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+from sqlalchemy import select, text
+
+from mlops_desktop.core import datasets, experiments, plots, training
+from mlops_desktop.core.errors import UserError
+from mlops_desktop.core.store.models import AuditEvent, ModelVersion, RegisteredModel
+from mlops_desktop.core.workspace import Workspace
+from tests.conftest import SAMPLES
+
+
+@pytest.fixture
+def iris(workspace: Workspace) -> Workspace:
+    datasets.import_file(workspace, SAMPLES / "iris.csv")
+    return workspace
+
+
+def _train(workspace: Workspace, algorithm: str, **kwargs: object) -> dict:
+    recipe = training.Recipe(dataset="iris", target="species", algorithm=algorithm, **kwargs)  # type: ignore[arg-type]
+    return training.train(workspace, recipe)[0]
+
+
+def _audit(workspace: Workspace) -> list[tuple[str, str]]:
+    with workspace.store.read() as session:
+        return [(e.action, e.entity) for e in session.scalars(select(AuditEvent))]
+
+
+def test_deleting_runs_removes_their_records_and_model_files_and_is_audited(
+    iris: Workspace, artifact_files: Callable[[], set[Path]]
+) -> None:
+    data_files = artifact_files()
+    tree = _train(iris, "decision_tree")
+    knn = _train(iris, "knn")
+    assert len(artifact_files()) == len(data_files) + 2
+
+    deleted = experiments.delete_runs(iris, [tree["run_id"][:8]])
+
+    assert deleted == [tree["run_id"]]
+    assert [run["run_id"] for run in training.list_runs(iris)] == [knn["run_id"]]
+    assert artifact_files() == data_files | {
+        iris.artifacts.path_for(knn["model_sha256"], training.MODEL_SUFFIX)
+    }
+    assert ("run.delete", f"run:{tree['run_id']}") in _audit(iris)
+    with iris.store.read() as session:
+        assert session.execute(text("PRAGMA integrity_check")).scalar() == "ok"
+
+
+def test_a_model_file_shared_by_two_runs_stays_until_both_are_deleted(
+    iris: Workspace, artifact_files: Callable[[], set[Path]]
+) -> None:
+    first = _train(iris, "decision_tree")
+    again = training.reproduce(iris, first["run_id"])
+    assert again["model_sha256"] == first["model_sha256"]  # same seed, same bytes
+    model = iris.artifacts.path_for(first["model_sha256"], training.MODEL_SUFFIX)
+
+    experiments.delete_runs(iris, [first["run_id"]])
+    assert model in artifact_files()
+    training.load_model(iris, again["run_id"])  # still loads
+    experiments.delete_runs(iris, [again["run_id"]])
+    assert model not in artifact_files()
+
+
+def test_a_registered_run_or_an_unknown_id_is_not_deleted_and_nothing_changes(
+    iris: Workspace,
+) -> None:
+    kept = _train(iris, "decision_tree")
+    registered = _train(iris, "knn")
+    with iris.store.write() as session:
+        model = RegisteredModel(name="flowers")
+        session.add(model)
+        session.flush()
+        session.add(
+            ModelVersion(model_id=model.id, version=1, run_id=registered["run_id"], input_schema=[])
+        )
+    before = training.list_runs(iris)
+
+    with pytest.raises(UserError, match="registered as flowers version 1"):
+        experiments.delete_runs(iris, [kept["run_id"], registered["run_id"]])
+    with pytest.raises(UserError, match="no run with the id 'nope'"):
+        experiments.delete_runs(iris, [kept["run_id"], "nope"])
+
+    assert training.list_runs(iris) == before
+
+
+def test_archiving_an_experiment_hides_its_runs_until_restored_or_trained_again(
+    iris: Workspace,
+) -> None:
+    old = _train(iris, "decision_tree", experiment="First try")
+    new = _train(iris, "knn", experiment="Second try")
+
+    experiments.set_archived(iris, "First try", True)
+
+    assert [run["run_id"] for run in training.list_runs(iris)] == [new["run_id"]]
+    assert {run["run_id"] for run in training.list_runs(iris, include_archived=True)} == {
+        old["run_id"],
+        new["run_id"],
+    }
+    assert [run["run_id"] for run in training.list_runs(iris, "First try")] == [old["run_id"]]
+    assert experiments.list_experiments(iris) == [
+        {"name": "First try", "archived": True, "runs": 1},
+        {"name": "Second try", "archived": False, "runs": 1},
+    ]
+    experiments.set_archived(iris, "First try", False)
+    assert len(training.list_runs(iris)) == 2
+    experiments.set_archived(iris, "First try", True)
+    _train(iris, "knn", experiment="First try")  # training into it brings it back
+    assert len(training.list_runs(iris)) == 3
+    actions = [action for action, entity in _audit(iris) if entity == "experiment:First try"]
+    assert actions == [
+        "experiment.create",
+        "experiment.archive",
+        "experiment.restore",
+        "experiment.archive",
+        "experiment.restore",
+    ]
+    with pytest.raises(UserError, match="no experiment named 'Third'"):
+        experiments.set_archived(iris, "Third", True)
+
+
+def test_comparing_runs_lines_up_settings_and_metrics_and_marks_differences_and_the_best(
+    iris: Workspace,
+) -> None:
+    tree = _train(iris, "decision_tree", experiment="A")
+    forest = _train(iris, "random_forest", experiment="B", params={"n_estimators": 10})
+
+    comparison = experiments.compare_runs(iris, [tree["run_id"], forest["run_id"][:10]])
+
+    rows = {row["name"]: row for row in comparison["rows"]}
+    assert rows["Experiment"]["values"] == ["A", "B"] and rows["Experiment"]["differs"]
+    assert rows["Dataset"]["values"] == ["iris@1", "iris@1"] and not rows["Dataset"]["differs"]
+    assert rows["n_estimators"]["values"] == [None, 10]
+    assert rows["max_depth"]["values"] == [None, None] and not rows["max_depth"]["differs"]
+    accuracies = [tree["metrics"]["accuracy"], forest["metrics"]["accuracy"]]
+    assert rows["accuracy"]["values"] == accuracies
+    assert rows["accuracy"]["best"] == accuracies.index(max(accuracies))
+    losses = [tree["metrics"]["log_loss"], forest["metrics"]["log_loss"]]
+    assert rows["log_loss"]["best"] == losses.index(min(losses))  # lower is better
+    assert comparison["labels"] == [
+        f"Decision tree ({tree['run_id'][:6]})",
+        f"Random forest ({forest['run_id'][:6]})",
+    ]
+    charts = plots.comparison_charts(comparison)
+    assert "ROC curves — class setosa" in charts and "Key metrics" in charts
+    for name, draw in charts.items():
+        figure = draw()
+        assert figure.axes, name
+        assert figure.axes[0].has_data(), name
+
+
+def test_compare_refuses_too_few_or_too_many_runs_and_mixed_tasks(iris: Workspace) -> None:
+    run = _train(iris, "decision_tree")
+    with pytest.raises(UserError, match="between 2 and 10 runs"):
+        experiments.compare_runs(iris, [run["run_id"], run["run_id"]])
+    datasets.import_file(iris, SAMPLES / "diabetes.csv")
+    numbers = training.train(
+        iris,
+        training.Recipe(dataset="diabetes", target="disease_progression", algorithm="knn"),
+    )[0]
+    with pytest.raises(UserError, match="compare runs of one kind"):
+        experiments.compare_runs(iris, [run["run_id"], numbers["run_id"]])
+    with pytest.raises(UserError, match="between 2 and 10"):
+        experiments.compare_runs(iris, [f"{i}" for i in range(11)])
+
+
+def test_rows_without_a_target_can_be_dropped_and_reproduce_drops_them_too(
+    workspace: Workspace, tmp_path: Path
+) -> None:
+    path = tmp_path / "gaps.csv"
+    path.write_text(
+        "x,y\n" + "".join(f"{i % 7},{'' if i % 5 == 0 else 'ab'[i % 2]}\n" for i in range(60))
+    )
+    datasets.import_file(workspace, path)
+    assert training.plan_for(workspace, "gaps", "y").target_missing == 12
+    recipe = training.Recipe(dataset="gaps", target="y", algorithm="knn")
+    with pytest.raises(UserError, match="missing in 12 rows"):
+        training.train(workspace, recipe)
+
+    recipe.drop_missing_target = True
+    run = training.train(workspace, recipe)[0]
+
+    assert run["status"] == "finished", run["error"]
+    assert run["split"]["drop_missing_target"] is True
+    assert sum(run["evaluation"]["balance"].values()) == 10  # 20 % of the 48 labelled rows
+    assert training.reproduce(workspace, run["run_id"])["identical"]
