@@ -130,6 +130,13 @@ def build_parser() -> argparse.ArgumentParser:
         "--exclude", action="append", default=[], metavar="COL", help="leave a column out"
     )
     trn.add_argument(
+        "--include",
+        action="append",
+        default=[],
+        metavar="COL",
+        help="use a column the app would leave out (such as one that looks like an ID)",
+    )
+    trn.add_argument(
         "--drop-missing-target",
         action="store_true",
         help="train on the rows that have a target value (rows without one are left out)",
@@ -279,6 +286,7 @@ def _train(workspace: "Workspace", args: argparse.Namespace) -> Any:
         cv=args.cv,
         seed=args.seed,
         exclude=args.exclude,
+        include=args.include,
         drop_missing_target=args.drop_missing_target,
     )
     runs = training.train(workspace, recipe)

@@ -251,8 +251,14 @@ def detect_task(target: pd.Series, target_type: str) -> tuple[str, str]:
 
 
 def plan(
-    frame: pd.DataFrame, schema: list[dict[str, str]], target: str, exclude: list[str]
+    frame: pd.DataFrame,
+    schema: list[dict[str, str]],
+    target: str,
+    exclude: list[str],
+    include: list[str] | None = None,
 ) -> Plan:
+    """Which columns to learn from: all but the target, ``exclude`` and those that cannot help
+    (each with its reason), except that ``include`` keeps a column the app would leave out."""
     types = {column["name"]: column["type"] for column in schema}
     if target not in types:
         raise UserError(f"The dataset has no column named '{target}'.")
@@ -278,6 +284,10 @@ def plan(
             why = SKIPPED_TYPES[kind]
         if why is None and kind in ("numeric", "boolean") and _same_as(series, frame[target]):
             why = "it is the same as the target (it would give the answer away)"
+        if why and name in (include or ()) and why != CHOSEN_TO_EXCLUDE:
+            if kind in SKIPPED_TYPES:
+                raise UserError(f"'{name}' cannot be used: {why}.")
+            why = None
         if why:
             excluded.append({"name": name, "reason": why})
             continue
@@ -436,6 +446,7 @@ class Recipe:
     cv: int = 0
     seed: int = DEFAULT_SEED
     exclude: list[str] = field(default_factory=list)
+    include: list[str] = field(default_factory=list)  # used even where the app would not
     drop_missing_target: bool = False  # train on the rows that have a target value
 
 
@@ -451,6 +462,8 @@ def resolve_params(algorithm: Algorithm, given: dict[str, Any]) -> dict[str, Any
     for name, parameter in known.items():
         value = given.get(name, parameter.default)
         if value in (None, "", "none", "None"):
+            if parameter.default is not None:
+                raise UserError(f"{algorithm.label} needs a value for {name}.")
             params[name] = None
             continue
         try:
@@ -485,8 +498,10 @@ def train(
     version = datasets.get_version(workspace, recipe.dataset)
     frame = datasets.load_frame(workspace, version)
     if recipe.drop_missing_target and recipe.target in frame:
-        frame = frame[frame[recipe.target].notna()]
-    the_plan = plan(frame, version.schema, recipe.target, recipe.exclude)
+        kept = frame[frame[recipe.target].notna()]
+        # Without its gaps a column of labels may hold plain booleans or numbers again.
+        frame = kept.assign(**{recipe.target: kept[recipe.target].infer_objects()})
+    the_plan = plan(frame, version.schema, recipe.target, recipe.exclude, recipe.include)
     check_data(frame, recipe.target, the_plan, recipe.test_size, recipe.cv)
     algorithms = _algorithms_for(recipe, the_plan.task)
     runs = []
@@ -823,6 +838,7 @@ def reproduce(
         cv=original["split"]["cv"],
         seed=original["seed"],
         exclude=[e["name"] for e in original["excluded"] if e["reason"] == CHOSEN_TO_EXCLUDE],
+        include=[f["name"] for f in original["features"]],
         drop_missing_target=original["split"].get("drop_missing_target", False),
     )
     again = train(workspace, recipe, progress, cancel)[0]

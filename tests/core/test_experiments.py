@@ -172,9 +172,10 @@ def test_rows_without_a_target_can_be_dropped_and_reproduce_drops_them_too(
 ) -> None:
     path = tmp_path / "gaps.csv"
     path.write_text(
-        "x,y\n" + "".join(f"{i % 7},{'' if i % 5 == 0 else 'ab'[i % 2]}\n" for i in range(60))
+        "x,y\n"
+        + "".join(f"{i % 7},{'' if i % 5 == 0 else ['no', 'yes'][i % 2]}\n" for i in range(60))
     )
-    datasets.import_file(workspace, path)
+    datasets.import_file(workspace, path)  # yes/no with gaps: a boolean column of labels
     assert training.plan_for(workspace, "gaps", "y").target_missing == 12
     recipe = training.Recipe(dataset="gaps", target="y", algorithm="knn")
     with pytest.raises(UserError, match="missing in 12 rows"):
@@ -187,3 +188,24 @@ def test_rows_without_a_target_can_be_dropped_and_reproduce_drops_them_too(
     assert run["split"]["drop_missing_target"] is True
     assert sum(run["evaluation"]["balance"].values()) == 10  # 20 % of the 48 labelled rows
     assert training.reproduce(workspace, run["run_id"])["identical"]
+
+
+def test_a_column_the_app_leaves_out_can_be_included_and_reproduce_keeps_it(
+    workspace: Workspace, tmp_path: Path
+) -> None:
+    path = tmp_path / "ids.csv"
+    path.write_text(
+        "code,x,y\n" + "".join(f"{i * 3},{i % 7},{'ab'[(i // 3) % 2]}\n" for i in range(60))
+    )
+    datasets.import_file(workspace, path)
+    assert [e["name"] for e in training.plan_for(workspace, "ids", "y").excluded] == ["code"]
+    recipe = training.Recipe(dataset="ids", target="y", algorithm="knn", include=["code"])
+    run = training.train(workspace, recipe)[0]
+    assert [f["name"] for f in run["features"]] == ["code", "x"] and run["excluded"] == []
+    again = training.reproduce(workspace, run["run_id"])
+    assert again["identical"] and [f["name"] for f in again["features"]] == ["code", "x"]
+    with pytest.raises(UserError, match="needs a value for n_neighbors"):
+        training.train(
+            workspace,
+            training.Recipe(dataset="ids", target="y", algorithm="knn", params={"n_neighbors": ""}),
+        )

@@ -2,6 +2,8 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from PySide6.QtCore import QTimer
+from PySide6.QtWidgets import QApplication, QMessageBox
 from pytestqt.qtbot import QtBot
 
 from mlops_desktop.config import Settings
@@ -42,3 +44,14 @@ def window(qtbot: QtBot, state: AppState) -> MainWindow:
 @pytest.fixture
 def iris(state: AppState) -> datasets.ImportResult:
     return datasets.import_file(state.workspace, SAMPLES / "iris.csv")
+
+
+def answer_next_question(button_text: str) -> None:
+    """Click ``button_text`` in the next modal question (``errors.confirm``) as soon as it opens."""
+
+    def answer() -> None:
+        box = QApplication.activeModalWidget()
+        assert isinstance(box, QMessageBox)
+        next(b for b in box.buttons() if b.text() == button_text).click()
+
+    QTimer.singleShot(0, answer)

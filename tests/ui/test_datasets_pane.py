@@ -4,8 +4,6 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
-from PySide6.QtCore import QTimer
-from PySide6.QtWidgets import QApplication, QMessageBox
 from pytestqt.qtbot import QtBot
 from sqlalchemy import select
 
@@ -13,6 +11,7 @@ from mlops_desktop.core import datasets
 from mlops_desktop.core.store.models import AuditEvent
 from mlops_desktop.ui.main_window import MainWindow
 from tests.conftest import SAMPLES
+from tests.ui.conftest import answer_next_question
 
 
 @pytest.fixture
@@ -95,18 +94,9 @@ def test_export_writes_the_version_to_csv(
     pd.testing.assert_frame_equal(exported, pd.read_csv(SAMPLES / "iris.csv"))
 
 
-def _answer_next_question(button_text: str) -> None:
-    def answer() -> None:
-        box = QApplication.activeModalWidget()
-        assert isinstance(box, QMessageBox)
-        next(b for b in box.buttons() if b.text() == button_text).click()
-
-    QTimer.singleShot(0, answer)
-
-
 def test_delete_asks_first_and_cancel_keeps_the_dataset(pane_with_iris: MainWindow) -> None:
     pane = pane_with_iris.datasets_pane
-    _answer_next_question("Cancel")
+    answer_next_question("Cancel")
     pane.delete_button.click()
     assert [r["name"] for r in datasets.list_datasets(pane_with_iris.state.workspace)] == ["iris"]
 
@@ -117,7 +107,7 @@ def test_delete_removes_the_dataset_and_its_files_and_is_audited(
     state = pane_with_iris.state
     pane = pane_with_iris.datasets_pane
     artifact = datasets.parquet_path(state.workspace, datasets.get_version(state.workspace, "iris"))
-    _answer_next_question("Delete")
+    answer_next_question("Delete")
     pane.delete_button.click()
     assert datasets.list_datasets(state.workspace) == []
     assert not artifact.exists()

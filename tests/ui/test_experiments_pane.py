@@ -1,11 +1,12 @@
 """The Experiments pane and training dialog, driven through their widgets."""
 
-from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QCheckBox
+from PySide6.QtCore import QItemSelectionModel, Qt
+from PySide6.QtWidgets import QCheckBox, QMessageBox
 from pytestqt.qtbot import QtBot
 
 from mlops_desktop.core import datasets, training
 from mlops_desktop.ui.main_window import MainWindow
+from tests.ui.conftest import answer_next_question
 
 TRAIN_TIMEOUT = 120_000
 
@@ -58,3 +59,202 @@ def test_a_regression_target_offers_regression_algorithms(
     assert isinstance(dialog.algorithm_boxes["naive_bayes"], QCheckBox)
     assert not dialog.algorithm_boxes["naive_bayes"].isChecked()
     dialog.reject()
+
+
+def _trained(state, *algorithms: str, experiment: str = "Default") -> list[dict]:
+    runs = [
+        training.train(
+            state.workspace,
+            training.Recipe(
+                dataset="iris", target="species", algorithm=name, experiment=experiment
+            ),
+        )[0]
+        for name in algorithms
+    ]
+    state.runs_changed.emit()
+    return runs
+
+
+def _select(pane, run_ids: list[str]) -> None:
+    pane.view.clearSelection()
+    model = pane.view.selectionModel()
+    for row in range(pane.model.rowCount()):
+        if pane.model.record(row)["run_id"] in run_ids:
+            model.select(
+                pane.model.index(row, 0),
+                QItemSelectionModel.SelectionFlag.Select | QItemSelectionModel.SelectionFlag.Rows,
+            )
+
+
+def test_compare_shows_selected_runs_side_by_side_with_differences_and_overlaid_curves(
+    qtbot: QtBot, qtmodeltester, window: MainWindow, state, iris
+) -> None:
+    tree, knn = _trained(state, "decision_tree", "knn")
+    pane = window.experiments_pane
+    _select(pane, [tree["run_id"]])
+    assert not pane.compare_button.isEnabled()  # one run: nothing to compare with
+    _select(pane, [tree["run_id"], knn["run_id"]])
+    assert pane.compare_button.isEnabled()
+
+    qtbot.mouseClick(pane.compare_button, Qt.MouseButton.LeftButton)
+
+    dialog = pane.compare_dialog
+    assert dialog is not None and dialog.isVisible()
+    qtmodeltester.check(dialog.model)
+    rows = {dialog.model.record(r)["name"]: r for r in range(dialog.model.rowCount())}
+    algorithm = dialog.model.index(rows["Algorithm"], 2)
+    target = dialog.model.index(rows["Target"], 2)
+    assert dialog.model.data(algorithm, Qt.ItemDataRole.BackgroundRole) is not None
+    assert dialog.model.data(target, Qt.ItemDataRole.BackgroundRole) is None
+    headers = [dialog.model.headerData(c, Qt.Orientation.Horizontal) for c in (2, 3)]
+    labels = {r["run_id"]: f"({r['run_id'][:6]})" for r in (tree, knn)}
+    assert all(any(label in h for h in headers) for label in labels.values())
+    dialog.only_differences.setChecked(True)
+    assert "Target" not in {dialog.model.record(r)["name"] for r in range(dialog.model.rowCount())}
+    charts = [dialog.chart_choice.itemText(i) for i in range(dialog.chart_choice.count())]
+    assert "ROC curves — class versicolor" in charts
+    dialog.chart_choice.setCurrentText("ROC curves — class versicolor")
+    assert dialog.chart.canvas is not None
+    figure = dialog.chart.canvas.figure
+    assert len(figure.axes[0].get_legend().get_texts()) == 3  # 2 + chance
+
+
+def test_delete_asks_first_then_removes_the_runs_and_their_model_files(
+    window: MainWindow, state, iris
+) -> None:
+    tree, knn = _trained(state, "decision_tree", "knn")
+    model_file = state.workspace.artifacts.path_for(tree["model_sha256"], training.MODEL_SUFFIX)
+    pane = window.experiments_pane
+    _select(pane, [tree["run_id"]])
+    answer_next_question("Cancel")
+    pane.delete_button.click()
+    assert pane.model.rowCount() == 2 and model_file.exists()
+
+    answer_next_question("Delete")
+    pane.delete_button.click()
+
+    assert [pane.model.record(r)["run_id"] for r in range(pane.model.rowCount())] == [knn["run_id"]]
+    assert not model_file.exists()
+
+
+def test_archiving_an_experiment_hides_its_runs_until_archived_ones_are_included(
+    window: MainWindow, state, iris
+) -> None:
+    _trained(state, "decision_tree", experiment="Old idea")
+    (new,) = _trained(state, "knn", experiment="New idea")
+    pane = window.experiments_pane
+    assert not pane.archive_button.isEnabled()  # "All experiments": nothing to archive
+    pane.experiment_choice.setCurrentIndex(pane.experiment_choice.findData("Old idea"))
+    assert pane.model.rowCount() == 1 and pane.archive_button.text() == "Archive experiment"
+
+    pane.archive_button.click()
+    assert pane.archive_button.text() == "Restore experiment"
+    pane.experiment_choice.setCurrentIndex(0)
+    assert [pane.model.record(r)["run_id"] for r in range(pane.model.rowCount())] == [new["run_id"]]
+    pane.show_archived.setChecked(True)
+    assert pane.model.rowCount() == 2
+    assert "archived" in pane.experiment_choice.itemText(
+        pane.experiment_choice.findData("Old idea")
+    )
+
+
+def test_reproduce_trains_the_run_again_and_says_the_scores_are_identical(
+    qtbot: QtBot, window: MainWindow, state, iris
+) -> None:
+    (tree,) = _trained(state, "decision_tree")
+    pane = window.experiments_pane
+    _select(pane, [tree["run_id"]])
+    assert pane.reproduce_button.isEnabled()
+    pane.reproduce_button.click()
+    assert pane.reproducing is not None
+    with qtbot.waitSignal(pane.reproducing.finished, timeout=TRAIN_TIMEOUT):
+        pass
+    qtbot.waitUntil(lambda: pane.findChild(QMessageBox, "messageBox") is not None)
+    text = pane.findChild(QMessageBox, "messageBox").text()
+    assert f"Run {tree['run_id'][:8]} was trained again" in text
+    assert "every score is identical" in text
+    assert pane.model.rowCount() == 2
+
+
+REGIONS = ["north", "south", "east"]
+
+
+def _gappy_dataset(state, tmp_path, rows: int = 60) -> None:
+    path = tmp_path / "accounts.csv"
+    lines = ["account,region,usage,churned"]
+    for i in range(rows):
+        label = "" if i % 10 == 0 else ("yes" if (i * 7) % 3 == 0 else "no")
+        lines.append(f"{1000 + i * 3},{REGIONS[i % 3]},{(i * 13) % 17},{label}")
+    path.write_text("\n".join(lines) + "\n")
+    datasets.import_file(state.workspace, path)
+
+
+def test_the_dialog_lets_the_user_choose_columns_settings_and_dropping_rows_without_a_target(
+    qtbot: QtBot, window: MainWindow, state, tmp_path
+) -> None:
+    _gappy_dataset(state, tmp_path)
+    dialog = window.experiments_pane.open_training_dialog("accounts")
+    qtbot.waitUntil(lambda: dialog.plan is not None, timeout=10_000)
+    assert not dialog.drop_missing.isHidden() and dialog.drop_missing.isChecked()
+    assert "6 rows where 'churned' is empty" in dialog.drop_missing.text()
+    items = {
+        dialog.columns.item(r).data(Qt.ItemDataRole.UserRole): dialog.columns.item(r)
+        for r in range(dialog.columns.count())
+    }
+    assert items["account"].checkState() == Qt.CheckState.Unchecked
+    assert "like an ID" in items["account"].text()
+    items["account"].setCheckState(Qt.CheckState.Checked)  # use it anyway
+    items["region"].setCheckState(Qt.CheckState.Unchecked)  # leave it out
+    dialog.try_all.setChecked(False)
+    for name, box in dialog.algorithm_boxes.items():
+        box.setChecked(name == "knn")
+    visible = [
+        dialog.settings.tabText(i)
+        for i in range(dialog.settings.count())
+        if dialog.settings.isTabVisible(i)
+    ]
+    assert visible == ["k-nearest neighbours"]
+    dialog.setting_fields["knn"]["n_neighbors"].setText("three")
+    dialog.train_button.click()
+    assert dialog.task is None  # refused before starting
+    box = dialog.findChild(QMessageBox, "messageBox")
+    assert box is not None and "'three' is not a valid value for n_neighbors" in box.text()
+
+    dialog.setting_fields["knn"]["n_neighbors"].setText("3")
+    with qtbot.waitSignal(dialog.trained, timeout=TRAIN_TIMEOUT) as trained:
+        dialog.train_button.click()
+
+    (run,) = trained.args[0]
+    assert run["status"] == "finished", run["error"]
+    assert [f["name"] for f in run["features"]] == ["account", "usage"]
+    assert run["params"] == {"n_neighbors": 3}
+    assert run["split"]["drop_missing_target"] is True
+
+
+def test_cancel_stops_a_training_for_real_and_records_it_as_cancelled(
+    qtbot: QtBot, window: MainWindow, state, tmp_path
+) -> None:
+    _gappy_dataset(state, tmp_path, rows=20_000)
+    files_before = set(state.workspace.artifacts.root.rglob("*.joblib"))
+    dialog = window.experiments_pane.open_training_dialog("accounts")
+    qtbot.waitUntil(lambda: dialog.plan is not None, timeout=10_000)
+    dialog.try_all.setChecked(False)
+    for name, box in dialog.algorithm_boxes.items():
+        box.setChecked(name == "random_forest")
+    dialog.setting_fields["random_forest"]["n_estimators"].setText("5000")  # minutes of work
+    dialog.train_button.click()
+    task = dialog.task
+    with qtbot.waitSignal(
+        task.progressed,
+        check_params_cb=lambda fraction, text: text.startswith("Training Random forest"),
+        timeout=TRAIN_TIMEOUT,
+    ):
+        pass
+    with qtbot.waitSignal(task.cancelled, timeout=30_000):
+        qtbot.mouseClick(dialog.task_panel.cancel_button, Qt.MouseButton.LeftButton)
+
+    assert "cancelled" in dialog.explanation.text() and dialog.train_button.isEnabled()
+    runs = training.list_runs(state.workspace)
+    assert [(r["algorithm"], r["status"]) for r in runs] == [("random_forest", "cancelled")]
+    assert set(state.workspace.artifacts.root.rglob("*.joblib")) == files_before
+    assert not list(state.workspace.artifacts.tmp.iterdir())

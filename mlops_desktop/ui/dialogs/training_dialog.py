@@ -2,7 +2,7 @@
 
 from typing import Any
 
-from PySide6.QtCore import Signal
+from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
@@ -12,14 +12,19 @@ from PySide6.QtWidgets import (
     QFormLayout,
     QGridLayout,
     QGroupBox,
+    QHBoxLayout,
     QLabel,
     QLineEdit,
+    QListWidget,
+    QListWidgetItem,
     QSpinBox,
+    QTabWidget,
     QVBoxLayout,
     QWidget,
 )
 
 from mlops_desktop.core import datasets, training
+from mlops_desktop.core.errors import UserError
 from mlops_desktop.ui.errors import show_message
 from mlops_desktop.ui.state import AppState
 from mlops_desktop.ui.widgets.task_panel import TaskPanel
@@ -35,7 +40,7 @@ class TrainingDialog(QDialog):
         super().__init__(parent)
         self.setWindowTitle("New training")
         self.setObjectName("trainingDialog")
-        self.resize(720, 620)
+        self.resize(780, 820)
         self.state = state
         self.plan: training.Plan | None = None
         self.task: Task | None = None
@@ -55,6 +60,16 @@ class TrainingDialog(QDialog):
         self.explanation = QLabel()
         self.explanation.setObjectName("planExplanation")
         self.explanation.setWordWrap(True)
+        self.columns = QListWidget()
+        self.columns.setObjectName("featureList")
+        self.columns.setToolTip(
+            "Ticked columns are learned from. Untick one to leave it out, or tick one the app "
+            "left out to use it anyway."
+        )
+        self.columns.setMaximumHeight(150)
+        self.drop_missing = QCheckBox()
+        self.drop_missing.setChecked(True)
+        self.drop_missing.hide()
 
         self.algorithm_boxes: dict[str, QCheckBox] = {}
         algorithms = QGroupBox("Algorithms")
@@ -64,14 +79,20 @@ class TrainingDialog(QDialog):
         self.try_all.setChecked(True)
         self.try_all.toggled.connect(self._update_algorithms)
         grid.addWidget(self.try_all, 0, 0, 1, 2)
+        self.settings = QTabWidget()
+        self.settings.setObjectName("algorithmSettings")
+        self.setting_fields: dict[str, dict[str, QLineEdit]] = {}
         for index, algorithm in enumerate(training.ALGORITHMS.values()):
             box = QCheckBox(algorithm.label)
             box.setToolTip(
                 "; ".join(f"{p.name}: {p.help} (default {p.default})" for p in algorithm.parameters)
                 or "No settings to adjust."
             )
+            box.toggled.connect(self._update_settings_tabs)
             self.algorithm_boxes[algorithm.name] = box
             grid.addWidget(box, 1 + index // 2, index % 2)
+            self.settings.addTab(self._settings_form(algorithm), algorithm.label)
+        self._update_settings_tabs()
 
         self.test_size = QDoubleSpinBox()
         self.test_size.setRange(0.05, 0.5)
@@ -103,7 +124,11 @@ class TrainingDialog(QDialog):
         layout = QVBoxLayout(self)
         layout.addLayout(form)
         layout.addWidget(self.explanation)
+        layout.addWidget(self.drop_missing)
+        layout.addWidget(QLabel("Columns to learn from:"))
+        layout.addWidget(self.columns)
         layout.addWidget(algorithms)
+        layout.addWidget(self.settings)
         layout.addWidget(options)
         layout.addStretch(1)
         layout.addWidget(self.task_panel)
@@ -146,15 +171,84 @@ class TrainingDialog(QDialog):
 
     def _show_plan(self, plan: training.Plan) -> None:
         self.plan = plan
-        used = ", ".join(f["name"] for f in plan.features) or "none"
-        left_out = "".join(
-            f"<br>• <b>{e['name']}</b> is left out: {e['reason']}." for e in plan.excluded
+        self.explanation.setText(f"<b>{plan.task.capitalize()}</b>: {plan.task_reason}")
+        self.columns.clear()
+        for feature in plan.features:
+            self._add_column(feature["name"], True, f"Used ({feature['type']}).")
+        for left_out in plan.excluded:
+            fixed = left_out["reason"] in training.SKIPPED_TYPES.values()
+            self._add_column(
+                left_out["name"],
+                False,
+                f"Left out: {left_out['reason']}."
+                + ("" if fixed else " Tick it to use it anyway."),
+                fixed,
+            )
+        target = self.target.currentText()
+        self.drop_missing.setText(
+            f"Leave out the {plan.target_missing:,} rows where '{target}' is empty "
+            "(a model cannot learn from rows without an answer)"
         )
-        self.explanation.setText(
-            f"<b>{plan.task.capitalize()}</b>: {plan.task_reason}<br>Learns from: {used}.{left_out}"
-        )
+        self.drop_missing.setVisible(plan.target_missing > 0)
         self._update_algorithms()
         self.train_button.setEnabled(True)
+
+    def _add_column(self, name: str, used: bool, why: str, fixed: bool = False) -> None:
+        item = QListWidgetItem(f"{name} — {why}" if not used else name)
+        item.setData(Qt.ItemDataRole.UserRole, name)
+        item.setToolTip(why)
+        flags = Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable
+        if not fixed:
+            flags |= Qt.ItemFlag.ItemIsUserCheckable
+        item.setFlags(flags)
+        item.setCheckState(Qt.CheckState.Checked if used else Qt.CheckState.Unchecked)
+        self.columns.addItem(item)
+
+    def column_choices(self) -> tuple[list[str], list[str]]:
+        """The columns the user left out and the ones they chose to use although the app would
+        not, as the recipe's ``exclude`` and ``include``."""
+        planned = {feature["name"] for feature in self.plan.features} if self.plan else set()
+        exclude, include = [], []
+        for row in range(self.columns.count()):
+            item = self.columns.item(row)
+            name = item.data(Qt.ItemDataRole.UserRole)
+            ticked = item.checkState() == Qt.CheckState.Checked
+            if name in planned and not ticked:
+                exclude.append(name)
+            elif name not in planned and ticked:
+                include.append(name)
+        return exclude, include
+
+    def _settings_form(self, algorithm: training.Algorithm) -> QWidget:
+        page = QWidget()
+        form = QFormLayout(page)
+        fields: dict[str, QLineEdit] = {}
+        for parameter in algorithm.parameters:
+            field = QLineEdit("" if parameter.default is None else str(parameter.default))
+            field.setPlaceholderText("no limit" if parameter.default is None else "")
+            field.setToolTip(parameter.help)
+            hint = QLabel(f"<small>{parameter.help}</small>")
+            hint.setWordWrap(True)
+            row = QWidget()
+            row_layout = QHBoxLayout(row)
+            row_layout.setContentsMargins(0, 0, 0, 0)
+            row_layout.addWidget(field, 1)
+            row_layout.addWidget(hint, 3)
+            form.addRow(f"{parameter.name}:", row)
+            fields[parameter.name] = field
+        if not algorithm.parameters:
+            form.addRow(QLabel("This algorithm has no settings to adjust."))
+        self.setting_fields[algorithm.name] = fields
+        return page
+
+    def _update_settings_tabs(self) -> None:
+        for index, name in enumerate(training.ALGORITHMS):
+            self.settings.setTabVisible(index, self.algorithm_boxes[name].isChecked())
+
+    def chosen_settings(self, algorithm: str) -> dict[str, str]:
+        return {
+            name: field.text().strip() for name, field in self.setting_fields[algorithm].items()
+        }
 
     def _update_algorithms(self) -> None:
         task = self.plan.task if self.plan else None
@@ -171,18 +265,30 @@ class TrainingDialog(QDialog):
         if not chosen:
             show_message(self, "Choose at least one algorithm.")
             return
+        exclude, include = self.column_choices()
+        missing_targets = bool(self.plan and self.plan.target_missing)
         recipes = [
             training.Recipe(
                 dataset=self.dataset.currentText(),
                 target=self.target.currentText(),
                 algorithm=name,
+                params=self.chosen_settings(name),
                 experiment=self.experiment.text().strip() or training.DEFAULT_EXPERIMENT,
                 test_size=self.test_size.value(),
                 cv=self.cv.value(),
                 seed=self.seed.value(),
+                exclude=exclude,
+                include=include,
+                drop_missing_target=self.drop_missing.isChecked() and missing_targets,
             )
             for name in chosen
         ]
+        try:  # settings are checked here, so a typo is reported before anything starts
+            for recipe in recipes:
+                training.resolve_params(training.ALGORITHMS[recipe.algorithm], recipe.params)
+        except UserError as error:
+            show_message(self, str(error))
+            return
         task = self.state.workers.run_in_workspace(
             f"Training {len(recipes)} model(s)", self.state.home, training.train_each, recipes
         )

@@ -13,7 +13,7 @@ from typing import Any
 
 import numpy as np
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt
-from PySide6.QtGui import QBrush, QColor
+from PySide6.QtGui import QBrush, QColor, QFont
 
 from mlops_desktop.core.paging import ParquetPager
 
@@ -59,6 +59,11 @@ class Column:
     value: Callable[[dict[str, Any]], Any]
     tooltip: str = ""
     align_right: bool = False
+    highlighted: Callable[[dict[str, Any]], bool] | None = None  # a tinted background
+    bold: Callable[[dict[str, Any]], bool] | None = None
+
+
+HIGHLIGHT_BRUSH = QBrush(QColor("#fff3c4"))
 
 
 class RecordsModel(QAbstractTableModel):
@@ -133,11 +138,17 @@ class RecordsModel(QAbstractTableModel):
     def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
         if not index.isValid():
             return None
-        column = self._columns[index.column()]
+        column, record = self._columns[index.column()], self._records[index.row()]
         if role == Qt.ItemDataRole.DisplayRole:
-            return format_value(column.value(self._records[index.row()]))
+            return format_value(column.value(record))
         if role == Qt.ItemDataRole.TextAlignmentRole and column.align_right:
             return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+        if role == Qt.ItemDataRole.BackgroundRole and column.highlighted:
+            return HIGHLIGHT_BRUSH if column.highlighted(record) else None
+        if role == Qt.ItemDataRole.FontRole and column.bold and column.bold(record):
+            font = QFont()
+            font.setBold(True)
+            return font
         return None
 
     def headerData(

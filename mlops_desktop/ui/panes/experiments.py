@@ -4,8 +4,10 @@ import html
 from typing import Any
 
 from PySide6.QtCore import QItemSelection, Qt
+from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QAbstractItemView,
+    QCheckBox,
     QComboBox,
     QHBoxLayout,
     QLabel,
@@ -19,14 +21,18 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from mlops_desktop.core import datasets, training
+from mlops_desktop.core import datasets, experiments, training
+from mlops_desktop.core.errors import UserError
 from mlops_desktop.core.plots import run_charts
+from mlops_desktop.ui.dialogs.compare_dialog import CompareDialog
 from mlops_desktop.ui.dialogs.training_dialog import TrainingDialog
-from mlops_desktop.ui.errors import show_message
+from mlops_desktop.ui.errors import confirm, show_message
 from mlops_desktop.ui.models.tables import Column, RecordsModel, format_value
 from mlops_desktop.ui.state import AppState
 from mlops_desktop.ui.widgets.empty_state import EmptyState
 from mlops_desktop.ui.widgets.figure_canvas import FigureView
+from mlops_desktop.ui.widgets.task_panel import TaskPanel
+from mlops_desktop.ui.workers import Task
 
 
 def _metric(key: str) -> Any:
@@ -67,6 +73,8 @@ class ExperimentsPane(QWidget):
         super().__init__(parent)
         self.state = state
         self.dialog: TrainingDialog | None = None
+        self.compare_dialog: CompareDialog | None = None
+        self.reproducing: Task | None = None
 
         self.model = RecordsModel(RUN_COLUMNS, self)
         self.view = QTableView()
@@ -75,20 +83,60 @@ class ExperimentsPane(QWidget):
         self.view.horizontalHeader().setResizeContentsPrecision(RESIZE_SAMPLE_ROWS)
         self.view.setSortingEnabled(True)
         self.view.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-        self.view.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        self.view.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
         self.view.verticalHeader().hide()
         self.view.horizontalHeader().setStretchLastSection(True)
         self.view.selectionModel().selectionChanged.connect(self._run_selected)
+        delete_key = QShortcut(QKeySequence.StandardKey.Delete, self.view)
+        delete_key.setContext(Qt.ShortcutContext.WidgetShortcut)
+        delete_key.activated.connect(self.delete_selected)
 
         self.filter = QLineEdit()
         self.filter.setPlaceholderText("Filter runs (experiment, dataset, algorithm, status…)")
+        self.filter.setClearButtonEnabled(True)
         self.filter.textChanged.connect(self.model.set_filter)
+        self.experiment_choice = QComboBox()
+        self.experiment_choice.setToolTip("Show the runs of one experiment, or of all of them")
+        self.experiment_choice.currentIndexChanged.connect(lambda _index: self.refresh())
+        self.show_archived = QCheckBox("Include archived")
+        self.show_archived.setToolTip("Also list the runs of archived experiments")
+        self.show_archived.toggled.connect(lambda _checked: self.refresh())
         new = QPushButton("New training…")
         new.setToolTip("Train models on a dataset (Ctrl+T)")
         new.clicked.connect(lambda: self.open_training_dialog())
         top = QHBoxLayout()
         top.addWidget(self.filter, 1)
+        top.addWidget(self.experiment_choice)
+        top.addWidget(self.show_archived)
         top.addWidget(new)
+
+        self.compare_button = QPushButton("Compare")
+        self.compare_button.setToolTip(
+            "Select 2 to 10 runs (Ctrl+click or Shift+click) to see them side by side"
+        )
+        self.compare_button.clicked.connect(self.compare_selected)
+        self.reproduce_button = QPushButton("Reproduce")
+        self.reproduce_button.setToolTip(
+            "Train the selected run again with exactly the same data, settings and seed, "
+            "and check that every score comes out the same"
+        )
+        self.reproduce_button.clicked.connect(self.reproduce_selected)
+        self.delete_button = QPushButton("Delete…")
+        self.delete_button.setToolTip("Delete the selected runs and their model files (Delete)")
+        self.delete_button.clicked.connect(self.delete_selected)
+        self.archive_button = QPushButton("Archive experiment")
+        self.archive_button.clicked.connect(self.toggle_archived)
+        self.task_panel = TaskPanel()
+        actions = QHBoxLayout()
+        for button in (
+            self.compare_button,
+            self.reproduce_button,
+            self.delete_button,
+            self.archive_button,
+        ):
+            actions.addWidget(button)
+        actions.addWidget(self.task_panel, 1)
+        actions.addStretch(0)
 
         self.details = QTextBrowser()
         self.details.setObjectName("runDetails")
@@ -114,6 +162,7 @@ class ExperimentsPane(QWidget):
         runs_layout = QVBoxLayout(runs)
         runs_layout.setContentsMargins(0, 0, 0, 0)
         runs_layout.addLayout(top)
+        runs_layout.addLayout(actions)
         runs_layout.addWidget(splitter, 1)
 
         self.empty = EmptyState(
@@ -135,12 +184,46 @@ class ExperimentsPane(QWidget):
         self.refresh()
 
     def refresh(self) -> None:
-        runs = training.list_runs(self.state.workspace)
+        listed = experiments.list_experiments(self.state.workspace)
+        chosen = self._fill_experiment_choice(listed)
+        runs = training.list_runs(
+            self.state.workspace, chosen, include_archived=self.show_archived.isChecked()
+        )
         self.model.set_records(runs)
-        self.stack.setCurrentIndex(1 if runs else 0)
+        self.stack.setCurrentIndex(1 if any(e["runs"] for e in listed) else 0)
         self.view.resizeColumnsToContents()
         if runs:
             self.view.selectRow(0)
+        else:
+            self._run_selected()
+
+    def _fill_experiment_choice(self, listed: list[dict[str, Any]]) -> str | None:
+        """Lists the experiments in the chooser, keeping the chosen one; returns its name."""
+        chosen = self.experiment_choice.currentData()
+        choice = self.experiment_choice
+        choice.blockSignals(True)
+        choice.clear()
+        choice.addItem("All experiments", None)
+        for experiment in listed:
+            note = ", archived" if experiment["archived"] else ""
+            choice.addItem(
+                f"{experiment['name']} ({experiment['runs']} runs{note})", experiment["name"]
+            )
+        index = choice.findData(chosen)
+        choice.setCurrentIndex(max(index, 0))
+        choice.blockSignals(False)
+        name: str | None = choice.currentData()
+        archived = any(e["archived"] for e in listed if e["name"] == name)
+        self.archive_button.setEnabled(name is not None)
+        self.archive_button.setText("Restore experiment" if archived else "Archive experiment")
+        self.archive_button.setToolTip(
+            "Choose one experiment above to archive it"
+            if name is None
+            else f"Bring '{name}' back into the lists"
+            if archived
+            else f"Hide '{name}' from the lists; its runs are kept and can be restored"
+        )
+        return name
 
     def open_training_dialog(self, dataset: str | None = None) -> TrainingDialog | None:
         if not datasets.list_datasets(self.state.workspace):
@@ -159,12 +242,28 @@ class ExperimentsPane(QWidget):
         self.state.status_message.emit(f"Trained {len(finished)} of {len(runs)} run(s).")
         self.state.runs_changed.emit()
 
-    def _run_selected(self, _selected: QItemSelection, _deselected: QItemSelection) -> None:
-        rows = self.view.selectionModel().selectedRows()
-        self.selected = None
-        if rows:
-            listed = self.model.record(rows[0].row())
-            self.selected = training.show_run(self.state.workspace, listed["run_id"])
+    def selected_runs(self) -> list[dict[str, Any]]:
+        rows = sorted(index.row() for index in self.view.selectionModel().selectedRows())
+        return [self.model.record(row) for row in rows]
+
+    def _run_selected(self, *_selection: QItemSelection) -> None:
+        chosen = self.selected_runs()
+        current = self.view.currentIndex()
+        shown = (
+            self.model.record(current.row())
+            if current.isValid() and self.model.record(current.row()) in chosen
+            else chosen[0]
+            if chosen
+            else None
+        )
+        self.selected = training.show_run(self.state.workspace, shown["run_id"]) if shown else None
+        self.compare_button.setEnabled(
+            experiments.MIN_COMPARED <= len(chosen) <= experiments.MAX_COMPARED
+        )
+        self.delete_button.setEnabled(bool(chosen))
+        self.reproduce_button.setEnabled(
+            len(chosen) == 1 and chosen[0]["status"] == "finished" and self.reproducing is None
+        )
         self.details.setHtml(run_html(self.selected) if self.selected else "")
         self.chart_choice.blockSignals(True)
         self.chart_choice.clear()
@@ -179,6 +278,96 @@ class ExperimentsPane(QWidget):
             self.chart.show_figure(None)
             return
         self.chart.show_figure(run_charts(run["task"])[name](run["evaluation"]))
+
+    def compare_selected(self) -> CompareDialog | None:
+        ids = [run["run_id"] for run in self.selected_runs()]
+        try:
+            comparison = experiments.compare_runs(self.state.workspace, ids)
+        except UserError as error:
+            show_message(self, str(error))
+            return None
+        dialog = CompareDialog(comparison, self)
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dialog.finished.connect(lambda _result: setattr(self, "compare_dialog", None))
+        self.compare_dialog = dialog
+        dialog.show()
+        return dialog
+
+    def delete_selected(self) -> None:
+        chosen = self.selected_runs()
+        if not chosen:
+            return
+        what = (
+            f"run {chosen[0]['run_id'][:8]} ({training.ALGORITHMS[chosen[0]['algorithm']].label})"
+            if len(chosen) == 1
+            else f"these {len(chosen)} runs"
+        )
+        if not confirm(
+            self,
+            "Delete runs",
+            f"Delete {what}? Their scores, charts and model files are removed. "
+            "This cannot be undone.",
+            "Delete",
+        ):
+            return
+        try:
+            deleted = experiments.delete_runs(
+                self.state.workspace, [run["run_id"] for run in chosen]
+            )
+        except UserError as error:
+            show_message(self, str(error))
+            return
+        self.state.status_message.emit(f"Deleted {len(deleted)} run(s).")
+        self.state.runs_changed.emit()
+
+    def toggle_archived(self) -> None:
+        name = self.experiment_choice.currentData()
+        if name is None:
+            return
+        archive = self.archive_button.text().startswith("Archive")
+        experiments.set_archived(self.state.workspace, name, archive)
+        self.state.status_message.emit(
+            f"Archived '{name}': its runs are kept but left out of 'All experiments'."
+            if archive
+            else f"Restored '{name}'."
+        )
+        self.state.runs_changed.emit()
+
+    def reproduce_selected(self) -> None:
+        chosen = self.selected_runs()
+        if len(chosen) != 1:
+            return
+        run_id = chosen[0]["run_id"]
+        task = self.state.workers.run_in_workspace(
+            f"Reproducing run {run_id[:8]}", self.state.home, training.reproduce, run_id
+        )
+        self.reproducing = task
+        self.reproduce_button.setEnabled(False)
+        self.task_panel.follow(task)
+        task.succeeded.connect(self._reproduced)
+        task.failed.connect(lambda message: show_message(self, message))
+        task.finished.connect(self._reproduce_finished)
+
+    def _reproduced(self, result: dict[str, Any]) -> None:
+        self.state.runs_changed.emit()
+        show_message(self, reproduction_text(result))
+
+    def _reproduce_finished(self) -> None:
+        self.reproducing = None
+        self.state.runs_changed.emit()
+
+
+def reproduction_text(result: dict[str, Any]) -> str:
+    original, again = result["reproduces"][:8], result["run_id"][:8]
+    if result["identical"]:
+        return f"Run {original} was trained again as run {again}: every score is identical."
+    if result["status"] != "finished":
+        return f"Run {original} could not be trained again: {result['error']}"
+    changes = "; ".join(
+        f"{name}: {format_value(change['original'])} before, {format_value(change['again'])} now"
+        for name, change in result["differences"].items()
+    )
+    return f"Run {original} was trained again as run {again}, but the scores differ: {changes}."
 
 
 def run_html(run: dict[str, Any]) -> str:

@@ -1,0 +1,101 @@
+"""Compare runs: their settings, parameters and metrics side by side, and their curves overlaid."""
+
+from typing import Any
+
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QCheckBox,
+    QComboBox,
+    QDialog,
+    QDialogButtonBox,
+    QHBoxLayout,
+    QLabel,
+    QSplitter,
+    QTableView,
+    QVBoxLayout,
+    QWidget,
+)
+
+from mlops_desktop.core.plots import comparison_charts
+from mlops_desktop.ui.models.tables import Column, RecordsModel
+from mlops_desktop.ui.widgets.figure_canvas import FigureView
+
+METRIC_HELP = "Bold: the best of the runs on this metric. Tinted: the runs differ here."
+
+
+def _run_column(index: int, label: str) -> Column:
+    return Column(
+        label,
+        lambda row: row["values"][index],
+        METRIC_HELP,
+        align_right=True,
+        highlighted=lambda row: bool(row["differs"]),
+        bold=lambda row: row["best"] == index,
+    )
+
+
+class CompareDialog(QDialog):
+    def __init__(self, comparison: dict[str, Any], parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setWindowTitle(f"Compare {len(comparison['runs'])} runs")
+        self.setObjectName("compareDialog")
+        self.resize(1100, 760)
+        self.comparison = comparison
+
+        columns = [
+            Column("", lambda row: row["section"]),
+            Column("", lambda row: row["name"]),
+            *(_run_column(i, label) for i, label in enumerate(comparison["labels"])),
+        ]
+        self.model = RecordsModel(columns, self)
+        self.table = QTableView()
+        self.table.setObjectName("comparisonTable")
+        self.table.setModel(self.model)
+        self.table.verticalHeader().hide()
+        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.only_differences = QCheckBox("Only where they differ")
+        self.only_differences.setToolTip("Hide the rows where every run has the same value")
+        self.only_differences.toggled.connect(self._show_rows)
+        self._show_rows(False)
+
+        self.chart_choice = QComboBox()
+        self.chart_choice.setToolTip("Which chart to draw for all the compared runs at once")
+        self.charts = comparison_charts(comparison)
+        self.chart_choice.addItems(list(self.charts))
+        self.chart = FigureView()
+        self.chart_choice.currentTextChanged.connect(self._show_chart)
+        self._show_chart(self.chart_choice.currentText())
+
+        legend = QLabel(METRIC_HELP)
+        legend.setWordWrap(True)
+        table_box = QWidget()
+        table_layout = QVBoxLayout(table_box)
+        table_layout.setContentsMargins(0, 0, 0, 0)
+        top = QHBoxLayout()
+        top.addWidget(legend, 1)
+        top.addWidget(self.only_differences)
+        table_layout.addLayout(top)
+        table_layout.addWidget(self.table, 1)
+        chart_box = QWidget()
+        chart_layout = QVBoxLayout(chart_box)
+        chart_layout.setContentsMargins(0, 0, 0, 0)
+        chart_layout.addWidget(self.chart_choice)
+        chart_layout.addWidget(self.chart, 1)
+        splitter = QSplitter(Qt.Orientation.Horizontal)
+        splitter.addWidget(table_box)
+        splitter.addWidget(chart_box)
+        splitter.setSizes([600, 500])
+        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
+        buttons.rejected.connect(self.reject)
+        layout = QVBoxLayout(self)
+        layout.addWidget(splitter, 1)
+        layout.addWidget(buttons)
+
+    def _show_rows(self, only_differences: bool) -> None:
+        rows = self.comparison["rows"]
+        self.model.set_records([row for row in rows if row["differs"] or not only_differences])
+        self.table.resizeColumnsToContents()
+
+    def _show_chart(self, name: str) -> None:
+        self.chart.show_figure(self.charts[name]() if name else None)
