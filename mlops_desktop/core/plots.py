@@ -172,15 +172,19 @@ COMPARED_METRICS = {
 
 
 def metrics_comparison_figure(comparison: dict[str, Any]) -> Figure:
-    """One small bar chart per key metric, a bar per run."""
+    """One small chart per key metric, a dot per run."""
     names = COMPARED_METRICS[comparison["task"]]
     labels = comparison["labels"]
     figure = Figure(figsize=(5.0, 1.2 + 0.9 * len(names)), dpi=100, layout="constrained")
     axes_list = figure.subplots(len(names), 1, sharey=True, squeeze=False)[:, 0]
     positions = np.arange(len(labels))
     for axes, name in zip(axes_list, names, strict=True):
+        # Dots, not bars: close scores (0.95 against 0.97) must look different, and a dot's
+        # position stays honest on an axis that does not start at zero.
         values = [run["metrics"].get(name, np.nan) for run in comparison["runs"]]
-        axes.barh(positions, values, color=[_colour(i) for i in range(len(labels))])
+        axes.scatter(values, positions, color=[_colour(i) for i in range(len(labels))], zorder=3)
+        axes.grid(axis="y", color="#dddddd")
+        axes.margins(x=0.15)
         axes.set_yticks(positions, labels, fontsize=7)
         axes.invert_yaxis()
         axes.set_title(name, fontsize=9, loc="left")

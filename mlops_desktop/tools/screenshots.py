@@ -22,6 +22,7 @@ def _settle(rounds: int = 5) -> None:
 
 
 def render(out_dir: Path) -> list[Path]:
+    from PySide6.QtCore import QItemSelectionModel
     from PySide6.QtWidgets import QApplication
 
     from mlops_desktop.config import Settings, samples_dir, setup_logging
@@ -44,7 +45,10 @@ def render(out_dir: Path) -> list[Path]:
         training.train(
             workspace,
             training.Recipe(
-                dataset="diabetes", target="disease_progression", algorithm="random_forest"
+                dataset="diabetes",
+                target="disease_progression",
+                algorithm="random_forest",
+                experiment="Diabetes",
             ),
         )
         settings = Settings(Path(scratch) / "settings.json")
@@ -85,9 +89,26 @@ def render(out_dir: Path) -> list[Path]:
         for chart in ("Confusion matrix", "ROC curve", "Column importance"):
             window.experiments_pane.chart_choice.setCurrentText(chart)
             grab(f"3-experiments-{chart.split()[0].lower()}")
-        training_dialog = window.experiments_pane.open_training_dialog("iris")
+        pane = window.experiments_pane
+        pane.view.clearSelection()
+        for row, run in enumerate(pane.model.records):
+            if run["task"] == "classification":
+                pane.view.selectionModel().select(
+                    pane.model.index(row, 0),
+                    QItemSelectionModel.SelectionFlag.Select
+                    | QItemSelectionModel.SelectionFlag.Rows,
+                )
+        compare = pane.compare_selected()
+        assert compare is not None
+        grab("10-compare-table", compare)
+        compare.chart_choice.setCurrentIndex(1)  # the first class's ROC curves
+        grab("10-compare-roc", compare)
+        compare.chart_choice.setCurrentIndex(0)
+        compare.only_differences.setChecked(True)
+        grab("10-compare-metrics", compare)
+        compare.close()
+        training_dialog = window.experiments_pane.open_training_dialog("breast cancer")
         assert training_dialog is not None
-        training_dialog.resize(720, 620)
         while training_dialog.plan is None:
             _settle(1)
         grab("9-training-dialog", training_dialog)

@@ -21,6 +21,7 @@ from mlops_desktop.core.plots import comparison_charts
 from mlops_desktop.ui.models.tables import Column, RecordsModel
 from mlops_desktop.ui.widgets.figure_canvas import FigureView
 
+MAX_COLUMN_WIDTH = 180
 METRIC_HELP = "Bold: the best of the runs on this metric. Tinted: the runs differ here."
 
 
@@ -85,7 +86,7 @@ class CompareDialog(QDialog):
         splitter = QSplitter(Qt.Orientation.Horizontal)
         splitter.addWidget(table_box)
         splitter.addWidget(chart_box)
-        splitter.setSizes([600, 500])
+        splitter.setSizes([700, 400])
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
         buttons.rejected.connect(self.reject)
         layout = QVBoxLayout(self)
@@ -96,6 +97,8 @@ class CompareDialog(QDialog):
         rows = self.comparison["rows"]
         self.model.set_records([row for row in rows if row["differs"] or not only_differences])
         self.table.resizeColumnsToContents()
+        for column in range(self.model.columnCount()):  # long lists are cut; the tooltip has all
+            self.table.setColumnWidth(column, min(self.table.columnWidth(column), MAX_COLUMN_WIDTH))
 
     def _show_chart(self, name: str) -> None:
         self.chart.show_figure(self.charts[name]() if name else None)

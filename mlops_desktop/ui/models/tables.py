@@ -64,6 +64,7 @@ class Column:
 
 
 HIGHLIGHT_BRUSH = QBrush(QColor("#fff3c4"))
+LONG_TEXT = 30  # characters; longer cells also show their text as a tooltip
 
 
 class RecordsModel(QAbstractTableModel):
@@ -92,8 +93,9 @@ class RecordsModel(QAbstractTableModel):
         self.endResetModel()
 
     def sort(self, column: int, order: Qt.SortOrder = Qt.SortOrder.AscendingOrder) -> None:
+        """Sort by a column; a negative column restores the order the records came in."""
         self.layoutAboutToBeChanged.emit()
-        self._sort = (column, order)
+        self._sort = (column, order) if column >= 0 else None
         self._records = self._arranged()
         self.layoutChanged.emit()
 
@@ -141,6 +143,9 @@ class RecordsModel(QAbstractTableModel):
         column, record = self._columns[index.column()], self._records[index.row()]
         if role == Qt.ItemDataRole.DisplayRole:
             return format_value(column.value(record))
+        if role == Qt.ItemDataRole.ToolTipRole:  # the whole text of a long cell
+            text = format_value(column.value(record))
+            return text if len(text) > LONG_TEXT else None
         if role == Qt.ItemDataRole.TextAlignmentRole and column.align_right:
             return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
         if role == Qt.ItemDataRole.BackgroundRole and column.highlighted:

@@ -82,6 +82,7 @@ def _table_view(name: str, sortable: bool = True) -> QTableView:
     view.setObjectName(name)
     view.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
     view.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+    view.horizontalHeader().setSortIndicator(-1, Qt.SortOrder.AscendingOrder)  # stored order
     view.setSortingEnabled(sortable)
     view.verticalHeader().hide()
     view.verticalHeader().setDefaultSectionSize(24)

@@ -81,6 +81,9 @@ class ExperimentsPane(QWidget):
         self.view.setObjectName("runsTable")
         self.view.setModel(self.model)
         self.view.horizontalHeader().setResizeContentsPrecision(RESIZE_SAMPLE_ROWS)
+        self.view.horizontalHeader().setSortIndicator(
+            -1, Qt.SortOrder.AscendingOrder
+        )  # newest first
         self.view.setSortingEnabled(True)
         self.view.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.view.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
