@@ -49,6 +49,7 @@ from sklearn.pipeline import Pipeline
 from sklearn.preprocessing import OneHotEncoder, StandardScaler
 from sklearn.tree import DecisionTreeClassifier, DecisionTreeRegressor
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from mlops_desktop.core import audit, datasets, evaluation
 from mlops_desktop.core.errors import Cancelled, UserError
@@ -802,12 +803,17 @@ def list_runs(
 def show_run(workspace: Workspace, run_id: str) -> dict[str, Any]:
     """One run by its id or the start of its id (as the runs list shows it)."""
     with workspace.store.read() as session:
-        rows = session.execute(_runs_query().where(Run.id.startswith(run_id.strip()))).all()
-        if len(rows) != 1 or not run_id.strip():
-            problem = "is no run" if not rows else "are several runs"
-            raise UserError(f"There {problem} with the id '{run_id}'.")
-        run, exp, _archived, name, number = rows[0]
-        return _record(run, exp, f"{name}@{number}")
+        return show_run_in(session, run_id)
+
+
+def show_run_in(session: Session, run_id: str) -> dict[str, Any]:
+    """``show_run`` inside an open session."""
+    rows = session.execute(_runs_query().where(Run.id.startswith(run_id.strip()))).all()
+    if len(rows) != 1 or not run_id.strip():
+        problem = "is no run" if not rows else "are several runs"
+        raise UserError(f"There {problem} with the id '{run_id}'.")
+    run, exp, _archived, name, number = rows[0]
+    return _record(run, exp, f"{name}@{number}")
 
 
 def load_model(workspace: Workspace, run_id: str) -> Pipeline:

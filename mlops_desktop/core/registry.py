@@ -1,0 +1,416 @@
+"""The model registry: named models whose versions are registered runs, moved through stages with a
+note and a full history, each with a model card.
+
+References: ``NAME`` (the latest version), ``NAME@3``, ``NAME@production``, ``NAME@staging``.
+At most one version of a model is in production; promoting one archives the previous one, in the
+same transaction.
+"""
+
+import html
+import math
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from sklearn.pipeline import Pipeline
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from mlops_desktop.core import audit, datasets, training
+from mlops_desktop.core.errors import UserError
+from mlops_desktop.core.store.models import (
+    ModelVersion,
+    RegisteredModel,
+    Run,
+    StageTransition,
+)
+from mlops_desktop.core.workspace import Workspace
+
+STAGES = ("none", "staging", "production", "archived")
+STAGE_LABELS = {
+    "none": "not staged",
+    "staging": "staging",
+    "production": "production",
+    "archived": "archived",
+}
+MAX_NAME = 200
+SMALL_DATA_ROWS = 1000
+IMBALANCE_RATIO = 0.2  # the rarest class under a fifth of the commonest
+
+
+def _check_name(name: str) -> str:
+    name = name.strip()
+    if not name:
+        raise UserError("Give the model a name.")
+    if len(name) > MAX_NAME or "@" in name or any(ord(c) < 32 for c in name):
+        raise UserError(
+            f"'{name}' cannot be a model name: use at most {MAX_NAME} characters, without '@'."
+        )
+    return name
+
+
+def input_schema(workspace: Workspace, run: dict[str, Any]) -> list[dict[str, Any]]:
+    """What a request must hold: each input column with its type, whether it may be empty (only
+    if the training data had gaps there, which the model learned to fill), and its categories."""
+    version = datasets.get_version(workspace, run["dataset"])
+    missing = {column["name"]: column["missing"] for column in version.profile["columns"]}
+    schema = []
+    for feature in run["features"]:
+        entry: dict[str, Any] = {
+            "name": feature["name"],
+            "type": feature["type"],
+            "required": not missing.get(feature["name"], 0),
+        }
+        if "categories" in feature:
+            entry["categories"] = feature["categories"]
+        schema.append(entry)
+    return schema
+
+
+def _plain(value: Any) -> Any:
+    """A JSON-friendly copy of a data value (numpy scalars, NaN as null)."""
+    if isinstance(value, np.generic):
+        value = value.item()
+    if isinstance(value, float) and math.isnan(value):
+        return None
+    if isinstance(value, datetime):
+        return value.isoformat()
+    return value
+
+
+def _example_row(workspace: Workspace, run: dict[str, Any]) -> dict[str, Any]:
+    """A real row of the training data, complete where possible (for the sample request)."""
+    frame = datasets.load_frame(workspace, datasets.get_version(workspace, run["dataset"]))
+    inputs = frame[[feature["name"] for feature in run["features"]]]
+    complete = inputs.dropna()
+    row = (complete if len(complete) else inputs).iloc[0]
+    return {str(name): _plain(value) for name, value in row.items()}
+
+
+def register(workspace: Workspace, run_id: str, name: str, description: str = "") -> dict[str, Any]:
+    """Register a finished run as the next version of the model ``name`` (created if new)."""
+    name = _check_name(name)
+    run = training.show_run(workspace, run_id)
+    if run["status"] != "finished" or not run["model_sha256"]:
+        raise UserError(
+            f"Run {run['run_id'][:8]} is {run['status']} and has no model; register a finished run."
+        )
+    schema = input_schema(workspace, run)
+    example = _example_row(workspace, run)
+    with workspace.store.write() as session:
+        model = session.scalars(
+            select(RegisteredModel).where(RegisteredModel.name == name)
+        ).one_or_none()
+        if model is None:
+            model = RegisteredModel(name=name)
+            session.add(model)
+            session.flush()
+            audit.record(session, "model.create", f"model:{name}")
+        else:
+            other_task = session.execute(
+                select(Run.task, Run.target)
+                .join(ModelVersion, ModelVersion.run_id == Run.id)
+                .where(ModelVersion.model_id == model.id)
+                .order_by(ModelVersion.version.desc())
+            ).first()
+            if other_task is not None and tuple(other_task) != (run["task"], run["target"]):
+                raise UserError(
+                    f"'{name}' predicts '{other_task[1]}' ({other_task[0]}); this run predicts "
+                    f"'{run['target']}' ({run['task']}). Register it under another name."
+                )
+        number = (
+            session.scalar(
+                select(func.max(ModelVersion.version)).where(ModelVersion.model_id == model.id)
+            )
+            or 0
+        ) + 1
+        session.add(
+            ModelVersion(
+                model_id=model.id,
+                version=number,
+                run_id=run["run_id"],
+                stage="none",
+                description=description,
+                input_schema=schema,
+                reference_summary={"example": example},
+            )
+        )
+        audit.record(session, "model.register", f"model:{name}@{number}", run=run["run_id"])
+    return show_model(workspace, f"{name}@{number}")
+
+
+def _resolve(session: Session, ref: str) -> tuple[RegisteredModel, ModelVersion]:
+    name, _, which = ref.strip().partition("@")
+    model = session.scalars(
+        select(RegisteredModel).where(RegisteredModel.name == name.strip())
+    ).one_or_none()
+    if model is None:
+        raise UserError(f"There is no model named '{name.strip()}'.")
+    query = select(ModelVersion).where(ModelVersion.model_id == model.id)
+    which = which.strip().lower()
+    if not which or which == "latest":
+        version = session.scalars(query.order_by(ModelVersion.version.desc())).first()
+    elif which in ("production", "staging"):
+        version = session.scalars(
+            query.where(ModelVersion.stage == which).order_by(ModelVersion.version.desc())
+        ).first()
+        if version is None:
+            raise UserError(f"'{model.name}' has no version in {which}.")
+    elif which.isdigit():
+        version = session.scalars(query.where(ModelVersion.version == int(which))).first()
+        if version is None:
+            raise UserError(f"'{model.name}' has no version {which}.")
+    else:
+        raise UserError(
+            f"'{ref}' is not a model reference; use NAME, NAME@3, NAME@production or NAME@staging."
+        )
+    if version is None:
+        raise UserError(f"'{model.name}' has no versions.")
+    return model, version
+
+
+def _version_record(
+    session: Session, model: RegisteredModel, version: ModelVersion
+) -> dict[str, Any]:
+    run = training.show_run_in(session, version.run_id)
+    transitions = session.scalars(
+        select(StageTransition)
+        .where(StageTransition.model_version_id == version.id)
+        .order_by(StageTransition.id)
+    )
+    return {
+        "name": model.name,
+        "version": version.version,
+        "ref": f"{model.name}@{version.version}",
+        "stage": version.stage,
+        "description": version.description,
+        "created": version.created_at.isoformat(),
+        "run_id": run["run_id"],
+        "experiment": run["experiment"],
+        "dataset": run["dataset"],
+        "target": run["target"],
+        "task": run["task"],
+        "algorithm": run["algorithm"],
+        "params": run["params"],
+        "metrics": run["metrics"],
+        "model_sha256": run["model_sha256"],
+        "inputs": version.input_schema,
+        "classes": (run["evaluation"] or {}).get("classes"),
+        "example": version.reference_summary.get("example", {}),
+        "excluded": run["excluded"],
+        "evaluation": run["evaluation"],
+        "library_versions": run["library_versions"],
+        "seed": run["seed"],
+        "split": run["split"],
+        "history": [
+            {
+                "from": t.from_stage,
+                "to": t.to_stage,
+                "note": t.note,
+                "user": t.user,
+                "time": t.created_at.isoformat(),
+            }
+            for t in transitions
+        ],
+    }
+
+
+def show_model(workspace: Workspace, ref: str) -> dict[str, Any]:
+    """One model version by reference, with its run's details and its stage history."""
+    with workspace.store.read() as session:
+        model, version = _resolve(session, ref)
+        return _version_record(session, model, version)
+
+
+def list_models(workspace: Workspace) -> list[dict[str, Any]]:
+    """Every model with each version's stage, main metric and source (for the Models pane)."""
+    query = (
+        select(
+            RegisteredModel.name,
+            ModelVersion.version,
+            ModelVersion.stage,
+            ModelVersion.created_at,
+            Run.id,
+            Run.algorithm,
+            Run.task,
+            Run.metrics,
+        )
+        .join(ModelVersion, ModelVersion.model_id == RegisteredModel.id)
+        .join(Run, ModelVersion.run_id == Run.id)
+        .order_by(RegisteredModel.name, ModelVersion.version.desc())
+    )
+    with workspace.store.read() as session:
+        return [
+            {
+                "name": name,
+                "version": number,
+                "stage": stage,
+                "created": created.isoformat(),
+                "run_id": run_id,
+                "algorithm": algorithm,
+                "task": task,
+                "metrics": metrics,
+            }
+            for name, number, stage, created, run_id, algorithm, task, metrics in session.execute(
+                query
+            )
+        ]
+
+
+def set_stage(
+    workspace: Workspace, name: str, version: int, stage: str, note: str = ""
+) -> dict[str, Any]:
+    """Move a version to ``stage`` with a note; promoting to production archives the previous
+    production version. Both moves are recorded in the history."""
+    stage = stage.strip().lower()
+    if stage not in STAGES:
+        raise UserError(f"'{stage}' is not a stage; choose one of {', '.join(STAGES)}.")
+    user = audit.current_user()
+    with workspace.store.write() as session:
+        model, chosen = _resolve(session, f"{name}@{version}")
+        if chosen.stage == stage:
+            raise UserError(f"{model.name} version {version} is already in {stage}.")
+        moves = [(chosen, stage, note.strip())]
+        if stage == "production":
+            moves += [
+                (previous, "archived", f"replaced by version {version}")
+                for previous in session.scalars(
+                    select(ModelVersion).where(
+                        ModelVersion.model_id == model.id,
+                        ModelVersion.stage == "production",
+                    )
+                )
+            ]
+        for moved, to_stage, why in moves:
+            session.add(
+                StageTransition(
+                    model_version_id=moved.id,
+                    from_stage=moved.stage,
+                    to_stage=to_stage,
+                    note=why,
+                    user=user,
+                )
+            )
+            audit.record(
+                session,
+                "model.stage",
+                f"model:{model.name}@{moved.version}",
+                **{"from": moved.stage, "to": to_stage, "note": why},
+            )
+            moved.stage = to_stage
+    return show_model(workspace, f"{name}@{version}")
+
+
+def set_description(workspace: Workspace, name: str, version: int, text: str) -> None:
+    """The version's purpose, as written on its model card."""
+    with workspace.store.write() as session:
+        model, chosen = _resolve(session, f"{name}@{version}")
+        chosen.description = text.strip()
+        audit.record(session, "model.describe", f"model:{model.name}@{version}")
+
+
+def load(workspace: Workspace, ref: str) -> tuple[dict[str, Any], Pipeline]:
+    """A version's record and its pipeline, after checking the file against its SHA-256."""
+    record = show_model(workspace, ref)
+    return record, training.load_model(workspace, record["run_id"])
+
+
+def limitations(record: dict[str, Any]) -> list[str]:
+    """What the app knows can make this model less reliable, in plain words."""
+    notes = []
+    balance = (record["evaluation"] or {}).get("balance") or {}
+    if balance:
+        rarest, commonest = min(balance.values()), max(balance.values())
+        if commonest and rarest / commonest < IMBALANCE_RATIO:
+            notes.append(
+                "The classes are imbalanced (the rarest is under a fifth of the commonest); "
+                "accuracy can look good while the rare class is missed. Check recall per class."
+            )
+    rows = record.get("dataset_rows")
+    if rows is not None and rows < SMALL_DATA_ROWS:
+        notes.append(
+            f"It learned from only {rows:,} rows; scores on so few held-out rows vary a lot."
+        )
+    if record["excluded"]:
+        names = ", ".join(e["name"] for e in record["excluded"])
+        notes.append(f"It ignores these columns: {names}.")
+    notes.append(
+        "It was tested on held-out rows of the same data; data that drifts away from it "
+        "(watch the Monitoring pane) can make it wrong without warning."
+    )
+    return notes
+
+
+def model_card(workspace: Workspace, ref: str) -> dict[str, Any]:
+    """The version's record plus what its card shows: dataset size and limitations."""
+    record = show_model(workspace, ref)
+    version = datasets.get_version(workspace, record["dataset"])
+    record["dataset_rows"] = version.n_rows
+    record["limitations"] = limitations(record)
+    return record
+
+
+def card_html(card: dict[str, Any]) -> str:
+    """A self-contained HTML model card (no scripts, no external files)."""
+    e = html.escape
+    metrics = "".join(
+        f"<tr><td>{e(k)}</td><td>{v:.4g}</td></tr>"
+        for k, v in card["metrics"].items()
+        if not k.startswith("cv_")
+    )
+    inputs = "".join(
+        f"<tr><td>{e(i['name'])}</td><td>{e(i['type'])}</td>"
+        f"<td>{'yes' if i['required'] else 'no (gaps are filled in)'}</td>"
+        f"<td>{e(', '.join(i.get('categories', [])))}</td></tr>"
+        for i in card["inputs"]
+    )
+    history = "".join(
+        f"<li>{e(h['time'][:19].replace('T', ' '))} UTC — {e(h['user'])}: "
+        f"{e(STAGE_LABELS[h['from']])} → {e(STAGE_LABELS[h['to']])}"
+        + (f" — “{e(h['note'])}”" if h["note"] else "")
+        + "</li>"
+        for h in card["history"]
+    )
+    limits = "".join(f"<li>{e(text)}</li>" for text in card["limitations"])
+    classes = f"<p>Classes: {e(', '.join(card['classes']))}.</p>" if card.get("classes") else ""
+    return f"""<!DOCTYPE html>
+<html lang="en"><head><meta charset="utf-8">
+<title>Model card: {e(card["name"])} version {card["version"]}</title>
+<style>body{{font-family:sans-serif;max-width:50em;margin:2em auto;line-height:1.4}}
+table{{border-collapse:collapse}}td,th{{border:1px solid #ccc;padding:2px 8px;text-align:left}}
+</style></head><body>
+<h1>{e(card["name"])} — version {card["version"]}</h1>
+<p>Stage: <b>{e(STAGE_LABELS[card["stage"]])}</b>. Registered {e(card["created"][:10])}.</p>
+<h2>Purpose</h2><p>{e(card["description"]) or "<i>Not written yet.</i>"}</p>
+<h2>What it predicts</h2>
+<p>{e(card["target"])} ({e(card["task"])}), with {e(training.ALGORITHMS[card["algorithm"]].label)}.</p>
+{classes}
+<h2>Data it learned from</h2>
+<p>Dataset version <b>{e(card["dataset"])}</b> ({card["dataset_rows"]:,} rows);
+{card["split"]["test_size"]:.0%} of the rows were held out to score it; seed {card["seed"]}.</p>
+<h2>Scores on the held-out rows</h2><table>{metrics}</table>
+<h2>Inputs</h2>
+<table><tr><th>column</th><th>type</th><th>required</th><th>allowed categories</th></tr>
+{inputs}</table>
+<h2>Limitations</h2><ul>{limits}</ul>
+<h2>Lineage</h2>
+<p>Run <code>{e(card["run_id"])}</code> in experiment {e(card["experiment"])}; model file
+SHA-256 <code>{e(card["model_sha256"])}</code>;
+{e(", ".join(f"{k} {v}" for k, v in card["library_versions"].items()))}.</p>
+<h2>Stage history</h2><ul>{history or "<li>No stage changes yet.</li>"}</ul>
+</body></html>
+"""
+
+
+def export_card(workspace: Workspace, ref: str, path: Path) -> Path:
+    """Write the version's model card as one HTML file."""
+    text = card_html(model_card(workspace, ref))
+    temporary = path.with_name(path.name + ".part")
+    try:
+        temporary.write_text(text, encoding="utf-8")
+        temporary.replace(path)
+    except OSError as error:
+        temporary.unlink(missing_ok=True)
+        raise UserError(f"Cannot write {path}: {error.strerror}.") from None
+    return path

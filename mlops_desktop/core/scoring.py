@@ -1,0 +1,195 @@
+"""Predictions from a registered model version, for a file (batch scoring) or a request (serving).
+
+Both check the input against the version's input schema the same way, so a file and a request with
+the same rows get the same predictions, and a bad row gets one plain sentence naming the column and
+the row.
+"""
+
+import os
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pyarrow.csv as pacsv
+from sklearn.pipeline import Pipeline
+
+from mlops_desktop.core import registry
+from mlops_desktop.core.errors import UserError
+from mlops_desktop.core.progress import (
+    CancelCheck,
+    Progress,
+    check_cancel,
+    never_cancel,
+    no_progress,
+    sub_progress,
+)
+from mlops_desktop.core.reading import detect_format, read_table
+from mlops_desktop.core.workspace import Workspace
+
+BATCH_ROWS = 100_000
+TRUE_WORDS = {"true", "yes", "1", "1.0", "y", "t"}
+FALSE_WORDS = {"false", "no", "0", "0.0", "n", "f"}
+PREDICTION = "prediction"
+ROW = "\x00row\x00"  # where a message names the row, filled in once the row is known
+
+
+def _first_bad(mask: "pd.Series[bool]", values: pd.Series) -> tuple[int, Any]:
+    """The first flagged row (counted from 1 within ``values``) and its value."""
+    position = int(np.flatnonzero(mask.to_numpy())[0])
+    return position + 1, values.iloc[position]
+
+
+def _numbers(name: str, values: pd.Series) -> pd.Series:
+    if pd.api.types.is_numeric_dtype(values) and not pd.api.types.is_bool_dtype(values):
+        return values.astype("float64")
+    converted = pd.to_numeric(values, errors="coerce")
+    bad = converted.isna() & values.notna()
+    if bad.any():
+        row, value = _first_bad(bad, values)
+        raise _BadValue(f"'{name}' must be a number, but row {ROW} holds '{value}'.", row)
+    return converted.astype("float64")
+
+
+def _booleans(name: str, values: pd.Series) -> pd.Series:
+    if pd.api.types.is_bool_dtype(values):
+        return values.astype("float64")
+    words = values.map(lambda v: str(v).strip().lower(), na_action="ignore")
+    result = pd.Series(np.nan, index=values.index, dtype="float64")
+    result[words.isin(TRUE_WORDS)] = 1.0
+    result[words.isin(FALSE_WORDS)] = 0.0
+    bad = result.isna() & values.notna()
+    if bad.any():
+        row, value = _first_bad(bad, values)
+        raise _BadValue(
+            f"'{name}' must be yes or no (true/false), but row {ROW} holds '{value}'.", row
+        )
+    return result
+
+
+def _labels(values: pd.Series) -> pd.Series:
+    def text(value: Any) -> Any:
+        if isinstance(value, float) and value.is_integer():
+            return str(int(value))  # 3.0 read from a number column is the category "3"
+        return str(value)
+
+    return values.map(text, na_action="ignore").astype(object).where(values.notna(), np.nan)
+
+
+def prepare(
+    frame: pd.DataFrame, schema: list[dict[str, Any]], rows_before: int = 0
+) -> pd.DataFrame:
+    """The model's input columns from ``frame``, converted to what the pipeline expects.
+
+    Extra columns are ignored; a missing required column, a value of the wrong type, or an empty
+    value in a required column is refused with the column and row named (rows counted from 1,
+    after ``rows_before`` earlier rows)."""
+    try:
+        return _prepared(frame, schema)
+    except _BadValue as bad:
+        raise UserError(bad.message.replace(ROW, str(bad.row + rows_before))) from None
+
+
+class _BadValue(Exception):
+    def __init__(self, message: str, row: int) -> None:
+        super().__init__(message)
+        self.message, self.row = message, row
+
+
+def _prepared(frame: pd.DataFrame, schema: list[dict[str, Any]]) -> pd.DataFrame:
+    absent = [c["name"] for c in schema if c["name"] not in frame.columns and c["required"]]
+    if absent:
+        raise UserError(
+            f"The input has no column '{absent[0]}'; the model needs "
+            f"{', '.join(c['name'] for c in schema)}."
+        )
+    columns: dict[str, pd.Series] = {}
+    for column in schema:
+        name, kind = column["name"], column["type"]
+        values = (
+            frame[name].reset_index(drop=True)
+            if name in frame.columns
+            else pd.Series([None] * len(frame), dtype=object)
+        )
+        if kind == "numeric":
+            converted = _numbers(name, values)
+        elif kind == "boolean":
+            converted = _booleans(name, values)
+        else:
+            converted = _labels(values)
+        if column["required"] and converted.isna().any():
+            row = int(np.flatnonzero(converted.isna().to_numpy())[0]) + 1
+            raise _BadValue(f"'{name}' is empty in row {ROW}; the model needs a value there.", row)
+        columns[name] = converted
+    return pd.DataFrame(columns)
+
+
+def predict(
+    pipeline: Pipeline, task: str, inputs: pd.DataFrame
+) -> tuple[list[Any], list[list[float]] | None]:
+    """Predictions (plain Python values) and, for a classifier, each row's class probabilities."""
+    predicted = pipeline.predict(inputs)
+    values = [v.item() if isinstance(v, np.generic) else v for v in predicted]
+    if task != "classification":
+        return values, None
+    probabilities: list[list[float]] = pipeline.predict_proba(inputs).tolist()
+    return values, probabilities
+
+
+def _output_table(
+    raw: pa.Table,
+    predicted: list[Any],
+    probabilities: list[list[float]] | None,
+    classes: list[str] | None,
+) -> pa.Table:
+    table = raw.append_column(PREDICTION, pa.array(predicted))
+    if probabilities is not None and classes:
+        matrix = np.asarray(probabilities)
+        for index, label in enumerate(classes):
+            table = table.append_column(f"probability_{label}", pa.array(matrix[:, index]))
+    return table
+
+
+def score_file(
+    workspace: Workspace,
+    ref: str,
+    source: Path,
+    output: Path,
+    progress: Progress = no_progress,
+    cancel: CancelCheck = never_cancel,
+) -> dict[str, Any]:
+    """Predict every row of ``source`` (CSV, Excel or Parquet) with the model version ``ref`` and
+    write ``output`` as CSV: the input columns, ``prediction`` and ``probability_<class>``.
+
+    The output appears only when complete; a cancelled or failed scoring leaves no file."""
+    record, pipeline = registry.load(workspace, ref)
+    fmt = detect_format(source)
+    progress(0.0, f"Reading {source.name}")
+    table, _ = read_table(source, fmt, sub_progress(progress, 0.0, 0.3), cancel)
+    if table.num_rows == 0:
+        raise UserError(f"{source.name} has no rows to score.")
+    temporary = output.with_name(f".{output.name}.{os.getpid()}.part")
+    try:
+        with temporary.open("wb") as handle:
+            writer: pacsv.CSVWriter | None = None
+            for start in range(0, table.num_rows, BATCH_ROWS):
+                check_cancel(cancel)
+                chunk = table.slice(start, BATCH_ROWS)
+                inputs = prepare(chunk.to_pandas(), record["inputs"], rows_before=start)
+                predicted, probabilities = predict(pipeline, record["task"], inputs)
+                result = _output_table(chunk, predicted, probabilities, record["classes"])
+                if writer is None:
+                    writer = pacsv.CSVWriter(handle, result.schema)
+                writer.write_table(result)
+                done = min(start + BATCH_ROWS, table.num_rows)
+                progress(0.3 + 0.7 * done / table.num_rows, f"Scored {done:,} rows")
+            if writer is not None:
+                writer.close()
+        check_cancel(cancel)
+        temporary.replace(output)
+    except OSError as error:
+        raise UserError(f"Cannot write {output}: {error.strerror or error}.") from None
+    finally:
+        temporary.unlink(missing_ok=True)
+    return {"rows": table.num_rows, "output": str(output)}

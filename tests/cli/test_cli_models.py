@@ -1,0 +1,97 @@
+"""`models` and `predict` on the command line: DESIGN.md's JSON shapes, stages with notes, and
+scoring a file that agrees with the model; bad input fails in one line and changes nothing."""
+
+import json
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from tests.conftest import SAMPLES
+
+
+def _json(outcome) -> object:
+    assert outcome.code == 0, outcome.err
+    return json.loads(outcome.out)
+
+
+@pytest.fixture
+def trained(in_home) -> str:
+    _json(in_home("datasets", "import", SAMPLES / "iris.csv", "--json"))
+    run = _json(
+        in_home(
+            "train",
+            "--dataset",
+            "iris",
+            "--target",
+            "species",
+            "--algorithm",
+            "decision_tree",
+            "--json",
+        )
+    )
+    return run["run_id"]
+
+
+def test_register_list_show_and_stage_a_model(in_home, trained: str) -> None:
+    registered = _json(in_home("models", "register", trained, "--name", "Flowers", "--json"))
+    assert {"name", "version", "stage", "run_id", "inputs"} <= set(registered)
+    assert (registered["name"], registered["version"], registered["stage"]) == (
+        "Flowers",
+        1,
+        "none",
+    )
+
+    staged = _json(
+        in_home("models", "stage", "Flowers", "1", "production", "--note", "approved", "--json")
+    )
+    assert staged["stage"] == "production"
+    assert [(h["from"], h["to"], h["note"]) for h in staged["history"]] == [
+        ("none", "production", "approved")
+    ]
+    shown = _json(in_home("models", "show", "Flowers@production", "--json"))
+    assert shown["version"] == 1 and shown["run_id"] == trained
+    listed = _json(in_home("models", "list", "--json"))
+    assert [(m["name"], m["version"], m["stage"]) for m in listed] == [("Flowers", 1, "production")]
+    text = in_home("models", "list")
+    assert text.code == 0 and "Flowers" in text.out and "production" in text.out
+
+
+def test_predict_writes_the_input_columns_with_predictions_and_probabilities(
+    in_home, trained: str, tmp_path: Path
+) -> None:
+    _json(in_home("models", "register", trained, "--name", "Flowers", "--json"))
+    output = tmp_path / "scored.csv"
+    result = _json(
+        in_home("predict", "Flowers", SAMPLES / "iris.csv", "--output", output, "--json")
+    )
+    assert result == {"rows": 150, "output": str(output)}
+    scored = pd.read_csv(output)
+    original = pd.read_csv(SAMPLES / "iris.csv")
+    assert list(scored.columns[: len(original.columns)]) == list(original.columns)
+    assert {"prediction", "probability_setosa"} <= set(scored.columns)
+    assert (scored["prediction"] == original["species"]).mean() > 0.9
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (("models", "show", "Nope"), "error: There is no model named 'Nope'."),
+        (("models", "register", "zzz", "--name", "X"), "error: There is no run with the id 'zzz'."),
+        (
+            ("models", "stage", "Flowers", "1", "live"),
+            "error: 'live' is not a stage; choose one of none, staging, production, archived.",
+        ),
+        (("predict", "Flowers", "missing.csv", "--output", "out.csv"), "error: "),
+    ],
+)
+def test_bad_model_commands_fail_in_one_line_and_change_nothing(
+    in_home, trained: str, args, message: str
+) -> None:
+    _json(in_home("models", "register", trained, "--name", "Flowers", "--json"))
+    before = in_home("models", "show", "Flowers", "--json").out
+    outcome = in_home(*args)
+    assert outcome.code == 1
+    assert len(outcome.err_lines) == 1 and outcome.err_lines[0].startswith(message)
+    assert "Traceback" not in outcome.err
+    assert in_home("models", "show", "Flowers", "--json").out == before
