@@ -47,6 +47,7 @@ if TYPE_CHECKING:
     from mlops_desktop.ui.dialogs.import_dialog import ImportDialog
     from mlops_desktop.ui.panes.datasets import DatasetsPane
     from mlops_desktop.ui.panes.experiments import ExperimentsPane
+    from mlops_desktop.ui.panes.models import ModelsPane
     from mlops_desktop.ui.state import AppState
 
 PANES = ["Home", "Datasets", "Experiments", "Models", "Monitoring"]
@@ -75,6 +76,7 @@ class MainWindow(QMainWindow):
     state: AppState
     datasets_pane: DatasetsPane
     experiments_pane: ExperimentsPane
+    models_pane: ModelsPane
 
     def __init__(self, settings: Settings) -> None:
         super().__init__()
@@ -129,6 +131,7 @@ class MainWindow(QMainWindow):
         from mlops_desktop.ui.panes.datasets import DatasetsPane
         from mlops_desktop.ui.panes.experiments import ExperimentsPane
         from mlops_desktop.ui.panes.home import HomePane
+        from mlops_desktop.ui.panes.models import ModelsPane
         from mlops_desktop.ui.panes.placeholder import PlaceholderPane
 
         self.state = state
@@ -136,11 +139,13 @@ class MainWindow(QMainWindow):
         self.datasets_pane.import_requested.connect(lambda: self.open_import_dialog())
         self.datasets_pane.samples_requested.connect(self.add_samples)
         self.experiments_pane = ExperimentsPane(state)
+        self.models_pane = ModelsPane(state)
+        self.models_pane.register_requested.connect(lambda: self.show_pane("Experiments"))
         self.panes = {
             "Home": HomePane(state, self.show_pane),
             "Datasets": self.datasets_pane,
             "Experiments": self.experiments_pane,
-            "Models": PlaceholderPane("Models"),
+            "Models": self.models_pane,
             "Monitoring": PlaceholderPane("Monitoring"),
         }
         while self.stack.count():
@@ -447,5 +452,6 @@ class MainWindow(QMainWindow):
             event.ignore()
             return
         self.state.workers.shutdown()
+        self.models_pane.serve_panel.stop(wait=True)
         self.save_layout()
         event.accept()

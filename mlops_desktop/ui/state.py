@@ -13,6 +13,8 @@ class AppState(QObject):
     workspace_changed = Signal()
     datasets_changed = Signal(str)  # the dataset name to select, or ""
     runs_changed = Signal()
+    models_changed = Signal()
+    serving_changed = Signal(str)  # the URL being served, or "" when stopped
     status_message = Signal(str)
 
     def __init__(

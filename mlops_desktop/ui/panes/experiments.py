@@ -21,10 +21,11 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from mlops_desktop.core import datasets, experiments, training
+from mlops_desktop.core import datasets, experiments, registry, training
 from mlops_desktop.core.errors import UserError
 from mlops_desktop.core.plots import run_charts
 from mlops_desktop.ui.dialogs.compare_dialog import CompareDialog
+from mlops_desktop.ui.dialogs.model_dialogs import RegisterDialog
 from mlops_desktop.ui.dialogs.training_dialog import TrainingDialog
 from mlops_desktop.ui.errors import confirm, show_message
 from mlops_desktop.ui.models.tables import Column, RecordsModel, format_value
@@ -124,6 +125,11 @@ class ExperimentsPane(QWidget):
             "and check that every score comes out the same"
         )
         self.reproduce_button.clicked.connect(self.reproduce_selected)
+        self.register_button = QPushButton("Register…")
+        self.register_button.setToolTip(
+            "Give the selected run a model name and version, to approve and serve it (Models pane)"
+        )
+        self.register_button.clicked.connect(self.register_selected)
         self.delete_button = QPushButton("Delete…")
         self.delete_button.setToolTip("Delete the selected runs and their model files (Delete)")
         self.delete_button.clicked.connect(self.delete_selected)
@@ -134,6 +140,7 @@ class ExperimentsPane(QWidget):
         for button in (
             self.compare_button,
             self.reproduce_button,
+            self.register_button,
             self.delete_button,
             self.archive_button,
         ):
@@ -264,6 +271,7 @@ class ExperimentsPane(QWidget):
             experiments.MIN_COMPARED <= len(chosen) <= experiments.MAX_COMPARED
         )
         self.delete_button.setEnabled(bool(chosen))
+        self.register_button.setEnabled(len(chosen) == 1 and chosen[0]["status"] == "finished")
         self.reproduce_button.setEnabled(
             len(chosen) == 1 and chosen[0]["status"] == "finished" and self.reproducing is None
         )
@@ -322,6 +330,33 @@ class ExperimentsPane(QWidget):
             return
         self.state.status_message.emit(f"Deleted {len(deleted)} run(s).")
         self.state.runs_changed.emit()
+
+    def register_selected(self) -> RegisterDialog | None:
+        chosen = self.selected_runs()
+        if len(chosen) != 1:
+            return None
+        run = chosen[0]
+        names = list(dict.fromkeys(m["name"] for m in registry.list_models(self.state.workspace)))
+        label = f"run {run['run_id'][:8]} ({training.ALGORITHMS[run['algorithm']].label})"
+        dialog = RegisterDialog(label, names, self)
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dialog.accepted.connect(
+            lambda: self._register(run["run_id"], dialog.name.currentText(), dialog.purpose.text())
+        )
+        dialog.open()
+        return dialog
+
+    def _register(self, run_id: str, name: str, purpose: str) -> None:
+        try:
+            record = registry.register(self.state.workspace, run_id, name, purpose)
+        except UserError as error:
+            show_message(self, str(error))
+            return
+        self.state.status_message.emit(
+            f"Registered as {record['name']} version {record['version']}; "
+            "approve and serve it in the Models pane."
+        )
+        self.state.models_changed.emit()
 
     def toggle_archived(self) -> None:
         name = self.experiment_choice.currentData()

@@ -5,7 +5,7 @@ from collections.abc import Callable
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
 
-from mlops_desktop.core import datasets, training
+from mlops_desktop.core import datasets, registry, training
 from mlops_desktop.ui.state import AppState
 
 STEPS = [
@@ -44,6 +44,7 @@ class HomePane(QWidget):
     ) -> None:
         super().__init__(parent)
         self.state = state
+        self.serving = ""  # the URL of the running server
         intro = QLabel(
             "<h1>Your machine-learning workspace</h1>"
             "<p>Everything stays on this computer. Follow the steps from left to right; each card "
@@ -76,7 +77,13 @@ class HomePane(QWidget):
         layout.addStretch(1)
         state.datasets_changed.connect(self.refresh)
         state.runs_changed.connect(self.refresh)
+        state.models_changed.connect(self.refresh)
         state.workspace_changed.connect(self.refresh)
+        state.serving_changed.connect(self._serving)
+        self.refresh()
+
+    def _serving(self, url: str) -> None:
+        self.serving = url
         self.refresh()
 
     def refresh(self, *_: object) -> None:
@@ -96,7 +103,25 @@ class HomePane(QWidget):
             f"✔ {finished} finished run(s) of {len(runs)}." if runs else "No runs yet."
         )
         train.button.setText("Open Experiments")
-        for card in self.cards[2:]:
+        models = registry.list_models(self.state.workspace)
+        register, serve = self.cards[2], self.cards[3]
+        production = [f"{m['name']} v{m['version']}" for m in models if m["stage"] == "production"]
+        if models:
+            names = len({m["name"] for m in models})
+            register.state.setText(
+                f"✔ {names} model(s), {len(models)} version(s)."
+                + (f" In production: {', '.join(production)}." if production else "")
+            )
+        else:
+            register.state.setText("No models yet: register a run from Experiments.")
+        register.button.setText("Open Models")
+        serve.state.setText(
+            f"✔ Serving at {self.serving}"
+            if self.serving
+            else "Not serving. Serve a version in Models."
+        )
+        serve.button.setText("Open Models")
+        for card in self.cards[4:]:
             card.state.setText("Coming in a later version.")
             card.button.setEnabled(False)
         self.workspace_label.setText(f"Workspace: {self.state.home}")

@@ -1,0 +1,269 @@
+"""The Models pane: registered models and their versions, stages with notes, model cards, batch
+scoring and serving."""
+
+from pathlib import Path
+from typing import Any
+
+from PySide6.QtCore import QItemSelection, Qt, Signal
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QFileDialog,
+    QHBoxLayout,
+    QInputDialog,
+    QLabel,
+    QPushButton,
+    QSplitter,
+    QStackedWidget,
+    QTableView,
+    QTabWidget,
+    QTextBrowser,
+    QVBoxLayout,
+    QWidget,
+)
+
+from mlops_desktop.core import registry, scoring, training
+from mlops_desktop.core.errors import UserError
+from mlops_desktop.ui.dialogs.model_dialogs import StageDialog
+from mlops_desktop.ui.errors import show_message
+from mlops_desktop.ui.models.tables import Column, RecordsModel
+from mlops_desktop.ui.panes.serving import ServePanel
+from mlops_desktop.ui.state import AppState
+from mlops_desktop.ui.widgets.empty_state import EmptyState
+from mlops_desktop.ui.widgets.task_panel import TaskPanel
+from mlops_desktop.ui.workers import Task
+
+MODEL_COLUMNS = [
+    Column("Model", lambda m: m["name"]),
+    Column("Version", lambda m: m["version"], "Each registration adds the next version", True),
+    Column(
+        "Stage",
+        lambda m: registry.STAGE_LABELS[m["stage"]],
+        "Staging: being checked. Production: the approved one in use. Archived: retired.",
+    ),
+    Column("Algorithm", lambda m: training.ALGORITHMS[m["algorithm"]].label),
+    Column(
+        "Main score",
+        lambda m: training.main_metric(m["task"], m["metrics"]),
+        "ROC AUC (or accuracy) for classes, R² for numbers, on held-out rows",
+        True,
+    ),
+    Column("Run", lambda m: m["run_id"][:8], "The training run this version came from"),
+    Column("Registered", lambda m: m["created"][:16].replace("T", " ") + " UTC"),
+]
+
+
+class ModelsPane(QWidget):
+    register_requested = Signal()  # the empty state's "go to Experiments"
+
+    def __init__(self, state: AppState, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.state = state
+        self.selected: dict[str, Any] | None = None
+        self.scoring: Task | None = None
+
+        self.model = RecordsModel(MODEL_COLUMNS, self)
+        self.view = QTableView()
+        self.view.setObjectName("modelsTable")
+        self.view.setModel(self.model)
+        self.view.horizontalHeader().setSortIndicator(-1, Qt.SortOrder.AscendingOrder)
+        self.view.setSortingEnabled(True)
+        self.view.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.view.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        self.view.verticalHeader().hide()
+        self.view.horizontalHeader().setStretchLastSection(True)
+        self.view.selectionModel().selectionChanged.connect(self._version_selected)
+
+        self.stage_button = QPushButton("Change stage…")
+        self.stage_button.setToolTip("Move this version to staging, production or the archive")
+        self.stage_button.clicked.connect(self.change_stage)
+        self.purpose_button = QPushButton("Edit purpose…")
+        self.purpose_button.setToolTip("Say what this model is for; it is shown on its card")
+        self.purpose_button.clicked.connect(self.edit_purpose)
+        self.export_button = QPushButton("Export card…")
+        self.export_button.setToolTip("Save the model card as one HTML file to share")
+        self.export_button.clicked.connect(self.export_card)
+        self.score_button = QPushButton("Score a file…")
+        self.score_button.setToolTip(
+            "Predict every row of a CSV, Excel or Parquet file with this version; "
+            "the result is a CSV with the predictions added"
+        )
+        self.score_button.clicked.connect(self.choose_file_to_score)
+        self.task_panel = TaskPanel()
+        actions = QHBoxLayout()
+        for button in (
+            self.stage_button,
+            self.purpose_button,
+            self.export_button,
+            self.score_button,
+        ):
+            actions.addWidget(button)
+        actions.addWidget(self.task_panel, 1)
+        actions.addStretch(0)
+
+        self.card = QTextBrowser()
+        self.card.setObjectName("modelCard")
+        self.serve_panel = ServePanel(state)
+        self.tabs = QTabWidget()
+        self.tabs.addTab(self.card, "Model card")
+        self.tabs.addTab(self.serve_panel, "Serve")
+        splitter = QSplitter(Qt.Orientation.Vertical)
+        splitter.addWidget(self.view)
+        splitter.addWidget(self.tabs)
+        splitter.setSizes([220, 520])
+        content = QWidget()
+        content_layout = QVBoxLayout(content)
+        content_layout.setContentsMargins(0, 0, 0, 0)
+        content_layout.addLayout(actions)
+        content_layout.addWidget(splitter, 1)
+
+        self.empty = EmptyState(
+            "No registered models yet",
+            "In Experiments, select your best run and press Register…: it becomes version 1 of "
+            "a named model you can approve, serve and monitor here.",
+            [("Open Experiments", self.register_requested.emit)],
+        )
+        self.stack = QStackedWidget()
+        self.stack.addWidget(self.empty)
+        self.stack.addWidget(content)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(8, 8, 8, 8)
+        layout.addWidget(QLabel("<b>Models</b>"))
+        layout.addWidget(self.stack, 1)
+
+        state.models_changed.connect(self.refresh)
+        state.workspace_changed.connect(self.refresh)
+        self.refresh()
+
+    def refresh(self, select: str = "") -> None:
+        """Reload the list, selecting ``select`` (NAME@VERSION) or keeping the selection."""
+        keep = select or (self.selected["ref"] if self.selected else "")
+        listed = registry.list_models(self.state.workspace)
+        self.model.set_records(listed)
+        self.stack.setCurrentIndex(1 if listed else 0)
+        self.view.resizeColumnsToContents()
+        refs = [f"{m['name']}@{m['version']}" for m in self.model.records]
+        if refs:
+            self.view.selectRow(refs.index(keep) if keep in refs else 0)
+        else:
+            self._version_selected()
+
+    def _version_selected(self, *_selection: QItemSelection) -> None:
+        rows = self.view.selectionModel().selectedRows()
+        self.selected = None
+        if rows:
+            listed = self.model.record(rows[0].row())
+            self.selected = registry.model_card(
+                self.state.workspace, f"{listed['name']}@{listed['version']}"
+            )
+        for button in (self.stage_button, self.purpose_button, self.export_button):
+            button.setEnabled(self.selected is not None)
+        self.score_button.setEnabled(self.selected is not None and self.scoring is None)
+        self.card.setHtml(registry.card_html(self.selected) if self.selected else "")
+        self.serve_panel.show_version(self.selected)
+
+    def change_stage(self) -> None:
+        version = self.selected
+        if version is None:
+            return
+        dialog = StageDialog(
+            f"{version['name']} version {version['version']}", version["stage"], self
+        )
+        dialog.accepted.connect(lambda: self._move(version, *dialog.chosen()))
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dialog.open()
+        self.stage_dialog = dialog
+
+    def _move(self, version: dict[str, Any], stage: str, note: str) -> None:
+        try:
+            registry.set_stage(
+                self.state.workspace, version["name"], version["version"], stage, note
+            )
+        except UserError as error:
+            show_message(self, str(error))
+            return
+        self.state.status_message.emit(
+            f"{version['name']} version {version['version']} is now in "
+            f"{registry.STAGE_LABELS[stage]}."
+        )
+        self.state.models_changed.emit()
+
+    def edit_purpose(self) -> None:
+        version = self.selected
+        if version is None:
+            return
+        dialog = QInputDialog(self)
+        dialog.setWindowTitle("Purpose")
+        dialog.setLabelText(f"What is {version['name']} version {version['version']} for?")
+        dialog.setTextValue(version["description"])
+        dialog.textValueSelected.connect(lambda text: self._describe(version, text))
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dialog.open()
+        self.purpose_dialog = dialog
+
+    def _describe(self, version: dict[str, Any], text: str) -> None:
+        registry.set_description(self.state.workspace, version["name"], version["version"], text)
+        self.state.models_changed.emit()
+
+    def export_card(self) -> None:
+        version = self.selected
+        if version is None:
+            return
+        suggested = Path.home() / f"{version['name']} v{version['version']} model card.html"
+        path, _ = QFileDialog.getSaveFileName(
+            self, "Export model card", str(suggested), "Web page (*.html)"
+        )
+        if path:
+            self.write_card(Path(path))
+
+    def write_card(self, path: Path) -> None:
+        assert self.selected is not None
+        try:
+            registry.export_card(self.state.workspace, self.selected["ref"], path)
+        except UserError as error:
+            show_message(self, str(error))
+            return
+        self.state.status_message.emit(f"Saved the model card to {path}.")
+
+    def choose_file_to_score(self) -> None:
+        source, _ = QFileDialog.getOpenFileName(
+            self,
+            "Score a file",
+            str(Path.home()),
+            "Data files (*.csv *.tsv *.txt *.xlsx *.parquet);;All files (*)",
+        )
+        if not source:
+            return
+        suggested = Path(source).with_name(f"{Path(source).stem} scored.csv")
+        output, _ = QFileDialog.getSaveFileName(
+            self, "Save the predictions as", str(suggested), "CSV (*.csv)"
+        )
+        if output:
+            self.score(Path(source), Path(output))
+
+    def score(self, source: Path, output: Path) -> Task | None:
+        """Score ``source`` into ``output`` with the selected version, in a worker process."""
+        if self.selected is None:
+            return None
+        task = self.state.workers.run_in_workspace(
+            f"Scoring {source.name}",
+            self.state.home,
+            scoring.score_file,
+            self.selected["ref"],
+            source,
+            output,
+        )
+        self.scoring = task
+        self.score_button.setEnabled(False)
+        self.task_panel.follow(task)
+        task.succeeded.connect(
+            lambda result: show_message(
+                self, f"Scored {result['rows']:,} rows. The predictions are in {result['output']}."
+            )
+        )
+        task.failed.connect(lambda message: show_message(self, message))
+        task.finished.connect(self._scoring_finished)
+        return task
+
+    def _scoring_finished(self) -> None:
+        self.scoring = None
+        self.score_button.setEnabled(self.selected is not None)
