@@ -165,6 +165,7 @@ class Deployment(Base):
     port: Mapped[int] = mapped_column(Integer)
     started_at: Mapped[datetime] = mapped_column(default=utcnow)
     stopped_at: Mapped[datetime | None]
+    pid: Mapped[int | None]  # the serving process; it runs while stopped_at is unset and it lives
 
 
 class PredictionLog(Base):

@@ -1,0 +1,39 @@
+"""What servers answered, read back from the prediction log (for the Models pane's live view)."""
+
+from typing import Any
+
+from sqlalchemy import select
+
+from mlops_desktop.core.store.models import (
+    Deployment,
+    ModelVersion,
+    PredictionLog,
+    RegisteredModel,
+)
+from mlops_desktop.core.workspace import Workspace
+
+
+def recent_predictions(workspace: Workspace, ref: str, limit: int = 20) -> list[dict[str, Any]]:
+    """The newest logged predictions of the model version ``ref`` (NAME@VERSION), newest first."""
+    name, _, version = ref.partition("@")
+    query = (
+        select(PredictionLog)
+        .join(Deployment, PredictionLog.deployment_id == Deployment.id)
+        .join(ModelVersion, Deployment.model_version_id == ModelVersion.id)
+        .join(RegisteredModel, ModelVersion.model_id == RegisteredModel.id)
+        .where(RegisteredModel.name == name, ModelVersion.version == int(version))
+        .order_by(PredictionLog.id.desc())
+        .limit(limit)
+    )
+    with workspace.store.read() as session:
+        return [
+            {
+                "time": entry.created_at.isoformat(),
+                "request_id": entry.request_id,
+                "inputs": entry.inputs,
+                "prediction": entry.prediction,
+                "probabilities": entry.probabilities,
+                "latency_ms": entry.latency_ms,
+            }
+            for entry in session.scalars(query)
+        ]

@@ -1,0 +1,187 @@
+"""The prediction log writer: one background thread, one short transaction per flush.
+
+The predictor hands each predicted batch over (``add`` only appends to a list, so a request never
+waits for the database). The thread turns batches into rows and inserts them every
+``flush_seconds`` or as soon as ``flush_rows`` rows wait, whichever comes first. A failed write
+(say the disk is full, or another program holds the database past the busy timeout) is retried;
+the rows stay in memory meanwhile. ``stop`` writes whatever is left, so a graceful stop loses no
+row.
+"""
+
+import logging
+import math
+import threading
+import time
+from typing import Any
+
+from sqlalchemy import insert
+
+from mlops_desktop.core.serving.batching import Batch
+from mlops_desktop.core.store.db import Store
+from mlops_desktop.core.store.models import PredictionLog
+
+log = logging.getLogger(__name__)
+
+FLUSH_SECONDS = 0.2
+FLUSH_ROWS = 2000
+RETRY_SECONDS = 1.0
+FINAL_ATTEMPTS = 3
+
+
+class PredictionLogWriter:
+    def __init__(
+        self,
+        store: Store,
+        schema: list[dict[str, Any]],
+        classes: list[str] | None,
+        flush_seconds: float = FLUSH_SECONDS,
+        flush_rows: int = FLUSH_ROWS,
+    ) -> None:
+        self._store = store
+        self._schema = schema
+        self._classes = classes
+        self._flush_seconds = flush_seconds
+        self._flush_rows = flush_rows
+        self.deployment_id: int | None = None  # set once the deployment is recorded
+        self._cond = threading.Condition()
+        self._pending: list[Batch] = []
+        self._pending_rows = 0
+        self._first_pending_at = 0.0
+        self._unwritten: list[dict[str, Any]] = []  # built rows whose write failed
+        self._stopping = False
+        self._thread: threading.Thread | None = None
+        self.logged_rows = 0
+        self.failed_writes = 0
+
+    def start(self) -> None:
+        if self.deployment_id is None:
+            raise RuntimeError("the deployment must be recorded before logging starts")
+        self._thread = threading.Thread(target=self._run, name="prediction-log", daemon=True)
+        self._thread.start()
+
+    def add(self, batch: Batch) -> None:
+        rows = sum(job.rows.count for job in batch.jobs)
+        with self._cond:
+            first = not self._pending
+            if first:
+                self._first_pending_at = time.monotonic()
+            self._pending.append(batch)
+            self._pending_rows += rows
+            if first or self._pending_rows >= self._flush_rows:
+                self._cond.notify()  # the writer sets its flush time, or flushes now
+
+    def stop(self, timeout: float = 60.0) -> None:
+        """Write every row added so far, then end the thread."""
+        with self._cond:
+            self._stopping = True
+            self._cond.notify()
+        if self._thread is not None:
+            self._thread.join(timeout)
+            if self._thread.is_alive():
+                log.error("The prediction log writer did not finish within %.0f s", timeout)
+
+    @property
+    def backlog(self) -> int:
+        """Rows waiting to be written."""
+        return self._pending_rows + len(self._unwritten)
+
+    def _take(self) -> tuple[list[Batch], bool]:
+        """Wait until there is something to write (or the stop), then take it all."""
+        with self._cond:
+            while True:
+                if self._stopping:
+                    break
+                if self._pending:
+                    due = self._first_pending_at + self._flush_seconds - time.monotonic()
+                    if due <= 0 or self._pending_rows >= self._flush_rows:
+                        break
+                    self._cond.wait(due)
+                elif self._unwritten:
+                    self._cond.wait(RETRY_SECONDS)
+                    break
+                else:
+                    self._cond.wait()
+            batches, self._pending = self._pending, []
+            self._pending_rows = 0
+            return batches, self._stopping
+
+    def _run(self) -> None:
+        while True:
+            batches, stopping = self._take()
+            rows = self._unwritten
+            self._unwritten = []
+            for batch in batches:
+                rows.extend(self._rows(batch))
+            attempts = FINAL_ATTEMPTS if stopping else 1
+            for attempt in range(attempts):
+                if not rows or self._write(rows):
+                    rows = []
+                    break
+                if attempt + 1 < attempts:
+                    time.sleep(RETRY_SECONDS)
+            if stopping:
+                with self._cond:
+                    more = bool(self._pending)
+                if more:
+                    self._unwritten = rows
+                    continue
+                if rows:
+                    log.error("%d prediction log rows could not be written and are lost", len(rows))
+                return
+            self._unwritten = rows
+
+    def _write(self, rows: list[dict[str, Any]]) -> bool:
+        try:
+            with self._store.write() as session:
+                session.execute(insert(PredictionLog), rows)
+        except Exception:
+            self.failed_writes += 1
+            log.exception("Writing %d prediction log rows failed; will retry", len(rows))
+            return False
+        self.logged_rows += len(rows)
+        return True
+
+    def _inputs(self, batch: Batch) -> list[dict[str, Any]]:
+        """Each row's inputs as the model saw them: numbers, yes/no, category labels, or null."""
+        columns: dict[str, list[Any]] = {}
+        for column in self._schema:
+            name, kind = column["name"], column["type"]
+            values = batch.inputs[name].tolist()
+            if kind == "numeric":
+                columns[name] = [
+                    None if not isinstance(v, float) or math.isnan(v) else v for v in values
+                ]
+            elif kind == "boolean":
+                columns[name] = [
+                    None if not isinstance(v, float) or math.isnan(v) else v == 1.0 for v in values
+                ]
+            else:
+                columns[name] = [v if isinstance(v, str) else None for v in values]
+        if not columns:
+            return [{} for _ in range(len(batch.inputs))]
+        names = list(columns)
+        return [
+            dict(zip(names, values, strict=True)) for values in zip(*columns.values(), strict=True)
+        ]
+
+    def _rows(self, batch: Batch) -> list[dict[str, Any]]:
+        inputs = self._inputs(batch)
+        classes = self._classes
+        rows = []
+        for job in batch.jobs:
+            for index in range(job.offset, job.offset + job.rows.count):
+                probabilities = None
+                if batch.probabilities is not None and classes is not None:
+                    probabilities = dict(zip(classes, batch.probabilities[index], strict=False))
+                rows.append(
+                    {
+                        "deployment_id": self.deployment_id,
+                        "request_id": job.request_id,
+                        "created_at": job.created_at,
+                        "inputs": inputs[index],
+                        "prediction": batch.predictions[index],
+                        "probabilities": probabilities,
+                        "latency_ms": job.latency_ms,
+                    }
+                )
+        return rows

@@ -1,0 +1,294 @@
+"""Serving a model version over HTTP with waitress until asked to stop, then stopping cleanly.
+
+``serve`` checks the address first (another machine may reach the model only with a token), loads
+the version (its file must match its SHA-256), binds the port, records the deployment and serves.
+SIGINT or SIGTERM (or ``stop`` being set) starts a graceful stop: no new connections; requests
+already received are answered; idle connections are closed; then the predictor finishes, the
+prediction log is flushed and the deployment is marked stopped.
+"""
+
+import contextlib
+import errno
+import ipaddress
+import logging
+import os
+import signal
+import socket
+import threading
+import time
+from collections.abc import Callable, Iterator
+from datetime import UTC, datetime
+from typing import Any
+
+import waitress
+from sqlalchemy import select
+from waitress import wasyncore
+from waitress.channel import HTTPChannel
+
+from mlops_desktop.core import audit, registry
+from mlops_desktop.core.errors import UserError
+from mlops_desktop.core.serving.app import ServingApp, classes_of
+from mlops_desktop.core.serving.logwriter import PredictionLogWriter
+from mlops_desktop.core.store.models import Deployment, ModelVersion, RegisteredModel
+from mlops_desktop.core.workspace import Workspace
+
+log = logging.getLogger(__name__)
+
+DEFAULT_HOST = "127.0.0.1"
+DEFAULT_PORT = 8765
+THREADS = 16  # request threads; they mostly wait for the predictor, so more means bigger batches
+DRAIN_SECONDS = 10.0  # the longest a graceful stop waits for requests already received
+MIN_TOKEN_CHARS = 8
+STOP_SIGNALS = ("SIGINT", "SIGTERM", "SIGBREAK")
+
+
+def check_address(host: str, port: int, token: str | None) -> str:
+    """The IP address to listen on, after refusing what must not be served."""
+    text = host.strip()
+    if text.lower() == "localhost":
+        text = "127.0.0.1"
+    try:
+        address = ipaddress.ip_address(text.strip("[]"))
+    except ValueError:
+        raise UserError(
+            f"'{host}' is not an IP address; use 127.0.0.1 for this computer only, or 0.0.0.0 "
+            "(or one of this computer's addresses) to serve other machines."
+        ) from None
+    if isinstance(port, bool) or not isinstance(port, int) or not 0 <= port <= 65535:
+        raise UserError(f"{port} is not a port number; choose one from 1024 to 65535.")
+    if token is not None and (
+        len(token) < MIN_TOKEN_CHARS or not all(33 <= ord(c) < 127 for c in token)
+    ):
+        raise UserError(
+            f"The token must be at least {MIN_TOKEN_CHARS} characters: letters, digits or "
+            "punctuation, without spaces."
+        )
+    if not address.is_loopback and token is None:
+        raise UserError(
+            f"Serving on {address} lets other machines reach the model; that needs a token, "
+            "which every client must then send."
+        )
+    return str(address)
+
+
+def url_of(host: str, port: int) -> str:
+    return f"http://[{host}]:{port}" if ":" in host else f"http://{host}:{port}"
+
+
+def _listening_socket(host: str, port: int) -> socket.socket:
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    sock = socket.socket(family, socket.SOCK_STREAM)
+    try:
+        if os.name == "nt":  # pragma: no cover - Windows: never share a port with another program
+            sock.setsockopt(socket.SOL_SOCKET, socket.SO_EXCLUSIVEADDRUSE, 1)  # type: ignore[attr-defined]
+        else:  # restart at once on a port whose old connections are still closing
+            sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        sock.bind((host, port))
+    except OSError as error:
+        sock.close()
+        if error.errno in (errno.EADDRINUSE, getattr(errno, "WSAEADDRINUSE", -1)):
+            raise UserError(f"Port {port} is already in use; choose another port.") from None
+        if error.errno == errno.EACCES:
+            raise UserError(
+                f"Port {port} needs administrator rights; choose a port from 1024 up."
+            ) from None
+        if error.errno == errno.EADDRNOTAVAIL:
+            raise UserError(f"{host} is not an address of this computer.") from None
+        raise UserError(f"Cannot listen on {host} port {port} ({error.strerror}).") from None
+    return sock
+
+
+class _Loop:
+    """Waitress's event loop on a thread of its own, with a graceful drain on request."""
+
+    def __init__(self, server: Any) -> None:
+        self._server = server
+        self._map: dict[int, Any] = server._map
+        self._drain = False
+        self.thread = threading.Thread(target=self._run, name="http-loop", daemon=True)
+
+    def start(self) -> None:
+        self.thread.start()
+
+    def drain(self) -> None:
+        """Stop accepting connections, answer what was received, then end (thread-safe)."""
+        self._drain = True
+        self._server.pull_trigger()
+
+    def _run(self) -> None:
+        deadline: float | None = None
+        use_poll = self._server.adj.asyncore_use_poll
+        try:
+            while True:
+                wasyncore.loop(
+                    timeout=0.05 if deadline is not None else 1.0,
+                    map=self._map,
+                    use_poll=use_poll,
+                    count=1,
+                )
+                if self._drain and deadline is None:
+                    wasyncore.dispatcher.close(self._server)  # no new connections from now on
+                    deadline = time.monotonic() + DRAIN_SECONDS
+                if deadline is not None and (
+                    not self._close_idle_channels() or time.monotonic() > deadline
+                ):
+                    break
+        except Exception:
+            log.exception("The HTTP event loop failed")
+        finally:
+            wasyncore.close_all(self._map)
+            self._server.task_dispatcher.shutdown(timeout=DRAIN_SECONDS)
+
+    def _close_idle_channels(self) -> int:
+        """Close connections with no request in progress and nothing left to send; the number
+        of connections still busy."""
+        busy = 0
+        for channel in list(self._map.values()):
+            if not isinstance(channel, HTTPChannel):
+                continue
+            with channel.requests_lock:
+                idle = not channel.requests and channel.request is None
+            if idle and not channel.total_outbufs_len:
+                channel.handle_close()
+            else:
+                busy += 1
+        return busy
+
+
+@contextlib.contextmanager
+def _stop_signals(on_signal: Callable[[], None]) -> Iterator[None]:
+    """Route SIGINT/SIGTERM to ``on_signal`` (only the main thread may set handlers)."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    previous: dict[int, Any] = {}
+
+    def handler(_signum: int, _frame: Any) -> None:
+        on_signal()
+
+    for name in STOP_SIGNALS:
+        number = getattr(signal, name, None)
+        if number is not None:
+            previous[number] = signal.signal(number, handler)
+    try:
+        yield
+    finally:
+        for number, old in previous.items():
+            signal.signal(number, old)
+
+
+def _record_start(workspace: Workspace, record: dict[str, Any], host: str, port: int) -> int:
+    with workspace.store.write() as session:
+        version_id = session.scalar(
+            select(ModelVersion.id)
+            .join(RegisteredModel, ModelVersion.model_id == RegisteredModel.id)
+            .where(
+                RegisteredModel.name == record["name"],
+                ModelVersion.version == record["version"],
+            )
+        )
+        if version_id is None:
+            raise UserError(f"{record['ref']} no longer exists.")
+        deployment = Deployment(model_version_id=version_id, host=host, port=port, pid=os.getpid())
+        session.add(deployment)
+        session.flush()
+        audit.record(
+            session,
+            "deployment.start",
+            f"model:{record['ref']}",
+            deployment=deployment.id,
+            url=url_of(host, port),
+        )
+        return deployment.id
+
+
+def _record_stop(workspace: Workspace, deployment_id: int, summary: dict[str, Any]) -> None:
+    with workspace.store.write() as session:
+        deployment = session.get(Deployment, deployment_id)
+        if deployment is not None:
+            deployment.stopped_at = datetime.now(UTC)
+        audit.record(
+            session,
+            "deployment.stop",
+            f"deployment:{deployment_id}",
+            requests=summary["requests"],
+            predicted_rows=summary["predicted_rows"],
+        )
+
+
+def serve(
+    workspace: Workspace,
+    ref: str,
+    host: str = DEFAULT_HOST,
+    port: int = DEFAULT_PORT,
+    token: str | None = None,
+    on_ready: Callable[[str], None] | None = None,
+    stop: threading.Event | None = None,
+    threads: int = THREADS,
+) -> dict[str, Any]:
+    """Serve the model version ``ref`` until SIGINT/SIGTERM (or until ``stop`` is set), then
+    stop gracefully and return a summary: url, deployment, requests, errors, predicted and
+    logged rows.
+
+    ``on_ready(url)`` is called once the server accepts connections; with ``port=0`` the URL
+    has the port the system chose. A host other than loopback needs a ``token``, which clients
+    send as ``Authorization: Bearer <token>``. Bad input raises ``UserError`` before anything is
+    recorded: an address or token refused, an unknown version, a model file that fails its
+    SHA-256 check, a port in use."""
+    address = check_address(host, port, token)
+    record, pipeline = registry.load(workspace, ref)
+    writer = PredictionLogWriter(workspace.store, record["inputs"], classes_of(record, pipeline))
+    app = ServingApp(record, pipeline, token=token, writer=writer)
+    sock = _listening_socket(address, port)
+    try:
+        server = waitress.create_server(
+            app,
+            sockets=[sock],
+            threads=max(threads, 8),
+            ident="mlops-desktop",
+            # Waitress's own limit stays at its 1 GiB default, far above the app's: a body
+            # over the app's limit gets the contract's JSON 413 (waitress's would be plain text).
+        )
+    except BaseException:
+        sock.close()
+        raise
+    bound_port = int(sock.getsockname()[1])
+    url = url_of(address, bound_port)
+    loop = _Loop(server)
+    logging.getLogger("waitress.queue").setLevel(logging.ERROR)  # "queue depth" under load
+    try:
+        deployment_id = _record_start(workspace, record, address, bound_port)
+    except BaseException:
+        wasyncore.close_all(server._map)
+        server.task_dispatcher.shutdown()
+        raise
+    writer.deployment_id = deployment_id
+    stop_requested = stop if stop is not None else threading.Event()
+    signalled: list[bool] = []
+    summary: dict[str, Any] = {"url": url, "deployment": deployment_id}
+    with _stop_signals(lambda: signalled.append(True)):
+        writer.start()
+        app.start()
+        loop.start()
+        try:
+            log.info("Serving %s at %s (deployment %d)", record["ref"], url, deployment_id)
+            if on_ready is not None:
+                on_ready(url)
+            while not signalled and loop.thread.is_alive() and not stop_requested.wait(0.2):
+                pass
+        finally:
+            log.info("Stopping the server at %s", url)
+            loop.drain()
+            loop.thread.join(3 * DRAIN_SECONDS)
+            app.close()
+            writer.stop()
+            health = app.health()
+            summary.update(
+                requests=health["requests"],
+                errors=health["errors"],
+                predicted_rows=health["predicted_rows"],
+                logged_rows=writer.logged_rows,
+            )
+            _record_stop(workspace, deployment_id, summary)
+            log.info("Stopped the server at %s: %s", url, summary)
+    return summary
