@@ -7,6 +7,7 @@ Exit codes: 0 success; 1 with one ``error: …`` line on stderr for bad input or
 import argparse
 import json
 import logging
+import os
 import sys
 from collections.abc import Callable, Sequence
 from contextlib import suppress
@@ -14,7 +15,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from mlops_desktop import __version__
-from mlops_desktop.config import log_path, resolve_home, setup_logging
+from mlops_desktop.config import TOKEN_ENV, log_path, resolve_home, setup_logging
 from mlops_desktop.core.errors import UserError
 from mlops_desktop.core.vocabulary import ALGORITHM_NAMES, COLUMN_TYPES
 
@@ -219,6 +220,23 @@ def build_parser() -> argparse.ArgumentParser:
     prd.add_argument("input", type=Path, metavar="INPUT_FILE", help="CSV, Excel or Parquet")
     prd.add_argument("--output", required=True, type=Path, metavar="OUT.csv")
     prd.set_defaults(handler=_predict)
+
+    srv = commands.add_parser(
+        "serve", help="answer prediction requests over HTTP until stopped (Ctrl+C)"
+    )
+    _global_options(srv, suppress=True)
+    srv.add_argument("ref", metavar="REF", help="NAME, NAME@VERSION, NAME@production …")
+    srv.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)")
+    srv.add_argument(
+        "--port", type=int, default=8765, help="port (default 8765; 0 picks a free one)"
+    )
+    srv.add_argument(
+        "--token",
+        default=os.environ.get(TOKEN_ENV) or None,
+        help=f"require 'Authorization: Bearer TOKEN' (needed for any host but 127.0.0.1; "
+        f"also read from ${TOKEN_ENV})",
+    )
+    srv.set_defaults(handler=_serve)
     return parser
 
 
@@ -544,6 +562,24 @@ def _predict(workspace: "Workspace", args: argparse.Namespace) -> Any:
     return result if args.json else f"Scored {result['rows']:,} rows into {result['output']}."
 
 
+def _serve(workspace: "Workspace", args: argparse.Namespace) -> Any:
+    from mlops_desktop.core import serving
+
+    def ready(url: str) -> None:
+        if args.json:
+            print(json.dumps({"url": url, "ref": args.ref}), flush=True)
+        else:
+            print(f"Serving {args.ref} at {url} (Ctrl+C stops it).", flush=True)
+
+    summary = serving.serve(workspace, args.ref, args.host, args.port, args.token, on_ready=ready)
+    if args.json:
+        return None
+    return (
+        f"Stopped: {summary['requests']:,} request(s), {summary['predicted_rows']:,} row(s) "
+        "predicted and logged."
+    )
+
+
 def _datasets_export(workspace: "Workspace", args: argparse.Namespace) -> Any:
     from mlops_desktop.core import datasets
 
@@ -560,9 +596,11 @@ def _table(headers: list[str], rows: list[list[Any]]) -> str:
 
 
 def _print(result: Any, as_json: bool) -> None:
+    if result is None:  # already printed (serve prints its address as soon as it listens)
+        return
     if as_json:
         print(json.dumps(result, indent=2, default=str))
-    elif result is not None:
+    else:
         print(result)
 
 

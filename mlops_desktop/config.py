@@ -26,6 +26,7 @@ MAX_RECENT = 8
 LOG_FILE_NAME = "mlops-desktop.log"
 LOG_BYTES = 2_000_000
 LOG_BACKUPS = 3
+TOKEN_ENV = "MLOPS_DESKTOP_TOKEN"  # a server's token, passed privately (not on a command line)
 
 
 def default_home() -> Path:

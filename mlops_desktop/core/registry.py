@@ -351,9 +351,14 @@ def model_card(workspace: Workspace, ref: str) -> dict[str, Any]:
     return record
 
 
-def card_html(card: dict[str, Any]) -> str:
-    """A self-contained HTML model card (no scripts, no external files)."""
+def card_html(card: dict[str, Any], links: bool = False) -> str:
+    """A self-contained HTML model card (no scripts, no external files). With ``links`` the run
+    and the dataset version are ``run:ID`` and ``dataset:NAME`` links, for the app to follow."""
     e = html.escape
+
+    def link(scheme: str, target: str, text: str) -> str:
+        return f'<a href="{scheme}:{e(target)}">{text}</a>' if links else text
+
     metrics = "".join(
         f"<tr><td>{e(k)}</td><td>{v:.4g}</td></tr>"
         for k, v in card["metrics"].items()
@@ -387,7 +392,8 @@ table{{border-collapse:collapse}}td,th{{border:1px solid #ccc;padding:2px 8px;te
 <p>{e(card["target"])} ({e(card["task"])}), with {e(training.ALGORITHMS[card["algorithm"]].label)}.</p>
 {classes}
 <h2>Data it learned from</h2>
-<p>Dataset version <b>{e(card["dataset"])}</b> ({card["dataset_rows"]:,} rows);
+<p>Dataset version <b>{link("dataset", card["dataset"], e(card["dataset"]))}</b>
+({card["dataset_rows"]:,} rows);
 {card["split"]["test_size"]:.0%} of the rows were held out to score it; seed {card["seed"]}.</p>
 <h2>Scores on the held-out rows</h2><table>{metrics}</table>
 <h2>Inputs</h2>
@@ -395,7 +401,8 @@ table{{border-collapse:collapse}}td,th{{border:1px solid #ccc;padding:2px 8px;te
 {inputs}</table>
 <h2>Limitations</h2><ul>{limits}</ul>
 <h2>Lineage</h2>
-<p>Run <code>{e(card["run_id"])}</code> in experiment {e(card["experiment"])}; model file
+<p>Run <code>{link("run", card["run_id"], e(card["run_id"]))}</code> in experiment
+{e(card["experiment"])}; model file
 SHA-256 <code>{e(card["model_sha256"])}</code>;
 {e(", ".join(f"{k} {v}" for k, v in card["library_versions"].items()))}.</p>
 <h2>Stage history</h2><ul>{history or "<li>No stage changes yet.</li>"}</ul>

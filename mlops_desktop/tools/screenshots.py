@@ -5,8 +5,10 @@ python -m mlops_desktop.tools.screenshots OUT_DIR
 
 import argparse
 import os
+import socket
 import sys
 import tempfile
+import time
 from pathlib import Path
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
@@ -26,7 +28,7 @@ def render(out_dir: Path) -> list[Path]:
     from PySide6.QtWidgets import QApplication
 
     from mlops_desktop.config import Settings, samples_dir, setup_logging
-    from mlops_desktop.core import datasets, training
+    from mlops_desktop.core import datasets, registry, training
     from mlops_desktop.core.workspace import Workspace
     from mlops_desktop.ui.main_window import PANES, MainWindow
     from mlops_desktop.ui.state import AppState
@@ -107,6 +109,39 @@ def render(out_dir: Path) -> list[Path]:
         compare.only_differences.setChecked(True)
         grab("10-compare-metrics", compare)
         compare.close()
+        wine_runs = [r for r in pane.model.records if r["dataset"] == "wine@1"]
+        for run in wine_runs[:2]:
+            registry.register(
+                workspace, run["run_id"], "Wine cultivar", "Tells the three cultivars apart"
+            )
+        registry.set_stage(workspace, "Wine cultivar", 1, "production", "approved after review")
+        registry.set_stage(workspace, "Wine cultivar", 2, "staging", "candidate with fewer errors")
+        state.models_changed.emit()
+        window.show_pane("Models")
+        models = window.models_pane
+        models.view.selectRow(1)  # version 1, in production
+        grab("4-models-card")
+        panel = models.serve_panel
+        models.tabs.setCurrentWidget(panel)
+        with socket.socket() as probe:  # a free port, so a running app elsewhere is no problem
+            probe.bind(("127.0.0.1", 0))
+            panel.port.setValue(probe.getsockname()[1])
+        panel.start()
+        while not panel.url and panel.process is not None:
+            _settle(1)
+            time.sleep(0.05)
+        try_task = panel.try_it()
+        while try_task is not None and not panel.try_result.text().startswith("<b>"):
+            _settle(1)
+            time.sleep(0.05)
+        deadline = time.monotonic() + 10
+        while panel.recent.rowCount() == 0 and time.monotonic() < deadline:
+            _settle(1)
+            time.sleep(0.05)
+        grab("4-models-serving")
+        panel.stop(wait=True)
+        _settle()
+        models.tabs.setCurrentIndex(0)
         training_dialog = window.experiments_pane.open_training_dialog("breast cancer")
         assert training_dialog is not None
         while training_dialog.plan is None:

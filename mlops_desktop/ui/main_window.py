@@ -141,6 +141,8 @@ class MainWindow(QMainWindow):
         self.experiments_pane = ExperimentsPane(state)
         self.models_pane = ModelsPane(state)
         self.models_pane.register_requested.connect(lambda: self.show_pane("Experiments"))
+        self.models_pane.run_requested.connect(self._show_run)
+        self.models_pane.dataset_requested.connect(self._show_dataset)
         self.panes = {
             "Home": HomePane(state, self.show_pane),
             "Datasets": self.datasets_pane,
@@ -437,6 +439,14 @@ class MainWindow(QMainWindow):
         if self.panes:
             settings.set("datasets_splitter", self.datasets_pane.splitter.sizes())
             settings.set("last_pane", self.current_pane())
+
+    def _show_run(self, run_id: str) -> None:
+        self.show_pane("Experiments")
+        self.experiments_pane.select_run(run_id)
+
+    def _show_dataset(self, ref: str) -> None:
+        self.show_pane("Datasets")
+        self.datasets_pane.refresh(ref.partition("@")[0])
 
     def closeEvent(self, event: QCloseEvent) -> None:
         if not self.panes:  # closed before the workspace finished opening

@@ -1,14 +1,17 @@
 """The Models pane: register a run from Experiments, change stage with a note, read and export
 the model card, score a file; driven through the widgets."""
 
+import socket
 from pathlib import Path
 
 import pandas as pd
-from PySide6.QtCore import Qt
+from PySide6.QtCore import Qt, QUrl
 from PySide6.QtWidgets import QMessageBox
 from pytestqt.qtbot import QtBot
+from sqlalchemy import select
 
 from mlops_desktop.core import registry, training
+from mlops_desktop.core.store.models import Deployment, PredictionLog
 from mlops_desktop.ui.main_window import MainWindow
 from tests.conftest import SAMPLES
 
@@ -49,6 +52,15 @@ def test_register_a_run_from_experiments_then_see_its_card(
     card = pane.card.toPlainText()
     assert "Flowers — version 1" in card and "Tells irises apart" in card and "iris@1" in card
     assert "1 model(s), 1 version(s)" in window.panes["Home"].cards[2].state.text()
+
+    html = pane.card.toHtml()
+    assert f'href="run:{run["run_id"]}"' in html and 'href="dataset:iris@1"' in html
+    pane.card.anchorClicked.emit(QUrl(f"run:{run['run_id']}"))  # the lineage link is followed
+    assert window.current_pane() == "Experiments"
+    assert experiments.selected is not None and experiments.selected["run_id"] == run["run_id"]
+    pane.card.anchorClicked.emit(QUrl("dataset:iris@1"))
+    assert window.current_pane() == "Datasets"
+    assert window.datasets_pane.selected_name() == "iris"
 
 
 def test_changing_stage_needs_a_note_and_promoting_archives_the_previous_version(
@@ -94,3 +106,81 @@ def test_export_the_card_and_score_a_file_with_progress(
     qtbot.waitUntil(lambda: pane.findChild(QMessageBox, "messageBox") is not None)
     assert "Scored 150 rows" in pane.findChild(QMessageBox, "messageBox").text()
     assert len(pd.read_csv(output)) == 150 and pane.score_button.isEnabled()
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+SERVE_TIMEOUT = 60_000
+
+
+def test_serve_try_it_watch_requests_and_stop(
+    qtbot: QtBot, window: MainWindow, state, iris
+) -> None:
+    registry.register(state.workspace, _train(state)["run_id"], "Flowers")
+    state.models_changed.emit()
+    panel = window.models_pane.serve_panel
+    port = _free_port()
+    panel.port.setValue(port)
+    assert not panel.stop_button.isEnabled() and not panel.try_button.isEnabled()
+    assert "curl -X POST" in panel.example.toPlainText()
+
+    with qtbot.waitSignal(state.serving_changed, timeout=SERVE_TIMEOUT) as ready:
+        qtbot.mouseClick(panel.serve_button, Qt.MouseButton.LeftButton)
+
+    assert ready.args == [f"http://127.0.0.1:{port}"]
+    assert "Serving Flowers version 1" in panel.status.text()
+    assert f"http://127.0.0.1:{port}/invocations" in panel.example.toPlainText()
+    assert "Serving at" in window.panes["Home"].cards[3].state.text()
+    panel.try_fields["petal_length_cm"].setText("1.4")
+    panel.try_fields["petal_width_cm"].setText("0.2")
+    task = panel.try_it()
+    with qtbot.waitSignal(task.finished, timeout=SERVE_TIMEOUT):
+        pass
+    assert "Prediction: setosa" in panel.try_result.text()
+    qtbot.waitUntil(lambda: panel.recent.rowCount() == 1, timeout=SERVE_TIMEOUT)
+    assert panel.recent.record(0)["prediction"] == "setosa"
+    assert "1 request(s)" in panel.counters.text()
+    panel.try_fields["petal_width_cm"].setText("wide")
+    task = panel.try_it()
+    with qtbot.waitSignal(task.finished, timeout=SERVE_TIMEOUT):
+        pass
+    assert "'petal_width_cm' must be a number" in panel.try_result.text()
+
+    with qtbot.waitSignal(state.serving_changed, timeout=SERVE_TIMEOUT) as stopped:
+        qtbot.mouseClick(panel.stop_button, Qt.MouseButton.LeftButton)
+
+    assert stopped.args == [""] and panel.serve_button.isEnabled()
+    assert "Not serving" in panel.status.text()
+    with state.workspace.store.read() as session:
+        deployments = session.scalars(select(Deployment)).all()
+        assert [d.stopped_at is not None for d in deployments] == [True]
+        assert len(session.scalars(select(PredictionLog)).all()) == 1
+
+
+def test_a_port_in_use_and_serving_to_the_network_are_explained(
+    qtbot: QtBot, window: MainWindow, state, iris
+) -> None:
+    registry.register(state.workspace, _train(state)["run_id"], "Flowers")
+    state.models_changed.emit()
+    panel = window.models_pane.serve_panel
+    panel.reach.setCurrentIndex(panel.reach.findData("0.0.0.0"))
+    assert panel.warning.isVisibleTo(panel) and "token" in panel.warning.text()
+    token = panel.token_field.text()
+    assert len(token) >= 24 and f"Bearer {token}" in panel.example.toPlainText()
+    panel.reach.setCurrentIndex(panel.reach.findData("127.0.0.1"))
+    assert not panel.warning.isVisibleTo(panel)
+
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        panel.port.setValue(taken.getsockname()[1])
+        panel.serve_button.click()
+        qtbot.waitUntil(
+            lambda: panel.findChild(QMessageBox, "messageBox") is not None, timeout=SERVE_TIMEOUT
+        )
+    assert "already in use" in panel.findChild(QMessageBox, "messageBox").text()
+    assert panel.process is None and panel.serve_button.isEnabled()

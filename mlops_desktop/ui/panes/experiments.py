@@ -235,6 +235,15 @@ class ExperimentsPane(QWidget):
         )
         return name
 
+    def select_run(self, run_id: str) -> None:
+        """Show every run (archived experiments' too) and select this one."""
+        self.filter.clear()
+        self.show_archived.setChecked(True)
+        self.experiment_choice.setCurrentIndex(0)
+        ids = [run["run_id"] for run in self.model.records]
+        if run_id in ids:
+            self.view.selectRow(ids.index(run_id))
+
     def open_training_dialog(self, dataset: str | None = None) -> TrainingDialog | None:
         if not datasets.list_datasets(self.state.workspace):
             show_message(self, "Import a dataset first: training needs data (Datasets pane).")

@@ -4,7 +4,7 @@ scoring and serving."""
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import QItemSelection, Qt, Signal
+from PySide6.QtCore import QItemSelection, Qt, QUrl, Signal
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QFileDialog,
@@ -54,6 +54,8 @@ MODEL_COLUMNS = [
 
 class ModelsPane(QWidget):
     register_requested = Signal()  # the empty state's "go to Experiments"
+    run_requested = Signal(str)  # a lineage link on the card: the run's id
+    dataset_requested = Signal(str)  # … or the dataset version (NAME@VERSION)
 
     def __init__(self, state: AppState, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -102,6 +104,8 @@ class ModelsPane(QWidget):
 
         self.card = QTextBrowser()
         self.card.setObjectName("modelCard")
+        self.card.setOpenLinks(False)
+        self.card.anchorClicked.connect(self._follow_link)
         self.serve_panel = ServePanel(state)
         self.tabs = QTabWidget()
         self.tabs.addTab(self.card, "Model card")
@@ -158,8 +162,15 @@ class ModelsPane(QWidget):
         for button in (self.stage_button, self.purpose_button, self.export_button):
             button.setEnabled(self.selected is not None)
         self.score_button.setEnabled(self.selected is not None and self.scoring is None)
-        self.card.setHtml(registry.card_html(self.selected) if self.selected else "")
+        self.card.setHtml(registry.card_html(self.selected, links=True) if self.selected else "")
         self.serve_panel.show_version(self.selected)
+
+    def _follow_link(self, url: QUrl) -> None:
+        scheme, _, target = url.toString().partition(":")
+        if scheme == "run":
+            self.run_requested.emit(target)
+        elif scheme == "dataset":
+            self.dataset_requested.emit(target)
 
     def change_stage(self) -> None:
         version = self.selected
