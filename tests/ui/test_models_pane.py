@@ -117,21 +117,27 @@ def _free_port() -> int:
 SERVE_TIMEOUT = 60_000
 
 
-def test_serve_try_it_watch_requests_and_stop(
+def test_serve_production_try_it_watch_requests_and_stop(
     qtbot: QtBot, window: MainWindow, state, iris
 ) -> None:
     registry.register(state.workspace, _train(state)["run_id"], "Flowers")
+    registry.set_stage(state.workspace, "Flowers", 1, "production", "approved")
+    registry.register(state.workspace, _train(state, "knn")["run_id"], "Flowers")
     state.models_changed.emit()
-    panel = window.models_pane.serve_panel
+    pane = window.models_pane
+    panel = pane.serve_panel
     port = _free_port()
     panel.port.setValue(port)
     assert not panel.stop_button.isEnabled() and not panel.try_button.isEnabled()
     assert "curl -X POST" in panel.example.toPlainText()
 
+    assert pane.selected["version"] == 2  # the newest; production is version 1
     with qtbot.waitSignal(state.serving_changed, timeout=SERVE_TIMEOUT) as ready:
-        qtbot.mouseClick(panel.serve_button, Qt.MouseButton.LeftButton)
+        qtbot.mouseClick(pane.serve_production_button, Qt.MouseButton.LeftButton)
 
     assert ready.args == [f"http://127.0.0.1:{port}"]
+    assert pane.selected["version"] == 1 and pane.tabs.currentWidget() is panel
+    assert not pane.serve_production_button.isEnabled()
     assert "Serving Flowers version 1" in panel.status.text()
     assert f"http://127.0.0.1:{port}/invocations" in panel.example.toPlainText()
     assert "Serving at" in window.panes["Home"].cards[3].state.text()

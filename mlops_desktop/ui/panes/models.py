@@ -90,9 +90,15 @@ class ModelsPane(QWidget):
             "the result is a CSV with the predictions added"
         )
         self.score_button.clicked.connect(self.choose_file_to_score)
+        self.serve_production_button = QPushButton("Serve production")
+        self.serve_production_button.setToolTip(
+            "Serve the version of this model that is in production, with one click"
+        )
+        self.serve_production_button.clicked.connect(self.serve_production)
         self.task_panel = TaskPanel()
         actions = QHBoxLayout()
         for button in (
+            self.serve_production_button,
             self.stage_button,
             self.purpose_button,
             self.export_button,
@@ -136,6 +142,7 @@ class ModelsPane(QWidget):
 
         state.models_changed.connect(self.refresh)
         state.workspace_changed.connect(self.refresh)
+        state.serving_changed.connect(lambda _url: self._update_buttons())
         self.refresh()
 
     def refresh(self, select: str = "") -> None:
@@ -159,11 +166,33 @@ class ModelsPane(QWidget):
             self.selected = registry.model_card(
                 self.state.workspace, f"{listed['name']}@{listed['version']}"
             )
+        self._update_buttons()
+        self.card.setHtml(registry.card_html(self.selected, links=True) if self.selected else "")
+        self.serve_panel.show_version(self.selected)
+
+    def _update_buttons(self) -> None:
         for button in (self.stage_button, self.purpose_button, self.export_button):
             button.setEnabled(self.selected is not None)
         self.score_button.setEnabled(self.selected is not None and self.scoring is None)
-        self.card.setHtml(registry.card_html(self.selected, links=True) if self.selected else "")
-        self.serve_panel.show_version(self.selected)
+        self.serve_production_button.setEnabled(
+            self.selected is not None
+            and self.serve_panel.process is None
+            and any(
+                m["name"] == self.selected["name"] and m["stage"] == "production"
+                for m in self.model.records
+            )
+        )
+
+    def serve_production(self) -> None:
+        """Select the production version of the selected model and start serving it."""
+        if self.selected is None:
+            return
+        for row, listed in enumerate(self.model.records):
+            if listed["name"] == self.selected["name"] and listed["stage"] == "production":
+                self.view.selectRow(row)
+                self.tabs.setCurrentWidget(self.serve_panel)
+                self.serve_panel.start()
+                return
 
     def _follow_link(self, url: QUrl) -> None:
         scheme, _, target = url.toString().partition(":")
@@ -277,4 +306,4 @@ class ModelsPane(QWidget):
 
     def _scoring_finished(self) -> None:
         self.scoring = None
-        self.score_button.setEnabled(self.selected is not None)
+        self._update_buttons()
