@@ -5,11 +5,6 @@ from PySide6.QtWidgets import QVBoxLayout, QWidget
 from mlops_desktop.ui.widgets.empty_state import EmptyState
 
 COMING = {
-    "Models": (
-        "Register, approve and serve models",
-        "Here you will give your best model a name and version, move it from staging to "
-        "production with a note, and serve it over HTTP with one click.",
-    ),
     "Monitoring": (
         "Watch models in service",
         "Here you will see whether the data a served model receives is drifting away from its "
