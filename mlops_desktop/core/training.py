@@ -723,7 +723,8 @@ def _runs_query(*columns: Any) -> Any:
 ABANDONED = "The training stopped unexpectedly (the program was closed or crashed)."
 
 
-def _process_alive(pid: int | None) -> bool:
+def process_alive(pid: int | None) -> bool:
+    """Whether a process with this id still runs (a training or a server of this workspace)."""
     if pid is None:
         return False
     try:
@@ -741,7 +742,7 @@ def mark_abandoned_runs(workspace: Workspace) -> int:
         stale = [
             run
             for run in session.scalars(select(Run).where(Run.status == "running"))
-            if not _process_alive(run.pid)
+            if not process_alive(run.pid)
         ]
         for run in stale:
             run.status, run.error_message = "failed", ABANDONED

@@ -1,7 +1,10 @@
 """The Models pane: register a run from Experiments, change stage with a note, read and export
 the model card, score a file; driven through the widgets."""
 
+import json
 import socket
+import subprocess
+import sys
 from pathlib import Path
 
 import pandas as pd
@@ -14,6 +17,7 @@ from mlops_desktop.core import registry, training
 from mlops_desktop.core.store.models import Deployment, PredictionLog
 from mlops_desktop.ui.main_window import MainWindow
 from tests.conftest import SAMPLES
+from tests.ui.conftest import open_window
 
 TASK_TIMEOUT = 120_000
 
@@ -190,3 +194,38 @@ def test_a_port_in_use_and_serving_to_the_network_are_explained(
         )
     assert "already in use" in panel.findChild(QMessageBox, "messageBox").text()
     assert panel.process is None and panel.serve_button.isEnabled()
+
+
+def test_a_server_left_running_by_an_earlier_session_is_shown_and_can_be_stopped(
+    qtbot: QtBot, state, iris
+) -> None:
+    registry.register(state.workspace, _train(state)["run_id"], "Flowers")
+    server = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "mlops_desktop",
+            "serve",
+            "Flowers",
+            "--port",
+            "0",
+            "--json",
+            "--home",
+            str(state.home),
+        ],
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        url = json.loads(server.stdout.readline())["url"]  # listening
+        window = open_window(qtbot, state)
+        panel = window.models_pane.serve_panel
+        assert panel.leftover.isVisibleTo(panel)
+        assert f"Flowers@1 at {url}" in panel.leftover.text()
+        panel.leftover_stop.click()
+        assert server.wait(timeout=30) == 0  # a graceful stop
+        panel.check_leftovers()
+        assert not panel.leftover.isVisibleTo(panel)
+    finally:
+        server.kill()
+        server.wait()

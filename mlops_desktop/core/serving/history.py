@@ -10,6 +10,7 @@ from mlops_desktop.core.store.models import (
     PredictionLog,
     RegisteredModel,
 )
+from mlops_desktop.core.training import process_alive
 from mlops_desktop.core.workspace import Workspace
 
 
@@ -36,4 +37,27 @@ def recent_predictions(workspace: Workspace, ref: str, limit: int = 20) -> list[
                 "latency_ms": entry.latency_ms,
             }
             for entry in session.scalars(query)
+        ]
+
+
+def running_servers(workspace: Workspace) -> list[dict[str, Any]]:
+    """Servers of this workspace still running (say, started by an app that has since closed
+    or crashed): their model version, address and process id."""
+    query = (
+        select(Deployment, RegisteredModel.name, ModelVersion.version)
+        .join(ModelVersion, Deployment.model_version_id == ModelVersion.id)
+        .join(RegisteredModel, ModelVersion.model_id == RegisteredModel.id)
+        .where(Deployment.stopped_at.is_(None))
+        .order_by(Deployment.id)
+    )
+    with workspace.store.read() as session:
+        return [
+            {
+                "ref": f"{name}@{version}",
+                "url": f"http://{deployment.host}:{deployment.port}",
+                "pid": deployment.pid,
+                "started": deployment.started_at.isoformat(),
+            }
+            for deployment, name, version in session.execute(query)
+            if deployment.pid is not None and process_alive(deployment.pid)
         ]

@@ -3,9 +3,12 @@ so neither the window nor the server can freeze or crash the other. While it run
 its address, live request and error counts and the latest requests, a ready-to-copy example
 request built from a real training row, and a "Try it" form generated from the input schema."""
 
+import contextlib
 import json
+import os
 import secrets
 import shlex
+import signal
 import socket
 import sys
 import urllib.error
@@ -31,7 +34,7 @@ from PySide6.QtWidgets import (
 )
 
 from mlops_desktop.config import TOKEN_ENV
-from mlops_desktop.core.serving.history import recent_predictions
+from mlops_desktop.core.serving.history import recent_predictions, running_servers
 from mlops_desktop.ui.errors import show_message
 from mlops_desktop.ui.models.tables import Column, RecordsModel
 from mlops_desktop.ui.state import AppState
@@ -107,6 +110,13 @@ class ServePanel(QWidget):
         self.status.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.status.setWordWrap(True)
         self.counters = QLabel()
+        self.leftover = QLabel()
+        self.leftover.setObjectName("leftoverServer")
+        self.leftover.setWordWrap(True)
+        self.leftover_stop = QPushButton("Stop that server")
+        self.leftover_stop.setToolTip("Ask the server started earlier to finish and exit")
+        self.leftover_stop.clicked.connect(self.stop_leftovers)
+        self.leftovers: list[dict[str, Any]] = []
 
         self.settings_form = settings = QFormLayout()
         settings.addRow("Reachable from:", self.reach)
@@ -116,7 +126,11 @@ class ServePanel(QWidget):
         buttons.addWidget(self.serve_button)
         buttons.addWidget(self.stop_button)
         buttons.addStretch(1)
+        leftover_row = QHBoxLayout()
+        leftover_row.addWidget(self.leftover, 1)
+        leftover_row.addWidget(self.leftover_stop)
         controls = QVBoxLayout()
+        controls.addLayout(leftover_row)
         controls.addLayout(settings)
         controls.addWidget(self.warning)
         controls.addLayout(buttons)
@@ -178,6 +192,8 @@ class ServePanel(QWidget):
         self.timer.timeout.connect(self._poll)
         self._reach_changed()
         self._update()
+        state.workspace_changed.connect(self.check_leftovers)
+        self.check_leftovers()
 
     # -- what is shown ------------------------------------------------------------------------
 
@@ -357,6 +373,28 @@ class ServePanel(QWidget):
                 process.waitForFinished(STOP_GRACE_MS)
             return
         QTimer.singleShot(STOP_GRACE_MS, lambda: self.process is process and process.kill())
+
+    def check_leftovers(self) -> None:
+        """Show servers of this workspace still running from earlier (say, after a crash)."""
+        own = self.process.processId() if self.process is not None else None
+        self.leftovers = [
+            server for server in running_servers(self.state.workspace) if server["pid"] != own
+        ]
+        self.leftover.setText(
+            "A server started earlier is still running: "
+            + "; ".join(f"{s['ref']} at {s['url']}" for s in self.leftovers)
+            + "."
+        )
+        self.leftover.setVisible(bool(self.leftovers))
+        self.leftover_stop.setVisible(bool(self.leftovers))
+
+    def stop_leftovers(self) -> None:
+        for server in self.leftovers:
+            with contextlib.suppress(OSError):  # it may have stopped meanwhile
+                os.kill(server["pid"], signal.SIGTERM)
+        self.leftover.setText("Stopping the earlier server…")
+        self.leftover_stop.setVisible(False)
+        QTimer.singleShot(STOP_GRACE_MS // 2, self.check_leftovers)
 
     # -- live view and Try it ---------------------------------------------------------------------
 
