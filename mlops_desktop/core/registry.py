@@ -20,6 +20,8 @@ from sqlalchemy.orm import Session
 from mlops_desktop.core import audit, datasets, training
 from mlops_desktop.core.errors import UserError
 from mlops_desktop.core.store.models import (
+    Dataset,
+    DatasetVersion,
     ModelVersion,
     RegisteredModel,
     Run,
@@ -235,9 +237,13 @@ def list_models(workspace: Workspace) -> list[dict[str, Any]]:
             Run.algorithm,
             Run.task,
             Run.metrics,
+            Dataset.name,
+            DatasetVersion.version,
         )
         .join(ModelVersion, ModelVersion.model_id == RegisteredModel.id)
         .join(Run, ModelVersion.run_id == Run.id)
+        .join(DatasetVersion, Run.dataset_version_id == DatasetVersion.id)
+        .join(Dataset, DatasetVersion.dataset_id == Dataset.id)
         .order_by(RegisteredModel.name, ModelVersion.version.desc())
     )
     with workspace.store.read() as session:
@@ -251,10 +257,20 @@ def list_models(workspace: Workspace) -> list[dict[str, Any]]:
                 "algorithm": algorithm,
                 "task": task,
                 "metrics": metrics,
+                "dataset": f"{dataset}@{dataset_version}",
             }
-            for name, number, stage, created, run_id, algorithm, task, metrics in session.execute(
-                query
-            )
+            for (
+                name,
+                number,
+                stage,
+                created,
+                run_id,
+                algorithm,
+                task,
+                metrics,
+                dataset,
+                dataset_version,
+            ) in session.execute(query)
         ]
 
 

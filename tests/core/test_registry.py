@@ -44,9 +44,9 @@ def test_registering_runs_makes_numbered_versions_with_their_input_schema(iris: 
     assert set(one["example"]) == {i["name"] for i in one["inputs"]}
     assert registry.show_model(iris, "Flowers")["version"] == 2  # NAME is the latest
     assert registry.show_model(iris, "Flowers@1")["run_id"] == first
-    assert [(m["name"], m["version"]) for m in registry.list_models(iris)] == [
-        ("Flowers", 2),
-        ("Flowers", 1),
+    assert [(m["name"], m["version"], m["dataset"]) for m in registry.list_models(iris)] == [
+        ("Flowers", 2, "iris@1"),
+        ("Flowers", 1, "iris@1"),
     ]
     with pytest.raises(UserError, match="registered as Flowers version 1"):
         experiments.delete_runs(iris, [first])

@@ -48,6 +48,7 @@ MODEL_COLUMNS = [
         True,
     ),
     Column("Run", lambda m: m["run_id"][:8], "The training run this version came from"),
+    Column("Dataset", lambda m: m["dataset"], "The exact dataset version it learned from"),
     Column("Registered", lambda m: m["created"][:16].replace("T", " ") + " UTC"),
 ]
 
