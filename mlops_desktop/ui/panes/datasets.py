@@ -17,7 +17,6 @@ from PySide6.QtWidgets import (
     QPushButton,
     QSizePolicy,
     QSplitter,
-    QStackedWidget,
     QTableView,
     QTabWidget,
     QVBoxLayout,
@@ -32,7 +31,7 @@ from mlops_desktop.core.store.models import DatasetVersion
 from mlops_desktop.ui import errors
 from mlops_desktop.ui.models.tables import Column, DatasetRowsModel, RecordsModel
 from mlops_desktop.ui.state import AppState
-from mlops_desktop.ui.widgets.empty_state import EmptyState
+from mlops_desktop.ui.widgets.empty_state import EmptyState, pane_layout
 from mlops_desktop.ui.widgets.figure_canvas import FigureView
 from mlops_desktop.ui.widgets.task_panel import TaskPanel
 
@@ -211,12 +210,7 @@ class DatasetsPane(QWidget):
                 ("Add sample datasets", self.samples_requested.emit),
             ],
         )
-        self.stack = QStackedWidget()
-        self.stack.addWidget(self.empty)
-        self.stack.addWidget(self.splitter)
-        layout = QVBoxLayout(self)
-        layout.setContentsMargins(8, 8, 8, 8)
-        layout.addWidget(self.stack)
+        self.stack = pane_layout(self, self.empty, self.splitter)
 
         state.datasets_changed.connect(self.refresh)
         state.workspace_changed.connect(lambda: self.refresh(""))

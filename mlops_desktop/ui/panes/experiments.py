@@ -10,11 +10,9 @@ from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
     QHBoxLayout,
-    QLabel,
     QLineEdit,
     QPushButton,
     QSplitter,
-    QStackedWidget,
     QTableView,
     QTextBrowser,
     QVBoxLayout,
@@ -30,7 +28,7 @@ from mlops_desktop.ui.dialogs.training_dialog import TrainingDialog
 from mlops_desktop.ui.errors import confirm, show_message
 from mlops_desktop.ui.models.tables import Column, RecordsModel, format_value
 from mlops_desktop.ui.state import AppState
-from mlops_desktop.ui.widgets.empty_state import EmptyState
+from mlops_desktop.ui.widgets.empty_state import EmptyState, pane_layout
 from mlops_desktop.ui.widgets.figure_canvas import FigureView
 from mlops_desktop.ui.widgets.task_panel import TaskPanel
 from mlops_desktop.ui.workers import Task
@@ -181,13 +179,7 @@ class ExperimentsPane(QWidget):
             "keeps each result as a run you can compare and reproduce.",
             [("New training…", lambda: self.open_training_dialog())],
         )
-        self.stack = QStackedWidget()
-        self.stack.addWidget(self.empty)
-        self.stack.addWidget(runs)
-        layout = QVBoxLayout(self)
-        layout.setContentsMargins(8, 8, 8, 8)
-        layout.addWidget(QLabel("<b>Experiments</b>"))
-        layout.addWidget(self.stack, 1)
+        self.stack = pane_layout(self, self.empty, runs, "Experiments")
 
         state.runs_changed.connect(self.refresh)
         state.workspace_changed.connect(self.refresh)

@@ -10,10 +10,8 @@ from PySide6.QtWidgets import (
     QFileDialog,
     QHBoxLayout,
     QInputDialog,
-    QLabel,
     QPushButton,
     QSplitter,
-    QStackedWidget,
     QTableView,
     QTabWidget,
     QTextBrowser,
@@ -28,7 +26,7 @@ from mlops_desktop.ui.errors import show_message
 from mlops_desktop.ui.models.tables import Column, RecordsModel
 from mlops_desktop.ui.panes.serving import ServePanel
 from mlops_desktop.ui.state import AppState
-from mlops_desktop.ui.widgets.empty_state import EmptyState
+from mlops_desktop.ui.widgets.empty_state import EmptyState, pane_layout
 from mlops_desktop.ui.widgets.task_panel import TaskPanel
 from mlops_desktop.ui.workers import Task
 
@@ -133,13 +131,7 @@ class ModelsPane(QWidget):
             "a named model you can approve, serve and monitor here.",
             [("Open Experiments", self.register_requested.emit)],
         )
-        self.stack = QStackedWidget()
-        self.stack.addWidget(self.empty)
-        self.stack.addWidget(content)
-        layout = QVBoxLayout(self)
-        layout.setContentsMargins(8, 8, 8, 8)
-        layout.addWidget(QLabel("<b>Models</b>"))
-        layout.addWidget(self.stack, 1)
+        self.stack = pane_layout(self, self.empty, content, "Models")
 
         state.models_changed.connect(self.refresh)
         state.workspace_changed.connect(self.refresh)

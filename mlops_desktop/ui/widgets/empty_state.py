@@ -3,7 +3,14 @@
 from collections.abc import Callable
 
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
+from PySide6.QtWidgets import (
+    QHBoxLayout,
+    QLabel,
+    QPushButton,
+    QStackedWidget,
+    QVBoxLayout,
+    QWidget,
+)
 
 
 class EmptyState(QWidget):
@@ -37,3 +44,18 @@ class EmptyState(QWidget):
         buttons.addStretch(1)
         layout.addLayout(buttons)
         layout.addStretch(2)
+
+
+def pane_layout(
+    pane: QWidget, empty: EmptyState, content: QWidget, title: str = ""
+) -> QStackedWidget:
+    """Lay a pane out as its title over a stack that shows ``empty`` or ``content``."""
+    stack = QStackedWidget()
+    stack.addWidget(empty)
+    stack.addWidget(content)
+    layout = QVBoxLayout(pane)
+    layout.setContentsMargins(8, 8, 8, 8)
+    if title:
+        layout.addWidget(QLabel(f"<b>{title}</b>"))
+    layout.addWidget(stack, 1)
+    return stack
