@@ -86,19 +86,27 @@ def confusion_figure(evaluation: dict[str, Any]) -> Figure:
     return figure
 
 
-def _curves_figure(evaluation: dict[str, Any], kind: str) -> Figure:
+def _curve_lines(
+    title: str, kind: str, lines: list[tuple[str, list[float], list[float]]]
+) -> Figure:
+    """ROC (``kind`` "roc") or precision-recall curves, one labelled line each."""
     roc = kind == "roc"
-    title = "ROC curve (held-out rows)" if roc else "Precision vs recall"
     figure, axes = _axes(title)
-    for curve in evaluation["curves"]:
-        x, y = curve[kind]
-        axes.plot(x, y, label=curve["class"])
+    for index, (label, x, y) in enumerate(lines):
+        axes.plot(x, y, label=label, color=_colour(index))
     if roc:
         axes.plot([0, 1], [0, 1], linestyle="--", color="grey", label="chance")
     axes.set_xlabel("false positive rate" if roc else "recall")
     axes.set_ylabel("true positive rate" if roc else "precision")
-    axes.legend(fontsize=8)
+    axes.legend(fontsize=7)
     return figure
+
+
+def _curves_figure(evaluation: dict[str, Any], kind: str) -> Figure:
+    title = "ROC curve (held-out rows)" if kind == "roc" else "Precision vs recall"
+    return _curve_lines(
+        title, kind, [(curve["class"], *curve[kind]) for curve in evaluation["curves"]]
+    )
 
 
 def roc_figure(evaluation: dict[str, Any]) -> Figure:
@@ -198,23 +206,17 @@ def _colour(index: int) -> str:
 
 
 def _overlaid_curves_figure(comparison: dict[str, Any], kind: str, class_name: str) -> Figure:
-    roc = kind == "roc"
-    figure, axes = _axes(
-        f"{'ROC curves' if roc else 'Precision vs recall'} — class {class_name} (held-out rows)"
+    title = "ROC curves" if kind == "roc" else "Precision vs recall"
+    return _curve_lines(
+        f"{title} — class {class_name} (held-out rows)",
+        kind,
+        [
+            (label, *curve[kind])
+            for run, label in zip(comparison["runs"], comparison["labels"], strict=True)
+            for curve in (run["evaluation"] or {}).get("curves", [])
+            if curve["class"] == class_name
+        ],
     )
-    for index, (run, label) in enumerate(
-        zip(comparison["runs"], comparison["labels"], strict=True)
-    ):
-        for curve in (run["evaluation"] or {}).get("curves", []):
-            if curve["class"] == class_name:
-                x, y = curve[kind]
-                axes.plot(x, y, label=label, color=_colour(index))
-    if roc:
-        axes.plot([0, 1], [0, 1], linestyle="--", color="grey", label="chance")
-    axes.set_xlabel("false positive rate" if roc else "recall")
-    axes.set_ylabel("true positive rate" if roc else "precision")
-    axes.legend(fontsize=7)
-    return figure
 
 
 def _overlaid_predictions_figure(comparison: dict[str, Any]) -> Figure:
