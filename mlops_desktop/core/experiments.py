@@ -17,8 +17,8 @@ LOWER_IS_BETTER = {"rmse", "mae", "log_loss"}
 
 def list_experiments(workspace: Workspace) -> list[dict[str, Any]]:
     """Every experiment with its number of runs, archived ones included, by name."""
-    query = (
-        select(Experiment.name, Experiment.archived, func.count(Run.id))
+    query = (  # counting Run.experiment_id reads only its index, not every stored run
+        select(Experiment.name, Experiment.archived, func.count(Run.experiment_id))
         .outerjoin(Run, Run.experiment_id == Experiment.id)
         .group_by(Experiment.id)
         .order_by(Experiment.name)

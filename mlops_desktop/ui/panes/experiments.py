@@ -3,7 +3,7 @@
 import html
 from typing import Any
 
-from PySide6.QtCore import QItemSelection, Qt
+from PySide6.QtCore import QItemSelection, Qt, QTimer
 from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -152,6 +152,13 @@ class ExperimentsPane(QWidget):
         self.chart_choice.setToolTip("Which chart of the selected run to show")
         self.chart_choice.currentTextChanged.connect(self._show_chart)
         self.chart = FigureView()
+        # Drawing the chosen run's chart takes about as long as the rest of the pane: it is done on
+        # the next turn of the event loop, so the table and details show first (and a quick run of
+        # selections draws it once).
+        self.chart_timer = QTimer(self)
+        self.chart_timer.setSingleShot(True)
+        self.chart_timer.setInterval(0)
+        self.chart_timer.timeout.connect(lambda: self._show_chart(self.chart_choice.currentText()))
         chart_box = QWidget()
         chart_layout = QVBoxLayout(chart_box)
         chart_layout.setContentsMargins(0, 0, 0, 0)
@@ -282,7 +289,7 @@ class ExperimentsPane(QWidget):
         if self.selected and self.selected["evaluation"]:
             self.chart_choice.addItems(list(run_charts(self.selected["task"])))
         self.chart_choice.blockSignals(False)
-        self._show_chart(self.chart_choice.currentText())
+        self.chart_timer.start()
 
     def _show_chart(self, name: str) -> None:
         run = self.selected
