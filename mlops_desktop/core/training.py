@@ -49,7 +49,7 @@ from sklearn.neighbors import KNeighborsClassifier, KNeighborsRegressor
 from sklearn.pipeline import Pipeline
 from sklearn.preprocessing import OneHotEncoder, StandardScaler
 from sklearn.tree import DecisionTreeClassifier, DecisionTreeRegressor
-from sqlalchemy import Text, select, type_coerce
+from sqlalchemy import Text, func, select, type_coerce
 from sqlalchemy.orm import Session
 
 from mlops_desktop.core import audit, datasets, evaluation
@@ -825,6 +825,13 @@ def _json_values(texts: Iterable[str | None]) -> list[Any]:
     the time of a call per text; SQL NULL becomes None, as SQLAlchemy's JSON type gives it."""
     values: list[Any] = json.loads("[" + ",".join(text or "null" for text in texts) + "]")
     return values
+
+
+def count_runs(workspace: Workspace) -> dict[str, int]:
+    """How many runs there are of each status (a summary without listing them)."""
+    with workspace.store.read() as session:
+        query = select(Run.status, func.count()).group_by(Run.status)
+        return {status: count for status, count in session.execute(query)}
 
 
 def show_run(workspace: Workspace, run_id: str) -> dict[str, Any]:

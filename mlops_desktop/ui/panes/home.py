@@ -96,11 +96,13 @@ class HomePane(QWidget):
         else:
             data.state.setText("Nothing imported yet. Start here.")
             data.button.setText("Open Datasets")
-        runs = training.list_runs(self.state.workspace)
+        counts = training.count_runs(self.state.workspace)
         train = self.cards[1]
-        finished = sum(run["status"] == "finished" for run in runs)
+        total = sum(counts.values())
         train.state.setText(
-            f"✔ {finished} finished run(s) of {len(runs)}." if runs else "No runs yet."
+            f"✔ {counts.get('finished', 0)} finished run(s) of {total}."
+            if total
+            else "No runs yet."
         )
         train.button.setText("Open Experiments")
         models = registry.list_models(self.state.workspace)
