@@ -146,13 +146,20 @@ def residuals_figure(evaluation: dict[str, Any]) -> Figure:
     return figure
 
 
+IMPORTANCE_TITLES = {
+    "permutation": ("Score drop when a column is shuffled", "drop in score"),
+    "model": ("How much the model relies on each column (its own measure)", "importance"),
+}
+
+
 def importance_figure(evaluation: dict[str, Any]) -> Figure:
-    figure, axes = _axes("Score drop when a column is shuffled")
+    title, unit = IMPORTANCE_TITLES[evaluation.get("importance_method", "permutation")]
+    figure, axes = _axes(title)
     ranked = sorted(evaluation["importance"].items(), key=lambda item: item[1])[-15:]
     positions = np.arange(len(ranked))
     axes.barh(positions, [value for _, value in ranked], color=ACCENT)
     axes.set_yticks(positions, [name for name, _ in ranked])
-    axes.set_xlabel("drop in score")
+    axes.set_xlabel(unit)
     return figure
 
 
@@ -254,8 +261,12 @@ def _overlaid_errors_figure(comparison: dict[str, Any]) -> Figure:
 
 
 def _importance_comparison_figure(comparison: dict[str, Any]) -> Figure:
-    figure, axes = _axes("Score drop when a column is shuffled")
-    importances = [(run["evaluation"] or {}).get("importance", {}) for run in comparison["runs"]]
+    # Runs measure importance differently (a model's own measure, or permutation): each run's
+    # importances are shown as shares of its total, which compares how the runs rank columns.
+    figure, axes = _axes("Share of each run's importance per column")
+    importances = [
+        _shares((run["evaluation"] or {}).get("importance", {})) for run in comparison["runs"]
+    ]
     columns = sorted(
         {name for importance in importances for name in importance},
         key=lambda name: max(importance.get(name, 0.0) for importance in importances),
@@ -273,9 +284,14 @@ def _importance_comparison_figure(comparison: dict[str, Any]) -> Figure:
             label=label,
         )
     axes.set_yticks(positions + 0.4 - height / 2, columns)
-    axes.set_xlabel("drop in score")
+    axes.set_xlabel("share of the run's importance")
     axes.legend(fontsize=7)
     return figure
+
+
+def _shares(importance: dict[str, float]) -> dict[str, float]:
+    total = sum(abs(value) for value in importance.values())
+    return {name: value / total for name, value in importance.items()} if total else importance
 
 
 def comparison_charts(comparison: dict[str, Any]) -> dict[str, Callable[[], Figure]]:

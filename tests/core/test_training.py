@@ -253,6 +253,37 @@ def test_runs_keep_what_their_charts_need(samples: Workspace) -> None:
     assert len(reg["evaluation"]["actual"]) == len(reg["evaluation"]["predicted"]) > 0
 
 
+def test_importance_is_the_models_own_where_it_has_one_and_permutation_otherwise(
+    workspace: Workspace, tmp_path: Path
+) -> None:
+    rng = np.random.default_rng(7)
+    frame = pd.DataFrame(
+        {
+            "signal": rng.normal(size=400),
+            "noise": rng.normal(size=400),
+            "plan": rng.choice(["basic", "plus", "pro"], size=400),
+        }
+    )
+    frame["label"] = np.where(frame["signal"] > 0, "yes", "no")
+    frame.to_csv(tmp_path / "signal.csv", index=False)
+    datasets.import_file(workspace, tmp_path / "signal.csv")
+    found = {}
+    for algorithm in ("random_forest", "logistic_regression", "knn"):
+        run = training.train(
+            workspace, _recipe(dataset="signal", target="label", algorithm=algorithm)
+        )[0]
+        found[algorithm] = run["evaluation"]
+    forest = found["random_forest"]
+    assert forest["importance_method"] == "model"
+    assert set(forest["importance"]) == {"signal", "noise", "plan"}  # plan's 3 codes added up
+    assert sum(forest["importance"].values()) == pytest.approx(1.0)
+    for evaluation in found.values():
+        ranked = sorted(evaluation["importance"], key=evaluation["importance"].get)
+        assert ranked[-1] == "signal", evaluation
+    assert found["logistic_regression"]["importance_method"] == "model"
+    assert found["knn"]["importance_method"] == "permutation"  # k-NN has no measure of its own
+
+
 def test_every_chart_of_a_run_draws(samples: Workspace) -> None:
     from mlops_desktop.core.plots import run_charts
 
