@@ -22,6 +22,7 @@ import shutil
 import sys
 import threading
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -133,29 +134,20 @@ def child_process(csv: Path, home: Path) -> dict[str, Any]:
     return {"runs": results}
 
 
-def child_thread(csv: Path, home: Path) -> dict[str, Any]:
+def gaps_while_on_thread(
+    app: Any, ticker: Any, job: Callable[[], dict[str, Any]]
+) -> dict[str, Any]:
+    """Run ``job`` on a plain thread in this (GUI) process while ``ticker`` measures the event
+    loop; the ticker's report with the job's outcome (its result, or the error it raised)."""
     from PySide6.QtCore import QEventLoop, QTimer
 
-    from mlops_desktop.core import datasets
-    from mlops_desktop.core.workspace import Workspace
-
-    app, _window_ref = _window()
-    ticker = _Ticker()
-    ticker.timer.start()
-    _settle(app)
     outcome: dict[str, Any] = {}
 
     def work() -> None:
-        workspace = Workspace(home)
         try:
-            result = datasets.import_file(
-                workspace, csv, "bench-thread", progress=lambda f, t: ticker.note(f"{f:.0%} {t}")
-            )
-            outcome["ok"] = result.rows
+            outcome.update(job())
         except Exception as error:  # pragma: no cover - reported, not raised
             outcome["error"] = repr(error)
-        finally:
-            workspace.close()
 
     loop = QEventLoop()
     thread = threading.Thread(target=work, daemon=True)
@@ -171,6 +163,28 @@ def child_thread(csv: Path, home: Path) -> dict[str, Any]:
     report = ticker.report(started, ended + SETTLE_S / 2)
     report.update(seconds=ended - started, outcome=outcome)
     return {"runs": [report]}
+
+
+def child_thread(csv: Path, home: Path) -> dict[str, Any]:
+    from mlops_desktop.core import datasets
+    from mlops_desktop.core.workspace import Workspace
+
+    app, _window_ref = _window()
+    ticker = _Ticker()
+    ticker.timer.start()
+    _settle(app)
+
+    def job() -> dict[str, Any]:
+        workspace = Workspace(home)
+        try:
+            result = datasets.import_file(
+                workspace, csv, "bench-thread", progress=lambda f, t: ticker.note(f"{f:.0%} {t}")
+            )
+            return {"ok": result.rows}
+        finally:
+            workspace.close()
+
+    return gaps_while_on_thread(app, ticker, job)
 
 
 # --- parent --------------------------------------------------------------------------------------
