@@ -76,11 +76,18 @@ def _importance(
 
 
 def summarize(
-    pipeline: Pipeline, task: str, X: pd.DataFrame, y: pd.Series, seed: int
+    pipeline: Pipeline,
+    task: str,
+    X: pd.DataFrame,
+    y: pd.Series,
+    seed: int,
+    predicted: np.ndarray[Any, Any],
+    proba: np.ndarray[Any, Any] | None,
 ) -> dict[str, Any]:
+    """The chart data of held-out rows ``X``/``y``, given the pipeline's predictions for them
+    (and class probabilities for a classification)."""
     method, importance = _importance(pipeline, X, y, task, seed)
     summary: dict[str, Any] = {"importance": importance, "importance_method": method}
-    predicted = pipeline.predict(X)
     if task == "regression":
         actual = np.asarray(y, dtype=float)
         chosen = np.random.default_rng(seed).permutation(len(actual))[:SCATTER_POINTS]
@@ -94,7 +101,7 @@ def summarize(
         return summary
     classes = [str(c) for c in pipeline.classes_]
     labels = list(pipeline.classes_)
-    proba = pipeline.predict_proba(X)
+    assert proba is not None
     truth = np.asarray(y)
     curves = []
     shown = labels[1:] if len(labels) == 2 else labels  # binary: the positive class only

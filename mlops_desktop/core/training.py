@@ -634,9 +634,8 @@ def _fit_and_score(
             check_cancel(cancel)
             fold = build_pipeline(algorithm, the_plan.task, the_plan.features, params, recipe.seed)
             fold.fit(X_train.iloc[train_index], y_train.iloc[train_index])
-            folds.append(
-                _evaluate(fold, the_plan.task, X_train.iloc[test_index], y_train.iloc[test_index])
-            )
+            held_out = _predictions(fold, the_plan.task, X_train.iloc[test_index])
+            folds.append(_evaluate(fold, the_plan.task, y_train.iloc[test_index], *held_out))
         for key in folds[0]:
             values = [fold_metrics[key] for fold_metrics in folds if key in fold_metrics]
             metrics[f"cv_{key}_mean"] = float(np.mean(values))
@@ -645,15 +644,24 @@ def _fit_and_score(
     pipeline = build_pipeline(algorithm, the_plan.task, the_plan.features, params, recipe.seed)
     pipeline.fit(X_train, y_train)
     check_cancel(cancel)
-    metrics.update(_evaluate(pipeline, the_plan.task, X_test, y_test))
+    predicted, proba = _predictions(pipeline, the_plan.task, X_test)  # once, for both below
+    metrics.update(_evaluate(pipeline, the_plan.task, y_test, predicted, proba))
     check_cancel(cancel)
-    charts = evaluation.summarize(pipeline, the_plan.task, X_test, y_test, recipe.seed)
+    charts = evaluation.summarize(
+        pipeline, the_plan.task, X_test, y_test, recipe.seed, predicted, proba
+    )
     return metrics, charts, pipeline
 
 
-def _evaluate(pipeline: Pipeline, task: str, X: pd.DataFrame, y: pd.Series) -> dict[str, float]:
-    predicted = pipeline.predict(X)
+def _predictions(pipeline: Pipeline, task: str, X: pd.DataFrame) -> tuple[Any, Any]:
+    """The predicted values and, for a classification, the class probabilities."""
     proba = pipeline.predict_proba(X) if task == "classification" else None
+    return pipeline.predict(X), proba
+
+
+def _evaluate(
+    pipeline: Pipeline, task: str, y: pd.Series, predicted: Any, proba: Any
+) -> dict[str, float]:
     classes = pipeline.classes_ if task == "classification" else None
     return metrics_for(task, y, predicted, proba, classes)
 

@@ -123,6 +123,10 @@ class ProcessTask(Task):
             self._process.terminate()
 
     def _poll(self) -> None:
+        if self.done:  # only waiting for the process to exit is left (see _close)
+            if not self._process.is_alive():  # is_alive() reaps an exited process
+                self._timer.stop()
+            return
         # Whether it had ended is read before draining, so every message it sent is drained.
         ended = not self._starting() and not self._process.is_alive()
         while True:
@@ -144,9 +148,11 @@ class ProcessTask(Task):
                 self._finish("error", "The background work stopped unexpectedly.")
 
     def _close(self) -> None:
-        self._timer.stop()
-        if self._process.pid is not None:  # it may have failed to start at all
-            self._process.join(timeout=1)
+        """Stop listening to the process. One that sent its result may take a moment more to
+        exit (freeing a large model's memory took 50 ms): the timer goes on until it has, so
+        the GUI thread never waits on it."""
+        if self._process.pid is None or not self._process.is_alive():
+            self._timer.stop()
 
 
 class _ThreadSignals(QObject):
