@@ -271,15 +271,16 @@ def plan(
             continue
         series = frame[name]
         non_null = series.dropna()
+        distinct = non_null.nunique()
         why = None
         if name in exclude:
             why = CHOSEN_TO_EXCLUDE
-        elif non_null.nunique() <= 1:
+        elif distinct <= 1:
             why = "it has the same value in every row"
         elif (
             (kind != "numeric" or pd.api.types.is_integer_dtype(series))
             and len(non_null) >= 20
-            and non_null.nunique() == len(frame)
+            and distinct == len(frame)
         ):
             why = "it has a different value in every row, like an ID"
         elif kind in SKIPPED_TYPES:
