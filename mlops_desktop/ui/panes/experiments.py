@@ -39,6 +39,7 @@ def _metric(key: str) -> Any:
 
 
 RESIZE_SAMPLE_ROWS = 50  # column widths fit the first rows, not all ten thousand
+CHART_DELAY_MS = 30  # the chart is drawn once the table and details have been painted
 
 RUN_COLUMNS = [
     Column("Run", lambda r: r["run_id"][:8], "The run's id (its first characters)"),
@@ -152,12 +153,12 @@ class ExperimentsPane(QWidget):
         self.chart_choice.setToolTip("Which chart of the selected run to show")
         self.chart_choice.currentTextChanged.connect(self._show_chart)
         self.chart = FigureView()
-        # Drawing the chosen run's chart takes about as long as the rest of the pane: it is done on
-        # the next turn of the event loop, so the table and details show first (and a quick run of
-        # selections draws it once).
+        # Drawing the chosen run's chart takes about as long as the rest of the pane: it is done
+        # just after, so the table and details are painted first (and a quick run of selections
+        # draws it once).
         self.chart_timer = QTimer(self)
         self.chart_timer.setSingleShot(True)
-        self.chart_timer.setInterval(0)
+        self.chart_timer.setInterval(CHART_DELAY_MS)
         self.chart_timer.timeout.connect(lambda: self._show_chart(self.chart_choice.currentText()))
         chart_box = QWidget()
         chart_layout = QVBoxLayout(chart_box)
