@@ -14,13 +14,17 @@ from pathlib import Path
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
 SIZE = (1280, 800)
+SETTLE_PAUSE_S = 0.02  # longer than the pane's deferred chart drawing, over a few rounds
 
 
 def _settle(rounds: int = 5) -> None:
+    """Let the window finish what it has scheduled (layouts, deferred charts) before a grab."""
     from PySide6.QtWidgets import QApplication
 
     for _ in range(rounds):
         QApplication.processEvents()
+        time.sleep(SETTLE_PAUSE_S)
+    QApplication.processEvents()
 
 
 def render(out_dir: Path) -> list[Path]:

@@ -39,6 +39,10 @@ def test_train_two_algorithms_from_the_dialog_and_see_the_runs(
     assert pane.stack.currentIndex() == 1 and pane.model.rowCount() == 2
     assert {pane.model.record(r)["algorithm"] for r in range(2)} == {"decision_tree", "knn"}
     assert "accuracy" in pane.details.toPlainText() and "species" in pane.details.toPlainText()
+    qtbot.waitUntil(lambda: pane.chart.canvas is not None)  # drawn just after the table
+    pane.view.selectRow(1)
+    assert pane.chart.canvas is None  # the previous run's chart is never shown for this one
+    qtbot.waitUntil(lambda: pane.chart.canvas is not None)
     pane.filter.setText("nearest")  # filters what the table shows: "k-nearest neighbours"
     assert pane.model.rowCount() == 1
     assert "2 finished run(s)" in window.panes["Home"].cards[1].state.text()

@@ -290,6 +290,7 @@ class ExperimentsPane(QWidget):
         if self.selected and self.selected["evaluation"]:
             self.chart_choice.addItems(list(run_charts(self.selected["task"])))
         self.chart_choice.blockSignals(False)
+        self.chart.show_figure(None)  # never the previous run's chart, even for a moment
         self.chart_timer.start()
 
     def _show_chart(self, name: str) -> None:
