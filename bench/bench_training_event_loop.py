@@ -186,19 +186,15 @@ def _child(*args: str) -> dict[str, Any]:
     return result
 
 
-def _ms(seconds: float) -> str:
-    return f"{seconds * 1000:.0f} ms"
-
-
 def _describe(label: str, run: dict[str, Any]) -> str:
-    worst = ", ".join(_ms(gap) for gap in run["worst"]) or "none"
+    worst = ", ".join(loop_tools._ms(gap) for gap in run["worst"]) or "none"
     return (
-        f"{label}: longest gap {_ms(run['longest'])} at {run['at']:.2f} s ({run['during']}); "
-        f"{run['over_goal']} gaps > {_ms(GAP_GOAL_S)} [{worst}]; training took "
+        f"{label}: longest gap {loop_tools._ms(run['longest'])} at {run['at']:.2f} s ({run['during']}); "
+        f"{run['over_goal']} gaps > {loop_tools._ms(GAP_GOAL_S)} [{worst}]; training took "
         f"{run['seconds']:.1f} s, {run['ticks']} ticks\n"
-        f"    the GUI thread waited for a CPU (other processes) {_ms(run.get('longest_wait', 0))} "
-        f"of the longest gap; without such waiting: longest {_ms(run.get('longest_own', 0))}, "
-        f"{run.get('over_goal_own', 0)} gaps > {_ms(GAP_GOAL_S)}"
+        f"    the GUI thread waited for a CPU (other processes) {loop_tools._ms(run.get('longest_wait', 0))} "
+        f"of the longest gap; without such waiting: longest {loop_tools._ms(run.get('longest_own', 0))}, "
+        f"{run.get('over_goal_own', 0)} gaps > {loop_tools._ms(GAP_GOAL_S)}"
     )
 
 
@@ -250,9 +246,9 @@ def main() -> int:
             )
             print("  " + _describe(label, item), flush=True)
             print(
-                f"    in the GUI thread: run_in_workspace() {_ms(item['start_call'])}; longest "
-                f"ProcessTask._poll() {_ms(item['longest_poll'])}; longest _close() (called by "
-                f"_poll() once the result is in) {_ms(item['close'])}"
+                f"    in the GUI thread: run_in_workspace() {loop_tools._ms(item['start_call'])}; longest "
+                f"ProcessTask._poll() {loop_tools._ms(item['longest_poll'])}; longest _close() (called by "
+                f"_poll() once the result is in) {loop_tools._ms(item['close'])}"
             )
         result = _child("thread", *chosen)
         item = result["runs"][0]
@@ -266,17 +262,17 @@ def main() -> int:
     thread_own = max(item["longest_own"] for item in threads)
     print()
     print(
-        f"longest event-loop gap, ours (worker process): {_ms(ours_longest)}  goal ≤ "
-        f"{_ms(GAP_GOAL_S)}  {_common.verdict(ours_longest <= GAP_GOAL_S)}"
+        f"longest event-loop gap, ours (worker process): {loop_tools._ms(ours_longest)}  goal ≤ "
+        f"{loop_tools._ms(GAP_GOAL_S)}  {_common.verdict(ours_longest <= GAP_GOAL_S)}"
     )
     print(
-        f"longest event-loop gap, baseline (plain thread): {_ms(thread_longest)}  "
+        f"longest event-loop gap, baseline (plain thread): {loop_tools._ms(thread_longest)}  "
         f"{_common.verdict(thread_longest <= GAP_GOAL_S)} against the same goal"
     )
     print(f"ratio baseline/ours: {thread_longest / ours_longest:.1f}×")
     print(
-        f"without the time the GUI thread waited for a CPU: ours {_ms(ours_own)}, baseline "
-        f"{_ms(thread_own)} (diagnosis only: on a busy machine other processes take the CPU)"
+        f"without the time the GUI thread waited for a CPU: ours {loop_tools._ms(ours_own)}, baseline "
+        f"{loop_tools._ms(thread_own)} (diagnosis only: on a busy machine other processes take the CPU)"
     )
     return 0
 

@@ -47,3 +47,9 @@ def cli(capsys: pytest.CaptureFixture[str]) -> Cli:
 def in_home(cli: Cli, home: Path) -> Cli:
     """The command line against this test's workspace (``--home`` after the command words)."""
     return lambda *args: cli(*args, "--home", home)
+
+
+def ok_json(outcome: Outcome) -> Any:
+    """The JSON a command printed, after checking that it succeeded."""
+    assert outcome.code == 0, outcome.err
+    return json.loads(outcome.out)

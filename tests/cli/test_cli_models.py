@@ -1,24 +1,19 @@
 """`models` and `predict` on the command line: DESIGN.md's JSON shapes, stages with notes, and
 scoring a file that agrees with the model; bad input fails in one line and changes nothing."""
 
-import json
 from pathlib import Path
 
 import pandas as pd
 import pytest
 
+from tests.cli.conftest import ok_json
 from tests.conftest import SAMPLES
-
-
-def _json(outcome) -> object:
-    assert outcome.code == 0, outcome.err
-    return json.loads(outcome.out)
 
 
 @pytest.fixture
 def trained(in_home) -> str:
-    _json(in_home("datasets", "import", SAMPLES / "iris.csv", "--json"))
-    run = _json(
+    ok_json(in_home("datasets", "import", SAMPLES / "iris.csv", "--json"))
+    run = ok_json(
         in_home(
             "train",
             "--dataset",
@@ -34,7 +29,7 @@ def trained(in_home) -> str:
 
 
 def test_register_list_show_and_stage_a_model(in_home, trained: str) -> None:
-    registered = _json(in_home("models", "register", trained, "--name", "Flowers", "--json"))
+    registered = ok_json(in_home("models", "register", trained, "--name", "Flowers", "--json"))
     assert {"name", "version", "stage", "run_id", "inputs"} <= set(registered)
     assert (registered["name"], registered["version"], registered["stage"]) == (
         "Flowers",
@@ -42,16 +37,16 @@ def test_register_list_show_and_stage_a_model(in_home, trained: str) -> None:
         "none",
     )
 
-    staged = _json(
+    staged = ok_json(
         in_home("models", "stage", "Flowers", "1", "production", "--note", "approved", "--json")
     )
     assert staged["stage"] == "production"
     assert [(h["from"], h["to"], h["note"]) for h in staged["history"]] == [
         ("none", "production", "approved")
     ]
-    shown = _json(in_home("models", "show", "Flowers@production", "--json"))
+    shown = ok_json(in_home("models", "show", "Flowers@production", "--json"))
     assert shown["version"] == 1 and shown["run_id"] == trained
-    listed = _json(in_home("models", "list", "--json"))
+    listed = ok_json(in_home("models", "list", "--json"))
     assert [(m["name"], m["version"], m["stage"]) for m in listed] == [("Flowers", 1, "production")]
     text = in_home("models", "list")
     assert text.code == 0 and "Flowers" in text.out and "production" in text.out
@@ -60,9 +55,9 @@ def test_register_list_show_and_stage_a_model(in_home, trained: str) -> None:
 def test_predict_writes_the_input_columns_with_predictions_and_probabilities(
     in_home, trained: str, tmp_path: Path
 ) -> None:
-    _json(in_home("models", "register", trained, "--name", "Flowers", "--json"))
+    ok_json(in_home("models", "register", trained, "--name", "Flowers", "--json"))
     output = tmp_path / "scored.csv"
-    result = _json(
+    result = ok_json(
         in_home("predict", "Flowers", SAMPLES / "iris.csv", "--output", output, "--json")
     )
     assert result == {"rows": 150, "output": str(output)}
@@ -88,7 +83,7 @@ def test_predict_writes_the_input_columns_with_predictions_and_probabilities(
 def test_bad_model_commands_fail_in_one_line_and_change_nothing(
     in_home, trained: str, args, message: str
 ) -> None:
-    _json(in_home("models", "register", trained, "--name", "Flowers", "--json"))
+    ok_json(in_home("models", "register", trained, "--name", "Flowers", "--json"))
     before = in_home("models", "show", "Flowers", "--json").out
     outcome = in_home(*args)
     assert outcome.code == 1

@@ -1,18 +1,12 @@
 """`train` and `runs` on the command line: JSON shapes of DESIGN.md, plain errors, reproduction."""
 
-import json
-
+from tests.cli.conftest import ok_json
 from tests.conftest import SAMPLES
 
 
-def _json(outcome) -> object:
-    assert outcome.code == 0, outcome.err
-    return json.loads(outcome.out)
-
-
 def test_train_auto_reports_the_best_run_and_every_run(in_home) -> None:
-    _json(in_home("datasets", "import", SAMPLES / "iris.csv", "--json"))
-    result = _json(
+    ok_json(in_home("datasets", "import", SAMPLES / "iris.csv", "--json"))
+    result = ok_json(
         in_home("train", "--dataset", "iris", "--target", "species", "--cv", "3", "--json")
     )
     assert {"run_id", "experiment", "task", "algorithm", "status", "metrics"} <= set(result)
@@ -20,13 +14,13 @@ def test_train_auto_reports_the_best_run_and_every_run(in_home) -> None:
     assert {"accuracy", "roc_auc", "cv_accuracy_mean", "cv_accuracy_std"} <= set(result["metrics"])
     best = max(run["metrics"]["roc_auc"] for run in result["runs"])
     assert result["metrics"]["roc_auc"] == best
-    listed = _json(in_home("runs", "list", "--json"))
+    listed = ok_json(in_home("runs", "list", "--json"))
     assert {run["run_id"] for run in listed} == {run["run_id"] for run in result["runs"]}
 
 
 def test_runs_show_and_reproduce_give_identical_metrics(in_home) -> None:
-    _json(in_home("datasets", "import", SAMPLES / "diabetes.csv", "--json"))
-    trained = _json(
+    ok_json(in_home("datasets", "import", SAMPLES / "diabetes.csv", "--json"))
+    trained = ok_json(
         in_home(
             "train",
             "--dataset",
@@ -42,15 +36,15 @@ def test_runs_show_and_reproduce_give_identical_metrics(in_home) -> None:
             "--json",
         )
     )
-    shown = _json(in_home("runs", "show", trained["run_id"], "--json"))
+    shown = ok_json(in_home("runs", "show", trained["run_id"], "--json"))
     assert shown["params"]["n_estimators"] == 20 and shown["seed"] == 3
     assert set(shown["metrics"]) == {"r2", "rmse", "mae"}
-    again = _json(in_home("runs", "reproduce", trained["run_id"], "--json"))
+    again = ok_json(in_home("runs", "reproduce", trained["run_id"], "--json"))
     assert again["identical"] is True and again["metrics"] == trained["metrics"]
 
 
 def test_bad_training_requests_exit_1_with_one_plain_line(in_home) -> None:
-    _json(in_home("datasets", "import", SAMPLES / "wine.csv", "--json"))
+    ok_json(in_home("datasets", "import", SAMPLES / "wine.csv", "--json"))
     for args, words in [
         (["--target", "nope"], "no column named 'nope'"),
         (["--target", "cultivar", "--algorithm", "svm"], "not an algorithm"),
@@ -61,13 +55,13 @@ def test_bad_training_requests_exit_1_with_one_plain_line(in_home) -> None:
         assert outcome.code == 1
         lines = outcome.err.strip().splitlines()
         assert len(lines) == 1 and lines[0].startswith("error: ") and words in lines[0]
-    assert _json(in_home("runs", "list", "--json")) == []
+    assert ok_json(in_home("runs", "list", "--json")) == []
     assert in_home("runs", "show", "0000000").code == 1
 
 
 def test_compare_delete_and_archive_from_the_command_line(in_home) -> None:
-    _json(in_home("datasets", "import", SAMPLES / "iris.csv", "--json"))
-    tree = _json(
+    ok_json(in_home("datasets", "import", SAMPLES / "iris.csv", "--json"))
+    tree = ok_json(
         in_home(
             "train",
             "--dataset",
@@ -81,21 +75,21 @@ def test_compare_delete_and_archive_from_the_command_line(in_home) -> None:
             "--json",
         )
     )
-    knn = _json(
+    knn = ok_json(
         in_home("train", "--dataset", "iris", "--target", "species", "--algorithm", "knn", "--json")
     )
-    compared = _json(in_home("runs", "compare", tree["run_id"], knn["run_id"], "--json"))
+    compared = ok_json(in_home("runs", "compare", tree["run_id"], knn["run_id"], "--json"))
     rows = {row["name"]: row for row in compared["rows"]}
     assert rows["Algorithm"]["values"] == ["Decision tree", "k-nearest neighbours"]
     assert rows["Experiment"]["differs"] and not rows["Target"]["differs"]
     text = in_home("runs", "compare", tree["run_id"], knn["run_id"])
     assert text.code == 0 and "* Algorithm" in text.out
 
-    assert _json(in_home("experiments", "archive", "Trees", "--json"))["archived"] is True
-    listed = _json(in_home("runs", "list", "--json"))
+    assert ok_json(in_home("experiments", "archive", "Trees", "--json"))["archived"] is True
+    listed = ok_json(in_home("runs", "list", "--json"))
     assert [run["run_id"] for run in listed] == [knn["run_id"]]
-    assert len(_json(in_home("runs", "list", "--all", "--json"))) == 2
-    assert _json(in_home("experiments", "list", "--json")) == [
+    assert len(ok_json(in_home("runs", "list", "--all", "--json"))) == 2
+    assert ok_json(in_home("experiments", "list", "--json")) == [
         {"name": "Default", "archived": False, "runs": 1},
         {"name": "Trees", "archived": True, "runs": 1},
     ]
@@ -104,9 +98,11 @@ def test_compare_delete_and_archive_from_the_command_line(in_home) -> None:
     assert refused.code == 1 and refused.err_lines == [
         "error: There is no run with the id 'unknown-run'."
     ]
-    assert len(_json(in_home("runs", "list", "--all", "--json"))) == 2
-    assert _json(in_home("runs", "delete", knn["run_id"], "--json")) == {"deleted": [knn["run_id"]]}
-    assert _json(in_home("runs", "list", "--json")) == []
+    assert len(ok_json(in_home("runs", "list", "--all", "--json"))) == 2
+    assert ok_json(in_home("runs", "delete", knn["run_id"], "--json")) == {
+        "deleted": [knn["run_id"]]
+    }
+    assert ok_json(in_home("runs", "list", "--json")) == []
 
 
 def test_train_can_drop_rows_without_a_target(in_home, tmp_path) -> None:
@@ -114,10 +110,10 @@ def test_train_can_drop_rows_without_a_target(in_home, tmp_path) -> None:
     path.write_text(
         "x,y\n" + "".join(f"{i % 7},{'' if i % 5 == 0 else 'ab'[i % 2]}\n" for i in range(60))
     )
-    _json(in_home("datasets", "import", path, "--json"))
+    ok_json(in_home("datasets", "import", path, "--json"))
     refused = in_home("train", "--dataset", "gaps", "--target", "y", "--algorithm", "knn")
     assert refused.code == 1 and "--drop-missing-target" in refused.err
-    run = _json(
+    run = ok_json(
         in_home(
             "train",
             "--dataset",
