@@ -375,12 +375,8 @@ def child_diagnose(home: Path, requests_path: Path, count: int) -> dict[str, Any
 
             began = clock()
             parsed = timed("ours: parsing.parse", parsing.parse, body, "json", None, names)
-            frame = timed("ours: batching.frame_of", batching.frame_of, parsed)
             prepared = timed(
-                "ours: batching.checked (scoring.prepare + inf check)",
-                batching.checked,
-                frame,
-                schema,
+                "ours: batching.checked (scoring.prepare_values)", batching.checked, parsed, schema
             )
             values, probabilities = timed(
                 "ours: scoring.predict (predict_proba + argmax)",

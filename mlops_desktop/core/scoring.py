@@ -5,7 +5,9 @@ the same rows get the same predictions, and a bad row gets one plain sentence na
 the row.
 """
 
+import math
 import os
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -32,6 +34,7 @@ BATCH_ROWS = 100_000
 TRUE_WORDS = {"true", "yes", "1", "1.0", "y", "t"}
 FALSE_WORDS = {"false", "no", "0", "0.0", "n", "f"}
 PREDICTION = "prediction"
+_EXACT_INTEGERS = 2**53  # larger integers a number column would round: the general path reads them
 ROW = "\x00row\x00"  # where a message names the row, filled in once the row is known
 
 
@@ -97,6 +100,10 @@ class _BadValue(Exception):
         self.message, self.row = message, row
 
 
+def _empty(name: str, row: int) -> _BadValue:
+    return _BadValue(f"'{name}' is empty in row {ROW}; the model needs a value there.", row)
+
+
 def _prepared(frame: pd.DataFrame, schema: list[dict[str, Any]]) -> pd.DataFrame:
     absent = [c["name"] for c in schema if c["name"] not in frame.columns and c["required"]]
     if absent:
@@ -119,10 +126,93 @@ def _prepared(frame: pd.DataFrame, schema: list[dict[str, Any]]) -> pd.DataFrame
         else:
             converted = _labels(values)
         if column["required"] and converted.isna().any():
-            row = int(np.flatnonzero(converted.isna().to_numpy())[0]) + 1
-            raise _BadValue(f"'{name}' is empty in row {ROW}; the model needs a value there.", row)
+            raise _empty(name, int(np.flatnonzero(converted.isna().to_numpy())[0]) + 1)
         columns[name] = converted
     return pd.DataFrame(columns)
+
+
+def _plain_number(value: Any) -> float | None:
+    """A JSON number as ``prepare`` converts it; None for anything the general path must read."""
+    if value is None:
+        return math.nan
+    kind = type(value)
+    if kind is float:
+        return None if math.isinf(value) else value
+    if kind is int and -_EXACT_INTEGERS <= value <= _EXACT_INTEGERS:
+        return float(value)
+    return None
+
+
+def _plain_label(value: Any) -> Any:
+    """A category label as ``prepare`` makes it; None for anything the general path must read."""
+    kind = type(value)
+    if kind is str:
+        try:
+            value.encode("utf-8")  # a lone surrogate is for the general path to refuse
+        except UnicodeEncodeError:
+            return None
+        return value
+    if value is None or (kind is float and math.isnan(value)):
+        return math.nan
+    if kind is int and -_EXACT_INTEGERS <= value <= _EXACT_INTEGERS:
+        return str(value)
+    if kind is float:
+        return str(int(value)) if value.is_integer() else str(value)
+    if kind is bool:
+        return str(value)
+    return None
+
+
+def _plain_boolean(value: Any) -> float | None:
+    """A yes/no as ``prepare`` converts it; None for anything the general path must read."""
+    if value is None:
+        return math.nan
+    if type(value) is bool:
+        return 1.0 if value else 0.0
+    return None
+
+
+_PLAIN_CONVERTERS: dict[str, Callable[[Any], Any]] = {
+    "numeric": _plain_number,
+    "boolean": _plain_boolean,
+}
+
+
+def prepare_values(
+    columns: Mapping[str, Sequence[Any]], count: int, schema: list[dict[str, Any]]
+) -> pd.DataFrame | None:
+    """``prepare`` of a few rows given as plain values (a request's JSON numbers, texts, yes/no
+    and nulls), value by value: a one-row request then costs microseconds instead of pandas'
+    fixed cost per column. Gives exactly what ``prepare`` gives for the same rows as a frame, and
+    the same message for an empty required value; None as soon as a value needs the general
+    path (a number sent as text, an infinite number, …), which then reads them all."""
+    if any(c["required"] and c["name"] not in columns for c in schema):
+        return None  # the general path names the missing column
+    converted: dict[str, list[Any]] = {}
+    missing = [None] * count
+    for column in schema:
+        convert = _PLAIN_CONVERTERS.get(column["type"], _plain_label)
+        values = [convert(value) for value in columns.get(column["name"], missing)]
+        if None in values:
+            return None
+        converted[column["name"]] = values
+    # Only now, as every value reads (as in the general path, where a frame is built first):
+    for column in schema:
+        if column["required"]:
+            values = converted[column["name"]]
+            gaps = [row for row, value in enumerate(values, start=1) if value != value]
+            if gaps:
+                bad = _empty(column["name"], gaps[0])
+                raise UserError(bad.message.replace(ROW, str(bad.row)))
+    prepared = {
+        column["name"]: (
+            pd.Series(np.array(converted[column["name"]], dtype="float64"), copy=False)
+            if column["type"] in _PLAIN_CONVERTERS
+            else pd.Series(np.array(converted[column["name"]], dtype=object), dtype=object)
+        )
+        for column in schema
+    }
+    return pd.DataFrame(prepared, copy=False)
 
 
 def predict(

@@ -21,6 +21,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+from unittest import mock
 
 import numpy as np
 import pandas as pd
@@ -33,7 +34,7 @@ from werkzeug.test import Client
 
 from mlops_desktop.core import datasets, registry, scoring, training
 from mlops_desktop.core.errors import UserError
-from mlops_desktop.core.serving import ServingApp, check_address, parsing, serve
+from mlops_desktop.core.serving import ServingApp, batching, check_address, parsing, serve
 from mlops_desktop.core.serving.app import MAX_BODY_BYTES
 from mlops_desktop.core.serving.batching import Job, Predictor
 from mlops_desktop.core.store.models import AuditEvent, Deployment, PredictionLog
@@ -385,6 +386,18 @@ def test_every_form_gives_the_predictions_of_scoring_the_same_rows(
     finally:
         http_client.close()
         running.finish()
+    if ref == "shop":  # the log keeps each row's inputs as the model saw them, gaps as null
+        logged = [row.inputs for row in _logged(models, running.summary["deployment"])]
+        assert len(logged) == 12 * 2 * len(_bodies(frame))
+        assert logged[:12] == [
+            {
+                "size": float(row.size),
+                "color": row.color,
+                "member": row.member == "yes",
+                "visits": None if np.isnan(row.visits) else float(row.visits),
+            }
+            for row in frame.itertuples()
+        ]
 
 
 def test_positional_instances_and_a_single_row_of_inputs(client: Http, models: Workspace) -> None:
@@ -1212,3 +1225,72 @@ def test_any_method_path_and_headers_get_an_answer_never_a_5xx(
     if authorization is not None:
         headers["Authorization"] = authorization
     _check_answer(wsgi.open(path, method=method, data=body, headers=headers), method)
+
+
+plain_values = st.one_of(
+    st.none(),
+    st.booleans(),
+    st.integers(min_value=-(2**60), max_value=2**60),
+    st.sampled_from([0, 1, 2**53, 2**53 + 1, -(2**53) - 1]),
+    st.floats(allow_nan=False, allow_infinity=True),
+    st.sampled_from([0.0, -0.0, 1.0, 2.5, 1e20, 1e300]),
+    st.text(max_size=4),
+    st.sampled_from(["yes", "no", "1", "2.5", " 3 ", "", "\ud800"]),
+)
+
+
+@settings(max_examples=600, deadline=None)
+@given(
+    data=st.data(),
+    kinds=st.lists(
+        st.tuples(st.sampled_from(["numeric", "boolean", "categorical"]), st.booleans()),
+        min_size=1,
+        max_size=4,
+    ),
+    count=st.integers(min_value=1, max_value=6),
+)
+def test_a_few_plain_rows_are_prepared_exactly_as_pandas_prepares_them(
+    data: st.DataObject, kinds: list[tuple[str, bool]], count: int
+) -> None:
+    """A request's rows go value by value (fast) unless a value needs pandas; either way the
+    model gets the very same frame, or the request the very same message."""
+    schema = [
+        {"name": f"c{index}", "type": kind, "required": required}
+        for index, (kind, required) in enumerate(kinds)
+    ]
+    typical = {
+        "numeric": st.one_of(st.none(), st.integers(-1000, 1000), st.floats(-1e6, 1e6)),
+        "boolean": st.one_of(st.none(), st.booleans()),
+        "categorical": st.one_of(st.none(), st.sampled_from(["a", "b", "ü"]), st.integers(0, 3)),
+    }
+    columns = {
+        column["name"]: data.draw(
+            st.lists(
+                st.one_of(typical[column["type"]], plain_values)
+                if data.draw(st.booleans())
+                else typical[column["type"]],
+                min_size=count,
+                max_size=count,
+            )
+        )
+        for column in schema
+        if data.draw(st.integers(0, 9)) > 0  # now and then a column is left out
+    }
+    rows = parsing.Rows(columns, count)
+    outcomes: list[pd.DataFrame | str] = []
+    for plain_rows in (batching.PLAIN_ROWS, 0):  # 0: pandas reads every column
+        with mock.patch.object(batching, "PLAIN_ROWS", plain_rows):
+            try:
+                outcomes.append(batching.checked(rows, schema))
+            except UserError as error:
+                outcomes.append(error.message)
+    fast, general = outcomes
+    try:
+        event("pandas" if scoring.prepare_values(columns, count, schema) is None else "values")
+    except UserError:
+        event("values")
+    if isinstance(general, str):
+        assert fast == general
+    else:
+        assert isinstance(fast, pd.DataFrame)
+        pd.testing.assert_frame_equal(fast, general, check_exact=True)

@@ -9,6 +9,7 @@ prediction log is flushed and the deployment is marked stopped.
 
 import contextlib
 import errno
+import gc
 import ipaddress
 import logging
 import os
@@ -266,6 +267,10 @@ def serve(
     stop_requested = stop if stop is not None else threading.Event()
     signalled: list[bool] = []
     summary: dict[str, Any] = {"url": url, "deployment": deployment_id}
+    # The model and the libraries live as long as the server: kept out of later collections, the
+    # full collections that requests' garbage makes due take microseconds instead of milliseconds.
+    gc.collect()
+    gc.freeze()
     with _stop_signals(lambda: signalled.append(True)):
         writer.start()
         app.start()
