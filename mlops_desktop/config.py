@@ -27,6 +27,7 @@ LOG_FILE_NAME = "mlops-desktop.log"
 LOG_BYTES = 2_000_000
 LOG_BACKUPS = 3
 TOKEN_ENV = "MLOPS_DESKTOP_TOKEN"  # a server's token, passed privately (not on a command line)
+MONITORING_SETTINGS = "monitoring_thresholds"  # drift thresholds the user changed (DESIGN defaults)
 
 
 def default_home() -> Path:

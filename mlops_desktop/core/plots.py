@@ -55,7 +55,7 @@ def column_figure(entry: dict[str, Any]) -> Figure:
     return figure
 
 
-def _axes(title: str) -> tuple[Figure, Any]:
+def titled_axes(title: str) -> tuple[Figure, Any]:
     figure = _figure()
     axes = figure.add_subplot()
     axes.spines[["top", "right"]].set_visible(False)
@@ -64,7 +64,7 @@ def _axes(title: str) -> tuple[Figure, Any]:
 
 
 def confusion_figure(evaluation: dict[str, Any]) -> Figure:
-    figure, axes = _axes("True class (rows) vs predicted")
+    figure, axes = titled_axes("True class (rows) vs predicted")
     matrix = np.asarray(evaluation["confusion"])
     classes = evaluation["classes"]
     axes.imshow(matrix, cmap="Blues")
@@ -91,9 +91,9 @@ def _curve_lines(
 ) -> Figure:
     """ROC (``kind`` "roc") or precision-recall curves, one labelled line each."""
     roc = kind == "roc"
-    figure, axes = _axes(title)
+    figure, axes = titled_axes(title)
     for index, (label, x, y) in enumerate(lines):
-        axes.plot(x, y, label=label, color=_colour(index))
+        axes.plot(x, y, label=label, color=series_colour(index))
     if roc:
         axes.plot([0, 1], [0, 1], linestyle="--", color="grey", label="chance")
     axes.set_xlabel("false positive rate" if roc else "recall")
@@ -118,7 +118,7 @@ def precision_recall_figure(evaluation: dict[str, Any]) -> Figure:
 
 
 def balance_figure(evaluation: dict[str, Any]) -> Figure:
-    figure, axes = _axes("Class balance in the held-out rows")
+    figure, axes = titled_axes("Class balance in the held-out rows")
     balance = evaluation["balance"]
     axes.bar(list(balance), list(balance.values()), color=ACCENT)
     axes.set_ylabel("rows")
@@ -126,7 +126,7 @@ def balance_figure(evaluation: dict[str, Any]) -> Figure:
 
 
 def predicted_figure(evaluation: dict[str, Any]) -> Figure:
-    figure, axes = _axes("Predicted vs actual (held-out)")
+    figure, axes = titled_axes("Predicted vs actual (held-out)")
     actual, predicted = evaluation["actual"], evaluation["predicted"]
     axes.scatter(actual, predicted, s=8, alpha=0.6, color=ACCENT)
     low, high = min(actual + predicted), max(actual + predicted)
@@ -138,7 +138,7 @@ def predicted_figure(evaluation: dict[str, Any]) -> Figure:
 
 
 def residuals_figure(evaluation: dict[str, Any]) -> Figure:
-    figure, axes = _axes("Errors: actual − predicted")
+    figure, axes = titled_axes("Errors: actual − predicted")
     histogram = evaluation["residual_histogram"]
     axes.stairs(histogram["counts"], histogram["edges"], fill=True, color=ACCENT, alpha=0.85)
     axes.set_xlabel("error")
@@ -154,7 +154,7 @@ IMPORTANCE_TITLES = {
 
 def importance_figure(evaluation: dict[str, Any]) -> Figure:
     title, unit = IMPORTANCE_TITLES[evaluation.get("importance_method", "permutation")]
-    figure, axes = _axes(title)
+    figure, axes = titled_axes(title)
     ranked = sorted(evaluation["importance"].items(), key=lambda item: item[1])[-15:]
     positions = np.arange(len(ranked))
     axes.barh(positions, [value for _, value in ranked], color=ACCENT)
@@ -197,7 +197,9 @@ def metrics_comparison_figure(comparison: dict[str, Any]) -> Figure:
         # Dots, not bars: close scores (0.95 against 0.97) must look different, and a dot's
         # position stays honest on an axis that does not start at zero.
         values = [run["metrics"].get(name, np.nan) for run in comparison["runs"]]
-        axes.scatter(values, positions, color=[_colour(i) for i in range(len(labels))], zorder=3)
+        axes.scatter(
+            values, positions, color=[series_colour(i) for i in range(len(labels))], zorder=3
+        )
         axes.grid(axis="y", color="#dddddd")
         axes.margins(x=0.15)
         axes.set_yticks(positions, labels, fontsize=7)
@@ -208,7 +210,7 @@ def metrics_comparison_figure(comparison: dict[str, Any]) -> Figure:
     return figure
 
 
-def _colour(index: int) -> str:
+def series_colour(index: int) -> str:
     return f"C{index % 10}"
 
 
@@ -227,7 +229,7 @@ def _overlaid_curves_figure(comparison: dict[str, Any], kind: str, class_name: s
 
 
 def _overlaid_predictions_figure(comparison: dict[str, Any]) -> Figure:
-    figure, axes = _axes("Predicted vs actual (held-out)")
+    figure, axes = titled_axes("Predicted vs actual (held-out)")
     everything: list[float] = []
     for index, (run, label) in enumerate(
         zip(comparison["runs"], comparison["labels"], strict=True)
@@ -235,7 +237,7 @@ def _overlaid_predictions_figure(comparison: dict[str, Any]) -> Figure:
         evaluation = run["evaluation"]
         if evaluation:
             actual, predicted = evaluation["actual"], evaluation["predicted"]
-            axes.scatter(actual, predicted, s=6, alpha=0.5, color=_colour(index), label=label)
+            axes.scatter(actual, predicted, s=6, alpha=0.5, color=series_colour(index), label=label)
             everything += actual + predicted
     if everything:
         low, high = min(everything), max(everything)
@@ -247,13 +249,15 @@ def _overlaid_predictions_figure(comparison: dict[str, Any]) -> Figure:
 
 
 def _overlaid_errors_figure(comparison: dict[str, Any]) -> Figure:
-    figure, axes = _axes("Errors: actual − predicted")
+    figure, axes = titled_axes("Errors: actual − predicted")
     for index, (run, label) in enumerate(
         zip(comparison["runs"], comparison["labels"], strict=True)
     ):
         if run["evaluation"]:
             histogram = run["evaluation"]["residual_histogram"]
-            axes.stairs(histogram["counts"], histogram["edges"], color=_colour(index), label=label)
+            axes.stairs(
+                histogram["counts"], histogram["edges"], color=series_colour(index), label=label
+            )
     axes.set_xlabel("error")
     axes.set_ylabel("rows")
     axes.legend(fontsize=7)
@@ -263,7 +267,7 @@ def _overlaid_errors_figure(comparison: dict[str, Any]) -> Figure:
 def _importance_comparison_figure(comparison: dict[str, Any]) -> Figure:
     # Runs measure importance differently (a model's own measure, or permutation): each run's
     # importances are shown as shares of its total, which compares how the runs rank columns.
-    figure, axes = _axes("Share of each run's importance per column")
+    figure, axes = titled_axes("Share of each run's importance per column")
     importances = [
         _shares((run["evaluation"] or {}).get("importance", {})) for run in comparison["runs"]
     ]
@@ -280,7 +284,7 @@ def _importance_comparison_figure(comparison: dict[str, Any]) -> Figure:
             positions + index * height,
             [importance.get(name, 0.0) for name in columns],
             height=height,
-            color=_colour(index),
+            color=series_colour(index),
             label=label,
         )
     axes.set_yticks(positions + 0.4 - height / 2, columns)

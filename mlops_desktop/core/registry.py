@@ -28,6 +28,7 @@ from mlops_desktop.core.store.models import (
     StageTransition,
 )
 from mlops_desktop.core.workspace import Workspace
+from mlops_desktop.core.writing import write_text
 
 STAGES = ("none", "staging", "production", "archived")
 STAGE_LABELS = {
@@ -142,7 +143,8 @@ def register(workspace: Workspace, run_id: str, name: str, description: str = ""
     return show_model(workspace, f"{name}@{number}")
 
 
-def _resolve(session: Session, ref: str) -> tuple[RegisteredModel, ModelVersion]:
+def resolve(session: Session, ref: str) -> tuple[RegisteredModel, ModelVersion]:
+    """The model and version a reference names (NAME, NAME@3, NAME@production, NAME@staging)."""
     name, _, which = ref.strip().partition("@")
     model = session.scalars(
         select(RegisteredModel).where(RegisteredModel.name == name.strip())
@@ -221,7 +223,7 @@ def _version_record(
 def show_model(workspace: Workspace, ref: str) -> dict[str, Any]:
     """One model version by reference, with its run's details and its stage history."""
     with workspace.store.read() as session:
-        model, version = _resolve(session, ref)
+        model, version = resolve(session, ref)
         return _version_record(session, model, version)
 
 
@@ -284,7 +286,7 @@ def set_stage(
         raise UserError(f"'{stage}' is not a stage; choose one of {', '.join(STAGES)}.")
     user = audit.current_user()
     with workspace.store.write() as session:
-        model, chosen = _resolve(session, f"{name}@{version}")
+        model, chosen = resolve(session, f"{name}@{version}")
         if chosen.stage == stage:
             raise UserError(f"{model.name} version {version} is already in {stage}.")
         moves = [(chosen, stage, note.strip())]
@@ -321,7 +323,7 @@ def set_stage(
 def set_description(workspace: Workspace, name: str, version: int, text: str) -> None:
     """The version's purpose, as written on its model card."""
     with workspace.store.write() as session:
-        model, chosen = _resolve(session, f"{name}@{version}")
+        model, chosen = resolve(session, f"{name}@{version}")
         chosen.description = text.strip()
         audit.record(session, "model.describe", f"model:{model.name}@{version}")
 
@@ -428,12 +430,4 @@ SHA-256 <code>{e(card["model_sha256"])}</code>;
 
 def export_card(workspace: Workspace, ref: str, path: Path) -> Path:
     """Write the version's model card as one HTML file."""
-    text = card_html(model_card(workspace, ref))
-    temporary = path.with_name(path.name + ".part")
-    try:
-        temporary.write_text(text, encoding="utf-8")
-        temporary.replace(path)
-    except OSError as error:
-        temporary.unlink(missing_ok=True)
-        raise UserError(f"Cannot write {path}: {error.strerror}.") from None
-    return path
+    return write_text(path, card_html(model_card(workspace, ref)))

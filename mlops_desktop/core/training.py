@@ -498,12 +498,7 @@ def train(
     cancel: CancelCheck = never_cancel,
 ) -> list[dict[str, Any]]:
     """Train one run per chosen algorithm (``auto``: every suitable one); returns the run records."""
-    version = datasets.get_version(workspace, recipe.dataset)
-    frame = datasets.load_frame(workspace, version)
-    if recipe.drop_missing_target and recipe.target in frame:
-        kept = frame[frame[recipe.target].notna()]
-        # Without its gaps a column of labels may hold plain booleans or numbers again.
-        frame = kept.assign(**{recipe.target: kept[recipe.target].infer_objects()})
+    version, frame = _training_frame(workspace, recipe)
     the_plan = plan(frame, version.schema, recipe.target, recipe.exclude, recipe.include)
     check_data(frame, recipe.target, the_plan, recipe.test_size, recipe.cv)
     algorithms = _algorithms_for(recipe, the_plan.task)
@@ -515,6 +510,38 @@ def train(
             _train_one(workspace, recipe, version.id, frame, the_plan, algorithm, step, cancel)
         )
     return runs
+
+
+def _training_frame(workspace: Workspace, recipe: Recipe) -> tuple[DatasetVersion, pd.DataFrame]:
+    version = datasets.get_version(workspace, recipe.dataset)
+    frame = datasets.load_frame(workspace, version)
+    if recipe.drop_missing_target and recipe.target in frame:
+        kept = frame[frame[recipe.target].notna()]
+        # Without its gaps a column of labels may hold plain booleans or numbers again.
+        frame = kept.assign(**{recipe.target: kept[recipe.target].infer_objects()})
+    return version, frame
+
+
+def _split(frame: pd.DataFrame, y: pd.Series, task: str, recipe: Recipe) -> list[Any]:
+    """Training and held-out parts of ``frame`` and ``y``: the same rows for the same recipe."""
+    split: list[Any] = train_test_split(
+        frame,
+        y,
+        test_size=recipe.test_size,
+        random_state=recipe.seed,
+        stratify=y if task == "classification" else None,
+    )
+    return split
+
+
+def held_out(workspace: Workspace, run_id: str) -> tuple[pd.DataFrame, pd.Series]:
+    """The run's held-out rows (all their columns, as in the dataset version) and targets: the
+    rows its metrics were measured on, split again the way training split them."""
+    run = show_run(workspace, run_id)
+    recipe = recipe_of(run)
+    _version, frame = _training_frame(workspace, recipe)
+    _train, rows, _y_train, y = _split(frame, frame[recipe.target], run["task"], recipe)
+    return rows, y
 
 
 def _experiment_id(workspace: Workspace, name: str) -> int:
@@ -618,11 +645,7 @@ def _fit_and_score(
     cancel: CancelCheck,
 ) -> tuple[dict[str, float], dict[str, Any], Pipeline]:
     X = _inputs(frame, the_plan.features)
-    y = frame[recipe.target]
-    stratify = y if the_plan.task == "classification" else None
-    X_train, X_test, y_train, y_test = train_test_split(
-        X, y, test_size=recipe.test_size, random_state=recipe.seed, stratify=stratify
-    )
+    X_train, X_test, y_train, y_test = _split(X, frame[recipe.target], the_plan.task, recipe)
     metrics: dict[str, float] = {}
     if recipe.cv >= 2:
         splitter = (
@@ -871,6 +894,23 @@ def load_model(workspace: Workspace, run_id: str) -> Pipeline:
     return model
 
 
+def recipe_of(run: dict[str, Any]) -> Recipe:
+    """The recipe that trains ``run`` (a run record) again: the same data, columns and settings."""
+    return Recipe(
+        dataset=run["dataset"],
+        target=run["target"],
+        algorithm=run["algorithm"],
+        params=run["params"],
+        experiment=run["experiment"],
+        test_size=run["split"]["test_size"],
+        cv=run["split"]["cv"],
+        seed=run["seed"],
+        exclude=[e["name"] for e in run["excluded"] if e["reason"] == CHOSEN_TO_EXCLUDE],
+        include=[f["name"] for f in run["features"]],
+        drop_missing_target=run["split"].get("drop_missing_target", False),
+    )
+
+
 def reproduce(
     workspace: Workspace,
     run_id: str,
@@ -879,20 +919,7 @@ def reproduce(
 ) -> dict[str, Any]:
     """Train the run's exact recipe again and say whether the metrics are identical."""
     original = show_run(workspace, run_id)
-    recipe = Recipe(
-        dataset=original["dataset"],
-        target=original["target"],
-        algorithm=original["algorithm"],
-        params=original["params"],
-        experiment=original["experiment"],
-        test_size=original["split"]["test_size"],
-        cv=original["split"]["cv"],
-        seed=original["seed"],
-        exclude=[e["name"] for e in original["excluded"] if e["reason"] == CHOSEN_TO_EXCLUDE],
-        include=[f["name"] for f in original["features"]],
-        drop_missing_target=original["split"].get("drop_missing_target", False),
-    )
-    again = train(workspace, recipe, progress, cancel)[0]
+    again = train(workspace, recipe_of(original), progress, cancel)[0]
     differences = {
         key: {"original": original["metrics"].get(key), "again": again["metrics"].get(key)}
         for key in sorted(set(original["metrics"]) | set(again["metrics"]))

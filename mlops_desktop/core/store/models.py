@@ -190,6 +190,28 @@ class Label(Base):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
+class MonitorResult(Base):
+    """One monitoring window's report (``monitoring``): a day of the prediction log, a chosen
+    time range, or an imported dataset, checked against a reference. ``key`` names the window,
+    the reference and the thresholds, so the same check is stored once."""
+
+    __tablename__ = "monitor_results"
+    __table_args__ = (UniqueConstraint("model_version_id", "key"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    model_version_id: Mapped[int] = mapped_column(ForeignKey("model_versions.id"), index=True)
+    key: Mapped[str] = mapped_column(String(300))
+    kind: Mapped[str] = mapped_column(String(20))  # day / range / dataset
+    window_start: Mapped[datetime | None]
+    window_end: Mapped[datetime | None]
+    last_log_id: Mapped[int | None]  # the newest log row included: a later one makes it stale
+    n_current: Mapped[int] = mapped_column(Integer)
+    drift_share: Mapped[float] = mapped_column(Float)
+    status: Mapped[str] = mapped_column(String(20))  # healthy / watch / drift / not enough data
+    report: Mapped[dict[str, Any]] = mapped_column(JSON)
+    computed_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
 class AuditEvent(Base):
     __tablename__ = "audit_events"
 

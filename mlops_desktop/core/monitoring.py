@@ -1,0 +1,875 @@
+"""Monitoring a model version: drift and data quality of its inputs and predictions, and its
+performance once true outcomes (labels) arrive.
+
+A *window* is the data checked: a time range of the version's prediction log, one day of it (the
+trends), or an imported dataset version. It is checked against a *reference*: by default the
+held-out part of the version's training data (the rows its metrics were measured on, split again
+the way training split them), or any dataset version. Every window's report is stored
+(``MonitorResult``), so the Monitoring pane opens from history; day windows are computed only for
+days with log rows newer than the stored ones, never by reading the whole log again.
+"""
+
+import dataclasses
+import hashlib
+import json
+import math
+import tempfile
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from sklearn.pipeline import Pipeline
+from sqlalchemy import delete, func, select
+from sqlalchemy.orm import Session
+
+from mlops_desktop.core import audit, datasets, drift, registry, scoring, training
+from mlops_desktop.core.errors import UserError
+from mlops_desktop.core.progress import (
+    CancelCheck,
+    Progress,
+    check_cancel,
+    never_cancel,
+    no_progress,
+    sub_progress,
+)
+from mlops_desktop.core.reading import detect_format, read_table
+from mlops_desktop.core.store.models import (
+    Deployment,
+    Label,
+    ModelVersion,
+    MonitorResult,
+    PredictionLog,
+    RegisteredModel,
+)
+from mlops_desktop.core.workspace import Workspace
+
+PREDICTION = "prediction"  # the predictions' column in checked frames and in sentences about it
+TRAINING = "training"  # the default reference: the held-out part of the training data
+PERFORMANCE_BAND_SIGMAS = 3.0
+MIN_CHUNK_ROWS = 30  # reference samples for the performance band hold at least this many rows
+BAND_SAMPLES = 30  # reference samples measured for each band
+READ_LOG_ROWS = 50_000  # log rows read per query
+
+
+@dataclass
+class _Model:
+    record: dict[str, Any]
+    pipeline: Pipeline
+    version_id: int
+
+
+@dataclass
+class _Window:
+    """Rows to check: the model's inputs as it saw them, its predictions and probabilities, and
+    true outcomes where known (None where not)."""
+
+    inputs: pd.DataFrame
+    predictions: list[Any]
+    probabilities: list[list[float]] | None
+    truth: list[Any]
+    last_log_id: int | None = None
+
+
+def _model(workspace: Workspace, ref: str) -> _Model:
+    record, pipeline = registry.load(workspace, ref)
+    with workspace.store.read() as session:
+        version_id = _version_id(session, record["ref"])
+    return _Model(record, pipeline, version_id)
+
+
+def _version_id(session: Session, ref: str) -> int:
+    _registered, version = registry.resolve(session, ref)
+    return version.id
+
+
+def _prediction_name(record: dict[str, Any]) -> str:
+    """What the predictions' column is called: "prediction", unless an input has that name."""
+    taken = {column["name"] for column in record["inputs"]}
+    return PREDICTION if PREDICTION not in taken else "the model's prediction"
+
+
+def _prediction_kind(record: dict[str, Any]) -> str:
+    return "categorical" if record["task"] == "classification" else "numeric"
+
+
+def _scored(model: _Model, rows: pd.DataFrame, truth: list[Any]) -> _Window:
+    """``rows`` (raw columns) prepared and predicted by the model."""
+    inputs = scoring.prepare(rows, model.record["inputs"])
+    predictions, probabilities = scoring.predict(model.pipeline, model.record["task"], inputs)
+    return _Window(inputs, predictions, probabilities, truth)
+
+
+def _class_text(value: Any, yes_no: bool) -> str:
+    """A class as the model's classes name it: "True"/"False" for a yes/no target (whatever
+    word the file uses), "3" for the number 3.0, else the text itself."""
+    if yes_no and not isinstance(value, bool):
+        word = str(value).strip().lower()
+        if word in scoring.TRUE_WORDS or word in scoring.FALSE_WORDS:
+            value = word in scoring.TRUE_WORDS
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value)
+
+
+def _yes_no(record: dict[str, Any]) -> bool:
+    return bool(record["task"] == "classification" and record["classes"] == ["False", "True"])
+
+
+def _truth_values(values: Iterable[Any], record: dict[str, Any]) -> list[Any]:
+    """True outcomes in the form the checks compare: class names, or numbers."""
+    yes_no = _yes_no(record)
+    result: list[Any] = []
+    for value in values:
+        if value is None or (isinstance(value, float) and math.isnan(value)):
+            result.append(None)
+        elif record["task"] == "classification":
+            result.append(_class_text(value, yes_no))
+        else:
+            try:
+                result.append(float(value))
+            except (TypeError, ValueError):
+                result.append(None)
+    return result
+
+
+def _reference_window(workspace: Workspace, model: _Model, reference: str | None) -> _Window:
+    target = model.record["target"]
+    if reference is None:
+        rows, y = training.held_out(workspace, model.record["run_id"])
+        truth = _truth_values(y.tolist(), model.record)
+    else:
+        rows = datasets.load_frame(workspace, datasets.get_version(workspace, reference))
+        values = rows[target].tolist() if target in rows else [None] * len(rows)
+        truth = _truth_values(values, model.record)
+    return _scored(model, rows.reset_index(drop=True), truth)
+
+
+def _dataset_window(workspace: Workspace, model: _Model, ref: str) -> _Window:
+    rows = datasets.load_frame(workspace, datasets.get_version(workspace, ref))
+    target = model.record["target"]
+    values = rows[target].tolist() if target in rows else [None] * len(rows)
+    return _scored(model, rows, _truth_values(values, model.record))
+
+
+def _log_query(version_id: int) -> Any:
+    return (
+        select(PredictionLog.id)
+        .join(Deployment, PredictionLog.deployment_id == Deployment.id)
+        .where(Deployment.model_version_id == version_id)
+    )
+
+
+def _log_window(
+    workspace: Workspace,
+    model: _Model,
+    since: datetime | None,
+    until: datetime | None,
+    cancel: CancelCheck = never_cancel,
+) -> _Window:
+    """The logged predictions of ``model`` made in [since, until), with their labels."""
+    query = (
+        select(
+            PredictionLog.id,
+            PredictionLog.inputs,
+            PredictionLog.prediction,
+            PredictionLog.probabilities,
+            Label.value,
+        )
+        .join(Deployment, PredictionLog.deployment_id == Deployment.id)
+        .outerjoin(Label, Label.prediction_log_id == PredictionLog.id)
+        .where(Deployment.model_version_id == model.version_id)
+        .order_by(PredictionLog.id)
+    )
+    if since is not None:
+        query = query.where(PredictionLog.created_at >= since)
+    if until is not None:
+        query = query.where(PredictionLog.created_at < until)
+    records: list[dict[str, Any]] = []
+    predictions: list[Any] = []
+    probabilities: list[list[float]] = []
+    labels: list[Any] = []
+    last_id: int | None = None
+    classes = model.record["classes"] or []
+    with workspace.store.read() as session:
+        for row_id, inputs, prediction, probability, label in session.execute(query).yield_per(
+            READ_LOG_ROWS
+        ):
+            if len(records) % READ_LOG_ROWS == 0:
+                check_cancel(cancel)
+            records.append(inputs)
+            predictions.append(prediction)
+            if probability is not None:
+                probabilities.append([float(probability.get(c, 0.0)) for c in classes])
+            labels.append(label)
+            last_id = row_id
+    schema = model.record["inputs"]
+    frame = pd.DataFrame.from_records(records, columns=[c["name"] for c in schema])
+    inputs = scoring.prepare(frame, schema) if records else _empty_inputs(schema)
+    has_probabilities = bool(classes) and len(probabilities) == len(predictions)
+    return _Window(
+        inputs,
+        predictions,
+        probabilities if has_probabilities else None,
+        _truth_values(labels, model.record),
+        last_id,
+    )
+
+
+def _empty_inputs(schema: list[dict[str, Any]]) -> pd.DataFrame:
+    return pd.DataFrame(
+        {
+            c["name"]: pd.Series(dtype="float64" if c["type"] != "categorical" else object)
+            for c in schema
+        }
+    )
+
+
+def _checked_frame(window: _Window, record: dict[str, Any]) -> pd.DataFrame:
+    values = window.predictions
+    if record["task"] == "classification":
+        column = pd.Series(
+            [None if v is None else _class_text(v, False) for v in values], dtype=object
+        )
+        column = column.where(column.notna(), np.nan)
+    else:
+        column = pd.Series(values, dtype="float64")
+    return window.inputs.reset_index(drop=True).assign(**{_prediction_name(record): column})
+
+
+def _reference_for_drift(window: _Window, record: dict[str, Any]) -> drift.Reference:
+    return drift.Reference.of(
+        _checked_frame(window, record),
+        record["inputs"],
+        prediction={"name": _prediction_name(record), "type": _prediction_kind(record)},
+    )
+
+
+# --- performance ---------------------------------------------------------------------------------
+
+
+def _metrics(record: dict[str, Any], window: _Window, rows: np.ndarray) -> dict[str, float]:
+    truth = [window.truth[i] for i in rows]
+    predicted = [window.predictions[i] for i in rows]
+    if record["task"] == "classification":
+        predicted = [_class_text(value, False) for value in predicted]
+    proba = None
+    if window.probabilities is not None:
+        proba = np.asarray([window.probabilities[i] for i in rows])
+    if record["task"] == "classification":
+        # Only the measures the issue names; each needs both classes seen, else it is left out.
+        classes = np.asarray(record["classes"] or sorted({*truth, *predicted}), dtype=object)
+        full = training.metrics_for("classification", truth, predicted, proba, classes)
+        wanted = ("accuracy", "f1", "roc_auc")
+    else:
+        full = training.metrics_for("regression", truth, predicted, None, None)
+        wanted = ("mae", "rmse", "r2")
+    return {k: float(full[k]) for k in wanted if k in full and math.isfinite(full[k])}
+
+
+def _labelled(window: _Window) -> np.ndarray:
+    return np.asarray([i for i, value in enumerate(window.truth) if value is not None], dtype=int)
+
+
+def _rounded(size: int) -> int:
+    """``size`` to two significant digits, so nearby window sizes share one band."""
+    return int(float(f"{size:.2g}"))
+
+
+class _ReferencePerformance:
+    """The reference's measured performance, and how much it varies over samples of a given
+    size: the band a window's performance is judged against."""
+
+    def __init__(self, record: dict[str, Any], window: _Window) -> None:
+        self.record, self.window = record, window
+        self.known = _labelled(window)
+        self.expected = _metrics(record, window, self.known) if self.known.size else {}
+        self._bands: dict[int, dict[str, list[float]]] = {}
+
+    def bands(self, size: int) -> dict[str, list[float]]:
+        """±3 standard deviations of each measure over reference samples of about ``size``
+        rows, drawn with replacement (so a reference smaller than the window still gives one)."""
+        size = _rounded(max(size, MIN_CHUNK_ROWS))
+        if size not in self._bands:
+            bands: dict[str, list[float]] = {}
+            if self.known.size >= MIN_CHUNK_ROWS:
+                rng = np.random.default_rng(size)  # the same band whatever was computed before
+                samples = [
+                    _metrics(self.record, self.window, rng.choice(self.known, size))
+                    for _ in range(BAND_SAMPLES)
+                ]
+                for name, value in self.expected.items():
+                    values = [sample[name] for sample in samples if name in sample]
+                    if len(values) >= 2:
+                        spread = PERFORMANCE_BAND_SIGMAS * float(np.std(values, ddof=1))
+                        bands[name] = [value - spread, value + spread]
+            self._bands[size] = bands
+        return self._bands[size]
+
+
+def _performance(reference: _ReferencePerformance, current: _Window) -> dict[str, Any] | None:
+    """The current window's measured performance against the reference's and its band."""
+    labelled = _labelled(current)
+    if labelled.size == 0:
+        return None
+    measured = _metrics(reference.record, current, labelled)
+    bands = reference.bands(int(labelled.size))
+    lower_is_better = {"mae", "rmse"}
+    outside = [
+        name
+        for name, value in measured.items()
+        if name in bands
+        and (value > bands[name][1] if name in lower_is_better else value < bands[name][0])
+    ]
+    return {
+        "labelled": int(labelled.size),
+        "metrics": measured,
+        "reference": reference.expected,
+        "band": bands,
+        "worse": outside,
+    }
+
+
+# --- reports -------------------------------------------------------------------------------------
+
+
+def _status(report: dict[str, Any], thresholds: drift.Thresholds) -> str:
+    if report["n_current"] < thresholds.min_rows:
+        return "not enough data"
+    prediction = report.get("prediction_drift") or {}
+    if report["dataset_drift"] or prediction.get("status") == "drift":
+        return "drift"
+    columns = report["columns"]
+    performance = report.get("performance") or {}
+    if (
+        any(c["status"] == "drift" or c["findings"] for c in columns)
+        or performance.get("worse")
+        or prediction.get("findings")
+    ):
+        return "watch"
+    return "healthy"
+
+
+def _report(
+    model: _Model,
+    reference: drift.Reference,
+    reference_performance: _ReferencePerformance,
+    current: _Window,
+    thresholds: drift.Thresholds,
+    progress: Progress,
+    cancel: CancelCheck,
+) -> dict[str, Any]:
+    report = drift.check_drift(
+        reference, _checked_frame(current, model.record), thresholds, progress, cancel
+    )
+    report["performance"] = _performance(reference_performance, current)
+    report["status"] = _status(report, thresholds)
+    report["model"] = model.record["ref"]
+    return report
+
+
+def _key(kind: str, window: str, reference: str | None, thresholds: drift.Thresholds) -> str:
+    digest = hashlib.sha256(
+        json.dumps(thresholds.as_dict(), sort_keys=True).encode("utf-8")
+    ).hexdigest()[:12]
+    return f"{kind}:{window}|reference:{reference or TRAINING}|thresholds:{digest}"
+
+
+def _store(
+    workspace: Workspace,
+    model: _Model,
+    key: str,
+    kind: str,
+    report: dict[str, Any],
+    start: datetime | None = None,
+    end: datetime | None = None,
+    last_log_id: int | None = None,
+) -> None:
+    with workspace.store.write() as session:
+        session.execute(
+            delete(MonitorResult).where(
+                MonitorResult.model_version_id == model.version_id, MonitorResult.key == key
+            )
+        )
+        session.add(
+            MonitorResult(
+                model_version_id=model.version_id,
+                key=key,
+                kind=kind,
+                window_start=start,
+                window_end=end,
+                last_log_id=last_log_id,
+                n_current=report["n_current"],
+                drift_share=report["drift_share"],
+                status=report["status"],
+                report=report,
+            )
+        )
+
+
+def _as_utc(moment: datetime | None) -> datetime | None:
+    if moment is None:
+        return None
+    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
+
+
+def parse_time(text: str) -> datetime:
+    """A time given on the command line: ISO 8601 (a date alone means its midnight, UTC)."""
+    try:
+        moment = datetime.fromisoformat(text.strip())
+    except ValueError:
+        raise UserError(
+            f"'{text}' is not a time; write it as 2026-11-29 or 2026-11-29T14:30."
+        ) from None
+    result = _as_utc(moment)
+    assert result is not None
+    return result
+
+
+def check(
+    workspace: Workspace,
+    ref: str,
+    reference: str | None = None,
+    current: str | None = None,
+    since: datetime | None = None,
+    until: datetime | None = None,
+    thresholds: drift.Thresholds | None = None,
+    progress: Progress = no_progress,
+    cancel: CancelCheck = never_cancel,
+) -> dict[str, Any]:
+    """Check one window of ``ref``: the dataset version ``current``, or else the prediction log
+    between ``since`` and ``until`` (either open), against ``reference`` (a dataset version;
+    None: the held-out part of the training data). The report is stored and returned."""
+    thresholds = thresholds or drift.Thresholds()
+    since, until = _as_utc(since), _as_utc(until)
+    if since is not None and until is not None and since >= until:
+        raise UserError("The window's start must come before its end.")
+    progress(0.0, "Loading the model")
+    model = _model(workspace, ref)
+    progress(0.05, "Preparing the reference")
+    reference_window = _reference_window(workspace, model, reference)
+    check_cancel(cancel)
+    prepared = _reference_for_drift(reference_window, model.record)
+    performance = _ReferencePerformance(model.record, reference_window)
+    progress(0.25, "Reading the window")
+    if current is not None:
+        window = _dataset_window(workspace, model, current)
+        kind, name = "dataset", current
+    else:
+        window = _log_window(workspace, model, since, until, cancel)
+        kind = "range"
+        name = f"{since.isoformat() if since else ''}/{until.isoformat() if until else ''}"
+    check_cancel(cancel)
+    report = _report(
+        model,
+        prepared,
+        performance,
+        window,
+        thresholds,
+        sub_progress(progress, 0.4, 0.95),
+        cancel,
+    )
+    report["window"] = {"kind": kind, "name": name, "reference": reference or TRAINING}
+    _store(
+        workspace,
+        model,
+        _key(kind, name, reference, thresholds),
+        kind,
+        report,
+        since,
+        until,
+        window.last_log_id,
+    )
+    progress(1.0, "Checked")
+    return report
+
+
+# --- day windows (trends) --------------------------------------------------------------------------
+
+
+def results(workspace: Workspace, ref: str) -> list[dict[str, Any]]:
+    """The stored checks of ``ref`` that are not day windows (time ranges and datasets), newest
+    first."""
+    with workspace.store.read() as session:
+        version_id = _version_id(session, ref)
+        reports = session.scalars(
+            select(MonitorResult.report)
+            .where(MonitorResult.model_version_id == version_id, MonitorResult.kind != "day")
+            .order_by(MonitorResult.computed_at.desc(), MonitorResult.id.desc())
+        ).all()
+    return list(reports)
+
+
+def _day(moment: datetime | None) -> date:
+    """The UTC day of a stored time (never None where this is used)."""
+    assert moment is not None
+    return moment.astimezone(UTC).date()
+
+
+def _day_start(day: date) -> datetime:
+    return datetime(day.year, day.month, day.day, tzinfo=UTC)
+
+
+def _stored_days(
+    session: Session, version_id: int, reference: str | None, thresholds: drift.Thresholds
+) -> Any:
+    suffix = _key("day", "", reference, thresholds).split("|", 1)[1]
+    return select(MonitorResult).where(
+        MonitorResult.model_version_id == version_id,
+        MonitorResult.kind == "day",
+        MonitorResult.key.endswith(suffix),
+    )
+
+
+def update_days(
+    workspace: Workspace,
+    ref: str,
+    reference: str | None = None,
+    thresholds: drift.Thresholds | None = None,
+    progress: Progress = no_progress,
+    cancel: CancelCheck = never_cancel,
+) -> int:
+    """Check each day of the log not checked yet (or whose labels changed), and the days with
+    rows logged since they were checked; returns how many days were checked. Only those days'
+    rows are read, so a new day costs what that day holds, however long the log."""
+    thresholds = thresholds or drift.Thresholds()
+    model = _model(workspace, ref)
+    with workspace.store.read() as session:
+        stored = session.execute(
+            _stored_days(session, model.version_id, reference, thresholds).with_only_columns(
+                MonitorResult.window_start, MonitorResult.last_log_id
+            )
+        ).all()
+        stored_days = {_day(start) for start, _ in stored}
+        done = max((last for _, last in stored if last is not None), default=None)
+        newest = session.scalar(
+            _log_query(model.version_id).with_only_columns(func.max(PredictionLog.created_at))
+        )
+        if newest is None:
+            return 0
+        earliest = _log_query(model.version_id).with_only_columns(
+            func.min(PredictionLog.created_at)
+        )
+        first_logged = session.scalar(earliest)
+        first_new = session.scalar(earliest.where(PredictionLog.id > done)) if done else None
+    last_day = _day(newest)
+    first_day = min(_day(first_logged), last_day)
+    changed_from = _day(first_new) if first_new is not None else None
+    days = [
+        day
+        for day in (first_day + timedelta(days=n) for n in range((last_day - first_day).days + 1))
+        if day not in stored_days or (changed_from is not None and day >= changed_from)
+    ]
+    if not days:
+        return 0
+    progress(0.0, "Preparing the reference")
+    reference_window = _reference_window(workspace, model, reference)
+    prepared = _reference_for_drift(reference_window, model.record)
+    performance = _ReferencePerformance(model.record, reference_window)
+    checked = 0
+    for index, day in enumerate(days):
+        check_cancel(cancel)
+        progress(0.1 + 0.9 * index / len(days), f"Checking {day.isoformat()}")
+        start = _day_start(day)
+        end = start + timedelta(days=1)
+        window = _log_window(workspace, model, start, end, cancel)
+        if not window.predictions:
+            continue
+        report = _report(model, prepared, performance, window, thresholds, no_progress, cancel)
+        report["window"] = {
+            "kind": "day",
+            "name": day.isoformat(),
+            "reference": reference or TRAINING,
+        }
+        _store(
+            workspace,
+            model,
+            _key("day", day.isoformat(), reference, thresholds),
+            "day",
+            report,
+            start,
+            end,
+            window.last_log_id,
+        )
+        checked += 1
+    progress(1.0, f"Checked {checked} day(s)")
+    return checked
+
+
+def history(
+    workspace: Workspace,
+    ref: str,
+    reference: str | None = None,
+    thresholds: drift.Thresholds | None = None,
+) -> list[dict[str, Any]]:
+    """The stored day windows of ``ref``, oldest first: what the trends are drawn from."""
+    thresholds = thresholds or drift.Thresholds()
+    with workspace.store.read() as session:
+        version_id = _version_id(session, ref)
+        query = _stored_days(session, version_id, reference, thresholds)
+        rows = session.scalars(
+            query.with_only_columns(MonitorResult.report).order_by(MonitorResult.window_start)
+        ).all()
+    return list(rows)
+
+
+def overview(workspace: Workspace) -> list[dict[str, Any]]:
+    """A status card for each monitored version (served at least once, or checked): status of
+    its latest check, rows checked in day windows, when it was last checked, and the
+    performance of its newest window with true outcomes."""
+    with workspace.store.read() as session:
+        served = select(Deployment.model_version_id)
+        checked = select(MonitorResult.model_version_id)
+        versions = session.execute(
+            select(RegisteredModel.name, ModelVersion.version, ModelVersion.stage, ModelVersion.id)
+            .join(RegisteredModel, ModelVersion.model_id == RegisteredModel.id)
+            .where(ModelVersion.id.in_(served.union(checked)))
+            .order_by(RegisteredModel.name, ModelVersion.version.desc())
+        ).all()
+        cards = []
+        for name, number, stage, version_id in versions:
+            mine = MonitorResult.model_version_id == version_id
+            latest = session.execute(
+                select(MonitorResult.status, MonitorResult.computed_at, MonitorResult.drift_share)
+                .where(mine)
+                .order_by(MonitorResult.computed_at.desc(), MonitorResult.id.desc())
+                .limit(1)
+            ).first()
+            traffic = session.scalar(
+                select(func.coalesce(func.sum(MonitorResult.n_current), 0)).where(
+                    mine, MonitorResult.kind == "day"
+                )
+            )
+            measured = func.json_extract(MonitorResult.report, "$.performance")
+            performance = session.execute(
+                select(measured, func.json_extract(MonitorResult.report, "$.window.name"))
+                .where(mine, measured.is_not(None))
+                .order_by(MonitorResult.window_end.desc(), MonitorResult.computed_at.desc())
+                .limit(1)
+            ).first()
+            cards.append(
+                {
+                    "ref": f"{name}@{number}",
+                    "stage": stage,
+                    "status": latest.status if latest else "not checked",
+                    "last_check": latest.computed_at.isoformat() if latest else None,
+                    "rows": int(traffic or 0),
+                    "drift_share": latest.drift_share if latest else None,
+                    # the newest window with true outcomes, and which window that is
+                    "performance": json.loads(performance[0]) if performance else None,
+                    "performance_window": performance[1] if performance else None,
+                }
+            )
+    return cards
+
+
+# --- labels ------------------------------------------------------------------------------------
+
+
+def import_labels(
+    workspace: Workspace,
+    ref: str,
+    path: Path,
+    key: str,
+    label: str,
+    progress: Progress = no_progress,
+    cancel: CancelCheck = never_cancel,
+) -> dict[str, Any]:
+    """Join the true outcomes in ``path`` to ``ref``'s logged predictions. ``key`` is the file's
+    column holding each prediction's request id, or a model input column whose logged value
+    identifies the row; ``label`` holds the outcome. A request with several rows takes the file's
+    rows with its id in order. Earlier labels of the same predictions are replaced."""
+    progress(0.0, f"Reading {path.name}")
+    table, _ = read_table(path, detect_format(path), sub_progress(progress, 0.0, 0.4), cancel)
+    for column in (key, label):
+        if column not in table.column_names:
+            raise UserError(
+                f"{path.name} has no column '{column}'; its columns are "
+                f"{', '.join(table.column_names)}."
+            )
+    model = _model(workspace, ref)
+    keys = [None if v is None else str(v) for v in table.column(key).to_pylist()]
+    outcomes = _truth_values(table.column(label).to_pylist(), model.record)
+    by_input = key in {c["name"] for c in model.record["inputs"]}
+    with workspace.store.read() as session:
+        query = (
+            select(
+                PredictionLog.id,
+                PredictionLog.request_id,
+                PredictionLog.inputs,
+                PredictionLog.created_at,
+            )
+            .join(Deployment, PredictionLog.deployment_id == Deployment.id)
+            .where(Deployment.model_version_id == model.version_id)
+            .order_by(PredictionLog.id)
+        )
+        logged: dict[str, list[int]] = {}
+        days: dict[int, date] = {}
+        progress(0.4, "Finding the predictions")
+        for count, (row_id, request_id, inputs, created) in enumerate(
+            session.execute(query).yield_per(READ_LOG_ROWS)
+        ):
+            if count % READ_LOG_ROWS == 0:
+                check_cancel(cancel)
+            identity = _input_key(inputs.get(key)) if by_input else request_id
+            if identity is not None:
+                logged.setdefault(identity, []).append(row_id)
+                days[row_id] = created.date()
+    matched: dict[int, Any] = {}
+    unmatched = 0
+    taken: dict[str, int] = {}
+    for identity, outcome in zip(keys, outcomes, strict=True):
+        ids = logged.get(identity or "", [])
+        position = taken.get(identity or "", 0)
+        if outcome is None or position >= len(ids):
+            unmatched += 1
+            continue
+        taken[identity or ""] = position + 1
+        matched[ids[position]] = outcome
+    if not matched:
+        raise UserError(
+            f"None of the {len(keys):,} rows of {path.name} matches a prediction of {ref}; "
+            f"check that '{key}' holds request ids (X-Request-ID) or a model column."
+        )
+    check_cancel(cancel)
+    progress(0.9, f"Saving {len(matched):,} outcomes")
+    with workspace.store.write() as session:
+        session.execute(delete(Label).where(Label.prediction_log_id.in_(list(matched))))
+        session.add_all(Label(prediction_log_id=i, value=v) for i, v in matched.items())
+        audit.record(
+            session,
+            "labels.import",
+            f"model:{model.record['ref']}",
+            file=path.name,
+            matched=len(matched),
+            unmatched=unmatched,
+        )
+        # The windows holding these predictions measure their performance again when next
+        # checked: their days, and every time range (cheap to check again).
+        starts = {_day_start(days[i]) for i in matched}
+        session.execute(
+            delete(MonitorResult).where(
+                MonitorResult.model_version_id == model.version_id,
+                (MonitorResult.kind == "range")
+                | ((MonitorResult.kind == "day") & MonitorResult.window_start.in_(starts)),
+            )
+        )
+    return {"rows": len(keys), "matched": len(matched), "unmatched": unmatched}
+
+
+def _input_key(value: Any) -> str | None:
+    if value is None:
+        return None
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value)
+
+
+# --- retraining --------------------------------------------------------------------------------
+
+
+def _labelled_rows(workspace: Workspace, model: _Model, original: pd.DataFrame) -> pd.DataFrame:
+    """The logged predictions that have a true outcome, as rows of the training data: their
+    inputs, and the outcome written the way the training data writes its target."""
+    target = model.record["target"]
+    query = (
+        select(PredictionLog.inputs, Label.value)
+        .join(Deployment, PredictionLog.deployment_id == Deployment.id)
+        .join(Label, Label.prediction_log_id == PredictionLog.id)
+        .where(Deployment.model_version_id == model.version_id)
+        .order_by(PredictionLog.id)
+    )
+    with workspace.store.read() as session:
+        rows = session.execute(query).all()
+    truth = _truth_values([value for _inputs, value in rows], model.record)
+    if model.record["task"] == "classification":
+        as_written = {_class_text(v, False): v for v in original[target].dropna().unique()}
+        truth = [as_written.get(value) for value in truth]
+    frame = pd.DataFrame.from_records([inputs for inputs, _value in rows])
+    return frame.assign(**{target: truth}).dropna(subset=[target])
+
+
+def retrain(
+    workspace: Workspace,
+    ref: str,
+    dataset: str | None = None,
+    progress: Progress = no_progress,
+    cancel: CancelCheck = never_cancel,
+) -> dict[str, Any]:
+    """Train a challenger for ``ref`` with the same recipe (algorithm, settings, columns, seed)
+    on new data, and compare it with ``ref`` on the same held-out rows, which neither trained on.
+
+    The new data is the dataset version ``dataset`` when given; otherwise ``ref``'s training
+    data plus its labelled predictions, saved as a new version of that dataset (so the challenger
+    is reproducible like any run). Returns the challenger's run, both versions' metrics on the
+    challenger's held-out rows (less any row ``ref`` trained on) and whether the challenger is
+    better on the main metric."""
+    progress(0.0, "Gathering the new training data")
+    model = _model(workspace, ref)
+    run = training.show_run(workspace, model.record["run_id"])
+    recipe = training.recipe_of(run)
+    original_name = datasets.parse_ref(run["dataset"])[0]
+    trained_on: set[Any] = set()
+    if dataset is None:
+        original = datasets.load_frame(workspace, datasets.get_version(workspace, run["dataset"]))
+        added = _labelled_rows(workspace, model, original)
+        if added.empty:
+            raise UserError(
+                f"{ref} has no labelled predictions yet; import labels first, or retrain on a "
+                "newer dataset version."
+            )
+        held, _y = training.held_out(workspace, model.record["run_id"])
+        trained_on = set(original.index) - set(held.index)
+        combined = pd.concat([original, added], ignore_index=True)
+        with tempfile.TemporaryDirectory(dir=workspace.artifacts.tmp) as folder:
+            # The file's name is what the new version's lineage shows as its source.
+            path = Path(folder) / f"{original_name}-with-{len(added)}-labelled-predictions.parquet"
+            combined.to_parquet(path, index=False)
+            imported = datasets.import_file(
+                workspace, path, original_name, progress=sub_progress(progress, 0.0, 0.3)
+            )
+        dataset = f"{imported.name}@{imported.version}"
+    check_cancel(cancel)
+    progress(0.3, "Training the challenger")
+    challenger = training.train(
+        workspace,
+        dataclasses.replace(recipe, dataset=dataset, algorithm=run["algorithm"]),
+        sub_progress(progress, 0.3, 0.9),
+        cancel,
+    )[0]
+    if challenger["status"] != "finished":
+        raise UserError(f"The challenger could not be trained: {challenger['error']}")
+    progress(0.9, "Comparing on the same held-out rows")
+    rows, y = training.held_out(workspace, challenger["run_id"])
+    keep = ~rows.index.isin(list(trained_on))
+    rows, y = rows[keep], y[keep]
+    truth = _truth_values(y.tolist(), model.record)
+    scores = {}
+    for name, pipeline in (
+        ("current", model.pipeline),
+        ("challenger", training.load_model(workspace, challenger["run_id"])),
+    ):
+        inputs = scoring.prepare(rows, model.record["inputs"])
+        predictions, probabilities = scoring.predict(pipeline, model.record["task"], inputs)
+        window = _Window(inputs, predictions, probabilities, truth)
+        scores[name] = _metrics(model.record, window, np.arange(len(truth)))
+    main = "accuracy" if model.record["task"] == "classification" else "rmse"
+    current, new = scores["current"].get(main), scores["challenger"].get(main)
+    better = (
+        current is not None
+        and new is not None
+        and (new < current if main == "rmse" else new > current)
+    )
+    progress(1.0, "Compared")
+    return {
+        "challenger": challenger,
+        "current": model.record["ref"],
+        "dataset": dataset,
+        "held_out_rows": len(truth),
+        "metrics": scores,
+        "main_metric": main,
+        "better": better,
+    }

@@ -1,0 +1,98 @@
+"""`monitor` and `labels import` on the command line: the contract's JSON report, windows from the
+log or a dataset, labels joined to logged predictions; bad input fails in one line."""
+
+from datetime import date, timedelta
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from mlops_desktop.core import datasets, registry, training
+from mlops_desktop.core.workspace import Workspace
+from tests.cli.conftest import Cli, ok_json
+from tests.core.test_monitoring import _applicants, _log
+
+STATUSES = {"ok", "drift", "warning", "not enough data", "not computable"}
+COLUMN_KEYS = {
+    "name", "type", "status", "test", "p_value", "effect", "psi", "missing_change",
+    "new_categories",
+}  # fmt: skip
+
+
+@pytest.fixture
+def logged(home: Path, tmp_path: Path) -> list[str]:
+    """The model 'loans' trained, registered and serving: 400 calm rows on Nov 1, 400 moved rows
+    on Nov 2; returns the calm rows' request ids."""
+    csv = tmp_path / "applicants.csv"
+    _applicants(3000, seed=1).to_csv(csv, index=False)
+    ws = Workspace(home)
+    try:
+        datasets.import_file(ws, csv, "applicants")
+        run = training.train(
+            ws, training.Recipe(dataset="applicants", target="repaid", algorithm="naive_bayes")
+        )[0]
+        registry.register(ws, run["run_id"], "loans")
+        ids = _log(ws, _applicants(400, seed=2), date(2026, 11, 1), "calm")
+        _log(ws, _applicants(400, seed=3, shift=1.0), date(2026, 11, 1) + timedelta(1), "moved")
+    finally:
+        ws.close()
+    return ids
+
+
+def test_monitor_reports_drift_in_the_contract_shape(in_home: Cli, logged: list[str]) -> None:
+    everything = ok_json(in_home("monitor", "loans", "--from-log", "--json"))
+    assert {"dataset_drift", "drift_share", "n_reference", "n_current", "columns",
+            "prediction_drift", "performance"} <= set(everything)  # fmt: skip
+    assert everything["n_current"] == 800 and everything["performance"] is None
+    for column in everything["columns"]:
+        assert set(column) >= COLUMN_KEYS and column["status"] in STATUSES
+    moved = ok_json(in_home("monitor", "loans", "--since", "2026-11-02", "--json"))
+    assert moved["n_current"] == 400
+    assert {c["name"]: c["status"] for c in moved["columns"]}["income"] == "drift"
+    calm = ok_json(
+        in_home("monitor", "loans", "--since", "2026-11-01", "--until", "2026-11-02", "--json")
+    )
+    assert "drift" not in {c["status"] for c in calm["columns"]}
+    text = in_home("monitor", "loans", "--since", "2026-11-02")
+    assert text.code == 0 and "income" in text.out and "drift" in text.out
+
+
+def test_labels_import_then_performance_and_a_dataset_window(
+    in_home: Cli, logged: list[str], tmp_path: Path
+) -> None:
+    outcomes = tmp_path / "outcomes.csv"
+    pd.DataFrame({"request": logged, "repaid": _applicants(400, seed=2)["repaid"]}).to_csv(
+        outcomes, index=False
+    )
+    imported = ok_json(
+        in_home("labels", "import", "loans", outcomes, "--key", "request", "--label", "repaid",
+                "--json")
+    )  # fmt: skip
+    assert imported == {"rows": 400, "matched": 400, "unmatched": 0}
+    report = ok_json(in_home("monitor", "loans", "--until", "2026-11-02", "--json"))
+    assert report["performance"]["labelled"] == 400
+    assert 0.5 < report["performance"]["metrics"]["accuracy"] <= 1.0
+    march = tmp_path / "march.csv"
+    _applicants(500, seed=9).to_csv(march, index=False)
+    ok_json(in_home("datasets", "import", march, "--name", "march", "--json"))
+    window = ok_json(in_home("monitor", "loans", "--current", "march", "--json"))
+    assert window["n_current"] == 500 and window["performance"]["labelled"] == 500
+
+
+@pytest.mark.parametrize(
+    ("args", "says"),
+    [
+        (["monitor", "nosuch"], "no model named 'nosuch'"),
+        (["monitor", "loans", "--since", "yesterday"], "'yesterday' is not a time"),
+        (["monitor", "loans", "--current", "nosuch"], "nosuch"),
+        (["monitor", "loans", "--current", "applicants", "--since", "2026-11-01"], "--since"),
+        (["labels", "import", "loans", "missing.csv", "--key", "a", "--label", "b"], "missing"),
+    ],
+)
+def test_bad_monitoring_input_fails_in_one_line(
+    in_home: Cli, logged: list[str], args: list[str], says: str
+) -> None:
+    outcome = in_home(*args)
+    assert outcome.code == 1
+    assert len(outcome.err_lines) == 1 and outcome.err.startswith("error: ")
+    assert says in outcome.err

@@ -1,0 +1,278 @@
+"""Monitoring a served model: windows of its prediction log or a dataset checked against the
+held-out part of its training data, stored day by day, and labels turned into performance."""
+
+import json
+import shutil
+from collections.abc import Iterator
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import pytest
+from sqlalchemy import func, select
+
+from mlops_desktop.core import datasets, monitoring, registry, training
+from mlops_desktop.core.errors import UserError
+from mlops_desktop.core.store.models import Deployment, Label, MonitorResult, PredictionLog
+from mlops_desktop.core.workspace import Workspace
+
+DAY_1 = date(2026, 11, 1)
+
+
+def _applicants(n: int, seed: int, shift: float = 0.0, new_region: bool = False) -> pd.DataFrame:
+    """Loan applicants: income (shifted by ``shift`` standard deviations), region, a yes/no, and
+    whether they repaid (depends on income and region)."""
+    rng = np.random.default_rng(seed)
+    income = rng.normal(50.0 + 10.0 * shift, 10.0, n).round(2)
+    regions = ["north", "south", "east", "west"]
+    region = rng.choice(regions + (["island"] if new_region else []), n)
+    owner = rng.random(n) < 0.4
+    score = (income - 50.0) / 10.0 + (region == "north") * 0.8 + rng.normal(0, 1, n)
+    return pd.DataFrame(
+        {
+            "income": income,
+            "region": region,
+            "owner": owner,
+            "repaid": np.where(score > 0, "yes", "no"),
+        }
+    )
+
+
+@pytest.fixture(scope="module")
+def served_home(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A workspace with the model 'loans' trained on 4,000 applicants and registered."""
+    home = tmp_path_factory.mktemp("monitoring") / "workspace"
+    csv = home.parent / "applicants.csv"
+    _applicants(4000, seed=1).to_csv(csv, index=False)
+    ws = Workspace(home)
+    try:
+        datasets.import_file(ws, csv, "applicants")
+        run = training.train(
+            ws,
+            training.Recipe(dataset="applicants", target="repaid", algorithm="logistic_regression"),
+        )[0]
+        registry.register(ws, run["run_id"], "loans")
+    finally:
+        ws.close()
+    return home
+
+
+@pytest.fixture
+def ws(served_home: Path, tmp_path: Path) -> Iterator[Workspace]:
+    home = tmp_path / "workspace"
+    shutil.copytree(served_home, home)
+    workspace = Workspace(home)
+    yield workspace
+    assert workspace.store.integrity_ok()
+    workspace.close()
+
+
+def _log(ws: Workspace, frame: pd.DataFrame, day: date, prefix: str) -> list[str]:
+    """Log the model's predictions of ``frame``'s rows as the server does, spread over ``day``;
+    returns the request ids (one row per request)."""
+    record, pipeline = registry.load(ws, "loans")
+    from mlops_desktop.core import scoring
+
+    inputs = scoring.prepare(frame, record["inputs"])
+    predicted, probabilities = scoring.predict(pipeline, record["task"], inputs)
+    start = datetime(day.year, day.month, day.day, tzinfo=UTC)
+    ids = [f"{prefix}-{i}" for i in range(len(frame))]
+    with ws.store.write() as session:
+        deployment = session.scalar(select(Deployment.id).limit(1))
+        if deployment is None:
+            version = registry.resolve(session, "loans")[1]
+            added = Deployment(model_version_id=version.id, host="127.0.0.1", port=8765)
+            session.add(added)
+            session.flush()
+            deployment = added.id
+        for i, row in enumerate(inputs.itertuples(index=False)):
+            session.add(
+                PredictionLog(
+                    deployment_id=deployment,
+                    request_id=ids[i],
+                    created_at=start + timedelta(seconds=i * 86_000 / len(frame)),
+                    inputs={
+                        "income": row.income,
+                        "region": row.region,
+                        "owner": bool(row.owner == 1.0),
+                    },
+                    prediction=predicted[i],
+                    probabilities=dict(zip(record["classes"], probabilities[i], strict=True))
+                    if probabilities
+                    else None,
+                    latency_ms=5.0,
+                )
+            )
+    return ids
+
+
+def test_a_window_like_the_training_data_is_healthy_and_a_shifted_one_drifts(
+    ws: Workspace,
+) -> None:
+    _log(ws, _applicants(600, seed=2), DAY_1, "calm")
+    _log(ws, _applicants(600, seed=3, shift=0.8, new_region=True), DAY_1 + timedelta(1), "moved")
+    calm = monitoring.check(
+        ws,
+        "loans",
+        since=datetime(2026, 11, 1, tzinfo=UTC),
+        until=datetime(2026, 11, 2, tzinfo=UTC),
+    )
+    assert calm["n_current"] == 600
+    assert calm["status"] == "healthy", calm["summary"]
+    assert calm["n_reference"] == 800  # the 20 % held out of 4,000 rows
+    moved = monitoring.check(ws, "loans", since=datetime(2026, 11, 2, tzinfo=UTC))
+    income = next(c for c in moved["columns"] if c["name"] == "income")
+    region = next(c for c in moved["columns"] if c["name"] == "region")
+    assert income["status"] == "drift"
+    assert "island" in region["new_categories"]
+    assert any(f["kind"] == "new_categories" for f in region["findings"])
+    assert moved["prediction_drift"]["name"] == "prediction"
+    assert moved["status"] == "drift"
+    json.dumps(moved, allow_nan=False)  # what the CLI prints and the store keeps
+    with ws.store.read() as session:
+        assert session.scalar(select(func.count()).select_from(MonitorResult)) == 2
+
+
+def test_days_are_checked_once_and_a_new_day_alone_is_read(
+    ws: Workspace, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    for offset in range(3):
+        _log(ws, _applicants(300, seed=10 + offset), DAY_1 + timedelta(offset), f"d{offset}")
+    assert monitoring.update_days(ws, "loans") == 3
+    assert monitoring.update_days(ws, "loans") == 0  # nothing new: nothing read again
+    days = monitoring.history(ws, "loans")
+    assert [d["window"]["name"] for d in days] == ["2026-11-01", "2026-11-02", "2026-11-03"]
+    assert all(d["n_current"] == 300 for d in days)
+
+    read: list[tuple[Any, Any]] = []
+    original = monitoring._log_window
+
+    def spy(workspace: Workspace, model: Any, since: Any, until: Any, cancel: Any) -> Any:
+        read.append((since, until))
+        return original(workspace, model, since, until, cancel)
+
+    monkeypatch.setattr(monitoring, "_log_window", spy)
+    _log(ws, _applicants(300, seed=20, shift=1.0), DAY_1 + timedelta(3), "d3")
+    assert monitoring.update_days(ws, "loans") == 1
+    assert read == [(datetime(2026, 11, 4, tzinfo=UTC), datetime(2026, 11, 5, tzinfo=UTC))]
+    days = monitoring.history(ws, "loans")
+    assert [d["status"] for d in days][-1] == "drift"
+    cards = monitoring.overview(ws)
+    assert cards[0]["ref"] == "loans@1" and cards[0]["rows"] == 1200
+
+
+def test_labels_joined_by_request_id_give_performance_against_the_reference_band(
+    ws: Workspace, tmp_path: Path
+) -> None:
+    frame = _applicants(400, seed=30)
+    ids = _log(ws, frame, DAY_1, "r")
+    assert monitoring.update_days(ws, "loans") == 1
+    assert monitoring.history(ws, "loans")[0]["performance"] is None
+    labels = tmp_path / "outcomes.csv"
+    pd.DataFrame({"request": ids[:300], "outcome": frame["repaid"][:300]}).to_csv(
+        labels, index=False
+    )
+    result = monitoring.import_labels(ws, "loans", labels, key="request", label="outcome")
+    assert result == {"rows": 300, "matched": 300, "unmatched": 0}
+    assert monitoring.update_days(ws, "loans") == 1  # that day measures its performance again
+    performance = monitoring.history(ws, "loans")[0]["performance"]
+    assert performance["labelled"] == 300
+    assert set(performance["metrics"]) == {"accuracy", "f1", "roc_auc"}
+    low, high = performance["band"]["accuracy"]
+    assert low < performance["reference"]["accuracy"] < high
+    assert low <= performance["metrics"]["accuracy"] <= high  # same population: inside the band
+    assert not performance["worse"]
+
+
+def test_bad_label_files_are_refused_with_a_sentence_and_store_nothing(
+    ws: Workspace, tmp_path: Path
+) -> None:
+    _log(ws, _applicants(50, seed=40), DAY_1, "b")
+    wrong_column = tmp_path / "wrong.csv"
+    pd.DataFrame({"id": ["b-1"], "outcome": ["yes"]}).to_csv(wrong_column, index=False)
+    with pytest.raises(UserError, match="has no column 'request'"):
+        monitoring.import_labels(ws, "loans", wrong_column, key="request", label="outcome")
+    unknown = tmp_path / "unknown.csv"
+    pd.DataFrame({"request": ["nope-1", "nope-2"], "outcome": ["yes", "no"]}).to_csv(
+        unknown, index=False
+    )
+    with pytest.raises(UserError, match="None of the 2 rows"):
+        monitoring.import_labels(ws, "loans", unknown, key="request", label="outcome")
+    with ws.store.read() as session:
+        assert session.scalar(select(func.count()).select_from(Label)) == 0
+
+
+def test_a_dataset_window_with_outcomes_and_too_few_rows(ws: Workspace, tmp_path: Path) -> None:
+    later = tmp_path / "applicants_march.csv"
+    _applicants(1000, seed=50, shift=0.5).to_csv(later, index=False)
+    datasets.import_file(ws, later, "march")
+    report = monitoring.check(ws, "loans", current="march")
+    assert report["n_current"] == 1000
+    assert next(c for c in report["columns"] if c["name"] == "income")["status"] == "drift"
+    assert report["performance"]["labelled"] == 1000  # the file has the outcome column
+    few = tmp_path / "few.csv"
+    _applicants(60, seed=51).to_csv(few, index=False)
+    datasets.import_file(ws, few, "few")
+    assert monitoring.check(ws, "loans", current="few")["status"] == "not enough data"
+    with pytest.raises(UserError):
+        monitoring.check(ws, "loans", since=datetime(2026, 11, 3, tzinfo=UTC),
+                         until=datetime(2026, 11, 2, tzinfo=UTC))  # fmt: skip
+
+
+def test_retraining_on_labelled_predictions_gives_a_challenger_compared_on_unseen_rows(
+    ws: Workspace, tmp_path: Path
+) -> None:
+    moved = _applicants(1500, seed=60, shift=1.5, new_region=True)
+    ids = _log(ws, moved, DAY_1, "m")
+    labels = tmp_path / "outcomes.csv"
+    pd.DataFrame({"request": ids, "outcome": moved["repaid"]}).to_csv(labels, index=False)
+    monitoring.import_labels(ws, "loans", labels, key="request", label="outcome")
+    result = monitoring.retrain(ws, "loans")
+    challenger = result["challenger"]
+    assert challenger["status"] == "finished"
+    assert challenger["algorithm"] == "logistic_regression"
+    assert result["dataset"] == "applicants@2"  # the training data plus 1,500 labelled rows
+    assert datasets.show(ws, "applicants@2")["rows"] == 4000 + 1500
+    assert challenger["dataset"] == "applicants@2"
+    # Held-out rows of the new data that the current model never trained on, for both models.
+    assert 0 < result["held_out_rows"] <= (4000 + 1500) * 0.2
+    assert set(result["metrics"]) == {"current", "challenger"}
+    assert result["main_metric"] == "accuracy"
+    assert result["better"] == (
+        result["metrics"]["challenger"]["accuracy"] > result["metrics"]["current"]["accuracy"]
+    )
+    # Nothing changes in the registry until someone promotes it.
+    assert registry.show_model(ws, "loans")["version"] == 1
+
+
+def test_retraining_needs_labels_or_a_dataset(ws: Workspace, tmp_path: Path) -> None:
+    with pytest.raises(UserError, match="no labelled predictions"):
+        monitoring.retrain(ws, "loans")
+    newer = tmp_path / "newer.csv"
+    _applicants(2000, seed=70, shift=0.5).to_csv(newer, index=False)
+    datasets.import_file(ws, newer, "newer")
+    result = monitoring.retrain(ws, "loans", dataset="newer")
+    assert result["challenger"]["dataset"] == "newer@1"
+    assert result["held_out_rows"] == 400
+
+
+def test_overview_keeps_the_newest_performance_and_results_lists_ranges_and_datasets(
+    ws: Workspace, tmp_path: Path
+) -> None:
+    frame = _applicants(300, seed=80)
+    ids = _log(ws, frame, DAY_1, "p")
+    _log(ws, _applicants(300, seed=81), DAY_1 + timedelta(1), "q")  # no outcomes for this day
+    labels = tmp_path / "outcomes.csv"
+    pd.DataFrame({"request": ids, "outcome": frame["repaid"]}).to_csv(labels, index=False)
+    monitoring.import_labels(ws, "loans", labels, key="request", label="outcome")
+    assert monitoring.update_days(ws, "loans") == 2
+    card = monitoring.overview(ws)[0]
+    assert card["performance"]["labelled"] == 300  # from Nov 1, though Nov 2 is newer
+    assert card["performance_window"] == "2026-11-01"
+    assert card["performance"]["band"]["accuracy"]  # 300 labelled, 800 held out: a band
+    monitoring.check(ws, "loans", since=datetime(2026, 11, 2, tzinfo=UTC))
+    listed = monitoring.results(ws, "loans")
+    assert [r["window"]["kind"] for r in listed] == ["range"]
+    assert listed[0]["n_current"] == 300

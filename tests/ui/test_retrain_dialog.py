@@ -1,0 +1,71 @@
+"""Retraining from the GUI: a challenger trained in a worker on the training data plus labelled
+predictions, compared with the version in service, then promoted with a note."""
+
+from collections.abc import Iterator
+from datetime import date
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from pytestqt.qtbot import QtBot
+
+from mlops_desktop.config import Settings
+from mlops_desktop.core import datasets, monitoring, registry, training
+from mlops_desktop.core.workspace import Workspace
+from mlops_desktop.ui.dialogs.retrain_dialog import RetrainDialog
+from mlops_desktop.ui.state import AppState
+from tests.core.test_monitoring import _applicants, _log
+
+TIMEOUT_MS = 120_000
+
+
+@pytest.fixture
+def labelled_state(home: Path, settings: Settings, tmp_path: Path) -> Iterator[AppState]:
+    csv = tmp_path / "applicants.csv"
+    _applicants(3000, seed=1).to_csv(csv, index=False)
+    ws = Workspace(home)
+    moved = _applicants(1200, seed=5, shift=1.5, new_region=True)
+    datasets.import_file(ws, csv, "applicants")
+    run = training.train(
+        ws, training.Recipe(dataset="applicants", target="repaid", algorithm="logistic_regression")
+    )[0]
+    registry.register(ws, run["run_id"], "loans")
+    registry.set_stage(ws, "loans", 1, "production", "first")
+    ids = _log(ws, moved, date(2026, 11, 1), "m")
+    labels = tmp_path / "labels.csv"
+    pd.DataFrame({"request": ids, "outcome": moved["repaid"]}).to_csv(labels, index=False)
+    monitoring.import_labels(ws, "loans", labels, key="request", label="outcome")
+    state = AppState(ws, settings)
+    yield state
+    state.workers.shutdown()
+    ws.close()
+
+
+def test_a_challenger_is_trained_compared_and_promoted_with_a_note(
+    qtbot: QtBot, labelled_state: AppState
+) -> None:
+    dialog = RetrainDialog(labelled_state, "loans@production", ["applicants@1"])
+    qtbot.addWidget(dialog)
+    dialog.show()
+    assert not dialog.promote_button.isEnabled()  # nothing to promote yet
+    dialog.train_button.click()
+    task = dialog.task
+    assert task is not None and not dialog.train_button.isEnabled()  # one training at a time
+    with qtbot.waitSignal(task.finished, timeout=TIMEOUT_MS):
+        pass
+    assert dialog.result is not None and dialog.train_button.isEnabled()
+    measures = [dialog.model.index(r, 0).data() for r in range(dialog.model.rowCount())]
+    assert measures[0] == "accuracy" and set(measures) == {"accuracy", "f1", "roc_auc"}
+    verdict = dialog.verdict.text()
+    assert "rows neither model trained on" in verdict
+    assert ("is better" in verdict) == dialog.result["better"]
+    dialog.note.setPlainText("better on November's applicants")
+    assert dialog.promote_button.isEnabled()
+    with qtbot.waitSignal(dialog.promoted, timeout=5000) as promoted:
+        dialog.promote_button.click()
+    assert promoted.args == ["loans@2"]
+    ws = labelled_state.workspace
+    assert registry.show_model(ws, "loans@production")["version"] == 2
+    assert registry.show_model(ws, "loans@1")["stage"] == "archived"
+    history = registry.show_model(ws, "loans@2")["history"]
+    assert history[-1]["note"] == "better on November's applicants"
