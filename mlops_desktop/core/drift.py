@@ -157,6 +157,7 @@ DEFAULT_THRESHOLDS = Thresholds()
 @dataclass(frozen=True)
 class _NumericReference:
     name: str
+    said: str  # how sentences name it: 'income', or "the predictions"
     rows: int
     missing: int  # NaN
     infinite: int
@@ -174,6 +175,7 @@ class _NumericReference:
 @dataclass(frozen=True)
 class _CategoricalReference:
     name: str
+    said: str
     rows: int
     missing: int
     boolean: bool
@@ -212,7 +214,8 @@ class Reference:
     ) -> "Reference":
         """Prepare ``frame`` (the model's inputs, as ``scoring.prepare`` gives them) for the
         columns of ``schema``; ``prediction`` names a column of ``frame`` holding the model's
-        predictions (``{"name": ..., "type": "numeric" | "categorical"}``)."""
+        predictions (``{"name": ..., "type": "numeric" | "categorical"}``, and optionally
+        ``"said"``: how sentences name it, such as "the predictions"; else the quoted name)."""
         rows = len(frame)
         columns = [_reference_column(frame, spec, rows) for spec in schema]
         predicted = _reference_column(frame, prediction, rows) if prediction else None
@@ -222,6 +225,7 @@ class Reference:
 def _reference_column(frame: pd.DataFrame, spec: Mapping[str, Any], rows: int) -> _ColumnReference:
     name = str(spec["name"])
     kind = str(spec.get("type", "categorical"))
+    said = str(spec.get("said", f"'{name}'"))
     series = _column(frame, name, rows)
     if kind == "numeric":
         numbers = _numbers(series)
@@ -233,6 +237,7 @@ def _reference_column(frame: pd.DataFrame, spec: Mapping[str, Any], rows: int) -
             histogram_edges = _histogram_edges(values)
         return _NumericReference(
             name=name,
+            said=said,
             rows=rows,
             missing=missing,
             infinite=len(numbers) - missing - len(values),
@@ -247,6 +252,7 @@ def _reference_column(frame: pd.DataFrame, spec: Mapping[str, Any], rows: int) -
     categories = [labels[i] for i in order]
     return _CategoricalReference(
         name=name,
+        said=said,
         rows=rows,
         missing=missing,
         boolean=kind == "boolean",
@@ -451,19 +457,19 @@ def _empty_or_short(
 ) -> bool:
     """Decide the verdict of a column that cannot be tested (empty, too few values); True when
     decided."""
-    name = column.name
+    said = column.said
     if count == 0 and rows:
         outcome.report["findings"].append(
-            {"kind": "empty", "message": f"'{name}' is empty in this window."}
+            {"kind": "empty", "message": f"{said} is empty in this window."}
         )
     if count == 0 or column.count == 0:
         outcome.status = "not computable"
         if column.count == 0:
             where = "the reference and in this window" if count == 0 else "the reference"
-            outcome.explanation = f"'{name}' is empty in {where}."
+            outcome.explanation = f"{said} is empty in {where}."
         else:
             outcome.explanation = (
-                f"'{name}' is empty in this window." if rows else "This window has no rows."
+                f"{said} is empty in this window." if rows else "This window has no rows."
             )
         return True
     if count < thresholds.min_rows or column.count < thresholds.min_rows:
@@ -493,7 +499,7 @@ def _compare_numeric(
     change, missing_finding = _missing_finding(column, int(nan.sum()), rows, thresholds)
     report = _base_report(column, "numeric", count, change)
     outcome = _Outcome(report, thresholds.numeric_effect)
-    name = column.name
+    said = column.said
     findings: list[dict[str, str]] = report["findings"]
     if missing_finding:
         findings.append(missing_finding)
@@ -510,7 +516,7 @@ def _compare_numeric(
             findings.append(
                 {
                     "kind": "out_of_range",
-                    "message": f"{_percent(outside / rows)} of the rows hold a value of '{name}' "
+                    "message": f"{_percent(outside / rows)} of the rows hold a value of {said} "
                     f"outside the reference range {_number(low)} to {_number(high)}.",
                 }
             )
@@ -518,7 +524,7 @@ def _compare_numeric(
         findings.append(
             {
                 "kind": "constant",
-                "message": f"'{name}' holds the same value ({_number(values[0])}) in every row "
+                "message": f"{said} holds the same value ({_number(values[0])}) in every row "
                 "of this window.",
             }
         )
@@ -533,7 +539,7 @@ def _compare_numeric(
     ]
     if only_infinite:
         outcome.status = "not computable"
-        outcome.explanation = f"'{name}' holds only infinite values in {only_infinite[0]}."
+        outcome.explanation = f"{said} holds only infinite values in {only_infinite[0]}."
         return outcome
     if _empty_or_short(outcome, column, count, rows, thresholds):
         return outcome
@@ -542,20 +548,20 @@ def _compare_numeric(
 
 
 def _test_numeric(outcome: _Outcome, column: _NumericReference, values: FloatArray) -> _Outcome:
-    name, report = column.name, outcome.report
+    said, report = column.said, outcome.report
     std = column.std
     if std is not None and not math.isfinite(std):
         outcome.status = "not computable"
-        outcome.explanation = f"The values of '{name}' are too large to compare."
+        outcome.explanation = f"The values of {said} are too large to compare."
         return outcome
     if std is None or not std > 0:
         outcome.status = "not computable"
         single = _number(column.values[0])
         outcome.explanation = (
-            f"'{name}' holds one value only ({single}) in the reference and in this window; "
+            f"{said} holds one value only ({single}) in the reference and in this window; "
             "there is nothing to compare."
             if values[0] == values[-1] == column.values[0]
-            else f"'{name}' held one value only ({single}) in the reference, so a change cannot "
+            else f"{said} held one value only ({single}) in the reference, so a change cannot "
             "be measured against its spread; see the findings."
         )
         return outcome
@@ -567,7 +573,7 @@ def _test_numeric(outcome: _Outcome, column: _NumericReference, values: FloatArr
     p = float(tested.pvalue)
     if not (math.isfinite(effect) and math.isfinite(p)):
         outcome.status = "not computable"
-        outcome.explanation = f"The values of '{name}' are too large to compare."
+        outcome.explanation = f"The values of {said} are too large to compare."
         return outcome
     report.update(
         statistic=float(tested.statistic),
@@ -579,16 +585,16 @@ def _test_numeric(outcome: _Outcome, column: _NumericReference, values: FloatArr
     spread = float(np.std(values, ddof=1)) / std if len(values) > 1 else 0.0
     if abs(shift) >= effect / 2:
         outcome.describe_drift = (
-            f"The values moved: '{name}' is typically {effect:.2f} standard deviations "
+            f"The values moved: {said} is typically {effect:.2f} standard deviations "
             f"{'higher' if shift > 0 else 'lower'} than in the reference"
         )
     elif spread >= 1.2 or spread <= 1 / 1.2:
         outcome.describe_drift = (
-            f"The spread changed: '{name}' varies {spread:.2f} times as much as in the reference"
+            f"The spread changed: {said} varies {spread:.2f} times as much as in the reference"
         )
     else:
         outcome.describe_drift = (
-            f"The shape changed: the values of '{name}' differ from the reference by "
+            f"The shape changed: the values of {said} differ from the reference by "
             f"{effect:.2f} standard deviations on average"
         )
     return outcome
@@ -603,7 +609,7 @@ def _compare_categorical(
     change, missing_finding = _missing_finding(column, missing, rows, thresholds)
     report = _base_report(column, kind, count, change)
     outcome = _Outcome(report, thresholds.categorical_effect)
-    name = column.name
+    said = column.said
     findings: list[dict[str, str]] = report["findings"]
     if missing_finding:
         findings.append(missing_finding)
@@ -631,7 +637,7 @@ def _compare_categorical(
                 "kind": "new_categories",
                 "message": f"{_percent(unseen_rows / rows)} of the rows hold "
                 f"{'a category' if len(unseen) == 1 else f'{len(unseen)} categories'} of "
-                f"'{name}' never seen in the reference: {shown}{more}.",
+                f"{said} never seen in the reference: {shown}{more}.",
             }
         )
     present = np.flatnonzero(current_counts)
@@ -639,7 +645,7 @@ def _compare_categorical(
         findings.append(
             {
                 "kind": "constant",
-                "message": f"'{name}' holds the same value ('{categories[present[0]]}') in every "
+                "message": f"{said} holds the same value ('{categories[present[0]]}') in every "
                 "row of this window.",
             }
         )
@@ -649,7 +655,7 @@ def _compare_categorical(
     if len(categories) < 2:
         outcome.status = "not computable"
         outcome.explanation = (
-            f"'{name}' holds one category only ('{categories[0]}') in the reference and in this "
+            f"{said} holds one category only ('{categories[0]}') in the reference and in this "
             "window; there is nothing to compare."
         )
         return outcome
@@ -663,7 +669,7 @@ def _compare_categorical(
     p = float(tested.pvalue)
     if not math.isfinite(p):
         outcome.status = "not computable"
-        outcome.explanation = f"The categories of '{name}' could not be compared."
+        outcome.explanation = f"The categories of {said} could not be compared."
         return outcome
     report.update(
         statistic=float(tested.statistic),
@@ -674,7 +680,7 @@ def _compare_categorical(
     moved = int(np.argmax(np.abs(now - before)))
     outcome.describe_drift = (
         f"The mix changed: '{categories[moved]}' is now {_percent(float(now[moved]))} of "
-        f"'{name}', against {_percent(float(before[moved]))} in the reference"
+        f"{said}, against {_percent(float(before[moved]))} in the reference"
     )
     return outcome
 

@@ -244,7 +244,13 @@ def _reference_for_drift(window: _Window, record: dict[str, Any]) -> drift.Refer
     return drift.Reference.of(
         _checked_frame(window, record),
         record["inputs"],
-        prediction={"name": _prediction_name(record), "type": _prediction_kind(record)},
+        prediction={
+            "name": _prediction_name(record),
+            "type": _prediction_kind(record),
+            "said": "the predictions"
+            if record["task"] == "classification"
+            else "the predicted value",
+        },
     )
 
 

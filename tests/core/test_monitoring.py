@@ -129,6 +129,7 @@ def test_a_window_like_the_training_data_is_healthy_and_a_shifted_one_drifts(
     assert "island" in region["new_categories"]
     assert any(f["kind"] == "new_categories" for f in region["findings"])
     assert moved["prediction_drift"]["name"] == "prediction"
+    assert "of the predictions" in moved["prediction_drift"]["explanation"]  # words, not a name
     assert moved["status"] == "drift"
     json.dumps(moved, allow_nan=False)  # what the CLI prints and the store keeps
     with ws.store.read() as session:
