@@ -45,6 +45,7 @@ from mlops_desktop.core.store.models import (
     PredictionLog,
     RegisteredModel,
 )
+from mlops_desktop.core.vocabulary import LOWER_IS_BETTER
 from mlops_desktop.core.workspace import Workspace
 
 PREDICTION = "prediction"  # the predictions' column in checked frames and in sentences about it
@@ -323,12 +324,11 @@ def _performance(reference: _ReferencePerformance, current: _Window) -> dict[str
         return None
     measured = _metrics(reference.record, current, labelled)
     bands = reference.bands(int(labelled.size))
-    lower_is_better = {"mae", "rmse"}
     outside = [
         name
         for name, value in measured.items()
         if name in bands
-        and (value > bands[name][1] if name in lower_is_better else value < bands[name][0])
+        and (value > bands[name][1] if name in LOWER_IS_BETTER else value < bands[name][0])
     ]
     return {
         "labelled": int(labelled.size),
@@ -794,7 +794,19 @@ def _labelled_rows(workspace: Workspace, model: _Model, original: pd.DataFrame) 
     if model.record["task"] == "classification":
         as_written = {_class_text(v, False): v for v in original[target].dropna().unique()}
         truth = [as_written.get(value) for value in truth]
-    frame = pd.DataFrame.from_records([inputs for inputs, _value in rows])
+    schema = model.record["inputs"]
+    logged = pd.DataFrame.from_records(
+        [inputs for inputs, _value in rows], columns=[c["name"] for c in schema]
+    )
+    # As the model saw them, then typed as the training data types them (yes/no as booleans,
+    # labels of a numeric-coded column as numbers), so the two stack into one table.
+    frame = scoring.prepare(logged, schema)
+    for column in schema:
+        name = column["name"]
+        if column["type"] == "boolean":
+            frame[name] = frame[name].map({1.0: True, 0.0: False}).astype("boolean")
+        elif column["type"] == "categorical" and pd.api.types.is_numeric_dtype(original[name]):
+            frame[name] = pd.to_numeric(frame[name], errors="coerce")
     return frame.assign(**{target: truth}).dropna(subset=[target])
 
 
@@ -867,7 +879,7 @@ def retrain(
     better = (
         current is not None
         and new is not None
-        and (new < current if main == "rmse" else new > current)
+        and (new < current if main in LOWER_IS_BETTER else new > current)
     )
     progress(1.0, "Compared")
     return {

@@ -22,6 +22,7 @@ from mlops_desktop.core.monitoring_plots import (
     distribution_figure,
     trend_figures,
 )
+from mlops_desktop.core.vocabulary import LOWER_IS_BETTER
 from mlops_desktop.core.writing import write_text
 
 MAX_DISTRIBUTIONS = 20  # drifted columns charted; beyond, the ones that changed most
@@ -44,7 +45,6 @@ METRIC_NAMES = {
     "rmse": "root mean squared error",
     "r2": "R² (share of the variation explained)",
 }
-LOWER_IS_BETTER = {"mae", "rmse"}
 THRESHOLD_MEANINGS = {
     "p_value": "A change is significant below this p-value (adjusted for testing many columns).",
     "numeric_effect": "Numbers: the smallest change that counts (Wasserstein distance ÷ the "

@@ -24,3 +24,19 @@ ALGORITHM_NAMES: tuple[str, ...] = (
     "knn",
     "naive_bayes",
 )
+# The measures monitoring follows, as the app names them, and those where lower is better.
+MEASURE_WORDS = {
+    "accuracy": "accuracy",
+    "f1": "F1 score",
+    "roc_auc": "ROC AUC",
+    "mae": "average error (MAE)",
+    "rmse": "typical error (RMSE)",
+    "r2": "R²",
+}
+LOWER_IS_BETTER = frozenset({"mae", "rmse"})
+
+
+def measure_title(name: str) -> str:
+    """A measure's name to start a sentence or a table row with ("ROC AUC", "Average error…")."""
+    words = MEASURE_WORDS.get(name, name)
+    return words[:1].upper() + words[1:]

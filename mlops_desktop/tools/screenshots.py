@@ -4,12 +4,23 @@ python -m mlops_desktop.tools.screenshots OUT_DIR
 """
 
 import argparse
+import json
 import os
 import socket
 import sys
 import tempfile
 import time
+import urllib.request
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+    from mlops_desktop.core.workspace import Workspace
+    from mlops_desktop.ui.main_window import MainWindow
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
@@ -25,6 +36,255 @@ def _settle(rounds: int = 5) -> None:
         QApplication.processEvents()
         time.sleep(SETTLE_PAUSE_S)
     QApplication.processEvents()
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:  # a free port, so a running app elsewhere is no problem
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+def _wait(done: Callable[[], bool], seconds: float = 120) -> None:
+    deadline = time.monotonic() + seconds
+    while not done() and time.monotonic() < deadline:
+        _settle(1)
+        time.sleep(0.05)
+
+
+def _wait_for(signal: Any, start: Callable[[], object] | None = None, seconds: float = 600) -> None:
+    """Call ``start`` (if given), then run the event loop until ``signal`` is emitted. The
+    signal is connected first, so one that ``start`` emits at once is not missed."""
+    from PySide6.QtCore import QEventLoop, QTimer
+
+    loop = QEventLoop()
+    emitted: list[object] = []
+
+    def done(*args: object) -> None:
+        emitted.append(args)
+        loop.quit()
+
+    signal.connect(done)
+    timer = QTimer(singleShot=True, interval=int(seconds * 1000))
+    timer.timeout.connect(loop.quit)
+    timer.start()
+    if start is not None:
+        start()
+    if not emitted:
+        loop.exec()
+    timer.stop()
+    signal.disconnect(done)
+    if not emitted:
+        raise RuntimeError(f"Gave up waiting after {seconds:.0f} s.")
+
+
+def _applicants(
+    rows: int, seed: int, shift: float = 0.0, new_region: bool = False
+) -> "pd.DataFrame":
+    """Loan applicants for the Monitoring screens: income moved by ``shift`` standard deviations,
+    and with ``new_region`` a region the model never saw."""
+    import numpy as np
+    import pandas as pd
+
+    rng = np.random.default_rng(seed)
+    income = rng.normal(52_000 + 9_000 * shift, 9_000, rows).round(-2)
+    regions = ["north", "south", "east", "west"] + (["harbour"] if new_region else [])
+    region = rng.choice(regions, rows)
+    owns_home = rng.random(rows) < 0.45
+    age = rng.integers(21, 70, rows)
+    score = (income - 52_000) / 9_000 + 0.7 * owns_home - 0.5 * (region == "east")
+    repaid = score + rng.normal(0, 0.8, rows) > -0.2
+    return pd.DataFrame(
+        {
+            "income": income,
+            "age": age,
+            "region": region,
+            "owns_home": np.where(owns_home, "yes", "no"),
+            "repaid": np.where(repaid, "yes", "no"),
+        }
+    )
+
+
+def _send(url: str, frame: "pd.DataFrame", batch: int = 50) -> None:
+    """Real prediction requests to the running server, ``batch`` rows at a time."""
+    rows = frame.drop(columns=["repaid"]).to_dict("records")
+    for start in range(0, len(rows), batch):
+        body = json.dumps({"dataframe_records": rows[start : start + batch]}).encode()
+        request = urllib.request.Request(
+            f"{url}/invocations", data=body, headers={"Content-Type": "application/json"}
+        )
+        with urllib.request.urlopen(request, timeout=30) as response:
+            response.read()
+
+
+def _log_earlier_days(
+    workspace: "Workspace", ref: str, days: list[tuple[datetime, "pd.DataFrame"]]
+) -> list[list[str]]:
+    """An earlier week of serving ``ref``, written straight into the store as a stopped
+    deployment and its prediction log (oldest first, as a server logs), so that the trends
+    have days to show; returns each day's request ids."""
+    from mlops_desktop.core import registry, scoring
+    from mlops_desktop.core.store.models import Deployment, PredictionLog
+
+    record, pipeline = registry.load(workspace, ref)
+    ids: list[list[str]] = []
+    with workspace.store.write() as session:
+        version = registry.resolve(session, ref)[1]
+        deployment = Deployment(
+            model_version_id=version.id,
+            host="127.0.0.1",
+            port=8765,
+            started_at=days[0][0],
+            stopped_at=days[-1][0] + timedelta(hours=23),
+        )
+        session.add(deployment)
+        session.flush()
+        for day, frame in days:
+            rows = frame.drop(columns=["repaid"])
+            predicted, probabilities = scoring.predict(
+                pipeline, record["task"], scoring.prepare(rows, record["inputs"])
+            )
+            day_ids = [f"{day:%m%d}-{i:04d}" for i in range(len(rows))]
+            ids.append(day_ids)
+            for i, inputs in enumerate(rows.to_dict("records")):
+                session.add(
+                    PredictionLog(
+                        deployment_id=deployment.id,
+                        request_id=day_ids[i],
+                        created_at=day + timedelta(seconds=60 + i * 80_000 / len(rows)),
+                        inputs=inputs,
+                        prediction=predicted[i],
+                        probabilities=dict(zip(record["classes"], probabilities[i], strict=True))
+                        if probabilities
+                        else None,
+                        latency_ms=4.0,
+                    )
+                )
+    return ids
+
+
+def _monitoring_screens(
+    window: "MainWindow",
+    workspace: "Workspace",
+    scratch: Path,
+    grab: Callable[..., None],
+) -> None:
+    """Serve a loan model with the real server, send it ordinary and then shifted applicants,
+    add a few earlier days and their true outcomes, and show the Monitoring pane."""
+    import pandas as pd
+    from PySide6.QtWidgets import QMessageBox
+
+    from mlops_desktop.core import datasets, registry, training
+
+    state = window.state
+    source = scratch / "loan applicants.csv"
+    _applicants(3000, seed=1).to_csv(source, index=False)
+    datasets.import_file(workspace, source, "loan applicants")
+    run = training.train(
+        workspace,
+        training.Recipe(
+            dataset="loan applicants",
+            target="repaid",
+            algorithm="logistic_regression",
+            experiment="Loans",
+        ),
+    )[0]
+    registry.register(workspace, run["run_id"], "Loan approval", "Who is likely to repay")
+    registry.set_stage(workspace, "Loan approval", 1, "production", "approved for the pilot")
+    state.datasets_changed.emit("")
+    state.models_changed.emit()
+
+    # Last week: ordinary applicants, then incomes creeping up and fewer repaying.
+    today = datetime.now(UTC).replace(hour=0, minute=0, second=0, microsecond=0)
+    week = [(6, 420, 0.0), (5, 380, 0.0), (4, 450, 0.1), (3, 60, 0.0), (2, 400, 0.4), (1, 400, 0.7)]
+    frames = [_applicants(rows, seed=30 + ago, shift=shift) for ago, rows, shift in week]
+    days = [
+        (today - timedelta(days=ago), frame)
+        for (ago, _, _), frame in zip(week, frames, strict=True)
+    ]
+    ids = _log_earlier_days(workspace, "Loan approval@1", days)
+    outcomes = []
+    for (ago, _, _), frame, day_ids in zip(week, frames, ids, strict=True):
+        truth = frame["repaid"].copy()
+        if ago <= 2:  # times got harder: more did not repay than the model expected
+            truth.iloc[:: 3 if ago == 1 else 6] = "no"
+        outcomes.append(pd.DataFrame({"request_id": day_ids, "repaid": truth}))
+    labels_file = scratch / "loan outcomes.csv"
+    pd.concat(outcomes).to_csv(labels_file, index=False)
+    # This week's applicants with what became of them, imported as the training file's next
+    # version (only new rows, so the version in service learned from none of them): the newer
+    # data the Retrain dialog trains a challenger on.
+    newer = scratch / "newer" / source.name
+    newer.parent.mkdir()
+    week_rows = [
+        frame.assign(repaid=outcome["repaid"].to_numpy())
+        for frame, outcome in zip(frames, outcomes, strict=True)
+    ]
+    pd.concat(week_rows).to_csv(newer, index=False)
+
+    # Today: the real server, sent ordinary applicants first, then richer ones from a new region.
+    window.show_pane("Models")
+    models = window.models_pane
+    names = [record["name"] for record in models.model.records]
+    models.view.selectRow(names.index("Loan approval"))
+    panel = models.serve_panel
+    panel.port.setValue(_free_port())
+    panel.start()
+    _wait(lambda: bool(panel.url) or panel.process is None)
+    _send(panel.local_url, _applicants(300, seed=20))
+    _send(panel.local_url, _applicants(500, seed=21, shift=1.0, new_region=True))
+    panel.stop(wait=True)
+    _settle()
+
+    state.monitoring_changed.emit()
+    window.show_pane("Monitoring")
+    pane = window.monitoring_pane
+    pane.select("Loan approval@1")
+    dialog = pane.open_labels_dialog(labels_file)
+    assert dialog is not None
+    _wait(lambda: dialog.import_button.isEnabled())
+    grab("11-monitoring-labels-dialog", dialog)
+    importing = dialog.start_import()
+    assert importing is not None
+    _wait_for(importing.finished)  # failed or not: a failure shows its message box
+    checking = pane.checking  # the labelled days are checked again
+    if checking is not None:
+        _wait_for(checking.finished)
+    for box in pane.findChildren(QMessageBox):
+        grab("11-monitoring-labels-imported", box)
+        box.close()
+    _settle()
+
+    pane.tabs.setCurrentIndex(0)
+    today_key = next(key for key, _report in pane.windows if key.startswith("day:"))
+    pane.window_shown.setCurrentIndex(pane.window_shown.findData(today_key))  # the newest day
+    grab("11-monitoring-report")
+    rows = [pane.table_model.record(r)["_label"] for r in range(pane.table_model.rowCount())]
+    pane.table.selectRow(rows.index("region"))
+    grab("11-monitoring-column")
+    pane.tabs.setCurrentIndex(1)
+    grab("11-monitoring-trends")
+    holder = pane.trends_scroll.widget()
+    grab("11-monitoring-trends-all", holder)
+    pane.tabs.setCurrentIndex(0)
+    thresholds = pane.open_thresholds_dialog()
+    grab("11-monitoring-thresholds", thresholds)
+    thresholds.reject()
+
+    # Retrain on the newer version of the training data, as an analyst would.
+    datasets.import_file(workspace, newer, "loan applicants")
+    state.datasets_changed.emit("loan applicants")
+    pane.retrain_button.click()
+    retrain = pane.retrain_dialog
+    assert retrain is not None
+    retrain.with_dataset.setChecked(True)
+    retrain.dataset.setCurrentText("loan applicants@2")
+    retrain.train_button.click()  # Train challenger
+    assert retrain.task is not None
+    _wait_for(retrain.task.finished)
+    if retrain.result is not None and retrain.result["better"]:
+        retrain.note.setPlainText("Better on this week's applicants")
+    grab("11-monitoring-retrain", retrain)
+    retrain.reject()
 
 
 def render(out_dir: Path) -> list[Path]:
@@ -65,10 +325,10 @@ def render(out_dir: Path) -> list[Path]:
         window.show()
         _settle()
 
-        def grab(name: str, widget: object = window) -> None:
+        def grab(name: str, widget: Any = window) -> None:
             _settle()
             path = out_dir / f"{name}.png"
-            widget.grab().save(str(path))  # type: ignore[attr-defined]
+            widget.grab().save(str(path))
             written.append(path)
 
         for number, pane in enumerate(PANES, start=1):
@@ -127,13 +387,9 @@ def render(out_dir: Path) -> list[Path]:
         grab("4-models-card")
         panel = models.serve_panel
         models.tabs.setCurrentWidget(panel)
-        with socket.socket() as probe:  # a free port, so a running app elsewhere is no problem
-            probe.bind(("127.0.0.1", 0))
-            panel.port.setValue(probe.getsockname()[1])
+        panel.port.setValue(_free_port())
         panel.start()
-        while not panel.url and panel.process is not None:
-            _settle(1)
-            time.sleep(0.05)
+        _wait(lambda: bool(panel.url) or panel.process is None)
         try_task = panel.try_it()
         while try_task is not None and not panel.try_result.text().startswith("<b>"):
             _settle(1)
@@ -152,6 +408,9 @@ def render(out_dir: Path) -> list[Path]:
             _settle(1)
         grab("9-training-dialog", training_dialog)
         training_dialog.reject()
+        _monitoring_screens(window, workspace, Path(scratch), grab)
+        window.show_pane("Home")
+        grab("1-home-monitoring")
 
         empty_home = Path(scratch) / "empty"
         window.open_workspace(empty_home)

@@ -48,6 +48,7 @@ if TYPE_CHECKING:
     from mlops_desktop.ui.panes.datasets import DatasetsPane
     from mlops_desktop.ui.panes.experiments import ExperimentsPane
     from mlops_desktop.ui.panes.models import ModelsPane
+    from mlops_desktop.ui.panes.monitoring import MonitoringPane
     from mlops_desktop.ui.state import AppState
 
 PANES = ["Home", "Datasets", "Experiments", "Models", "Monitoring"]
@@ -77,6 +78,7 @@ class MainWindow(QMainWindow):
     datasets_pane: DatasetsPane
     experiments_pane: ExperimentsPane
     models_pane: ModelsPane
+    monitoring_pane: MonitoringPane
 
     def __init__(self, settings: Settings) -> None:
         super().__init__()
@@ -132,7 +134,7 @@ class MainWindow(QMainWindow):
         from mlops_desktop.ui.panes.experiments import ExperimentsPane
         from mlops_desktop.ui.panes.home import HomePane
         from mlops_desktop.ui.panes.models import ModelsPane
-        from mlops_desktop.ui.panes.placeholder import PlaceholderPane
+        from mlops_desktop.ui.panes.monitoring import MonitoringPane
 
         self.state = state
         self.datasets_pane = DatasetsPane(state)
@@ -143,12 +145,14 @@ class MainWindow(QMainWindow):
         self.models_pane.register_requested.connect(lambda: self.show_pane("Experiments"))
         self.models_pane.run_requested.connect(self._show_run)
         self.models_pane.dataset_requested.connect(self._show_dataset)
+        self.monitoring_pane = MonitoringPane(state)
+        self.monitoring_pane.models_requested.connect(lambda: self.show_pane("Models"))
         self.panes = {
             "Home": HomePane(state, self.show_pane),
             "Datasets": self.datasets_pane,
             "Experiments": self.experiments_pane,
             "Models": self.models_pane,
-            "Monitoring": PlaceholderPane("Monitoring"),
+            "Monitoring": self.monitoring_pane,
         }
         while self.stack.count():
             self.stack.removeWidget(self.stack.widget(0))
@@ -438,6 +442,7 @@ class MainWindow(QMainWindow):
         )
         if self.panes:
             settings.set("datasets_splitter", self.datasets_pane.splitter.sizes())
+            self.monitoring_pane.save_layout()
             settings.set("last_pane", self.current_pane())
 
     def _show_run(self, run_id: str) -> None:

@@ -15,6 +15,7 @@ class AppState(QObject):
     runs_changed = Signal()
     models_changed = Signal()
     serving_changed = Signal(str)  # the URL being served, or "" when stopped
+    monitoring_changed = Signal()  # a check or a labels import stored new results
     status_message = Signal(str)
 
     def __init__(

@@ -69,8 +69,11 @@ def ws(served_home: Path, tmp_path: Path) -> Iterator[Workspace]:
     workspace.close()
 
 
-def _log(ws: Workspace, frame: pd.DataFrame, day: date, prefix: str) -> list[str]:
-    """Log the model's predictions of ``frame``'s rows as the server does, spread over ``day``;
+def _log(
+    ws: Workspace, frame: pd.DataFrame, day: date, prefix: str, yes_no_as_words: bool = False
+) -> list[str]:
+    """Log the model's predictions of ``frame``'s rows as the server does, spread over ``day``
+    (``yes_no_as_words``: the yes/no column as the words a client sent, as an older log might);
     returns the request ids (one row per request)."""
     record, pipeline = registry.load(ws, "loans")
     from mlops_desktop.core import scoring
@@ -96,7 +99,9 @@ def _log(ws: Workspace, frame: pd.DataFrame, day: date, prefix: str) -> list[str
                     inputs={
                         "income": row.income,
                         "region": row.region,
-                        "owner": bool(row.owner == 1.0),
+                        "owner": ("yes" if row.owner == 1.0 else "no")
+                        if yes_no_as_words
+                        else bool(row.owner == 1.0),
                     },
                     prediction=predicted[i],
                     probabilities=dict(zip(record["classes"], probabilities[i], strict=True))
@@ -227,6 +232,9 @@ def test_retraining_on_labelled_predictions_gives_a_challenger_compared_on_unsee
 ) -> None:
     moved = _applicants(1500, seed=60, shift=1.5, new_region=True)
     ids = _log(ws, moved, DAY_1, "m")
+    older = _applicants(200, seed=61)
+    ids += _log(ws, older, DAY_1 - timedelta(1), "o", yes_no_as_words=True)
+    moved = pd.concat([moved, older], ignore_index=True)
     labels = tmp_path / "outcomes.csv"
     pd.DataFrame({"request": ids, "outcome": moved["repaid"]}).to_csv(labels, index=False)
     monitoring.import_labels(ws, "loans", labels, key="request", label="outcome")
@@ -234,11 +242,13 @@ def test_retraining_on_labelled_predictions_gives_a_challenger_compared_on_unsee
     challenger = result["challenger"]
     assert challenger["status"] == "finished"
     assert challenger["algorithm"] == "logistic_regression"
-    assert result["dataset"] == "applicants@2"  # the training data plus 1,500 labelled rows
-    assert datasets.show(ws, "applicants@2")["rows"] == 4000 + 1500
+    assert result["dataset"] == "applicants@2"  # the training data plus 1,700 labelled rows
+    assert datasets.show(ws, "applicants@2")["rows"] == 4000 + 1700
+    types = [(c["name"], c["type"]) for c in datasets.show(ws, "applicants@2")["columns"]]
+    assert types == [(c["name"], c["type"]) for c in datasets.show(ws, "applicants@1")["columns"]]
     assert challenger["dataset"] == "applicants@2"
     # Held-out rows of the new data that the current model never trained on, for both models.
-    assert 0 < result["held_out_rows"] <= (4000 + 1500) * 0.2
+    assert 0 < result["held_out_rows"] <= (4000 + 1700) * 0.2
     assert set(result["metrics"]) == {"current", "challenger"}
     assert result["main_metric"] == "accuracy"
     assert result["better"] == (

@@ -12,6 +12,7 @@ from PySide6.QtWidgets import (
     QDialogButtonBox,
     QFormLayout,
     QHBoxLayout,
+    QHeaderView,
     QLabel,
     QPlainTextEdit,
     QPushButton,
@@ -23,32 +24,42 @@ from PySide6.QtWidgets import (
 
 from mlops_desktop.core import monitoring, registry
 from mlops_desktop.core.errors import UserError
+from mlops_desktop.core.vocabulary import LOWER_IS_BETTER, MEASURE_WORDS, measure_title
 from mlops_desktop.ui.errors import show_message
 from mlops_desktop.ui.models.tables import Column, RecordsModel
 from mlops_desktop.ui.state import AppState
 from mlops_desktop.ui.widgets.task_panel import TaskPanel
 from mlops_desktop.ui.workers import Task
 
-LOWER_IS_BETTER = {"mae", "rmse"}
-
 
 def _value(row: dict[str, Any], side: str) -> str:
     value = row[side]
-    return "" if value is None else f"{value:.4f}"
+    return "" if value is None else f"{value:.3f}"
 
 
 def comparison_rows(result: dict[str, Any]) -> list[dict[str, Any]]:
-    """One row per measure: the current version's value, the challenger's, and which is better."""
+    """One row per measure, the main one first: the version in service's value, the
+    challenger's, and which is better."""
     current, challenger = result["metrics"]["current"], result["metrics"]["challenger"]
+    names = [result["main_metric"], *(n for n in MEASURE_WORDS if n != result["main_metric"])]
     rows = []
-    for name in current.keys() | challenger.keys():
+    for name in names:
         mine, theirs = current.get(name), challenger.get(name)
+        if mine is None and theirs is None:
+            continue
         better = ""
         if mine is not None and theirs is not None and mine != theirs:
             challenger_wins = theirs < mine if name in LOWER_IS_BETTER else theirs > mine
             better = "challenger" if challenger_wins else "current"
-        rows.append({"measure": name, "current": mine, "challenger": theirs, "better": better})
-    return sorted(rows, key=lambda row: row["measure"] != result["main_metric"])
+        rows.append(
+            {
+                "measure": measure_title(name),
+                "current": mine,
+                "challenger": theirs,
+                "better": better,
+            }
+        )
+    return rows
 
 
 class RetrainDialog(QDialog):
@@ -120,7 +131,7 @@ class RetrainDialog(QDialog):
         self.table.setModel(self.model)
         self.table.verticalHeader().hide()
         self.table.setSelectionMode(QAbstractItemView.SelectionMode.NoSelection)
-        self.table.horizontalHeader().setStretchLastSection(True)
+        self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Stretch)
         self.verdict = QLabel("Train a challenger to see how it compares.")
         self.verdict.setObjectName("retrainVerdict")
         self.verdict.setWordWrap(True)
@@ -166,10 +177,19 @@ class RetrainDialog(QDialog):
         self.model.set_records([])
         self.task_panel.follow(task)
         task.succeeded.connect(self._show)
-        task.failed.connect(lambda message: show_message(self, message))
+        task.failed.connect(self._failed)
         task.finished.connect(self._finished)
         self._update_buttons()
         return task
+
+    def _failed(self, message: str) -> None:
+        show_message(self, message)
+
+    def done(self, result: int) -> None:
+        """Closing the dialog stops a training it started (a challenger is kept only when done)."""
+        if self.task is not None:
+            self.task.cancel()
+        super().done(result)
 
     def _finished(self) -> None:
         self.task = None
@@ -180,21 +200,21 @@ class RetrainDialog(QDialog):
     def _show(self, result: dict[str, Any]) -> None:
         self.result = result
         self.model.set_records(comparison_rows(result))
-        main = result["main_metric"]
-        current = result["metrics"]["current"].get(main)
-        challenger = result["metrics"]["challenger"].get(main)
+        current = result["metrics"]["current"].get(result["main_metric"])
+        challenger = result["metrics"]["challenger"].get(result["main_metric"])
+        main = MEASURE_WORDS[result["main_metric"]]
         rows = f"{result['held_out_rows']:,} rows neither model trained on"
         if current is None or challenger is None:
             text = f"Compared on {rows}; {main} could not be measured on them."
         elif result["better"]:
             text = (
-                f"The challenger is better on {main}: {challenger:.4f} against {current:.4f} "
+                f"The challenger is better on {main}: {challenger:.3f} against {current:.3f} "
                 f"for {result['current']}, on {rows}."
             )
         else:
             text = (
-                f"The challenger is not better on {main}: {challenger:.4f} against "
-                f"{current:.4f} for {result['current']}, on {rows}. Keep the version in service."
+                f"The challenger is not better on {main}: {challenger:.3f} against "
+                f"{current:.3f} for {result['current']}, on {rows}. Keep the version in service."
             )
         self.verdict.setText(text)
 

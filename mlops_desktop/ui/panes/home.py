@@ -5,7 +5,8 @@ from collections.abc import Callable
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
 
-from mlops_desktop.core import datasets, registry, training
+from mlops_desktop.core import datasets, monitoring, registry, training
+from mlops_desktop.ui.panes.monitoring import status_word
 from mlops_desktop.ui.state import AppState
 
 STEPS = [
@@ -13,7 +14,11 @@ STEPS = [
     ("2  Train", "Experiments", "Try algorithms and compare their scores."),
     ("3  Register", "Models", "Name the best model and approve it."),
     ("4  Serve", "Models", "Answer prediction requests over HTTP."),
-    ("5  Monitor", "Monitoring", "Spot drift and falling accuracy; retrain."),
+    (
+        "5  Monitor",
+        "Monitoring",
+        "Watch for changing data and falling accuracy; retrain.",
+    ),
 ]
 
 
@@ -75,11 +80,12 @@ class HomePane(QWidget):
         layout.addWidget(tips)
         layout.addWidget(self.workspace_label)
         layout.addStretch(1)
-        state.datasets_changed.connect(self.refresh)
-        state.runs_changed.connect(self.refresh)
+        state.datasets_changed.connect(self.refresh_steps)
+        state.runs_changed.connect(self.refresh_steps)
         state.models_changed.connect(self.refresh)
         state.workspace_changed.connect(self.refresh)
         state.serving_changed.connect(self._serving)
+        state.monitoring_changed.connect(self.refresh_monitor)
         self.refresh()
 
     def _serving(self, url: str) -> None:
@@ -87,6 +93,11 @@ class HomePane(QWidget):
         self.refresh()
 
     def refresh(self, *_: object) -> None:
+        self.refresh_steps()
+        self.refresh_monitor()
+
+    def refresh_steps(self, *_: object) -> None:
+        """The first four steps' state (a data change does not change what is watched)."""
         rows = datasets.list_datasets(self.state.workspace)
         data = self.cards[0]
         if rows:
@@ -123,7 +134,28 @@ class HomePane(QWidget):
             else "Not serving. Serve a version in Models."
         )
         serve.button.setText("Open Models")
-        for card in self.cards[4:]:
-            card.state.setText("Coming in a later version.")
-            card.button.setEnabled(False)
         self.workspace_label.setText(f"Workspace: {self.state.home}")
+
+    def refresh_monitor(self) -> None:
+        """How many versions are watched (served once, or checked) and their latest status,
+        read from stored checks; nothing is checked here."""
+        monitor = self.cards[4]
+        monitor.button.setText("Open Monitoring")
+        cards = monitoring.overview(self.state.workspace)
+        if not cards:
+            monitor.state.setText(
+                "No model watched yet. Serve a version (step 4); its predictions are then "
+                "checked here."
+            )
+            return
+        counts: dict[str, int] = {}
+        for card in cards:
+            word = status_word(card["status"])
+            counts[word] = counts.get(word, 0) + 1
+        latest = ", ".join(f"{count} {word}" for word, count in counts.items())
+        needs_a_look = any(card["status"] in ("drift", "watch") for card in cards)
+        monitor.state.setText(
+            f"⚠ {len(cards)} version(s) watched: {latest}. Open Monitoring to see what changed."
+            if needs_a_look
+            else f"✔ {len(cards)} version(s) watched: {latest}."
+        )
