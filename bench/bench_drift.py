@@ -32,13 +32,13 @@ QApplication with a shown window; the longest interval between two ticks while `
 that data runs is the longest stall a user would feel. The ``Reference`` is prepared before
 (untimed).
 
-- ours, frames passed: the GUI's worker API, ``Workers().run_in_workspace("Checking drift", home, task,
+- ours, frames passed (informational): the GUI's worker API, ``Workers().run_in_workspace("Checking drift", home, task,
   reference, window)`` in a worker process. ``check_drift(reference, window, ...)`` takes no
   workspace, which ``run_in_workspace`` passes first, so ``task`` is a two-line adapter defined
   here (``_check_drift_task``: drops the workspace, passes progress and cancel on). The reference
   and the window travel to the worker pickled. Two tasks: the first also starts the worker server,
   the second finds it running.
-- ours, file names passed (not in ``--quick``): the same, but only two file names travel: the
+- ours, file names passed (the goal; what the app does): the same, but only two file names travel: the
   worker reads the pickled ``Reference`` (as a stored reference summary would be) and the
   window's Parquet file (``_check_drift_from_files``), as training reads its data from the
   workspace. With frames passed, the task's starter thread pickles them, and pandas keeps the six
@@ -47,7 +47,8 @@ that data runs is the longest stall a user would feel. The ``Reference`` is prep
 - baseline: the same ``check_drift`` on a plain thread in the GUI process
   (``bench_event_loop.gaps_while_on_thread``).
 
-Goal: never > 50 ms. ``--quick``: one repeat and one worker task (frames passed), no thread
+Goal: never > 50 ms, the way the app runs a check (file names passed). ``--quick``: one repeat
+and one worker task (file names passed), no thread
 baseline (~15 s); the default run takes ~40 s on 2 cores.
 """
 
@@ -349,7 +350,7 @@ def _timing(rows: int, runs: int) -> None:
 def _event_loop(rows: int, quick: bool) -> None:
     scratch = _common.temp_dir("drift-loop")
     tasks = "1" if quick else "2"
-    for files in [False] if quick else [False, True]:
+    for files in [True] if quick else [True, False]:
         home = scratch / ("files" if files else "frames")
         mode = ["--files"] if files else []
         result = _child("process", "--rows", str(rows), "--tasks", tasks, "--dir", str(home), *mode)
@@ -366,10 +367,14 @@ def _event_loop(rows: int, quick: bool) -> None:
                 f"{loop_tools._ms(item['start_call'])}"
             )
         longest = max(item["longest"] for item in result["runs"])
+        judged = (
+            f"goal ≤ {loop_tools._ms(GAP_GOAL_S)}  {_common.verdict(longest <= GAP_GOAL_S)}"
+            if files  # what the app does: monitoring.check and update_days read their data
+            else "(informational: the app never hands frames to a worker)"
+        )
         print(
             f"longest event-loop gap, ours (worker process, {variant}): "
-            f"{loop_tools._ms(longest)}  goal ≤ {loop_tools._ms(GAP_GOAL_S)}  "
-            f"{_common.verdict(longest <= GAP_GOAL_S)}",
+            f"{loop_tools._ms(longest)}  {judged}",
             flush=True,
         )
     if quick:

@@ -12,10 +12,11 @@ once with ``monitoring.update_days`` (timed and printed: the one-off cost of a f
 
 Measured, each in this process:
 
-1. Opening the pane: a fresh ``MainWindow`` with the workspace attached, switched to the
-   Monitoring pane, until its cards and the selected version's stored days are shown (Qt
-   offscreen). Goal: ≤ 1 s. Also printed: ``monitoring.overview`` + ``monitoring.history``
-   alone, the stored reads the pane makes.
+1. Opening the pane: the Monitoring pane of a shown ``MainWindow`` reloading its stored results
+   (``refresh``: cards, the selected version's days and latest report) and being switched to
+   and painted (Qt offscreen). Goal: ≤ 1 s. Also printed: ``monitoring.overview`` +
+   ``monitoring.history`` alone (the stored reads the pane makes), and the whole app from
+   opening the workspace to this pane shown, every pane built as at start-up.
 2. A new day: one more day of rows (``--rows`` / ``--days``) is logged, then ``update_days``
    checks what is new. Baseline in the same run: checking every day again from scratch
    (``update_days`` after the stored day results are deleted), i.e. a rescan. Printed: both
@@ -164,9 +165,10 @@ def counting_windows() -> list[Any]:
     return read
 
 
-def open_pane(home: Path, scratch: Path) -> tuple[float, float]:
-    """Seconds until the Monitoring pane shows its cards and the selected version's days; and
-    the stored reads alone (overview + history)."""
+def open_pane(home: Path, scratch: Path) -> dict[str, float]:
+    """Seconds for: the stored reads alone (overview + history); the Monitoring pane loading
+    from them and showing (``refresh``, then switching to it and painting); and the whole app
+    from opening the workspace to that pane shown (every pane built, as at start-up)."""
     from PySide6.QtWidgets import QApplication
 
     from mlops_desktop.config import Settings
@@ -175,33 +177,37 @@ def open_pane(home: Path, scratch: Path) -> tuple[float, float]:
     from mlops_desktop.ui.main_window import MainWindow
     from mlops_desktop.ui.state import AppState
 
-    app = QApplication.instance() or QApplication(sys.argv)
+    _app = QApplication.instance() or QApplication(sys.argv)  # kept alive while measuring
+    times: dict[str, float] = {}
     began = time.perf_counter()
     workspace = Workspace(home)
-    cards = monitoring.overview(workspace)
-    days = monitoring.history(workspace, cards[0]["ref"])
-    reads = time.perf_counter() - began
-    assert days, "no stored days"
+    ref = monitoring.overview(workspace)[0]["ref"]
+    assert monitoring.history(workspace, ref), "no stored days"
+    times["reads"] = time.perf_counter() - began
     workspace.close()
 
+    began = time.perf_counter()
     state = AppState(Workspace(home), Settings(scratch / "settings.json"))
     window = MainWindow(state.settings)
-    window.attach(state)
+    window.attach(state)  # builds every pane; the Monitoring pane loads its stored results
     window.show()
-    app.processEvents()
-    began = time.perf_counter()
     window.show_pane("Monitoring")
     pane = window.panes["Monitoring"]
-    deadline = began + 30
-    while time.perf_counter() < deadline:
-        app.processEvents()
-        if getattr(pane, "history", None) and pane.card(cards[0]["ref"]) is not None:
-            break
-    opened = time.perf_counter() - began
+    _common.process_events()
+    assert pane.history and pane.card(ref) is not None
+    times["app"] = time.perf_counter() - began
+
+    window.show_pane("Home")
+    _common.process_events()
+    began = time.perf_counter()
+    pane.refresh()  # what opening the pane on a changed workspace costs
+    window.show_pane("Monitoring")
+    _common.process_events()
+    times["pane"] = time.perf_counter() - began
     window.close()
     state.workers.shutdown()
     state.workspace.close()
-    return opened, reads
+    return times
 
 
 def main() -> int:
@@ -231,12 +237,13 @@ def main() -> int:
     workspace.close()
     print(f"first check of every day: {checked} days in {_common.fmt_s(first)}")
 
-    opened, reads = open_pane(home, scratch)
-    ok_open = opened <= OPEN_GOAL_S
+    times = open_pane(home, scratch)
+    ok_open = times["pane"] <= OPEN_GOAL_S
     print(
-        f"1. opening the Monitoring pane from stored results: {_common.fmt_s(opened)} "
-        f"(stored reads alone {_common.fmt_s(reads)}; goal ≤ {OPEN_GOAL_S:.0f} s) "
-        f"{_common.verdict(ok_open)}"
+        f"1. the Monitoring pane loading its stored results and showing: "
+        f"{_common.fmt_s(times['pane'])} (goal ≤ {OPEN_GOAL_S:.0f} s) {_common.verdict(ok_open)}; "
+        f"the stored reads alone {_common.fmt_s(times['reads'])}; the whole app from opening the "
+        f"workspace to this pane shown (every pane built) {_common.fmt_s(times['app'])}"
     )
 
     log_days(home, rows, days, 1, days, seed=100)
