@@ -20,10 +20,10 @@ Servers, each in its own child process, on 127.0.0.1, all with waitress and the 
   no logging.
 - ours: the real server, ``python -m mlops_desktop serve Credit --home H --port 0 --json`` (the
   CLI's ``serving.serve``: werkzeug app, schema check, micro-batching predictor, prediction log on).
-- ours, log off: ``serve`` has no switch for the log, so this child builds the same
-  ``ServingApp(record, pipeline)`` without a ``PredictionLogWriter`` (the public API: the writer is
-  optional) and runs it under ``waitress.create_server`` with the same threads, as the baseline is
-  run. Everything else (parsing, checks, predictor, responses) is the same code as "ours".
+- ours, log off (``ours-nolog``): ``serve`` has no switch for the log, so this child runs
+  ``serving.serve`` itself, as the CLI calls it, with the log writer's ``add`` replaced by a
+  no-op: the same serving code and harness as "ours" with nothing logged, so the comparison
+  measures the log (it replaces a name in the serving module of this child).
 
 The load client is in this process: N threads, each with its own keep-alive
 ``http.client.HTTPConnection``, sending rows in turn until a request budget or a time budget is
@@ -52,10 +52,10 @@ Goals (issue 4):
 
 ``--quick`` runs a short check (smaller table, 1 round of 2 s, 2,000 requests for goal 4; ~1
 min). A full run takes ~5 min. ``--diagnose`` (~+1.5 min; informational) adds a fourth server
-to the rounds, ``serve-nolog``: ``serving.serve`` itself with the log writer's ``add`` replaced by
-a no-op (log off in the very same harness as "ours", which tells the log's cost from the
-difference between ``serve``'s harness and plain waitress); and a child that times, without
-HTTP, the CPU time of each step of one-row requests on both sides and of the log writer's work (it
+to the rounds, ``app-waitress``: the same ``ServingApp(record, pipeline)`` without a log writer
+(the writer is optional) under ``waitress.create_server`` with the same threads, as the baseline
+is run (it tells ``serve``'s harness from plain waitress); and a child that times, without HTTP,
+the CPU time of each step of one-row requests on both sides and of the log writer's work (it
 calls a few private functions of the serving modules).
 """
 
@@ -96,7 +96,8 @@ CATEGORICAL = ["home_ownership", "loan_purpose", "employment_type"]
 BOOLEAN = ["has_cosigner"]
 CONCURRENCY = (1, 8)
 SIDES = ("baseline", "ours", "ours-nolog")
-SERVE_NOLOG = "serve-nolog"  # --diagnose: serve() itself with the log writer's add a no-op
+SERVE_NOLOG = "serve-nolog"  # the child of "ours-nolog": serve() with the log writer's add a no-op
+APP_WAITRESS = "app-waitress"  # --diagnose: ServingApp without a log under plain waitress
 READY_TIMEOUT_S = 120.0
 STOP_TIMEOUT_S = 90.0
 CLK_TCK = os.sysconf("SC_CLK_TCK")
@@ -437,8 +438,8 @@ def child_diagnose(home: Path, requests_path: Path, count: int) -> dict[str, Any
 
 def child_serve_nolog(home: Path) -> None:
     """``serving.serve`` itself (as the CLI runs it) with the log writer's ``add`` a no-op: the
-    same harness as "ours" with nothing logged, to tell the log's cost from the harness's
-    (``--diagnose`` only; it replaces a name in the serving module of this child)."""
+    same harness as "ours" with nothing logged: "ours, log off" (it replaces a name in the
+    serving module of this child)."""
     from mlops_desktop.core.serving import server as server_module
     from mlops_desktop.core.serving.batching import Batch
     from mlops_desktop.core.serving.logwriter import PredictionLogWriter
@@ -849,7 +850,7 @@ def summarise(results: dict[tuple[str, int], list[LoadResult]]) -> list[tuple[st
         values = [r.rows_per_call for r in results[(side, connections)] if r.rows_per_call]
         return f", {statistics.median(values):.1f} rows/predict call" if values else ""
 
-    sides = sorted({side for side, _ in results}, key=[*SIDES, SERVE_NOLOG].index)
+    sides = sorted({side for side, _ in results}, key=[*SIDES, APP_WAITRESS].index)
     print("\nmedians over the rounds (server CPU per request: less sensitive to other load):")
     for connections in CONCURRENCY:
         for side in sides:
@@ -936,12 +937,12 @@ def summarise(results: dict[tuple[str, int], list[LoadResult]]) -> list[tuple[st
             )
         )
     verdicts.append(("goal 3", ok_log))
-    if SERVE_NOLOG in sides:
+    if APP_WAITRESS in sides:
         for connections in CONCURRENCY:
-            ratio, detail = ratio_of("ours", SERVE_NOLOG, connections)
+            ratio, detail = ratio_of("ours", APP_WAITRESS, connections)
             print(
-                f"(diagnosis, {connections} client(s): log on / log off, both in serve() — the "
-                f"writer's add a no-op in {SERVE_NOLOG}: {ratio:.2f} × {detail})"
+                f"(diagnosis, {connections} client(s): ours / the same app without a log under "
+                f"plain waitress ({APP_WAITRESS}): {ratio:.2f} × {detail})"
             )
     return verdicts
 
@@ -1061,10 +1062,18 @@ def main() -> int:
     specs = {
         "baseline": [script, "--child", "baseline", "--home", str(home), "--threads", threads],
         "ours": ours_cli,
-        "ours-nolog": [script, "--child", "nolog", "--home", str(home), "--threads", threads],
+        "ours-nolog": [script, "--child", SERVE_NOLOG, "--home", str(home)],
     }
     if args.diagnose:
-        specs[SERVE_NOLOG] = [script, "--child", SERVE_NOLOG, "--home", str(home)]
+        specs[APP_WAITRESS] = [
+            script,
+            "--child",
+            "nolog",
+            "--home",
+            str(home),
+            "--threads",
+            threads,
+        ]
     try:
         results = measure_rounds(
             specs, home, logs, bodies, rounds, seconds, 0.5 if args.quick else 1.0

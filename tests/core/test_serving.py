@@ -19,6 +19,7 @@ import threading
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 from unittest import mock
@@ -581,6 +582,7 @@ def test_every_response_carries_a_request_id_and_a_sane_one_is_kept(
     client: Http, flowers_server: Running, models: Workspace
 ) -> None:
     mine = "order-42.a:b_c"
+    sent_at = datetime.now(UTC)
     reply = client(
         "POST", "/invocations", {"instances": [EXAMPLE, EXAMPLE]}, {"X-Request-ID": mine}
     )
@@ -597,6 +599,7 @@ def test_every_response_carries_a_request_id_and_a_sane_one_is_kept(
     assert rows[0].prediction == "setosa"
     assert set(rows[0].probabilities) == {"setosa", "versicolor", "virginica"}
     assert rows[0].latency_ms > 0
+    assert sent_at <= rows[0].created_at <= datetime.now(UTC)  # stored and read back as UTC
 
 
 def test_health_counts_requests_errors_and_rows(models: Workspace) -> None:
