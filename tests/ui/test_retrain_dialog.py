@@ -69,3 +69,14 @@ def test_a_challenger_is_trained_compared_and_promoted_with_a_note(
     assert registry.show_model(ws, "loans@1")["stage"] == "archived"
     history = registry.show_model(ws, "loans@2")["history"]
     assert history[-1]["note"] == "better on November's applicants"
+
+
+def test_closing_the_dialog_stops_its_training(qtbot: QtBot, labelled_state: AppState) -> None:
+    dialog = RetrainDialog(labelled_state, "loans@production", ["applicants@1"])
+    qtbot.addWidget(dialog)
+    dialog.show()
+    task = dialog.train()
+    with qtbot.waitSignal(task.finished, timeout=TIMEOUT_MS):
+        dialog.reject()
+    assert task.cancel_requested
+    assert registry.show_model(labelled_state.workspace, "loans")["version"] == 1
