@@ -231,8 +231,6 @@ def _outcome(report: dict[str, Any]) -> dict[str, Any]:
 def child_process(home: Path, rows: int, tasks: int, files: bool) -> dict[str, Any]:
     import pickle
 
-    from PySide6.QtCore import QEventLoop
-
     from mlops_desktop.core.drift import Reference
     from mlops_desktop.ui.workers import Workers
 
@@ -254,25 +252,10 @@ def child_process(home: Path, rows: int, tasks: int, files: bool) -> dict[str, A
     workers = Workers()
     results = []
     for attempt in range(tasks):
-        loop = QEventLoop()
-        outcome: dict[str, Any] = {}
-        started = time.perf_counter()
-        task = workers.run_in_workspace("Checking drift", home, function, *arguments)
-        start_call = time.perf_counter() - started
-        task.progressed.connect(lambda fraction, text: ticker.note(f"{fraction:.0%} {text}"))
-        task.succeeded.connect(lambda report, o=outcome: o.update(_outcome(report)))
-        task.failed.connect(lambda message, o=outcome: o.update(error=message))
-        task.finished.connect(loop.quit)
-        loop.exec()
-        ended = time.perf_counter()
-        loop_tools._settle(app)  # a stall right after the end (tearing the task down) counts too
-        report = ticker.report(started, ended + loop_tools.SETTLE_S / 2)
-        report.update(
-            seconds=ended - started,
-            start_call=start_call,
-            outcome=outcome,
-            warm_server=attempt > 0,
+        report = loop_tools.gaps_while_in_worker(
+            app, ticker, workers, _outcome, "Checking drift", home, function, *arguments
         )
+        report.update(warm_server=attempt > 0)
         results.append(report)
     workers.shutdown()
     return {"runs": results}

@@ -96,8 +96,6 @@ def _settle(app: Any) -> None:
 
 
 def child_process(csv: Path, home: Path) -> dict[str, Any]:
-    from PySide6.QtCore import QEventLoop
-
     from mlops_desktop.core import datasets
     from mlops_desktop.ui.workers import Workers
 
@@ -108,30 +106,53 @@ def child_process(csv: Path, home: Path) -> dict[str, Any]:
     workers = Workers()
     results = []
     for attempt, name in enumerate(["first", "second"]):
-        loop = QEventLoop()
-        outcome: dict[str, Any] = {}
-        started = time.perf_counter()
-        task = workers.run_in_workspace(
-            f"Importing {name}", home, datasets.import_file, csv, f"bench-{name}"
+        report = gaps_while_in_worker(
+            app,
+            ticker,
+            workers,
+            lambda result: {"ok": result.rows},
+            f"Importing {name}",
+            home,
+            datasets.import_file,
+            csv,
+            f"bench-{name}",
         )
-        start_call = time.perf_counter() - started
-        task.progressed.connect(lambda fraction, text: ticker.note(f"{fraction:.0%} {text}"))
-        task.succeeded.connect(lambda result, o=outcome: o.update(ok=result.rows))
-        task.failed.connect(lambda message, o=outcome: o.update(error=message))
-        task.finished.connect(loop.quit)
-        loop.exec()
-        ended = time.perf_counter()
-        _settle(app)  # a stall right after the end (e.g. tearing the task down) counts too
-        report = ticker.report(started, ended + SETTLE_S / 2)
-        report.update(
-            seconds=ended - started,
-            start_call=start_call,
-            outcome=outcome,
-            warm_server=attempt > 0,
-        )
+        report.update(warm_server=attempt > 0)
         results.append(report)
     workers.shutdown()
     return {"runs": results}
+
+
+def gaps_while_in_worker(
+    app: Any,
+    ticker: Any,
+    workers: Any,
+    summarise: Callable[[Any], dict[str, Any]],
+    description: str,
+    home: Path,
+    function: Callable[..., Any],
+    *args: Any,
+) -> dict[str, Any]:
+    """Run ``function(*args)`` through the GUI's worker API (``workers.run_in_workspace``) while
+    ``ticker`` measures the event loop; the ticker's report with the task's seconds, how long
+    starting it blocked the GUI thread, and its outcome (``summarise(result)``, or the error)."""
+    from PySide6.QtCore import QEventLoop
+
+    loop = QEventLoop()
+    outcome: dict[str, Any] = {}
+    started = time.perf_counter()
+    task = workers.run_in_workspace(description, home, function, *args)
+    start_call = time.perf_counter() - started
+    task.progressed.connect(lambda fraction, text: ticker.note(f"{fraction:.0%} {text}"))
+    task.succeeded.connect(lambda result: outcome.update(summarise(result)))
+    task.failed.connect(lambda message: outcome.update(error=message))
+    task.finished.connect(loop.quit)
+    loop.exec()
+    ended = time.perf_counter()
+    _settle(app)  # a stall right after the end (e.g. tearing the task down) counts too
+    report: dict[str, Any] = ticker.report(started, ended + SETTLE_S / 2)
+    report.update(seconds=ended - started, start_call=start_call, outcome=outcome)
+    return report
 
 
 def gaps_while_on_thread(

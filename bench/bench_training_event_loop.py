@@ -96,7 +96,6 @@ def _runs_ok(runs: list[dict[str, Any]]) -> dict[str, Any]:
 
 
 def child_process(home: Path, target: str, algorithm: str, tasks: int) -> dict[str, Any]:
-    from PySide6.QtCore import QEventLoop
 
     from mlops_desktop.core import training
     from mlops_desktop.ui.workers import ProcessTask, Workers
@@ -123,25 +122,17 @@ def child_process(home: Path, target: str, algorithm: str, tasks: int) -> dict[s
     workers = Workers()
     results = []
     for attempt in range(tasks):
-        loop = QEventLoop()
-        outcome: dict[str, Any] = {}
-        started = time.perf_counter()
-        task = workers.run_in_workspace(
-            "Training", home, training.train_each, [_recipe(target, algorithm)]
+        report = loop_tools.gaps_while_in_worker(
+            app,
+            ticker,
+            workers,
+            _runs_ok,
+            "Training",
+            home,
+            training.train_each,
+            [_recipe(target, algorithm)],
         )
-        start_call = time.perf_counter() - started
-        task.progressed.connect(lambda fraction, text: ticker.note(f"{fraction:.0%} {text}"))
-        task.succeeded.connect(lambda runs, o=outcome: o.update(_runs_ok(runs)))
-        task.failed.connect(lambda message, o=outcome: o.update(error=message))
-        task.finished.connect(loop.quit)
-        loop.exec()
-        ended = time.perf_counter()
-        loop_tools._settle(app)  # a stall right after the end (tearing the task down) counts too
-        report = ticker.report(started, ended + loop_tools.SETTLE_S / 2)
         report.update(
-            seconds=ended - started,
-            start_call=start_call,
-            outcome=outcome,
             warm_server=attempt > 0,
             longest_poll=max(spent["_poll"], default=0.0),
             close=max(spent["_close"], default=0.0),
