@@ -396,7 +396,9 @@ def child_diagnose(home: Path, requests_path: Path, count: int) -> dict[str, Any
             spent.setdefault("ours: sum of these steps", []).append(clock() - began)
             job = batching.Job(parsed, f"diag-{len(built)}", time.perf_counter())
             job.predictions, job.probabilities = values, probabilities
-            batch = batching.Batch([job], prepared, values, probabilities)
+            batch = batching.Batch(
+                [job], prepared.to_numpy(dtype=object).tolist(), values, probabilities
+            )
             built.extend(timed("log: rows built per request (writer._rows)", writer._rows, batch))
 
         app = ServingApp(record, pipeline)

@@ -85,7 +85,7 @@ class Batch:
     """What one predict call produced, for the prediction log: ``jobs`` share ``inputs``."""
 
     jobs: list[Job]
-    inputs: pd.DataFrame  # the prepared rows, as the model saw them
+    inputs: list[list[Any]]  # the prepared rows as the model saw them, in the schema's order
     predictions: list[Any]
     probabilities: list[list[float]] | None
 
@@ -317,4 +317,6 @@ class Predictor:
             offset = end
         if self._on_batch is not None:
             # Logged before any response goes out, so a graceful stop can flush every row.
-            self._on_batch(Batch(jobs, frame, predictions, probabilities))
+            # Plain values, so the frame is freed now rather than kept until the log's next write.
+            rows = frame.to_numpy(dtype=object).tolist()
+            self._on_batch(Batch(jobs, rows, predictions, probabilities))

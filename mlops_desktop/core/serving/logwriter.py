@@ -145,15 +145,12 @@ class PredictionLogWriter:
         """Each row's inputs as the model saw them: numbers, yes/no, category labels, or null."""
         names = [column["name"] for column in self._schema]
         loggable = [_LOGGABLE.get(column["type"], _label) for column in self._schema]
-        # One conversion of the whole frame (its columns are the schema's, in order): pandas'
-        # cost per column would otherwise be most of the log's cost for a one-row request.
-        rows = batch.inputs.to_numpy(dtype=object).tolist()
         return [
             {
                 name: convert(value)
                 for name, convert, value in zip(names, loggable, row, strict=True)
             }
-            for row in rows
+            for row in batch.inputs
         ]
 
     def _rows(self, batch: Batch) -> list[dict[str, Any]]:
