@@ -81,7 +81,33 @@ class DatasetVersion(Base):
     )
     recipe: Mapped[list[Any] | None] = mapped_column(JSON)
     changes: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    validation: Mapped[dict[str, Any] | None] = mapped_column(JSON)  # its check against the rules
     dataset: Mapped[Dataset] = relationship(back_populates="versions")
+
+
+class Recipe(Base):
+    """A named list of preparation steps, to apply again to other versions or new files."""
+
+    __tablename__ = "recipes"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(200), unique=True)
+    steps: Mapped[list[Any]] = mapped_column(JSON)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class DatasetRules(Base):
+    """What valid data looks like for a dataset: every new version is checked against it."""
+
+    __tablename__ = "dataset_rules"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    dataset_id: Mapped[int] = mapped_column(
+        ForeignKey("datasets.id", ondelete="CASCADE"), unique=True
+    )
+    rules: Mapped[list[Any]] = mapped_column(JSON)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
 class Experiment(Base):
@@ -179,6 +205,7 @@ class PredictionLog(Base):
     prediction: Mapped[Any] = mapped_column(JSON)
     probabilities: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     latency_ms: Mapped[float] = mapped_column(Float)
+    violations: Mapped[list[Any] | None] = mapped_column(JSON)  # broken rules; it still predicted
 
 
 class Label(Base):
