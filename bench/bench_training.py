@@ -482,6 +482,7 @@ def child_diagnose(home: Path, target: str, algorithm: str) -> dict[str, Any]:
     from sklearn.model_selection import train_test_split
 
     from mlops_desktop.core import datasets, evaluation, training
+    from mlops_desktop.core.preparation import feature_frame
     from mlops_desktop.core.workspace import Workspace
 
     workspace = Workspace(home)
@@ -491,7 +492,7 @@ def child_diagnose(home: Path, target: str, algorithm: str) -> dict[str, Any]:
     the_plan = training.plan(frame, version.schema, target, [])
     chosen = training.ALGORITHMS[algorithm]
     seed, task = training.DEFAULT_SEED, the_plan.task
-    X = training._inputs(frame, the_plan.features)
+    X = feature_frame(frame, the_plan.features)
     y = frame[target]
     X_train, X_test, y_train, y_test = train_test_split(
         X,

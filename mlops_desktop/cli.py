@@ -111,6 +111,44 @@ def build_parser() -> argparse.ArgumentParser:
     exp.add_argument("output", type=Path, metavar="OUT.csv")
     exp.set_defaults(handler=_datasets_export)
 
+    val = data_commands.add_parser("validate", help="check a dataset version against its rules")
+    _global_options(val, suppress=True)
+    val.add_argument("ref", metavar="REF", help="NAME (latest version) or NAME@VERSION")
+    val.add_argument(
+        "--rules",
+        type=Path,
+        metavar="FILE.json",
+        help="check against the rules in this file instead (the dataset's rules stay as they are)",
+    )
+    val.set_defaults(handler=_datasets_validate)
+
+    rul = data_commands.add_parser("rules", help="show or replace a dataset's validation rules")
+    _global_options(rul, suppress=True)
+    rul.add_argument("ref", metavar="REF", help="NAME (NAME@VERSION names its dataset too)")
+    rul.add_argument(
+        "--set",
+        type=Path,
+        metavar="FILE.json",
+        dest="rules_file",
+        help="replace the rules with those in this file (a JSON list of rules)",
+    )
+    rul.set_defaults(handler=_datasets_rules)
+
+    pre = data_commands.add_parser(
+        "prepare", help="apply a recipe of cleaning and feature steps: a new version"
+    )
+    _global_options(pre, suppress=True)
+    pre.add_argument("ref", metavar="REF", help="NAME (latest version) or NAME@VERSION")
+    pre.add_argument(
+        "--recipe", required=True, type=Path, metavar="FILE.json", help="the steps, as JSON"
+    )
+    pre.add_argument(
+        "--name",
+        help="store the result as a version of this dataset (default: 'NAME prepared', or the "
+        "same dataset for a version that was itself prepared)",
+    )
+    pre.set_defaults(handler=_datasets_prepare)
+
     trn = commands.add_parser("train", help="train models on a dataset and record them as runs")
     _global_options(trn, suppress=True)
     trn.add_argument("--dataset", required=True, metavar="REF", help="NAME or NAME@VERSION")
@@ -334,7 +372,7 @@ def _datasets_show(workspace: "Workspace", args: argparse.Namespace) -> Any:
     header = (
         f"{record['name']} version {record['version']}: {record['rows']:,} rows, "
         f"{record['columns_count']} columns\nsource: {record['source']}\n"
-        f"content hash: {record['content_hash']}\n"
+        f"content hash: {record['content_hash']}\n" + _validation_line(record)
     )
     table = _table(
         ["COLUMN", "TYPE", "MISSING", "UNIQUE", "SUMMARY"],
@@ -349,6 +387,92 @@ def _datasets_show(workspace: "Workspace", args: argparse.Namespace) -> Any:
         + table
         + ("\n\nWarnings:\n" + "\n".join(f"- {w}" for w in warnings) if warnings else "")
     )
+
+
+def _validation_line(record: dict[str, Any]) -> str:
+    """How the version fared against its dataset's rules when it was recorded (nothing for a
+    version recorded before rules existed)."""
+    checked = record.get("validation")
+    if checked is None:
+        return ""
+    if checked["passed"]:
+        return "rules: every check passed\n"
+    ref = f"{record['name']}@{record['version']}"
+    return (
+        f"rules: {checked['failed_checks']} check(s) failed; see mlops-desktop datasets "
+        f"validate {ref}\n"
+    )
+
+
+def _datasets_validate(workspace: "Workspace", args: argparse.Namespace) -> Any:
+    from mlops_desktop.core import validation
+
+    rules = validation.read_rules(args.rules) if args.rules else None
+    report = validation.validate(workspace, args.ref, rules)
+    if args.json:
+        return report
+    against = f"the rules in {args.rules.name}" if args.rules else "its dataset's rules"
+    ref = f"{report['name']} version {report['version']}"
+    failed = [check for check in report["checks"] if not check["passed"]]
+    if not failed:
+        return f"{ref} passed all {len(report['checks'])} checks against {against}."
+    table = _table(
+        ["COLUMN", "RULE", "ROWS", "WHY", "EXAMPLES"],
+        [
+            [
+                check["column"],
+                check["rule"],
+                f"{check['failures']:,}",
+                check["explanation"],
+                "; ".join(
+                    f"row {e['row']}: {'(empty)' if e['value'] is None else e['value']}"
+                    for e in check["examples"]
+                ),
+            ]
+            for check in failed
+        ],
+    )
+    return (
+        f"{ref} failed {len(failed)} of {len(report['checks'])} checks against {against}:\n" + table
+    )
+
+
+def _datasets_rules(workspace: "Workspace", args: argparse.Namespace) -> Any:
+    from mlops_desktop.core import datasets, validation
+
+    name = datasets.parse_ref(args.ref)[0]
+    if args.rules_file:
+        rules = validation.set_rules(workspace, args.ref, validation.read_rules(args.rules_file))
+        if args.json:
+            return rules
+        return f"Saved {len(rules)} rule(s) for {name}; new versions are checked against them."
+    rules = validation.rules_of(workspace, args.ref)
+    if args.json:
+        return rules
+    if not rules:
+        return (
+            f"{name} has no rules. Set some with: mlops-desktop datasets rules {name} "
+            "--set RULES.json"
+        )
+    return f"Rules of {name}; new versions are checked against them:\n" + _table(
+        ["COLUMN", "RULE", "EXPECTS"],
+        [[rule["column"], rule["rule"], validation.describe(rule)] for rule in rules],
+    )
+
+
+def _datasets_prepare(workspace: "Workspace", args: argparse.Namespace) -> Any:
+    from mlops_desktop.core import recipes
+
+    record = recipes.prepare(workspace, args.ref, recipes.read_recipe(args.recipe), args.name)
+    if args.json:
+        return record
+    where = f"{record['name']} version {record['version']}"
+    if not record["created"]:
+        return f"{where} already holds exactly this result; no new version was made."
+    return (
+        f"Prepared {record['parent']} with {len(record['recipe']['steps'])} step(s): {where}, "
+        f"{record['rows']:,} rows, {record['columns_count']} columns.\n" + _validation_line(record)
+    ).rstrip()
 
 
 def _summary(column: dict[str, Any]) -> str:

@@ -12,6 +12,7 @@ from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from datetime import datetime
+from functools import cached_property
 from pathlib import Path
 from typing import Any
 
@@ -22,7 +23,7 @@ import pyarrow.parquet as pq
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from mlops_desktop.core import audit
+from mlops_desktop.core import audit, validation
 from mlops_desktop.core.column_types import ColumnGuess, convert, guess_types
 from mlops_desktop.core.errors import UserError
 from mlops_desktop.core.profiling import changes_between, content_hash, profile
@@ -199,22 +200,56 @@ def import_file(
     progress(0.6, "Detecting column types")
     guesses = _typed_guesses(table, choices.column_types, fmt.decimal)
     table, became_missing = _apply_types(table, guesses, fmt.decimal)
-    types = [guess.type for guess in guesses]
     check_cancel(cancel)
-    progress(0.7, "Profiling the columns and saving the data")
+    source = Source(
+        name=path.name,
+        sha256=source_sha,
+        options={"format": fmt.describe(), **_format_json(fmt)},
+    )
     notes = {guess.name: guess.note for guess in guesses if guess.note}
     schema = [{"name": guess.name, "type": guess.type} for guess in guesses]
+    result = store_version(
+        workspace, name, table, schema, source, notes, sub_progress(progress, 0.7, 1.0), cancel
+    )
+    return replace(result, converted_to_missing=became_missing)
+
+
+@dataclass(frozen=True)
+class Source:
+    """Where a version's rows came from: an imported file, or a parent version and a recipe."""
+
+    name: str  # the file's name, or a description such as "sales@2, prepared"
+    sha256: str  # the file's SHA-256, or the parent version's content hash
+    options: dict[str, Any]  # how it was read ("format" describes it in words)
+    parent_version_id: int | None = None
+    recipe: dict[str, Any] | None = None
+
+
+def store_version(
+    workspace: Workspace,
+    name: str,
+    table: pa.Table,
+    schema: list[dict[str, str]],
+    source: Source,
+    notes: dict[str, str] | None = None,
+    progress: Progress = no_progress,
+    cancel: CancelCheck = never_cancel,
+) -> ImportResult:
+    """Record ``table`` as the next version of dataset ``name`` (created if new), unless a version
+    of it has exactly this content already. Used by import and by data preparation."""
+    types = [column["type"] for column in schema]
+    progress(0.0, "Profiling the columns and saving the data")
     # Three independent passes over data already in memory. Arrow, numpy and hashlib release the
     # GIL, so they overlap on several cores. Re-importing identical content wastes the other two,
     # a price paid rarely, to make every new version faster.
     with workspace.artifacts.staging(PARQUET) as staged, ThreadPoolExecutor(3) as pool:
         hashed = pool.submit(content_hash, table, types)
-        profiled = pool.submit(profile, table, types, notes)
+        profiled = pool.submit(profile, table, types, notes or {})
         written = pool.submit(_write_parquet, table, types, staged)
         digest = hashed.result()
-        same = _version_with_content(workspace, name, digest, fmt)
+        same = _version_with_content(workspace, name, digest, source)
         if same is not None:
-            progress(1.0, "Already imported")
+            progress(1.0, "Already there")
             return same
         summary = profiled.result()
         written.result()
@@ -222,18 +257,16 @@ def import_file(
         artifact_sha = workspace.artifacts.add(staged, PARQUET)
     try:
         check_cancel(cancel)
-        progress(0.9, "Comparing with the previous version")
-        draft = _VersionDraft(
-            path, name, fmt, table, schema, summary, digest, source_sha, artifact_sha
-        )
+        progress(0.7, "Comparing with the previous version")
+        draft = _VersionDraft(name, source, table, schema, summary, digest, artifact_sha)
         result = _record_version(workspace, draft, cancel)
     except BaseException:
         _remove_unreferenced(workspace, artifact_sha)
         raise
     if not result.created:
         _remove_unreferenced(workspace, artifact_sha)
-    progress(1.0, "Imported")
-    return replace(result, converted_to_missing=became_missing)
+    progress(1.0, "Stored")
+    return result
 
 
 def _write_parquet(table: pa.Table, types: Sequence[str], path: Path) -> None:
@@ -252,7 +285,7 @@ def _write_parquet(table: pa.Table, types: Sequence[str], path: Path) -> None:
 
 
 def _version_with_content(
-    workspace: Workspace, name: str, digest: str, fmt: FileFormat
+    workspace: Workspace, name: str, digest: str, source: Source
 ) -> ImportResult | None:
     """The existing version of dataset ``name`` with exactly this content, if there is one."""
     with workspace.store.read() as session:
@@ -260,20 +293,24 @@ def _version_with_content(
         if dataset is None:
             return None
         same = next((v for v in dataset.versions if v.content_hash == digest), None)
-        return None if same is None else _result(dataset, same, created=False, fmt=fmt)
+        return None if same is None else _result(dataset, same, created=False, source=source)
 
 
 @dataclass(frozen=True)
 class _VersionDraft:
-    path: Path
     name: str
-    fmt: FileFormat
+    source: Source
     table: pa.Table
     schema: list[dict[str, str]]
     summary: dict[str, Any]
     digest: str
-    source_sha: str
     artifact_sha: str
+
+    @cached_property
+    def frame(self) -> pd.DataFrame:
+        """The rows as a pandas frame, for the comparison with the previous version."""
+        frame: pd.DataFrame = self.table.to_pandas()
+        return frame
 
 
 def _latest_version(workspace: Workspace, name: str) -> DatasetVersion | None:
@@ -288,14 +325,29 @@ def _changes_from(
     if previous is None:
         return None
     old_rows = load_frame(workspace, previous)
-    return changes_between(previous.schema, old_rows, draft.schema, draft.table.to_pandas())
+    return changes_between(previous.schema, old_rows, draft.schema, draft.frame)
+
+
+def _validation_of(
+    workspace: Workspace, draft: _VersionDraft
+) -> tuple[list[dict[str, Any]], dict[str, Any]]:
+    """The rules a new version is checked against (its dataset's, or proposed for it), and the
+    version's report. Checked before the write transaction, which stays short."""
+    with workspace.store.read() as session:
+        dataset = _find_dataset(session, draft.name)
+        rules = validation.rules_for_version(session, dataset, draft.schema, draft.summary)
+    return rules, validation.check(draft.table, draft.schema, rules)
 
 
 def _record_version(
     workspace: Workspace, draft: _VersionDraft, cancel: CancelCheck
 ) -> ImportResult:
+    """Record a new version (unless one with the same content got in first), checked against
+    its dataset's rules; a dataset without rules first gets those proposed for it. A failed
+    check is in the version's report and its audit event; it never stops the version."""
     compared_with = _latest_version(workspace, draft.name)
     changes = _changes_from(workspace, compared_with, draft)
+    checked_against, report = _validation_of(workspace, draft)
     check_cancel(cancel)
     with workspace.store.write() as session:
         dataset = _find_dataset(session, draft.name)
@@ -305,36 +357,45 @@ def _record_version(
             session.flush()
         same = next((v for v in dataset.versions if v.content_hash == draft.digest), None)
         if same is not None:  # another import of the same content got in first
-            return _result(dataset, same, created=False, fmt=draft.fmt)
+            return _result(dataset, same, created=False, source=draft.source)
         previous = dataset.versions[-1] if dataset.versions else None
         if (previous and previous.id) != (compared_with and compared_with.id):
             changes = _changes_from(workspace, previous, draft)  # another import got in first
+        rules = validation.keep_rules_for_version(session, dataset, draft.schema, draft.summary)
+        if rules != checked_against:  # the rules changed meanwhile
+            report = validation.check(draft.table, draft.schema, rules)
         version = DatasetVersion(
             dataset=dataset,
             version=(previous.version + 1) if previous else 1,
-            source_name=draft.path.name,
-            source_sha256=draft.source_sha,
+            source_name=draft.source.name,
+            source_sha256=draft.source.sha256,
             content_hash=draft.digest,
             n_rows=draft.table.num_rows,
             n_columns=draft.table.num_columns,
             schema=draft.schema,
             profile=draft.summary,
-            import_options={"format": draft.fmt.describe(), **_format_json(draft.fmt)},
+            import_options=draft.source.options,
             artifact_sha256=draft.artifact_sha,
             changes=changes,
+            validation=report,
+            parent_version_id=draft.source.parent_version_id,
+            recipe=draft.source.recipe,
         )
         session.add(version)
         session.flush()
+        lineage = {"parent": reference(version.parent)} if version.parent else {}
         audit.record(
             session,
-            "dataset.import",
+            "dataset.prepare" if version.parent else "dataset.import",
             f"dataset:{draft.name}@{version.version}",
-            source=draft.path.name,
+            **lineage,
+            source=draft.source.name,
             rows=draft.table.num_rows,
             columns=draft.table.num_columns,
             content_hash=draft.digest,
+            validation_passed=report["passed"],
         )
-        return _result(dataset, version, created=True, fmt=draft.fmt)
+        return _result(dataset, version, created=True, source=draft.source)
 
 
 def _format_json(fmt: FileFormat) -> dict[str, Any]:
@@ -349,7 +410,7 @@ def _format_json(fmt: FileFormat) -> dict[str, Any]:
 
 
 def _result(
-    dataset: Dataset, version: DatasetVersion, created: bool, fmt: FileFormat
+    dataset: Dataset, version: DatasetVersion, created: bool, source: Source
 ) -> ImportResult:
     return ImportResult(
         name=dataset.name,
@@ -359,7 +420,7 @@ def _result(
         content_hash=version.content_hash,
         created=created,
         created_at=version.created_at,
-        format=fmt.describe(),
+        format=source.options["format"],
     )
 
 
@@ -419,6 +480,11 @@ def list_datasets(workspace: Workspace) -> list[dict[str, Any]]:
     return list(listed.values())
 
 
+def reference(version: DatasetVersion) -> str:
+    """``name@3``: how the command line and messages name a version."""
+    return f"{version.dataset.name}@{version.version}"
+
+
 def version_record(version: DatasetVersion) -> dict[str, Any]:
     columns = {entry["name"]: entry for entry in version.profile["columns"]}
     return {
@@ -432,6 +498,13 @@ def version_record(version: DatasetVersion) -> dict[str, Any]:
         "created": version.created_at.isoformat(),
         "format": version.import_options.get("format"),
         "changes": version.changes,
+        "validation": validation.summary(version.validation),
+        "parent": reference(version.parent) if version.parent else None,
+        "recipe": (
+            {"name": version.recipe["name"], "steps": version.recipe["steps"]}
+            if version.recipe
+            else None
+        ),
         "columns": [
             {k: v for k, v in columns[column["name"]].items() if k != "histogram"}
             for column in version.schema

@@ -26,7 +26,7 @@ from sklearn.pipeline import Pipeline
 from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
-from mlops_desktop.core import audit, datasets, drift, registry, scoring, training
+from mlops_desktop.core import audit, datasets, drift, registry, scoring, training, validation
 from mlops_desktop.core.errors import UserError
 from mlops_desktop.core.progress import (
     CancelCheck,
@@ -45,7 +45,7 @@ from mlops_desktop.core.store.models import (
     PredictionLog,
     RegisteredModel,
 )
-from mlops_desktop.core.vocabulary import LOWER_IS_BETTER
+from mlops_desktop.core.vocabulary import FALSE_WORDS, LOWER_IS_BETTER, TRUE_WORDS
 from mlops_desktop.core.workspace import Workspace
 
 PREDICTION = "prediction"  # the predictions' column in checked frames and in sentences about it
@@ -66,13 +66,15 @@ class _Model:
 @dataclass
 class _Window:
     """Rows to check: the model's inputs as it saw them, its predictions and probabilities, and
-    true outcomes where known (None where not)."""
+    true outcomes where known (None where not); for logged predictions, the dataset's validation
+    rules they broke (``validation.tally``)."""
 
     inputs: pd.DataFrame
     predictions: list[Any]
     probabilities: list[list[float]] | None
     truth: list[Any]
     last_log_id: int | None = None
+    violations: dict[str, Any] | None = None
 
 
 def _model(workspace: Workspace, ref: str) -> _Model:
@@ -109,8 +111,8 @@ def _class_text(value: Any, yes_no: bool) -> str:
     word the file uses), "3" for the number 3.0, else the text itself."""
     if yes_no and not isinstance(value, bool):
         word = str(value).strip().lower()
-        if word in scoring.TRUE_WORDS or word in scoring.FALSE_WORDS:
-            value = word in scoring.TRUE_WORDS
+        if word in TRUE_WORDS or word in FALSE_WORDS:
+            value = word in TRUE_WORDS
     if isinstance(value, float) and value.is_integer():
         return str(int(value))
     return str(value)
@@ -178,6 +180,7 @@ def _log_window(
             PredictionLog.inputs,
             PredictionLog.prediction,
             PredictionLog.probabilities,
+            PredictionLog.violations,
             Label.value,
         )
         .join(Deployment, PredictionLog.deployment_id == Deployment.id)
@@ -193,12 +196,13 @@ def _log_window(
     predictions: list[Any] = []
     probabilities: list[list[float]] = []
     labels: list[Any] = []
+    violations: list[list[dict[str, str]] | None] = []
     last_id: int | None = None
     classes = model.record["classes"] or []
     with workspace.store.read() as session:
-        for row_id, inputs, prediction, probability, label in session.execute(query).yield_per(
-            READ_LOG_ROWS
-        ):
+        for row_id, inputs, prediction, probability, broken, label in session.execute(
+            query
+        ).yield_per(READ_LOG_ROWS):
             if len(records) % READ_LOG_ROWS == 0:
                 check_cancel(cancel)
             records.append(inputs)
@@ -206,6 +210,7 @@ def _log_window(
             if probability is not None:
                 probabilities.append([float(probability.get(c, 0.0)) for c in classes])
             labels.append(label)
+            violations.append(broken)
             last_id = row_id
     schema = model.record["inputs"]
     frame = pd.DataFrame.from_records(records, columns=[c["name"] for c in schema])
@@ -217,6 +222,7 @@ def _log_window(
         probabilities if has_probabilities else None,
         _truth_values(labels, model.record),
         last_id,
+        validation.tally(violations),
     )
 
 
@@ -372,6 +378,7 @@ def _report(
         reference, _checked_frame(current, model.record), thresholds, progress, cancel
     )
     report["performance"] = _performance(reference_performance, current)
+    report["violations"] = current.violations  # None for a dataset window
     report["status"] = _status(report, thresholds)
     report["model"] = model.record["ref"]
     return report

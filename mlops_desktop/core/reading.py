@@ -9,6 +9,7 @@ import codecs
 import csv
 import hashlib
 import io
+import json
 import re
 from collections.abc import Iterator
 from contextlib import suppress
@@ -505,3 +506,24 @@ def read_sample(path: Path, fmt: FileFormat) -> pa.Table:
         return read_table(path, fmt)[0]
     sample, _ = _read_text_table(path, fmt, no_progress, never_cancel, first_block_only=True)
     return _checked(path, sample)
+
+
+def read_json(path: Path, what: str) -> Any:
+    """The JSON document in ``path`` (say, ``what`` = "rules" or "a recipe"), or one sentence
+    saying why it cannot be read."""
+    path = Path(path)
+    try:
+        text = path.read_text(encoding="utf-8-sig")
+    except FileNotFoundError:
+        raise UserError(f"There is no file {path}.") from None
+    except UnicodeDecodeError:
+        raise UserError(f"{path.name} is not a text file; it should hold {what} as JSON.") from None
+    except OSError as error:
+        raise UserError(f"{path} cannot be read ({error.strerror}).") from None
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError as error:
+        raise UserError(
+            f"{path.name} is not valid JSON: {error.msg} at line {error.lineno}, "
+            f"column {error.colno}."
+        ) from None

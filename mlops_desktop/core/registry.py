@@ -17,8 +17,9 @@ from sklearn.pipeline import Pipeline
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from mlops_desktop.core import audit, datasets, training
+from mlops_desktop.core import audit, datasets, recipes, training
 from mlops_desktop.core.errors import UserError
+from mlops_desktop.core.preparation import ColumnSteps, describe, travelling_steps
 from mlops_desktop.core.store.models import (
     Dataset,
     DatasetVersion,
@@ -55,7 +56,11 @@ def _check_name(name: str) -> str:
 
 def input_schema(workspace: Workspace, run: dict[str, Any]) -> list[dict[str, Any]]:
     """What a request must hold: each input column with its type, whether it may be empty (only
-    if the training data had gaps there, which the model learned to fill), and its categories."""
+    if the training data had gaps there, which the model learned to fill), and its categories.
+    A model trained on a prepared version takes the raw columns its recipe starts from."""
+    first_step = training.load_model(workspace, run["run_id"]).steps[0][1]
+    if isinstance(first_step, ColumnSteps):
+        return list(first_step.inputs)
     version = datasets.get_version(workspace, run["dataset"])
     missing = {column["name"]: column["missing"] for column in version.profile["columns"]}
     schema = []
@@ -82,10 +87,15 @@ def _plain(value: Any) -> Any:
     return value
 
 
-def _example_row(workspace: Workspace, run: dict[str, Any]) -> dict[str, Any]:
-    """A real row of the training data, complete where possible (for the sample request)."""
-    frame = datasets.load_frame(workspace, datasets.get_version(workspace, run["dataset"]))
-    inputs = frame[[feature["name"] for feature in run["features"]]]
+def _example_row(
+    workspace: Workspace, run: dict[str, Any], schema: list[dict[str, Any]]
+) -> dict[str, Any]:
+    """A real row of the training data as the model takes it, complete where possible (for the
+    sample request)."""
+    version = datasets.get_version(workspace, run["dataset"])
+    raw = recipes.raw_rows(workspace, version)
+    frame = raw if raw is not None else datasets.load_frame(workspace, version)
+    inputs = frame[[column["name"] for column in schema]]
     complete = inputs.dropna()
     row = (complete if len(complete) else inputs).iloc[0]
     return {str(name): _plain(value) for name, value in row.items()}
@@ -100,7 +110,7 @@ def register(workspace: Workspace, run_id: str, name: str, description: str = ""
             f"Run {run['run_id'][:8]} is {run['status']} and has no model; register a finished run."
         )
     schema = input_schema(workspace, run)
-    example = _example_row(workspace, run)
+    example = _example_row(workspace, run, schema)
     with workspace.store.write() as session:
         model = session.scalars(
             select(RegisteredModel).where(RegisteredModel.name == name)
@@ -366,7 +376,24 @@ def model_card(workspace: Workspace, ref: str) -> dict[str, Any]:
     version = datasets.get_version(workspace, record["dataset"])
     record["dataset_rows"] = version.n_rows
     record["limitations"] = limitations(record)
+    record["prepared"] = _preparation(workspace, version, record["run_id"])
     return record
+
+
+def _preparation(
+    workspace: Workspace, version: DatasetVersion, run_id: str
+) -> dict[str, Any] | None:
+    """For a model trained on a prepared version: the imported version the preparation started
+    from, and the column steps the model applies to each row before predicting."""
+    found = recipes.lineage(workspace, version)
+    if found is None:
+        return None
+    features = [feature["name"] for feature in training.show_run(workspace, run_id)["features"]]
+    steps, _raw = travelling_steps(found.steps, features)
+    return {
+        "from": datasets.reference(found.root),
+        "steps": [describe(step) for step in steps],
+    }
 
 
 def card_html(card: dict[str, Any], links: bool = False) -> str:
@@ -397,6 +424,14 @@ def card_html(card: dict[str, Any], links: bool = False) -> str:
     )
     limits = "".join(f"<li>{e(text)}</li>" for text in card["limitations"])
     classes = f"<p>Classes: {e(', '.join(card['classes']))}.</p>" if card.get("classes") else ""
+    prepared = card.get("prepared")
+    preparation = (
+        f"<p>That version was prepared from <b>{e(prepared['from'])}</b> by a recipe. The model "
+        "takes the columns as they were before preparation and first applies, to each row:</p>"
+        "<ol>" + "".join(f"<li>{e(step)}</li>" for step in prepared["steps"]) + "</ol>"
+        if prepared
+        else ""
+    )
     return f"""<!DOCTYPE html>
 <html lang="en"><head><meta charset="utf-8">
 <title>Model card: {e(card["name"])} version {card["version"]}</title>
@@ -413,6 +448,7 @@ table{{border-collapse:collapse}}td,th{{border:1px solid #ccc;padding:2px 8px;te
 <p>Dataset version <b>{link("dataset", card["dataset"], e(card["dataset"]))}</b>
 ({card["dataset_rows"]:,} rows);
 {card["split"]["test_size"]:.0%} of the rows were held out to score it; seed {card["seed"]}.</p>
+{preparation}
 <h2>Scores on the held-out rows</h2><table>{metrics}</table>
 <h2>Inputs</h2>
 <table><tr><th>column</th><th>type</th><th>required</th><th>allowed categories</th></tr>

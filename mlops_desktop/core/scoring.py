@@ -19,6 +19,7 @@ from sklearn.pipeline import Pipeline
 
 from mlops_desktop.core import registry
 from mlops_desktop.core.errors import UserError
+from mlops_desktop.core.preparation import category_text
 from mlops_desktop.core.progress import (
     CancelCheck,
     Progress,
@@ -28,11 +29,10 @@ from mlops_desktop.core.progress import (
     sub_progress,
 )
 from mlops_desktop.core.reading import detect_format, read_table
+from mlops_desktop.core.vocabulary import FALSE_WORDS, TRUE_WORDS
 from mlops_desktop.core.workspace import Workspace
 
 BATCH_ROWS = 100_000
-TRUE_WORDS = {"true", "yes", "1", "1.0", "y", "t"}
-FALSE_WORDS = {"false", "no", "0", "0.0", "n", "f"}
 PREDICTION = "prediction"
 _EXACT_INTEGERS = 2**53  # larger integers a number column would round: the general path reads them
 ROW = "\x00row\x00"  # where a message names the row, filled in once the row is known
@@ -72,12 +72,8 @@ def _booleans(name: str, values: pd.Series) -> pd.Series:
 
 
 def _labels(values: pd.Series) -> pd.Series:
-    def text(value: Any) -> Any:
-        if isinstance(value, float) and value.is_integer():
-            return str(int(value))  # 3.0 read from a number column is the category "3"
-        return str(value)
-
-    return values.map(text, na_action="ignore").astype(object).where(values.notna(), np.nan)
+    labels = values.map(category_text, na_action="ignore").astype(object)
+    return labels.where(values.notna(), np.nan)
 
 
 def prepare(

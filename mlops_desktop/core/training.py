@@ -52,8 +52,9 @@ from sklearn.tree import DecisionTreeClassifier, DecisionTreeRegressor
 from sqlalchemy import Text, func, select, type_coerce
 from sqlalchemy.orm import Session
 
-from mlops_desktop.core import audit, datasets, evaluation
+from mlops_desktop.core import audit, datasets, evaluation, recipes
 from mlops_desktop.core.errors import Cancelled, UserError
+from mlops_desktop.core.preparation import ColumnSteps, feature_frame
 from mlops_desktop.core.progress import (
     CancelCheck,
     Progress,
@@ -378,18 +379,6 @@ def build_pipeline(
     return Pipeline([("prepare", prepare), ("model", algorithm.make(task, params, seed))])
 
 
-def _inputs(frame: pd.DataFrame, features: list[dict[str, Any]]) -> pd.DataFrame:
-    columns = {}
-    for feature in features:
-        series = frame[feature["name"]]
-        if feature["type"] == "boolean":
-            series = series.astype("float64")
-        elif feature["type"] == "categorical":
-            series = series.astype(object).where(series.notna(), np.nan)
-        columns[feature["name"]] = series
-    return pd.DataFrame(columns, index=frame.index)
-
-
 def metrics_for(task: str, y_true: Any, y_pred: Any, proba: Any, classes: Any) -> dict[str, float]:
     """The task's metrics, computed with scikit-learn's own functions."""
     if task == "regression":
@@ -502,12 +491,15 @@ def train(
     the_plan = plan(frame, version.schema, recipe.target, recipe.exclude, recipe.include)
     check_data(frame, recipe.target, the_plan, recipe.test_size, recipe.cv)
     algorithms = _algorithms_for(recipe, the_plan.task)
+    steps = recipes.column_steps(workspace, version, the_plan.features)
     runs = []
     for index, algorithm in enumerate(algorithms):
         check_cancel(cancel)
         step = sub_progress(progress, index / len(algorithms), (index + 1) / len(algorithms))
         runs.append(
-            _train_one(workspace, recipe, version.id, frame, the_plan, algorithm, step, cancel)
+            _train_one(
+                workspace, recipe, version.id, frame, the_plan, algorithm, steps, step, cancel
+            )
         )
     return runs
 
@@ -535,12 +527,16 @@ def _split(frame: pd.DataFrame, y: pd.Series, task: str, recipe: Recipe) -> list
 
 
 def held_out(workspace: Workspace, run_id: str) -> tuple[pd.DataFrame, pd.Series]:
-    """The run's held-out rows (all their columns, as in the dataset version) and targets: the
-    rows its metrics were measured on, split again the way training split them."""
+    """The run's held-out rows (all their columns, as in the dataset version, or as imported
+    for a prepared version) and targets: the rows its metrics were measured on, split again the
+    way training split them."""
     run = show_run(workspace, run_id)
     recipe = recipe_of(run)
-    _version, frame = _training_frame(workspace, recipe)
+    version, frame = _training_frame(workspace, recipe)
     _train, rows, _y_train, y = _split(frame, frame[recipe.target], run["task"], recipe)
+    raw = recipes.raw_rows(workspace, version)
+    if raw is not None:  # a prepared version: the raw rows they came from, as a model takes them
+        rows = raw.iloc[rows.index.to_numpy()].set_axis(rows.index)
     return rows, y
 
 
@@ -567,9 +563,12 @@ def _train_one(
     frame: pd.DataFrame,
     the_plan: Plan,
     algorithm: Algorithm,
+    column_steps: ColumnSteps | None,
     progress: Progress,
     cancel: CancelCheck,
 ) -> dict[str, Any]:
+    """Train, score and save one run. A version prepared by a recipe is learned from as it is;
+    its ``column_steps`` then go in front of the saved pipeline, so it predicts from raw rows."""
     params = resolve_params(algorithm, recipe.params if recipe.algorithm != "auto" else {})
     run_id = uuid.uuid4().hex
     started = datetime.now(UTC)
@@ -605,6 +604,8 @@ def _train_one(
             recipe, frame, the_plan, algorithm, params, cancel
         )
         progress(0.9, "Saving the model")
+        if column_steps is not None:
+            pipeline = Pipeline([("recipe", column_steps), *pipeline.steps])
         with workspace.artifacts.staging(MODEL_SUFFIX) as staged:
             joblib.dump(pipeline, staged)
             model_sha = workspace.artifacts.add(staged, MODEL_SUFFIX)
@@ -644,7 +645,7 @@ def _fit_and_score(
     params: dict[str, Any],
     cancel: CancelCheck,
 ) -> tuple[dict[str, float], dict[str, Any], Pipeline]:
-    X = _inputs(frame, the_plan.features)
+    X = feature_frame(frame, the_plan.features)
     X_train, X_test, y_train, y_test = _split(X, frame[recipe.target], the_plan.task, recipe)
     metrics: dict[str, float] = {}
     if recipe.cv >= 2:

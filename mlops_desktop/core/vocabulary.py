@@ -15,6 +15,9 @@ TYPE_DESCRIPTIONS: dict[ColumnType, str] = {
     "datetime": "dates or times",
     "text": "free text, too varied to treat as labels",
 }
+# The words a yes/no column reads as yes or as no (lower case).
+TRUE_WORDS = frozenset({"true", "yes", "1", "1.0", "y", "t"})
+FALSE_WORDS = frozenset({"false", "no", "0", "0.0", "n", "f"})
 ALGORITHM_NAMES: tuple[str, ...] = (
     "logistic_regression",
     "linear_regression",

@@ -13,7 +13,7 @@ import pandas as pd
 import pytest
 from sqlalchemy import func, select
 
-from mlops_desktop.core import datasets, monitoring, registry, training
+from mlops_desktop.core import datasets, monitoring, registry, scoring, training, validation
 from mlops_desktop.core.errors import UserError
 from mlops_desktop.core.store.models import Deployment, Label, MonitorResult, PredictionLog
 from mlops_desktop.core.workspace import Workspace
@@ -167,6 +167,51 @@ def test_days_are_checked_once_and_a_new_day_alone_is_read(
     assert [d["status"] for d in days][-1] == "drift"
     cards = monitoring.overview(ws)
     assert cards[0]["ref"] == "loans@1" and cards[0]["rows"] == 1200
+
+
+def _check_logged_rows(ws: Workspace) -> None:
+    """Give each logged row the violations the server logs: its inputs as the model saw them,
+    checked against the rules of the dataset the model learned from."""
+    record = registry.show_model(ws, "loans")
+    checker = validation.model_checker(ws, record)
+    with ws.store.write() as session:
+        rows = session.scalars(select(PredictionLog).order_by(PredictionLog.id)).all()
+        frame = pd.DataFrame.from_records([row.inputs for row in rows])
+        prepared = scoring.prepare(frame, record["inputs"]).to_numpy(dtype=object).tolist()
+        for row, broken in zip(rows, checker.check_rows(prepared), strict=True):
+            row.violations = broken
+
+
+def test_a_log_window_reports_the_rule_violations_of_its_rows(ws: Workspace) -> None:
+    calm, moved = _applicants(300, seed=2), _applicants(300, seed=3, shift=2.0, new_region=True)
+    _log(ws, calm, DAY_1, "calm")
+    _log(ws, moved, DAY_1 + timedelta(1), "moved")
+    _check_logged_rows(ws)
+    rules = {(r["column"], r["rule"]): r for r in validation.rules_of(ws, "applicants")}
+    income = rules["income", "range"]
+    high = moved["income"] > income["max"]
+    island = moved["region"] == "island"
+    assert high.any() and island.any()
+
+    report = monitoring.check(ws, "loans", since=datetime(2026, 11, 2, tzinfo=UTC))
+    assert report["violations"] == {
+        "rows": int((high | island).sum()),
+        "by_rule": sorted(
+            [
+                {"column": "income", "rule": "range", "rows": int(high.sum())},
+                {"column": "region", "rule": "allowed", "rows": int(island.sum())},
+            ],
+            key=lambda entry: -entry["rows"],
+        ),
+    }
+    assert monitoring.update_days(ws, "loans") == 2
+    first, second = monitoring.history(ws, "loans")
+    assert first["violations"]["rows"] == int(
+        ((calm["income"] < income["min"]) | (calm["income"] > income["max"])).sum()
+    )
+    assert second["violations"] == report["violations"]
+    dataset_window = monitoring.check(ws, "loans", current="applicants")
+    assert dataset_window["violations"] is None  # rows of a dataset are checked on import
 
 
 def test_labels_joined_by_request_id_give_performance_against_the_reference_band(

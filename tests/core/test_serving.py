@@ -27,6 +27,7 @@ from unittest import mock
 import numpy as np
 import pandas as pd
 import pytest
+import waitress
 from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import func, text
@@ -36,6 +37,7 @@ from werkzeug.test import Client
 from mlops_desktop.core import datasets, registry, scoring, training
 from mlops_desktop.core.errors import UserError
 from mlops_desktop.core.serving import ServingApp, batching, check_address, parsing, serve
+from mlops_desktop.core.serving import server as server_module
 from mlops_desktop.core.serving.app import MAX_BODY_BYTES
 from mlops_desktop.core.serving.batching import Job, Predictor
 from mlops_desktop.core.store.models import AuditEvent, Deployment, PredictionLog
@@ -922,6 +924,56 @@ def test_a_stop_while_clients_keep_sending_loses_no_answered_row(models: Workspa
     logged = _logged(models, summary["deployment"])
     assert summary["predicted_rows"] == summary["logged_rows"] == len(logged)
     _check_log(models, summary["deployment"], sent)
+
+
+def test_waking_an_event_loop_that_has_already_closed_its_files_is_harmless() -> None:
+    """A stop can come just as the loop ends (it saw the stop flag first): waking it then must
+    not write to its closed wake-up pipe (EBADF, or another file that reused the number)."""
+    sock = server_module._listening_socket("127.0.0.1", 0)
+    loop = server_module._Loop(waitress.create_server(lambda *_: [], sockets=[sock]))
+    loop.start()
+    loop.drain()
+    loop.thread.join(TIMEOUT)
+    assert not loop.thread.is_alive()
+    loop.drain()  # once more, after the loop closed its files
+
+
+def test_a_row_breaking_the_dataset_rules_is_still_predicted_and_its_violations_logged(
+    models: Workspace,
+) -> None:
+    """The rules proposed from the training data (a range for each number, the labels seen for
+    each category) are checked on every predicted row; the row is predicted all the same."""
+    clean = _records(_rows(models, "shop", 1))[0]
+    odd = {**clean, "size": 1000.0, "color": "purple"}
+    running = start_server(models, "shop")
+    http_client = Http(running.url)
+    try:
+        reply = http_client("POST", "/invocations", {"dataframe_records": [clean, odd]})
+    finally:
+        http_client.close()
+        summary = running.finish()
+    assert reply.status == 200, reply.body
+    expected, _ = _expected(models, "shop", pd.DataFrame([clean, odd]))
+    assert reply.json["predictions"] == expected
+    logged = _logged(models, summary["deployment"])
+    assert [row.violations for row in logged] == [
+        None,
+        [{"column": "size", "rule": "range"}, {"column": "color", "rule": "allowed"}],
+    ]
+    with models.store.read() as session:
+        stored_null = session.scalar(
+            sql_select(func.count()).where(
+                PredictionLog.deployment_id == summary["deployment"],
+                PredictionLog.violations.is_(None),
+            )
+        )
+        started = session.scalars(
+            sql_select(AuditEvent.details)
+            .where(AuditEvent.action == "deployment.start")
+            .order_by(AuditEvent.id.desc())
+        ).first()
+    assert stored_null == 1  # a clean row's violations are SQL NULL, not the text 'null'
+    assert started is not None and started["rules"] > 0
 
 
 # ---------------------------------------------------------------------------------------------

@@ -2,7 +2,8 @@
 
 - ``parsing``: a request body (MLflow's four JSON forms, or CSV) into rows.
 - ``batching``: the predictor thread, which coalesces concurrent requests into one predict call.
-- ``logwriter``: the prediction log, written in batches by one background thread.
+- ``logwriter``: the prediction log, written in batches by one background thread, with the
+  dataset's validation rules each row broke.
 - ``app``: the WSGI app (werkzeug): routes, errors, token, X-Request-ID, metadata, OpenAPI.
 - ``server``: ``serve``, which runs the app under waitress and stops it gracefully.
 """

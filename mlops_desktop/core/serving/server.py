@@ -1,7 +1,9 @@
 """Serving a model version over HTTP with waitress until asked to stop, then stopping cleanly.
 
 ``serve`` checks the address first (another machine may reach the model only with a token), loads
-the version (its file must match its SHA-256), binds the port, records the deployment and serves.
+the version (its file must match its SHA-256) and the rules of the dataset it learned from (each
+predicted row's broken rules are logged with it), binds the port, records the deployment and
+serves.
 SIGINT or SIGTERM (or ``stop`` being set) starts a graceful stop: no new connections; requests
 already received are answered; idle connections are closed; then the predictor finishes, the
 prediction log is flushed and the deployment is marked stopped.
@@ -26,7 +28,7 @@ from sqlalchemy import select
 from waitress import wasyncore
 from waitress.channel import HTTPChannel
 
-from mlops_desktop.core import audit, registry
+from mlops_desktop.core import audit, registry, validation
 from mlops_desktop.core.errors import UserError
 from mlops_desktop.core.serving.app import ServingApp, classes_of
 from mlops_desktop.core.serving.logwriter import PredictionLogWriter
@@ -106,6 +108,10 @@ class _Loop:
         self._server = server
         self._map: dict[int, Any] = server._map
         self._drain = False
+        # Held while the loop closes its files, so ``drain`` never wakes it through a closed
+        # (or, worse, reused) file descriptor once it has ended.
+        self._closing = threading.Lock()
+        self._closed = False
         self.thread = threading.Thread(target=self._run, name="http-loop", daemon=True)
 
     def start(self) -> None:
@@ -113,8 +119,10 @@ class _Loop:
 
     def drain(self) -> None:
         """Stop accepting connections, answer what was received, then end (thread-safe)."""
-        self._drain = True
-        self._server.pull_trigger()
+        with self._closing:
+            self._drain = True
+            if not self._closed:
+                self._server.pull_trigger()
 
     def _run(self) -> None:
         deadline: float | None = None
@@ -137,7 +145,9 @@ class _Loop:
         except Exception:
             log.exception("The HTTP event loop failed")
         finally:
-            wasyncore.close_all(self._map)
+            with self._closing:
+                self._closed = True
+                wasyncore.close_all(self._map)
             self._server.task_dispatcher.shutdown(timeout=DRAIN_SECONDS)
 
     def _close_idle_channels(self) -> int:
@@ -178,7 +188,9 @@ def _stop_signals(on_signal: Callable[[], None]) -> Iterator[None]:
             signal.signal(number, old)
 
 
-def _record_start(workspace: Workspace, record: dict[str, Any], host: str, port: int) -> int:
+def _record_start(
+    workspace: Workspace, record: dict[str, Any], host: str, port: int, rules: int
+) -> int:
     with workspace.store.write() as session:
         version_id = session.scalar(
             select(ModelVersion.id)
@@ -199,6 +211,7 @@ def _record_start(workspace: Workspace, record: dict[str, Any], host: str, port:
             f"model:{record['ref']}",
             deployment=deployment.id,
             url=url_of(host, port),
+            rules=rules,
         )
         return deployment.id
 
@@ -238,7 +251,10 @@ def serve(
     SHA-256 check, a port in use."""
     address = check_address(host, port, token)
     record, pipeline = registry.load(workspace, ref)
-    writer = PredictionLogWriter(workspace.store, record["inputs"], classes_of(record, pipeline))
+    checker = validation.model_checker(workspace, record)  # the rules as they are now
+    writer = PredictionLogWriter(
+        workspace.store, record["inputs"], classes_of(record, pipeline), checker=checker
+    )
     app = ServingApp(record, pipeline, token=token, writer=writer)
     sock = _listening_socket(address, port)
     try:
@@ -258,7 +274,7 @@ def serve(
     loop = _Loop(server)
     logging.getLogger("waitress.queue").setLevel(logging.ERROR)  # "queue depth" under load
     try:
-        deployment_id = _record_start(workspace, record, address, bound_port)
+        deployment_id = _record_start(workspace, record, address, bound_port, len(checker))
     except BaseException:
         wasyncore.close_all(server._map)
         server.task_dispatcher.shutdown()

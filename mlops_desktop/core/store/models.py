@@ -79,10 +79,11 @@ class DatasetVersion(Base):
     parent_version_id: Mapped[int | None] = mapped_column(
         ForeignKey("dataset_versions.id", ondelete="SET NULL")
     )
-    recipe: Mapped[list[Any] | None] = mapped_column(JSON)
+    recipe: Mapped[dict[str, Any] | None] = mapped_column(JSON)  # how it was prepared
     changes: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     validation: Mapped[dict[str, Any] | None] = mapped_column(JSON)  # its check against the rules
     dataset: Mapped[Dataset] = relationship(back_populates="versions")
+    parent: Mapped["DatasetVersion | None"] = relationship(remote_side=[id])  # prepared from
 
 
 class Recipe(Base):
