@@ -162,6 +162,100 @@ def _log_earlier_days(
     return ids
 
 
+def _messy_applicants(rows: int, seed: int) -> "pd.DataFrame":
+    """Loan applications as they arrive from a web form: gaps, dates as text, a rare region,
+    repeated submissions."""
+    import numpy as np
+    import pandas as pd
+
+    frame = _applicants(rows, seed)
+    rng = np.random.default_rng(seed)
+    income = frame["income"].astype(float)
+    income[rng.random(rows) < 0.08] = np.nan
+    applied = pd.Timestamp("2025-01-06") + pd.to_timedelta(rng.integers(0, 300 * 24, rows), "h")
+    frame = frame.assign(
+        income=income,
+        debt=rng.gamma(2, 4_000, rows).round(-1),
+        applied=applied.strftime("%Y-%m-%d %H:%M"),
+        region=np.where(rng.random(rows) < 0.01, "harbour", frame["region"]),
+    )
+    return pd.concat([frame, frame.sample(40, random_state=seed)], ignore_index=True)
+
+
+def _preparation_screens(
+    window: "MainWindow", workspace: "Workspace", scratch: Path, grab: Callable[..., None]
+) -> None:
+    """The recipe editor on a messy file, a row step and a column step selected; then the new
+    version in the Versions tab."""
+    from mlops_desktop.core import datasets
+
+    source = scratch / "loan applications.csv"
+    _messy_applicants(1200, seed=5).to_csv(source, index=False)
+    datasets.import_file(workspace, source, "loan applications")
+    window.state.datasets_changed.emit("loan applications")
+    window.show_pane("Datasets")
+    dialog = window.datasets_pane.prepare_current()
+    assert dialog is not None
+    dialog.set_steps(
+        [
+            {"op": "drop_duplicates"},
+            {"op": "fill_missing", "column": "income", "strategy": "median"},
+            {"op": "ratio", "numerator": "debt", "denominator": "income", "to": "debt_to_income"},
+            {"op": "date_parts", "column": "applied", "parts": ["month", "dayofweek", "hour"]},
+            {"op": "group_rare", "column": "region", "min_share": 0.02},
+            {"op": "bin", "column": "age", "bins": 4},
+            {"op": "drop_columns", "columns": ["applied"]},
+        ]
+    )
+    dialog.list.setCurrentRow(0)
+    grab("12-recipe-editor-rows", dialog)
+    dialog.list.setCurrentRow(1)
+    grab("12-recipe-editor", dialog)
+    dialog.list.setCurrentRow(3)
+    grab("12-recipe-editor-dates", dialog)
+    _wait_for(window.state.datasets_changed, dialog.apply)
+    window.datasets_pane.tabs.setCurrentIndex(2)
+    grab("12-datasets-prepared-versions")
+    window.datasets_pane.tabs.setCurrentIndex(0)
+
+
+def _validation_screens(
+    window: "MainWindow", workspace: "Workspace", scratch: Path, grab: Callable[..., None]
+) -> None:
+    """A dataset whose second file breaks some of the rules proposed from its first (incomes
+    above the range, a new region, ages out of range, missing incomes): that version's Checks
+    tab, the Versions tab with its Checks column, and the rules editor."""
+    from mlops_desktop.core import datasets
+    from mlops_desktop.ui.panes.datasets import TAB_CHECKS, TAB_PROFILE, TAB_VERSIONS
+
+    source = scratch / "branch applications.csv"
+    _applicants(800, seed=40).to_csv(source, index=False)
+    datasets.import_file(workspace, source, "branch applications")
+    later = _applicants(600, seed=41, shift=1.5, new_region=True)
+    later.loc[[3, 17, 45], "age"] = [17, 16, 104]
+    later.loc[[8, 60], "income"] = None
+    later.to_csv(source, index=False)
+    datasets.import_file(workspace, source, "branch applications")
+    window.state.datasets_changed.emit("branch applications")
+    window.show_pane("Datasets")
+    pane = window.datasets_pane
+    pane.tabs.setCurrentIndex(TAB_CHECKS)
+    grab("13-datasets-checks")
+    pane.tabs.setCurrentIndex(TAB_VERSIONS)
+    grab("13-datasets-versions-checks")
+    dialog = pane.edit_rules()
+    assert dialog is not None
+    income_range = next(
+        row
+        for row, rule in enumerate(dialog.model.rules)
+        if (rule["column"], rule["rule"]) == ("income", "range")
+    )
+    dialog.view.selectRow(income_range)
+    grab("13-rules-editor", dialog)
+    dialog.reject()
+    pane.tabs.setCurrentIndex(TAB_PROFILE)
+
+
 def _monitoring_screens(
     window: "MainWindow",
     workspace: "Workspace",
@@ -232,6 +326,8 @@ def _monitoring_screens(
     _wait(lambda: bool(panel.url) or panel.process is None)
     _send(panel.local_url, _applicants(300, seed=20))
     _send(panel.local_url, _applicants(500, seed=21, shift=1.0, new_region=True))
+    # A few applicants younger or older than any in the training data: they break its rules.
+    _send(panel.local_url, _applicants(8, seed=22).assign(age=[18, 19, 18, 20, 75, 80, 78, 91]))
     panel.stop(wait=True)
     _settle()
 
@@ -335,7 +431,7 @@ def render(out_dir: Path) -> list[Path]:
             window.show_pane(pane)
             grab(f"{number}-{pane.lower()}")
         window.show_pane("Datasets")
-        for index, tab in enumerate(["profile", "data", "versions"]):
+        for index, tab in enumerate(["profile", "data", "versions", "checks"]):
             window.datasets_pane.tabs.setCurrentIndex(index)
             grab(f"2-datasets-{tab}")
         window.datasets_pane.tabs.setCurrentIndex(0)
@@ -409,6 +505,8 @@ def render(out_dir: Path) -> list[Path]:
         grab("9-training-dialog", training_dialog)
         training_dialog.reject()
         _monitoring_screens(window, workspace, Path(scratch), grab)
+        _preparation_screens(window, workspace, Path(scratch), grab)
+        _validation_screens(window, workspace, Path(scratch), grab)
         window.show_pane("Home")
         grab("1-home-monitoring")
 

@@ -224,6 +224,14 @@ class MainWindow(QMainWindow):
         )
         file_menu.addAction(
             self._action(
+                "&Prepare Data…",
+                self.open_recipe_dialog,
+                "Ctrl+P",
+                "Clean the dataset version shown in Datasets and derive columns, step by step",
+            )
+        )
+        file_menu.addAction(
+            self._action(
                 "New &Training…",
                 self.open_training_dialog,
                 "Ctrl+T",
@@ -354,6 +362,11 @@ class MainWindow(QMainWindow):
     def open_training_dialog(self) -> None:
         self.show_pane("Experiments")
         self.experiments_pane.open_training_dialog(self.datasets_pane.selected_name())
+
+    def open_recipe_dialog(self) -> None:
+        self.show_pane("Datasets")
+        if self.datasets_pane.prepare_current() is None:
+            self.state.status_message.emit("Import a dataset first; then you can prepare it.")
 
     def add_samples(self) -> None:
         from mlops_desktop.core.datasets import import_samples

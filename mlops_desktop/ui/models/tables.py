@@ -12,6 +12,7 @@ from datetime import datetime
 from typing import Any
 
 import numpy as np
+import pandas as pd
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt
 from PySide6.QtGui import QBrush, QColor, QFont
 
@@ -213,3 +214,73 @@ class DatasetRowsModel(QAbstractTableModel):
                 return f"{self._pager.columns[section]}\n{self._types[section]}"
             return None
         return f"{section + 1:,}"
+
+
+REMOVED_BRUSH = QBrush(QColor("#f8d7da"))
+
+
+class FrameModel(QAbstractTableModel):
+    """A small pandas frame (a preview sample), with chosen columns tinted and chosen rows
+    marked as removed."""
+
+    def __init__(self, parent: Any = None) -> None:
+        super().__init__(parent)
+        self._frame = pd.DataFrame()
+        self._highlighted: set[str] = set()
+        self._removed: set[int] = set()
+
+    def set_frame(
+        self,
+        frame: pd.DataFrame,
+        highlighted: Sequence[str] = (),
+        removed: Sequence[int] = (),
+    ) -> None:
+        self.beginResetModel()
+        self._frame = frame
+        self._highlighted = set(highlighted)
+        self._removed = set(removed)
+        self.endResetModel()
+
+    def rowCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
+        return 0 if parent.isValid() else len(self._frame)
+
+    def columnCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
+        return 0 if parent.isValid() else len(self._frame.columns)
+
+    def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        if not index.isValid():
+            return None
+        if role in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.ForegroundRole):
+            value = self._frame.iat[index.row(), index.column()]
+            missing = value is None or (isinstance(value, float) and math.isnan(value))
+            missing = missing or value is pd.NaT
+            if role == Qt.ItemDataRole.ForegroundRole:
+                return MISSING_BRUSH if missing else None
+            return "—" if missing else format_value(_plain(value), group_digits=False)
+        if role == Qt.ItemDataRole.BackgroundRole:
+            if index.row() in self._removed:
+                return REMOVED_BRUSH
+            if self._frame.columns[index.column()] in self._highlighted:
+                return HIGHLIGHT_BRUSH
+        return None
+
+    def headerData(
+        self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole
+    ) -> Any:
+        if role != Qt.ItemDataRole.DisplayRole:
+            return None
+        if orientation == Qt.Orientation.Horizontal:
+            return str(self._frame.columns[section]) if section < len(self._frame.columns) else None
+        if section >= len(self._frame):
+            return None
+        label = self._frame.index[section]  # the row's number in the sample, counted from 1
+        return f"{label + 1:,}" if isinstance(label, int | np.integer) else str(label)
+
+
+def _plain(value: Any) -> Any:
+    """A numpy or pandas scalar as the Python value ``format_value`` knows."""
+    if isinstance(value, np.generic):
+        return value.item()
+    if isinstance(value, pd.Timestamp):
+        return value.to_pydatetime()
+    return value

@@ -1,11 +1,20 @@
-"""The Datasets pane: the list of datasets, and for the selected one its data, profile and versions."""
+"""The Datasets pane: the list of datasets, and for the selected one its data, profile, versions
+and checks (how the version fared against the dataset's validation rules)."""
 
 import html
+from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import QItemSelection, Qt, Signal
+from PySide6.QtCore import (
+    QItemSelection,
+    QModelIndex,
+    QPersistentModelIndex,
+    Qt,
+    QTimer,
+    Signal,
+)
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QComboBox,
@@ -23,17 +32,20 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from mlops_desktop.core import datasets
+from mlops_desktop.core import datasets, validation
 from mlops_desktop.core.paging import ParquetPager
 from mlops_desktop.core.plots import column_figure
 from mlops_desktop.core.profiling import describe_changes
 from mlops_desktop.core.store.models import DatasetVersion
 from mlops_desktop.ui import errors
-from mlops_desktop.ui.models.tables import Column, DatasetRowsModel, RecordsModel
+from mlops_desktop.ui.dialogs.recipe_dialog import RecipeDialog
+from mlops_desktop.ui.dialogs.rules_dialog import RULE_HELP, RULE_TITLES, RulesDialog
+from mlops_desktop.ui.models.tables import Column, DatasetRowsModel, RecordsModel, format_value
 from mlops_desktop.ui.state import AppState
 from mlops_desktop.ui.widgets.empty_state import EmptyState, pane_layout
 from mlops_desktop.ui.widgets.figure_canvas import FigureView
 from mlops_desktop.ui.widgets.task_panel import TaskPanel
+from mlops_desktop.ui.workers import Task
 
 DATASET_COLUMNS = [
     Column("Dataset", lambda r: r["name"]),
@@ -62,13 +74,118 @@ PROFILE_COLUMNS = [
 ]
 VERSION_COLUMNS = [
     Column("Version", lambda r: r["version"], align_right=True),
-    Column("Imported", lambda r: _local_time(r["created"])),
-    Column("Source file", lambda r: r["source"]),
+    Column("Created", lambda r: _local_time(r["created"])),
+    Column(
+        "Made from",
+        lambda r: r["source"] if r["parent"] is None else _recipe_words(r),
+        "The imported file, or the version and recipe it was prepared from",
+    ),
     Column("Rows", lambda r: r["rows"], align_right=True),
     Column("Columns", lambda r: r["columns_count"], align_right=True),
     Column("Changes from the previous version", lambda r: describe_changes(r["changes"])),
+    Column(
+        "Checks",
+        lambda r: _checks_word(r["validation"]),
+        "How the version fared against the dataset's rules when it was made; the Checks tab "
+        "has the details",
+        highlighted=lambda r: r["validation"] is not None and not r["validation"]["passed"],
+    ),
     Column("Content hash", lambda r: r["content_hash"][:12], "A fingerprint of every value"),
 ]
+
+
+def _failed(check: dict[str, Any]) -> bool:
+    return not check["passed"]
+
+
+CHECK_COLUMNS = [  # a failed check's row is tinted
+    Column("Column", lambda r: r["column"], highlighted=_failed),
+    Column(
+        "Rule",
+        lambda r: RULE_TITLES[r["rule"]],
+        "What kind of rule; hover over it to read more",
+        highlighted=_failed,
+    ),
+    Column(
+        "Passed",
+        lambda r: r["passed"],
+        "Whether every row keeps the rule",
+        highlighted=_failed,
+        bold=_failed,
+    ),
+    Column("Failures", lambda r: r["failures"], "How many rows break the rule", True, _failed),
+    Column("Explanation", lambda r: r["explanation"], highlighted=_failed),
+    Column(
+        "Examples",
+        lambda r: _examples_text(r["examples"]),
+        "The first rows that break the rule",
+        highlighted=_failed,
+    ),
+]
+EXPLANATION_WIDTH = 260  # pixels at most: a longer explanation wraps, the examples stay in view
+MEASURED_CHECKS = 100  # rows measured to size the columns, and failed checks grown to fit
+TAB_PROFILE, TAB_DATA, TAB_VERSIONS, TAB_CHECKS = range(4)
+PASSED_STYLE = "background: #e7f4e8; color: #1e6b2f; border: 1px solid #1e6b2f;"
+FAILED_STYLE = "background: #fff3dc; color: #7a4b00; border: 1px solid #b26a00;"
+UNCHECKED_STYLE = "background: #eeeeee; color: #333; border: 1px solid #9a9a9a;"
+
+
+def _checks_word(summary: dict[str, Any] | None) -> str:
+    """A version's checks in a word or two, for the Versions tab."""
+    if summary is None:
+        return "not checked"
+    return "passed" if summary["passed"] else f"{summary['failed_checks']} failed"
+
+
+def _checks_tooltip(summary: dict[str, Any] | None) -> str:
+    if summary is None:
+        return "Made before validation rules existed: show it and click Check now (Checks tab)."
+    if summary["passed"]:
+        return "Every check against the dataset's rules passed."
+    return "\n".join(
+        [
+            "Failed checks (a failed check only warns; the version can be used):",
+            *(f"- {check['explanation']}" for check in summary["failed"]),
+        ]
+    )
+
+
+def _examples_text(examples: list[dict[str, Any]]) -> str:
+    """Example rows that break a rule: "row 12: -5; row 40: empty"."""
+    return "; ".join(
+        f"row {example['row']:,}: "
+        + ("empty" if example["value"] is None else format_value(example["value"], False))
+        for example in examples
+    )
+
+
+class TippedRecordsModel(RecordsModel):
+    """Records whose cells in some columns explain themselves in a tooltip."""
+
+    def __init__(
+        self,
+        columns: list[Column],
+        tips: dict[str, Callable[[dict[str, Any]], str]],
+        parent: Any = None,
+    ) -> None:
+        super().__init__(columns, parent)
+        headers = [column.header for column in columns]
+        self._tips = {headers.index(header): tip for header, tip in tips.items()}
+
+    def data(
+        self, index: QModelIndex | QPersistentModelIndex, role: int = Qt.ItemDataRole.DisplayRole
+    ) -> Any:
+        tip = self._tips.get(index.column()) if index.isValid() else None
+        if role == Qt.ItemDataRole.ToolTipRole and tip is not None:
+            return tip(self.record(index.row()))
+        return super().data(index, role)
+
+
+def _recipe_words(record: dict[str, Any]) -> str:
+    recipe = record["recipe"] or {}
+    count = len(recipe.get("steps", []))
+    named = f" '{recipe['name']}'" if recipe.get("name") else ""
+    return f"{record['parent']} with recipe{named} ({count} step{'s' if count != 1 else ''})"
 
 
 def _local_time(iso_utc: str) -> str:
@@ -97,6 +214,7 @@ class DatasetsPane(QWidget):
         super().__init__(parent)
         self.state = state
         self.current: DatasetVersion | None = None
+        self.checking: Task | None = None
 
         self.list_model = RecordsModel(DATASET_COLUMNS, self)
         self.list_view = _table_view("datasetList", sortable=False)
@@ -129,6 +247,12 @@ class DatasetsPane(QWidget):
         self.version_combo = QComboBox()
         self.version_combo.setToolTip("Which version of the dataset to look at")
         self.version_combo.activated.connect(self._version_chosen)
+        self.prepare_button = QPushButton("Prepare…")
+        self.prepare_button.setToolTip(
+            "Clean this version and derive new columns, step by step, with a live preview; the "
+            "result is stored as a new version (Ctrl+P)"
+        )
+        self.prepare_button.clicked.connect(self.prepare_current)
         self.export_button = QPushButton("Export CSV…")
         self.export_button.setToolTip("Save this version as a CSV file")
         self.export_button.clicked.connect(self.export_current)
@@ -139,6 +263,7 @@ class DatasetsPane(QWidget):
         header.addWidget(self.title, 1)
         header.addWidget(QLabel("Version:"))
         header.addWidget(self.version_combo)
+        header.addWidget(self.prepare_button)
         header.addWidget(self.export_button)
         header.addWidget(self.delete_button)
 
@@ -175,7 +300,9 @@ class DatasetsPane(QWidget):
         self.rows_view.verticalHeader().setDefaultSectionSize(22)
         self.rows_view.horizontalHeader().setDefaultSectionSize(110)
 
-        self.versions_model = RecordsModel(VERSION_COLUMNS, self)
+        self.versions_model = TippedRecordsModel(
+            VERSION_COLUMNS, {"Checks": lambda r: _checks_tooltip(r["validation"])}, self
+        )
         self.versions_view = _table_view("versionsTable", sortable=False)
         self.versions_view.setModel(self.versions_model)
         self.versions_view.doubleClicked.connect(self._version_double_clicked)
@@ -184,6 +311,10 @@ class DatasetsPane(QWidget):
         self.tabs.addTab(profile_tab, "Profile")
         self.tabs.addTab(self.rows_view, "Data")
         self.tabs.addTab(self.versions_view, "Versions")
+        self.tabs.addTab(self._checks_tab(), "Checks")
+        self.tabs.setTabToolTip(
+            TAB_CHECKS, "How this version fared against the dataset's validation rules"
+        )
 
         self.export_panel = TaskPanel()
         detail = QWidget()
@@ -214,6 +345,52 @@ class DatasetsPane(QWidget):
 
         state.datasets_changed.connect(self.refresh)
         state.workspace_changed.connect(lambda: self.refresh(""))
+
+    def _checks_tab(self) -> QWidget:
+        self.checks_verdict = QLabel()
+        self.checks_verdict.setObjectName("checksVerdict")
+        self.checks_verdict.setWordWrap(True)
+        self.checks_verdict.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
+        self.checks_model = TippedRecordsModel(
+            CHECK_COLUMNS, {"Rule": lambda r: RULE_HELP[r["rule"]]}, self
+        )
+        self.checks_view = _table_view("checksTable", sortable=False)  # failed checks first
+        self.checks_view.setModel(self.checks_model)
+        self.checks_view.setWordWrap(True)
+        self.checks_view.verticalHeader().setMinimumSectionSize(24)
+        self.checks_view.horizontalHeader().setResizeContentsPrecision(MEASURED_CHECKS)
+        self.fit_timer = QTimer(self)  # once the columns have their widths, after any change
+        self.fit_timer.setSingleShot(True)
+        self.fit_timer.setInterval(0)
+        self.fit_timer.timeout.connect(self._fit_failed_checks)
+        self.checks_view.horizontalHeader().sectionResized.connect(self.fit_timer.start)
+        self.checks_view.horizontalHeader().setSectionResizeMode(
+            len(CHECK_COLUMNS) - 1,
+            QHeaderView.ResizeMode.Stretch,  # the examples: what is left
+        )
+        self.check_button = QPushButton("Check again")
+        self.check_button.setToolTip(
+            "Check this version against the dataset's rules as they are now, and keep the report"
+        )
+        self.check_button.clicked.connect(lambda: self.check_current())
+        self.rules_button = QPushButton("Edit rules…")
+        self.rules_button.setToolTip(
+            "Change what valid data looks like for this dataset: which columns may not be "
+            "empty, ranges of numbers, allowed labels, types"
+        )
+        self.rules_button.clicked.connect(lambda: self.edit_rules())
+        self.checks_panel = TaskPanel()
+        buttons = QHBoxLayout()
+        buttons.addWidget(self.rules_button)
+        buttons.addWidget(self.check_button)
+        buttons.addWidget(self.checks_panel, 1)
+        buttons.addStretch(0)
+        tab = QWidget()
+        layout = QVBoxLayout(tab)
+        layout.addWidget(self.checks_verdict)
+        layout.addLayout(buttons)
+        layout.addWidget(self.checks_view, 1)
+        return tab
 
     # --- list ----------------------------------------------------------------------------------
 
@@ -256,7 +433,12 @@ class DatasetsPane(QWidget):
 
     def _show_version(self, version: DatasetVersion | None) -> None:
         self.current = version
-        for widget in (self.export_button, self.delete_button, self.version_combo):
+        for widget in (
+            self.prepare_button,
+            self.export_button,
+            self.delete_button,
+            self.version_combo,
+        ):
             widget.setEnabled(version is not None)
         if version is None:
             self.title.clear()
@@ -265,6 +447,7 @@ class DatasetsPane(QWidget):
             self.versions_model.set_records([])
             self.warnings.clear()
             self.figure.show_figure(None)
+            self._show_checks(None)
             return
         name = version.dataset.name
         self.title.setText(
@@ -290,6 +473,63 @@ class DatasetsPane(QWidget):
             [column["type"] for column in version.schema],
         )
         self.profile_view.selectRow(0)
+        self._show_checks(version)
+
+    def _show_checks(self, version: DatasetVersion | None) -> None:
+        """The shown version's stored report: a verdict, then its checks, failed ones first."""
+        report = version.validation if version is not None else None
+        failed = [check for check in report["checks"] if _failed(check)] if report else []
+        self.tabs.setTabText(TAB_CHECKS, "Checks ⚠" if failed else "Checks")
+        self.rules_button.setEnabled(version is not None)
+        self.check_button.setEnabled(version is not None and self.checking is None)
+        self.check_button.setText("Check again" if report is not None else "Check now")
+        self.checks_model.set_records(
+            sorted(report["checks"], key=lambda check: check["passed"]) if report else []
+        )
+        examples = len(CHECK_COLUMNS) - 1
+        self.checks_view.setColumnHidden(examples, not failed)  # no example of anything
+        self.checks_view.resizeColumnsToContents()
+        if failed:  # the examples need room too
+            explanation = examples - 1
+            self.checks_view.setColumnWidth(
+                explanation, min(self.checks_view.columnWidth(explanation), EXPLANATION_WIDTH)
+            )
+        self.fit_timer.start()
+        if version is None:
+            self.checks_verdict.clear()
+            self.checks_verdict.setStyleSheet("")
+            return
+        shown = f"Version {version.version}"
+        made = "prepared" if version.parent_version_id is not None else "imported"
+        if report is None:
+            style = UNCHECKED_STYLE
+            text = (
+                f"<b>{shown} has no check report</b>: it was made before validation rules "
+                "existed. Click <b>Check now</b> to check it against the dataset's rules."
+            )
+        elif failed:
+            style = FAILED_STYLE
+            text = (
+                f"<b>{len(failed)} of {len(report['checks'])} checks failed</b> on "
+                f"{report['rows']:,} rows; the version was still {made} and can be used. "
+                "The failed checks are listed first, with example rows."
+            )
+        else:
+            style = PASSED_STYLE
+            text = f"<b>All {len(report['checks'])} checks passed</b> on {report['rows']:,} rows."
+        self.checks_verdict.setStyleSheet(
+            f"QLabel#checksVerdict {{ {style} border-radius: 4px; padding: 8px; }}"
+        )
+        self.checks_verdict.setText(text)
+
+    def _fit_failed_checks(self) -> None:
+        """Grow the rows of the failed checks (listed first) to show their wrapped explanations
+        and examples."""
+        model = self.checks_model
+        for row in range(min(model.rowCount(), MEASURED_CHECKS)):
+            if model.record(row)["passed"]:
+                break
+            self.checks_view.resizeRowToContents(row)
 
     def _column_selected(self, selected: QItemSelection, _deselected: QItemSelection) -> None:
         indexes = self.profile_view.selectionModel().selectedRows()
@@ -299,6 +539,55 @@ class DatasetsPane(QWidget):
         self.figure.show_figure(column_figure(entry))
 
     # --- actions -------------------------------------------------------------------------------
+
+    def prepare_current(self) -> RecipeDialog | None:
+        if self.current is None:
+            return None
+        dialog = RecipeDialog(self.state, self.current, self)
+        dialog.open()
+        return dialog
+
+    def edit_rules(self) -> RulesDialog | None:
+        if self.current is None:
+            return None
+        dialog = RulesDialog(self.state, self.current.dataset.name, self)
+        dialog.open()
+        return dialog
+
+    def check_current(self) -> Task | None:
+        """Check the shown version against its dataset's rules, in a worker; show the report."""
+        version = self.current
+        if version is None or self.checking is not None:
+            return None
+        ref = f"{version.dataset.name}@{version.version}"
+        task = self.state.workers.run_in_workspace(
+            f"Checking {version.dataset.name} version {version.version}",
+            self.state.home,
+            validation.validate,
+            ref,
+        )
+        self.checking = task
+        self.check_button.setEnabled(False)
+        self.checks_panel.follow(task)
+        task.succeeded.connect(self._checked)
+        task.failed.connect(lambda message: errors.show_message(self, message))
+        task.finished.connect(self._check_finished)
+        return task
+
+    def _checked(self, report: dict[str, Any]) -> None:
+        failed = sum(not check["passed"] for check in report["checks"])
+        self.state.status_message.emit(
+            f"Checked {report['name']} version {report['version']}: "
+            + (f"{failed} of {len(report['checks'])} checks failed." if failed else "all passed.")
+        )
+        shown = self.current
+        if shown is not None and shown.dataset.name == report["name"]:
+            ref = f"{report['name']}@{shown.version}"
+            self._show_version(datasets.get_version(self.state.workspace, ref))
+
+    def _check_finished(self) -> None:
+        self.checking = None
+        self.check_button.setEnabled(self.current is not None)
 
     def export_current(self) -> None:
         version = self.current

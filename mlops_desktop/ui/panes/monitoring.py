@@ -89,6 +89,11 @@ STATUS_MEANINGS = {
     "not enough data": "The latest window held too few rows to judge.",
     NOT_CHECKED: "Its predictions have not been checked yet: press Check now (F5).",
 }
+BROKEN_RULE_WORDS = {  # the rules the server checks, as a request breaks them
+    "not_null": "was empty",
+    "range": "was outside its range",
+    "allowed": "had a label not allowed",
+}
 BACKGROUNDS = {  # a light background under each status colour (banners)
     "healthy": "#e7f4e8",
     "watch": "#fff3dc",
@@ -238,6 +243,22 @@ def performance_text(performance: dict[str, Any] | None) -> str:
     if worse:
         sentence += f" Worse than expected: {', '.join(worse)}."
     return sentence
+
+
+def violations_text(violations: dict[str, Any] | None, rows: int) -> str:
+    """How many predicted rows broke the rules of the model's training data, and which rules:
+    "12 of 800 predicted rows broke …"; empty when none did (or for a dataset window)."""
+    if not violations or not violations["rows"]:
+        return ""
+    broken = ", ".join(
+        f"{entry['column']} {BROKEN_RULE_WORDS.get(entry['rule'], 'broke a rule')} "
+        f"({entry['rows']:,} rows)"
+        for entry in violations["by_rule"]
+    )
+    return (
+        f"{violations['rows']:,} of {rows:,} predicted rows broke the rules of the training "
+        f"data: {broken}. The model still answered them."
+    )
 
 
 def card_performance(card: dict[str, Any]) -> str:
@@ -691,6 +712,18 @@ class MonitoringPane(QWidget):
             QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred
         )
 
+        self.rules_line = QLabel()
+        self.rules_line.setObjectName("rulesLine")
+        self.rules_line.setWordWrap(True)
+        self.rules_line.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
+        self.rules_line.setToolTip(
+            "The server checks each request against the validation rules of the dataset the "
+            "model learned from (Datasets pane, Checks tab, Edit rules…): no empty values where "
+            "none are allowed, numbers within their range, only known labels. A request that "
+            "breaks a rule is still answered; it is counted here."
+        )
+        self.rules_line.hide()
+
         self.table_model = DriftTableModel(self)
         self.table = QTableView()
         self.table.setObjectName("driftTable")
@@ -726,6 +759,7 @@ class MonitoringPane(QWidget):
         report_layout.addWidget(self.banner)
         report_layout.addWidget(self.predictions_line)
         report_layout.addWidget(self.performance_line)
+        report_layout.addWidget(self.rules_line)
         report_layout.addWidget(self.report_splitter, 1)
 
         # --- the trends tab
@@ -1026,6 +1060,9 @@ class MonitoringPane(QWidget):
         else:
             self.predictions_line.setText("<b>Predictions:</b> not compared in this window.")
         self.performance_line.setText(f"<b>Performance:</b> {html.escape(self._performance())}")
+        broken = violations_text(report.get("violations"), report["n_current"])
+        self.rules_line.setText(f"<b>Rules:</b> {html.escape(broken)}")
+        self.rules_line.setVisible(bool(broken))
         rows = []
         if predicted:
             rows.append({**predicted, "_label": "Predictions", "_prediction": True})
@@ -1074,6 +1111,7 @@ class MonitoringPane(QWidget):
         self.banner.setToolTip("")
         self.predictions_line.clear()
         self.performance_line.clear()
+        self.rules_line.hide()
         self.table_model.set_records([])
         self.details.clear()
         self.distribution.show_figure(None)
