@@ -185,9 +185,9 @@ def _messy_applicants(rows: int, seed: int) -> "pd.DataFrame":
 def _preparation_screens(
     window: "MainWindow", workspace: "Workspace", scratch: Path, grab: Callable[..., None]
 ) -> None:
-    """The recipe editor on a messy file, a row step and a column step selected; then the new
-    version in the Versions tab."""
-    from mlops_desktop.core import datasets
+    """The recipe editor on a messy file, a row step and column steps selected; the new version
+    in the Versions tab; the card of a model trained on it."""
+    from mlops_desktop.core import datasets, registry, training
 
     source = scratch / "loan applications.csv"
     _messy_applicants(1200, seed=5).to_csv(source, index=False)
@@ -217,6 +217,22 @@ def _preparation_screens(
     window.datasets_pane.tabs.setCurrentIndex(2)
     grab("12-datasets-prepared-versions")
     window.datasets_pane.tabs.setCurrentIndex(0)
+
+    # A model trained on the prepared version takes the raw columns and applies the steps.
+    run = training.train(
+        workspace,
+        training.Recipe(
+            dataset="loan applications prepared",
+            target="repaid",
+            algorithm="logistic_regression",
+            experiment="Loans",
+        ),
+    )[0]
+    registry.register(workspace, run["run_id"], "Loan approval (prepared)", "From web forms")
+    window.state.models_changed.emit()
+    window.show_pane("Models")
+    window.models_pane.refresh("Loan approval (prepared)@1")
+    grab("12-models-card-prepared")
 
 
 def _validation_screens(
