@@ -336,7 +336,7 @@ def _validation_of(
     with workspace.store.read() as session:
         dataset = _find_dataset(session, draft.name)
         rules = validation.rules_for_version(session, dataset, draft.schema, draft.summary)
-    return rules, validation.check(draft.table, draft.schema, rules)
+    return rules, validation.check(draft.table, draft.schema, rules, profile=draft.summary)
 
 
 def _record_version(
@@ -363,7 +363,7 @@ def _record_version(
             changes = _changes_from(workspace, previous, draft)  # another import got in first
         rules = validation.keep_rules_for_version(session, dataset, draft.schema, draft.summary)
         if rules != checked_against:  # the rules changed meanwhile
-            report = validation.check(draft.table, draft.schema, rules)
+            report = validation.check(draft.table, draft.schema, rules, profile=draft.summary)
         version = DatasetVersion(
             dataset=dataset,
             version=(previous.version + 1) if previous else 1,

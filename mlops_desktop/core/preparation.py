@@ -8,8 +8,8 @@ the edges of the ranges, the categories kept, the outlier bounds), so the same r
 month's file learns from that file, while a step already fitted gives the same result on any row.
 
 Row steps (``ROW_OPS``) shape the training data only. Column steps also run when a model predicts:
-a model trained on a prepared version starts its pipeline with ``ColumnSteps``, the fitted column
-steps from the original import on, so a client sends the raw columns (``model_inputs``).
+a model trained on a prepared version starts its pipeline with ``column_steps.ColumnSteps``, the
+fitted column steps from the original import on, so a client sends the raw columns.
 """
 
 import itertools
@@ -22,7 +22,6 @@ from typing import Any
 import numpy as np
 import pandas as pd
 import pyarrow as pa
-from sklearn.base import BaseEstimator, TransformerMixin
 
 from mlops_desktop.core.errors import UserError
 from mlops_desktop.core.progress import CancelCheck, check_cancel, never_cancel
@@ -697,32 +696,15 @@ def feature_frame(frame: pd.DataFrame, features: Sequence[dict[str, Any]]) -> pd
     return pd.DataFrame(columns, index=frame.index)
 
 
-class ColumnSteps(BaseEstimator, TransformerMixin):  # type: ignore[misc]
-    """The first step of a model trained on a prepared version: its fitted column steps, which
-    turn the raw columns a client sends (``inputs``) into the model's ``features``. It learns
-    nothing more when the pipeline is fitted: the steps learned when the data was prepared."""
-
-    def __init__(
-        self,
-        steps: list[Step],
-        inputs: list[dict[str, Any]],
-        features: list[dict[str, Any]],
-    ) -> None:
-        self.steps = steps
-        self.inputs = inputs
-        self.features = features
-
-    def fit(self, X: pd.DataFrame, y: Any = None) -> "ColumnSteps":
-        return self
-
-    def transform(self, X: pd.DataFrame) -> pd.DataFrame:
-        frame = stored_form(X, self.inputs)
-        for step in self.steps:
-            frame = _transformed(step, frame)
-        return feature_frame(frame, self.features)
-
-    def __sklearn_is_fitted__(self) -> bool:
-        return True
+def apply_columns(
+    frame: pd.DataFrame, inputs: Sequence[dict[str, Any]], steps: Sequence[Step]
+) -> pd.DataFrame:
+    """Fitted column ``steps`` applied to raw rows with the columns ``inputs`` (as a request or
+    a file gives them)."""
+    frame = stored_form(frame, inputs)
+    for step in steps:
+        frame = _transformed(step, frame)
+    return frame
 
 
 # --- previewing a step ----------------------------------------------------------------------------

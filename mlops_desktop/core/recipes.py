@@ -9,14 +9,14 @@ to the imported version the chain started from.
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 from sqlalchemy import select
 
 from mlops_desktop.core import audit, datasets, preparation
 from mlops_desktop.core.errors import UserError
-from mlops_desktop.core.preparation import ColumnSteps, Step
+from mlops_desktop.core.preparation import Step
 from mlops_desktop.core.progress import (
     CancelCheck,
     Progress,
@@ -28,6 +28,9 @@ from mlops_desktop.core.progress import (
 from mlops_desktop.core.reading import read_json
 from mlops_desktop.core.store.models import DatasetVersion, Recipe
 from mlops_desktop.core.workspace import Workspace
+
+if TYPE_CHECKING:
+    from mlops_desktop.core.column_steps import ColumnSteps
 
 MAX_RECIPE_NAME = 200
 PREPARED = " prepared"  # added to a dataset's name for its prepared versions
@@ -191,7 +194,7 @@ def raw_rows(workspace: Workspace, version: DatasetVersion) -> pd.DataFrame | No
 
 def column_steps(
     workspace: Workspace, version: DatasetVersion, features: list[dict[str, Any]]
-) -> ColumnSteps | None:
+) -> "ColumnSteps | None":
     """The first step of the pipeline of a model trained on ``version`` with ``features``: the
     column steps that make them from the raw columns. None for an imported version."""
     found = lineage(workspace, version)
@@ -213,4 +216,6 @@ def column_steps(
             values = frame[column["name"]].dropna()
             entry["categories"] = sorted(preparation.category_text(v) for v in values.unique())
         inputs.append(entry)
+    from mlops_desktop.core.column_steps import ColumnSteps  # scikit-learn: only when training
+
     return ColumnSteps(steps, inputs, features)

@@ -18,8 +18,9 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from mlops_desktop.core import audit, datasets, recipes, training
+from mlops_desktop.core.column_steps import ColumnSteps
 from mlops_desktop.core.errors import UserError
-from mlops_desktop.core.preparation import ColumnSteps, describe, travelling_steps
+from mlops_desktop.core.preparation import describe, travelling_steps
 from mlops_desktop.core.store.models import (
     Dataset,
     DatasetVersion,

@@ -53,8 +53,9 @@ from sqlalchemy import Text, func, select, type_coerce
 from sqlalchemy.orm import Session
 
 from mlops_desktop.core import audit, datasets, evaluation, recipes
+from mlops_desktop.core.column_steps import ColumnSteps
 from mlops_desktop.core.errors import Cancelled, UserError
-from mlops_desktop.core.preparation import ColumnSteps, feature_frame
+from mlops_desktop.core.preparation import feature_frame
 from mlops_desktop.core.progress import (
     CancelCheck,
     Progress,

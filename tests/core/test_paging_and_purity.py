@@ -55,3 +55,18 @@ def test_core_services_import_without_qt() -> None:
         [sys.executable, "-c", code], cwd=REPO, capture_output=True, text=True, check=False
     )
     assert result.returncode == 0, result.stderr
+
+
+def test_datasets_import_without_scikit_learn() -> None:
+    """Importing, preparing and checking data needs no scikit-learn, whose import alone takes
+    about 0.7 s: the command line's dataset commands and the worker processes start without it."""
+    code = (
+        "import sys\n"
+        "import mlops_desktop.core.datasets, mlops_desktop.core.recipes, "
+        "mlops_desktop.core.validation\n"
+        "assert 'sklearn' not in sys.modules\n"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code], cwd=REPO, capture_output=True, text=True, check=False
+    )
+    assert result.returncode == 0, result.stderr

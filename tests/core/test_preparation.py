@@ -13,6 +13,7 @@ from hypothesis import strategies as st
 from sqlalchemy import func, select
 
 from mlops_desktop.core import datasets, preparation, recipes
+from mlops_desktop.core.column_steps import ColumnSteps
 from mlops_desktop.core.errors import Cancelled, UserError
 from mlops_desktop.core.store.models import AuditEvent, DatasetVersion
 from mlops_desktop.core.workspace import Workspace
@@ -208,9 +209,7 @@ def test_bin_groups_numbers_into_ranges_of_about_equal_counts() -> None:
     assert [order.index(label) for label in prepared.frame["age"]] == codes
     assert prepared.columns["age"] == "categorical"
     # A value outside the training range still falls in the first or last range.
-    outside = preparation.ColumnSteps(
-        prepared.fitted, schema, [{"name": "age", "type": "categorical"}]
-    )
+    outside = ColumnSteps(prepared.fitted, schema, [{"name": "age", "type": "categorical"}])
     assert outside.transform(pd.DataFrame({"age": [-5.0, 500.0, np.nan]}))["age"].tolist()[:2] == [
         "≤ 25.75",
         "> 75.25",

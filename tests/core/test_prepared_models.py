@@ -20,7 +20,8 @@ from mlops_desktop.core import (
     training,
     validation,
 )
-from mlops_desktop.core.preparation import ColumnSteps, feature_frame
+from mlops_desktop.core.column_steps import ColumnSteps
+from mlops_desktop.core.preparation import feature_frame
 from mlops_desktop.core.workspace import Workspace
 from tests.core.test_serving import Http, start_server
 

@@ -431,6 +431,51 @@ def test_rules_proposed_from_a_table_always_pass_on_that_table(
     assert report["passed"], [c for c in report["checks"] if not c["passed"]]
 
 
+@st.composite
+def _any_rules(draw: st.DrawFn) -> list[dict[str, Any]]:
+    """Rules of every kind about the columns of ``_tables``, some of them kept, some broken."""
+    bound = st.one_of(st.none(), st.integers(-(10**6), 10**6))
+    rules: list[dict[str, Any]] = []
+    for column in ("count", "serial", "amount", "color", "flag"):
+        rules.append({"column": column, "rule": "not_null"})
+        rules.append({"column": column, "rule": "unique"})
+        rules.append(
+            {
+                "column": column,
+                "rule": "type",
+                "type": draw(st.sampled_from(list(validation.TYPE_WORDS))),
+            }
+        )
+        low, high = draw(bound), draw(bound)
+        if column != "color" and (low is not None or high is not None):
+            limits = {"min": low, "max": high}
+            rules.append(
+                {
+                    "column": column,
+                    "rule": "range",
+                    **{k: v for k, v in limits.items() if v is not None},
+                }
+            )
+    labels = draw(st.lists(st.sampled_from(["red", "green", "blue", "x", "ü", ""]), unique=True))
+    rules.append({"column": "color", "rule": "allowed", "values": labels})
+    return [rule for rule in rules if draw(st.booleans())]
+
+
+@settings(max_examples=200, deadline=None)
+@given(_tables(), _any_rules())
+def test_an_import_table_is_checked_exactly_as_its_frame_is(
+    drawn: tuple[pa.Table, list[dict[str, str]]], rules: list[dict[str, Any]]
+) -> None:
+    """An import checks its Arrow table, skipping columns that surely keep a rule; a stored
+    version is checked as a pandas frame. Both give the same report."""
+    table, schema = drawn
+    rules = [r for r in rules if "min" not in r or "max" not in r or r["min"] <= r["max"]]
+    summary = profile(table, [c["type"] for c in schema], {})
+    expected = validation.check(table.to_pandas(), schema, rules)
+    assert validation.check(table, schema, rules) == expected
+    assert validation.check(table, schema, rules, profile=summary) == expected
+
+
 @settings(max_examples=150, deadline=None)
 @given(
     values=st.lists(st.one_of(st.none(), st.just(math.nan), st.floats(-100, 100)), max_size=60),
