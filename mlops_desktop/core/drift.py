@@ -182,6 +182,7 @@ class _CategoricalReference:
     categories: list[str]  # most frequent first
     counts: IntArray
     index: dict[str, int] = field(repr=False)
+    dates: bool = False  # a date column: not compared (``_dates_not_compared``)
 
     @property
     def count(self) -> int:
@@ -246,6 +247,11 @@ def _reference_column(frame: pd.DataFrame, spec: Mapping[str, Any], rows: int) -
             psi_edges=psi_edges,
             psi_shares=_shares(_bin_counts(values, psi_edges)),
             histogram_edges=histogram_edges,
+        )
+    if kind == "datetime":  # not compared; only its values are counted, for the report
+        present = int(series.notna().sum())
+        return _CategoricalReference(
+            name, said, rows, rows - present, False, [], np.array([present]), {}, dates=True
         )
     labels, counts, missing = _category_counts(series, boolean=kind == "boolean")
     order = np.argsort(-counts, kind="stable")
@@ -369,6 +375,8 @@ def check_drift(
         series = _column(current, column.name, rows)
         if isinstance(column, _NumericReference):
             outcomes.append(_compare_numeric(column, series, rows, thresholds))
+        elif column.dates:
+            outcomes.append(_dates_not_compared(column, series))
         else:
             outcomes.append(_compare_categorical(column, series, rows, thresholds))
     check_cancel(cancel)
@@ -485,6 +493,22 @@ def _empty_or_short(
         )
         return True
     return False
+
+
+def _dates_not_compared(column: _CategoricalReference, series: "pd.Series[Any]") -> _Outcome:
+    """A date input (a model trained on a prepared version takes the date its recipe splits
+    into parts): a window's dates come after the reference's by nature, so comparing them would
+    always say "drift"; the report says so instead."""
+    report = _base_report(column, "datetime", int(series.notna().sum()), None)
+    report["test"] = None
+    report["new_categories"] = None
+    return _Outcome(
+        report,
+        effect_threshold=0.0,
+        status="not computable",
+        explanation=f"{column.said} holds dates, which are not compared: a window's dates "
+        "always come after the training data's.",
+    )
 
 
 def _compare_numeric(
