@@ -88,6 +88,13 @@ img{max-width:100%;height:auto}.note{color:#555;font-size:90%}"""
 _CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 
 
+BROKEN_RULE_WORDS = {  # the rules the server checks, as a request breaks them
+    "not_null": "was empty",
+    "range": "was outside its range",
+    "allowed": "had a label not allowed",
+}
+
+
 def _e(value: Any) -> str:
     """Text from the data, escaped (control characters, which HTML cannot hold, dropped)."""
     return html.escape(_CONTROL.sub("", str(value)))
@@ -175,6 +182,7 @@ def report_html(report: dict[str, Any], history: list[dict[str, Any]] | None = N
 {int(report.get("n_reference") or 0):,} in the reference.</p>
 {_predictions_section(report.get("prediction_drift"))}
 {_performance_section(report.get("performance"))}
+{_rules_section(report)}
 {_columns_section(columns, thresholds)}
 {_findings_section(report)}
 {_distributions_section(columns)}
@@ -231,6 +239,28 @@ size.</p>
 <th>verdict</th></tr>{"".join(rows)}</table>"""
 
 
+def violations_text(violations: dict[str, Any] | None, rows: int) -> str:
+    """How many predicted rows broke the rules of the model's training data, and which rules:
+    "12 of 800 predicted rows broke …"; empty when none did (or for a dataset window)."""
+    if not violations or not violations["rows"]:
+        return ""
+    broken = ", ".join(
+        f"{entry['column']} {BROKEN_RULE_WORDS.get(entry['rule'], 'broke a rule')} "
+        f"({entry['rows']:,} rows)"
+        for entry in violations["by_rule"]
+    )
+    return (
+        f"{violations['rows']:,} of {rows:,} predicted rows broke the rules of the training "
+        f"data: {broken}. The model still answered them."
+    )
+
+
+def _rules_section(report: dict[str, Any]) -> str:
+    """The requests that broke the training data's validation rules (logged windows only)."""
+    broken = violations_text(report.get("violations"), int(report.get("n_current") or 0))
+    return f"<h2>Validation rules</h2><p>{_e(broken)}</p>" if broken else ""
+
+
 def _effect_order(column: dict[str, Any]) -> tuple[bool, float]:
     effect = column.get("effect")
     return column.get("status") != "drift", -float(effect) if effect is not None else math.inf
@@ -243,7 +273,7 @@ def _columns_section(columns: list[dict[str, Any]], thresholds: dict[str, Any]) 
         f"<tr><td>{_e(c['name'])}</td>"
         f"<td style='color:{COLUMN_COLOURS.get(c['status'], '#555555')}'>"
         f"<b>{_e(column_verdict(c))}</b></td>"
-        f"<td>{_e(c.get('test', ''))}</td><td class='n'>{_p_value(c.get('p_adjusted'))}</td>"
+        f"<td>{_e(c.get('test') or '—')}</td><td class='n'>{_p_value(c.get('p_adjusted'))}</td>"
         f"<td class='n'>{_number(c.get('effect'))}</td><td class='n'>{_number(c.get('psi'))}</td>"
         f"<td class='n'>{_points(c.get('missing_change'))}</td>"
         f"<td class='n'>{int(c.get('n_reference') or 0):,} / {int(c.get('n_current') or 0):,}</td>"

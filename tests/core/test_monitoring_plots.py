@@ -414,3 +414,15 @@ def test_export_refuses_an_unwritable_path_with_one_sentence(
         monitoring_report.export_report(a_report, kept)
     assert kept.read_text() == "the previous report"
     assert not kept.with_name("kept.html.part").exists()
+
+
+def test_the_page_says_how_many_requests_broke_the_rules(a_report: dict[str, Any]) -> None:
+    broken = {
+        **a_report,
+        "violations": {"rows": 12, "by_rule": [{"column": "age", "rule": "range", "rows": 12}]},
+    }
+    page = monitoring_report.report_html(broken)
+    assert "<h2>Validation rules</h2>" in page
+    assert "12 of " in page and "age was outside its range (12 rows)" in page
+    clean = monitoring_report.report_html({**a_report, "violations": {"rows": 0, "by_rule": []}})
+    assert "Validation rules" not in clean

@@ -7,7 +7,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QModelIndex, Qt
 from PySide6.QtWidgets import QComboBox, QLineEdit, QListWidget
 from pytestqt.qtbot import QtBot
 
@@ -117,6 +117,15 @@ def test_moving_a_step_before_what_it_needs_names_the_problem(dialog: RecipeDial
     dialog.list.setCurrentRow(1)
     dialog.remove_step()
     assert [step["op"] for step in dialog.steps] == ["ratio"]
+
+
+def test_dragging_a_step_moves_it(dialog: RecipeDialog) -> None:
+    _add(dialog, "drop_duplicates")
+    _add(dialog, "drop_missing", columns=["region"])
+    model = dialog.list.model()
+    assert model.moveRow(QModelIndex(), 1, QModelIndex(), 0)  # what a drop does
+    assert [step["op"] for step in dialog.steps] == ["drop_missing", "drop_duplicates"]
+    assert dialog.list.item(0).text() == "1. Drop rows missing 'region'"
 
 
 def test_apply_stores_a_new_version_with_its_parent(

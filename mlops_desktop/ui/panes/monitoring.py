@@ -89,11 +89,6 @@ STATUS_MEANINGS = {
     "not enough data": "The latest window held too few rows to judge.",
     NOT_CHECKED: "Its predictions have not been checked yet: press Check now (F5).",
 }
-BROKEN_RULE_WORDS = {  # the rules the server checks, as a request breaks them
-    "not_null": "was empty",
-    "range": "was outside its range",
-    "allowed": "had a label not allowed",
-}
 BACKGROUNDS = {  # a light background under each status colour (banners)
     "healthy": "#e7f4e8",
     "watch": "#fff3dc",
@@ -243,22 +238,6 @@ def performance_text(performance: dict[str, Any] | None) -> str:
     if worse:
         sentence += f" Worse than expected: {', '.join(worse)}."
     return sentence
-
-
-def violations_text(violations: dict[str, Any] | None, rows: int) -> str:
-    """How many predicted rows broke the rules of the model's training data, and which rules:
-    "12 of 800 predicted rows broke …"; empty when none did (or for a dataset window)."""
-    if not violations or not violations["rows"]:
-        return ""
-    broken = ", ".join(
-        f"{entry['column']} {BROKEN_RULE_WORDS.get(entry['rule'], 'broke a rule')} "
-        f"({entry['rows']:,} rows)"
-        for entry in violations["by_rule"]
-    )
-    return (
-        f"{violations['rows']:,} of {rows:,} predicted rows broke the rules of the training "
-        f"data: {broken}. The model still answered them."
-    )
 
 
 def card_performance(card: dict[str, Any]) -> str:
@@ -1060,7 +1039,7 @@ class MonitoringPane(QWidget):
         else:
             self.predictions_line.setText("<b>Predictions:</b> not compared in this window.")
         self.performance_line.setText(f"<b>Performance:</b> {html.escape(self._performance())}")
-        broken = violations_text(report.get("violations"), report["n_current"])
+        broken = monitoring_report.violations_text(report.get("violations"), report["n_current"])
         self.rules_line.setText(f"<b>Rules:</b> {html.escape(broken)}")
         self.rules_line.setVisible(bool(broken))
         rows = []
