@@ -10,7 +10,7 @@ from mlops_desktop.ui.panes.monitoring import status_word
 from mlops_desktop.ui.state import AppState
 
 STEPS = [
-    ("1  Data", "Datasets", "Import a file and check its columns."),
+    ("1  Data", "Datasets", "Import a file, check its columns, clean it."),
     ("2  Train", "Experiments", "Try algorithms and compare their scores."),
     ("3  Register", "Models", "Name the best model and approve it."),
     ("4  Serve", "Models", "Answer prediction requests over HTTP."),
@@ -74,6 +74,9 @@ class HomePane(QWidget):
             "columns, their distributions and warnings.</li>"
             "<li>Drop your own CSV, Excel or Parquet file on this window to import it. Importing a "
             "changed file under the same name makes a new version; you can always go back.</li>"
+            "<li>Messy data? <b>Prepare…</b> (Ctrl+P) cleans a version step by step (fill gaps, "
+            "drop duplicates, derive columns), each step previewed; every new version is also "
+            "checked against its dataset's rules.</li>"
             "<li>Press F1 for help at any time.</li></ul>"
         )
         tips.setWordWrap(True)
