@@ -18,6 +18,7 @@ from mlops_desktop.core.errors import UserError
 
 log = logging.getLogger(__name__)
 TITLE = "MLOps Desktop"
+ERROR_STYLE = "color: #a4262c; font-weight: bold;"  # a refusal shown in a form, in red
 
 
 def show_message(

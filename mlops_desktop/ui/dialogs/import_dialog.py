@@ -31,6 +31,7 @@ from mlops_desktop.core.column_types import ColumnGuess
 from mlops_desktop.core.errors import UserError
 from mlops_desktop.core.reading import DELIMITER_NAMES, ENCODING_NAMES, FormatChoices, kind_of
 from mlops_desktop.core.vocabulary import COLUMN_TYPES, TYPE_DESCRIPTIONS
+from mlops_desktop.ui import errors
 from mlops_desktop.ui.errors import show_message
 from mlops_desktop.ui.models.tables import Column, RecordsModel
 from mlops_desktop.ui.state import AppState
@@ -39,7 +40,6 @@ from mlops_desktop.ui.workers import Task
 
 FILE_FILTER = "Data files (*.csv *.tsv *.txt *.xlsx *.parquet);;All files (*)"
 Index = QModelIndex | QPersistentModelIndex
-ERROR_STYLE = "color: #a4262c; font-weight: bold;"
 
 
 class ColumnTypesModel(QAbstractTableModel):
@@ -350,7 +350,7 @@ class ImportDialog(QDialog):
         self._preview_task = None
         self.preview = None
         self.detected.setText(message)
-        self.detected.setStyleSheet(ERROR_STYLE)
+        self.detected.setStyleSheet(errors.ERROR_STYLE)
         self._update_format_controls()
         self.types_model.set_guesses([])
         self.rows_model.set_records([])
@@ -371,7 +371,7 @@ class ImportDialog(QDialog):
             datasets.check_name(name)
         except UserError as error:
             self.name_hint.setText(str(error))
-            self.name_hint.setStyleSheet(ERROR_STYLE)
+            self.name_hint.setStyleSheet(errors.ERROR_STYLE)
             self.import_button.setEnabled(False)
             return
         self.name_hint.setStyleSheet("")

@@ -25,7 +25,8 @@ from PySide6.QtWidgets import (
 )
 
 from mlops_desktop.core import datasets, monitoring
-from mlops_desktop.ui.dialogs.import_dialog import ERROR_STYLE, FILE_FILTER
+from mlops_desktop.ui import errors
+from mlops_desktop.ui.dialogs.import_dialog import FILE_FILTER
 from mlops_desktop.ui.errors import show_message
 from mlops_desktop.ui.main_window import MainWindow
 from mlops_desktop.ui.models.tables import Column, RecordsModel
@@ -187,7 +188,7 @@ class LabelsDialog(QDialog):
         self._fill_choices()
         self.rows_model.set_records([])
         self.status.setText(message)
-        self.status.setStyleSheet(ERROR_STYLE)
+        self.status.setStyleSheet(errors.ERROR_STYLE)
 
     def _fill_choices(self) -> None:
         """Offer the file's columns, guessing the identifying column (a request id, else a model

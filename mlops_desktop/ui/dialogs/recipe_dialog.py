@@ -51,7 +51,6 @@ from mlops_desktop.ui.models.tables import FrameModel
 from mlops_desktop.ui.state import AppState
 from mlops_desktop.ui.widgets.task_panel import TaskPanel
 
-ERROR_STYLE = "color: #a4262c; font-weight: bold;"
 SHOWN_ROWS = 200  # of the preview sample, in each table
 # The column types each op's column settings accept (any type where an op is not listed).
 COLUMN_KINDS = {
@@ -153,7 +152,7 @@ class StepDialog(QDialog):
         self.error = QLabel()
         self.error.setObjectName("stepError")
         self.error.setWordWrap(True)
-        self.error.setStyleSheet(ERROR_STYLE)
+        self.error.setStyleSheet(errors.ERROR_STYLE)
         self.error.hide()
         buttons = QDialogButtonBox(
             QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel
@@ -367,7 +366,7 @@ class RecipeDialog(QDialog):
         self.problem_label = QLabel()
         self.problem_label.setObjectName("recipeProblem")
         self.problem_label.setWordWrap(True)
-        self.problem_label.setStyleSheet(ERROR_STYLE)
+        self.problem_label.setStyleSheet(errors.ERROR_STYLE)
         self.problem_label.hide()
         left = QWidget()
         left_layout = QVBoxLayout(left)
@@ -567,7 +566,7 @@ class RecipeDialog(QDialog):
             steps = preparation.parse(self.steps[: index + 1], self.version.schema)
             shown = preparation.preview(self.sample, self.version.schema, steps, index)
         except UserError as error:
-            self.summary.setText(f"<span style='{ERROR_STYLE}'>{error}</span>")
+            self.summary.setText(f"<span style='{errors.ERROR_STYLE}'>{error}</span>")
             self.before_model.set_frame(pd.DataFrame())
             self.after_model.set_frame(pd.DataFrame())
             return

@@ -35,7 +35,6 @@ from mlops_desktop.ui import errors
 from mlops_desktop.ui.state import AppState
 
 Index = QModelIndex | QPersistentModelIndex
-ERROR_STYLE = "color: #a4262c; font-weight: bold;"
 NOT_USED_BRUSH = QBrush(QColor("#f0f0f0"))  # a setting the rule's kind does not take
 UNFINISHED_BRUSH = QBrush(QColor("#f8d7da"))  # a rule whose settings do not make sense yet
 
@@ -296,7 +295,7 @@ class RulesDialog(QDialog):
 
         self.error = QLabel()
         self.error.setObjectName("rulesError")
-        self.error.setStyleSheet(ERROR_STYLE)
+        self.error.setStyleSheet(errors.ERROR_STYLE)
         self.error.setWordWrap(True)
         self.error.hide()
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Cancel)

@@ -18,8 +18,7 @@ from PySide6.QtWidgets import (
 from mlops_desktop.config import MONITORING_SETTINGS, Settings
 from mlops_desktop.core import drift
 from mlops_desktop.core.errors import UserError
-
-ERROR_STYLE = "color: #a4262c; font-weight: bold;"
+from mlops_desktop.ui import errors
 
 
 @dataclass(frozen=True)
@@ -179,7 +178,7 @@ class ThresholdsDialog(QDialog):
         intro.setWordWrap(True)
         self.error = QLabel()
         self.error.setObjectName("thresholdsError")
-        self.error.setStyleSheet(ERROR_STYLE)
+        self.error.setStyleSheet(errors.ERROR_STYLE)
         self.error.setWordWrap(True)
         self.error.hide()
         self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Cancel)
