@@ -42,6 +42,14 @@ def test_pager_cells_match_the_stored_rows(tmp_path: Path, workspace) -> None:
         pager.close()
 
 
+def _runs_cleanly(code: str) -> None:
+    """``code`` in a fresh interpreter (so no module is imported already) exits without error."""
+    result = subprocess.run(
+        [sys.executable, "-c", code], cwd=REPO, capture_output=True, text=True, check=False
+    )
+    assert result.returncode == 0, result.stderr
+
+
 def test_core_services_import_without_qt() -> None:
     code = (
         "import sys\n"
@@ -51,10 +59,7 @@ def test_core_services_import_without_qt() -> None:
         "'mlops_desktop.ui')) or m == 'matplotlib.pyplot')\n"
         "assert not bad, bad\n"
     )
-    result = subprocess.run(
-        [sys.executable, "-c", code], cwd=REPO, capture_output=True, text=True, check=False
-    )
-    assert result.returncode == 0, result.stderr
+    _runs_cleanly(code)
 
 
 def test_datasets_import_without_scikit_learn() -> None:
@@ -66,7 +71,4 @@ def test_datasets_import_without_scikit_learn() -> None:
         "mlops_desktop.core.validation\n"
         "assert 'sklearn' not in sys.modules\n"
     )
-    result = subprocess.run(
-        [sys.executable, "-c", code], cwd=REPO, capture_output=True, text=True, check=False
-    )
-    assert result.returncode == 0, result.stderr
+    _runs_cleanly(code)
