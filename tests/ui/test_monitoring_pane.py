@@ -315,6 +315,31 @@ def test_a_time_range_and_a_dataset_can_be_checked(
     assert shown[1].startswith("Predictions of 2026-11-01")
 
 
+def test_a_week_of_predictions_can_be_checked(qtbot: QtBot, state: AppState) -> None:
+    """The week ends on the newest checked day by default; moving its start moves its end."""
+    pane = _pane_with_two_checked_days(qtbot, state)
+    pane.window_mode.setCurrentIndex(pane.window_mode.findData("week"))
+    assert pane.week_box.isVisibleTo(pane) and not pane.range_box.isVisibleTo(pane)
+    assert pane.week_start.date() == QDate(2026, 10, 27)
+    assert pane.week_end.text() == "to 2026-11-02"
+    task = pane.check_now()
+    assert task is not None
+    with qtbot.waitSignal(state.monitoring_changed, timeout=TASK_TIMEOUT):
+        pass
+    assert pane.report is not None and pane.report["n_current"] == 1200
+    assert "Predictions from 2026-10-27 to 2026-11-02: 1,200 rows" in pane.banner.text()
+
+    pane.week_start.setDate(QDate(2026, 11, 2))
+    assert pane.week_end.text() == "to 2026-11-08"
+    task = pane.check_now()
+    assert task is not None
+    with qtbot.waitSignal(state.monitoring_changed, timeout=TASK_TIMEOUT):
+        pass
+    assert pane.report is not None and pane.report["n_current"] == 600  # the moved day only
+    assert pane.table_model.record(_row(pane, "income"))["status"] == "drift"
+    assert pane.window_shown.currentText().startswith("Predictions from 2026-11-02 to 2026-11-08")
+
+
 def test_the_report_is_exported_as_one_web_page(
     qtbot: QtBot, state: AppState, tmp_path: Path
 ) -> None:

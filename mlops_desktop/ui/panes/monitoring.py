@@ -76,7 +76,8 @@ Index = QModelIndex | QPersistentModelIndex
 CHART_DELAY_MS = 30  # charts are drawn once the table and text have been painted
 SPLITTER_SETTINGS = "monitoring_splitters"
 TREND_HEIGHT = 300
-DAY, RANGE, DATASET = "day", "range", "dataset"
+DAY, WEEK, RANGE, DATASET = "day", "week", "range", "dataset"
+WEEK_DAYS = 7
 TRAINING = None  # the default reference: the held-out part of the training data
 
 NOT_CHECKED = "not checked"  # a card's status before its first check
@@ -569,20 +570,24 @@ class MonitoringPane(QWidget):
         self.title.setWordWrap(True)
         self.window_mode = QComboBox()
         self.window_mode.addItem("Each day of the log", DAY)
+        self.window_mode.addItem("A week…", WEEK)
         self.window_mode.addItem("A time range…", RANGE)
         self.window_mode.addItem("A dataset…", DATASET)
         self.window_mode.setToolTip(
             "What to check. Each day of the log: every day of predictions the server made, day "
-            "by day (this feeds the trends). A time range: all predictions between two dates. "
-            "A dataset: the rows of an imported dataset, e.g. a new batch before scoring it."
+            "by day (this feeds the trends). A week: all predictions of the seven days from a "
+            "date. A time range: all predictions between two dates. A dataset: the rows of an "
+            "imported dataset, e.g. a new batch before scoring it."
         )
         self.window_mode.currentIndexChanged.connect(lambda _index: self._mode_changed())
         today = QDate.currentDate()
         self.since = QDateEdit(today.addDays(-6))
         self.until = QDateEdit(today)
+        self.week_start = QDateEdit(today.addDays(1 - WEEK_DAYS))
         for edit, tip in (
             (self.since, "The first day of predictions to check"),
             (self.until, "The last day of predictions to check (included)"),
+            (self.week_start, "The first of the seven days of predictions to check"),
         ):
             edit.setCalendarPopup(True)
             edit.setDisplayFormat("yyyy-MM-dd")
@@ -594,6 +599,15 @@ class MonitoringPane(QWidget):
         range_layout.addWidget(self.since)
         range_layout.addWidget(QLabel("to"))
         range_layout.addWidget(self.until)
+        self.week_end = QLabel()
+        self.week_start.dateChanged.connect(lambda _date: self._week_changed())
+        self._week_changed()
+        self.week_box = QWidget()
+        week_layout = QHBoxLayout(self.week_box)
+        week_layout.setContentsMargins(0, 0, 0, 0)
+        week_layout.addWidget(QLabel("from"))
+        week_layout.addWidget(self.week_start)
+        week_layout.addWidget(self.week_end)
         self.dataset_choice = QComboBox()
         self.dataset_choice.setToolTip(
             "The dataset version whose rows to check; it needs the model's input columns"
@@ -609,6 +623,7 @@ class MonitoringPane(QWidget):
         choose = QHBoxLayout()
         choose.addWidget(QLabel("Check:"))
         choose.addWidget(self.window_mode)
+        choose.addWidget(self.week_box)
         choose.addWidget(self.range_box)
         choose.addWidget(self.dataset_choice)
         choose.addSpacing(12)
@@ -907,9 +922,21 @@ class MonitoringPane(QWidget):
 
     def _mode_changed(self) -> None:
         mode = self.mode()
+        self.week_box.setVisible(mode == WEEK)
         self.range_box.setVisible(mode == RANGE)
         self.dataset_choice.setVisible(mode == DATASET)
         self._update_buttons()
+
+    def _days(self) -> tuple[date, date]:
+        """The first and last day (included) of the week or time range to check."""
+        if self.mode() == WEEK:
+            start = self.week_start.date()
+            return start.toPython(), start.addDays(WEEK_DAYS - 1).toPython()
+        return self.since.date().toPython(), self.until.date().toPython()
+
+    def _week_changed(self) -> None:
+        last = self.week_start.date().addDays(WEEK_DAYS - 1)
+        self.week_end.setText(f"to {last.toString('yyyy-MM-dd')}")
 
     def _reference_changed(self) -> None:
         """Stored day results belong to one reference: show the ones for the chosen one."""
@@ -962,6 +989,7 @@ class MonitoringPane(QWidget):
             last = date.fromisoformat(self.history[-1]["window"]["name"])
             self.since.setDate(QDate(first.year, first.month, first.day))
             self.until.setDate(QDate(last.year, last.month, last.day))
+            self.week_start.setDate(self.until.date().addDays(1 - WEEK_DAYS))
         self._fill_windows()
         self._trends_drawn = False
         self._schedule_trends()
@@ -1160,8 +1188,8 @@ class MonitoringPane(QWidget):
                 reference=reference,
                 thresholds=thresholds,
             )
-        elif mode == RANGE:
-            start, end = self.since.date().toPython(), self.until.date().toPython()
+        elif mode in (WEEK, RANGE):
+            start, end = self._days()
             since = datetime(start.year, start.month, start.day, tzinfo=UTC)
             until = datetime(end.year, end.month, end.day, tzinfo=UTC) + timedelta(days=1)
             task = workers.run_in_workspace(
