@@ -6,8 +6,9 @@ from pathlib import Path
 import numpy as np
 import openpyxl
 import pandas as pd
+import pytest
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QMessageBox
+from PySide6.QtWidgets import QFileDialog, QMessageBox, QPushButton
 from pytestqt.qtbot import QtBot
 
 from mlops_desktop.core import datasets
@@ -207,3 +208,27 @@ def test_values_that_do_not_fit_a_chosen_type_are_reported(
         qtbot.mouseClick(dialog.import_button, Qt.MouseButton.LeftButton)
     box = window.findChild(QMessageBox, "messageBox")
     assert box is not None and "1 value of 'age'" in box.text()
+
+
+def test_choose_opens_the_file_picker_and_previews_the_chosen_file(
+    qtbot: QtBot, window: MainWindow, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    path = tmp_path / "prices.parquet"
+    pd.DataFrame({"item": ["tea", "milk"], "price": [2.5, 1.2]}).to_parquet(path)
+    asked: list[str] = []
+
+    def picker(_parent: object, caption: str, _folder: str, file_filter: str) -> tuple[str, str]:
+        asked.append(file_filter)
+        return str(path), ""
+
+    monkeypatch.setattr(QFileDialog, "getOpenFileName", staticmethod(picker))
+    dialog = window.open_import_dialog()
+    assert not dialog.import_button.isEnabled()
+    choose = next(b for b in dialog.file_field.findChildren(QPushButton) if b.text() == "Choose…")
+    qtbot.mouseClick(choose, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: dialog.preview is not None, timeout=PREVIEW_TIMEOUT)
+    assert "*.parquet" in asked[0]
+    assert dialog.file_field.edit.text() == str(path)
+    assert dialog.name_edit.text() == "prices"
+    assert _types(dialog) == {"item": "categorical", "price": "numeric"}
+    assert dialog.import_button.isEnabled()

@@ -10,14 +10,12 @@ from PySide6.QtWidgets import (
     QComboBox,
     QDialog,
     QDialogButtonBox,
-    QFileDialog,
     QFormLayout,
     QGroupBox,
     QHBoxLayout,
     QHeaderView,
     QLabel,
     QLineEdit,
-    QPushButton,
     QSplitter,
     QStyledItemDelegate,
     QStyleOptionViewItem,
@@ -35,10 +33,10 @@ from mlops_desktop.ui import errors
 from mlops_desktop.ui.errors import show_message
 from mlops_desktop.ui.models.tables import Column, RecordsModel
 from mlops_desktop.ui.state import AppState
+from mlops_desktop.ui.widgets.file_field import FileField
 from mlops_desktop.ui.widgets.task_panel import TaskPanel
 from mlops_desktop.ui.workers import Task
 
-FILE_FILTER = "Data files (*.csv *.tsv *.txt *.xlsx *.parquet);;All files (*)"
 Index = QModelIndex | QPersistentModelIndex
 
 
@@ -140,16 +138,12 @@ class ImportDialog(QDialog):
         self._preview_task: Task | None = None
         self.import_task: Task | None = None
 
-        self.path_edit = QLineEdit()
-        self.path_edit.setReadOnly(True)
-        self.path_edit.setPlaceholderText("Choose a CSV, TSV, Excel or Parquet file…")
-        choose = QPushButton("Choose…")
-        choose.setToolTip("Pick the file to import.")
-        choose.clicked.connect(self._choose_file)
-        path_row = QHBoxLayout()
-        path_row.addWidget(QLabel("File:"))
-        path_row.addWidget(self.path_edit, 1)
-        path_row.addWidget(choose)
+        self.file_field = FileField(
+            "Choose a CSV, TSV, Excel or Parquet file…",
+            "Pick the file to import.",
+            "Choose a data file",
+        )
+        self.file_field.chosen.connect(self.set_path)
 
         self.encoding = QComboBox()
         for code, label in ENCODING_NAMES.items():
@@ -229,7 +223,7 @@ class ImportDialog(QDialog):
         self.close_button.clicked.connect(self.reject)
 
         layout = QVBoxLayout(self)
-        layout.addLayout(path_row)
+        layout.addWidget(self.file_field)
         layout.addWidget(top, 3)
         layout.addWidget(rows_box, 2)
         layout.addLayout(name_row)
@@ -259,14 +253,9 @@ class ImportDialog(QDialog):
 
     # --- preview -------------------------------------------------------------------------------
 
-    def _choose_file(self) -> None:
-        chosen, _ = QFileDialog.getOpenFileName(self, "Choose a data file", "", FILE_FILTER)
-        if chosen:
-            self.set_path(Path(chosen))
-
     def set_path(self, path: Path) -> None:
         self.path = path
-        self.path_edit.setText(str(path))
+        self.file_field.show_path(path)
         self.name_edit.setText(datasets.suggested_name(path))
         self.types_model.chosen.clear()
         self.user_set.clear()

@@ -12,13 +12,9 @@ from PySide6.QtWidgets import (
     QComboBox,
     QDialog,
     QDialogButtonBox,
-    QFileDialog,
     QFormLayout,
-    QHBoxLayout,
     QHeaderView,
     QLabel,
-    QLineEdit,
-    QPushButton,
     QTableView,
     QVBoxLayout,
     QWidget,
@@ -26,11 +22,11 @@ from PySide6.QtWidgets import (
 
 from mlops_desktop.core import datasets, monitoring
 from mlops_desktop.ui import errors
-from mlops_desktop.ui.dialogs.import_dialog import FILE_FILTER
 from mlops_desktop.ui.errors import show_message
 from mlops_desktop.ui.main_window import MainWindow
 from mlops_desktop.ui.models.tables import Column, RecordsModel
 from mlops_desktop.ui.state import AppState
+from mlops_desktop.ui.widgets.file_field import FileField
 from mlops_desktop.ui.widgets.task_panel import TaskPanel
 from mlops_desktop.ui.workers import Task
 
@@ -74,16 +70,12 @@ class LabelsDialog(QDialog):
             f"<b>{html.escape(record['target'])}</b>. You can also drop the file on this window."
         )
         intro.setWordWrap(True)
-        self.path_edit = QLineEdit()
-        self.path_edit.setReadOnly(True)
-        self.path_edit.setPlaceholderText("Choose a CSV, Excel or Parquet file, or drop one here…")
-        choose = QPushButton("Choose…")
-        choose.setToolTip("Pick the file with the true outcomes")
-        choose.clicked.connect(self._choose_file)
-        path_row = QHBoxLayout()
-        path_row.addWidget(QLabel("File:"))
-        path_row.addWidget(self.path_edit, 1)
-        path_row.addWidget(choose)
+        self.file_field = FileField(
+            "Choose a CSV, Excel or Parquet file, or drop one here…",
+            "Pick the file with the true outcomes",
+            "Choose the outcomes file",
+        )
+        self.file_field.chosen.connect(self.set_path)
 
         self.key_choice = QComboBox()
         self.key_choice.setToolTip(
@@ -125,7 +117,7 @@ class LabelsDialog(QDialog):
 
         layout = QVBoxLayout(self)
         layout.addWidget(intro)
-        layout.addLayout(path_row)
+        layout.addWidget(self.file_field)
         layout.addLayout(form)
         layout.addWidget(self.status)
         layout.addWidget(self.rows_view, 1)
@@ -137,15 +129,10 @@ class LabelsDialog(QDialog):
 
     # --- the file ---------------------------------------------------------------------------------
 
-    def _choose_file(self) -> None:
-        chosen, _ = QFileDialog.getOpenFileName(self, "Choose the outcomes file", "", FILE_FILTER)
-        if chosen:
-            self.set_path(Path(chosen))
-
     def set_path(self, path: Path) -> None:
         """Read the file's header (and first rows) off the GUI thread."""
         self.path = path
-        self.path_edit.setText(str(path))
+        self.file_field.show_path(path)
         self.columns = []
         self._fill_choices()
         self.status.setStyleSheet("")
