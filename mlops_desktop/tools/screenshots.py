@@ -381,6 +381,14 @@ def _monitoring_screens(
     thresholds = pane.open_thresholds_dialog()
     grab("11-monitoring-thresholds", thresholds)
     thresholds.reject()
+    pane.window_mode.setCurrentIndex(
+        pane.window_mode.findData("week")
+    )  # the week to the newest day
+    week = pane.check_now()
+    assert week is not None
+    _wait_for(week.finished)
+    grab("11-monitoring-week")
+    pane.window_mode.setCurrentIndex(pane.window_mode.findData("day"))
 
     # Retrain on the newer version of the training data, as an analyst would.
     datasets.import_file(workspace, newer, "loan applicants")

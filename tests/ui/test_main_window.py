@@ -171,3 +171,20 @@ def test_a_folder_that_cannot_be_a_workspace_is_refused_in_plain_words(
     box = window.findChild(QMessageBox, "messageBox")
     assert box.text() == f"{not_a_folder.resolve()} is a file, not a workspace folder."
     assert window.state.home == before
+
+
+def test_a_long_task_description_wraps_instead_of_widening_the_window(
+    qtbot: QtBot, window: MainWindow
+) -> None:
+    """The progress row follows any task; a description longer than the screen is wide must not
+    push the window (and every pane in it) wider."""
+    width = window.width()
+    pane = window.panes["Monitoring"]
+    description = "Checking " + "a model with a very long name " * 12
+    task = window.state.workers.run_in_thread(description, lambda: None)
+    pane.task_panel.follow(task)
+    assert pane.task_panel.label.text() == description
+    assert pane.task_panel.minimumSizeHint().width() < 600
+    with qtbot.waitSignal(task.finished, timeout=10_000):
+        pass
+    assert window.width() == width
