@@ -188,3 +188,8 @@ def test_a_long_task_description_wraps_instead_of_widening_the_window(
     with qtbot.waitSignal(task.finished, timeout=10_000):
         pass
     assert window.width() == width
+
+
+def test_the_window_fits_a_1024_pixel_wide_screen(window: MainWindow) -> None:
+    """Every pane is in the window from the start, shown or not: none may need more width."""
+    assert window.minimumSizeHint().width() <= 1024

@@ -623,9 +623,9 @@ class MonitoringPane(QWidget):
         choose = QHBoxLayout()
         choose.addWidget(QLabel("Check:"))
         choose.addWidget(self.window_mode)
-        choose.addWidget(self.week_box)
-        choose.addWidget(self.range_box)
-        choose.addWidget(self.dataset_choice)
+        for chooser in (self.week_box, self.range_box, self.dataset_choice):
+            chooser.hide()  # until its kind of window is chosen, so it never widens the pane
+            choose.addWidget(chooser)
         choose.addSpacing(12)
         choose.addWidget(QLabel("Compare with:"))
         choose.addWidget(self.reference_choice)
