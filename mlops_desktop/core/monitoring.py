@@ -142,8 +142,8 @@ def _truth_values(values: Iterable[Any], record: dict[str, Any]) -> list[Any]:
 def _reference_window(workspace: Workspace, model: _Model, reference: str | None) -> _Window:
     target = model.record["target"]
     if reference is None:
-        rows, y = training.held_out(workspace, model.record["run_id"])
-        truth = _truth_values(y.tolist(), model.record)
+        split = training.run_split(workspace, model.record["run_id"])
+        rows, truth = split.held_out, _truth_values(split.held_out_truth.tolist(), model.record)
     else:
         rows = datasets.load_frame(workspace, datasets.get_version(workspace, reference))
         values = rows[target].tolist() if target in rows else [None] * len(rows)
@@ -817,6 +817,38 @@ def _labelled_rows(workspace: Workspace, model: _Model, original: pd.DataFrame) 
     return frame.assign(**{target: truth}).dropna(subset=[target])
 
 
+def _production_rival(workspace: Workspace, model: _Model) -> tuple[_Model | None, str]:
+    """The model's version in production when it is another version with the same classes (the
+    registry keeps one target per model), else None; and why it was passed over, if it was."""
+    name = model.record["name"]
+    try:
+        with workspace.store.read() as session:
+            _registered, production = registry.resolve(session, f"{name}@production")
+            number = production.version
+    except UserError:  # no version in production
+        return None, ""
+    if number == model.record["version"]:
+        return None, ""
+    rival = _model(
+        workspace, f"{name}@{number}"
+    )  # a damaged model file stops here, before training
+    theirs, ours = rival.record["classes"], model.record["classes"]
+    if theirs != ours:
+        return None, (
+            f"{rival.record['ref']}, in production, predicts other classes "
+            f"({', '.join(theirs or [])}) than {model.record['ref']} ({', '.join(ours or [])})"
+        )
+    return rival, ""
+
+
+def _seen(workspace: Workspace, model: _Model, inputs: pd.DataFrame) -> "pd.Series[bool]":
+    """Which rows of ``inputs`` (as ``scoring.prepare`` gives them for ``model``) the version
+    trained on: those equal to one of its training rows, read the same way."""
+    trained = training.run_split(workspace, model.record["run_id"]).trained
+    seen = pd.util.hash_pandas_object(scoring.prepare(trained, model.record["inputs"]), index=False)
+    return pd.util.hash_pandas_object(inputs, index=False).isin(set(seen.tolist()))
+
+
 def retrain(
     workspace: Workspace,
     ref: str,
@@ -825,19 +857,22 @@ def retrain(
     cancel: CancelCheck = never_cancel,
 ) -> dict[str, Any]:
     """Train a challenger for ``ref`` with the same recipe (algorithm, settings, columns, seed)
-    on new data, and compare it with ``ref`` on the same held-out rows, which neither trained on.
+    on new data, and compare it with the version in production on the same held-out rows, which
+    neither trained on. It is compared with ``ref`` itself when no other version is in production,
+    or when that one answers another question or cannot read the new rows (``passed_over`` says
+    why).
 
     The new data is the dataset version ``dataset`` when given; otherwise ``ref``'s training
     data plus its labelled predictions, saved as a new version of that dataset (so the challenger
     is reproducible like any run). Returns the challenger's run, both versions' metrics on the
-    challenger's held-out rows (less any row ``ref`` trained on) and whether the challenger is
-    better on the main metric."""
+    challenger's held-out rows less those whose inputs the compared version trained on, and
+    whether the challenger is better on the main metric."""
     progress(0.0, "Gathering the new training data")
     model = _model(workspace, ref)
+    rival, passed_over = _production_rival(workspace, model)
     run = training.show_run(workspace, model.record["run_id"])
     recipe = training.recipe_of(run)
     original_name = datasets.parse_ref(run["dataset"])[0]
-    trained_on: set[Any] = set()
     if dataset is None:
         original = datasets.load_frame(workspace, datasets.get_version(workspace, run["dataset"]))
         added = _labelled_rows(workspace, model, original)
@@ -846,8 +881,6 @@ def retrain(
                 f"{ref} has no labelled predictions yet; import labels first, or retrain on a "
                 "newer dataset version."
             )
-        held, _y = training.held_out(workspace, model.record["run_id"])
-        trained_on = set(original.index) - set(held.index)
         combined = pd.concat([original, added], ignore_index=True)
         with tempfile.TemporaryDirectory(dir=workspace.artifacts.tmp) as folder:
             # The file's name is what the new version's lineage shows as its source.
@@ -868,19 +901,43 @@ def retrain(
     if challenger["status"] != "finished":
         raise UserError(f"The challenger could not be trained: {challenger['error']}")
     progress(0.9, "Comparing on the same held-out rows")
-    rows, y = training.held_out(workspace, challenger["run_id"])
-    keep = ~rows.index.isin(list(trained_on))
-    rows, y = rows[keep], y[keep]
-    truth = _truth_values(y.tolist(), model.record)
+    split = training.run_split(workspace, challenger["run_id"])
+    if rival is not None:
+        try:
+            scoring.prepare(split.held_out, rival.record["inputs"])
+        except UserError as error:
+            problem = str(error).split(";")[0]
+            passed_over = (
+                f"{rival.record['ref']}, in production, cannot read the new rows "
+                f"({problem[:1].lower()}{problem[1:]})"
+            )
+            rival = None
+    compared = rival or model
+    challenger_record = {
+        **model.record,
+        "inputs": registry.input_schema(workspace, challenger),
+        "classes": (challenger["evaluation"] or {}).get("classes"),
+    }
+    unseen = ~_seen(
+        workspace, compared, scoring.prepare(split.held_out, compared.record["inputs"])
+    ).to_numpy()
+    rows, y = split.held_out[unseen], split.held_out_truth[unseen]
+    if rows.empty:
+        raise UserError(
+            f"{compared.record['ref']} trained on every row held out from "
+            f"{challenger['dataset']}, so the "
+            "two cannot be compared fairly; retrain on data with new rows."
+        )
     scores = {}
-    for name, pipeline in (
-        ("current", model.pipeline),
-        ("challenger", training.load_model(workspace, challenger["run_id"])),
+    for side, record, pipeline in (
+        ("current", compared.record, compared.pipeline),
+        ("challenger", challenger_record, training.load_model(workspace, challenger["run_id"])),
     ):
-        inputs = scoring.prepare(rows, model.record["inputs"])
-        predictions, probabilities = scoring.predict(pipeline, model.record["task"], inputs)
+        truth = _truth_values(y.tolist(), record)
+        inputs = scoring.prepare(rows, record["inputs"])
+        predictions, probabilities = scoring.predict(pipeline, record["task"], inputs)
         window = _Window(inputs, predictions, probabilities, truth)
-        scores[name] = _metrics(model.record, window, np.arange(len(truth)))
+        scores[side] = _metrics(record, window, np.arange(len(truth)))
     main = "accuracy" if model.record["task"] == "classification" else "rmse"
     current, new = scores["current"].get(main), scores["challenger"].get(main)
     better = (
@@ -891,9 +948,12 @@ def retrain(
     progress(1.0, "Compared")
     return {
         "challenger": challenger,
-        "current": model.record["ref"],
+        "retrained_from": model.record["ref"],
+        "current": compared.record["ref"],
+        "current_stage": compared.record["stage"],
+        "passed_over": passed_over,
         "dataset": dataset,
-        "held_out_rows": len(truth),
+        "held_out_rows": len(rows),
         "metrics": scores,
         "main_metric": main,
         "better": better,

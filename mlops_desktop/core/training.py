@@ -527,18 +527,28 @@ def _split(frame: pd.DataFrame, y: pd.Series, task: str, recipe: Recipe) -> list
     return split
 
 
-def held_out(workspace: Workspace, run_id: str) -> tuple[pd.DataFrame, pd.Series]:
-    """The run's held-out rows (all their columns, as in the dataset version, or as imported
-    for a prepared version) and targets: the rows its metrics were measured on, split again the
-    way training split them."""
+@dataclass(frozen=True)
+class RunSplit:
+    """A run's rows split again the way training split them, with all their columns as in the
+    dataset version (or as imported, for a prepared version: the rows a model takes)."""
+
+    trained: pd.DataFrame  # the rows it learned from
+    held_out: pd.DataFrame  # the rows its metrics were measured on
+    held_out_truth: pd.Series  # their targets
+
+
+def run_split(workspace: Workspace, run_id: str) -> RunSplit:
+    """The rows run ``run_id`` trained on and those its metrics were measured on."""
     run = show_run(workspace, run_id)
     recipe = recipe_of(run)
     version, frame = _training_frame(workspace, recipe)
-    _train, rows, _y_train, y = _split(frame, frame[recipe.target], run["task"], recipe)
+    trained, held, _y_train, truth = _split(frame, frame[recipe.target], run["task"], recipe)
     raw = recipes.raw_rows(workspace, version)
     if raw is not None:  # a prepared version: the raw rows they came from, as a model takes them
-        rows = raw.iloc[rows.index.to_numpy()].set_axis(rows.index)
-    return rows, y
+        trained, held = (
+            raw.iloc[part.index.to_numpy()].set_axis(part.index) for part in (trained, held)
+        )
+    return RunSplit(trained, held, truth)
 
 
 def _experiment_id(workspace: Workspace, name: str) -> int:

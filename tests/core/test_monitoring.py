@@ -293,7 +293,8 @@ def test_retraining_on_labelled_predictions_gives_a_challenger_compared_on_unsee
     assert types == [(c["name"], c["type"]) for c in datasets.show(ws, "applicants@1")["columns"]]
     assert challenger["dataset"] == "applicants@2"
     # Held-out rows of the new data that the current model never trained on, for both models.
-    assert 0 < result["held_out_rows"] <= (4000 + 1700) * 0.2
+    assert result["held_out_rows"] == len(_unseen(ws, result)) > 0
+    assert (result["current"], result["retrained_from"]) == ("loans@1", "loans@1")
     assert set(result["metrics"]) == {"current", "challenger"}
     assert result["main_metric"] == "accuracy"
     assert result["better"] == (
@@ -311,7 +312,115 @@ def test_retraining_needs_labels_or_a_dataset(ws: Workspace, tmp_path: Path) -> 
     datasets.import_file(ws, newer, "newer")
     result = monitoring.retrain(ws, "loans", dataset="newer")
     assert result["challenger"]["dataset"] == "newer@1"
-    assert result["held_out_rows"] == 400
+    assert (result["current"], result["retrained_from"]) == (
+        "loans@1",
+        "loans@1",
+    )  # none in production
+    assert result["held_out_rows"] == len(_unseen(ws, result))
+    assert 300 < result["held_out_rows"] < 400  # a few new applicants look exactly like old ones
+
+
+INPUTS = ["income", "region", "owner"]
+
+
+def _unseen(ws: Workspace, result: dict[str, Any]) -> pd.DataFrame:
+    """The challenger's held-out rows whose inputs match none of the rows the compared version
+    trained on, found with a plain pandas merge."""
+    held = training.run_split(ws, result["challenger"]["run_id"]).held_out
+    run_id = registry.show_model(ws, result["current"])["run_id"]
+    trained = training.run_split(ws, run_id).trained[INPUTS].drop_duplicates()
+    merged = held.merge(trained, on=INPUTS, how="left", indicator=True)
+    return held[(merged["_merge"] == "left_only").to_numpy()]
+
+
+def test_a_challenger_is_compared_with_the_version_in_production(
+    ws: Workspace, tmp_path: Path
+) -> None:
+    """Retrained from a staging version, the challenger must beat the production version, on rows
+    that version never trained on; the production version's scores are its own predictions."""
+    later = tmp_path / "later.csv"
+    _applicants(1500, seed=3).to_csv(later, index=False)
+    datasets.import_file(ws, later, "later")
+    forest = training.train(
+        ws,
+        training.Recipe(dataset="later", target="repaid", algorithm="random_forest"),
+    )[0]
+    registry.register(ws, forest["run_id"], "loans")  # version 2, trained on other rows
+    registry.set_stage(ws, "loans", 1, "production", "first approved")
+    registry.set_stage(ws, "loans", 2, "staging", "trying a forest")
+    newer = tmp_path / "newer.csv"
+    _applicants(2000, seed=71, shift=0.3).to_csv(newer, index=False)
+    datasets.import_file(ws, newer, "newer")
+
+    result = monitoring.retrain(ws, "loans@2", dataset="newer")
+    assert (result["retrained_from"], result["current"]) == ("loans@2", "loans@1")
+    assert result["current_stage"] == "production"
+    assert result["challenger"]["algorithm"] == "random_forest"  # the recipe retrained from
+    unseen = _unseen(ws, result)
+    assert result["held_out_rows"] == len(unseen)
+    record, pipeline = registry.load(ws, "loans@1")
+    predicted, _ = scoring.predict(
+        pipeline, "classification", scoring.prepare(unseen, record["inputs"])
+    )
+    accuracy = np.mean([str(p) == str(t) for p, t in zip(predicted, unseen["repaid"], strict=True)])
+    assert result["metrics"]["current"]["accuracy"] == pytest.approx(accuracy)
+
+
+def register_version(
+    ws: Workspace, tmp_path: Path, frame: pd.DataFrame, dataset: str, stage: str
+) -> None:
+    """Import ``frame`` as ``dataset`` and register a logistic regression trained on it to
+    predict 'repaid' as the next version of 'loans', in ``stage``."""
+    path = tmp_path / f"{dataset}.csv"
+    frame.to_csv(path, index=False)
+    datasets.import_file(ws, path, dataset)
+    run = training.train(
+        ws, training.Recipe(dataset=dataset, target="repaid", algorithm="logistic_regression")
+    )[0]
+    version = registry.register(ws, run["run_id"], "loans")["version"]
+    registry.set_stage(ws, "loans", version, stage, f"trained on {dataset}")
+
+
+@pytest.mark.parametrize(
+    ("change", "why"),
+    [
+        ("a column", "loans@2, in production, cannot read the new rows (the input has no column "
+                     "'debt')"),
+        ("the classes", "loans@2, in production, predicts other classes (maybe, no, yes) than "
+                        "loans@1 (False, True)"),
+    ],
+)  # fmt: skip
+def test_a_production_version_that_cannot_be_compared_is_passed_over_and_named(
+    ws: Workspace, tmp_path: Path, change: str, why: str
+) -> None:
+    frame = _applicants(1500, seed=90)
+    if change == "a column":
+        frame["debt"] = np.random.default_rng(90).gamma(2.0, 5.0, len(frame)).round(1)
+    else:
+        frame.loc[frame.index % 7 == 0, "repaid"] = "maybe"
+    register_version(ws, tmp_path, frame, "other", "production")
+    newer = tmp_path / "newer.csv"
+    _applicants(1000, seed=91, shift=0.3).to_csv(newer, index=False)
+    datasets.import_file(ws, newer, "newer")
+
+    result = monitoring.retrain(ws, "loans@1", dataset="newer")
+    assert result["current"] == "loans@1" and result["current_stage"] == "none"
+    assert result["passed_over"] == why
+    assert result["held_out_rows"] == len(_unseen(ws, result))
+
+
+def test_a_challenger_whose_held_out_rows_the_production_version_all_trained_on_is_refused(
+    ws: Workspace, tmp_path: Path
+) -> None:
+    """New data made only of rows the version in production trained on leaves nothing fair to
+    compare on: one sentence, and the registry unchanged."""
+    run_id = registry.show_model(ws, "loans@1")["run_id"]
+    seen = tmp_path / "seen.csv"
+    training.run_split(ws, run_id).trained.to_csv(seen, index=False)
+    datasets.import_file(ws, seen, "seen")
+    with pytest.raises(UserError, match=r"^loans@1 trained on every row held out from seen@1"):
+        monitoring.retrain(ws, "loans@1", dataset="seen")
+    assert registry.show_model(ws, "loans")["version"] == 1
 
 
 def test_overview_keeps_the_newest_performance_and_results_lists_ranges_and_datasets(

@@ -179,8 +179,17 @@ def test_the_server_predicts_from_raw_rows_as_batch_scoring_does(
 
 def test_the_held_out_rows_are_raw_rows_and_give_the_runs_metrics(ws: Workspace) -> None:
     record, pipeline = registry.load(ws, "loans")
-    rows, truth = training.held_out(ws, record["run_id"])
+    split = training.run_split(ws, record["run_id"])
+    rows, truth = split.held_out, split.held_out_truth
     assert "signup" in rows and "debt_ratio" not in rows  # as imported
+    # Each raw row is the one its prepared row came from: the same debt (no step changes it),
+    # and no application both trained on and held out.
+    prepared = datasets.load_frame(ws, datasets.get_version(ws, "loans prepared@1"))
+    assert len(split.trained) + len(rows) == len(prepared)
+    for part in (split.trained, rows):
+        assert "signup" in part and "debt_ratio" not in part
+        assert part["debt"].tolist() == prepared["debt"].iloc[part.index.to_numpy()].tolist()
+    assert not set(split.trained["note"]) & set(rows["note"])
     predicted, _ = scoring.predict(
         pipeline, "classification", scoring.prepare(rows, record["inputs"])
     )

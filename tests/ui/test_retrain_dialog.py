@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
+from PySide6.QtCore import Qt
 from pytestqt.qtbot import QtBot
 
 from mlops_desktop.config import Settings
@@ -14,7 +15,7 @@ from mlops_desktop.core import datasets, monitoring, registry, training
 from mlops_desktop.core.workspace import Workspace
 from mlops_desktop.ui.dialogs.retrain_dialog import RetrainDialog
 from mlops_desktop.ui.state import AppState
-from tests.core.test_monitoring import _applicants, _log
+from tests.core.test_monitoring import _applicants, _log, register_version
 
 TIMEOUT_MS = 120_000
 
@@ -58,6 +59,8 @@ def test_a_challenger_is_trained_compared_and_promoted_with_a_note(
     assert measures == ["Accuracy", "F1 score", "ROC AUC"]  # the main measure first
     verdict = dialog.verdict.text()
     assert "rows neither model trained on" in verdict
+    assert "loans@1 (production)" in verdict
+    assert dialog.model.headerData(1, Qt.Orientation.Horizontal) == "Current version"
     assert ("is better" in verdict) == dialog.result["better"]
     dialog.note.setPlainText("better on November's applicants")
     assert dialog.promote_button.isEnabled()
@@ -67,6 +70,7 @@ def test_a_challenger_is_trained_compared_and_promoted_with_a_note(
     ws = labelled_state.workspace
     assert registry.show_model(ws, "loans@production")["version"] == 2
     assert registry.show_model(ws, "loans@1")["stage"] == "archived"
+    assert registry.show_model(ws, "loans@2")["description"].startswith("Retrained from loans@1 on")
     history = registry.show_model(ws, "loans@2")["history"]
     assert history[-1]["note"] == "better on November's applicants"
 
@@ -80,3 +84,30 @@ def test_closing_the_dialog_stops_its_training(qtbot: QtBot, labelled_state: App
         dialog.reject()
     assert task.cancel_requested
     assert registry.show_model(labelled_state.workspace, "loans")["version"] == 1
+
+
+def test_the_verdict_names_a_production_version_it_could_not_compare_with(
+    qtbot: QtBot, labelled_state: AppState, tmp_path: Path
+) -> None:
+    """Retraining a staging version whose classes differ from production's: the challenger is
+    compared with the staging version, the verdict says why, and the promoted version says what
+    it was retrained from."""
+    ws = labelled_state.workspace
+    three = _applicants(1500, seed=8)
+    three.loc[three.index % 5 == 0, "repaid"] = "maybe"
+    register_version(ws, tmp_path, three, "three", "staging")
+    dialog = RetrainDialog(labelled_state, "loans@2", ["three@1"])
+    qtbot.addWidget(dialog)
+    dialog.with_dataset.setChecked(True)
+    task = dialog.train()
+    with qtbot.waitSignal(task.finished, timeout=TIMEOUT_MS):
+        pass
+    assert dialog.result is not None
+    assert dialog.verdict.text().endswith(
+        "It is compared with loans@2 because loans@1, in production, predicts other classes "
+        "(False, True) than loans@2 (maybe, no, yes)."
+    )
+    dialog.note.setPlainText("three outcomes now")
+    with qtbot.waitSignal(dialog.promoted, timeout=5000):
+        dialog.promote_button.click()
+    assert registry.show_model(ws, "loans@3")["description"] == "Retrained from loans@2 on three@1."

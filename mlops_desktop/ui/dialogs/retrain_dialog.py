@@ -1,5 +1,5 @@
 """Retrain a drifting model version: train a challenger with the same recipe on new data, compare it
-with the version in service on rows neither trained on, and promote it with a note if better."""
+with the version in production on rows neither trained on, and promote it with a note if better."""
 
 from typing import Any
 
@@ -38,7 +38,7 @@ def _value(row: dict[str, Any], side: str) -> str:
 
 
 def comparison_rows(result: dict[str, Any]) -> list[dict[str, Any]]:
-    """One row per measure, the main one first: the version in service's value, the
+    """One row per measure, the main one first: the current version's value, the
     challenger's, and which is better."""
     current, challenger = result["metrics"]["current"], result["metrics"]["challenger"]
     names = [result["main_metric"], *(n for n in MEASURE_WORDS if n != result["main_metric"])]
@@ -79,8 +79,9 @@ class RetrainDialog(QDialog):
 
         intro = QLabel(
             f"Train a challenger for <b>{ref}</b> with the same recipe (algorithm, settings, "
-            "columns and seed) on newer data, then compare both on rows that neither trained on. "
-            "Nothing changes in service until you promote it."
+            "columns and seed) on newer data, then compare it with the version in production "
+            f"(or {ref} itself, if none is) on rows that neither trained on. Nothing changes in "
+            "service until you promote it."
         )
         intro.setWordWrap(True)
         self.with_labels = QRadioButton("Its training data plus the predictions that have labels")
@@ -112,7 +113,7 @@ class RetrainDialog(QDialog):
             [
                 Column("Measure", lambda row: row["measure"]),
                 Column(
-                    "In service",
+                    "Current version",
                     lambda row: _value(row, "current"),
                     align_right=True,
                     bold=lambda row: row["better"] == "current",
@@ -204,18 +205,21 @@ class RetrainDialog(QDialog):
         challenger = result["metrics"]["challenger"].get(result["main_metric"])
         main = MEASURE_WORDS[result["main_metric"]]
         rows = f"{result['held_out_rows']:,} rows neither model trained on"
+        rival = f"{result['current']} ({registry.STAGE_LABELS[result['current_stage']]})"
         if current is None or challenger is None:
             text = f"Compared on {rows}; {main} could not be measured on them."
         elif result["better"]:
             text = (
                 f"The challenger is better on {main}: {challenger:.3f} against {current:.3f} "
-                f"for {result['current']}, on {rows}."
+                f"for {rival}, on {rows}."
             )
         else:
             text = (
                 f"The challenger is not better on {main}: {challenger:.3f} against "
-                f"{current:.3f} for {result['current']}, on {rows}. Keep the version in service."
+                f"{current:.3f} for {rival}, on {rows}. Keep the current version."
             )
+        if result["passed_over"]:
+            text += f" It is compared with {result['current']} because {result['passed_over']}."
         self.verdict.setText(text)
 
     def _update_buttons(self) -> None:
@@ -234,7 +238,7 @@ class RetrainDialog(QDialog):
                 workspace,
                 self.result["challenger"]["run_id"],
                 name,
-                f"Retrained from {self.result['current']} on {self.result['dataset']}.",
+                f"Retrained from {self.result['retrained_from']} on {self.result['dataset']}.",
             )
             registry.set_stage(
                 workspace, name, version["version"], "production", self.note.toPlainText().strip()
