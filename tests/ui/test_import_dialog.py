@@ -214,7 +214,7 @@ def test_choose_opens_the_file_picker_and_previews_the_chosen_file(
     qtbot: QtBot, window: MainWindow, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     path = tmp_path / "prices.parquet"
-    pd.DataFrame({"item": ["tea", "milk"], "price": [2.5, 1.2]}).to_parquet(path)
+    pd.DataFrame({"item": ["tea", "milk"], "price_in_euros_with_tax": [2.5, 1.2]}).to_parquet(path)
     asked: list[str] = []
 
     def picker(_parent: object, caption: str, _folder: str, file_filter: str) -> tuple[str, str]:
@@ -230,5 +230,8 @@ def test_choose_opens_the_file_picker_and_previews_the_chosen_file(
     assert "*.parquet" in asked[0]
     assert dialog.file_field.edit.text() == str(path)
     assert dialog.name_edit.text() == "prices"
-    assert _types(dialog) == {"item": "categorical", "price": "numeric"}
+    assert _types(dialog) == {"item": "categorical", "price_in_euros_with_tax": "numeric"}
+    header = dialog.rows_view.horizontalHeader()
+    for column in range(2):  # each column name is shown whole
+        assert dialog.rows_view.columnWidth(column) >= header.sectionSizeHint(column)
     assert dialog.import_button.isEnabled()

@@ -38,6 +38,7 @@ from mlops_desktop.ui.widgets.task_panel import TaskPanel
 from mlops_desktop.ui.workers import Task
 
 Index = QModelIndex | QPersistentModelIndex
+PREVIEW_COLUMN_MAX = 320  # pixels: a column of long texts leaves room for the others
 
 
 class ColumnTypesModel(QAbstractTableModel):
@@ -198,6 +199,7 @@ class ImportDialog(QDialog):
         self.rows_view = QTableView()
         self.rows_view.setObjectName("previewRows")
         self.rows_view.setModel(self.rows_model)
+        self.rows_view.horizontalHeader().setMaximumSectionSize(PREVIEW_COLUMN_MAX)
         rows_box = QGroupBox("First rows")
         rows_layout = QVBoxLayout(rows_box)
         rows_layout.addWidget(self.rows_view)
@@ -332,6 +334,7 @@ class ImportDialog(QDialog):
         )
         self.rows_model.set_records([{"cells": row} for row in preview.rows])
         self.rows_view.setModel(self.rows_model)
+        self.rows_view.resizeColumnsToContents()  # whole column names, long texts cut short
         self.import_button.setEnabled(True)
         self._update_name_hint()
 
