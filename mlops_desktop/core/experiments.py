@@ -9,10 +9,10 @@ from sqlalchemy import func, select
 from mlops_desktop.core import audit, training
 from mlops_desktop.core.errors import UserError
 from mlops_desktop.core.store.models import Experiment, ModelVersion, RegisteredModel, Run
+from mlops_desktop.core.vocabulary import LOWER_IS_BETTER
 from mlops_desktop.core.workspace import Workspace
 
 MIN_COMPARED, MAX_COMPARED = 2, 10
-LOWER_IS_BETTER = {"rmse", "mae", "log_loss"}
 
 
 def list_experiments(workspace: Workspace) -> list[dict[str, Any]]:

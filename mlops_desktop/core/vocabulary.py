@@ -30,13 +30,17 @@ ALGORITHM_NAMES: tuple[str, ...] = (
 # The measures monitoring follows, as the app names them, and those where lower is better.
 MEASURE_WORDS = {
     "accuracy": "accuracy",
+    "balanced_accuracy": "balanced accuracy",
+    "precision": "precision",
+    "recall": "recall",
     "f1": "F1 score",
     "roc_auc": "ROC AUC",
     "mae": "average error (MAE)",
     "rmse": "typical error (RMSE)",
     "r2": "R²",
+    "log_loss": "log loss",
 }
-LOWER_IS_BETTER = frozenset({"mae", "rmse"})
+LOWER_IS_BETTER = frozenset({"mae", "rmse", "log_loss"})
 
 
 def measure_title(name: str) -> str:

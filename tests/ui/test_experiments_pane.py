@@ -38,7 +38,17 @@ def test_train_two_algorithms_from_the_dialog_and_see_the_runs(
     assert [run["status"] for run in trained.args[0]] == ["finished", "finished"]
     assert pane.stack.currentIndex() == 1 and pane.model.rowCount() == 2
     assert {pane.model.record(r)["algorithm"] for r in range(2)} == {"decision_tree", "knn"}
-    assert "accuracy" in pane.details.toPlainText() and "species" in pane.details.toPlainText()
+    details = pane.details.toPlainText()
+    assert "species" in details
+    run = pane.model.record(pane.view.currentIndex().row())
+    accuracy = f"{run['metrics']['accuracy']:.3f}"
+    assert f"Accuracy\n{accuracy}\nBalanced accuracy\n" in details, details
+    assert "Log loss\n" in details and "Duration " in details
+    column = [pane.model.headerData(c, Qt.Orientation.Horizontal) for c in range(12)].index(
+        "Accuracy"
+    )
+    shown = {pane.model.index(r, column).data() for r in range(2)}
+    assert shown == {f"{pane.model.record(r)['metrics']['accuracy']:.3f}" for r in range(2)}
     qtbot.waitUntil(lambda: pane.chart.canvas is not None)  # drawn just after the table
     pane.view.selectRow(1)
     assert pane.chart.canvas is None  # the previous run's chart is never shown for this one

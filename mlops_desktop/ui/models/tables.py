@@ -62,8 +62,16 @@ class Column:
     align_right: bool = False
     highlighted: Callable[[dict[str, Any]], bool] | None = None  # a tinted background
     bold: Callable[[dict[str, Any]], bool] | None = None
+    decimals: int | None = None  # numbers shown with this many decimals (scores: 0.972, 1.000)
+
+    def text(self, record: dict[str, Any]) -> str:
+        value = self.value(record)
+        if self.decimals is not None and isinstance(value, numbers.Real) and value is not None:
+            return f"{float(value):.{self.decimals}f}"
+        return format_value(value)
 
 
+SCORE_DECIMALS = 3  # scores in tables: enough to tell runs apart, few enough to read
 HIGHLIGHT_BRUSH = QBrush(QColor("#fff3c4"))
 LONG_TEXT = 30  # characters; longer cells also show their text as a tooltip
 
@@ -143,9 +151,9 @@ class RecordsModel(QAbstractTableModel):
             return None
         column, record = self._columns[index.column()], self._records[index.row()]
         if role == Qt.ItemDataRole.DisplayRole:
-            return format_value(column.value(record))
+            return column.text(record)
         if role == Qt.ItemDataRole.ToolTipRole:  # the whole text of a long cell
-            text = format_value(column.value(record))
+            text = column.text(record)
             return text if len(text) > LONG_TEXT else None
         if role == Qt.ItemDataRole.TextAlignmentRole and column.align_right:
             return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)

@@ -22,11 +22,12 @@ from PySide6.QtWidgets import (
 from mlops_desktop.core import datasets, experiments, registry, training
 from mlops_desktop.core.errors import UserError
 from mlops_desktop.core.plots import run_charts
+from mlops_desktop.core.vocabulary import measure_title
 from mlops_desktop.ui.dialogs.compare_dialog import CompareDialog
 from mlops_desktop.ui.dialogs.model_dialogs import RegisterDialog
 from mlops_desktop.ui.dialogs.training_dialog import TrainingDialog
 from mlops_desktop.ui.errors import confirm, show_message
-from mlops_desktop.ui.models.tables import Column, RecordsModel, format_value
+from mlops_desktop.ui.models.tables import SCORE_DECIMALS, Column, RecordsModel, format_value
 from mlops_desktop.ui.state import AppState
 from mlops_desktop.ui.widgets.empty_state import EmptyState, pane_layout
 from mlops_desktop.ui.widgets.figure_canvas import FigureView
@@ -48,16 +49,33 @@ RUN_COLUMNS = [
     Column("Target", lambda r: r["target"]),
     Column("Algorithm", lambda r: training.ALGORITHMS[r["algorithm"]].label),
     Column("Status", lambda r: r["status"]),
-    Column("Accuracy", _metric("accuracy"), "Share of held-out rows classified correctly", True),
+    Column(
+        "Accuracy",
+        _metric("accuracy"),
+        "Share of held-out rows classified correctly",
+        True,
+        decimals=SCORE_DECIMALS,
+    ),
     Column(
         "ROC AUC",
         _metric("roc_auc"),
         "How well it ranks classes (1 is perfect, 0.5 is chance)",
         True,
+        decimals=SCORE_DECIMALS,
     ),
-    Column("R²", _metric("r2"), "Share of the target's variation explained (1 is perfect)", True),
     Column(
-        "RMSE", _metric("rmse"), "Typical size of a prediction error, in the target's units", True
+        "R²",
+        _metric("r2"),
+        "Share of the target's variation explained (1 is perfect)",
+        True,
+        decimals=SCORE_DECIMALS,
+    ),
+    Column(
+        "RMSE",
+        _metric("rmse"),
+        "Typical size of a prediction error, in the target's units",
+        True,
+        decimals=SCORE_DECIMALS,
     ),
     Column(
         "Seconds",
@@ -418,11 +436,22 @@ def reproduction_text(result: dict[str, Any]) -> str:
     return f"Run {original} was trained again as run {again}, but the scores differ: {changes}."
 
 
+CROSS_VALIDATION_WORDS = {"mean": "mean", "std": "spread"}
+
+
+def _metric_name(key: str) -> str:
+    """ "ROC AUC", or for cross-validation "ROC AUC, cross-validation mean" ("… spread")."""
+    name, _, statistic = key.removeprefix("cv_").rpartition("_")
+    if key.startswith("cv_") and statistic in CROSS_VALIDATION_WORDS:
+        return f"{measure_title(name)}, cross-validation {CROSS_VALIDATION_WORDS[statistic]}"
+    return measure_title(key)
+
+
 def run_html(run: dict[str, Any]) -> str:
     """A run's record as a readable page: metrics, settings, data used, what was left out."""
     escape = html.escape
     metrics = "".join(
-        f"<tr><td>{escape(key)}</td><td align=right>{format_value(value)}</td></tr>"
+        f"<tr><td>{escape(_metric_name(key))}</td><td align=right>{value:.{SCORE_DECIMALS}f}</td></tr>"
         for key, value in sorted(run["metrics"].items(), key=lambda item: item[0].startswith("cv_"))
     )
     params = (
@@ -436,6 +465,7 @@ def run_html(run: dict[str, Any]) -> str:
         f"<li>{escape(e['name'])}: {escape(e['reason'])}</li>" for e in run["excluded"]
     )
     versions = ", ".join(f"{k} {v}" for k, v in run["library_versions"].items())
+    duration = "—" if run["duration_s"] is None else f"{run['duration_s']:.2f} s"
     error = f"<p><b>Why it failed:</b> {escape(run['error'])}</p>" if run["error"] else ""
     return (
         f"<h3>{escape(training.ALGORITHMS[run['algorithm']].label)} — {escape(run['status'])}</h3>"
@@ -448,5 +478,5 @@ def run_html(run: dict[str, Any]) -> str:
         + (f"; {run['split']['cv']}-fold cross-validation" if run["split"]["cv"] else "")
         + f".</p><p>Learned from: {escape(', '.join(f['name'] for f in run['features']))}.</p>"
         + (f"<p>Left out:</p><ul>{left_out}</ul>" if left_out else "")
-        + f"<p><small>Duration {format_value(run['duration_s'])} s; {escape(versions)}.</small></p>"
+        + f"<p><small>Duration {duration}; {escape(versions)}.</small></p>"
     )

@@ -23,7 +23,7 @@ from mlops_desktop.core import registry, scoring, training
 from mlops_desktop.core.errors import UserError
 from mlops_desktop.ui.dialogs.model_dialogs import StageDialog
 from mlops_desktop.ui.errors import show_message
-from mlops_desktop.ui.models.tables import Column, RecordsModel
+from mlops_desktop.ui.models.tables import SCORE_DECIMALS, Column, RecordsModel
 from mlops_desktop.ui.panes.serving import ServePanel
 from mlops_desktop.ui.state import AppState
 from mlops_desktop.ui.widgets.empty_state import EmptyState, pane_layout
@@ -44,6 +44,7 @@ MODEL_COLUMNS = [
         lambda m: training.main_metric(m["task"], m["metrics"]),
         "ROC AUC (or accuracy) for classes, R² for numbers, on held-out rows",
         True,
+        decimals=SCORE_DECIMALS,
     ),
     Column("Run", lambda m: m["run_id"][:8], "The training run this version came from"),
     Column("Dataset", lambda m: m["dataset"], "The exact dataset version it learned from"),
