@@ -47,7 +47,7 @@ def test_semicolon_file_with_decimal_commas_is_detected_and_imported(
     assert dialog.header.isChecked()
     assert "semicolon-separated" in dialog.detected.text()
     assert _types(dialog) == {"produit": "categorical", "prix": "numeric", "quantité": "numeric"}
-    assert dialog.rows_model.index(2, 0).data() == "Café"
+    assert dialog.rows_view.rows_model.index(2, 0).data() == "Café"
 
     with qtbot.waitSignal(dialog.imported, timeout=IMPORT_TIMEOUT) as imported:
         qtbot.mouseClick(dialog.import_button, Qt.MouseButton.LeftButton)

@@ -31,14 +31,13 @@ from mlops_desktop.core.reading import DELIMITER_NAMES, ENCODING_NAMES, FormatCh
 from mlops_desktop.core.vocabulary import COLUMN_TYPES, TYPE_DESCRIPTIONS
 from mlops_desktop.ui import errors
 from mlops_desktop.ui.errors import show_message
-from mlops_desktop.ui.models.tables import Column, RecordsModel
 from mlops_desktop.ui.state import AppState
 from mlops_desktop.ui.widgets.file_field import FileField
+from mlops_desktop.ui.widgets.file_preview import PreviewReader, PreviewTable
 from mlops_desktop.ui.widgets.task_panel import TaskPanel
 from mlops_desktop.ui.workers import Task
 
 Index = QModelIndex | QPersistentModelIndex
-PREVIEW_COLUMN_MAX = 320  # pixels: a column of long texts leaves room for the others
 
 
 class ColumnTypesModel(QAbstractTableModel):
@@ -136,7 +135,9 @@ class ImportDialog(QDialog):
         self.state = state
         self.path: Path | None = None
         self.preview: datasets.Preview | None = None
-        self._preview_task: Task | None = None
+        self.reader = PreviewReader(state.workers, "Reading a preview", self)
+        self.reader.read.connect(self._show_preview)
+        self.reader.failed.connect(self._preview_failed)
         self.import_task: Task | None = None
 
         self.file_field = FileField(
@@ -195,11 +196,8 @@ class ImportDialog(QDialog):
         top.addWidget(types_box)
         top.setStretchFactor(1, 2)
 
-        self.rows_model = RecordsModel([], self)
-        self.rows_view = QTableView()
+        self.rows_view = PreviewTable()
         self.rows_view.setObjectName("previewRows")
-        self.rows_view.setModel(self.rows_model)
-        self.rows_view.horizontalHeader().setMaximumSectionSize(PREVIEW_COLUMN_MAX)
         rows_box = QGroupBox("First rows")
         rows_layout = QVBoxLayout(rows_box)
         rows_layout.addWidget(self.rows_view)
@@ -290,25 +288,12 @@ class ImportDialog(QDialog):
     def refresh_preview(self, choices: FormatChoices) -> None:
         if self.path is None:
             return
-        if self._preview_task is not None:
-            self._preview_task.cancel()
         path = self.path
         self.detected.setText("Reading the start of the file…")
         self.import_button.setEnabled(False)
-        task = self.state.workers.run_in_thread(
-            "Reading a preview", lambda: datasets.preview(path, choices)
-        )
-        # Only the newest preview counts; an older one that ends later is ignored.
-        task.succeeded.connect(
-            lambda preview: task is self._preview_task and self._show_preview(preview)
-        )
-        task.failed.connect(
-            lambda message: task is self._preview_task and self._preview_failed(message)
-        )
-        self._preview_task = task
+        self.reader.start(lambda: datasets.preview(path, choices))
 
     def _show_preview(self, preview: datasets.Preview) -> None:
-        self._preview_task = None
         self.preview = preview
         fmt = preview.format
         for combo, value in (
@@ -327,25 +312,17 @@ class ImportDialog(QDialog):
         self.detected.setStyleSheet("")
         self.types_model.set_guesses(preview.columns)
         self.types_view.resizeColumnsToContents()
-        names = [guess.name for guess in preview.columns]
-        self.rows_model = RecordsModel(
-            [Column(name, lambda record, i=i: record["cells"][i]) for i, name in enumerate(names)],
-            self,
-        )
-        self.rows_model.set_records([{"cells": row} for row in preview.rows])
-        self.rows_view.setModel(self.rows_model)
-        self.rows_view.resizeColumnsToContents()  # whole column names, long texts cut short
+        self.rows_view.show_rows(preview)
         self.import_button.setEnabled(True)
         self._update_name_hint()
 
     def _preview_failed(self, message: str) -> None:
-        self._preview_task = None
         self.preview = None
         self.detected.setText(message)
         self.detected.setStyleSheet(errors.ERROR_STYLE)
         self._update_format_controls()
         self.types_model.set_guesses([])
-        self.rows_model.set_records([])
+        self.rows_view.clear_rows()
         self.import_button.setEnabled(False)
 
     def _update_format_controls(self) -> None:

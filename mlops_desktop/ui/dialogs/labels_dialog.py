@@ -13,9 +13,7 @@ from PySide6.QtWidgets import (
     QDialog,
     QDialogButtonBox,
     QFormLayout,
-    QHeaderView,
     QLabel,
-    QTableView,
     QVBoxLayout,
     QWidget,
 )
@@ -24,15 +22,14 @@ from mlops_desktop.core import datasets, monitoring
 from mlops_desktop.ui import errors
 from mlops_desktop.ui.errors import show_message
 from mlops_desktop.ui.main_window import MainWindow
-from mlops_desktop.ui.models.tables import Column, RecordsModel
 from mlops_desktop.ui.state import AppState
 from mlops_desktop.ui.widgets.file_field import FileField
+from mlops_desktop.ui.widgets.file_preview import PreviewReader, PreviewTable
 from mlops_desktop.ui.widgets.task_panel import TaskPanel
 from mlops_desktop.ui.workers import Task
 
 REQUEST_ID_NAMES = {"requestid", "xrequestid", "request", "id"}
 PREVIEW_ROWS = 5
-FEW_COLUMNS = 6  # up to this many, the preview's columns share its width
 
 
 def _plain(name: str) -> str:
@@ -58,7 +55,9 @@ class LabelsDialog(QDialog):
         self.record = record
         self.path: Path | None = None
         self.columns: list[str] = []
-        self._preview_task: Task | None = None
+        self.reader = PreviewReader(state.workers, "Reading the outcomes file", self)
+        self.reader.read.connect(self._show_preview)
+        self.reader.failed.connect(self._preview_failed)
         self.import_task: Task | None = None
 
         name = html.escape(f"{record['name']} version {record['version']}")
@@ -97,13 +96,10 @@ class LabelsDialog(QDialog):
         self.status = QLabel()
         self.status.setObjectName("labelsStatus")
         self.status.setWordWrap(True)
-        self.rows_model = RecordsModel([], self)
-        self.rows_view = QTableView()
+        self.rows_view = PreviewTable()
         self.rows_view.setObjectName("labelsPreview")
-        self.rows_view.setModel(self.rows_model)
         self.rows_view.verticalHeader().hide()
         self.rows_view.setToolTip("The first rows of the file")
-        self.rows_view.verticalHeader().setDefaultSectionSize(22)
 
         self.task_panel = TaskPanel()
         self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
@@ -137,32 +133,11 @@ class LabelsDialog(QDialog):
         self._fill_choices()
         self.status.setStyleSheet("")
         self.status.setText("Reading the file's columns…")
-        if self._preview_task is not None:
-            self._preview_task.cancel()
-        task = self.state.workers.run_in_thread(
-            "Reading the outcomes file", lambda: datasets.preview(path, n_rows=PREVIEW_ROWS)
-        )
-        task.succeeded.connect(
-            lambda preview: task is self._preview_task and self._show_preview(preview)
-        )
-        task.failed.connect(
-            lambda message: task is self._preview_task and self._preview_failed(message)
-        )
-        self._preview_task = task
+        self.reader.start(lambda: datasets.preview(path, n_rows=PREVIEW_ROWS))
 
     def _show_preview(self, preview: datasets.Preview) -> None:
-        self._preview_task = None
         self.columns = [guess.name for guess in preview.columns]
-        self.rows_model = RecordsModel(
-            [Column(name, lambda row, i=i: row["cells"][i]) for i, name in enumerate(self.columns)],
-            self,
-        )
-        self.rows_model.set_records([{"cells": row} for row in preview.rows])
-        self.rows_view.setModel(self.rows_model)
-        if len(self.columns) <= FEW_COLUMNS:
-            self.rows_view.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Stretch)
-        else:
-            self.rows_view.resizeColumnsToContents()
+        self.rows_view.show_rows(preview)
         self._fill_choices()
         self.status.setText(
             f"Read {len(self.columns)} columns; the first rows are shown below. Check the two "
@@ -170,10 +145,9 @@ class LabelsDialog(QDialog):
         )
 
     def _preview_failed(self, message: str) -> None:
-        self._preview_task = None
         self.columns = []
         self._fill_choices()
-        self.rows_model.set_records([])
+        self.rows_view.clear_rows()
         self.status.setText(message)
         self.status.setStyleSheet(errors.ERROR_STYLE)
 

@@ -1,0 +1,44 @@
+"""The shared preview of a data file: only the newest reading reaches the dialog."""
+
+import threading
+from pathlib import Path
+
+import pandas as pd
+from pytestqt.qtbot import QtBot
+
+from mlops_desktop.core import datasets
+from mlops_desktop.ui.state import AppState
+from mlops_desktop.ui.widgets.file_preview import PreviewReader, PreviewTable
+
+
+def test_only_the_newest_reading_is_shown(qtbot: QtBot, state: AppState, tmp_path: Path) -> None:
+    old, new = tmp_path / "old.csv", tmp_path / "new.csv"
+    pd.DataFrame({"a": [1, 2]}).to_csv(old, index=False)
+    pd.DataFrame({"customer_reference_number": [7], "b": ["x"]}).to_csv(new, index=False)
+    release = threading.Event()
+
+    def slow_old() -> datasets.Preview:
+        release.wait(10)
+        return datasets.preview(old)
+
+    reader = PreviewReader(state.workers, "Reading a preview")
+    shown: list[datasets.Preview] = []
+    reader.read.connect(shown.append)
+    reader.start(slow_old)
+    first = reader.task
+    reader.start(lambda: datasets.preview(new))
+    assert first is not None and first.cancel_requested
+    with qtbot.waitSignal(reader.read, timeout=10_000):
+        pass
+    with qtbot.waitSignal(first.finished, timeout=10_000):
+        release.set()  # the older reading ends last, and is dropped
+    assert [[c.name for c in p.columns] for p in shown] == [["customer_reference_number", "b"]]
+
+    table = PreviewTable()
+    qtbot.addWidget(table)
+    table.show_rows(shown[0])
+    assert table.rows_model.index(0, 1).data() == "x"
+    header = table.horizontalHeader()
+    assert table.columnWidth(0) >= header.sectionSizeHint(0)  # the whole name shows
+    table.clear_rows()
+    assert table.rows_model.rowCount() == 0
