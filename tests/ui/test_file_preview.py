@@ -36,9 +36,13 @@ def test_only_the_newest_reading_is_shown(qtbot: QtBot, state: AppState, tmp_pat
 
     table = PreviewTable()
     qtbot.addWidget(table)
+    table.resize(600, 200)
+    table.show()  # already on screen when the rows arrive, as in the dialogs
+    qtbot.waitExposed(table)
     table.show_rows(shown[0])
     assert table.rows_model.index(0, 1).data() == "x"
     header = table.horizontalHeader()
     assert table.columnWidth(0) >= header.sectionSizeHint(0)  # the whole name shows
+    assert header.length() >= table.viewport().width()  # the last column reaches the edge
     table.clear_rows()
     assert table.rows_model.rowCount() == 0

@@ -57,7 +57,8 @@ class PreviewTable(QTableView):
         )
         self.rows_model.set_records([{"cells": row} for row in preview.rows])
         self.setModel(self.rows_model)
-        self.resizeColumnsToContents()
+        for column in range(len(names) - 1):  # the last one stretches to the table's edge
+            self.resizeColumnToContents(column)
 
     def clear_rows(self) -> None:
         self.rows_model.set_records([])
