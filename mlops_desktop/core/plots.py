@@ -9,6 +9,8 @@ import numpy as np
 from matplotlib.dates import AutoDateLocator, ConciseDateFormatter, date2num
 from matplotlib.figure import Figure
 
+from mlops_desktop.core.vocabulary import measure_title
+
 ACCENT = "#3b6ea8"
 FIGURE_SIZE = (5.0, 3.2)
 
@@ -204,7 +206,7 @@ def metrics_comparison_figure(comparison: dict[str, Any]) -> Figure:
         axes.margins(x=0.15)
         axes.set_yticks(positions, labels, fontsize=7)
         axes.invert_yaxis()
-        axes.set_title(name, fontsize=9, loc="left")
+        axes.set_title(measure_title(name), fontsize=9, loc="left")
         axes.spines[["top", "right"]].set_visible(False)
         axes.tick_params(axis="x", labelsize=7)
     return figure

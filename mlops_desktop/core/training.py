@@ -414,9 +414,15 @@ def metrics_for(task: str, y_true: Any, y_pred: Any, proba: Any, classes: Any) -
 MAIN_METRIC = {"classification": "roc_auc", "regression": "r2"}
 
 
-def main_metric(task: str, metrics: dict[str, float]) -> float:
+def main_metric_name(task: str, metrics: dict[str, float]) -> str:
+    """The measure runs are ranked by: ROC AUC for classes (accuracy when it could not be
+    computed), R² for numbers."""
     key = MAIN_METRIC[task]
-    return metrics.get(key, metrics.get("accuracy", float("-inf")))
+    return key if key in metrics else "accuracy"
+
+
+def main_metric(task: str, metrics: dict[str, float]) -> float:
+    return metrics.get(main_metric_name(task, metrics), float("-inf"))
 
 
 def library_versions() -> dict[str, str]:

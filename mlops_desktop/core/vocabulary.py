@@ -43,7 +43,19 @@ MEASURE_WORDS = {
 LOWER_IS_BETTER = frozenset({"mae", "rmse", "log_loss"})
 
 
+CROSS_VALIDATION_WORDS = {"mean": "mean", "std": "spread"}
+SCORE_DECIMALS = 3  # scores as people read them: enough to tell runs apart, few enough to read
+
+
 def measure_title(name: str) -> str:
-    """A measure's name to start a sentence or a table row with ("ROC AUC", "Average error…")."""
+    """A measure's name to start a sentence or a table row with ("ROC AUC", "Average error…"),
+    a cross-validated one's too ("Accuracy, cross-validation mean", "… spread")."""
+    measure, _, statistic = name.removeprefix("cv_").rpartition("_")
+    if name.startswith("cv_") and statistic in CROSS_VALIDATION_WORDS:
+        return f"{measure_title(measure)}, cross-validation {CROSS_VALIDATION_WORDS[statistic]}"
     words = MEASURE_WORDS.get(name, name)
     return words[:1].upper() + words[1:]
+
+
+def score_text(value: float) -> str:
+    return f"{value:.{SCORE_DECIMALS}f}"

@@ -123,6 +123,10 @@ def test_compare_shows_selected_runs_side_by_side_with_differences_and_overlaid_
     headers = [dialog.model.headerData(c, Qt.Orientation.Horizontal) for c in (2, 3)]
     labels = {r["run_id"]: f"({r['run_id'][:6]})" for r in (tree, knn)}
     assert all(any(label in h for h in headers) for label in labels.values())
+    accuracy = dialog.model.index(rows["accuracy"], 2)
+    assert dialog.model.index(rows["accuracy"], 1).data() == "Accuracy"
+    assert accuracy.data() == f"{tree['metrics']['accuracy']:.3f}"
+    assert dialog.model.index(rows["balanced_accuracy"], 1).data() == "Balanced accuracy"
     dialog.only_differences.setChecked(True)
     assert "Target" not in {dialog.model.record(r)["name"] for r in range(dialog.model.rowCount())}
     charts = [dialog.chart_choice.itemText(i) for i in range(dialog.chart_choice.count())]

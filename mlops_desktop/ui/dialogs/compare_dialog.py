@@ -18,6 +18,7 @@ from PySide6.QtWidgets import (
 )
 
 from mlops_desktop.core.plots import comparison_charts
+from mlops_desktop.core.vocabulary import measure_title, score_text
 from mlops_desktop.ui.models.tables import Column, RecordsModel
 from mlops_desktop.ui.widgets.figure_canvas import FigureView
 
@@ -25,10 +26,18 @@ MAX_COLUMN_WIDTH = 180
 METRIC_HELP = "Bold: the best of the runs on this metric. Tinted: the runs differ here."
 
 
+def _shown(row: dict[str, Any], index: int) -> Any:
+    """A run's value in a row; scores as 0.972."""
+    value = row["values"][index]
+    if row["section"] == "Metric" and isinstance(value, float):
+        return score_text(value)
+    return value
+
+
 def _run_column(index: int, label: str) -> Column:
     return Column(
         label,
-        lambda row: row["values"][index],
+        lambda row: _shown(row, index),
         METRIC_HELP,
         align_right=True,
         highlighted=lambda row: bool(row["differs"]),
@@ -46,7 +55,12 @@ class CompareDialog(QDialog):
 
         columns = [
             Column("", lambda row: row["section"]),
-            Column("", lambda row: row["name"]),
+            Column(
+                "",
+                lambda row: (
+                    measure_title(row["name"]) if row["section"] == "Metric" else row["name"]
+                ),
+            ),
             *(_run_column(i, label) for i, label in enumerate(comparison["labels"])),
         ]
         self.model = RecordsModel(columns, self)

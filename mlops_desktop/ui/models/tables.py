@@ -71,7 +71,6 @@ class Column:
         return format_value(value)
 
 
-SCORE_DECIMALS = 3  # scores in tables: enough to tell runs apart, few enough to read
 HIGHLIGHT_BRUSH = QBrush(QColor("#fff3c4"))
 LONG_TEXT = 30  # characters; longer cells also show their text as a tooltip
 

@@ -22,12 +22,12 @@ from PySide6.QtWidgets import (
 from mlops_desktop.core import datasets, experiments, registry, training
 from mlops_desktop.core.errors import UserError
 from mlops_desktop.core.plots import run_charts
-from mlops_desktop.core.vocabulary import measure_title
+from mlops_desktop.core.vocabulary import SCORE_DECIMALS, measure_title, score_text
 from mlops_desktop.ui.dialogs.compare_dialog import CompareDialog
 from mlops_desktop.ui.dialogs.model_dialogs import RegisterDialog
 from mlops_desktop.ui.dialogs.training_dialog import TrainingDialog
 from mlops_desktop.ui.errors import confirm, show_message
-from mlops_desktop.ui.models.tables import SCORE_DECIMALS, Column, RecordsModel, format_value
+from mlops_desktop.ui.models.tables import Column, RecordsModel, format_value
 from mlops_desktop.ui.state import AppState
 from mlops_desktop.ui.widgets.empty_state import EmptyState, pane_layout
 from mlops_desktop.ui.widgets.figure_canvas import FigureView
@@ -436,22 +436,11 @@ def reproduction_text(result: dict[str, Any]) -> str:
     return f"Run {original} was trained again as run {again}, but the scores differ: {changes}."
 
 
-CROSS_VALIDATION_WORDS = {"mean": "mean", "std": "spread"}
-
-
-def _metric_name(key: str) -> str:
-    """ "ROC AUC", or for cross-validation "ROC AUC, cross-validation mean" ("… spread")."""
-    name, _, statistic = key.removeprefix("cv_").rpartition("_")
-    if key.startswith("cv_") and statistic in CROSS_VALIDATION_WORDS:
-        return f"{measure_title(name)}, cross-validation {CROSS_VALIDATION_WORDS[statistic]}"
-    return measure_title(key)
-
-
 def run_html(run: dict[str, Any]) -> str:
     """A run's record as a readable page: metrics, settings, data used, what was left out."""
     escape = html.escape
     metrics = "".join(
-        f"<tr><td>{escape(_metric_name(key))}</td><td align=right>{value:.{SCORE_DECIMALS}f}</td></tr>"
+        f"<tr><td>{escape(measure_title(key))}</td><td align=right>{score_text(value)}</td></tr>"
         for key, value in sorted(run["metrics"].items(), key=lambda item: item[0].startswith("cv_"))
     )
     params = (

@@ -21,9 +21,10 @@ from PySide6.QtWidgets import (
 
 from mlops_desktop.core import registry, scoring, training
 from mlops_desktop.core.errors import UserError
+from mlops_desktop.core.vocabulary import SCORE_DECIMALS, measure_title
 from mlops_desktop.ui.dialogs.model_dialogs import StageDialog
 from mlops_desktop.ui.errors import show_message
-from mlops_desktop.ui.models.tables import SCORE_DECIMALS, Column, RecordsModel
+from mlops_desktop.ui.models.tables import Column, RecordsModel
 from mlops_desktop.ui.panes.serving import ServePanel
 from mlops_desktop.ui.state import AppState
 from mlops_desktop.ui.widgets.empty_state import EmptyState, pane_layout
@@ -45,6 +46,11 @@ MODEL_COLUMNS = [
         "ROC AUC (or accuracy) for classes, R² for numbers, on held-out rows",
         True,
         decimals=SCORE_DECIMALS,
+    ),
+    Column(
+        "Measured by",
+        lambda m: measure_title(training.main_metric_name(m["task"], m["metrics"])),
+        "Which measure the main score is: 1 is perfect for each of them",
     ),
     Column("Run", lambda m: m["run_id"][:8], "The training run this version came from"),
     Column("Dataset", lambda m: m["dataset"], "The exact dataset version it learned from"),
