@@ -27,6 +27,7 @@ from mlops_desktop.core.plots import ACCENT, series_colour, titled_axes
 
 PANE_SIZE = (7.0, 3.2)
 REFERENCE_COLOUR = "#9a9a9a"
+LEGEND_HEADROOM = 1.3  # the y axis reaches this far above the tallest bar
 EMPTY_COLOUR = "#555555"
 NOT_COMPARED_COLOUR = "#eeeeee"
 
@@ -177,8 +178,9 @@ def distribution_figure(column: dict[str, Any]) -> Figure:
         axes.set_xlabel(_short(name, 40))
     axes.set_ylabel("share of values")
     axes.yaxis.set_major_formatter(PercentFormatter(1.0, decimals=0))
-    axes.set_ylim(bottom=0)
-    axes.legend(fontsize=8)
+    tallest = max([*reference, *current, 0.01])
+    axes.set_ylim(0, tallest * LEGEND_HEADROOM)  # room above the bars for the legend
+    axes.legend(fontsize=8, ncols=2, loc="upper center")
     return figure
 
 

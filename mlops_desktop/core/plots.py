@@ -8,6 +8,7 @@ from typing import Any
 import numpy as np
 from matplotlib.dates import AutoDateLocator, ConciseDateFormatter, date2num
 from matplotlib.figure import Figure
+from matplotlib.ticker import MaxNLocator
 
 from mlops_desktop.core.vocabulary import measure_title
 
@@ -161,6 +162,7 @@ def importance_figure(evaluation: dict[str, Any]) -> Figure:
     positions = np.arange(len(ranked))
     axes.barh(positions, [value for _, value in ranked], color=ACCENT)
     axes.set_yticks(positions, [name for name, _ in ranked])
+    axes.xaxis.set_major_locator(MaxNLocator(nbins=4))  # long numbers on a narrow chart
     axes.set_xlabel(unit)
     return figure
 

@@ -277,6 +277,9 @@ def test_distributions_compare_reference_and_window_in_plain_words(
         assert title.startswith(name) and monitoring_plots.column_verdict(column) in title
         assert _legend(figure) == ["Reference (training data)", "Current window"]
         assert figure.axes[0].get_ylabel() == "share of values"
+        legend = figure.axes[0].get_legend().get_window_extent()
+        bars = [patch.get_window_extent() for patch in figure.axes[0].patches]
+        assert not any(legend.overlaps(bar) for bar in bars), name  # the legend hides no bar
     assert "changed (drift)" in monitoring_plots.distribution_figure(shown["income"]).axes[
         0
     ].get_title(loc="left")

@@ -1,0 +1,31 @@
+"""Run charts stay readable at the size the Experiments pane gives them."""
+
+from matplotlib.backends.backend_agg import FigureCanvasAgg
+
+from mlops_desktop.core.plots import importance_figure
+
+
+def test_importance_ticks_do_not_run_into_each_other() -> None:
+    """Permutation importance can be negative; with long column names the bars get a narrow
+    strip, where six or seven numbers like -0.025 used to print over one another."""
+    evaluation = {
+        "importance_method": "permutation",
+        "importance": {
+            "flavanoids": 0.13,
+            "color_intensity": 0.065,
+            "od280/od315_of_diluted_wines": 0.055,
+            "hue": 0.009,
+            "nonflavanoid_phenols": -0.009,
+            "proanthocyanins": -0.018,
+        },
+    }
+    figure = importance_figure(evaluation)
+    figure.set_size_inches(5.4, 3.3)  # the chart's place beside the run's details
+    FigureCanvasAgg(figure).draw()
+    boxes = [
+        label.get_window_extent()
+        for label in figure.axes[0].get_xticklabels()
+        if label.get_text() and label.get_visible()
+    ]
+    assert len(boxes) >= 3
+    assert not any(a.overlaps(b) for i, a in enumerate(boxes) for b in boxes[i + 1 :])
