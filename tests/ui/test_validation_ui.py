@@ -319,3 +319,30 @@ def test_the_monitoring_report_counts_requests_that_broke_the_rules(
     day_one = next(k for k, report in pane.windows if report["window"]["name"] == "2026-11-01")
     pane.window_shown.setCurrentIndex(pane.window_shown.findData(day_one))
     assert not pane.rules_line.isVisible()  # no request broke a rule that day
+
+
+def test_every_explanation_can_be_read_whole(
+    qtbot: QtBot, window: MainWindow, tmp_path: Path
+) -> None:
+    """Long column names make long explanations: each is shown whole, wrapped onto more lines
+    where needed, with no sideways scrolling."""
+    name = "measurement_of_the_{}_th_quantity_in_millimetres_at_the_second_site"
+    source = tmp_path / "lab.csv"
+    pd.DataFrame({name.format(i): [0.01938 * i, 0.3454] for i in range(12)}).to_csv(
+        source, index=False
+    )
+    datasets.import_file(window.state.workspace, source, "lab")
+    window.resize(1280, 800)
+    window.state.datasets_changed.emit("lab")
+    window.show_pane("Datasets")
+    pane = window.datasets_pane
+    pane.tabs.setCurrentIndex(TAB_CHECKS)
+    qtbot.waitUntil(lambda: not pane.fit_timer.isActive())
+    view, model = pane.checks_view, pane.checks_model
+    assert view.horizontalHeader().length() <= view.viewport().width()
+    wrapped = 0
+    for row in range(model.rowCount()):  # tall enough for its text at the column's width
+        assert view.rowHeight(row) >= view.sizeHintForRow(row), model.record(row)
+        wrapped += view.rowHeight(row) > view.verticalHeader().minimumSectionSize()
+    assert wrapped  # the long ones did need a second line
+    assert model.index(0, 0).data(Qt.ItemDataRole.ToolTipRole) == name.format(0)

@@ -122,8 +122,9 @@ CHECK_COLUMNS = [  # a failed check's row is tinted
         highlighted=_failed,
     ),
 ]
+NAME_WIDTH = 200  # pixels at most for a column's name; a longer one is cut, whole in its tooltip
 EXPLANATION_WIDTH = 260  # pixels at most: a longer explanation wraps, the examples stay in view
-MEASURED_CHECKS = 100  # rows measured to size the columns, and failed checks grown to fit
+MEASURED_CHECKS = 100  # rows measured to size the columns, and grown to fit their text
 TAB_PROFILE, TAB_DATA, TAB_VERSIONS, TAB_CHECKS = range(4)
 PASSED_STYLE = "background: #e7f4e8; color: #1e6b2f; border: 1px solid #1e6b2f;"
 FAILED_STYLE = "background: #fff3dc; color: #7a4b00; border: 1px solid #b26a00;"
@@ -362,7 +363,7 @@ class DatasetsPane(QWidget):
         self.fit_timer = QTimer(self)  # once the columns have their widths, after any change
         self.fit_timer.setSingleShot(True)
         self.fit_timer.setInterval(0)
-        self.fit_timer.timeout.connect(self._fit_failed_checks)
+        self.fit_timer.timeout.connect(self._fit_checks)
         self.checks_view.horizontalHeader().sectionResized.connect(self.fit_timer.start)
         self.checks_view.horizontalHeader().setSectionResizeMode(
             len(CHECK_COLUMNS) - 1,
@@ -488,7 +489,12 @@ class DatasetsPane(QWidget):
         )
         examples = len(CHECK_COLUMNS) - 1
         self.checks_view.setColumnHidden(examples, not failed)  # no example of anything
+        self.checks_view.horizontalHeader().setSectionResizeMode(
+            examples - 1,  # the explanation: what is left, when no examples are shown
+            QHeaderView.ResizeMode.Interactive if failed else QHeaderView.ResizeMode.Stretch,
+        )
         self.checks_view.resizeColumnsToContents()
+        self.checks_view.setColumnWidth(0, min(self.checks_view.columnWidth(0), NAME_WIDTH))
         if failed:  # the examples need room too
             explanation = examples - 1
             self.checks_view.setColumnWidth(
@@ -522,13 +528,9 @@ class DatasetsPane(QWidget):
         )
         self.checks_verdict.setText(text)
 
-    def _fit_failed_checks(self) -> None:
-        """Grow the rows of the failed checks (listed first) to show their wrapped explanations
-        and examples."""
-        model = self.checks_model
-        for row in range(min(model.rowCount(), MEASURED_CHECKS)):
-            if model.record(row)["passed"]:
-                break
+    def _fit_checks(self) -> None:
+        """Grow the rows to show their wrapped explanations (and a failed check's examples)."""
+        for row in range(min(self.checks_model.rowCount(), MEASURED_CHECKS)):
             self.checks_view.resizeRowToContents(row)
 
     def _column_selected(self, selected: QItemSelection, _deselected: QItemSelection) -> None:
