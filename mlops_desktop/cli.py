@@ -24,7 +24,7 @@ from mlops_desktop.config import (
     setup_logging,
 )
 from mlops_desktop.core.errors import UserError
-from mlops_desktop.core.vocabulary import ALGORITHM_NAMES, COLUMN_TYPES
+from mlops_desktop.core.vocabulary import ALGORITHM_NAMES, COLUMN_TYPES, counted
 
 if TYPE_CHECKING:  # the data libraries load only for commands: the app must open fast
     from mlops_desktop.core.workspace import Workspace
@@ -399,7 +399,7 @@ def _validation_line(record: dict[str, Any]) -> str:
         return "rules: every check passed\n"
     ref = f"{record['name']}@{record['version']}"
     return (
-        f"rules: {checked['failed_checks']} check(s) failed; see mlops-desktop datasets "
+        f"rules: {counted(checked['failed_checks'], 'check')} failed; see mlops-desktop datasets "
         f"validate {ref}\n"
     )
 
@@ -445,7 +445,7 @@ def _datasets_rules(workspace: "Workspace", args: argparse.Namespace) -> Any:
         rules = validation.set_rules(workspace, args.ref, validation.read_rules(args.rules_file))
         if args.json:
             return rules
-        return f"Saved {len(rules)} rule(s) for {name}; new versions are checked against them."
+        return f"Saved {counted(len(rules), 'rule')} for {name}; new versions are checked against them."
     rules = validation.rules_of(workspace, args.ref)
     if args.json:
         return rules
@@ -470,7 +470,8 @@ def _datasets_prepare(workspace: "Workspace", args: argparse.Namespace) -> Any:
     if not record["created"]:
         return f"{where} already holds exactly this result; no new version was made."
     return (
-        f"Prepared {record['parent']} with {len(record['recipe']['steps'])} step(s): {where}, "
+        f"Prepared {record['parent']} with {counted(len(record['recipe']['steps']), 'step')}: "
+        f"{where}, "
         f"{record['rows']:,} rows, {record['columns_count']} columns.\n" + _validation_line(record)
     ).rstrip()
 
@@ -628,7 +629,7 @@ def _runs_delete(workspace: "Workspace", args: argparse.Namespace) -> Any:
     from mlops_desktop.core import experiments
 
     deleted = experiments.delete_runs(workspace, args.run_ids)
-    return {"deleted": deleted} if args.json else f"Deleted {len(deleted)} run(s)."
+    return {"deleted": deleted} if args.json else f"Deleted {counted(len(deleted), 'run')}."
 
 
 def _experiments_list(workspace: "Workspace", args: argparse.Namespace) -> Any:
@@ -744,7 +745,8 @@ def _serve(workspace: "Workspace", args: argparse.Namespace) -> Any:
     if args.json:
         return None
     return (
-        f"Stopped: {summary['requests']:,} request(s), {summary['predicted_rows']:,} row(s) "
+        f"Stopped: {counted(summary['requests'], 'request')}, "
+        f"{counted(summary['predicted_rows'], 'row')} "
         "predicted and logged."
     )
 

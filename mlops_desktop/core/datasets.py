@@ -44,7 +44,7 @@ from mlops_desktop.core.reading import (
     read_table,
 )
 from mlops_desktop.core.store.models import Dataset, DatasetVersion, Run
-from mlops_desktop.core.vocabulary import COLUMN_TYPES
+from mlops_desktop.core.vocabulary import COLUMN_TYPES, counted
 from mlops_desktop.core.workspace import Workspace
 
 log = logging.getLogger(__name__)
@@ -592,7 +592,7 @@ def delete_dataset(workspace: Workspace, name: str) -> None:
         )
         if used_by:
             raise UserError(
-                f"'{name}' was used to train {used_by} run(s); delete those runs before the dataset."
+                f"'{name}' was used to train {counted(used_by, 'run')}; delete those runs before the dataset."
             )
         artifacts = {version.artifact_sha256 for version in dataset.versions}
         session.delete(dataset)

@@ -59,3 +59,8 @@ def measure_title(name: str) -> str:
 
 def score_text(value: float) -> str:
     return f"{value:.{SCORE_DECIMALS}f}"
+
+
+def counted(count: int, noun: str) -> str:
+    """ "1 run", "2 runs", "12,000 rows": a count with its noun in the right number."""
+    return f"{count:,} {noun if count == 1 else noun + 's'}"

@@ -67,7 +67,7 @@ def test_prepare_in_words_and_into_another_dataset(
         "datasets", "prepare", "iris", "--recipe", _recipe(tmp_path, RECIPE), "--name", "flowers"
     )
     assert outcome.code == 0, outcome.err
-    assert outcome.out.startswith("Prepared iris@1 with 5 step(s): flowers version 1, ")
+    assert outcome.out.startswith("Prepared iris@1 with 5 steps: flowers version 1, ")
     again = in_home(
         "datasets", "prepare", "iris", "--recipe", _recipe(tmp_path, RECIPE), "--name", "flowers"
     )

@@ -165,13 +165,13 @@ def test_rules_shows_them_as_text_and_json_and_set_replaces_them(
 
     new = [{"column": "species", "rule": "allowed", "values": ["setosa"]}]
     saved = iris("datasets", "rules", "iris", "--set", _rules_file(tmp_path, new))
-    assert saved.out == "Saved 1 rule(s) for iris; new versions are checked against them.\n"
+    assert saved.out == "Saved 1 rule for iris; new versions are checked against them.\n"
     assert ok_json(iris("datasets", "rules", "iris", "--json")) == new
     assert _store(home)[0] == [new]
     report = ok_json(iris("datasets", "validate", "iris", "--json"))
     assert report["passed"] is False and report["checks"][0]["failures"] == 100
     shown = iris("datasets", "show", "iris")
-    assert "rules: 1 check(s) failed; see mlops-desktop datasets validate iris@1" in shown.out
+    assert "rules: 1 check failed; see mlops-desktop datasets validate iris@1" in shown.out
     assert ok_json(iris("datasets", "show", "iris", "--json"))["validation"]["failed_checks"] == 1
 
     cleared = iris("datasets", "rules", "iris", "--set", _rules_file(tmp_path, []), "--json")

@@ -2,7 +2,7 @@
 
 import pytest
 
-from mlops_desktop.core.vocabulary import measure_title, score_text
+from mlops_desktop.core.vocabulary import counted, measure_title, score_text
 
 
 @pytest.mark.parametrize(
@@ -22,3 +22,12 @@ def test_measures_are_named_in_words(key: str, title: str) -> None:
 
 def test_scores_have_three_decimals() -> None:
     assert [score_text(v) for v in (1, 0.9722222, 54.34721)] == ["1.000", "0.972", "54.347"]
+
+
+def test_counts_take_the_right_number() -> None:
+    assert [counted(n, "run") for n in (0, 1, 2, 12_000)] == [
+        "0 runs",
+        "1 run",
+        "2 runs",
+        "12,000 runs",
+    ]

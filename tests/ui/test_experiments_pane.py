@@ -55,7 +55,7 @@ def test_train_two_algorithms_from_the_dialog_and_see_the_runs(
     qtbot.waitUntil(lambda: pane.chart.canvas is not None)
     pane.filter.setText("nearest")  # filters what the table shows: "k-nearest neighbours"
     assert pane.model.rowCount() == 1
-    assert "2 finished run(s)" in window.panes["Home"].cards[1].state.text()
+    assert "2 of 2 runs finished" in window.panes["Home"].cards[1].state.text()
 
 
 def test_a_regression_target_offers_regression_algorithms(

@@ -45,7 +45,7 @@ def test_add_sample_datasets_from_the_empty_state(qtbot: QtBot, window: MainWind
     names = {record["name"] for record in pane.list_model.records}
     assert names == {path.stem.replace("_", " ") for path in SAMPLES.glob("*.csv")}
     assert pane.stack.currentWidget() is pane.splitter
-    assert "4 dataset(s)" in window.panes["Home"].cards[0].state.text()
+    assert "4 datasets, 4 versions" in window.panes["Home"].cards[0].state.text()
 
 
 def _drop(window: MainWindow, path: Path) -> bool:

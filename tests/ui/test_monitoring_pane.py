@@ -148,7 +148,7 @@ def test_check_now_fills_the_report_and_the_trends(
     qtbot.waitUntil(
         lambda: all(view.canvas is not None for view in pane.trend_views.values()), timeout=10_000
     )
-    assert "2 checked day(s), from 2026-11-01 to 2026-11-02" in pane.trends_note.text()
+    assert "2 checked days, from 2026-11-01 to 2026-11-02" in pane.trends_note.text()
 
 
 def test_the_drift_table_is_a_sound_sortable_model(
@@ -389,7 +389,7 @@ def test_the_home_monitor_step_counts_the_watched_versions_and_opens_the_pane(
     _two_days(state)
     monitoring.update_days(state.workspace, "loans")
     state.monitoring_changed.emit()
-    assert monitor.state.text().startswith("⚠ 1 version(s) watched: 1 Drifting.")
+    assert monitor.state.text().startswith("⚠ 1 version watched: 1 Drifting.")
     assert monitor.button.isEnabled() and monitor.button.text() == "Open Monitoring"
     monitor.button.click()
     assert window.current_pane() == "Monitoring"

@@ -19,6 +19,7 @@ from PySide6.QtWidgets import (
 )
 
 from mlops_desktop.core import datasets, monitoring
+from mlops_desktop.core.vocabulary import counted
 from mlops_desktop.ui import errors
 from mlops_desktop.ui.errors import show_message
 from mlops_desktop.ui.main_window import MainWindow
@@ -240,7 +241,7 @@ def matched_text(result: dict[str, Any], file_name: str) -> str:
     )
     if result["unmatched"]:
         text += (
-            f" {result['unmatched']:,} row(s) matched no prediction or had no outcome; "
+            f" {counted(result['unmatched'], 'row')} matched no prediction or had no outcome; "
             "they were left out."
         )
     return text

@@ -25,6 +25,7 @@ from PySide6.QtWidgets import (
 
 from mlops_desktop.core import datasets, training
 from mlops_desktop.core.errors import UserError
+from mlops_desktop.core.vocabulary import counted
 from mlops_desktop.ui.errors import show_message
 from mlops_desktop.ui.state import AppState
 from mlops_desktop.ui.widgets.task_panel import TaskPanel
@@ -290,7 +291,10 @@ class TrainingDialog(QDialog):
             show_message(self, str(error))
             return
         task = self.state.workers.run_in_workspace(
-            f"Training {len(recipes)} model(s)", self.state.home, training.train_each, recipes
+            f"Training {counted(len(recipes), 'model')}",
+            self.state.home,
+            training.train_each,
+            recipes,
         )
         self.task = task
         self.task_panel.follow(task)

@@ -37,6 +37,7 @@ from mlops_desktop.core.paging import ParquetPager
 from mlops_desktop.core.plots import column_figure
 from mlops_desktop.core.profiling import describe_changes
 from mlops_desktop.core.store.models import DatasetVersion
+from mlops_desktop.core.vocabulary import counted
 from mlops_desktop.ui import errors
 from mlops_desktop.ui.dialogs.recipe_dialog import RecipeDialog
 from mlops_desktop.ui.dialogs.rules_dialog import RULE_HELP, RULE_TITLES, RulesDialog
@@ -629,7 +630,7 @@ class DatasetsPane(QWidget):
         if not errors.confirm(
             self,
             "Delete dataset",
-            f"Delete '{name}' and all its {count} version(s)? Its stored data files are removed too. "
+            f"Delete '{name}' and all its {counted(count, 'version')}? Its stored data files are removed too. "
             "This cannot be undone.",
             "Delete",
         ):

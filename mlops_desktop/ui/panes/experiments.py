@@ -22,7 +22,7 @@ from PySide6.QtWidgets import (
 from mlops_desktop.core import datasets, experiments, registry, training
 from mlops_desktop.core.errors import UserError
 from mlops_desktop.core.plots import run_charts
-from mlops_desktop.core.vocabulary import SCORE_DECIMALS, measure_title, score_text
+from mlops_desktop.core.vocabulary import SCORE_DECIMALS, counted, measure_title, score_text
 from mlops_desktop.ui.dialogs.compare_dialog import CompareDialog
 from mlops_desktop.ui.dialogs.model_dialogs import RegisterDialog
 from mlops_desktop.ui.dialogs.training_dialog import TrainingDialog
@@ -276,7 +276,7 @@ class ExperimentsPane(QWidget):
 
     def _trained(self, runs: list[dict[str, Any]]) -> None:
         finished = [run for run in runs if run["status"] == "finished"]
-        self.state.status_message.emit(f"Trained {len(finished)} of {len(runs)} run(s).")
+        self.state.status_message.emit(f"Trained {len(finished)} of {counted(len(runs), 'run')}.")
         self.state.runs_changed.emit()
 
     def selected_runs(self) -> list[dict[str, Any]]:
@@ -356,7 +356,7 @@ class ExperimentsPane(QWidget):
         except UserError as error:
             show_message(self, str(error))
             return
-        self.state.status_message.emit(f"Deleted {len(deleted)} run(s).")
+        self.state.status_message.emit(f"Deleted {counted(len(deleted), 'run')}.")
         self.state.runs_changed.emit()
 
     def register_selected(self) -> RegisterDialog | None:

@@ -6,6 +6,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
 
 from mlops_desktop.core import datasets, monitoring, registry, training
+from mlops_desktop.core.vocabulary import counted
 from mlops_desktop.ui.panes.monitoring import status_word
 from mlops_desktop.ui.state import AppState
 
@@ -105,7 +106,7 @@ class HomePane(QWidget):
         data = self.cards[0]
         if rows:
             total = sum(row["versions"] for row in rows)
-            data.state.setText(f"✔ {len(rows)} dataset(s), {total} version(s).")
+            data.state.setText(f"✔ {counted(len(rows), 'dataset')}, {counted(total, 'version')}.")
             data.button.setText("Open Datasets")
         else:
             data.state.setText("Nothing imported yet. Start here.")
@@ -114,7 +115,7 @@ class HomePane(QWidget):
         train = self.cards[1]
         total = sum(counts.values())
         train.state.setText(
-            f"✔ {counts.get('finished', 0)} finished run(s) of {total}."
+            f"✔ {counts.get('finished', 0):,} of {counted(total, 'run')} finished."
             if total
             else "No runs yet."
         )
@@ -125,7 +126,7 @@ class HomePane(QWidget):
         if models:
             names = len({m["name"] for m in models})
             register.state.setText(
-                f"✔ {names} model(s), {len(models)} version(s)."
+                f"✔ {counted(names, 'model')}, {counted(len(models), 'version')}."
                 + (f" In production: {', '.join(production)}." if production else "")
             )
         else:
@@ -158,7 +159,7 @@ class HomePane(QWidget):
         latest = ", ".join(f"{count} {word}" for word, count in counts.items())
         needs_a_look = any(card["status"] in ("drift", "watch") for card in cards)
         monitor.state.setText(
-            f"⚠ {len(cards)} version(s) watched: {latest}. Open Monitoring to see what changed."
+            f"⚠ {counted(len(cards), 'version')} watched: {latest}. Open Monitoring to see what changed."
             if needs_a_look
-            else f"✔ {len(cards)} version(s) watched: {latest}."
+            else f"✔ {counted(len(cards), 'version')} watched: {latest}."
         )

@@ -60,7 +60,7 @@ from PySide6.QtWidgets import (
 
 from mlops_desktop.core import datasets, monitoring, monitoring_plots, monitoring_report, registry
 from mlops_desktop.core.monitoring_plots import COLUMN_COLOURS, STATUS_COLOURS, STATUS_WORDS
-from mlops_desktop.core.vocabulary import MEASURE_WORDS, measure_title
+from mlops_desktop.core.vocabulary import MEASURE_WORDS, counted, measure_title
 from mlops_desktop.ui.dialogs.labels_dialog import LabelsDialog, matched_text
 from mlops_desktop.ui.dialogs.retrain_dialog import RetrainDialog
 from mlops_desktop.ui.dialogs.thresholds_dialog import ThresholdsDialog, saved_thresholds
@@ -1158,7 +1158,7 @@ class MonitoringPane(QWidget):
             return
         days = len(self.history)
         self.trends_note.setText(
-            f"{days} checked day(s), from {self.history[0]['window']['name']} to "
+            f"{counted(days, 'checked day')}, from {self.history[0]['window']['name']} to "
             f"{self.history[-1]['window']['name']}, compared with "
             f"{_reference_words(self.reference())}."
         )
@@ -1230,7 +1230,7 @@ class MonitoringPane(QWidget):
         if mode == DAY:
             self._wanted_window = None  # the newest day
             self.state.status_message.emit(
-                f"Checked {result} new day(s) of {_version_words(ref)}."
+                f"Checked {counted(result, 'new day')} of {_version_words(ref)}."
                 if result
                 else f"Every day of {_version_words(ref)}'s predictions was already checked."
             )

@@ -35,6 +35,7 @@ from PySide6.QtWidgets import (
 
 from mlops_desktop.config import TOKEN_ENV
 from mlops_desktop.core.serving.history import recent_predictions, running_servers
+from mlops_desktop.core.vocabulary import counted
 from mlops_desktop.ui.errors import show_message
 from mlops_desktop.ui.models.tables import Column, RecordsModel
 from mlops_desktop.ui.state import AppState
@@ -422,8 +423,8 @@ class ServePanel(QWidget):
         if not self.url:
             return
         self.counters.setText(
-            f"{health.get('requests', 0):,} request(s), {health.get('errors', 0):,} refused, "
-            f"{health.get('predicted_rows', 0):,} row(s) predicted."
+            f"{counted(health.get('requests', 0), 'request')}, {health.get('errors', 0):,} refused, "
+            f"{counted(health.get('predicted_rows', 0), 'row')} predicted."
         )
         self.recent.set_records(recent)
 
