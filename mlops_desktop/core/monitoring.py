@@ -45,7 +45,7 @@ from mlops_desktop.core.store.models import (
     PredictionLog,
     RegisteredModel,
 )
-from mlops_desktop.core.vocabulary import FALSE_WORDS, LOWER_IS_BETTER, TRUE_WORDS
+from mlops_desktop.core.vocabulary import FALSE_WORDS, LOWER_IS_BETTER, TRUE_WORDS, counted
 from mlops_desktop.core.workspace import Workspace
 
 PREDICTION = "prediction"  # the predictions' column in checked frames and in sentences about it
@@ -608,7 +608,7 @@ def update_days(
             window.last_log_id,
         )
         checked += 1
-    progress(1.0, f"Checked {checked} day(s)")
+    progress(1.0, f"Checked {counted(checked, 'day')}")
     return checked
 
 

@@ -65,6 +65,7 @@ from mlops_desktop.core.progress import (
     sub_progress,
 )
 from mlops_desktop.core.store.models import Dataset, DatasetVersion, Experiment, Run
+from mlops_desktop.core.vocabulary import counted
 from mlops_desktop.core.workspace import Workspace
 
 MODEL_SUFFIX = ".joblib"
@@ -335,7 +336,7 @@ def check_data(frame: pd.DataFrame, target: str, the_plan: Plan, test_size: floa
         rare = counts[counts < needed]
         if len(rare):
             raise UserError(
-                f"The class '{rare.index[0]}' of '{target}' has only {int(rare.iloc[0])} row(s); "
+                f"The class '{rare.index[0]}' of '{target}' has only {counted(int(rare.iloc[0]), 'row')}; "
                 f"each class needs at least {needed} for this split."
             )
         test_rows = int(np.ceil(len(y) * test_size))
