@@ -80,7 +80,8 @@ SKIPPED_TYPES = {"text": "free text is not used yet", "datetime": "dates are not
 
 @dataclass(frozen=True)
 class Parameter:
-    name: str
+    name: str  # scikit-learn's, as recorded and as the command line's --param takes it
+    label: str  # what the form calls it
     default: Any
     help: str
     kind: type = float
@@ -134,10 +135,18 @@ def _knn(task: str, p: dict[str, Any], seed: int) -> Any:
 
 
 _DEPTH = Parameter(
-    "max_depth", None, "How many questions deep a tree may go; empty means no limit.", int
+    "max_depth",
+    "Depth limit",
+    None,
+    "How many questions deep a tree may go; empty means no limit.",
+    int,
 )
 _LEAF = Parameter(
-    "min_samples_leaf", 1, "The fewest rows a final group may hold; larger is smoother.", int
+    "min_samples_leaf",
+    "Smallest group",
+    1,
+    "The fewest rows a final group may hold; larger is smoother.",
+    int,
 )
 
 ALGORITHMS: dict[str, Algorithm] = {  # in the order of vocabulary.ALGORITHM_NAMES
@@ -151,10 +160,10 @@ ALGORITHMS: dict[str, Algorithm] = {  # in the order of vocabulary.ALGORITHM_NAM
                 C=float(p["C"]), max_iter=int(p["max_iter"]), random_state=seed
             ),
             (
+                Parameter("C", "Flexibility", 1.0, "Lower values keep the model simpler."),
                 Parameter(
-                    "C", 1.0, "Lower values keep the model simpler (stronger regularisation)."
+                    "max_iter", "Improvement steps", 1000, "How many steps it may take.", int
                 ),
-                Parameter("max_iter", 1000, "How many improvement steps it may take.", int),
             ),
             scales=True,
         ),
@@ -172,7 +181,11 @@ ALGORITHMS: dict[str, Algorithm] = {  # in the order of vocabulary.ALGORITHM_NAM
             _forest,
             (
                 Parameter(
-                    "n_estimators", 100, "How many trees vote; more is steadier but slower.", int
+                    "n_estimators",
+                    "Number of trees",
+                    100,
+                    "How many trees vote; more is steadier but slower.",
+                    int,
                 ),
                 _DEPTH,
                 _LEAF,
@@ -186,10 +199,11 @@ ALGORITHMS: dict[str, Algorithm] = {  # in the order of vocabulary.ALGORITHM_NAM
             (
                 Parameter(
                     "learning_rate",
+                    "Step size",
                     0.1,
                     "How big each correction step is; smaller is more careful.",
                 ),
-                Parameter("max_iter", 100, "How many correction rounds.", int),
+                Parameter("max_iter", "Correction rounds", 100, "How many rounds it runs.", int),
                 _DEPTH,
             ),
         ),
@@ -207,7 +221,11 @@ ALGORITHMS: dict[str, Algorithm] = {  # in the order of vocabulary.ALGORITHM_NAM
             _knn,
             (
                 Parameter(
-                    "n_neighbors", 5, "How many similar rows are asked for each prediction.", int
+                    "n_neighbors",
+                    "Neighbours asked",
+                    5,
+                    "How many similar rows are asked for each prediction.",
+                    int,
                 ),
             ),
             scales=True,
@@ -219,7 +237,10 @@ ALGORITHMS: dict[str, Algorithm] = {  # in the order of vocabulary.ALGORITHM_NAM
             lambda task, p, seed: GaussianNB(var_smoothing=float(p["var_smoothing"])),
             (
                 Parameter(
-                    "var_smoothing", 1e-9, "A tiny safety margin for columns with little spread."
+                    "var_smoothing",
+                    "Safety margin",
+                    1e-9,
+                    "A tiny margin for columns with little spread.",
                 ),
             ),
         ),
@@ -463,7 +484,7 @@ def resolve_params(algorithm: Algorithm, given: dict[str, Any]) -> dict[str, Any
         value = given.get(name, parameter.default)
         if value in (None, "", "none", "None"):
             if parameter.default is not None:
-                raise UserError(f"{algorithm.label} needs a value for {name}.")
+                raise UserError(f"{algorithm.label} needs a value for {parameter.label} ({name}).")
             params[name] = None
             continue
         try:
@@ -471,7 +492,9 @@ def resolve_params(algorithm: Algorithm, given: dict[str, Any]) -> dict[str, Any
                 parameter.kind(float(value)) if parameter.kind is int else parameter.kind(value)
             )
         except (TypeError, ValueError):
-            raise UserError(f"'{value}' is not a valid value for {name}.") from None
+            raise UserError(
+                f"'{value}' is not a valid value for {parameter.label} ({name})."
+            ) from None
     return params
 
 

@@ -204,7 +204,7 @@ def test_a_column_the_app_leaves_out_can_be_included_and_reproduce_keeps_it(
     assert [f["name"] for f in run["features"]] == ["code", "x"] and run["excluded"] == []
     again = training.reproduce(workspace, run["run_id"])
     assert again["identical"] and [f["name"] for f in again["features"]] == ["code", "x"]
-    with pytest.raises(UserError, match="needs a value for n_neighbors"):
+    with pytest.raises(UserError, match=r"needs a value for Neighbours asked \(n_neighbors\)"):
         training.train(
             workspace,
             training.Recipe(dataset="ids", target="y", algorithm="knn", params={"n_neighbors": ""}),

@@ -221,8 +221,15 @@ def test_the_dialog_lets_the_user_choose_columns_settings_and_dropping_rows_with
     }
     assert items["account"].checkState() == Qt.CheckState.Unchecked
     assert "like an ID" in items["account"].text()
+    shown = dialog.columns_count.text()
     items["account"].setCheckState(Qt.CheckState.Checked)  # use it anyway
     items["region"].setCheckState(Qt.CheckState.Unchecked)  # leave it out
+    assert dialog.columns_count.text() == shown  # one more, one fewer
+    dialog.untick_all.click()
+    assert dialog.columns_count.text().startswith("Columns to learn from: 0 of ")
+    assert dialog.column_choices()[1] == []
+    dialog.tick_all.click()
+    items["region"].setCheckState(Qt.CheckState.Unchecked)
     dialog.try_all.setChecked(False)
     for name, box in dialog.algorithm_boxes.items():
         box.setChecked(name == "knn")
@@ -236,7 +243,10 @@ def test_the_dialog_lets_the_user_choose_columns_settings_and_dropping_rows_with
     dialog.train_button.click()
     assert dialog.task is None  # refused before starting
     box = dialog.findChild(QMessageBox, "messageBox")
-    assert box is not None and "'three' is not a valid value for n_neighbors" in box.text()
+    assert (
+        box is not None
+        and "'three' is not a valid value for Neighbours asked (n_neighbors)" in box.text()
+    )
 
     dialog.setting_fields["knn"]["n_neighbors"].setText("3")
     with qtbot.waitSignal(dialog.trained, timeout=TRAIN_TIMEOUT) as trained:

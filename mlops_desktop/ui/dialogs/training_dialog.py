@@ -17,6 +17,7 @@ from PySide6.QtWidgets import (
     QLineEdit,
     QListWidget,
     QListWidgetItem,
+    QPushButton,
     QSpinBox,
     QTabWidget,
     QVBoxLayout,
@@ -67,7 +68,15 @@ class TrainingDialog(QDialog):
             "Ticked columns are learned from. Untick one to leave it out, or tick one the app "
             "left out to use it anyway."
         )
-        self.columns.setMaximumHeight(150)
+        self.columns.setMinimumHeight(110)
+        self.columns.itemChanged.connect(lambda _item: self._count_columns())
+        self.columns_count = QLabel("Columns to learn from:")
+        self.tick_all = QPushButton("Tick all")
+        self.tick_all.setToolTip("Learn from every column that can be used")
+        self.tick_all.clicked.connect(lambda: self._tick_every(Qt.CheckState.Checked))
+        self.untick_all = QPushButton("Untick all")
+        self.untick_all.setToolTip("Start from no column, then tick the ones to learn from")
+        self.untick_all.clicked.connect(lambda: self._tick_every(Qt.CheckState.Unchecked))
         self.drop_missing = QCheckBox()
         self.drop_missing.setChecked(True)
         self.drop_missing.hide()
@@ -126,12 +135,15 @@ class TrainingDialog(QDialog):
         layout.addLayout(form)
         layout.addWidget(self.explanation)
         layout.addWidget(self.drop_missing)
-        layout.addWidget(QLabel("Columns to learn from:"))
-        layout.addWidget(self.columns)
+        columns_row = QHBoxLayout()
+        columns_row.addWidget(self.columns_count, 1)
+        columns_row.addWidget(self.tick_all)
+        columns_row.addWidget(self.untick_all)
+        layout.addLayout(columns_row)
+        layout.addWidget(self.columns, 1)  # the room left over goes to the list of columns
         layout.addWidget(algorithms)
         layout.addWidget(self.settings)
         layout.addWidget(options)
-        layout.addStretch(1)
         layout.addWidget(self.task_panel)
         layout.addWidget(self.buttons)
 
@@ -173,6 +185,7 @@ class TrainingDialog(QDialog):
     def _show_plan(self, plan: training.Plan) -> None:
         self.plan = plan
         self.explanation.setText(f"<b>{plan.task.capitalize()}</b>: {plan.task_reason}")
+        self.columns.blockSignals(True)
         self.columns.clear()
         for feature in plan.features:
             self._add_column(feature["name"], True, f"Used ({feature['type']}).")
@@ -185,6 +198,8 @@ class TrainingDialog(QDialog):
                 + ("" if fixed else " Tick it to use it anyway."),
                 fixed,
             )
+        self.columns.blockSignals(False)
+        self._count_columns()
         target = self.target.currentText()
         self.drop_missing.setText(
             f"Leave out the {plan.target_missing:,} rows where '{target}' is empty "
@@ -204,6 +219,23 @@ class TrainingDialog(QDialog):
         item.setFlags(flags)
         item.setCheckState(Qt.CheckState.Checked if used else Qt.CheckState.Unchecked)
         self.columns.addItem(item)
+
+    def _count_columns(self) -> None:
+        items = [self.columns.item(row) for row in range(self.columns.count())]
+        ticked = sum(item.checkState() == Qt.CheckState.Checked for item in items)
+        self.columns_count.setText(
+            f"Columns to learn from: {ticked} of {counted(len(items), 'column')} ticked"
+        )
+
+    def _tick_every(self, state: Qt.CheckState) -> None:
+        """Tick or untick every column the user may change (not those no model can use)."""
+        self.columns.blockSignals(True)
+        for row in range(self.columns.count()):
+            item = self.columns.item(row)
+            if item.flags() & Qt.ItemFlag.ItemIsUserCheckable:
+                item.setCheckState(state)
+        self.columns.blockSignals(False)
+        self._count_columns()
 
     def column_choices(self) -> tuple[list[str], list[str]]:
         """The columns the user left out and the ones they chose to use although the app would
@@ -227,7 +259,7 @@ class TrainingDialog(QDialog):
         for parameter in algorithm.parameters:
             field = QLineEdit("" if parameter.default is None else str(parameter.default))
             field.setPlaceholderText("no limit" if parameter.default is None else "")
-            field.setToolTip(parameter.help)
+            field.setToolTip(f"{parameter.help} (scikit-learn calls it {parameter.name})")
             hint = QLabel(f"<small>{parameter.help}</small>")
             hint.setWordWrap(True)
             row = QWidget()
@@ -235,7 +267,7 @@ class TrainingDialog(QDialog):
             row_layout.setContentsMargins(0, 0, 0, 0)
             row_layout.addWidget(field, 1)
             row_layout.addWidget(hint, 3)
-            form.addRow(f"{parameter.name}:", row)
+            form.addRow(f"{parameter.label}:", row)
             fields[parameter.name] = field
         if not algorithm.parameters:
             form.addRow(QLabel("This algorithm has no settings to adjust."))
