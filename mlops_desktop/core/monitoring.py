@@ -45,7 +45,13 @@ from mlops_desktop.core.store.models import (
     PredictionLog,
     RegisteredModel,
 )
-from mlops_desktop.core.vocabulary import FALSE_WORDS, LOWER_IS_BETTER, TRUE_WORDS, counted
+from mlops_desktop.core.vocabulary import (
+    FALSE_WORDS,
+    LOWER_IS_BETTER,
+    TRUE_WORDS,
+    counted,
+    version_words,
+)
 from mlops_desktop.core.workspace import Workspace
 
 PREDICTION = "prediction"  # the predictions' column in checked frames and in sentences about it
@@ -835,8 +841,9 @@ def _production_rival(workspace: Workspace, model: _Model) -> tuple[_Model | Non
     theirs, ours = rival.record["classes"], model.record["classes"]
     if theirs != ours:
         return None, (
-            f"{rival.record['ref']}, in production, predicts other classes "
-            f"({', '.join(theirs or [])}) than {model.record['ref']} ({', '.join(ours or [])})"
+            f"{version_words(rival.record['ref'])}, in production, predicts other classes "
+            f"({', '.join(theirs or [])}) than {version_words(model.record['ref'])} "
+            f"({', '.join(ours or [])})"
         )
     return rival, ""
 
@@ -908,7 +915,7 @@ def retrain(
         except UserError as error:
             problem = str(error).split(";")[0]
             passed_over = (
-                f"{rival.record['ref']}, in production, cannot read the new rows "
+                f"{version_words(rival.record['ref'])}, in production, cannot read the new rows "
                 f"({problem[:1].lower()}{problem[1:]})"
             )
             rival = None
@@ -924,7 +931,7 @@ def retrain(
     rows, y = split.held_out[unseen], split.held_out_truth[unseen]
     if rows.empty:
         raise UserError(
-            f"{compared.record['ref']} trained on every row held out from "
+            f"{version_words(compared.record['ref'])} trained on every row held out from "
             f"{challenger['dataset']}, so the "
             "two cannot be compared fairly; retrain on data with new rows."
         )

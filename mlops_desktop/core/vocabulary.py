@@ -64,3 +64,9 @@ def score_text(value: float) -> str:
 def counted(count: int, noun: str) -> str:
     """ "1 run", "2 runs", "12,000 rows": a count with its noun in the right number."""
     return f"{count:,} {noun if count == 1 else noun + 's'}"
+
+
+def version_words(ref: str) -> str:
+    """ "Loan approval version 1" for the reference "Loan approval@1"."""
+    name, _, number = ref.rpartition("@")
+    return f"{name} version {number}" if name and number.isdigit() else ref

@@ -384,10 +384,10 @@ def register_version(
 @pytest.mark.parametrize(
     ("change", "why"),
     [
-        ("a column", "loans@2, in production, cannot read the new rows (the input has no column "
-                     "'debt')"),
-        ("the classes", "loans@2, in production, predicts other classes (maybe, no, yes) than "
-                        "loans@1 (False, True)"),
+        ("a column", "loans version 2, in production, cannot read the new rows (the input has "
+                     "no column 'debt')"),
+        ("the classes", "loans version 2, in production, predicts other classes (maybe, no, "
+                        "yes) than loans version 1 (False, True)"),
     ],
 )  # fmt: skip
 def test_a_production_version_that_cannot_be_compared_is_passed_over_and_named(
@@ -418,7 +418,9 @@ def test_a_challenger_whose_held_out_rows_the_production_version_all_trained_on_
     seen = tmp_path / "seen.csv"
     training.run_split(ws, run_id).trained.to_csv(seen, index=False)
     datasets.import_file(ws, seen, "seen")
-    with pytest.raises(UserError, match=r"^loans@1 trained on every row held out from seen@1"):
+    with pytest.raises(
+        UserError, match=r"^loans version 1 trained on every row held out from seen@1"
+    ):
         monitoring.retrain(ws, "loans@1", dataset="seen")
     assert registry.show_model(ws, "loans")["version"] == 1
 

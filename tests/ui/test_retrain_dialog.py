@@ -59,7 +59,7 @@ def test_a_challenger_is_trained_compared_and_promoted_with_a_note(
     assert measures == ["Accuracy", "F1 score", "ROC AUC"]  # the main measure first
     verdict = dialog.verdict.text()
     assert "rows neither model trained on" in verdict
-    assert "loans@1 (production)" in verdict
+    assert "loans version 1 (production)" in verdict
     assert dialog.model.headerData(1, Qt.Orientation.Horizontal) == "Current version"
     assert ("is better" in verdict) == dialog.result["better"]
     dialog.note.setPlainText("better on November's applicants")
@@ -104,8 +104,8 @@ def test_the_verdict_names_a_production_version_it_could_not_compare_with(
         pass
     assert dialog.result is not None
     assert dialog.verdict.text().endswith(
-        "It is compared with loans@2 because loans@1, in production, predicts other classes "
-        "(False, True) than loans@2 (maybe, no, yes)."
+        "It is compared with loans version 2 because loans version 1, in production, predicts "
+        "other classes (False, True) than loans version 2 (maybe, no, yes)."
     )
     dialog.note.setPlainText("three outcomes now")
     with qtbot.waitSignal(dialog.promoted, timeout=5000):

@@ -24,7 +24,12 @@ from PySide6.QtWidgets import (
 
 from mlops_desktop.core import monitoring, registry
 from mlops_desktop.core.errors import UserError
-from mlops_desktop.core.vocabulary import LOWER_IS_BETTER, MEASURE_WORDS, measure_title
+from mlops_desktop.core.vocabulary import (
+    LOWER_IS_BETTER,
+    MEASURE_WORDS,
+    measure_title,
+    version_words,
+)
 from mlops_desktop.ui.errors import show_message
 from mlops_desktop.ui.models.tables import Column, RecordsModel
 from mlops_desktop.ui.state import AppState
@@ -73,15 +78,15 @@ class RetrainDialog(QDialog):
         self.ref = ref
         self.result: dict[str, Any] | None = None
         self.task: Task | None = None
-        self.setWindowTitle(f"Retrain {ref}")
+        self.setWindowTitle(f"Retrain {version_words(ref)}")
         self.setObjectName("retrainDialog")
         self.resize(640, 520)
 
         intro = QLabel(
-            f"Train a challenger for <b>{ref}</b> with the same recipe (algorithm, settings, "
-            "columns and seed) on newer data, then compare it with the version in production "
-            f"(or {ref} itself, if none is) on rows that neither trained on. Nothing changes in "
-            "service until you promote it."
+            f"Train a challenger for <b>{version_words(ref)}</b> with the same recipe "
+            "(algorithm, settings, columns and seed) on newer data, then compare it with the "
+            "version in production (or this one, if none is) on rows that neither trained on. "
+            "Bold marks the better score. Nothing changes in service until you promote it."
         )
         intro.setWordWrap(True)
         self.with_labels = QRadioButton("Its training data plus the predictions that have labels")
@@ -205,7 +210,8 @@ class RetrainDialog(QDialog):
         challenger = result["metrics"]["challenger"].get(result["main_metric"])
         main = MEASURE_WORDS[result["main_metric"]]
         rows = f"{result['held_out_rows']:,} rows neither model trained on"
-        rival = f"{result['current']} ({registry.STAGE_LABELS[result['current_stage']]})"
+        stage = registry.STAGE_LABELS[result["current_stage"]]
+        rival = f"{version_words(result['current'])} ({stage})"
         if current is None or challenger is None:
             text = f"Compared on {rows}; {main} could not be measured on them."
         elif result["better"]:
@@ -219,7 +225,10 @@ class RetrainDialog(QDialog):
                 f"{current:.3f} for {rival}, on {rows}. Keep the current version."
             )
         if result["passed_over"]:
-            text += f" It is compared with {result['current']} because {result['passed_over']}."
+            text += (
+                f" It is compared with {version_words(result['current'])} because "
+                f"{result['passed_over']}."
+            )
         self.verdict.setText(text)
 
     def _update_buttons(self) -> None:

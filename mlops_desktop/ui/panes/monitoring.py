@@ -60,7 +60,7 @@ from PySide6.QtWidgets import (
 
 from mlops_desktop.core import datasets, monitoring, monitoring_plots, monitoring_report, registry
 from mlops_desktop.core.monitoring_plots import COLUMN_COLOURS, STATUS_COLOURS, STATUS_WORDS
-from mlops_desktop.core.vocabulary import MEASURE_WORDS, counted, measure_title
+from mlops_desktop.core.vocabulary import MEASURE_WORDS, counted, measure_title, version_words
 from mlops_desktop.ui.dialogs.labels_dialog import LabelsDialog, matched_text
 from mlops_desktop.ui.dialogs.retrain_dialog import RetrainDialog
 from mlops_desktop.ui.dialogs.thresholds_dialog import ThresholdsDialog, saved_thresholds
@@ -137,11 +137,6 @@ def verdict_text(column: dict[str, Any]) -> str:
 
 def _sentence_case(text: str) -> str:
     return text[:1].lower() + text[1:]
-
-
-def _version_words(ref: str) -> str:
-    name, _, number = ref.rpartition("@")
-    return f"{name} version {number}"
 
 
 def _dataset_words(ref: str) -> str:
@@ -451,7 +446,7 @@ class StatusCard(QFrame):
         strong, _light = status_colours(status)
         self.status_word = status_word(status)
         stage = registry.STAGE_LABELS.get(card["stage"], card["stage"])
-        title = QLabel(f"<b>{html.escape(_version_words(self.ref))}</b>")
+        title = QLabel(f"<b>{html.escape(version_words(self.ref))}</b>")
         title.setWordWrap(True)
         badge = QLabel(f"● {self.status_word}")
         badge.setObjectName("statusBadge")
@@ -976,7 +971,7 @@ class MonitoringPane(QWidget):
         card = self.card(ref)
         status = card.card["status"] if card else NOT_CHECKED
         self.title.setText(
-            f"<b>{html.escape(_version_words(ref))}</b> predicts "
+            f"<b>{html.escape(version_words(ref))}</b> predicts "
             f"<b>{html.escape(self.record['target'])}</b> from "
             f"{len(self.record['inputs'])} columns. Latest status: "
             f"<b>{status_word(status)}</b>."
@@ -1110,7 +1105,7 @@ class MonitoringPane(QWidget):
             self.banner.setText("")
         else:
             self.banner.setText(
-                f"<b>No report yet</b> for {html.escape(_version_words(self.selected_ref))} "
+                f"<b>No report yet</b> for {html.escape(version_words(self.selected_ref))} "
                 f"compared with {html.escape(_reference_words(self.reference()))} under the "
                 "current thresholds. Press <b>Check now</b> (F5) to check its predictions day "
                 "by day."
@@ -1181,7 +1176,7 @@ class MonitoringPane(QWidget):
         workers, home = self.state.workers, self.state.home
         if mode == DAY:
             task = workers.run_in_workspace(
-                f"Checking each day of {_version_words(ref)}",
+                f"Checking each day of {version_words(ref)}",
                 home,
                 monitoring.update_days,
                 ref,
@@ -1193,7 +1188,7 @@ class MonitoringPane(QWidget):
             since = datetime(start.year, start.month, start.day, tzinfo=UTC)
             until = datetime(end.year, end.month, end.day, tzinfo=UTC) + timedelta(days=1)
             task = workers.run_in_workspace(
-                f"Checking {_version_words(ref)} from {start} to {end}",
+                f"Checking {version_words(ref)} from {start} to {end}",
                 home,
                 monitoring.check,
                 ref,
@@ -1230,9 +1225,9 @@ class MonitoringPane(QWidget):
         if mode == DAY:
             self._wanted_window = None  # the newest day
             self.state.status_message.emit(
-                f"Checked {counted(result, 'new day')} of {_version_words(ref)}."
+                f"Checked {counted(result, 'new day')} of {version_words(ref)}."
                 if result
-                else f"Every day of {_version_words(ref)}'s predictions was already checked."
+                else f"Every day of {version_words(ref)}'s predictions was already checked."
             )
             return
         self._wanted_window = window_key(result)  # shown once the stored checks are read again
@@ -1312,7 +1307,7 @@ class MonitoringPane(QWidget):
     def choose_export_file(self) -> None:
         if self.report is None or self.selected_ref is None:
             return
-        name = f"{_version_words(self.selected_ref)} {window_title(self.report)} report.html"
+        name = f"{version_words(self.selected_ref)} {window_title(self.report)} report.html"
         path, _ = QFileDialog.getSaveFileName(
             self, "Export the report", str(Path.home() / name), "Web page (*.html)"
         )

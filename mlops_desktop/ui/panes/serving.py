@@ -333,7 +333,8 @@ class ServePanel(QWidget):
         assert self.serving is not None
         self.status.setText(
             f"<b>Serving {self.serving['name']} version {self.serving['version']}</b> at "
-            f"<code>{self.url}</code> — send requests to <code>{self.url}/invocations</code>."
+            f"<code>{self.url}</code> — send requests to "
+            f'<code style="white-space: nowrap">{self.url}/invocations</code>.'
         )
         self.state.serving_changed.emit(self.url)
         self.timer.start()
