@@ -40,6 +40,9 @@ def test_selecting_a_dataset_shows_its_profile_chart_and_rows(pane_with_iris: Ma
     assert pane.rows_model.rowCount() == 150 and pane.rows_model.columnCount() == 5
     assert pane.rows_model.index(0, 4).data() == "setosa"
     assert pane.rows_model.index(149, 0).data() == str(frame["sepal_length_cm"].iloc[-1])
+    header = pane.rows_view.horizontalHeader()
+    for column in range(5):  # every column's name shows whole
+        assert header.sectionSize(column) >= header.sectionSizeHint(column)
     warnings = [pane.warnings.item(i).text() for i in range(pane.warnings.count())]
     assert warnings == ["No warnings: nothing unusual was found in this data."]
 

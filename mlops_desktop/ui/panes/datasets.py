@@ -123,6 +123,7 @@ CHECK_COLUMNS = [  # a failed check's row is tinted
         highlighted=_failed,
     ),
 ]
+DATA_COLUMN_WIDTH = 110  # pixels: the Data tab's narrowest column
 NAME_WIDTH = 200  # pixels at most for a column's name; a longer one is cut, whole in its tooltip
 EXPLANATION_WIDTH = 260  # pixels at most: a longer explanation wraps, the examples stay in view
 MEASURED_CHECKS = 100  # rows measured to size the columns, and grown to fit their text
@@ -300,7 +301,7 @@ class DatasetsPane(QWidget):
         self.rows_view.setModel(self.rows_model)
         self.rows_view.verticalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Fixed)
         self.rows_view.verticalHeader().setDefaultSectionSize(22)
-        self.rows_view.horizontalHeader().setDefaultSectionSize(110)
+        self.rows_view.horizontalHeader().setDefaultSectionSize(DATA_COLUMN_WIDTH)
 
         self.versions_model = TippedRecordsModel(
             VERSION_COLUMNS, {"Checks": lambda r: _checks_tooltip(r["validation"])}, self
@@ -474,6 +475,10 @@ class DatasetsPane(QWidget):
             ParquetPager(datasets.parquet_path(self.state.workspace, version)),
             [column["type"] for column in version.schema],
         )
+        header = self.rows_view.horizontalHeader()
+        for column in range(self.rows_model.columnCount()):  # each name whole, if not too long
+            width = min(max(header.sectionSizeHint(column), DATA_COLUMN_WIDTH), NAME_WIDTH)
+            header.resizeSection(column, width)
         self.profile_view.selectRow(0)
         self._show_checks(version)
 
