@@ -91,6 +91,11 @@ def test_adding_steps_previews_each_on_the_sample(
     assert after.data(after.index(1, 0), Qt.ItemDataRole.BackgroundRole) == HIGHLIGHT_BRUSH
     assert dialog.apply_button.isEnabled()
     qtmodeltester.check(after)  # type: ignore[attr-defined]
+    _add(dialog, "ratio", numerator="debt", denominator="income", to="debt_to_income_ratio")
+    header = dialog.views["afterTable"].horizontalHeader()
+    assert all(  # the new column's long name shows whole, as every other
+        header.sectionSize(c) >= header.sectionSizeHint(c) for c in range(header.count())
+    )
 
 
 def test_a_step_that_does_not_fit_is_refused_in_its_form(dialog: RecipeDialog) -> None:

@@ -47,11 +47,12 @@ from mlops_desktop.core.store.models import DatasetVersion
 from mlops_desktop.core.vocabulary import COLUMN_TYPES, FALSE_WORDS, TRUE_WORDS
 from mlops_desktop.core.workspace import Workspace
 from mlops_desktop.ui import errors
-from mlops_desktop.ui.models.tables import FrameModel
+from mlops_desktop.ui.models.tables import FrameModel, fit_column_names
 from mlops_desktop.ui.state import AppState
 from mlops_desktop.ui.widgets.task_panel import TaskPanel
 
 SHOWN_ROWS = 200  # of the preview sample, in each table
+PREVIEW_COLUMN_WIDTH = 100  # pixels: the previews' narrowest column
 # The column types each op's column settings accept (any type where an op is not listed).
 COLUMN_KINDS = {
     "remove_outliers": ("numeric",),
@@ -396,7 +397,7 @@ class RecipeDialog(QDialog):
             view.setObjectName(name)
             view.setModel(model)
             view.verticalHeader().setDefaultSectionSize(22)
-            view.horizontalHeader().setDefaultSectionSize(100)
+            view.horizontalHeader().setDefaultSectionSize(PREVIEW_COLUMN_WIDTH)
             box_layout.addWidget(view)
             tables.addWidget(box)
         right = QWidget()
@@ -583,6 +584,8 @@ class RecipeDialog(QDialog):
             self.before_title.setText("<b>Before this step</b>")
             self.before_model.set_frame(shown.before.head(SHOWN_ROWS), highlighted=shown.affected)
         self.after_model.set_frame(shown.after.head(SHOWN_ROWS), highlighted=shown.affected)
+        for view in self.views.values():
+            fit_column_names(view, PREVIEW_COLUMN_WIDTH)
         self._bring_into_view("beforeTable", list(shown.before.columns), shown.affected)
         self._bring_into_view("afterTable", list(shown.after.columns), shown.affected)
 

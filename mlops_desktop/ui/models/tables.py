@@ -15,6 +15,7 @@ import numpy as np
 import pandas as pd
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt
 from PySide6.QtGui import QBrush, QColor, QFont
+from PySide6.QtWidgets import QTableView
 
 from mlops_desktop.core.paging import ParquetPager
 
@@ -73,6 +74,7 @@ class Column:
 
 HIGHLIGHT_BRUSH = QBrush(QColor("#fff3c4"))
 LONG_TEXT = 30  # characters; longer cells also show their text as a tooltip
+NAME_WIDTH = 200  # pixels at most for a column's name; a longer one is cut, whole in its tooltip
 
 
 class RecordsModel(QAbstractTableModel):
@@ -291,3 +293,11 @@ def _plain(value: Any) -> Any:
     if isinstance(value, pd.Timestamp):
         return value.to_pydatetime()
     return value
+
+
+def fit_column_names(view: QTableView, narrowest: int, widest: int = NAME_WIDTH) -> None:
+    """Make each column of ``view`` as wide as its header (its name), between ``narrowest``
+    and ``widest`` pixels; the data is not measured, so this is instant for any size."""
+    header = view.horizontalHeader()
+    for column in range(header.count()):
+        header.resizeSection(column, min(max(header.sectionSizeHint(column), narrowest), widest))

@@ -41,7 +41,14 @@ from mlops_desktop.core.vocabulary import counted
 from mlops_desktop.ui import errors
 from mlops_desktop.ui.dialogs.recipe_dialog import RecipeDialog
 from mlops_desktop.ui.dialogs.rules_dialog import RULE_HELP, RULE_TITLES, RulesDialog
-from mlops_desktop.ui.models.tables import Column, DatasetRowsModel, RecordsModel, format_value
+from mlops_desktop.ui.models.tables import (
+    NAME_WIDTH,
+    Column,
+    DatasetRowsModel,
+    RecordsModel,
+    fit_column_names,
+    format_value,
+)
 from mlops_desktop.ui.state import AppState
 from mlops_desktop.ui.widgets.empty_state import EmptyState, pane_layout
 from mlops_desktop.ui.widgets.figure_canvas import FigureView
@@ -124,7 +131,6 @@ CHECK_COLUMNS = [  # a failed check's row is tinted
     ),
 ]
 DATA_COLUMN_WIDTH = 110  # pixels: the Data tab's narrowest column
-NAME_WIDTH = 200  # pixels at most for a column's name; a longer one is cut, whole in its tooltip
 EXPLANATION_WIDTH = 260  # pixels at most: a longer explanation wraps, the examples stay in view
 MEASURED_CHECKS = 100  # rows measured to size the columns, and grown to fit their text
 TAB_PROFILE, TAB_DATA, TAB_VERSIONS, TAB_CHECKS = range(4)
@@ -475,10 +481,7 @@ class DatasetsPane(QWidget):
             ParquetPager(datasets.parquet_path(self.state.workspace, version)),
             [column["type"] for column in version.schema],
         )
-        header = self.rows_view.horizontalHeader()
-        for column in range(self.rows_model.columnCount()):  # each name whole, if not too long
-            width = min(max(header.sectionSizeHint(column), DATA_COLUMN_WIDTH), NAME_WIDTH)
-            header.resizeSection(column, width)
+        fit_column_names(self.rows_view, DATA_COLUMN_WIDTH)
         self.profile_view.selectRow(0)
         self._show_checks(version)
 
