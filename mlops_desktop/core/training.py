@@ -162,7 +162,7 @@ ALGORITHMS: dict[str, Algorithm] = {  # in the order of vocabulary.ALGORITHM_NAM
             (
                 Parameter("C", "Flexibility", 1.0, "Lower values keep the model simpler."),
                 Parameter(
-                    "max_iter", "Improvement steps", 1000, "How many steps it may take.", int
+                    "max_iter", "Improvement rounds", 1000, "How many rounds it may take.", int
                 ),
             ),
             scales=True,
@@ -203,7 +203,7 @@ ALGORITHMS: dict[str, Algorithm] = {  # in the order of vocabulary.ALGORITHM_NAM
                     0.1,
                     "How big each correction step is; smaller is more careful.",
                 ),
-                Parameter("max_iter", "Correction rounds", 100, "How many rounds it runs.", int),
+                Parameter("max_iter", "Improvement rounds", 100, "How many rounds it runs.", int),
                 _DEPTH,
             ),
         ),
@@ -245,6 +245,11 @@ ALGORITHMS: dict[str, Algorithm] = {  # in the order of vocabulary.ALGORITHM_NAM
             ),
         ),
     ]
+}
+PARAMETER_LABELS = {  # one label per setting, whichever algorithm has it
+    parameter.name: parameter.label
+    for algorithm in ALGORITHMS.values()
+    for parameter in algorithm.parameters
 }
 
 

@@ -127,6 +127,7 @@ def test_compare_shows_selected_runs_side_by_side_with_differences_and_overlaid_
     assert dialog.model.index(rows["accuracy"], 1).data() == "Accuracy"
     assert accuracy.data() == f"{tree['metrics']['accuracy']:.3f}"
     assert dialog.model.index(rows["balanced_accuracy"], 1).data() == "Balanced accuracy"
+    assert dialog.model.index(rows["n_neighbors"], 1).data() == "Neighbours asked"
     dialog.only_differences.setChecked(True)
     assert "Target" not in {dialog.model.record(r)["name"] for r in range(dialog.model.rowCount())}
     charts = [dialog.chart_choice.itemText(i) for i in range(dialog.chart_choice.count())]

@@ -17,6 +17,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from mlops_desktop.core import training
 from mlops_desktop.core.plots import comparison_charts
 from mlops_desktop.core.vocabulary import measure_title, score_text
 from mlops_desktop.ui.models.tables import Column, RecordsModel
@@ -24,6 +25,15 @@ from mlops_desktop.ui.widgets.figure_canvas import FigureView
 
 MAX_COLUMN_WIDTH = 180
 METRIC_HELP = "Bold: the best of the runs on this metric. Tinted: the runs differ here."
+
+
+def _row_name(row: dict[str, Any]) -> str:
+    """A row's name in words: "Number of trees", "Balanced accuracy"."""
+    if row["section"] == "Metric":
+        return measure_title(row["name"])
+    if row["section"] == "Setting":
+        return training.PARAMETER_LABELS.get(row["name"], row["name"])
+    return str(row["name"])
 
 
 def _shown(row: dict[str, Any], index: int) -> Any:
@@ -55,12 +65,7 @@ class CompareDialog(QDialog):
 
         columns = [
             Column("", lambda row: row["section"]),
-            Column(
-                "",
-                lambda row: (
-                    measure_title(row["name"]) if row["section"] == "Metric" else row["name"]
-                ),
-            ),
+            Column("", _row_name),
             *(_run_column(i, label) for i, label in enumerate(comparison["labels"])),
         ]
         self.model = RecordsModel(columns, self)

@@ -443,10 +443,9 @@ def run_html(run: dict[str, Any]) -> str:
         f"<tr><td>{escape(measure_title(key))}</td><td align=right>{score_text(value)}</td></tr>"
         for key, value in sorted(run["metrics"].items(), key=lambda item: item[0].startswith("cv_"))
     )
-    labels = {p.name: p.label for p in training.ALGORITHMS[run["algorithm"]].parameters}
     params = (
         ", ".join(
-            f"{labels.get(k, k)} = {'no limit' if v is None else format_value(v)}"
+            f"{training.PARAMETER_LABELS.get(k, k)} = {'no limit' if v is None else format_value(v)}"
             for k, v in run["params"].items()
         )
         or "defaults"
