@@ -24,6 +24,7 @@ from PySide6.QtWidgets import (
     QDoubleSpinBox,
     QFileDialog,
     QFormLayout,
+    QGridLayout,
     QHBoxLayout,
     QInputDialog,
     QLabel,
@@ -358,12 +359,18 @@ class RecipeDialog(QDialog):
         self.saved_menu = QMenu(self)
         self.saved_menu.aboutToShow.connect(self._fill_saved_menu)
         self.saved_button.setMenu(self.saved_menu)
-        step_buttons = QHBoxLayout()
-        for widget in (self.add_button, self.edit_button, self.remove_button, self.up_button):
-            step_buttons.addWidget(widget)
-        step_buttons.addWidget(self.down_button)
-        step_buttons.addStretch(1)
-        step_buttons.addWidget(self.saved_button)
+        step_buttons = QGridLayout()  # two rows, so the steps list stays narrow
+        for index, widget in enumerate(
+            (
+                self.add_button,
+                self.edit_button,
+                self.remove_button,
+                self.up_button,
+                self.down_button,
+                self.saved_button,
+            )
+        ):
+            step_buttons.addWidget(widget, index // 3, index % 3)
         self.problem_label = QLabel()
         self.problem_label.setObjectName("recipeProblem")
         self.problem_label.setWordWrap(True)
@@ -408,7 +415,7 @@ class RecipeDialog(QDialog):
         splitter = QSplitter()
         splitter.addWidget(left)
         splitter.addWidget(right)
-        splitter.setSizes([330, 770])
+        splitter.setSizes([360, 740])
 
         self.target_name = QLineEdit(recipes.default_name(version))
         self.target_name.setObjectName("targetName")
