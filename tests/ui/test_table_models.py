@@ -72,3 +72,10 @@ def test_missing_values_are_shown_as_a_dash_in_grey(tmp_path: Path) -> None:
     model.set_pager(ParquetPager(path), ["numeric", "categorical"])
     assert [model.index(1, c).data() for c in range(2)] == ["—", "—"]
     assert model.index(0, 1).data() == "a"
+
+
+def test_columns_with_decimals_group_thousands_and_keep_gaps() -> None:
+    rows = Column("Rows", lambda r: r["rows"], decimals=0)
+    score = Column("Accuracy", lambda r: r["accuracy"], decimals=3)
+    assert [rows.text({"rows": n}) for n in (7, 2110, 1_000_000)] == ["7", "2,110", "1,000,000"]
+    assert [score.text({"accuracy": v}) for v in (1, 0.9722222, None)] == ["1.000", "0.972", "—"]

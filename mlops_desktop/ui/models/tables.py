@@ -63,12 +63,12 @@ class Column:
     align_right: bool = False
     highlighted: Callable[[dict[str, Any]], bool] | None = None  # a tinted background
     bold: Callable[[dict[str, Any]], bool] | None = None
-    decimals: int | None = None  # numbers shown with this many decimals (scores: 0.972, 1.000)
+    decimals: int | None = None  # numbers shown grouped with this many decimals: 0.972, 1,240
 
     def text(self, record: dict[str, Any]) -> str:
         value = self.value(record)
         if self.decimals is not None and isinstance(value, numbers.Real) and value is not None:
-            return f"{float(value):.{self.decimals}f}"
+            return f"{float(value):,.{self.decimals}f}"
         return format_value(value)
 
 

@@ -60,7 +60,7 @@ DATASET_COLUMNS = [
     Column(
         "Versions", lambda r: r["versions"], "How many versions were imported", align_right=True
     ),
-    Column("Rows", lambda r: r["rows"], "Rows in the latest version", align_right=True),
+    Column("Rows", lambda r: r["rows"], "Rows in the latest version", align_right=True, decimals=0),
 ]
 PROFILE_COLUMNS = [
     Column("Column", lambda r: r["name"]),
@@ -88,7 +88,7 @@ VERSION_COLUMNS = [
         lambda r: r["source"] if r["parent"] is None else _recipe_words(r),
         "The imported file, or the version and recipe it was prepared from",
     ),
-    Column("Rows", lambda r: r["rows"], align_right=True),
+    Column("Rows", lambda r: r["rows"], align_right=True, decimals=0),
     Column("Columns", lambda r: r["columns_count"], align_right=True),
     Column("Changes from the previous version", lambda r: describe_changes(r["changes"])),
     Column(
