@@ -389,7 +389,7 @@ def test_the_home_monitor_step_counts_the_watched_versions_and_opens_the_pane(
     _two_days(state)
     monitoring.update_days(state.workspace, "loans")
     state.monitoring_changed.emit()
-    assert monitor.state.text().startswith("⚠ 1 version watched: 1 Drifting.")
+    assert monitor.state.text().startswith("⚠ 1 version watched: 1 drifting.")
     assert monitor.button.isEnabled() and monitor.button.text() == "Open Monitoring"
     monitor.button.click()
     assert window.current_pane() == "Monitoring"

@@ -3,7 +3,15 @@
 from collections.abc import Callable
 
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
+from PySide6.QtWidgets import (
+    QFrame,
+    QHBoxLayout,
+    QLabel,
+    QPushButton,
+    QSizePolicy,
+    QVBoxLayout,
+    QWidget,
+)
 
 from mlops_desktop.core import datasets, monitoring, registry, training
 from mlops_desktop.core.vocabulary import counted
@@ -14,7 +22,7 @@ STEPS = [
     ("1  Data", "Datasets", "Import a file, check its columns, clean it."),
     ("2  Train", "Experiments", "Try algorithms and compare their scores."),
     ("3  Register", "Models", "Name the best model and approve it."),
-    ("4  Serve", "Models", "Answer prediction requests over HTTP."),
+    ("4  Serve", "Models", "Let other programs ask the model for predictions."),
     (
         "5  Monitor",
         "Monitoring",
@@ -29,6 +37,8 @@ class StepCard(QFrame):
         self.setObjectName("stepCard")
         self.setFrameShape(QFrame.Shape.StyledPanel)
         self.setMinimumWidth(130)
+        # The five share the row equally, whatever their texts ask for.
+        self.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
         layout = QVBoxLayout(self)
         heading = QLabel(f"<h3>{title}</h3>")
         description = QLabel(text)
@@ -64,7 +74,7 @@ class HomePane(QWidget):
         for title, pane, text in STEPS:
             card = StepCard(title, text, lambda _checked=False, pane=pane: open_pane(pane))
             self.cards.append(card)
-            row.addWidget(card)
+            row.addWidget(card, 1)  # five cards of one width
         layout = QVBoxLayout(self)
         layout.setContentsMargins(24, 16, 24, 16)
         layout.addWidget(intro)
@@ -154,7 +164,7 @@ class HomePane(QWidget):
             return
         counts: dict[str, int] = {}
         for card in cards:
-            word = status_word(card["status"])
+            word = status_word(card["status"]).lower()  # within a sentence
             counts[word] = counts.get(word, 0) + 1
         latest = ", ".join(f"{count} {word}" for word, count in counts.items())
         needs_a_look = any(card["status"] in ("drift", "watch") for card in cards)
