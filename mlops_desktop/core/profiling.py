@@ -15,6 +15,8 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from mlops_desktop.core.vocabulary import counted
+
 HISTOGRAM_BINS = 20
 TOP_CATEGORIES = 10
 MANY_MISSING_SHARE = 0.3
@@ -303,14 +305,15 @@ def changes_between(
 
 
 def describe_changes(changes: dict[str, Any] | None) -> str:
-    """One line for the versions list, e.g. "+120 rows, −3 rows; new column: 'age'"."""
+    """One line for the versions list, e.g. "120 rows added, 3 removed; new columns: age"."""
     if not changes:
         return "first version"
     parts = []
-    if changes["rows_added"]:
-        parts.append(f"+{changes['rows_added']:,} rows")
-    if changes["rows_removed"]:
-        parts.append(f"−{changes['rows_removed']:,} rows")
+    added, removed = changes["rows_added"], changes["rows_removed"]
+    if added and removed:
+        parts.append(f"{counted(added, 'row')} added, {removed:,} removed")
+    elif added or removed:
+        parts.append(f"{counted(added or removed, 'row')} {'added' if added else 'removed'}")
     if changes["columns_added"]:
         parts.append("new columns: " + ", ".join(changes["columns_added"]))
     if changes["columns_removed"]:

@@ -110,7 +110,7 @@ def test_changes_between_versions(tmp_path: Path, workspace) -> None:
     # gone and every new row is new
     assert (changes["rows_added"], changes["rows_removed"]) == (6, 5)
     line = describe_changes(changes)
-    assert "+6 rows" in line and "−5 rows" in line and "extra" in line and "old" in line
+    assert "6 rows added, 5 removed" in line and "extra" in line and "old" in line
 
 
 def test_changes_count_only_the_rows_that_changed(tmp_path: Path, workspace) -> None:
@@ -263,3 +263,17 @@ def test_records_have_the_documented_keys(tmp_path: Path, workspace) -> None:
         "code": 5,
         "old": 5,
     }
+
+
+def test_the_changes_line_counts_rows_in_words() -> None:
+    base = {"columns_added": [], "columns_removed": [], "columns_retyped": []}
+    lines = [
+        describe_changes({**base, "rows_added": added, "rows_removed": removed})
+        for added, removed in ((1, 0), (0, 800), (600, 800), (1200, 1))
+    ]
+    assert lines == [
+        "1 row added",
+        "800 rows removed",
+        "600 rows added, 800 removed",
+        "1,200 rows added, 1 removed",
+    ]
