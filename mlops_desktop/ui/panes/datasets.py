@@ -90,7 +90,12 @@ VERSION_COLUMNS = [
     ),
     Column("Rows", lambda r: r["rows"], align_right=True, decimals=0),
     Column("Columns", lambda r: r["columns_count"], align_right=True),
-    Column("Changes from the previous version", lambda r: describe_changes(r["changes"])),
+    Column(
+        "Changes",
+        lambda r: describe_changes(r["changes"]),
+        "What changed from the previous version: rows added or removed, columns added, removed "
+        "or read as another type",
+    ),
     Column(
         "Checks",
         lambda r: _checks_word(r["validation"]),
@@ -98,7 +103,12 @@ VERSION_COLUMNS = [
         "has the details",
         highlighted=lambda r: r["validation"] is not None and not r["validation"]["passed"],
     ),
-    Column("Content hash", lambda r: r["content_hash"][:12], "A fingerprint of every value"),
+    Column(
+        "Fingerprint",
+        lambda r: r["content_hash"][:12],
+        "A fingerprint of every value (the start of its content hash): two versions with the "
+        "same one hold the same data",
+    ),
 ]
 
 
