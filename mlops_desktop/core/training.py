@@ -76,6 +76,8 @@ MAX_CLASSES_FOR_INTEGERS = 20
 MIN_ROWS_PER_CLASS = 2
 CHOSEN_TO_EXCLUDE = "you chose to leave it out"
 SKIPPED_TYPES = {"text": "free text is not used yet", "datetime": "dates are not used directly yet"}
+TARGET_COPY = "it is the same as the target (it would give the answer away)"
+NEVER_USED = {*SKIPPED_TYPES.values(), TARGET_COPY}  # left out even when asked for
 
 
 @dataclass(frozen=True)
@@ -315,9 +317,9 @@ def plan(
         elif kind in SKIPPED_TYPES:
             why = SKIPPED_TYPES[kind]
         if why is None and kind in ("numeric", "boolean") and _same_as(series, frame[target]):
-            why = "it is the same as the target (it would give the answer away)"
+            why = TARGET_COPY
         if why and name in (include or ()) and why != CHOSEN_TO_EXCLUDE:
-            if kind in SKIPPED_TYPES:
+            if why in NEVER_USED:
                 raise UserError(f"'{name}' cannot be used: {why}.")
             why = None
         if why:

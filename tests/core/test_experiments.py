@@ -209,3 +209,20 @@ def test_a_column_the_app_leaves_out_can_be_included_and_reproduce_keeps_it(
             workspace,
             training.Recipe(dataset="ids", target="y", algorithm="knn", params={"n_neighbors": ""}),
         )
+
+
+def test_a_copy_of_the_target_is_never_learned_from_even_when_asked(
+    workspace: Workspace, tmp_path: Path
+) -> None:
+    """A model fed the answer scores perfectly and predicts nothing: including it is refused in
+    one sentence, as free text is."""
+    path = tmp_path / "leak.csv"
+    path.write_text("x,y,y_copy\n" + "".join(f"{i % 5},{i % 2},{i % 2}\n" for i in range(40)))
+    datasets.import_file(workspace, path)
+    excluded = training.plan_for(workspace, "leak", "y").excluded
+    assert excluded == [{"name": "y_copy", "reason": training.TARGET_COPY}]
+    with pytest.raises(UserError, match=r"^'y_copy' cannot be used: it is the same as the target"):
+        training.train(
+            workspace,
+            training.Recipe(dataset="leak", target="y", algorithm="knn", include=["y_copy"]),
+        )

@@ -1,5 +1,7 @@
 """The Experiments pane and training dialog, driven through their widgets."""
 
+import re
+
 from PySide6.QtCore import QItemSelectionModel, Qt
 from PySide6.QtWidgets import QCheckBox, QMessageBox
 from pytestqt.qtbot import QtBot
@@ -230,6 +232,9 @@ def test_the_dialog_lets_the_user_choose_columns_settings_and_dropping_rows_with
     assert dialog.columns_count.text().startswith("Columns to learn from: 0 of ")
     assert dialog.column_choices()[1] == []
     dialog.tick_all.click()
+    assert re.match(
+        r"Columns to learn from: (\d+) of \1 columns ticked", dialog.columns_count.text()
+    )
     items["region"].setCheckState(Qt.CheckState.Unchecked)
     dialog.try_all.setChecked(False)
     for name, box in dialog.algorithm_boxes.items():

@@ -4,6 +4,8 @@ import threading
 from pathlib import Path
 
 import pandas as pd
+import shiboken6
+from PySide6.QtWidgets import QWidget
 from pytestqt.qtbot import QtBot
 
 from mlops_desktop.core import datasets
@@ -46,3 +48,37 @@ def test_only_the_newest_reading_is_shown(qtbot: QtBot, state: AppState, tmp_pat
     assert header.length() >= table.viewport().width()  # the last column reaches the edge
     table.clear_rows()
     assert table.rows_model.rowCount() == 0
+
+
+def test_a_reading_that_ends_after_its_dialog_closed_is_dropped_quietly(
+    qtbot: QtBot, state: AppState, tmp_path: Path
+) -> None:
+    """Closing the import dialog while its preview is read deletes the reader; the answer that
+    arrives later must not reach it (pytest-qt fails the test on any error in a slot)."""
+    path = tmp_path / "late.csv"
+    pd.DataFrame({"a": [1]}).to_csv(path, index=False)
+    release = threading.Event()
+    dialog = QWidget()
+    reader = PreviewReader(state.workers, "Reading a preview", dialog)
+    reader.start(lambda: (release.wait(10), datasets.preview(path))[1])
+    task = reader.task
+    assert task is not None
+    dialog.deleteLater()
+    qtbot.waitUntil(lambda: not shiboken6.isValid(reader))
+    with qtbot.waitSignal(task.finished, timeout=10_000):
+        release.set()
+
+
+def test_every_column_is_sized_when_they_do_not_all_fit(qtbot: QtBot, tmp_path: Path) -> None:
+    path = tmp_path / "wide.csv"
+    names = [f"measurement_{i}" for i in range(8)] + ["customer_reference_number_long"]
+    pd.DataFrame({name: [1] for name in names}).to_csv(path, index=False)
+    table = PreviewTable()
+    qtbot.addWidget(table)
+    table.resize(600, 200)
+    table.show()
+    qtbot.waitExposed(table)
+    table.show_rows(datasets.preview(path))
+    header = table.horizontalHeader()
+    assert header.length() > table.viewport().width()  # they do not all fit
+    assert all(header.sectionSize(c) >= header.sectionSizeHint(c) for c in range(len(names)))

@@ -190,7 +190,7 @@ class TrainingDialog(QDialog):
         for feature in plan.features:
             self._add_column(feature["name"], True, f"Used ({feature['type']}).")
         for left_out in plan.excluded:
-            fixed = left_out["reason"] in training.SKIPPED_TYPES.values()
+            fixed = left_out["reason"] in training.NEVER_USED
             self._add_column(
                 left_out["name"],
                 False,
@@ -222,9 +222,12 @@ class TrainingDialog(QDialog):
 
     def _count_columns(self) -> None:
         items = [self.columns.item(row) for row in range(self.columns.count())]
-        ticked = sum(item.checkState() == Qt.CheckState.Checked for item in items)
+        usable = [item for item in items if item.flags() & Qt.ItemFlag.ItemIsUserCheckable]
+        ticked = sum(item.checkState() == Qt.CheckState.Checked for item in usable)
+        never = len(items) - len(usable)
         self.columns_count.setText(
-            f"Columns to learn from: {ticked} of {counted(len(items), 'column')} ticked"
+            f"Columns to learn from: {ticked} of {counted(len(usable), 'column')} ticked"
+            + (f" ({never:,} more cannot be used)" if never else "")
         )
 
     def _tick_every(self, state: Qt.CheckState) -> None:

@@ -2,6 +2,7 @@
 
 from collections.abc import Callable
 
+import shiboken6
 from PySide6.QtCore import QObject, Signal, SignalInstance
 from PySide6.QtWidgets import QTableView, QWidget
 
@@ -33,7 +34,7 @@ class PreviewReader(QObject):
         self.task = task
 
     def _answer(self, task: Task, signal: SignalInstance, answer: object) -> None:
-        if task is self.task:
+        if task is self.task and shiboken6.isValid(self):  # not once its dialog has closed
             self.task = None
             signal.emit(answer)
 
@@ -51,13 +52,16 @@ class PreviewTable(QTableView):
 
     def show_rows(self, preview: datasets.Preview) -> None:
         names = [guess.name for guess in preview.columns]
+        old_model, old_selection = self.rows_model, self.selectionModel()
         self.rows_model = RecordsModel(
             [Column(name, lambda record, i=i: record["cells"][i]) for i, name in enumerate(names)],
             self,
         )
         self.rows_model.set_records([{"cells": row} for row in preview.rows])
         self.setModel(self.rows_model)
-        for column in range(len(names) - 1):  # the last one stretches to the table's edge
+        old_model.deleteLater()
+        old_selection.deleteLater()
+        for column in range(len(names)):  # one by one: the last one still stretches to the edge
             self.resizeColumnToContents(column)
 
     def clear_rows(self) -> None:
