@@ -823,29 +823,36 @@ def _labelled_rows(workspace: Workspace, model: _Model, original: pd.DataFrame) 
     return frame.assign(**{target: truth}).dropna(subset=[target])
 
 
-def _production_rival(workspace: Workspace, model: _Model) -> tuple[_Model | None, str]:
-    """The model's version in production when it is another version with the same classes (the
-    registry keeps one target per model), else None; and why it was passed over, if it was."""
+def _production_version(workspace: Workspace, model: _Model) -> _Model | None:
+    """The model's version in production, if it is another version than ``model``. Loaded
+    before any training, so a damaged model file stops the retraining first."""
     name = model.record["name"]
     try:
         with workspace.store.read() as session:
             _registered, production = registry.resolve(session, f"{name}@production")
             number = production.version
     except UserError:  # no version in production
-        return None, ""
-    if number == model.record["version"]:
-        return None, ""
-    rival = _model(
-        workspace, f"{name}@{number}"
-    )  # a damaged model file stops here, before training
-    theirs, ours = rival.record["classes"], model.record["classes"]
+        return None
+    return None if number == model.record["version"] else _model(workspace, f"{name}@{number}")
+
+
+def _why_not_comparable(
+    version: _Model, challenger: dict[str, Any], rows: pd.DataFrame
+) -> str | None:
+    """Why ``version`` cannot be scored beside the challenger on ``rows``, or None: it
+    predicts other classes, or it cannot read the rows."""
+    theirs, ours = version.record["classes"], challenger["classes"]
     if theirs != ours:
-        return None, (
-            f"{version_words(rival.record['ref'])}, in production, predicts other classes "
-            f"({', '.join(theirs or [])}) than {version_words(model.record['ref'])} "
+        return (
+            f"predicts other classes ({', '.join(theirs or [])}) than the new data has "
             f"({', '.join(ours or [])})"
         )
-    return rival, ""
+    try:
+        scoring.prepare(rows, version.record["inputs"])
+    except UserError as error:
+        problem = str(error).split(";")[0]
+        return f"cannot read the new rows ({problem[:1].lower()}{problem[1:]})"
+    return None
 
 
 def _seen(workspace: Workspace, model: _Model, inputs: pd.DataFrame) -> "pd.Series[bool]":
@@ -876,7 +883,7 @@ def retrain(
     whether the challenger is better on the main metric."""
     progress(0.0, "Gathering the new training data")
     model = _model(workspace, ref)
-    rival, passed_over = _production_rival(workspace, model)
+    rival = _production_version(workspace, model)
     run = training.show_run(workspace, model.record["run_id"])
     recipe = training.recipe_of(run)
     original_name = datasets.parse_ref(run["dataset"])[0]
@@ -909,22 +916,25 @@ def retrain(
         raise UserError(f"The challenger could not be trained: {challenger['error']}")
     progress(0.9, "Comparing on the same held-out rows")
     split = training.run_split(workspace, challenger["run_id"])
-    if rival is not None:
-        try:
-            scoring.prepare(split.held_out, rival.record["inputs"])
-        except UserError as error:
-            problem = str(error).split(";")[0]
-            passed_over = (
-                f"{version_words(rival.record['ref'])}, in production, cannot read the new rows "
-                f"({problem[:1].lower()}{problem[1:]})"
-            )
-            rival = None
-    compared = rival or model
     challenger_record = {
         **model.record,
         "inputs": registry.input_schema(workspace, challenger),
         "classes": (challenger["evaluation"] or {}).get("classes"),
     }
+    passed_over = ""
+    if rival is not None:
+        problem = _why_not_comparable(rival, challenger_record, split.held_out)
+        if problem:
+            passed_over = f"{version_words(rival.record['ref'])}, in production, {problem}"
+            rival = None
+    compared = rival or model
+    problem = _why_not_comparable(compared, challenger_record, split.held_out)
+    if problem:
+        raise UserError(
+            f"{version_words(compared.record['ref'])} {problem}, so it cannot be compared with "
+            f"the challenger; the challenger is kept as run {challenger['run_id'][:8]} in "
+            "Experiments, to register from there if its scores suit you."
+        )
     unseen = ~_seen(
         workspace, compared, scoring.prepare(split.held_out, compared.record["inputs"])
     ).to_numpy()

@@ -387,7 +387,7 @@ def register_version(
         ("a column", "loans version 2, in production, cannot read the new rows (the input has "
                      "no column 'debt')"),
         ("the classes", "loans version 2, in production, predicts other classes (maybe, no, "
-                        "yes) than loans version 1 (False, True)"),
+                        "yes) than the new data has (False, True)"),
     ],
 )  # fmt: skip
 def test_a_production_version_that_cannot_be_compared_is_passed_over_and_named(
@@ -423,6 +423,30 @@ def test_a_challenger_whose_held_out_rows_the_production_version_all_trained_on_
     ):
         monitoring.retrain(ws, "loans@1", dataset="seen")
     assert registry.show_model(ws, "loans")["version"] == 1
+
+
+def test_new_data_with_a_class_no_version_knows_keeps_the_challenger_and_says_why(
+    ws: Workspace, tmp_path: Path
+) -> None:
+    """Production and the retrained version know yes and no; the new data adds "maybe". Neither
+    can be scored beside a challenger that predicts three classes: one sentence, and the
+    challenger stays in Experiments."""
+    register_version(ws, tmp_path, _applicants(1500, seed=92), "other", "staging")
+    registry.set_stage(ws, "loans", 1, "production", "approved")
+    three = _applicants(1500, seed=93)
+    three.loc[three.index % 6 == 0, "repaid"] = "maybe"
+    three.to_csv(tmp_path / "three.csv", index=False)
+    datasets.import_file(ws, tmp_path / "three.csv", "three")
+    runs = len(training.list_runs(ws))
+    with pytest.raises(UserError) as refused:
+        monitoring.retrain(ws, "loans@2", dataset="three")
+    assert str(refused.value).startswith(
+        "loans version 2 predicts other classes (False, True) than the new data has "
+        "(maybe, no, yes), so it cannot be compared with the challenger; the challenger is kept "
+        "as run "
+    )
+    assert len(training.list_runs(ws)) == runs + 1
+    assert registry.show_model(ws, "loans")["version"] == 2
 
 
 def test_overview_keeps_the_newest_performance_and_results_lists_ranges_and_datasets(

@@ -105,7 +105,7 @@ def test_the_verdict_names_a_production_version_it_could_not_compare_with(
     assert dialog.result is not None
     assert dialog.verdict.text().endswith(
         "It is compared with loans version 2 because loans version 1, in production, predicts "
-        "other classes (False, True) than loans version 2 (maybe, no, yes)."
+        "other classes (False, True) than the new data has (maybe, no, yes)."
     )
     dialog.note.setPlainText("three outcomes now")
     with qtbot.waitSignal(dialog.promoted, timeout=5000):
