@@ -315,9 +315,11 @@ def describe_changes(changes: dict[str, Any] | None) -> str:
     elif added or removed:
         parts.append(f"{counted(added or removed, 'row')} {'added' if added else 'removed'}")
     if changes["columns_added"]:
-        parts.append("new columns: " + ", ".join(changes["columns_added"]))
+        added = changes["columns_added"]
+        parts.append(f"new column{'s' if len(added) > 1 else ''}: " + ", ".join(added))
     if changes["columns_removed"]:
-        parts.append("removed columns: " + ", ".join(changes["columns_removed"]))
+        gone = changes["columns_removed"]
+        parts.append(f"removed column{'s' if len(gone) > 1 else ''}: " + ", ".join(gone))
     for retyped in changes["columns_retyped"]:
         parts.append(f"'{retyped['name']}' now {retyped['to']} (was {retyped['from']})")
     return "; ".join(parts) or "same rows in a different order"

@@ -29,7 +29,7 @@ from mlops_desktop.core.store.models import (
     Run,
     StageTransition,
 )
-from mlops_desktop.core.vocabulary import measure_title, score_text
+from mlops_desktop.core.vocabulary import measure_text, measure_title
 from mlops_desktop.core.workspace import Workspace
 from mlops_desktop.core.writing import write_text
 
@@ -407,7 +407,7 @@ def card_html(card: dict[str, Any], links: bool = False) -> str:
         return f'<a href="{scheme}:{e(target)}">{text}</a>' if links else text
 
     metrics = "".join(
-        f"<tr><td>{e(measure_title(k))}</td><td>{score_text(v)}</td></tr>"
+        f"<tr><td>{e(measure_title(k))}</td><td>{measure_text(k, v)}</td></tr>"
         for k, v in card["metrics"].items()
         if not k.startswith("cv_")
     )

@@ -57,7 +57,13 @@ def measure_title(name: str) -> str:
     return words[:1].upper() + words[1:]
 
 
-def score_text(value: float) -> str:
+def measure_text(name: str, value: float) -> str:
+    """A measure's value as people read it: a score from 0 to 1 with three decimals (0.972,
+    1.000); an error, in the target's own units, with four significant digits (54.35, 0.00045)
+    or whole and grouped from 1,000 on."""
+    measure = name.removeprefix("cv_").rpartition("_")[0] if name.startswith("cv_") else name
+    if measure in LOWER_IS_BETTER:
+        return f"{value:,.0f}" if abs(value) >= 1000 else f"{value:.4g}"
     return f"{value:.{SCORE_DECIMALS}f}"
 
 

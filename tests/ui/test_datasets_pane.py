@@ -74,7 +74,7 @@ def test_a_new_version_is_listed_with_its_changes(
     versions = pane.versions_model
     assert versions.rowCount() == 2
     newest = versions.index(0, 5).data()
-    assert "10 rows removed" in newest and "new columns: petal_area" in newest
+    assert "10 rows removed" in newest and "new column: petal_area" in newest
     assert versions.index(1, 5).data() == "first version"
     assert [pane.version_combo.itemData(i) for i in range(pane.version_combo.count())] == [2, 1]
     pane.version_combo.setCurrentIndex(1)

@@ -79,3 +79,10 @@ def test_columns_with_decimals_group_thousands_and_keep_gaps() -> None:
     score = Column("Accuracy", lambda r: r["accuracy"], decimals=3)
     assert [rows.text({"rows": n}) for n in (7, 2110, 1_000_000)] == ["7", "2,110", "1,000,000"]
     assert [score.text({"accuracy": v}) for v in (1, 0.9722222, None)] == ["1.000", "0.972", "—"]
+
+
+def test_the_filter_matches_what_the_cells_show() -> None:
+    model = RecordsModel([Column("ROC AUC", lambda r: r["auc"], decimals=3)])
+    model.set_records([{"auc": 1.0}, {"auc": 0.9722}])
+    model.set_filter("1.000")  # as shown, though 1.0 is stored
+    assert model.rowCount() == 1 and model.index(0, 0).data() == "1.000"

@@ -19,7 +19,7 @@ from PySide6.QtWidgets import (
 
 from mlops_desktop.core import training
 from mlops_desktop.core.plots import comparison_charts
-from mlops_desktop.core.vocabulary import measure_title, score_text
+from mlops_desktop.core.vocabulary import measure_text, measure_title
 from mlops_desktop.ui.models.tables import Column, RecordsModel
 from mlops_desktop.ui.widgets.figure_canvas import FigureView
 
@@ -40,7 +40,7 @@ def _shown(row: dict[str, Any], index: int) -> Any:
     """A run's value in a row; scores as 0.972."""
     value = row["values"][index]
     if row["section"] == "Metric" and isinstance(value, float):
-        return score_text(value)
+        return measure_text(row["name"], value)
     return value
 
 

@@ -141,7 +141,7 @@ class LabelsDialog(QDialog):
         self.rows_view.show_rows(preview)
         self._fill_choices()
         self.status.setText(
-            f"Read {len(self.columns)} columns; the first rows are shown below. Check the two "
+            f"Read {counted(len(self.columns), 'column')}; the first rows are shown below. Check the two "
             "choices above, then press Import."
         )
 

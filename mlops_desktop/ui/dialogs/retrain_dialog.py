@@ -27,6 +27,8 @@ from mlops_desktop.core.errors import UserError
 from mlops_desktop.core.vocabulary import (
     LOWER_IS_BETTER,
     MEASURE_WORDS,
+    counted,
+    measure_text,
     measure_title,
     version_words,
 )
@@ -39,7 +41,7 @@ from mlops_desktop.ui.workers import Task
 
 def _value(row: dict[str, Any], side: str) -> str:
     value = row[side]
-    return "" if value is None else f"{value:.3f}"
+    return "" if value is None else measure_text(row["name"], value)
 
 
 def comparison_rows(result: dict[str, Any]) -> list[dict[str, Any]]:
@@ -58,6 +60,7 @@ def comparison_rows(result: dict[str, Any]) -> list[dict[str, Any]]:
             better = "challenger" if challenger_wins else "current"
         rows.append(
             {
+                "name": name,
                 "measure": measure_title(name),
                 "current": mine,
                 "challenger": theirs,
@@ -209,20 +212,17 @@ class RetrainDialog(QDialog):
         current = result["metrics"]["current"].get(result["main_metric"])
         challenger = result["metrics"]["challenger"].get(result["main_metric"])
         main = MEASURE_WORDS[result["main_metric"]]
-        rows = f"{result['held_out_rows']:,} rows neither model trained on"
+        rows = f"{counted(result['held_out_rows'], 'row')} neither model trained on"
         stage = registry.STAGE_LABELS[result["current_stage"]]
         rival = f"{version_words(result['current'])} ({stage})"
         if current is None or challenger is None:
             text = f"Compared on {rows}; {main} could not be measured on them."
-        elif result["better"]:
-            text = (
-                f"The challenger is better on {main}: {challenger:.3f} against {current:.3f} "
-                f"for {rival}, on {rows}."
-            )
         else:
+            theirs, ours = (measure_text(result["main_metric"], v) for v in (challenger, current))
             text = (
-                f"The challenger is not better on {main}: {challenger:.3f} against "
-                f"{current:.3f} for {rival}, on {rows}. Keep the current version."
+                f"The challenger is {'' if result['better'] else 'not '}better on {main}: "
+                f"{theirs} against {ours} for {rival}, on {rows}."
+                + ("" if result["better"] else " Keep the current version.")
             )
         if result["passed_over"]:
             text += (

@@ -115,7 +115,7 @@ class RecordsModel(QAbstractTableModel):
             records = [
                 record
                 for record in records
-                if any(self._filter in format_value(c.value(record)).lower() for c in self._columns)
+                if any(self._filter in c.text(record).lower() for c in self._columns)
             ]
         if self._sort is not None:
             column, order = self._sort

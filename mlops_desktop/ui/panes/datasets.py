@@ -37,7 +37,6 @@ from mlops_desktop.core.paging import ParquetPager
 from mlops_desktop.core.plots import column_figure
 from mlops_desktop.core.profiling import describe_changes
 from mlops_desktop.core.store.models import DatasetVersion
-from mlops_desktop.core.vocabulary import counted
 from mlops_desktop.ui import errors
 from mlops_desktop.ui.dialogs.recipe_dialog import RecipeDialog
 from mlops_desktop.ui.dialogs.rules_dialog import RULE_HELP, RULE_TITLES, RulesDialog
@@ -645,10 +644,11 @@ class DatasetsPane(QWidget):
             return
         name = version.dataset.name
         count = self.versions_model.rowCount()
+        versions = "its only version" if count == 1 else f"all its {count:,} versions"
         if not errors.confirm(
             self,
             "Delete dataset",
-            f"Delete '{name}' and all its {counted(count, 'version')}? Its stored data files are removed too. "
+            f"Delete '{name}' and {versions}? Its stored data files are removed too. "
             "This cannot be undone.",
             "Delete",
         ):

@@ -22,7 +22,7 @@ from PySide6.QtWidgets import (
 from mlops_desktop.core import datasets, experiments, registry, training
 from mlops_desktop.core.errors import UserError
 from mlops_desktop.core.plots import run_charts
-from mlops_desktop.core.vocabulary import SCORE_DECIMALS, counted, measure_title, score_text
+from mlops_desktop.core.vocabulary import SCORE_DECIMALS, counted, measure_text, measure_title
 from mlops_desktop.ui.dialogs.compare_dialog import CompareDialog
 from mlops_desktop.ui.dialogs.model_dialogs import RegisterDialog
 from mlops_desktop.ui.dialogs.training_dialog import TrainingDialog
@@ -75,7 +75,6 @@ RUN_COLUMNS = [
         _metric("rmse"),
         "Typical size of a prediction error, in the target's units",
         True,
-        decimals=SCORE_DECIMALS,
     ),
     Column(
         "Seconds",
@@ -440,7 +439,7 @@ def run_html(run: dict[str, Any]) -> str:
     """A run's record as a readable page: metrics, settings, data used, what was left out."""
     escape = html.escape
     metrics = "".join(
-        f"<tr><td>{escape(measure_title(key))}</td><td align=right>{score_text(value)}</td></tr>"
+        f"<tr><td>{escape(measure_title(key))}</td><td align=right>{measure_text(key, value)}</td></tr>"
         for key, value in sorted(run["metrics"].items(), key=lambda item: item[0].startswith("cv_"))
     )
     params = (

@@ -245,7 +245,7 @@ def card_performance(card: dict[str, Any]) -> str:
     name = next((m for m in monitoring_plots.MAIN_METRICS if m in metrics), next(iter(metrics)))
     value = f"{metrics[name]:.0%}" if name == "accuracy" else f"{metrics[name]:,.3f}"
     window = window_name_words(str(card.get("performance_window") or ""))
-    return f"{measure_title(name)} {value} on {window} ({performance['labelled']:,} known outcomes)"
+    return f"{measure_title(name)} {value} on {window} ({counted(performance['labelled'], 'known outcome')})"
 
 
 def column_html(column: dict[str, Any]) -> str:
