@@ -47,11 +47,19 @@ CROSS_VALIDATION_WORDS = {"mean": "mean", "std": "spread"}
 SCORE_DECIMALS = 3  # scores as people read them: enough to tell runs apart, few enough to read
 
 
+def _cross_validated(name: str) -> tuple[str, str | None]:
+    """("accuracy", "mean") for "cv_accuracy_mean"; (name, None) for any other measure."""
+    measure, _, statistic = name.removeprefix("cv_").rpartition("_")
+    if name.startswith("cv_") and statistic in CROSS_VALIDATION_WORDS:
+        return measure, statistic
+    return name, None
+
+
 def measure_title(name: str) -> str:
     """A measure's name to start a sentence or a table row with ("ROC AUC", "Average error…"),
     a cross-validated one's too ("Accuracy, cross-validation mean", "… spread")."""
-    measure, _, statistic = name.removeprefix("cv_").rpartition("_")
-    if name.startswith("cv_") and statistic in CROSS_VALIDATION_WORDS:
+    measure, statistic = _cross_validated(name)
+    if statistic is not None:
         return f"{measure_title(measure)}, cross-validation {CROSS_VALIDATION_WORDS[statistic]}"
     words = MEASURE_WORDS.get(name, name)
     return words[:1].upper() + words[1:]
@@ -61,8 +69,7 @@ def measure_text(name: str, value: float) -> str:
     """A measure's value as people read it: a score from 0 to 1 with three decimals (0.972,
     1.000); an error, in the target's own units, with four significant digits (54.35, 0.00045)
     or whole and grouped from 1,000 on."""
-    measure = name.removeprefix("cv_").rpartition("_")[0] if name.startswith("cv_") else name
-    if measure in LOWER_IS_BETTER:
+    if _cross_validated(name)[0] in LOWER_IS_BETTER:
         return f"{value:,.0f}" if abs(value) >= 1000 else f"{value:.4g}"
     return f"{value:.{SCORE_DECIMALS}f}"
 

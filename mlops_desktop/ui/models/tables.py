@@ -67,7 +67,7 @@ class Column:
 
     def text(self, record: dict[str, Any]) -> str:
         value = self.value(record)
-        if self.decimals is not None and isinstance(value, numbers.Real) and value is not None:
+        if self.decimals is not None and isinstance(value, numbers.Real):
             return f"{float(value):,.{self.decimals}f}"
         return format_value(value)
 
