@@ -1,0 +1,66 @@
+"""The command line: parses arguments, calls the same core services as the GUI, prints text or JSON.
+
+Exit codes: 0 success; 1 with one ``error: …`` line on stderr for bad input or a failed operation;
+2 for bad usage. ``--home`` and ``--json`` may stand before or after the command words. Each command
+group's words and handlers live in a module of their own, in the order of the README's table.
+"""
+
+import argparse
+import logging
+import sys
+from collections.abc import Sequence
+from contextlib import suppress
+
+from mlops_desktop import __version__
+from mlops_desktop.cli import datasets, experiments, models, monitoring
+from mlops_desktop.cli.common import global_options, print_result
+from mlops_desktop.config import log_path, resolve_home, setup_logging
+from mlops_desktop.core.errors import UserError
+
+log = logging.getLogger(__name__)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="mlops-desktop",
+        description="MLOps Desktop: import data, train, register, serve and monitor models offline. "
+        "With no command, opens the app.",
+    )
+    parser.add_argument("--version", action="version", version=f"mlops-desktop {__version__}")
+    global_options(parser, suppress=False)
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND")
+    for group in (datasets, experiments, models, monitoring):
+        group.add_commands(commands)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if args.command is None:
+        from mlops_desktop.app import run_app
+
+        return run_app(home=args.home)
+    from mlops_desktop.core.workspace import Workspace
+
+    home = resolve_home(args.home)
+    try:
+        with suppress(OSError):  # a home that is not a folder: Workspace says so plainly
+            setup_logging(home)
+        workspace = Workspace(home)
+        try:
+            result = args.handler(workspace, args)
+        finally:
+            workspace.close()
+    except UserError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        print("error: interrupted.", file=sys.stderr)
+        return 1
+    except Exception:
+        log.exception("Command failed: %s", list(argv) if argv is not None else sys.argv[1:])
+        print(f"error: something went wrong; the details are in {log_path(home)}", file=sys.stderr)
+        return 1
+    print_result(result, args.json)
+    return 0

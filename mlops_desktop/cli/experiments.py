@@ -1,0 +1,262 @@
+"""The ``train``, ``runs`` and ``experiments`` commands."""
+
+import argparse
+from typing import TYPE_CHECKING, Any
+
+from mlops_desktop.cli.common import Commands, global_options, table
+from mlops_desktop.core.errors import UserError
+from mlops_desktop.core.vocabulary import ALGORITHM_NAMES, counted
+
+if TYPE_CHECKING:
+    from mlops_desktop.core.workspace import Workspace
+
+
+def add_commands(commands: Commands) -> None:
+    trn = commands.add_parser("train", help="train models on a dataset and record them as runs")
+    global_options(trn, suppress=True)
+    trn.add_argument("--dataset", required=True, metavar="REF", help="NAME or NAME@VERSION")
+    trn.add_argument("--target", required=True, metavar="COL", help="the column to predict")
+    trn.add_argument(
+        "--algorithm",
+        default="auto",
+        help=f"one of {', '.join(ALGORITHM_NAMES)}, or auto to try every suitable one (default)",
+    )
+    trn.add_argument(
+        "--param",
+        action="append",
+        type=_setting,
+        default=[],
+        metavar="K=V",
+        help="an algorithm setting",
+    )
+    trn.add_argument("--experiment", default="Default", help="experiment to record the runs in")
+    trn.add_argument("--test-size", type=float, default=0.2, help="held-out share (default 0.2)")
+    trn.add_argument(
+        "--cv", type=int, default=0, metavar="K", help="also cross-validate in K folds"
+    )
+    trn.add_argument("--seed", type=int, default=42, help="random seed (default 42)")
+    trn.add_argument(
+        "--exclude", action="append", default=[], metavar="COL", help="leave a column out"
+    )
+    trn.add_argument(
+        "--include",
+        action="append",
+        default=[],
+        metavar="COL",
+        help="use a column the app would leave out (such as one that looks like an ID)",
+    )
+    trn.add_argument(
+        "--drop-missing-target",
+        action="store_true",
+        help="train on the rows that have a target value (rows without one are left out)",
+    )
+    trn.set_defaults(handler=_train)
+
+    runs = commands.add_parser("runs", help="list, show, compare, reproduce and delete runs")
+    global_options(runs, suppress=True)
+    run_commands = runs.add_subparsers(dest="runs_command", metavar="ACTION", required=True)
+    rls = run_commands.add_parser("list", help="list runs, newest first")
+    global_options(rls, suppress=True)
+    rls.add_argument("--experiment", help="only this experiment's runs")
+    rls.add_argument("--all", action="store_true", help="include archived experiments' runs")
+    rls.set_defaults(handler=_runs_list)
+    rsh = run_commands.add_parser("show", help="everything recorded about one run")
+    global_options(rsh, suppress=True)
+    rsh.add_argument("run_id", metavar="ID")
+    rsh.set_defaults(handler=_runs_show)
+    rre = run_commands.add_parser("reproduce", help="train a run again and compare its metrics")
+    global_options(rre, suppress=True)
+    rre.add_argument("run_id", metavar="ID")
+    rre.set_defaults(handler=_runs_reproduce)
+    rco = run_commands.add_parser("compare", help="2 to 10 runs side by side")
+    global_options(rco, suppress=True)
+    rco.add_argument("run_ids", nargs="+", metavar="ID")
+    rco.set_defaults(handler=_runs_compare)
+    rde = run_commands.add_parser("delete", help="delete runs and their model files")
+    global_options(rde, suppress=True)
+    rde.add_argument("run_ids", nargs="+", metavar="ID")
+    rde.set_defaults(handler=_runs_delete)
+
+    exps = commands.add_parser("experiments", help="list, archive and restore experiments")
+    global_options(exps, suppress=True)
+    exp_commands = exps.add_subparsers(dest="experiments_command", metavar="ACTION", required=True)
+    els = exp_commands.add_parser("list", help="every experiment with its number of runs")
+    global_options(els, suppress=True)
+    els.set_defaults(handler=_experiments_list)
+    for action, text in [
+        ("archive", "hide an experiment's runs from lists (they are kept)"),
+        ("restore", "bring an archived experiment back"),
+    ]:
+        sub = exp_commands.add_parser(action, help=text)
+        global_options(sub, suppress=True)
+        sub.add_argument("name", metavar="NAME")
+        sub.set_defaults(handler=_experiments_archive, archived=action == "archive")
+
+
+def _setting(text: str) -> tuple[str, str]:
+    key, sep, value = text.partition("=")
+    if not sep or not key:
+        raise argparse.ArgumentTypeError(f"'{text}' should be NAME=VALUE, as in n_estimators=200")
+    return key, value
+
+
+def _metrics_text(metrics: dict[str, float]) -> str:
+    return ", ".join(
+        f"{key} {value:.4f}" for key, value in metrics.items() if not key.startswith("cv_")
+    )
+
+
+def _train(workspace: "Workspace", args: argparse.Namespace) -> Any:
+    from mlops_desktop.core import training
+
+    recipe = training.Recipe(
+        dataset=args.dataset,
+        target=args.target,
+        algorithm=args.algorithm,
+        params=dict(args.param),
+        experiment=args.experiment,
+        test_size=args.test_size,
+        cv=args.cv,
+        seed=args.seed,
+        exclude=args.exclude,
+        include=args.include,
+        drop_missing_target=args.drop_missing_target,
+    )
+    runs = training.train(workspace, recipe)
+    finished = [run for run in runs if run["status"] == "finished"]
+    if not finished:
+        raise UserError(runs[0]["error"] or "The training failed.")
+    best = max(finished, key=lambda run: training.main_metric(run["task"], run["metrics"]))
+    if args.json:
+        return {**_run_json(best), "runs": [_run_json(run) for run in runs]}
+    lines = [
+        f"{run['algorithm']}: {run['status']} ({run['run_id']}) {_metrics_text(run['metrics']) or run['error']}"
+        for run in runs
+    ]
+    if len(runs) > 1:
+        lines.append(f"Best: {best['algorithm']} ({best['run_id']}).")
+    return "\n".join(lines)
+
+
+def _run_json(run: dict[str, Any]) -> dict[str, Any]:
+    keys = (
+        "run_id",
+        "experiment",
+        "dataset",
+        "task",
+        "algorithm",
+        "params",
+        "status",
+        "metrics",
+        "error",
+    )
+    return {key: run[key] for key in keys}
+
+
+def _runs_list(workspace: "Workspace", args: argparse.Namespace) -> Any:
+    from mlops_desktop.core import training
+
+    runs = training.list_runs(workspace, args.experiment, include_archived=args.all)
+    if args.json:
+        return [_run_json(run) for run in runs]
+    if not runs:
+        return "No runs yet. Train one with: mlops-desktop train --dataset NAME --target COLUMN"
+    return table(
+        ["RUN", "EXPERIMENT", "DATASET", "ALGORITHM", "STATUS", "MAIN METRIC"],
+        [
+            [
+                run["run_id"][:12],
+                run["experiment"],
+                run["dataset"],
+                run["algorithm"],
+                run["status"],
+                f"{training.main_metric(run['task'], run['metrics']):.4f}"
+                if run["metrics"]
+                else "",
+            ]
+            for run in runs
+        ],
+    )
+
+
+def _runs_show(workspace: "Workspace", args: argparse.Namespace) -> Any:
+    from mlops_desktop.core import training
+
+    run = training.show_run(workspace, args.run_id)
+    if args.json:
+        return run
+    return "\n".join(f"{key}: {value}" for key, value in run.items())
+
+
+def _runs_reproduce(workspace: "Workspace", args: argparse.Namespace) -> Any:
+    from mlops_desktop.core import training
+
+    result = training.reproduce(workspace, args.run_id)
+    if args.json:
+        return {
+            **_run_json(result),
+            "identical": result["identical"],
+            "differences": result["differences"],
+        }
+    if result["identical"]:
+        return f"Reproduced {args.run_id} as {result['run_id']}: identical metrics."
+    return (
+        f"Reproduced {args.run_id} as {result['run_id']}: metrics differ: {result['differences']}"
+    )
+
+
+def _runs_compare(workspace: "Workspace", args: argparse.Namespace) -> Any:
+    from mlops_desktop.core import experiments
+
+    comparison = experiments.compare_runs(workspace, args.run_ids)
+    if args.json:
+        return {
+            "task": comparison["task"],
+            "runs": [_run_json(run) for run in comparison["runs"]],
+            "rows": comparison["rows"],
+        }
+    return (
+        table(
+            ["", *comparison["labels"]],
+            [
+                [("* " if row["differs"] else "  ") + row["name"], *map(_cell, row["values"])]
+                for row in comparison["rows"]
+            ],
+        )
+        + "\n(* the runs differ here)"
+    )
+
+
+def _cell(value: Any) -> str:
+    if value is None:
+        return "-"
+    return f"{value:.4f}" if isinstance(value, float) else str(value)
+
+
+def _runs_delete(workspace: "Workspace", args: argparse.Namespace) -> Any:
+    from mlops_desktop.core import experiments
+
+    deleted = experiments.delete_runs(workspace, args.run_ids)
+    return {"deleted": deleted} if args.json else f"Deleted {counted(len(deleted), 'run')}."
+
+
+def _experiments_list(workspace: "Workspace", args: argparse.Namespace) -> Any:
+    from mlops_desktop.core import experiments
+
+    listed = experiments.list_experiments(workspace)
+    if args.json:
+        return listed
+    if not listed:
+        return "No experiments yet; training creates one."
+    return table(
+        ["EXPERIMENT", "RUNS", "ARCHIVED"],
+        [[e["name"], e["runs"], "yes" if e["archived"] else ""] for e in listed],
+    )
+
+
+def _experiments_archive(workspace: "Workspace", args: argparse.Namespace) -> Any:
+    from mlops_desktop.core import experiments
+
+    experiments.set_archived(workspace, args.name, args.archived)
+    result = {"name": args.name, "archived": args.archived}
+    return result if args.json else f"{args.name}: {'archived' if args.archived else 'restored'}."

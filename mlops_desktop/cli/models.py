@@ -1,0 +1,168 @@
+"""The ``models``, ``predict`` and ``serve`` commands."""
+
+import argparse
+import json
+import os
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from mlops_desktop.cli.common import Commands, global_options, table
+from mlops_desktop.config import TOKEN_ENV
+from mlops_desktop.core.vocabulary import counted
+
+if TYPE_CHECKING:
+    from mlops_desktop.core.workspace import Workspace
+
+
+def add_commands(commands: Commands) -> None:
+    mdl = commands.add_parser("models", help="register runs as model versions and stage them")
+    global_options(mdl, suppress=True)
+    model_commands = mdl.add_subparsers(dest="models_command", metavar="ACTION", required=True)
+    mre = model_commands.add_parser("register", help="register a run as a new model version")
+    global_options(mre, suppress=True)
+    mre.add_argument("run_id", metavar="RUN_ID")
+    mre.add_argument("--name", required=True, help="the model's name (new or existing)")
+    mre.add_argument("--description", default="", help="what the model is for")
+    mre.set_defaults(handler=_models_register)
+    mls = model_commands.add_parser("list", help="every model version with its stage")
+    global_options(mls, suppress=True)
+    mls.set_defaults(handler=_models_list)
+    msh = model_commands.add_parser("show", help="one model version, with its stage history")
+    global_options(msh, suppress=True)
+    msh.add_argument(
+        "ref", metavar="REF", help="NAME, NAME@VERSION, NAME@production or NAME@staging"
+    )
+    msh.set_defaults(handler=_models_show)
+    mst = model_commands.add_parser("stage", help="move a version to another stage, with a note")
+    global_options(mst, suppress=True)
+    mst.add_argument("name", metavar="NAME")
+    mst.add_argument("version", type=int, metavar="VERSION")
+    mst.add_argument("stage", metavar="STAGE", help="none, staging, production or archived")
+    mst.add_argument("--note", default="", help="why (kept in the stage history)")
+    mst.set_defaults(handler=_models_stage)
+    mca = model_commands.add_parser("card", help="write a version's model card as an HTML file")
+    global_options(mca, suppress=True)
+    mca.add_argument("ref", metavar="REF")
+    mca.add_argument("output", type=Path, metavar="OUT.html")
+    mca.set_defaults(handler=_models_card)
+
+    prd = commands.add_parser("predict", help="score a file with a model version")
+    global_options(prd, suppress=True)
+    prd.add_argument("ref", metavar="REF", help="NAME, NAME@VERSION, NAME@production …")
+    prd.add_argument("input", type=Path, metavar="INPUT_FILE", help="CSV, Excel or Parquet")
+    prd.add_argument("--output", required=True, type=Path, metavar="OUT.csv")
+    prd.set_defaults(handler=_predict)
+
+    srv = commands.add_parser(
+        "serve", help="answer prediction requests over HTTP until stopped (Ctrl+C)"
+    )
+    global_options(srv, suppress=True)
+    srv.add_argument("ref", metavar="REF", help="NAME, NAME@VERSION, NAME@production …")
+    srv.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)")
+    srv.add_argument(
+        "--port", type=int, default=8765, help="port (default 8765; 0 picks a free one)"
+    )
+    srv.add_argument(
+        "--token",
+        default=os.environ.get(TOKEN_ENV) or None,
+        help=f"require 'Authorization: Bearer TOKEN' (needed for any host but 127.0.0.1; "
+        f"also read from ${TOKEN_ENV})",
+    )
+    srv.set_defaults(handler=_serve)
+
+
+def _model_json(record: dict[str, Any]) -> dict[str, Any]:
+    return {key: value for key, value in record.items() if key != "evaluation"}
+
+
+def _models_register(workspace: "Workspace", args: argparse.Namespace) -> Any:
+    from mlops_desktop.core import registry
+
+    record = registry.register(workspace, args.run_id, args.name, args.description)
+    if args.json:
+        return _model_json(record)
+    return (
+        f"Registered run {record['run_id'][:12]} as {record['name']} version {record['version']}."
+    )
+
+
+def _models_list(workspace: "Workspace", args: argparse.Namespace) -> Any:
+    from mlops_desktop.core import registry, training
+
+    listed = registry.list_models(workspace)
+    if args.json:
+        return listed
+    if not listed:
+        return (
+            "No models yet. Register a run with: mlops-desktop models register RUN_ID --name NAME"
+        )
+    return table(
+        ["MODEL", "VERSION", "STAGE", "ALGORITHM", "MAIN METRIC", "RUN"],
+        [
+            [
+                m["name"],
+                m["version"],
+                m["stage"],
+                m["algorithm"],
+                f"{training.main_metric(m['task'], m['metrics']):.4f}",
+                m["run_id"][:12],
+            ]
+            for m in listed
+        ],
+    )
+
+
+def _models_show(workspace: "Workspace", args: argparse.Namespace) -> Any:
+    from mlops_desktop.core import registry
+
+    record = _model_json(registry.show_model(workspace, args.ref))
+    if args.json:
+        return record
+    history = record.pop("history")
+    lines = [f"{key}: {value}" for key, value in record.items()]
+    lines += [
+        f"  {h['time'][:19]} {h['user']}: {h['from']} -> {h['to']} {h['note']}" for h in history
+    ]
+    return "\n".join(lines)
+
+
+def _models_stage(workspace: "Workspace", args: argparse.Namespace) -> Any:
+    from mlops_desktop.core import registry
+
+    record = registry.set_stage(workspace, args.name, args.version, args.stage, args.note)
+    if args.json:
+        return _model_json(record)
+    return f"{record['name']} version {record['version']} is now in {record['stage']}."
+
+
+def _models_card(workspace: "Workspace", args: argparse.Namespace) -> Any:
+    from mlops_desktop.core import registry
+
+    path = registry.export_card(workspace, args.ref, args.output)
+    return {"output": str(path)} if args.json else f"Wrote the model card to {path}."
+
+
+def _predict(workspace: "Workspace", args: argparse.Namespace) -> Any:
+    from mlops_desktop.core import scoring
+
+    result = scoring.score_file(workspace, args.ref, args.input, args.output)
+    return result if args.json else f"Scored {result['rows']:,} rows into {result['output']}."
+
+
+def _serve(workspace: "Workspace", args: argparse.Namespace) -> Any:
+    from mlops_desktop.core import serving
+
+    def ready(url: str) -> None:
+        if args.json:
+            print(json.dumps({"url": url, "ref": args.ref}), flush=True)
+        else:
+            print(f"Serving {args.ref} at {url} (Ctrl+C stops it).", flush=True)
+
+    summary = serving.serve(workspace, args.ref, args.host, args.port, args.token, on_ready=ready)
+    if args.json:
+        return None
+    return (
+        f"Stopped: {counted(summary['requests'], 'request')}, "
+        f"{counted(summary['predicted_rows'], 'row')} "
+        "predicted and logged."
+    )

@@ -1,0 +1,105 @@
+"""The ``monitor`` and ``labels`` commands."""
+
+import argparse
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from mlops_desktop.cli.common import Commands, global_options, table
+from mlops_desktop.config import MONITORING_SETTINGS, Settings
+from mlops_desktop.core.errors import UserError
+
+if TYPE_CHECKING:
+    from mlops_desktop.core.workspace import Workspace
+
+
+def add_commands(commands: Commands) -> None:
+    mon = commands.add_parser(
+        "monitor", help="check a model version's inputs and predictions for drift"
+    )
+    global_options(mon, suppress=True)
+    mon.add_argument("ref", metavar="REF", help="NAME, NAME@VERSION, NAME@production …")
+    mon.add_argument(
+        "--reference",
+        metavar="DS_REF",
+        help="a dataset version to compare with (default: the held-out part of the training data)",
+    )
+    window = mon.add_mutually_exclusive_group()
+    window.add_argument("--current", metavar="DS_REF", help="check this dataset version")
+    window.add_argument(
+        "--from-log", action="store_true", help="check the logged predictions (the default)"
+    )
+    mon.add_argument(
+        "--since", metavar="T", help="logged from this time on (2026-11-01 or ISO time)"
+    )
+    mon.add_argument("--until", metavar="T", help="logged before this time")
+    mon.set_defaults(handler=_monitor)
+
+    lab = commands.add_parser("labels", help="import true outcomes for logged predictions")
+    label_commands = lab.add_subparsers(dest="labels_command", metavar="COMMAND", required=True)
+    lim = label_commands.add_parser(
+        "import", help="join a file of true outcomes to a version's logged predictions"
+    )
+    global_options(lim, suppress=True)
+    lim.add_argument("ref", metavar="REF")
+    lim.add_argument("file", type=Path, metavar="FILE", help="CSV, Excel or Parquet")
+    lim.add_argument(
+        "--key",
+        required=True,
+        metavar="COL",
+        help="the column with request ids (or a model column)",
+    )
+    lim.add_argument("--label", required=True, metavar="COL", help="the column with the outcome")
+    lim.set_defaults(handler=_labels_import)
+
+
+def _thresholds() -> Any:
+    from mlops_desktop.core import drift
+
+    return drift.Thresholds.from_dict(Settings().get(MONITORING_SETTINGS, {}))
+
+
+def _monitor(workspace: "Workspace", args: argparse.Namespace) -> Any:
+    from mlops_desktop.core import monitoring
+
+    if args.current and (args.since or args.until):
+        raise UserError("--since and --until choose logged predictions; drop them with --current.")
+    report = monitoring.check(
+        workspace,
+        args.ref,
+        reference=args.reference,
+        current=args.current,
+        since=monitoring.parse_time(args.since) if args.since else None,
+        until=monitoring.parse_time(args.until) if args.until else None,
+        thresholds=_thresholds(),
+    )
+    if args.json:
+        return report
+    lines = [report["summary"]]
+    rows = [
+        [c["name"], c["status"], _number(c["p_value"]), _number(c["effect"]), c["explanation"]]
+        for c in report["columns"]
+    ]
+    lines.append(table(["column", "status", "p-value", "effect", "why"], rows))
+    prediction = report.get("prediction_drift")
+    if prediction:
+        lines.append(f"Predictions: {prediction['status']}. {prediction['explanation']}")
+    performance = report.get("performance")
+    if performance:
+        measured = ", ".join(f"{k} {v:.3f}" for k, v in performance["metrics"].items())
+        lines.append(f"Performance on {performance['labelled']:,} labelled rows: {measured}.")
+    return "\n".join(lines)
+
+
+def _number(value: float | None) -> str:
+    return "" if value is None else f"{value:.3g}"
+
+
+def _labels_import(workspace: "Workspace", args: argparse.Namespace) -> Any:
+    from mlops_desktop.core import monitoring
+
+    result = monitoring.import_labels(workspace, args.ref, args.file, args.key, args.label)
+    if args.json:
+        return result
+    return f"Matched {result['matched']:,} of {result['rows']:,} rows to logged predictions" + (
+        f"; {result['unmatched']:,} matched none." if result["unmatched"] else "."
+    )
