@@ -9,7 +9,8 @@ Setup (untimed, in a child): the iris sample imported, a 20-tree random forest t
 The crowd of idle and slow connections is ``tests/slow_clients.Crowd``. The well-behaved client
 is in this process: ``--requests`` times, a fresh connection sends
 ``GET /ping`` and another a one-row ``POST /invocations`` (``{"dataframe_records": [row]}``), and
-each latency (connect → response read) is kept.
+each latency (connect → response read) is kept. With the crowd open, requests are sent during
+its first 8 s only (the server starts closing it after 10 s).
 
 - baseline: the client alone against the server.
 - loaded: the same, with ``--idle`` connections opened first: half of them send nothing, half send
@@ -41,6 +42,7 @@ GOAL_P99_S = 1.0
 GOAL_CLOSED_S = 15.0
 READY_TIMEOUT_S = 120.0
 CLIENT_TIMEOUT_S = 30.0
+CROWD_OPEN_S = 8.0  # loaded requests are sent this long after the crowd opened, at most
 MODEL = "flowers"
 ROW = {"sepal_length_cm": 5.1, "sepal_width_cm": 3.5, "petal_length_cm": 1.4, "petal_width_cm": 0.2}
 
@@ -111,16 +113,19 @@ def _p99(latencies: list[float]) -> float:
     return ordered[min(len(ordered) - 1, round(0.99 * (len(ordered) - 1)))]
 
 
-def _measure(host: str, port: int, requests: int) -> dict[str, float]:
+def _measure(host: str, port: int, requests: int, until: float = float("inf")) -> dict[str, float]:
+    """p99 of each route over ``requests`` pairs of requests, or those sent before ``until``."""
     body = json.dumps({"dataframe_records": [ROW]}).encode()
     pings: list[float] = []
     predictions: list[float] = []
     for _ in range(requests):
+        if time.monotonic() > until:
+            break
         pings.append(_timed(host, port, "GET", "/ping", None))
         predictions.append(_timed(host, port, "POST", "/invocations", body))
         if pings[-1] == predictions[-1] == float("inf"):
             break  # locked out: more requests would only repeat the timeout
-    return {"/ping": _p99(pings), "/invocations": _p99(predictions)}
+    return {"/ping": _p99(pings), "/invocations": _p99(predictions), "pairs": len(pings)}
 
 
 def main() -> None:
@@ -140,7 +145,8 @@ def main() -> None:
         baseline = _measure(host, port, options.requests)
         crowd = Crowd(host, port, options.idle)
         try:
-            loaded = _measure(host, port, options.requests)
+            # Only while the crowd is surely open: the server starts closing it after 10 s.
+            loaded = _measure(host, port, options.requests, until=crowd.opened + CROWD_OPEN_S)
             measured_s = time.monotonic() - crowd.opened
             closed_s = crowd.seconds_until_closed(3 * GOAL_CLOSED_S)
         finally:
@@ -148,7 +154,10 @@ def main() -> None:
     finally:
         proc.terminate()
         proc.wait(60)
-    print(f"{options.requests} requests per route, each on a fresh connection")
+    print(
+        f"requests per route, each on a fresh connection: {baseline['pairs']:.0f} baseline, "
+        f"{loaded['pairs']:.0f} loaded (in the crowd's first {measured_s:.1f} s)"
+    )
     print(f"{'route':<14}{'baseline p99':>14}{f'{options.idle} idle p99':>16}{'ratio':>8}  goal")
     for route in ("/ping", "/invocations"):
         ok = loaded[route] <= GOAL_P99_S
@@ -156,7 +165,6 @@ def main() -> None:
             f"{route:<14}{_common.fmt_s(baseline[route]):>14}{_common.fmt_s(loaded[route]):>16}"
             f"{loaded[route] / baseline[route]:>8.2f}  ≤ {GOAL_P99_S:g} s {_common.verdict(ok)}"
         )
-    print(f"(the loaded requests ran during the first {measured_s:.1f} s of the crowd)")
     print(
         f"every idle or slow connection closed by the server after {closed_s:.1f} s "
         f"(goal ≤ {GOAL_CLOSED_S:g} s) {_common.verdict(closed_s <= GOAL_CLOSED_S)}"
