@@ -7,6 +7,9 @@ serves.
 SIGINT or SIGTERM (or ``stop`` being set) starts a graceful stop: no new connections; requests
 already received are answered; idle connections are closed; then the predictor finishes, the
 prediction log is flushed and the deployment is marked stopped.
+Connections that never finish a request (silent, or sending headers a byte at a time) are closed
+after seconds, not minutes, and there is room for many, so they cannot lock other clients out;
+requests waitress refuses itself are answered in the contract's JSON too.
 """
 
 import contextlib
@@ -58,6 +61,9 @@ CONNECTION_LIMIT = 1000
 IDLE_SECONDS = 10  # a connection with no request in progress and nothing received is closed
 HEADER_SECONDS = 10  # a request's headers must have arrived this long after they began
 CLEANUP_SECONDS = 1  # how often waitress looks for idle connections
+# Windows has no poll(): waitress watches connections with select(), which takes 512 sockets
+# there (the listening one and waitress's wake-up among them); more would end the event loop.
+WINDOWS_CONNECTION_LIMIT = 500
 FILES_RESERVED = 64  # file descriptors kept for the listening socket, the store, logs, wake-ups
 STOP_SIGNALS = ("SIGINT", "SIGTERM", "SIGBREAK")
 
@@ -133,6 +139,8 @@ class _JsonErrorTask(ErrorTask):  # type: ignore[misc]
             message = "Something went wrong on the server; its log has the details."
         elif status == 431:
             message = "The request's headers are too large; send fewer or shorter headers."
+        elif status == 413:
+            message = "The request body is too large; send fewer rows at a time."
         else:
             message = f"The request could not be read as HTTP ({str(error.body)[:120]})."
         body = error_document(status, message)
@@ -163,8 +171,8 @@ def _connection_limit(wanted: int) -> int:
     (up to the hard limit) when ``wanted`` connections need more."""
     try:
         import resource
-    except ImportError:  # pragma: no cover - Windows: no such limit to raise
-        return wanted
+    except ImportError:  # pragma: no cover - Windows: no such limit, but select() takes 512
+        return min(wanted, WINDOWS_CONNECTION_LIMIT)
     soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
     needed = wanted + FILES_RESERVED
     if soft != resource.RLIM_INFINITY and soft < needed:
