@@ -34,7 +34,7 @@ import os
 os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")  # rates, not timings: no spinning BLAS threads
 
 import argparse
-import copy
+import dataclasses
 import importlib.util
 import multiprocessing
 import subprocess
@@ -93,7 +93,8 @@ def _remember_columns(module: types.ModuleType) -> None:
             key = (module.__name__, _original.__name__, id(column), _fingerprint(series), rest[0])
             if key not in _REMEMBERED:
                 _REMEMBERED[key] = _original(column, series, *rest)
-            return copy.deepcopy(_REMEMBERED[key])
+            remembered = _REMEMBERED[key]  # a fresh report: the correction and verdict fill it
+            return dataclasses.replace(remembered, report=dict(remembered.report))
 
         setattr(module, name, remembered)
 

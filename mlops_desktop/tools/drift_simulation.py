@@ -86,7 +86,10 @@ def _categorical(kind: str, rng: np.random.Generator, rows: int, change: str | N
     drawn = rng.choice(levels, size=rows, p=shares)
     if kind == "yes_no":
         return (drawn == 0).astype(float)  # yes = the 20 % level
-    return np.array([f"level {i}" for i in range(levels)], dtype=object)[drawn]
+    # object dtype, as scoring.prepare gives (pandas would infer its own string dtype)
+    return pd.Series(
+        np.array([f"level {i}" for i in range(levels)], dtype=object)[drawn], dtype=object
+    )
 
 
 def _column(kind: str, seed: list[int], rows: int, change: str | None) -> Any:
@@ -105,5 +108,7 @@ def window(seed: list[int], rows: int, changed: tuple[str, str] | None = None) -
     frame = pd.DataFrame(columns)
     noise = np.random.default_rng([*seed, 99]).normal(0, 1, rows)
     score = (frame["normal"] - 50) / 10 + 0.5 * frame["bimodal"] / math.sqrt(5) + noise
-    frame["prediction"] = np.where(score > 0.95, "approve", "decline").astype(object)
+    frame["prediction"] = pd.Series(
+        np.where(score > 0.95, "approve", "decline").astype(object), dtype=object
+    )
     return frame
