@@ -1,0 +1,190 @@
+"""How sure a score is: 95 % intervals by bootstrap over the held-out rows, and paired comparisons
+of two runs scored on the same rows.
+
+A run's held-out score is measured on one sample of rows; another sample would give another score.
+The bootstrap redraws the held-out rows with replacement ``BOOTSTRAP_SAMPLES`` times (seeded with
+the run's seed, so an interval is reproduced exactly) and takes the middle 95 % of the scores. Two
+runs on the same rows are compared on the *same* redraws, so what both get right or wrong together
+cancels out: the difference's interval is far narrower than the two intervals side by side, and a
+verdict says "better" or "worse" only when that interval leaves out zero.
+
+Every score of every redraw is computed at once from a matrix of row counts (redraws × rows)
+instead of calling scikit-learn's metric a thousand times; ``tests/core/test_uncertainty.py``
+checks the numbers against scikit-learn's own metrics on the same redraws. Scores match
+``training.metrics_for``: binary precision, recall and F1 of the second class, macro averages over
+the classes present otherwise; ROC AUC one-against-the-rest, only on redraws holding every class.
+"""
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+BOOTSTRAP_SAMPLES = 1000
+CHUNK = 100  # redraws computed together: CHUNK × rows counts in memory at once
+LEVEL = 0.95
+LOWER_IS_BETTER = frozenset({"rmse", "mae", "log_loss"})
+
+FloatArray = np.ndarray[Any, np.dtype[np.float64]]
+
+
+@dataclass(frozen=True)
+class HeldOut:
+    """One run's held-out rows as the scores need them: the truth, the predictions and, for a
+    classification, the class probabilities (columns in ``classes`` order)."""
+
+    task: str
+    truth: np.ndarray[Any, Any]
+    predicted: np.ndarray[Any, Any]
+    proba: FloatArray | None = None
+    classes: np.ndarray[Any, Any] | None = None
+
+
+def redraws(rows: int, samples: int, seed: int) -> Iterator[FloatArray]:
+    """The bootstrap's redraws as counts (chunks of redraws × rows): how often each row is drawn.
+    The same ``seed`` gives the same redraws (``rng.integers`` row indices, chunk by chunk)."""
+    rng = np.random.default_rng(seed)
+    for start in range(0, samples, CHUNK):
+        chunk = min(CHUNK, samples - start)
+        drawn = rng.integers(0, rows, (chunk, rows))
+        flat = (drawn + rows * np.arange(chunk)[:, None]).ravel()
+        yield np.bincount(flat, minlength=chunk * rows).reshape(chunk, rows).astype(np.float64)
+
+
+def scores(held: HeldOut, counts: FloatArray) -> dict[str, FloatArray]:
+    """Every metric of the task on each redraw (NaN where a redraw cannot give it)."""
+    if held.task == "regression":
+        return _regression(held, counts)
+    return _classification(held, counts)
+
+
+def _regression(held: HeldOut, counts: FloatArray) -> dict[str, FloatArray]:
+    truth = held.truth.astype(np.float64)
+    error = truth - held.predicted.astype(np.float64)
+    n = counts.sum(axis=1)
+    mean = counts @ truth / n
+    total = counts @ (truth * truth) - n * mean * mean
+    squared = counts @ (error * error)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        r2 = np.where(total > 0, 1 - squared / total, np.nan)
+    return {
+        "r2": r2,
+        "rmse": np.sqrt(squared / n),
+        "mae": counts @ np.abs(error) / n,
+    }
+
+
+def _classification(held: HeldOut, counts: FloatArray) -> dict[str, FloatArray]:
+    assert held.classes is not None
+    classes = list(held.classes)
+    k = len(classes)
+    index = {label: i for i, label in enumerate(classes)}
+    truth = np.array([index[label] for label in held.truth])
+    predicted = np.array([index.get(label, -1) for label in held.predicted])
+    cells = np.zeros((len(truth), k * k))
+    known = predicted >= 0
+    cells[np.flatnonzero(known), truth[known] * k + predicted[known]] = 1.0
+    confusion = (counts @ cells).reshape(-1, k, k)  # [redraw, true class, predicted class]
+    n = counts.sum(axis=1)
+    right = np.trace(confusion, axis1=1, axis2=2)
+    actual, said = confusion.sum(axis=2), confusion.sum(axis=1)
+    hits = np.diagonal(confusion, axis1=1, axis2=2)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        recall = np.where(actual > 0, hits / actual, np.nan)
+        precision = np.where(said > 0, hits / said, 0.0)
+        recall_zero = np.nan_to_num(recall)
+        f1 = np.where(
+            precision + recall_zero > 0,
+            2 * precision * recall_zero / (precision + recall_zero),
+            0.0,
+        )
+    result = {
+        "accuracy": right / n,
+        "balanced_accuracy": np.nanmean(recall, axis=1),
+    }
+    if k == 2:
+        result.update(precision=precision[:, 1], recall=recall_zero[:, 1], f1=f1[:, 1])
+    else:
+        present = (actual > 0) | (said > 0)  # scikit-learn averages over the labels it sees
+        result.update(
+            precision=_mean_over(precision, present),
+            recall=_mean_over(recall_zero, present),
+            f1=_mean_over(f1, present),
+        )
+    if held.proba is not None:
+        proba = held.proba
+        if k == 2:
+            result["roc_auc"] = _auc(proba[:, 1], truth == 1, counts)
+        else:
+            every = (actual > 0).all(axis=1)
+            auc = np.mean([_auc(proba[:, c], truth == c, counts) for c in range(k)], axis=0)
+            result["roc_auc"] = np.where(every, auc, np.nan)
+        eps = np.finfo(proba.dtype).eps
+        loss = -np.log(np.clip(proba[np.arange(len(truth)), truth], eps, 1 - eps))
+        result["log_loss"] = counts @ loss / n
+    return result
+
+
+def _mean_over(values: FloatArray, present: np.ndarray[Any, Any]) -> FloatArray:
+    return np.asarray((values * present).sum(axis=1) / present.sum(axis=1))
+
+
+def _auc(score: FloatArray, positive: np.ndarray[Any, Any], counts: FloatArray) -> FloatArray:
+    """ROC AUC on each redraw: the chance that a drawn positive row scores above a drawn
+    negative one, ties counting half (Mann–Whitney, weighted by the counts)."""
+    order = np.argsort(score, kind="stable")
+    ordered = score[order]
+    starts = np.flatnonzero(np.concatenate([[True], ordered[1:] != ordered[:-1]]))
+    weights = counts[:, order]
+    pos = np.add.reduceat(weights * positive[order], starts, axis=1)
+    neg = np.add.reduceat(weights * ~positive[order], starts, axis=1)
+    below = np.cumsum(neg, axis=1) - neg
+    pairs = pos.sum(axis=1) * neg.sum(axis=1)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return np.where(pairs > 0, (pos * (below + neg / 2)).sum(axis=1) / pairs, np.nan)
+
+
+def _bounds(values: FloatArray) -> list[float] | None:
+    kept = values[np.isfinite(values)]
+    if len(kept) < len(values) // 2:  # too few redraws could give this score
+        return None
+    tail = (1 - LEVEL) / 2 * 100
+    low, high = np.percentile(kept, [tail, 100 - tail])
+    return [float(low), float(high)]
+
+
+def intervals(held: HeldOut, seed: int, samples: int = BOOTSTRAP_SAMPLES) -> dict[str, list[float]]:
+    """The 95 % interval of every metric the redraws can give."""
+    drawn: dict[str, list[FloatArray]] = {}
+    for counts in redraws(len(held.truth), samples, seed):
+        for name, values in scores(held, counts).items():
+            drawn.setdefault(name, []).append(values)
+    result = {}
+    for name, chunks in drawn.items():
+        bounds = _bounds(np.concatenate(chunks))
+        if bounds is not None:
+            result[name] = bounds
+    return result
+
+
+def compare(
+    first: HeldOut, second: HeldOut, metric: str, seed: int, samples: int = BOOTSTRAP_SAMPLES
+) -> dict[str, Any]:
+    """``first`` against ``second`` on ``metric``, both scored on the same redraws of the same
+    rows: the difference of their scores, its 95 % interval and the verdict ("better", "worse" or
+    "not distinguishable", of ``first``; for an error, lower is better)."""
+    differences = []
+    for counts in redraws(len(first.truth), samples, seed):
+        differences.append(scores(first, counts)[metric] - scores(second, counts)[metric])
+    full = np.ones((1, len(first.truth)))
+    difference = float(scores(first, full)[metric][0] - scores(second, full)[metric][0])
+    bounds = _bounds(np.concatenate(differences)) or [float("nan"), float("nan")]
+    lower_better = metric in LOWER_IS_BETTER
+    if bounds[0] > 0:
+        verdict = "worse" if lower_better else "better"
+    elif bounds[1] < 0:
+        verdict = "better" if lower_better else "worse"
+    else:
+        verdict = "not distinguishable"
+    return {"metric": metric, "difference": difference, "interval": bounds, "verdict": verdict}
