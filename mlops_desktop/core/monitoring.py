@@ -73,7 +73,8 @@ class _Model:
 class _Window:
     """Rows to check: the model's inputs as it saw them, its predictions and probabilities, and
     true outcomes where known (None where not); for logged predictions, the dataset's validation
-    rules they broke (``validation.tally``)."""
+    rules they broke (``validation.tally``); the rows the model could not score (their
+    predictions are None), counted from 0."""
 
     inputs: pd.DataFrame
     predictions: list[Any]
@@ -81,6 +82,7 @@ class _Window:
     truth: list[Any]
     last_log_id: int | None = None
     violations: dict[str, Any] | None = None
+    unscored: list[int] = dataclasses.field(default_factory=list)
 
 
 def _model(workspace: Workspace, ref: str) -> _Model:
@@ -106,10 +108,14 @@ def _prediction_kind(record: dict[str, Any]) -> str:
 
 
 def _scored(model: _Model, rows: pd.DataFrame, truth: list[Any]) -> _Window:
-    """``rows`` (raw columns) prepared and predicted by the model."""
-    inputs = scoring.prepare(rows, model.record["inputs"])
-    predictions, probabilities = scoring.predict(model.pipeline, model.record["task"], inputs)
-    return _Window(inputs, predictions, probabilities, truth)
+    """``rows`` (raw columns) prepared and predicted by the model. Every row stays: a gap or a
+    value that does not convert is a missing value for the checks to report, and a row the
+    model cannot score has no prediction (``_Window.unscored``)."""
+    inputs = scoring.prepare_leniently(rows, model.record["inputs"])
+    predictions, probabilities, unscored = scoring.predict_scorable(
+        model.pipeline, model.record["task"], inputs
+    )
+    return _Window(inputs, predictions, probabilities, truth, unscored=unscored)
 
 
 def _class_text(value: Any, yes_no: bool) -> str:
@@ -220,7 +226,7 @@ def _log_window(
             last_id = row_id
     schema = model.record["inputs"]
     frame = pd.DataFrame.from_records(records, columns=[c["name"] for c in schema])
-    inputs = scoring.prepare(frame, schema) if records else _empty_inputs(schema)
+    inputs = scoring.prepare_leniently(frame, schema) if records else _empty_inputs(schema)
     has_probabilities = bool(classes) and len(probabilities) == len(predictions)
     return _Window(
         inputs,
@@ -290,7 +296,17 @@ def _metrics(record: dict[str, Any], window: _Window, rows: np.ndarray) -> dict[
 
 
 def _labelled(window: _Window) -> np.ndarray:
-    return np.asarray([i for i, value in enumerate(window.truth) if value is not None], dtype=int)
+    """The rows with a true outcome and a prediction."""
+    return np.asarray(
+        [
+            i
+            for i, (value, predicted) in enumerate(
+                zip(window.truth, window.predictions, strict=True)
+            )
+            if value is not None and predicted is not None
+        ],
+        dtype=int,
+    )
 
 
 def _rounded(size: int) -> int:
@@ -383,11 +399,34 @@ def _report(
     report = drift.check_drift(
         reference, _checked_frame(current, model.record), thresholds, progress, cancel
     )
+    prediction = report["prediction_drift"]
+    if prediction is not None:
+        # The predictions' gaps are the rows the model could not score: one finding names them.
+        prediction["findings"] = [
+            finding for finding in prediction["findings"] if finding["kind"] != "missing_change"
+        ] + _unscored_findings(current)
     report["performance"] = _performance(reference_performance, current)
     report["violations"] = current.violations  # None for a dataset window
     report["status"] = _status(report, thresholds)
     report["model"] = model.record["ref"]
     return report
+
+
+def _unscored_findings(window: _Window) -> list[dict[str, str]]:
+    """One finding naming the rows the model could not score, if any."""
+    if not window.unscored:
+        return []
+    shown = [f"{row + 1:,}" for row in window.unscored[:5]]
+    more = len(window.unscored) - len(shown)
+    rows = ", ".join(shown) + (f" and {more:,} more" if more else "")
+    return [
+        {
+            "kind": "not_scored",
+            "message": f"The model could not score {counted(len(window.unscored), 'row')} "
+            f"(row{'s' if len(window.unscored) > 1 else ''} {rows} of the window), so "
+            "they have no prediction; their inputs are still checked.",
+        }
+    ]
 
 
 def _key(kind: str, window: str, reference: str | None, thresholds: drift.Thresholds) -> str:

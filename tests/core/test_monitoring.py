@@ -69,6 +69,17 @@ def ws(served_home: Path, tmp_path: Path) -> Iterator[Workspace]:
     workspace.close()
 
 
+def register_loans(ws: Workspace, frame: pd.DataFrame, csv: Path) -> None:
+    """``frame`` imported from ``csv`` and a naive Bayes model of 'repaid' on it registered as
+    'loans'."""
+    frame.to_csv(csv, index=False)
+    datasets.import_file(ws, csv, csv.stem)
+    run = training.train(
+        ws, training.Recipe(dataset=csv.stem, target="repaid", algorithm="naive_bayes")
+    )[0]
+    registry.register(ws, run["run_id"], "loans")
+
+
 def _log(
     ws: Workspace, frame: pd.DataFrame, day: date, prefix: str, yes_no_as_words: bool = False
 ) -> list[str]:
@@ -467,3 +478,36 @@ def test_overview_keeps_the_newest_performance_and_results_lists_ranges_and_data
     listed = monitoring.results(ws, "loans")
     assert [r["window"]["kind"] for r in listed] == ["range"]
     assert listed[0]["n_current"] == 300
+
+
+def test_a_reference_with_gaps_in_a_required_column_and_unscorable_rows_is_still_checked(
+    tmp_path: Path,
+) -> None:
+    """The held-out training rows have gaps in 'income' though the model's schema requires a
+    value there (serving refuses such a row); a window with an infinite income. Neither is
+    refused: the gaps are missing values, and the rows the model cannot score are one finding."""
+    gappy = _applicants(1500, seed=4)
+    gappy.loc[gappy.index % 10 == 0, "income"] = np.nan
+    ws = Workspace(tmp_path / "workspace")
+    try:
+        register_loans(ws, gappy, tmp_path / "gappy.csv")
+        with ws.store.write() as session:
+            version = registry.resolve(session, "loans")[1]
+            version.input_schema = [{**column, "required": True} for column in version.input_schema]
+        with pytest.raises(UserError, match="'income' is empty"):
+            scoring.prepare(gappy, registry.load(ws, "loans")[0]["inputs"])  # serving refuses
+        window = _applicants(300, seed=5)
+        window["income"] = window["income"].astype(object)
+        window.loc[[3, 7], "income"] = ["inf", "-inf"]
+        window.to_csv(tmp_path / "window.csv", index=False)
+        datasets.import_file(ws, tmp_path / "window.csv", "window")
+        report = monitoring.check(ws, "loans", current="window")
+    finally:
+        ws.close()
+    income = next(c for c in report["columns"] if c["name"] == "income")
+    assert income["missing_change"] == pytest.approx(-0.1, abs=0.03)  # gaps in the reference
+    findings = report["prediction_drift"]["findings"]
+    assert [f["kind"] for f in findings] == ["not_scored"]
+    assert "could not score 2 rows (rows 4, 8 of the window)" in findings[0]["message"]
+    assert report["n_current"] == 300 and report["status"] == "watch"
+    assert report["performance"]["labelled"] == 298  # the unscored rows are left out
