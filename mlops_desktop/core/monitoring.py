@@ -26,7 +26,16 @@ from sklearn.pipeline import Pipeline
 from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
-from mlops_desktop.core import audit, datasets, drift, registry, scoring, training, validation
+from mlops_desktop.core import (
+    audit,
+    datasets,
+    drift,
+    registry,
+    resampling,
+    scoring,
+    training,
+    validation,
+)
 from mlops_desktop.core.errors import UserError
 from mlops_desktop.core.progress import (
     CancelCheck,
@@ -58,7 +67,18 @@ PREDICTION = "prediction"  # the predictions' column in checked frames and in se
 TRAINING = "training"  # the default reference: the held-out part of the training data
 PERFORMANCE_BAND_SIGMAS = 3.0
 MIN_CHUNK_ROWS = 30  # reference samples for the performance band hold at least this many rows
-BAND_SAMPLES = 30  # reference samples measured for each band
+BAND_SAMPLES = 200  # reference samples measured for each band
+INTERVAL_SAMPLES = 200  # resamples of a window's labelled rows for its measures' 95 % intervals
+INTERVAL_SEED = 13  # the same window gets the same interval
+# What each followed measure can take: a band never reaches past it.
+MEASURE_RANGES = {
+    "accuracy": (0.0, 1.0),
+    "f1": (0.0, 1.0),
+    "roc_auc": (0.0, 1.0),
+    "mae": (0.0, math.inf),
+    "rmse": (0.0, math.inf),
+    "r2": (-math.inf, 1.0),
+}
 READ_LOG_ROWS = 50_000  # log rows read per query
 
 
@@ -314,6 +334,35 @@ def _rounded(size: int) -> int:
     return int(float(f"{size:.2g}"))
 
 
+def _resampled(
+    record: dict[str, Any], window: _Window, rows: np.ndarray, size: int, samples: int, seed: int
+) -> dict[str, np.ndarray]:
+    """Each followed measure over ``samples`` resamples of ``size`` of ``rows`` (labelled and
+    predicted rows of ``window``), drawn with replacement and seeded (``resampling``)."""
+    truth = [window.truth[i] for i in rows]
+    predicted = [window.predictions[i] for i in rows]
+    probabilities = None
+    if record["task"] != "classification":
+        return resampling.resampled(
+            "regression", np.asarray(truth), np.asarray(predicted), None, 0, size, samples, seed
+        )
+    classes = list(record["classes"] or sorted({*truth, *map(str, predicted)}))
+    position = {name: index for index, name in enumerate(classes)}
+    unknown = len(classes)
+    if window.probabilities is not None:
+        probabilities = np.asarray([window.probabilities[i] for i in rows], dtype="float64")
+    return resampling.resampled(
+        "classification",
+        np.asarray([position.get(value, unknown) for value in truth]),
+        np.asarray([position.get(_class_text(value, False), unknown) for value in predicted]),
+        probabilities,
+        len(classes),
+        size,
+        samples,
+        seed,
+    )
+
+
 class _ReferencePerformance:
     """The reference's measured performance, and how much it varies over samples of a given
     size: the band a window's performance is judged against."""
@@ -326,27 +375,45 @@ class _ReferencePerformance:
 
     def bands(self, size: int) -> dict[str, list[float]]:
         """±3 standard deviations of each measure over reference samples of about ``size``
-        rows, drawn with replacement (so a reference smaller than the window still gives one)."""
+        rows, drawn with replacement (so a reference smaller than the window still gives one),
+        within what the measure can take."""
         size = _rounded(max(size, MIN_CHUNK_ROWS))
         if size not in self._bands:
             bands: dict[str, list[float]] = {}
             if self.known.size >= MIN_CHUNK_ROWS:
-                rng = np.random.default_rng(size)  # the same band whatever was computed before
-                samples = [
-                    _metrics(self.record, self.window, rng.choice(self.known, size))
-                    for _ in range(BAND_SAMPLES)
-                ]
+                # seeded by the size: the same band whatever was computed before
+                samples = _resampled(self.record, self.window, self.known, size, BAND_SAMPLES, size)
                 for name, value in self.expected.items():
-                    values = [sample[name] for sample in samples if name in sample]
+                    values = samples.get(name, np.empty(0))
+                    values = values[np.isfinite(values)]
                     if len(values) >= 2:
                         spread = PERFORMANCE_BAND_SIGMAS * float(np.std(values, ddof=1))
-                        bands[name] = [value - spread, value + spread]
+                        lowest, highest = MEASURE_RANGES[name]
+                        bands[name] = [max(value - spread, lowest), min(value + spread, highest)]
             self._bands[size] = bands
         return self._bands[size]
 
 
+def _intervals(
+    record: dict[str, Any], window: _Window, rows: np.ndarray, measured: dict[str, float]
+) -> dict[str, list[float]]:
+    """A 95 % bootstrap interval of each measure of ``window`` over its labelled ``rows``: the
+    2.5th and 97.5th percentiles of the measure over resamples of those rows (seeded). A
+    measure that most resamples cannot compute (one class only) gets none."""
+    samples = _resampled(record, window, rows, rows.size, INTERVAL_SAMPLES, INTERVAL_SEED)
+    intervals: dict[str, list[float]] = {}
+    for name in measured:
+        values = samples.get(name, np.empty(0))
+        values = values[np.isfinite(values)]
+        if len(values) >= INTERVAL_SAMPLES // 2:
+            low, high = np.percentile(values, [2.5, 97.5])
+            intervals[name] = [float(low), float(high)]
+    return intervals
+
+
 def _performance(reference: _ReferencePerformance, current: _Window) -> dict[str, Any] | None:
-    """The current window's measured performance against the reference's and its band."""
+    """The current window's measured performance, with its 95 % interval, against the
+    reference's and its band."""
     labelled = _labelled(current)
     if labelled.size == 0:
         return None
@@ -361,6 +428,7 @@ def _performance(reference: _ReferencePerformance, current: _Window) -> dict[str
     return {
         "labelled": int(labelled.size),
         "metrics": measured,
+        "interval": _intervals(reference.record, current, labelled, measured),
         "reference": reference.expected,
         "band": bands,
         "worse": outside,

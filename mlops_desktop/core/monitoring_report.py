@@ -117,6 +117,13 @@ def _number(value: Any, digits: int = 3) -> str:
     return f"{float(value):,.{digits}f}"
 
 
+def interval_text(performance: dict[str, Any], name: str) -> str:
+    """A measured figure's 95 % interval as "0.781 to 0.862"; empty when it has none (stored
+    before intervals were measured, or too few outcomes)."""
+    interval = (performance.get("interval") or {}).get(name)
+    return f"{_number(interval[0])} to {_number(interval[1])}" if interval else ""
+
+
 def _p_value(value: Any) -> str:
     if value is None:
         return "—"
@@ -227,15 +234,19 @@ def _performance_section(performance: dict[str, Any] | None) -> str:
         rows.append(
             f"<tr><td>{_e(METRIC_NAMES.get(name, name))}"
             f"{' (lower is better)' if name in LOWER_IS_BETTER else ''}</td>"
-            f"<td class='n'>{_number(value)}</td><td class='n'>{_number(reference)}</td>"
+            f"<td class='n'>{_number(value)}</td>"
+            f"<td class='n'>{interval_text(performance, name) or '—'}</td>"
+            f"<td class='n'>{_number(reference)}</td>"
             f"<td class='n'>{_number(band[0]) + ' to ' + _number(band[1]) if band else '—'}</td>"
             f"<td>{verdict}</td></tr>"
         )
     return f"""<h2>Performance</h2>
-<p>Measured on {int(performance.get("labelled", 0)):,} rows whose true outcome is known. The
-normal range is ±3 standard deviations of the measure on samples of the reference of the same
-size.</p>
-<table><tr><th>measure</th><th>this window</th><th>reference</th><th>normal range</th>
+<p>Measured on {int(performance.get("labelled", 0)):,} rows whose true outcome is known. The 95 %
+interval is where the measure would fall for 95 of 100 windows like this one (a bootstrap over its
+rows). The normal range is ±3 standard deviations of the measure on samples of the reference of
+the same size, kept within what the measure can take.</p>
+<table><tr><th>measure</th><th>this window</th><th>95 % interval</th><th>reference</th>
+<th>normal range</th>
 <th>verdict</th></tr>{"".join(rows)}</table>"""
 
 

@@ -65,6 +65,10 @@ def test_labels_import_then_performance_and_a_dataset_window(
     report = ok_json(in_home("monitor", "loans", "--until", "2026-11-02", "--json"))
     assert report["performance"]["labelled"] == 400
     assert 0.5 < report["performance"]["metrics"]["accuracy"] <= 1.0
+    low, high = report["performance"]["interval"]["accuracy"]
+    assert low < report["performance"]["metrics"]["accuracy"] < high
+    text = in_home("monitor", "loans", "--until", "2026-11-02").out
+    assert f"(95% interval {low:.3f} to {high:.3f})" in text
     march = tmp_path / "march.csv"
     _applicants(500, seed=9).to_csv(march, index=False)
     ok_json(in_home("datasets", "import", march, "--name", "march", "--json"))

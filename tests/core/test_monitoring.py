@@ -2,6 +2,7 @@
 held-out part of its training data, stored day by day, and labels turned into performance."""
 
 import json
+import math
 import shutil
 from collections.abc import Iterator
 from datetime import UTC, date, datetime, timedelta
@@ -246,6 +247,10 @@ def test_labels_joined_by_request_id_give_performance_against_the_reference_band
     assert low < performance["reference"]["accuracy"] < high
     assert low <= performance["metrics"]["accuracy"] <= high  # same population: inside the band
     assert not performance["worse"]
+    for name, value in performance["metrics"].items():  # each figure with its 95 % interval
+        low, high = performance["interval"][name]
+        assert 0.0 <= low < value < high <= 1.0
+        assert high - low < 0.2  # 300 outcomes pin accuracy to within about ±0.05
 
 
 def test_bad_label_files_are_refused_with_a_sentence_and_store_nothing(
@@ -511,3 +516,41 @@ def test_a_reference_with_gaps_in_a_required_column_and_unscorable_rows_is_still
     assert "could not score 2 rows (rows 4, 8 of the window)" in findings[0]["message"]
     assert report["n_current"] == 300 and report["status"] == "watch"
     assert report["performance"]["labelled"] == 298  # the unscored rows are left out
+
+
+@pytest.mark.parametrize(
+    ("task", "truth", "predicted", "ranges"),
+    [
+        (
+            "classification",
+            ["yes"] * 196 + ["no"] * 4,
+            ["yes"] * 199 + ["no"],  # nearly perfect: a ±3 SD band would pass 1
+            {"accuracy": (0.0, 1.0), "f1": (0.0, 1.0), "roc_auc": (0.0, 1.0)},
+        ),
+        (
+            "regression",
+            list(np.linspace(0.0, 10.0, 200)),
+            list(np.linspace(0.0, 10.0, 200) + (np.arange(200) < 2)),  # two misses: MAE 0.01
+            {"mae": (0.0, math.inf), "rmse": (0.0, math.inf), "r2": (-math.inf, 1.0)},
+        ),
+    ],
+)
+def test_bands_and_intervals_stay_within_what_each_measure_can_take(
+    task: str, truth: list[Any], predicted: list[Any], ranges: dict[str, tuple[float, float]]
+) -> None:
+    """ "ROC AUC 0.823 (expected 0.633 to 1.078)" was a band past the measure's range."""
+    record = {"task": task, "classes": ["no", "yes"] if task == "classification" else None}
+    probabilities = None
+    if task == "classification":
+        probabilities = [[0.1, 0.9] if p == "yes" else [0.8, 0.2] for p in predicted]
+    window = monitoring._Window(pd.DataFrame(), predicted, probabilities, truth)
+    reference = monitoring._ReferencePerformance(record, window)
+    performance = monitoring._performance(reference, window)
+    assert performance is not None
+    assert performance == monitoring._performance(reference, window)  # seeded: the same again
+    for name, (lowest, highest) in ranges.items():
+        value = performance["metrics"][name]
+        for low, high in (performance["band"][name], performance["interval"][name]):
+            assert lowest <= low <= value <= high <= highest
+    clipped = performance["band"]["accuracy"][1] if task == "classification" else None
+    assert clipped in (1.0, None) and performance["band"].get("mae", [0.0])[0] == 0.0

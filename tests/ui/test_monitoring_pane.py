@@ -2,6 +2,7 @@
 worker, the report's table, chart and sentences, the trends, labels and thresholds; driven
 through the widgets on a workspace with a trained, registered and logged model."""
 
+import re
 import shutil
 import time
 from datetime import UTC, datetime, timedelta
@@ -231,6 +232,10 @@ def test_labels_imported_through_the_dialog_show_the_performance(
     pane.window_shown.setCurrentIndex(1)  # the calm, labelled day
     assert "Measured on 600 predictions with a known outcome: accuracy" in (
         pane.performance_line.text()
+    )
+    assert re.search(
+        r"accuracy 0\.\d{3} \(95% interval 0\.\d{3} to 0\.\d{3}; normal ",
+        (pane.performance_line.text()),
     )
 
 
