@@ -47,6 +47,9 @@ from mlops_desktop.core.progress import (
 )
 from mlops_desktop.core.reading import detect_format, read_table
 from mlops_desktop.core.store.models import (
+    REFUSED,
+    TRAFFIC,
+    TRY_IT,
     Deployment,
     Label,
     ModelVersion,
@@ -80,6 +83,7 @@ MEASURE_RANGES = {
     "r2": (-math.inf, 1.0),
 }
 READ_LOG_ROWS = 50_000  # log rows read per query
+LEFT_OUT = {TRY_IT: "try_it", REFUSED: "refused"}  # logged rows no window holds, by source
 
 
 @dataclass
@@ -93,8 +97,9 @@ class _Model:
 class _Window:
     """Rows to check: the model's inputs as it saw them, its predictions and probabilities, and
     true outcomes where known (None where not); for logged predictions, the dataset's validation
-    rules they broke (``validation.tally``); the rows the model could not score (their
-    predictions are None), counted from 0."""
+    rules they broke (``validation.tally``) and the rows of the window's time left out, by
+    source (not real traffic); the rows the model could not score (their predictions are
+    None), counted from 0."""
 
     inputs: pd.DataFrame
     predictions: list[Any]
@@ -103,6 +108,7 @@ class _Window:
     last_log_id: int | None = None
     violations: dict[str, Any] | None = None
     unscored: list[int] = dataclasses.field(default_factory=list)
+    left_out: dict[str, int] = dataclasses.field(default_factory=lambda: dict.fromkeys(LEFT_OUT, 0))
 
 
 def _model(workspace: Workspace, ref: str) -> _Model:
@@ -191,11 +197,36 @@ def _dataset_window(workspace: Workspace, model: _Model, ref: str) -> _Window:
 
 
 def _log_query(version_id: int) -> Any:
+    """The version's logged real traffic (Try-it rows and refused requests left out)."""
     return (
         select(PredictionLog.id)
         .join(Deployment, PredictionLog.deployment_id == Deployment.id)
-        .where(Deployment.model_version_id == version_id)
+        .where(Deployment.model_version_id == version_id, PredictionLog.source == TRAFFIC)
     )
+
+
+def _in_time(query: Any, since: datetime | None, until: datetime | None) -> Any:
+    if since is not None:
+        query = query.where(PredictionLog.created_at >= since)
+    if until is not None:
+        query = query.where(PredictionLog.created_at < until)
+    return query
+
+
+def _left_out(
+    session: Session, version_id: int, since: datetime | None, until: datetime | None
+) -> dict[str, int]:
+    """How many rows of the version's log in [since, until) are not real traffic, by source."""
+    query = _in_time(
+        select(PredictionLog.source, func.count())
+        .join(Deployment, PredictionLog.deployment_id == Deployment.id)
+        .where(Deployment.model_version_id == version_id, PredictionLog.source != TRAFFIC)
+        .group_by(PredictionLog.source),
+        since,
+        until,
+    )
+    counts = {source: count for source, count in session.execute(query)}
+    return {key: int(counts.get(source, 0)) for source, key in LEFT_OUT.items()}
 
 
 def _log_window(
@@ -205,8 +236,9 @@ def _log_window(
     until: datetime | None,
     cancel: CancelCheck = never_cancel,
 ) -> _Window:
-    """The logged predictions of ``model`` made in [since, until), with their labels."""
-    query = (
+    """The logged predictions of ``model`` made in [since, until), with their labels: real
+    traffic only (``_Window.left_out`` counts the rest)."""
+    query = _in_time(
         select(
             PredictionLog.id,
             PredictionLog.inputs,
@@ -217,13 +249,11 @@ def _log_window(
         )
         .join(Deployment, PredictionLog.deployment_id == Deployment.id)
         .outerjoin(Label, Label.prediction_log_id == PredictionLog.id)
-        .where(Deployment.model_version_id == model.version_id)
-        .order_by(PredictionLog.id)
+        .where(Deployment.model_version_id == model.version_id, PredictionLog.source == TRAFFIC)
+        .order_by(PredictionLog.id),
+        since,
+        until,
     )
-    if since is not None:
-        query = query.where(PredictionLog.created_at >= since)
-    if until is not None:
-        query = query.where(PredictionLog.created_at < until)
     records: list[dict[str, Any]] = []
     predictions: list[Any] = []
     probabilities: list[list[float]] = []
@@ -244,6 +274,7 @@ def _log_window(
             labels.append(label)
             violations.append(broken)
             last_id = row_id
+        left_out = _left_out(session, model.version_id, since, until)
     schema = model.record["inputs"]
     frame = pd.DataFrame.from_records(records, columns=[c["name"] for c in schema])
     inputs = scoring.prepare_leniently(frame, schema) if records else _empty_inputs(schema)
@@ -255,6 +286,7 @@ def _log_window(
         _truth_values(labels, model.record),
         last_id,
         validation.tally(violations),
+        left_out=left_out,
     )
 
 
@@ -475,6 +507,7 @@ def _report(
         ] + _unscored_findings(current)
     report["performance"] = _performance(reference_performance, current)
     report["violations"] = current.violations  # None for a dataset window
+    report["left_out"] = current.left_out
     report["status"] = _status(report, thresholds)
     report["model"] = model.record["ref"]
     return report
@@ -829,7 +862,7 @@ def import_labels(
                 PredictionLog.created_at,
             )
             .join(Deployment, PredictionLog.deployment_id == Deployment.id)
-            .where(Deployment.model_version_id == model.version_id)
+            .where(Deployment.model_version_id == model.version_id, PredictionLog.source != REFUSED)
             .order_by(PredictionLog.id)
         )
         logged: dict[str, list[int]] = {}

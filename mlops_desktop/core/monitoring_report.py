@@ -22,7 +22,7 @@ from mlops_desktop.core.monitoring_plots import (
     distribution_figure,
     trend_figures,
 )
-from mlops_desktop.core.vocabulary import LOWER_IS_BETTER
+from mlops_desktop.core.vocabulary import LOWER_IS_BETTER, counted
 from mlops_desktop.core.writing import write_text
 
 MAX_DISTRIBUTIONS = 20  # drifted columns charted; beyond, the ones that changed most
@@ -157,6 +157,22 @@ def _reference_words(window: dict[str, Any]) -> str:
     return f"dataset version {reference}"
 
 
+def left_out_text(left_out: dict[str, Any] | None) -> str:
+    """What the window left out of the log, as a sentence: "12 Try-it rows and 3 rows of
+    refused requests were left out (not real traffic)."; empty when nothing was."""
+    left_out = left_out or {}
+    parts = []
+    if left_out.get("try_it"):
+        parts.append(f"{counted(int(left_out['try_it']), 'Try-it row')}")
+    if left_out.get("refused"):
+        refused = int(left_out["refused"])
+        parts.append(f"{counted(refused, 'row')} of refused requests")
+    if not parts:
+        return ""
+    verb = "was" if len(parts) == 1 and parts[0].startswith("1 ") else "were"
+    return f"{' and '.join(parts)} {verb} left out (not real traffic)."
+
+
 def report_html(report: dict[str, Any], history: list[dict[str, Any]] | None = None) -> str:
     """One self-contained HTML page of ``report`` (a stored monitoring report) and, when given,
     the trends of ``history`` (``monitoring.history``)."""
@@ -186,7 +202,7 @@ def report_html(report: dict[str, Any], history: list[dict[str, Any]] | None = N
 <p>{_badge(STATUS_WORDS.get(status, status), STATUS_COLOURS.get(status, "#555555"))}
 <b>{_e(report.get("summary", ""))}</b></p>
 <p>{_e(meaning)} {int(report.get("n_current") or 0):,} rows in this window,
-{int(report.get("n_reference") or 0):,} in the reference.</p>
+{int(report.get("n_reference") or 0):,} in the reference. {_e(left_out_text(report.get("left_out")))}</p>
 {_predictions_section(report.get("prediction_drift"))}
 {_performance_section(report.get("performance"))}
 {_rules_section(report)}

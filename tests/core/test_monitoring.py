@@ -14,7 +14,15 @@ import pandas as pd
 import pytest
 from sqlalchemy import func, select
 
-from mlops_desktop.core import datasets, monitoring, registry, scoring, training, validation
+from mlops_desktop.core import (
+    datasets,
+    monitoring,
+    monitoring_report,
+    registry,
+    scoring,
+    training,
+    validation,
+)
 from mlops_desktop.core.errors import UserError
 from mlops_desktop.core.store.models import Deployment, Label, MonitorResult, PredictionLog
 from mlops_desktop.core.workspace import Workspace
@@ -82,11 +90,17 @@ def register_loans(ws: Workspace, frame: pd.DataFrame, csv: Path) -> None:
 
 
 def _log(
-    ws: Workspace, frame: pd.DataFrame, day: date, prefix: str, yes_no_as_words: bool = False
+    ws: Workspace,
+    frame: pd.DataFrame,
+    day: date,
+    prefix: str,
+    yes_no_as_words: bool = False,
+    source: str = "traffic",
 ) -> list[str]:
     """Log the model's predictions of ``frame``'s rows as the server does, spread over ``day``
-    (``yes_no_as_words``: the yes/no column as the words a client sent, as an older log might);
-    returns the request ids (one row per request)."""
+    (``yes_no_as_words``: the yes/no column as the words a client sent, as an older log might;
+    ``source``: where the rows came from, as ``PredictionLog.source``); returns the request ids
+    (one row per request)."""
     record, pipeline = registry.load(ws, "loans")
     from mlops_desktop.core import scoring
 
@@ -120,6 +134,7 @@ def _log(
                     if probabilities
                     else None,
                     latency_ms=5.0,
+                    source=source,
                 )
             )
     return ids
@@ -554,3 +569,34 @@ def test_bands_and_intervals_stay_within_what_each_measure_can_take(
             assert lowest <= low <= value <= high <= highest
     clipped = performance["band"]["accuracy"][1] if task == "classification" else None
     assert clipped in (1.0, None) and performance["band"].get("mae", [0.0])[0] == 0.0
+
+
+def test_try_it_rows_and_refused_requests_are_left_out_of_every_window_and_counted(
+    ws: Workspace, tmp_path: Path
+) -> None:
+    """Rows typed into the Try-it form and refused requests were counted as traffic: here they
+    are far off the training data, and would make the windows drift."""
+    calm = _applicants(300, seed=2)
+    ids = _log(ws, calm, DAY_1, "calm")
+    odd = _applicants(120, seed=3, shift=3.0, new_region=True)
+    _log(ws, odd.head(12), DAY_1, "tried", source="try_it")
+    _log(ws, odd.tail(3), DAY_1, "refused", source="refused")
+    _log(ws, odd, DAY_1 + timedelta(1), "tried-later", source="try_it")  # a day of Try-it only
+    window = monitoring.check(ws, "loans", until=datetime(2026, 11, 2, tzinfo=UTC))
+    assert window["n_current"] == 300 and window["status"] == "healthy", window["summary"]
+    assert window["left_out"] == {"try_it": 12, "refused": 3}
+    assert monitoring.check(ws, "loans")["left_out"] == {"try_it": 132, "refused": 3}
+    assert monitoring.update_days(ws, "loans") == 1  # the Try-it day is no window
+    (day,) = monitoring.history(ws, "loans")
+    assert day["n_current"] == 300 and day["left_out"] == {"try_it": 12, "refused": 3}
+    assert monitoring.overview(ws)[0]["rows"] == 300  # the card's traffic
+    assert monitoring_report.left_out_text(day["left_out"]) == (
+        "12 Try-it rows and 3 rows of refused requests were left out (not real traffic)."
+    )
+    outcomes = tmp_path / "outcomes.csv"  # a refused request made no prediction to label
+    pd.DataFrame({"request": ["refused-0", ids[0]], "repaid": ["yes", "no"]}).to_csv(
+        outcomes, index=False
+    )
+    assert monitoring.import_labels(ws, "loans", outcomes, "request", "repaid")["matched"] == 1
+    dataset = monitoring.check(ws, "loans", current="applicants")
+    assert dataset["left_out"] == {"try_it": 0, "refused": 0}

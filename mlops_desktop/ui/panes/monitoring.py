@@ -1051,8 +1051,8 @@ class MonitoringPane(QWidget):
             f"{html.escape(report['summary'])}</span><br>"
             f"<span style='color: #333'>{html.escape(window_title(report))}: "
             f"{report['n_current']:,} rows compared with {report['n_reference']:,} rows of "
-            f"{html.escape(_reference_words((report.get('window') or {}).get('reference')))}."
-            "</span>"
+            f"{html.escape(_reference_words((report.get('window') or {}).get('reference')))}. "
+            f"{html.escape(monitoring_report.left_out_text(report.get('left_out')))}</span>"
         )
         self.banner.setToolTip(STATUS_MEANINGS.get(status, ""))
         predicted = report.get("prediction_drift")
