@@ -158,15 +158,14 @@ def _reference_words(window: dict[str, Any]) -> str:
 
 
 def left_out_text(left_out: dict[str, Any] | None) -> str:
-    """What the window left out of the log, as a sentence: "12 Try-it rows and 3 rows of
-    refused requests were left out (not real traffic)."; empty when nothing was."""
+    """What the window left out of the log, as a sentence: "12 Try-it rows and 3 refused rows
+    were left out (not real traffic)."; empty when nothing was."""
     left_out = left_out or {}
-    parts = []
-    if left_out.get("try_it"):
-        parts.append(f"{counted(int(left_out['try_it']), 'Try-it row')}")
-    if left_out.get("refused"):
-        refused = int(left_out["refused"])
-        parts.append(f"{counted(refused, 'row')} of refused requests")
+    parts = [
+        counted(int(left_out[key]), noun)
+        for key, noun in (("try_it", "Try-it row"), ("refused", "refused row"))
+        if left_out.get(key)
+    ]
     if not parts:
         return ""
     verb = "was" if len(parts) == 1 and parts[0].startswith("1 ") else "were"

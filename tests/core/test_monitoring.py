@@ -591,7 +591,7 @@ def test_try_it_rows_and_refused_requests_are_left_out_of_every_window_and_count
     assert day["n_current"] == 300 and day["left_out"] == {"try_it": 12, "refused": 3}
     assert monitoring.overview(ws)[0]["rows"] == 300  # the card's traffic
     assert monitoring_report.left_out_text(day["left_out"]) == (
-        "12 Try-it rows and 3 rows of refused requests were left out (not real traffic)."
+        "12 Try-it rows and 3 refused rows were left out (not real traffic)."
     )
     outcomes = tmp_path / "outcomes.csv"  # a refused request made no prediction to label
     pd.DataFrame({"request": ["refused-0", ids[0]], "repaid": ["yes", "no"]}).to_csv(

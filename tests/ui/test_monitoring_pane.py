@@ -234,7 +234,7 @@ def test_labels_imported_through_the_dialog_show_the_performance(
         pane.performance_line.text()
     )
     assert re.search(
-        r"accuracy 0\.\d{3} \(95% interval 0\.\d{3} to 0\.\d{3}; normal ",
+        r"accuracy 0\.\d{3} \(95% interval 0\.\d{3} to 0\.\d{3}; expected ",
         (pane.performance_line.text()),
     )
 

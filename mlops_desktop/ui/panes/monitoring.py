@@ -223,7 +223,7 @@ def performance_text(performance: dict[str, Any] | None) -> str:
         band = performance["band"].get(name)
         said = [f"95% interval {interval}"] if interval else []
         if expected is not None and band:
-            said.append(f"normal {band[0]:.3f} to {band[1]:.3f}")
+            said.append(f"expected {band[0]:.3f} to {band[1]:.3f}")
         elif expected is not None:
             said.append(f"on the training data {expected:.3f}")
         if said:
