@@ -37,6 +37,7 @@ def test_monitor_reports_drift_in_the_contract_shape(in_home: Cli, logged: list[
     assert {"dataset_drift", "drift_share", "n_reference", "n_current", "columns",
             "prediction_drift", "performance"} <= set(everything)  # fmt: skip
     assert everything["n_current"] == 800 and everything["performance"] is None
+    assert everything["left_out"] == {"try_it": 0, "refused": 0}  # the contract's counts
     for column in everything["columns"]:
         assert set(column) >= COLUMN_KEYS and column["status"] in STATUSES
     moved = ok_json(in_home("monitor", "loans", "--since", "2026-11-02", "--json"))
