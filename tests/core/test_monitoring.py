@@ -600,3 +600,22 @@ def test_try_it_rows_and_refused_requests_are_left_out_of_every_window_and_count
     assert monitoring.import_labels(ws, "loans", outcomes, "request", "repaid")["matched"] == 1
     dataset = monitoring.check(ws, "loans", current="applicants")
     assert dataset["left_out"] == {"try_it": 0, "refused": 0}
+
+
+def test_a_log_window_with_gaps_and_unreadable_values_is_reported_not_refused(
+    ws: Workspace,
+) -> None:
+    """Logged rows with a gap in a column the model requires, or a value an older server logged
+    as sent (text in a number column), are missing values of the window, not an error."""
+    _log(ws, _applicants(300, seed=2), DAY_1, "calm")
+    with ws.store.write() as session:
+        rows = session.scalars(select(PredictionLog).order_by(PredictionLog.id)).all()
+        for row in rows[::3]:
+            row.inputs = {**row.inputs, "region": None, "income": "n/a"}
+    report = monitoring.check(ws, "loans", since=datetime(2026, 11, 1, tzinfo=UTC))
+    assert report["n_current"] == 300
+    columns = {c["name"]: c for c in report["columns"]}
+    for name in ("region", "income"):
+        assert columns[name]["missing_change"] == pytest.approx(1 / 3, abs=0.01)
+        assert [f["kind"] for f in columns[name]["findings"]] == ["missing_change"]
+    assert report["status"] == "watch"
