@@ -60,6 +60,7 @@ def _thresholds() -> Any:
 
 def _monitor(workspace: "Workspace", args: argparse.Namespace) -> Any:
     from mlops_desktop.core import monitoring
+    from mlops_desktop.core.monitoring_report import interval_text, left_out_text
 
     if args.current and (args.since or args.until):
         raise UserError("--since and --until choose logged predictions; drop them with --current.")
@@ -75,6 +76,9 @@ def _monitor(workspace: "Workspace", args: argparse.Namespace) -> Any:
     if args.json:
         return report
     lines = [report["summary"]]
+    left_out = left_out_text(report["left_out"])
+    if left_out:
+        lines.append(left_out)
     rows = [
         [c["name"], c["status"], _number(c["p_value"]), _number(c["effect"]), c["explanation"]]
         for c in report["columns"]
@@ -85,7 +89,11 @@ def _monitor(workspace: "Workspace", args: argparse.Namespace) -> Any:
         lines.append(f"Predictions: {prediction['status']}. {prediction['explanation']}")
     performance = report.get("performance")
     if performance:
-        measured = ", ".join(f"{k} {v:.3f}" for k, v in performance["metrics"].items())
+        measured = ", ".join(
+            f"{k} {v:.3f}" + (f" (95% interval {interval})" if interval else "")
+            for k, v in performance["metrics"].items()
+            for interval in [interval_text(performance, k)]
+        )
         lines.append(f"Performance on {performance['labelled']:,} labelled rows: {measured}.")
     return "\n".join(lines)
 

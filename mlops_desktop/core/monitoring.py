@@ -26,7 +26,16 @@ from sklearn.pipeline import Pipeline
 from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
-from mlops_desktop.core import audit, datasets, drift, registry, scoring, training, validation
+from mlops_desktop.core import (
+    audit,
+    datasets,
+    drift,
+    registry,
+    resampling,
+    scoring,
+    training,
+    validation,
+)
 from mlops_desktop.core.errors import UserError
 from mlops_desktop.core.progress import (
     CancelCheck,
@@ -38,6 +47,9 @@ from mlops_desktop.core.progress import (
 )
 from mlops_desktop.core.reading import detect_format, read_table
 from mlops_desktop.core.store.models import (
+    REFUSED,
+    TRAFFIC,
+    TRY_IT,
     Deployment,
     Label,
     ModelVersion,
@@ -58,8 +70,20 @@ PREDICTION = "prediction"  # the predictions' column in checked frames and in se
 TRAINING = "training"  # the default reference: the held-out part of the training data
 PERFORMANCE_BAND_SIGMAS = 3.0
 MIN_CHUNK_ROWS = 30  # reference samples for the performance band hold at least this many rows
-BAND_SAMPLES = 30  # reference samples measured for each band
+BAND_SAMPLES = 200  # reference samples measured for each band
+INTERVAL_SAMPLES = 200  # resamples of a window's labelled rows for its measures' 95 % intervals
+INTERVAL_SEED = 13  # the same window gets the same interval
+# What each followed measure can take: a band never reaches past it.
+MEASURE_RANGES = {
+    "accuracy": (0.0, 1.0),
+    "f1": (0.0, 1.0),
+    "roc_auc": (0.0, 1.0),
+    "mae": (0.0, math.inf),
+    "rmse": (0.0, math.inf),
+    "r2": (-math.inf, 1.0),
+}
 READ_LOG_ROWS = 50_000  # log rows read per query
+LEFT_OUT = {TRY_IT: "try_it", REFUSED: "refused"}  # logged rows no window holds, by source
 
 
 @dataclass
@@ -73,7 +97,9 @@ class _Model:
 class _Window:
     """Rows to check: the model's inputs as it saw them, its predictions and probabilities, and
     true outcomes where known (None where not); for logged predictions, the dataset's validation
-    rules they broke (``validation.tally``)."""
+    rules they broke (``validation.tally``) and the rows of the window's time left out, by
+    source (not real traffic); the rows the model could not score (their predictions are
+    None), counted from 0."""
 
     inputs: pd.DataFrame
     predictions: list[Any]
@@ -81,6 +107,8 @@ class _Window:
     truth: list[Any]
     last_log_id: int | None = None
     violations: dict[str, Any] | None = None
+    unscored: list[int] = dataclasses.field(default_factory=list)
+    left_out: dict[str, int] = dataclasses.field(default_factory=lambda: dict.fromkeys(LEFT_OUT, 0))
 
 
 def _model(workspace: Workspace, ref: str) -> _Model:
@@ -106,10 +134,14 @@ def _prediction_kind(record: dict[str, Any]) -> str:
 
 
 def _scored(model: _Model, rows: pd.DataFrame, truth: list[Any]) -> _Window:
-    """``rows`` (raw columns) prepared and predicted by the model."""
-    inputs = scoring.prepare(rows, model.record["inputs"])
-    predictions, probabilities = scoring.predict(model.pipeline, model.record["task"], inputs)
-    return _Window(inputs, predictions, probabilities, truth)
+    """``rows`` (raw columns) prepared and predicted by the model. Every row stays: a gap or a
+    value that does not convert is a missing value for the checks to report, and a row the
+    model cannot score has no prediction (``_Window.unscored``)."""
+    inputs = scoring.prepare_leniently(rows, model.record["inputs"])
+    predictions, probabilities, unscored = scoring.predict_scorable(
+        model.pipeline, model.record["task"], inputs
+    )
+    return _Window(inputs, predictions, probabilities, truth, unscored=unscored)
 
 
 def _class_text(value: Any, yes_no: bool) -> str:
@@ -165,11 +197,36 @@ def _dataset_window(workspace: Workspace, model: _Model, ref: str) -> _Window:
 
 
 def _log_query(version_id: int) -> Any:
+    """The version's logged real traffic (Try-it rows and refused requests left out)."""
     return (
         select(PredictionLog.id)
         .join(Deployment, PredictionLog.deployment_id == Deployment.id)
-        .where(Deployment.model_version_id == version_id)
+        .where(Deployment.model_version_id == version_id, PredictionLog.source == TRAFFIC)
     )
+
+
+def _in_time(query: Any, since: datetime | None, until: datetime | None) -> Any:
+    if since is not None:
+        query = query.where(PredictionLog.created_at >= since)
+    if until is not None:
+        query = query.where(PredictionLog.created_at < until)
+    return query
+
+
+def _left_out(
+    session: Session, version_id: int, since: datetime | None, until: datetime | None
+) -> dict[str, int]:
+    """How many rows of the version's log in [since, until) are not real traffic, by source."""
+    query = _in_time(
+        select(PredictionLog.source, func.count())
+        .join(Deployment, PredictionLog.deployment_id == Deployment.id)
+        .where(Deployment.model_version_id == version_id, PredictionLog.source != TRAFFIC)
+        .group_by(PredictionLog.source),
+        since,
+        until,
+    )
+    counts = {source: count for source, count in session.execute(query)}
+    return {key: int(counts.get(source, 0)) for source, key in LEFT_OUT.items()}
 
 
 def _log_window(
@@ -179,8 +236,9 @@ def _log_window(
     until: datetime | None,
     cancel: CancelCheck = never_cancel,
 ) -> _Window:
-    """The logged predictions of ``model`` made in [since, until), with their labels."""
-    query = (
+    """The logged predictions of ``model`` made in [since, until), with their labels: real
+    traffic only (``_Window.left_out`` counts the rest)."""
+    query = _in_time(
         select(
             PredictionLog.id,
             PredictionLog.inputs,
@@ -191,13 +249,11 @@ def _log_window(
         )
         .join(Deployment, PredictionLog.deployment_id == Deployment.id)
         .outerjoin(Label, Label.prediction_log_id == PredictionLog.id)
-        .where(Deployment.model_version_id == model.version_id)
-        .order_by(PredictionLog.id)
+        .where(Deployment.model_version_id == model.version_id, PredictionLog.source == TRAFFIC)
+        .order_by(PredictionLog.id),
+        since,
+        until,
     )
-    if since is not None:
-        query = query.where(PredictionLog.created_at >= since)
-    if until is not None:
-        query = query.where(PredictionLog.created_at < until)
     records: list[dict[str, Any]] = []
     predictions: list[Any] = []
     probabilities: list[list[float]] = []
@@ -218,9 +274,10 @@ def _log_window(
             labels.append(label)
             violations.append(broken)
             last_id = row_id
+        left_out = _left_out(session, model.version_id, since, until)
     schema = model.record["inputs"]
     frame = pd.DataFrame.from_records(records, columns=[c["name"] for c in schema])
-    inputs = scoring.prepare(frame, schema) if records else _empty_inputs(schema)
+    inputs = scoring.prepare_leniently(frame, schema) if records else _empty_inputs(schema)
     has_probabilities = bool(classes) and len(probabilities) == len(predictions)
     return _Window(
         inputs,
@@ -229,6 +286,7 @@ def _log_window(
         _truth_values(labels, model.record),
         last_id,
         validation.tally(violations),
+        left_out=left_out,
     )
 
 
@@ -290,12 +348,51 @@ def _metrics(record: dict[str, Any], window: _Window, rows: np.ndarray) -> dict[
 
 
 def _labelled(window: _Window) -> np.ndarray:
-    return np.asarray([i for i, value in enumerate(window.truth) if value is not None], dtype=int)
+    """The rows with a true outcome and a prediction."""
+    return np.asarray(
+        [
+            i
+            for i, (value, predicted) in enumerate(
+                zip(window.truth, window.predictions, strict=True)
+            )
+            if value is not None and predicted is not None
+        ],
+        dtype=int,
+    )
 
 
 def _rounded(size: int) -> int:
     """``size`` to two significant digits, so nearby window sizes share one band."""
     return int(float(f"{size:.2g}"))
+
+
+def _resampled(
+    record: dict[str, Any], window: _Window, rows: np.ndarray, size: int, samples: int, seed: int
+) -> dict[str, np.ndarray]:
+    """Each followed measure over ``samples`` resamples of ``size`` of ``rows`` (labelled and
+    predicted rows of ``window``), drawn with replacement and seeded (``resampling``)."""
+    truth = [window.truth[i] for i in rows]
+    predicted = [window.predictions[i] for i in rows]
+    probabilities = None
+    if record["task"] != "classification":
+        return resampling.resampled(
+            "regression", np.asarray(truth), np.asarray(predicted), None, 0, size, samples, seed
+        )
+    classes = list(record["classes"] or sorted({*truth, *map(str, predicted)}))
+    position = {name: index for index, name in enumerate(classes)}
+    unknown = len(classes)
+    if window.probabilities is not None:
+        probabilities = np.asarray([window.probabilities[i] for i in rows], dtype="float64")
+    return resampling.resampled(
+        "classification",
+        np.asarray([position.get(value, unknown) for value in truth]),
+        np.asarray([position.get(_class_text(value, False), unknown) for value in predicted]),
+        probabilities,
+        len(classes),
+        size,
+        samples,
+        seed,
+    )
 
 
 class _ReferencePerformance:
@@ -310,27 +407,45 @@ class _ReferencePerformance:
 
     def bands(self, size: int) -> dict[str, list[float]]:
         """±3 standard deviations of each measure over reference samples of about ``size``
-        rows, drawn with replacement (so a reference smaller than the window still gives one)."""
+        rows, drawn with replacement (so a reference smaller than the window still gives one),
+        within what the measure can take."""
         size = _rounded(max(size, MIN_CHUNK_ROWS))
         if size not in self._bands:
             bands: dict[str, list[float]] = {}
             if self.known.size >= MIN_CHUNK_ROWS:
-                rng = np.random.default_rng(size)  # the same band whatever was computed before
-                samples = [
-                    _metrics(self.record, self.window, rng.choice(self.known, size))
-                    for _ in range(BAND_SAMPLES)
-                ]
+                # seeded by the size: the same band whatever was computed before
+                samples = _resampled(self.record, self.window, self.known, size, BAND_SAMPLES, size)
                 for name, value in self.expected.items():
-                    values = [sample[name] for sample in samples if name in sample]
+                    values = samples.get(name, np.empty(0))
+                    values = values[np.isfinite(values)]
                     if len(values) >= 2:
                         spread = PERFORMANCE_BAND_SIGMAS * float(np.std(values, ddof=1))
-                        bands[name] = [value - spread, value + spread]
+                        lowest, highest = MEASURE_RANGES[name]
+                        bands[name] = [max(value - spread, lowest), min(value + spread, highest)]
             self._bands[size] = bands
         return self._bands[size]
 
 
+def _intervals(
+    record: dict[str, Any], window: _Window, rows: np.ndarray, measured: dict[str, float]
+) -> dict[str, list[float]]:
+    """A 95 % bootstrap interval of each measure of ``window`` over its labelled ``rows``: the
+    2.5th and 97.5th percentiles of the measure over resamples of those rows (seeded). A
+    measure that most resamples cannot compute (one class only) gets none."""
+    samples = _resampled(record, window, rows, rows.size, INTERVAL_SAMPLES, INTERVAL_SEED)
+    intervals: dict[str, list[float]] = {}
+    for name in measured:
+        values = samples.get(name, np.empty(0))
+        values = values[np.isfinite(values)]
+        if len(values) >= INTERVAL_SAMPLES // 2:
+            low, high = np.percentile(values, [2.5, 97.5])
+            intervals[name] = [float(low), float(high)]
+    return intervals
+
+
 def _performance(reference: _ReferencePerformance, current: _Window) -> dict[str, Any] | None:
-    """The current window's measured performance against the reference's and its band."""
+    """The current window's measured performance, with its 95 % interval, against the
+    reference's and its band."""
     labelled = _labelled(current)
     if labelled.size == 0:
         return None
@@ -345,6 +460,7 @@ def _performance(reference: _ReferencePerformance, current: _Window) -> dict[str
     return {
         "labelled": int(labelled.size),
         "metrics": measured,
+        "interval": _intervals(reference.record, current, labelled, measured),
         "reference": reference.expected,
         "band": bands,
         "worse": outside,
@@ -383,11 +499,35 @@ def _report(
     report = drift.check_drift(
         reference, _checked_frame(current, model.record), thresholds, progress, cancel
     )
+    prediction = report["prediction_drift"]
+    if prediction is not None:
+        # The predictions' gaps are the rows the model could not score: one finding names them.
+        prediction["findings"] = [
+            finding for finding in prediction["findings"] if finding["kind"] != "missing_change"
+        ] + _unscored_findings(current)
     report["performance"] = _performance(reference_performance, current)
     report["violations"] = current.violations  # None for a dataset window
+    report["left_out"] = current.left_out
     report["status"] = _status(report, thresholds)
     report["model"] = model.record["ref"]
     return report
+
+
+def _unscored_findings(window: _Window) -> list[dict[str, str]]:
+    """One finding naming the rows the model could not score, if any."""
+    if not window.unscored:
+        return []
+    shown = [f"{row + 1:,}" for row in window.unscored[:5]]
+    more = len(window.unscored) - len(shown)
+    rows = ", ".join(shown) + (f" and {more:,} more" if more else "")
+    return [
+        {
+            "kind": "not_scored",
+            "message": f"The model could not score {counted(len(window.unscored), 'row')} "
+            f"(row{'s' if len(window.unscored) > 1 else ''} {rows} of the window), so "
+            "they have no prediction; their inputs are still checked.",
+        }
+    ]
 
 
 def _key(kind: str, window: str, reference: str | None, thresholds: drift.Thresholds) -> str:
@@ -722,7 +862,7 @@ def import_labels(
                 PredictionLog.created_at,
             )
             .join(Deployment, PredictionLog.deployment_id == Deployment.id)
-            .where(Deployment.model_version_id == model.version_id)
+            .where(Deployment.model_version_id == model.version_id, PredictionLog.source != REFUSED)
             .order_by(PredictionLog.id)
         )
         logged: dict[str, list[int]] = {}

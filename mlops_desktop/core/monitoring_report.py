@@ -22,7 +22,7 @@ from mlops_desktop.core.monitoring_plots import (
     distribution_figure,
     trend_figures,
 )
-from mlops_desktop.core.vocabulary import LOWER_IS_BETTER
+from mlops_desktop.core.vocabulary import LOWER_IS_BETTER, counted
 from mlops_desktop.core.writing import write_text
 
 MAX_DISTRIBUTIONS = 20  # drifted columns charted; beyond, the ones that changed most
@@ -118,6 +118,13 @@ def _number(value: Any, digits: int = 3) -> str:
     return f"{float(value):,.{digits}f}"
 
 
+def interval_text(performance: dict[str, Any], name: str) -> str:
+    """A measured figure's 95 % interval as "0.781 to 0.862"; empty when it has none (stored
+    before intervals were measured, or too few outcomes)."""
+    interval = (performance.get("interval") or {}).get(name)
+    return f"{_number(interval[0])} to {_number(interval[1])}" if interval else ""
+
+
 def _p_value(value: Any) -> str:
     if value is None:
         return "—"
@@ -151,6 +158,21 @@ def _reference_words(window: dict[str, Any]) -> str:
     return f"dataset version {reference}"
 
 
+def left_out_text(left_out: dict[str, Any] | None) -> str:
+    """What the window left out of the log, as a sentence: "12 Try-it rows and 3 refused rows
+    were left out (not real traffic)."; empty when nothing was."""
+    left_out = left_out or {}
+    parts = [
+        counted(int(left_out[key]), noun)
+        for key, noun in (("try_it", "Try-it row"), ("refused", "refused row"))
+        if left_out.get(key)
+    ]
+    if not parts:
+        return ""
+    verb = "was" if len(parts) == 1 and parts[0].startswith("1 ") else "were"
+    return f"{' and '.join(parts)} {verb} left out (not real traffic)."
+
+
 def report_html(report: dict[str, Any], history: list[dict[str, Any]] | None = None) -> str:
     """One self-contained HTML page of ``report`` (a stored monitoring report) and, when given,
     the trends of ``history`` (``monitoring.history``)."""
@@ -180,7 +202,7 @@ def report_html(report: dict[str, Any], history: list[dict[str, Any]] | None = N
 <p>{_badge(STATUS_WORDS.get(status, status), STATUS_COLOURS.get(status, "#555555"))}
 <b>{_e(report.get("summary", ""))}</b></p>
 <p>{_e(meaning)} {int(report.get("n_current") or 0):,} rows in this window,
-{int(report.get("n_reference") or 0):,} in the reference.</p>
+{int(report.get("n_reference") or 0):,} in the reference. {_e(left_out_text(report.get("left_out")))}</p>
 {_predictions_section(report.get("prediction_drift"))}
 {_performance_section(report.get("performance"))}
 {_rules_section(report)}
@@ -228,15 +250,19 @@ def _performance_section(performance: dict[str, Any] | None) -> str:
         rows.append(
             f"<tr><td>{_e(METRIC_NAMES.get(name, name))}"
             f"{' (lower is better)' if name in LOWER_IS_BETTER else ''}</td>"
-            f"<td class='n'>{_number(value)}</td><td class='n'>{_number(reference)}</td>"
+            f"<td class='n'>{_number(value)}</td>"
+            f"<td class='n'>{interval_text(performance, name) or '—'}</td>"
+            f"<td class='n'>{_number(reference)}</td>"
             f"<td class='n'>{_number(band[0]) + ' to ' + _number(band[1]) if band else '—'}</td>"
             f"<td>{verdict}</td></tr>"
         )
     return f"""<h2>Performance</h2>
-<p>Measured on {int(performance.get("labelled", 0)):,} rows whose true outcome is known. The
-normal range is ±3 standard deviations of the measure on samples of the reference of the same
-size.</p>
-<table><tr><th>measure</th><th>this window</th><th>reference</th><th>normal range</th>
+<p>Measured on {int(performance.get("labelled", 0)):,} rows whose true outcome is known. The 95 %
+interval is where the measure would fall for 95 of 100 windows like this one (a bootstrap over its
+rows). The normal range is ±3 standard deviations of the measure on samples of the reference of
+the same size, kept within what the measure can take.</p>
+<table><tr><th>measure</th><th>this window</th><th>95 % interval</th><th>reference</th>
+<th>normal range</th>
 <th>verdict</th></tr>{"".join(rows)}</table>"""
 
 

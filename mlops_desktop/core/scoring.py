@@ -46,26 +46,37 @@ def _first_bad(mask: "pd.Series[bool]", values: pd.Series) -> tuple[int, Any]:
     return position + 1, values.iloc[position]
 
 
-def _numbers(name: str, values: pd.Series) -> pd.Series:
+def _as_numbers(values: pd.Series) -> pd.Series:
+    """``values`` as numbers; a value that is not one becomes missing (NaN)."""
     if pd.api.types.is_numeric_dtype(values) and not pd.api.types.is_bool_dtype(values):
         return values.astype("float64")
-    # A yes/no is no number, though Python counts True as 1: refused like any other wrong type.
+    # A yes/no is no number, though Python counts True as 1: missing like any other wrong type.
     yes_no = values.map(lambda value: isinstance(value, bool | np.bool_)).astype(bool)
-    converted = pd.to_numeric(values.mask(yes_no), errors="coerce")
+    return pd.to_numeric(values.mask(yes_no), errors="coerce").astype("float64")
+
+
+def _numbers(name: str, values: pd.Series) -> pd.Series:
+    converted = _as_numbers(values)
     bad = converted.isna() & values.notna()
     if bad.any():
         row, value = _first_bad(bad, values)
         raise _BadValue(f"'{name}' must be a number, but row {ROW} holds '{value}'.", row)
-    return converted.astype("float64")
+    return converted
 
 
-def _booleans(name: str, values: pd.Series) -> pd.Series:
+def _as_booleans(values: pd.Series) -> pd.Series:
+    """``values`` as 1.0 (yes) and 0.0 (no); a value that is neither becomes missing (NaN)."""
     if pd.api.types.is_bool_dtype(values):
         return values.astype("float64")
     words = values.map(lambda v: str(v).strip().lower(), na_action="ignore")
     result = pd.Series(np.nan, index=values.index, dtype="float64")
     result[words.isin(TRUE_WORDS)] = 1.0
     result[words.isin(FALSE_WORDS)] = 0.0
+    return result
+
+
+def _booleans(name: str, values: pd.Series) -> pd.Series:
+    result = _as_booleans(values)
     bad = result.isna() & values.notna()
     if bad.any():
         row, value = _first_bad(bad, values)
@@ -104,6 +115,13 @@ def _empty(name: str, row: int) -> _BadValue:
     return _BadValue(f"'{name}' is empty in row {ROW}; the model needs a value there.", row)
 
 
+def _column_values(frame: pd.DataFrame, name: str) -> pd.Series:
+    """``frame``'s column ``name`` indexed from 0; all missing when ``frame`` lacks it."""
+    if name in frame.columns:
+        return frame[name].reset_index(drop=True)
+    return pd.Series([None] * len(frame), dtype=object)
+
+
 def _prepared(frame: pd.DataFrame, schema: list[dict[str, Any]]) -> pd.DataFrame:
     absent = [c["name"] for c in schema if c["name"] not in frame.columns and c["required"]]
     if absent:
@@ -114,11 +132,7 @@ def _prepared(frame: pd.DataFrame, schema: list[dict[str, Any]]) -> pd.DataFrame
     columns: dict[str, pd.Series] = {}
     for column in schema:
         name, kind = column["name"], column["type"]
-        values = (
-            frame[name].reset_index(drop=True)
-            if name in frame.columns
-            else pd.Series([None] * len(frame), dtype=object)
-        )
+        values = _column_values(frame, name)
         if kind == "numeric":
             converted = _numbers(name, values)
         elif kind == "boolean":
@@ -129,6 +143,23 @@ def _prepared(frame: pd.DataFrame, schema: list[dict[str, Any]]) -> pd.DataFrame
             raise _empty(name, int(np.flatnonzero(converted.isna().to_numpy())[0]) + 1)
         columns[name] = converted
     return pd.DataFrame(columns)
+
+
+def prepare_leniently(frame: pd.DataFrame, schema: list[dict[str, Any]]) -> pd.DataFrame:
+    """``prepare`` that keeps every row, for monitoring (serving and batch scoring refuse
+    instead): an absent column, an empty value, or a value that does not convert to its column's
+    type becomes missing (NaN), for the checks to count and the pipeline to fill in as it was
+    trained to."""
+    converters = {"numeric": _as_numbers, "boolean": _as_booleans}
+    return pd.DataFrame(
+        {
+            column["name"]: converters.get(column["type"], _labels)(
+                _column_values(frame, column["name"])
+            )
+            for column in schema
+        },
+        index=pd.RangeIndex(len(frame)),
+    )
 
 
 def _plain_number(value: Any) -> float | None:
@@ -232,6 +263,47 @@ def predict(
     values = [v.item() if isinstance(v, np.generic) else v for v in labels]
     probabilities: list[list[float]] = matrix.tolist()
     return values, probabilities
+
+
+def predict_scorable(
+    pipeline: Pipeline, task: str, inputs: pd.DataFrame
+) -> tuple[list[Any], list[list[float]] | None, list[int]]:
+    """``predict`` of every row the pipeline can score, for monitoring: a row it cannot score
+    (an infinite number, a value a preparation step refuses) gets the prediction None and NaN
+    probabilities, and its position (from 0) is listed last. A failing call is halved until the
+    failing rows are found, so a few bad rows cost a few more calls, not one call a row."""
+    count = len(inputs)
+    predictions: list[Any] = [None] * count
+    probabilities: list[list[float]] | None = None
+    unscored: list[int] = []
+    numbers = inputs.select_dtypes("number").to_numpy(dtype="float64")
+    infinite = np.isinf(numbers).any(axis=1) if numbers.size else np.zeros(count, dtype=bool)
+    unscored.extend(np.flatnonzero(infinite).tolist())  # no pipeline step takes them
+    scorable = np.flatnonzero(~infinite)
+
+    def score(rows: np.ndarray) -> None:
+        nonlocal probabilities
+        try:
+            values, shares = predict(pipeline, task, inputs.iloc[rows])
+        except Exception:
+            if len(rows) == 1:
+                unscored.append(int(rows[0]))
+                return
+            middle = len(rows) // 2
+            score(rows[:middle])
+            score(rows[middle:])
+            return
+        for position, value in zip(rows.tolist(), values, strict=True):
+            predictions[position] = value
+        if shares is not None:
+            if probabilities is None:
+                probabilities = [[math.nan] * len(shares[0])] * count
+            for position, share in zip(rows.tolist(), shares, strict=True):
+                probabilities[position] = share
+
+    if scorable.size:
+        score(scorable)
+    return predictions, probabilities, sorted(unscored)
 
 
 def _output_table(

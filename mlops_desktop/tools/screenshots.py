@@ -4,12 +4,14 @@ python -m mlops_desktop.tools.screenshots OUT_DIR
 """
 
 import argparse
+import contextlib
 import json
 import os
 import socket
 import sys
 import tempfile
 import time
+import urllib.error
 import urllib.request
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
@@ -344,6 +346,22 @@ def _monitoring_screens(
     _send(panel.local_url, _applicants(500, seed=21, shift=1.0, new_region=True))
     # A few applicants younger or older than any in the training data: they break its rules.
     _send(panel.local_url, _applicants(8, seed=22).assign(age=[18, 19, 18, 20, 75, 80, 78, 91]))
+    # Someone tries the form, and a client sends a row with no region: refused, logged as such.
+    # Neither counts as traffic in the Monitoring pane.
+    tried = panel.try_it()
+    if tried is not None:
+        _wait_for(tried.finished)
+    gap = _applicants(1, seed=23).assign(region=None)
+    with contextlib.suppress(urllib.error.HTTPError):
+        _send(panel.local_url, gap)
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline and not any(
+        r["source"] == "refused" for r in panel.recent.records
+    ):
+        _settle(1)
+        time.sleep(0.05)
+    models.tabs.setCurrentWidget(panel)
+    grab("11-serving-traffic")
     panel.stop(wait=True)
     _settle()
 

@@ -7,10 +7,9 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from mlops_desktop.core import datasets, registry, training
 from mlops_desktop.core.workspace import Workspace
 from tests.cli.conftest import Cli, ok_json
-from tests.core.test_monitoring import _applicants, _log
+from tests.core.test_monitoring import _applicants, _log, register_loans
 
 STATUSES = {"ok", "drift", "warning", "not enough data", "not computable"}
 COLUMN_KEYS = {
@@ -23,15 +22,9 @@ COLUMN_KEYS = {
 def logged(home: Path, tmp_path: Path) -> list[str]:
     """The model 'loans' trained, registered and serving: 400 calm rows on Nov 1, 400 moved rows
     on Nov 2; returns the calm rows' request ids."""
-    csv = tmp_path / "applicants.csv"
-    _applicants(3000, seed=1).to_csv(csv, index=False)
     ws = Workspace(home)
     try:
-        datasets.import_file(ws, csv, "applicants")
-        run = training.train(
-            ws, training.Recipe(dataset="applicants", target="repaid", algorithm="naive_bayes")
-        )[0]
-        registry.register(ws, run["run_id"], "loans")
+        register_loans(ws, _applicants(3000, seed=1), tmp_path / "applicants.csv")
         ids = _log(ws, _applicants(400, seed=2), date(2026, 11, 1), "calm")
         _log(ws, _applicants(400, seed=3, shift=1.0), date(2026, 11, 1) + timedelta(1), "moved")
     finally:
@@ -44,6 +37,7 @@ def test_monitor_reports_drift_in_the_contract_shape(in_home: Cli, logged: list[
     assert {"dataset_drift", "drift_share", "n_reference", "n_current", "columns",
             "prediction_drift", "performance"} <= set(everything)  # fmt: skip
     assert everything["n_current"] == 800 and everything["performance"] is None
+    assert everything["left_out"] == {"try_it": 0, "refused": 0}  # the contract's counts
     for column in everything["columns"]:
         assert set(column) >= COLUMN_KEYS and column["status"] in STATUSES
     moved = ok_json(in_home("monitor", "loans", "--since", "2026-11-02", "--json"))
@@ -72,6 +66,10 @@ def test_labels_import_then_performance_and_a_dataset_window(
     report = ok_json(in_home("monitor", "loans", "--until", "2026-11-02", "--json"))
     assert report["performance"]["labelled"] == 400
     assert 0.5 < report["performance"]["metrics"]["accuracy"] <= 1.0
+    low, high = report["performance"]["interval"]["accuracy"]
+    assert low < report["performance"]["metrics"]["accuracy"] < high
+    text = in_home("monitor", "loans", "--until", "2026-11-02").out
+    assert f"(95% interval {low:.3f} to {high:.3f})" in text
     march = tmp_path / "march.csv"
     _applicants(500, seed=9).to_csv(march, index=False)
     ok_json(in_home("datasets", "import", march, "--name", "march", "--json"))
@@ -96,3 +94,27 @@ def test_bad_monitoring_input_fails_in_one_line(
     assert outcome.code == 1
     assert len(outcome.err_lines) == 1 and outcome.err.startswith("error: ")
     assert says in outcome.err
+
+
+def test_a_dataset_with_gaps_where_training_had_none_is_reported_not_refused(
+    in_home: Cli, logged: list[str], tmp_path: Path
+) -> None:
+    """'region' and 'owner' had no gaps in training, so a request must hold them; a monitored
+    dataset with gaps there (and an unseen region) is a report, exit 0, not an error."""
+    march = _applicants(600, seed=9, new_region=True)
+    march.loc[march.index % 4 == 0, "region"] = None
+    march["owner"] = march["owner"].astype(object)
+    march.loc[5, "owner"] = None
+    path = tmp_path / "march.csv"
+    march.to_csv(path, index=False)
+    ok_json(in_home("datasets", "import", path, "--name", "march", "--json"))
+    outcome = in_home("monitor", "loans", "--current", "march", "--json")
+    assert outcome.code == 0, outcome.err
+    report = ok_json(outcome)
+    assert report["n_current"] == 600
+    region = {c["name"]: c for c in report["columns"]}["region"]
+    kinds = {f["kind"] for f in region["findings"]}
+    assert {"missing_change", "new_categories"} <= kinds
+    assert region["missing_change"] == pytest.approx(0.25, abs=0.01)
+    assert report["prediction_drift"]["findings"] == []  # the model imputes: every row scored
+    assert report["performance"]["labelled"] == 600

@@ -2,6 +2,7 @@
 held-out part of its training data, stored day by day, and labels turned into performance."""
 
 import json
+import math
 import shutil
 from collections.abc import Iterator
 from datetime import UTC, date, datetime, timedelta
@@ -13,7 +14,15 @@ import pandas as pd
 import pytest
 from sqlalchemy import func, select
 
-from mlops_desktop.core import datasets, monitoring, registry, scoring, training, validation
+from mlops_desktop.core import (
+    datasets,
+    monitoring,
+    monitoring_report,
+    registry,
+    scoring,
+    training,
+    validation,
+)
 from mlops_desktop.core.errors import UserError
 from mlops_desktop.core.store.models import Deployment, Label, MonitorResult, PredictionLog
 from mlops_desktop.core.workspace import Workspace
@@ -69,12 +78,29 @@ def ws(served_home: Path, tmp_path: Path) -> Iterator[Workspace]:
     workspace.close()
 
 
+def register_loans(ws: Workspace, frame: pd.DataFrame, csv: Path) -> None:
+    """``frame`` imported from ``csv`` and a naive Bayes model of 'repaid' on it registered as
+    'loans'."""
+    frame.to_csv(csv, index=False)
+    datasets.import_file(ws, csv, csv.stem)
+    run = training.train(
+        ws, training.Recipe(dataset=csv.stem, target="repaid", algorithm="naive_bayes")
+    )[0]
+    registry.register(ws, run["run_id"], "loans")
+
+
 def _log(
-    ws: Workspace, frame: pd.DataFrame, day: date, prefix: str, yes_no_as_words: bool = False
+    ws: Workspace,
+    frame: pd.DataFrame,
+    day: date,
+    prefix: str,
+    yes_no_as_words: bool = False,
+    source: str = "traffic",
 ) -> list[str]:
     """Log the model's predictions of ``frame``'s rows as the server does, spread over ``day``
-    (``yes_no_as_words``: the yes/no column as the words a client sent, as an older log might);
-    returns the request ids (one row per request)."""
+    (``yes_no_as_words``: the yes/no column as the words a client sent, as an older log might;
+    ``source``: where the rows came from, as ``PredictionLog.source``); returns the request ids
+    (one row per request)."""
     record, pipeline = registry.load(ws, "loans")
     from mlops_desktop.core import scoring
 
@@ -108,6 +134,7 @@ def _log(
                     if probabilities
                     else None,
                     latency_ms=5.0,
+                    source=source,
                 )
             )
     return ids
@@ -235,6 +262,10 @@ def test_labels_joined_by_request_id_give_performance_against_the_reference_band
     assert low < performance["reference"]["accuracy"] < high
     assert low <= performance["metrics"]["accuracy"] <= high  # same population: inside the band
     assert not performance["worse"]
+    for name, value in performance["metrics"].items():  # each figure with its 95 % interval
+        low, high = performance["interval"][name]
+        assert 0.0 <= low < value < high <= 1.0
+        assert high - low < 0.2  # 300 outcomes pin accuracy to within about ±0.05
 
 
 def test_bad_label_files_are_refused_with_a_sentence_and_store_nothing(
@@ -467,3 +498,124 @@ def test_overview_keeps_the_newest_performance_and_results_lists_ranges_and_data
     listed = monitoring.results(ws, "loans")
     assert [r["window"]["kind"] for r in listed] == ["range"]
     assert listed[0]["n_current"] == 300
+
+
+def test_a_reference_with_gaps_in_a_required_column_and_unscorable_rows_is_still_checked(
+    tmp_path: Path,
+) -> None:
+    """The held-out training rows have gaps in 'income' though the model's schema requires a
+    value there (serving refuses such a row); a window with an infinite income. Neither is
+    refused: the gaps are missing values, and the rows the model cannot score are one finding."""
+    gappy = _applicants(1500, seed=4)
+    gappy.loc[gappy.index % 10 == 0, "income"] = np.nan
+    ws = Workspace(tmp_path / "workspace")
+    try:
+        register_loans(ws, gappy, tmp_path / "gappy.csv")
+        with ws.store.write() as session:
+            version = registry.resolve(session, "loans")[1]
+            version.input_schema = [{**column, "required": True} for column in version.input_schema]
+        with pytest.raises(UserError, match="'income' is empty"):
+            scoring.prepare(gappy, registry.load(ws, "loans")[0]["inputs"])  # serving refuses
+        window = _applicants(300, seed=5)
+        window["income"] = window["income"].astype(object)
+        window.loc[[3, 7], "income"] = ["inf", "-inf"]
+        window.to_csv(tmp_path / "window.csv", index=False)
+        datasets.import_file(ws, tmp_path / "window.csv", "window")
+        report = monitoring.check(ws, "loans", current="window")
+    finally:
+        ws.close()
+    income = next(c for c in report["columns"] if c["name"] == "income")
+    assert income["missing_change"] == pytest.approx(-0.1, abs=0.03)  # gaps in the reference
+    findings = report["prediction_drift"]["findings"]
+    assert [f["kind"] for f in findings] == ["not_scored"]
+    assert "could not score 2 rows (rows 4, 8 of the window)" in findings[0]["message"]
+    assert report["n_current"] == 300 and report["status"] == "watch"
+    assert report["performance"]["labelled"] == 298  # the unscored rows are left out
+
+
+@pytest.mark.parametrize(
+    ("task", "truth", "predicted", "ranges"),
+    [
+        (
+            "classification",
+            ["yes"] * 196 + ["no"] * 4,
+            ["yes"] * 199 + ["no"],  # nearly perfect: a ±3 SD band would pass 1
+            {"accuracy": (0.0, 1.0), "f1": (0.0, 1.0), "roc_auc": (0.0, 1.0)},
+        ),
+        (
+            "regression",
+            list(np.linspace(0.0, 10.0, 200)),
+            list(np.linspace(0.0, 10.0, 200) + (np.arange(200) < 2)),  # two misses: MAE 0.01
+            {"mae": (0.0, math.inf), "rmse": (0.0, math.inf), "r2": (-math.inf, 1.0)},
+        ),
+    ],
+)
+def test_bands_and_intervals_stay_within_what_each_measure_can_take(
+    task: str, truth: list[Any], predicted: list[Any], ranges: dict[str, tuple[float, float]]
+) -> None:
+    """ "ROC AUC 0.823 (expected 0.633 to 1.078)" was a band past the measure's range."""
+    record = {"task": task, "classes": ["no", "yes"] if task == "classification" else None}
+    probabilities = None
+    if task == "classification":
+        probabilities = [[0.1, 0.9] if p == "yes" else [0.8, 0.2] for p in predicted]
+    window = monitoring._Window(pd.DataFrame(), predicted, probabilities, truth)
+    reference = monitoring._ReferencePerformance(record, window)
+    performance = monitoring._performance(reference, window)
+    assert performance is not None
+    assert performance == monitoring._performance(reference, window)  # seeded: the same again
+    for name, (lowest, highest) in ranges.items():
+        value = performance["metrics"][name]
+        for low, high in (performance["band"][name], performance["interval"][name]):
+            assert lowest <= low <= value <= high <= highest
+    clipped = performance["band"]["accuracy"][1] if task == "classification" else None
+    assert clipped in (1.0, None) and performance["band"].get("mae", [0.0])[0] == 0.0
+
+
+def test_try_it_rows_and_refused_requests_are_left_out_of_every_window_and_counted(
+    ws: Workspace, tmp_path: Path
+) -> None:
+    """Rows typed into the Try-it form and refused requests were counted as traffic: here they
+    are far off the training data, and would make the windows drift."""
+    calm = _applicants(300, seed=2)
+    ids = _log(ws, calm, DAY_1, "calm")
+    odd = _applicants(120, seed=3, shift=3.0, new_region=True)
+    _log(ws, odd.head(12), DAY_1, "tried", source="try_it")
+    _log(ws, odd.tail(3), DAY_1, "refused", source="refused")
+    _log(ws, odd, DAY_1 + timedelta(1), "tried-later", source="try_it")  # a day of Try-it only
+    window = monitoring.check(ws, "loans", until=datetime(2026, 11, 2, tzinfo=UTC))
+    assert window["n_current"] == 300 and window["status"] == "healthy", window["summary"]
+    assert window["left_out"] == {"try_it": 12, "refused": 3}
+    assert monitoring.check(ws, "loans")["left_out"] == {"try_it": 132, "refused": 3}
+    assert monitoring.update_days(ws, "loans") == 1  # the Try-it day is no window
+    (day,) = monitoring.history(ws, "loans")
+    assert day["n_current"] == 300 and day["left_out"] == {"try_it": 12, "refused": 3}
+    assert monitoring.overview(ws)[0]["rows"] == 300  # the card's traffic
+    assert monitoring_report.left_out_text(day["left_out"]) == (
+        "12 Try-it rows and 3 refused rows were left out (not real traffic)."
+    )
+    outcomes = tmp_path / "outcomes.csv"  # a refused request made no prediction to label
+    pd.DataFrame({"request": ["refused-0", ids[0]], "repaid": ["yes", "no"]}).to_csv(
+        outcomes, index=False
+    )
+    assert monitoring.import_labels(ws, "loans", outcomes, "request", "repaid")["matched"] == 1
+    dataset = monitoring.check(ws, "loans", current="applicants")
+    assert dataset["left_out"] == {"try_it": 0, "refused": 0}
+
+
+def test_a_log_window_with_gaps_and_unreadable_values_is_reported_not_refused(
+    ws: Workspace,
+) -> None:
+    """Logged rows with a gap in a column the model requires, or a value an older server logged
+    as sent (text in a number column), are missing values of the window, not an error."""
+    _log(ws, _applicants(300, seed=2), DAY_1, "calm")
+    with ws.store.write() as session:
+        rows = session.scalars(select(PredictionLog).order_by(PredictionLog.id)).all()
+        for row in rows[::3]:
+            row.inputs = {**row.inputs, "region": None, "income": "n/a"}
+    report = monitoring.check(ws, "loans", since=datetime(2026, 11, 1, tzinfo=UTC))
+    assert report["n_current"] == 300
+    columns = {c["name"]: c for c in report["columns"]}
+    for name in ("region", "income"):
+        assert columns[name]["missing_change"] == pytest.approx(1 / 3, abs=0.01)
+        assert [f["kind"] for f in columns[name]["findings"]] == ["missing_change"]
+    assert report["status"] == "watch"

@@ -335,6 +335,9 @@ def test_the_report_page_is_self_contained_with_the_verdict_and_every_column(
     # prediction, the two drifted columns, five trends
     assert len(_images(page)) == 1 + 2 + len(TREND_KEYS)
     assert "worse than normal" in page  # roc_auc, or the regression's errors
+    for name in report["performance"]["metrics"]:  # each figure with its 95 % interval
+        low, high = report["performance"]["interval"][name]
+        assert f"<td class='n'>{low:,.3f} to {high:,.3f}</td>" in page
     assert "Thresholds used" in page and "Trends by day" in page
     alone = monitoring_report.report_html(history[0])  # no history: no trends
     _assert_self_contained(alone)

@@ -38,7 +38,7 @@ from mlops_desktop.core import datasets, registry, scoring, training
 from mlops_desktop.core.errors import UserError
 from mlops_desktop.core.serving import ServingApp, batching, check_address, parsing, serve
 from mlops_desktop.core.serving import server as server_module
-from mlops_desktop.core.serving.app import MAX_BODY_BYTES
+from mlops_desktop.core.serving.app import MAX_BODY_BYTES, SOURCE_HEADER
 from mlops_desktop.core.serving.batching import Job, Predictor
 from mlops_desktop.core.store.models import AuditEvent, Deployment, PredictionLog
 from mlops_desktop.core.workspace import Workspace
@@ -618,7 +618,8 @@ def test_health_counts_requests_errors_and_rows(models: Workspace) -> None:
     # Prediction requests only: the 404 and the /health calls are not counted.
     assert (health["requests"], health["errors"], health["predicted_rows"]) == (2, 1, 3)
     assert health["batches"] == 1 and health["log_failed_writes"] == 0
-    assert summary["predicted_rows"] == summary["logged_rows"] == 3
+    assert summary["predicted_rows"] == 3
+    assert summary["logged_rows"] == 4  # the refused request is logged too, as refused
 
 
 def test_with_a_token_every_route_but_ping_needs_it(models: Workspace) -> None:
@@ -974,6 +975,48 @@ def test_a_row_breaking_the_dataset_rules_is_still_predicted_and_its_violations_
         ).first()
     assert stored_null == 1  # a clean row's violations are SQL NULL, not the text 'null'
     assert started is not None and started["rules"] > 0
+
+
+def test_try_it_rows_and_refused_requests_are_logged_with_their_source(
+    models: Workspace,
+) -> None:
+    """The Serve tab's Try-it form marks its requests; a request refused for its values or its
+    body is logged too, with what could be read of it and no prediction, so monitoring can
+    leave both out of its windows."""
+    first, second = _records(_rows(models, "shop", 2))
+    wrong = {**first, "size": "big"}
+    running = start_server(models, "shop")
+    http_client = Http(running.url)
+    try:
+        replies = [
+            http_client("POST", "/invocations", {"dataframe_records": [first]}),
+            http_client(
+                "POST",
+                "/invocations",
+                {"dataframe_records": [second]},
+                headers={SOURCE_HEADER: "Try-It"},
+            ),
+            http_client("POST", "/invocations", {"dataframe_records": [wrong, first]}),
+            http_client("POST", "/invocations", b"{not json"),
+            http_client("POST", "/invocations", b"{}", headers={"Authorization": "x"}),
+        ]
+    finally:
+        http_client.close()
+        summary = running.finish()
+    assert [reply.status for reply in replies] == [200, 200, 400, 400, 400]
+    logged = _logged(models, summary["deployment"])
+    assert [(row.request_id, row.source) for row in logged] == [
+        (replies[0].headers["X-Request-ID"], "traffic"),
+        (replies[1].headers["X-Request-ID"], "try_it"),
+        *[(replies[2].headers["X-Request-ID"], "refused")] * 2,  # both rows of the request
+        (replies[3].headers["X-Request-ID"], "refused"),
+        (replies[4].headers["X-Request-ID"], "refused"),
+    ]
+    assert logged[1].prediction == replies[1].json["predictions"][0]
+    assert [row.inputs for row in logged[2:4]] == [wrong, first]  # as sent
+    assert [row.inputs for row in logged[4:]] == [{}, {}]  # nothing could be read
+    assert {row.prediction for row in logged[2:]} == {None}
+    assert summary["logged_rows"] == 6
 
 
 # ---------------------------------------------------------------------------------------------

@@ -9,9 +9,11 @@ import time
 from pathlib import Path
 
 import pytest
+from alembic import command
 from alembic.autogenerate import compare_metadata
+from alembic.config import Config
 from alembic.migration import MigrationContext
-from sqlalchemy import inspect, text
+from sqlalchemy import create_engine, inspect, text
 
 from mlops_desktop.core import datasets
 from mlops_desktop.core.errors import UserError
@@ -265,3 +267,31 @@ def test_a_write_takes_the_write_lock_when_it_begins(workspace: Workspace) -> No
     other.execute("BEGIN IMMEDIATE")
     other.execute("ROLLBACK")
     other.close()
+
+
+def test_upgrading_marks_the_rows_logged_before_as_traffic(tmp_path: Path) -> None:
+    """Revision 0007 adds each logged prediction's source; rows logged before it were all real
+    requests, so monitoring keeps counting them."""
+    path = tmp_path / "store.db"
+    engine = create_engine(f"sqlite:///{path}")
+    config = Config()
+    config.set_main_option("script_location", str(db.MIGRATIONS_DIR))
+    config.attributes["engine"] = engine
+    command.upgrade(config, "0006")
+    with engine.begin() as connection:
+        connection.execute(
+            text(
+                "INSERT INTO prediction_logs (deployment_id, request_id, created_at, inputs, "
+                "prediction, probabilities, latency_ms) "
+                "VALUES (1, 'old', '2026-11-01 10:00:00', '{}', '1', 'null', 2.0)"
+            )
+        )
+    engine.dispose()
+    store = db.Store(path)
+    try:
+        with store.read() as session:
+            assert session.execute(text("SELECT source FROM prediction_logs")).all() == [
+                ("traffic",)
+            ]
+    finally:
+        store.engine.dispose()

@@ -153,6 +153,7 @@ def test_serve_production_try_it_watch_requests_and_stop(
     assert "Prediction: setosa" in panel.try_result.text()
     qtbot.waitUntil(lambda: panel.recent.rowCount() == 1, timeout=SERVE_TIMEOUT)
     assert panel.recent.record(0)["prediction"] == "setosa"
+    assert panel.recent.data(panel.recent.index(0, 2)) == "Try it"  # kept apart from traffic
     assert "1 request," in panel.counters.text()
     panel.try_fields["petal_width_cm"].setText("wide")
     task = panel.try_it()
@@ -168,7 +169,12 @@ def test_serve_production_try_it_watch_requests_and_stop(
     with state.workspace.store.read() as session:
         deployments = session.scalars(select(Deployment)).all()
         assert [d.stopped_at is not None for d in deployments] == [True]
-        assert len(session.scalars(select(PredictionLog)).all()) == 1
+        logged = session.scalars(select(PredictionLog).order_by(PredictionLog.id)).all()
+        # the refused try is logged as refused, with what was typed
+        assert [(row.source, row.inputs["petal_width_cm"]) for row in logged] == [
+            ("try_it", 0.2),
+            ("refused", "wide"),
+        ]
 
 
 def test_a_port_in_use_and_serving_to_the_network_are_explained(

@@ -2,6 +2,7 @@
 worker, the report's table, chart and sentences, the trends, labels and thresholds; driven
 through the widgets on a workspace with a trained, registered and logged model."""
 
+import re
 import shutil
 import time
 from datetime import UTC, datetime, timedelta
@@ -232,6 +233,10 @@ def test_labels_imported_through_the_dialog_show_the_performance(
     assert "Measured on 600 predictions with a known outcome: accuracy" in (
         pane.performance_line.text()
     )
+    assert re.search(
+        r"accuracy 0\.\d{3} \(95% interval 0\.\d{3} to 0\.\d{3}; expected ",
+        (pane.performance_line.text()),
+    )
 
 
 def test_the_pane_remembers_how_it_was_divided(qtbot: QtBot, state: AppState) -> None:
@@ -393,3 +398,17 @@ def test_the_home_monitor_step_counts_the_watched_versions_and_opens_the_pane(
     assert monitor.button.isEnabled() and monitor.button.text() == "Open Monitoring"
     monitor.button.click()
     assert window.current_pane() == "Monitoring"
+
+
+def test_try_it_rows_are_left_out_of_the_cards_and_the_banner_says_so(
+    qtbot: QtBot, state: AppState
+) -> None:
+    _two_days(state)
+    _log(state.workspace, _applicants(5, seed=4, shift=3.0), DAY_2, "tried", source="try_it")
+    monitoring.update_days(state.workspace, "loans")
+    pane = MonitoringPane(state)
+    qtbot.addWidget(pane)
+    assert pane.report is not None and pane.report["window"]["name"] == "2026-11-02"
+    assert "600 rows compared with" in pane.banner.text()
+    assert "5 Try-it rows were left out (not real traffic)." in pane.banner.text()
+    assert "1,200 predictions checked day by day" in pane.cards[0].text()

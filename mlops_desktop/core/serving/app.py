@@ -27,12 +27,18 @@ from mlops_desktop.core.scoring import LARGEST_NUMBER
 from mlops_desktop.core.serving import parsing
 from mlops_desktop.core.serving.batching import Job, Predictor
 from mlops_desktop.core.serving.logwriter import PredictionLogWriter
+from mlops_desktop.core.serving.parsing import Rows
+from mlops_desktop.core.store.models import TRAFFIC, TRY_IT
 
 log = logging.getLogger(__name__)
 
 MAX_BODY_BYTES = 20 * 1024 * 1024
 WAIT_SECONDS = 300.0  # a request's longest wait for the predictor before a 503
 REQUEST_ID_HEADER = "X-Request-ID"
+# The Serve tab's Try-it form sends "X-MLOps-Source: try-it": its rows are logged apart from
+# real traffic (PredictionLog.source), and monitoring leaves them out.
+SOURCE_HEADER = "X-MLOps-Source"
+TRY_IT_SOURCE = "try-it"
 _SANE_REQUEST_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9._:\-]{0,63}")
 JSON_TYPES = ("", "application/json")
 CSV_TYPES = ("text/csv", "application/csv")
@@ -271,6 +277,12 @@ class ServingApp:
         offered = given.strip().encode("latin-1", "replace")
         return scheme.lower() == "bearer" and hmac.compare_digest(offered, self._token)
 
+    def _refused(self, request_id: str, started: float, rows: Rows | None) -> None:
+        """Log a request refused for its body or values (``rows``: as far as they were read)."""
+        if self._writer is not None:
+            latency_ms = (time.perf_counter() - started) * 1000.0
+            self._writer.refuse(request_id, datetime.now(UTC), rows, latency_ms)
+
     def _too_large(self) -> Response:
         megabytes = self.max_body_bytes / (1024 * 1024)
         return error_response(
@@ -302,18 +314,22 @@ class ServingApp:
         except parsing.UnsupportedCharset as error:
             return error_response(415, error.message), 0
         except parsing.BadBody as error:
+            self._refused(request_id, started, None)
             return error_response(400, error.message, error.error_code), 0
         if rows.count == 0:
+            self._refused(request_id, started, None)
             return error_response(
                 400, "The request holds no rows to predict.", "MALFORMED_REQUEST"
             ), 0
-        job = Job(rows, request_id, started)
+        try_it = request.headers.get(SOURCE_HEADER, "").strip().lower() == TRY_IT_SOURCE
+        job = Job(rows, request_id, started, TRY_IT if try_it else TRAFFIC)
         self.predictor.submit(job)
         if not job.wait(WAIT_SECONDS):
             return error_response(503, "The model is too busy to answer in time; try again."), 0
         if job.error is not None:
             if job.unavailable:
                 return error_response(503, job.error), 0
+            self._refused(request_id, started, rows)
             return error_response(400, job.error, "INVALID_PARAMETER_VALUE"), 0
         document: dict[str, Any] = {"predictions": job.predictions}
         if job.probabilities is not None and self.classes is not None:

@@ -28,6 +28,7 @@ from sklearn.pipeline import Pipeline
 from mlops_desktop.core import scoring
 from mlops_desktop.core.errors import UserError
 from mlops_desktop.core.serving.parsing import Rows
+from mlops_desktop.core.store.models import TRAFFIC
 
 log = logging.getLogger(__name__)
 
@@ -55,13 +56,15 @@ class Job:
         "probabilities",
         "request_id",
         "rows",
+        "source",
         "started",
         "unavailable",
     )
 
-    def __init__(self, rows: Rows, request_id: str, started: float) -> None:
+    def __init__(self, rows: Rows, request_id: str, started: float, source: str = TRAFFIC) -> None:
         self.rows = rows
         self.request_id = request_id
+        self.source = source  # what the prediction log records: PredictionLog.source
         self.started = started  # time.perf_counter() when the request arrived
         self.created_at = datetime.now(UTC)
         self.error: str | None = None

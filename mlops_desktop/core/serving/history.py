@@ -35,6 +35,7 @@ def recent_predictions(workspace: Workspace, ref: str, limit: int = 20) -> list[
                 "prediction": entry.prediction,
                 "probabilities": entry.probabilities,
                 "latency_ms": entry.latency_ms,
+                "source": entry.source,
             }
             for entry in session.scalars(query)
         ]

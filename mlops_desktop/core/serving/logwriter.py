@@ -10,6 +10,10 @@ row.
 The thread also checks each row against the rules about the model's inputs (``RowChecker``) and
 logs the rules it broke (null when none): there, off the requests' path, the check (a few
 microseconds a row) never delays an answer.
+
+Each row records its source (``PredictionLog.source``): real traffic, the Serve tab's Try-it form,
+or a refused request (``refuse``: its values as far as they were read, no prediction), so
+monitoring can leave the last two out.
 """
 
 import json
@@ -17,12 +21,14 @@ import logging
 import math
 import threading
 import time
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
 from mlops_desktop.core.serving.batching import Batch
+from mlops_desktop.core.serving.parsing import Rows
 from mlops_desktop.core.store.db import Store
-from mlops_desktop.core.store.models import PredictionLog
+from mlops_desktop.core.store.models import REFUSED, PredictionLog
 from mlops_desktop.core.validation import RowChecker
 
 log = logging.getLogger(__name__)
@@ -31,6 +37,16 @@ FLUSH_SECONDS = 0.2
 FLUSH_ROWS = 2000
 RETRY_SECONDS = 1.0
 FINAL_ATTEMPTS = 3
+
+
+@dataclass(slots=True)
+class _Refused:
+    """A refused request, for the log: its rows as read (None when the body could not be)."""
+
+    request_id: str
+    created_at: datetime
+    rows: Rows | None
+    latency_ms: float
 
 
 class PredictionLogWriter:
@@ -51,7 +67,7 @@ class PredictionLogWriter:
         self._flush_rows = flush_rows
         self.deployment_id: int | None = None  # set once the deployment is recorded
         self._cond = threading.Condition()
-        self._pending: list[Batch] = []
+        self._pending: list[Batch | _Refused] = []
         self._pending_rows = 0
         self._first_pending_at = 0.0
         self._unwritten: list[dict[str, Any]] = []  # built rows whose write failed
@@ -67,12 +83,22 @@ class PredictionLogWriter:
         self._thread.start()
 
     def add(self, batch: Batch) -> None:
-        rows = sum(job.rows.count for job in batch.jobs)
+        self._hand_over(batch, sum(job.rows.count for job in batch.jobs))
+
+    def refuse(
+        self, request_id: str, created_at: datetime, rows: Rows | None, latency_ms: float
+    ) -> None:
+        """Log a refused request: a row for each of its ``rows`` (their values as sent), or one
+        empty row when its body could not be read."""
+        refused = _Refused(request_id, created_at, rows, latency_ms)
+        self._hand_over(refused, rows.count if rows is not None and rows.count else 1)
+
+    def _hand_over(self, item: "Batch | _Refused", rows: int) -> None:
         with self._cond:
             first = not self._pending
             if first:
                 self._first_pending_at = time.monotonic()
-            self._pending.append(batch)
+            self._pending.append(item)
             self._pending_rows += rows
             if first or self._pending_rows >= self._flush_rows:
                 self._cond.notify()  # the writer sets its flush time, or flushes now
@@ -92,7 +118,7 @@ class PredictionLogWriter:
         """Rows waiting to be written."""
         return self._pending_rows + len(self._unwritten)
 
-    def _take(self) -> tuple[list[Batch], bool]:
+    def _take(self) -> tuple[list["Batch | _Refused"], bool]:
         """Wait until there is something to write (or the stop), then take it all."""
         with self._cond:
             while True:
@@ -117,8 +143,8 @@ class PredictionLogWriter:
             batches, stopping = self._take()
             rows = self._unwritten
             self._unwritten = []
-            for batch in batches:
-                rows.extend(self._rows(batch))
+            for item in batches:
+                rows.extend(self._rows(item) if isinstance(item, Batch) else self._refused(item))
             attempts = FINAL_ATTEMPTS if stopping else 1
             for attempt in range(attempts):
                 if not rows or self._write(rows):
@@ -180,9 +206,34 @@ class PredictionLogWriter:
                         "probabilities": probabilities,
                         "latency_ms": job.latency_ms,
                         "violations": violations[index],
+                        "source": job.source,
                     }
                 )
         return rows
+
+    def _refused(self, refused: _Refused) -> list[dict[str, Any]]:
+        if refused.rows is None or not refused.rows.count:
+            values: list[dict[str, Any]] = [{}]
+        else:
+            columns = refused.rows.columns
+            values = [
+                {name: _raw(cells[index]) for name, cells in columns.items()}
+                for index in range(refused.rows.count)
+            ]
+        return [
+            {
+                "deployment_id": self.deployment_id,
+                "request_id": refused.request_id,
+                "created_at": refused.created_at,
+                "inputs": inputs,
+                "prediction": None,
+                "probabilities": None,
+                "latency_ms": refused.latency_ms,
+                "violations": None,
+                "source": REFUSED,
+            }
+            for inputs in values
+        ]
 
 
 def _number(value: Any) -> float | None:
@@ -197,6 +248,16 @@ def _label(value: Any) -> str | None:
     return value if isinstance(value, str) else None
 
 
+def _raw(value: Any) -> Any:
+    """A value as a refused request sent it, as JSON can keep it: a number that is not finite,
+    a date or anything else as its text."""
+    if value is None or isinstance(value, bool | int | str):
+        return value
+    if isinstance(value, float) and math.isfinite(value):
+        return value
+    return str(value)
+
+
 _LOGGABLE = {"numeric": _number, "boolean": _yes_no}
 
 
@@ -209,6 +270,7 @@ _COLUMNS = (
     "probabilities",
     "latency_ms",
     "violations",
+    "source",
 )
 _INSERT = (
     f"INSERT INTO {PredictionLog.__tablename__} ({', '.join(_COLUMNS)}) "
@@ -231,4 +293,5 @@ def _row_values(row: dict[str, Any]) -> tuple[Any, ...]:
         json.dumps(row["probabilities"]),
         row["latency_ms"],
         None if row["violations"] is None else json.dumps(row["violations"]),
+        row["source"],
     )

@@ -195,6 +195,9 @@ class Deployment(Base):
     pid: Mapped[int | None]  # the serving process; it runs while stopped_at is unset and it lives
 
 
+TRAFFIC, TRY_IT, REFUSED = "traffic", "try_it", "refused"  # a logged row's sources
+
+
 class PredictionLog(Base):
     __tablename__ = "prediction_logs"
 
@@ -207,6 +210,9 @@ class PredictionLog(Base):
     probabilities: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     latency_ms: Mapped[float] = mapped_column(Float)
     violations: Mapped[list[Any] | None] = mapped_column(JSON)  # broken rules; it still predicted
+    # "traffic", "try_it" (the Serve tab's form) or "refused" (no prediction); monitoring
+    # windows hold only traffic
+    source: Mapped[str] = mapped_column(String(16), default=TRAFFIC, server_default=TRAFFIC)
 
 
 class Label(Base):

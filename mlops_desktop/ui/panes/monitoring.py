@@ -218,12 +218,16 @@ def performance_text(performance: dict[str, Any] | None) -> str:
     parts = []
     for name, value in performance["metrics"].items():
         text = f"{MEASURE_WORDS.get(name, name)} {value:.3f}"
+        interval = monitoring_report.interval_text(performance, name)
         expected = performance["reference"].get(name)
         band = performance["band"].get(name)
+        said = [f"95% interval {interval}"] if interval else []
         if expected is not None and band:
-            text += f" (expected {band[0]:.3f} to {band[1]:.3f})"
+            said.append(f"expected {band[0]:.3f} to {band[1]:.3f}")
         elif expected is not None:
-            text += f" (on the training data {expected:.3f})"
+            said.append(f"on the training data {expected:.3f}")
+        if said:
+            text += f" ({'; '.join(said)})"
         parts.append(text)
     worse = [MEASURE_WORDS.get(name, name) for name in performance["worse"]]
     sentence = (
@@ -1047,8 +1051,8 @@ class MonitoringPane(QWidget):
             f"{html.escape(report['summary'])}</span><br>"
             f"<span style='color: #333'>{html.escape(window_title(report))}: "
             f"{report['n_current']:,} rows compared with {report['n_reference']:,} rows of "
-            f"{html.escape(_reference_words((report.get('window') or {}).get('reference')))}."
-            "</span>"
+            f"{html.escape(_reference_words((report.get('window') or {}).get('reference')))}. "
+            f"{html.escape(monitoring_report.left_out_text(report.get('left_out')))}</span>"
         )
         self.banner.setToolTip(STATUS_MEANINGS.get(status, ""))
         predicted = report.get("prediction_drift")

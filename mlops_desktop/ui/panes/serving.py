@@ -34,6 +34,7 @@ from PySide6.QtWidgets import (
 )
 
 from mlops_desktop.config import TOKEN_ENV
+from mlops_desktop.core.serving.app import SOURCE_HEADER, TRY_IT_SOURCE
 from mlops_desktop.core.serving.history import recent_predictions, running_servers
 from mlops_desktop.core.vocabulary import counted
 from mlops_desktop.ui.errors import show_message
@@ -50,19 +51,31 @@ NETWORK_WARNING = (
     "answers. Only requests that carry the token below are answered; share it only with people "
     "who should use the model, and serve to the network only on a network you trust."
 )
+SOURCE_WORDS = {"traffic": "request", "try_it": "Try it", "refused": "refused"}
 RECENT_COLUMNS = [
     Column("Time (UTC)", lambda r: r["time"][11:19]),
     Column("Request", lambda r: r["request_id"][:12], "The X-Request-ID of the request"),
-    Column("Prediction", lambda r: r["prediction"]),
+    Column(
+        "From",
+        lambda r: SOURCE_WORDS.get(r["source"], r["source"]),
+        "A client's request, a row tried in the form, or a refused request (no prediction); "
+        "monitoring counts only requests",
+    ),
+    Column("Prediction", lambda r: "—" if r["prediction"] is None else r["prediction"]),
     Column("Milliseconds", lambda r: round(r["latency_ms"], 1), "", True),
     Column("Inputs", lambda r: json.dumps(r["inputs"])),
 ]
 
 
-def _call(url: str, token: str, body: bytes | None = None) -> tuple[int, dict[str, Any]]:
-    """One request to the local server (off the GUI thread); the status and the JSON answer."""
+def _call(
+    url: str, token: str, body: bytes | None = None, try_it: bool = False
+) -> tuple[int, dict[str, Any]]:
+    """One request to the local server (off the GUI thread); the status and the JSON answer.
+    ``try_it``: rows from the Try-it form, which the log keeps apart from real traffic."""
     request = urllib.request.Request(url, data=body, method="POST" if body else "GET")
     request.add_header("Content-Type", "application/json")
+    if try_it:
+        request.add_header(SOURCE_HEADER, TRY_IT_SOURCE)
     if token:
         request.add_header("Authorization", f"Bearer {token}")
     try:
@@ -167,6 +180,10 @@ class ServePanel(QWidget):
         self.try_result.setWordWrap(True)
         try_box = QGroupBox("Try it")
         try_layout = QVBoxLayout(try_box)
+        try_note = QLabel("Rows tried here are logged as Try it and left out of monitoring.")
+        try_note.setWordWrap(True)
+        try_note.setStyleSheet("color: #555;")
+        try_layout.addWidget(try_note)
         try_layout.addWidget(scroll, 1)
         try_layout.addWidget(self.try_button)
         try_layout.addWidget(self.try_result)
@@ -441,7 +458,9 @@ class ServePanel(QWidget):
             return None
         body = json.dumps({"dataframe_records": [self.try_values()]}).encode()
         url, token = f"{self.local_url}/invocations", self.token
-        task = self.state.workers.run_in_thread("Trying the model", lambda: _call(url, token, body))
+        task = self.state.workers.run_in_thread(
+            "Trying the model", lambda: _call(url, token, body, try_it=True)
+        )
         self.try_result.setText("Asking the model…")
         task.succeeded.connect(self._tried)
         task.failed.connect(self.try_result.setText)
