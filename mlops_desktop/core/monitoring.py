@@ -31,9 +31,9 @@ from mlops_desktop.core import (
     datasets,
     drift,
     registry,
-    resampling,
     scoring,
     training,
+    uncertainty,
     validation,
 )
 from mlops_desktop.core.errors import UserError
@@ -369,30 +369,25 @@ def _rounded(size: int) -> int:
 def _resampled(
     record: dict[str, Any], window: _Window, rows: np.ndarray, size: int, samples: int, seed: int
 ) -> dict[str, np.ndarray]:
-    """Each followed measure over ``samples`` resamples of ``size`` of ``rows`` (labelled and
-    predicted rows of ``window``), drawn with replacement and seeded (``resampling``)."""
+    """Each measure over ``samples`` resamples of ``size`` of ``rows`` (labelled and predicted
+    rows of ``window``), drawn with replacement and seeded (``uncertainty``)."""
     truth = [window.truth[i] for i in rows]
     predicted = [window.predictions[i] for i in rows]
-    probabilities = None
     if record["task"] != "classification":
-        return resampling.resampled(
-            "regression", np.asarray(truth), np.asarray(predicted), None, 0, size, samples, seed
-        )
+        held = uncertainty.HeldOut("regression", np.asarray(truth), np.asarray(predicted))
+        return uncertainty.resampled(held, samples, seed, size)
     classes = list(record["classes"] or sorted({*truth, *map(str, predicted)}))
-    position = {name: index for index, name in enumerate(classes)}
-    unknown = len(classes)
+    probabilities = None
     if window.probabilities is not None:
         probabilities = np.asarray([window.probabilities[i] for i in rows], dtype="float64")
-    return resampling.resampled(
+    held = uncertainty.HeldOut(
         "classification",
-        np.asarray([position.get(value, unknown) for value in truth]),
-        np.asarray([position.get(_class_text(value, False), unknown) for value in predicted]),
+        np.asarray(truth, dtype=object),
+        np.asarray([_class_text(value, False) for value in predicted], dtype=object),
         probabilities,
-        len(classes),
-        size,
-        samples,
-        seed,
+        np.asarray(classes, dtype=object),
     )
+    return uncertainty.resampled(held, samples, seed, size)
 
 
 class _ReferencePerformance:

@@ -22,7 +22,7 @@ from typing import Any
 import numpy as np
 
 BOOTSTRAP_SAMPLES = 1000
-CHUNK = 100  # redraws computed together: CHUNK × rows counts in memory at once
+CHUNK_CELLS = 4_000_000  # redraw counts held at once (32 MB)
 LEVEL = 0.95
 LOWER_IS_BETTER = frozenset({"rmse", "mae", "log_loss"})
 
@@ -41,13 +41,16 @@ class HeldOut:
     classes: np.ndarray[Any, Any] | None = None
 
 
-def redraws(rows: int, samples: int, seed: int) -> Iterator[FloatArray]:
-    """The bootstrap's redraws as counts (chunks of redraws × rows): how often each row is drawn.
-    The same ``seed`` gives the same redraws (``rng.integers`` row indices, chunk by chunk)."""
+def redraws(rows: int, samples: int, seed: int, size: int | None = None) -> Iterator[FloatArray]:
+    """The bootstrap's redraws as counts (chunks of redraws × rows): how often each row is drawn
+    when ``size`` rows (all of them by default) are drawn with replacement. The same ``seed``
+    gives the same redraws (``rng.integers`` row indices, chunk by chunk)."""
+    size = rows if size is None else size
     rng = np.random.default_rng(seed)
-    for start in range(0, samples, CHUNK):
-        chunk = min(CHUNK, samples - start)
-        drawn = rng.integers(0, rows, (chunk, rows))
+    most = max(1, CHUNK_CELLS // max(rows, size, 1))
+    for start in range(0, samples, most):
+        chunk = min(most, samples - start)
+        drawn = rng.integers(0, rows, (chunk, size))
         flat = (drawn + rows * np.arange(chunk)[:, None]).ravel()
         yield np.bincount(flat, minlength=chunk * rows).reshape(chunk, rows).astype(np.float64)
 
@@ -80,10 +83,10 @@ def _classification(held: HeldOut, counts: FloatArray) -> dict[str, FloatArray]:
     classes = list(held.classes)
     k = len(classes)
     index = {label: i for i, label in enumerate(classes)}
-    truth = np.array([index[label] for label in held.truth])
+    truth = np.array([index.get(label, -1) for label in held.truth])  # -1: a class it never knew
     predicted = np.array([index.get(label, -1) for label in held.predicted])
     cells = np.zeros((len(truth), k * k))
-    known = predicted >= 0
+    known = (predicted >= 0) & (truth >= 0)  # a row of an unknown class is simply wrong
     cells[np.flatnonzero(known), truth[known] * k + predicted[known]] = 1.0
     confusion = (counts @ cells).reshape(-1, k, k)  # [redraw, true class, predicted class]
     n = counts.sum(axis=1)
@@ -120,9 +123,10 @@ def _classification(held: HeldOut, counts: FloatArray) -> dict[str, FloatArray]:
             every = (actual > 0).all(axis=1)
             auc = np.mean([_auc(proba[:, c], truth == c, counts) for c in range(k)], axis=0)
             result["roc_auc"] = np.where(every, auc, np.nan)
-        eps = np.finfo(proba.dtype).eps
-        loss = -np.log(np.clip(proba[np.arange(len(truth)), truth], eps, 1 - eps))
-        result["log_loss"] = counts @ loss / n
+        if (truth >= 0).all():  # a class the model never knew has no probability to score
+            eps = np.finfo(proba.dtype).eps
+            loss = -np.log(np.clip(proba[np.arange(len(truth)), truth], eps, 1 - eps))
+            result["log_loss"] = counts @ loss / n
     return result
 
 
@@ -154,15 +158,22 @@ def _bounds(values: FloatArray) -> list[float] | None:
     return [float(low), float(high)]
 
 
-def intervals(held: HeldOut, seed: int, samples: int = BOOTSTRAP_SAMPLES) -> dict[str, list[float]]:
-    """The 95 % interval of every metric the redraws can give."""
+def resampled(
+    held: HeldOut, samples: int, seed: int, size: int | None = None
+) -> dict[str, FloatArray]:
+    """Every metric on each of ``samples`` redraws of ``size`` rows (all of them by default)."""
     drawn: dict[str, list[FloatArray]] = {}
-    for counts in redraws(len(held.truth), samples, seed):
+    for counts in redraws(len(held.truth), samples, seed, size):
         for name, values in scores(held, counts).items():
             drawn.setdefault(name, []).append(values)
+    return {name: np.concatenate(chunks) for name, chunks in drawn.items()}
+
+
+def intervals(held: HeldOut, seed: int, samples: int = BOOTSTRAP_SAMPLES) -> dict[str, list[float]]:
+    """The 95 % interval of every metric the redraws can give."""
     result = {}
-    for name, chunks in drawn.items():
-        bounds = _bounds(np.concatenate(chunks))
+    for name, values in resampled(held, samples, seed).items():
+        bounds = _bounds(values)
         if bounds is not None:
             result[name] = bounds
     return result

@@ -98,7 +98,7 @@ def test_intervals_equal_a_reference_bootstrap_at_a_fixed_seed() -> None:
     held = _classified(rng, 250, ["no", "yes"])
     intervals = uncertainty.intervals(held, seed=42, samples=300)
     generator = np.random.default_rng(42)
-    drawn = np.concatenate([generator.integers(0, 250, (uncertainty.CHUNK, 250)) for _ in range(3)])
+    drawn = generator.integers(0, 250, (300, 250))
     reference = [_reference(held, row) for row in drawn]
     for name in ("accuracy", "f1", "roc_auc", "log_loss"):
         values = [r[name] for r in reference]
@@ -139,3 +139,28 @@ def test_a_clearly_better_run_is_better_and_its_rival_worse() -> None:
     close = HeldOut("regression", truth, truth + rng.normal(0, 0.2, 500))
     far = HeldOut("regression", truth, truth + rng.normal(0, 1.0, 500))
     assert uncertainty.compare(close, far, "rmse", seed=1)["verdict"] == "better"
+
+
+def test_redraws_are_seeded_and_draw_the_size_asked() -> None:
+    """Monitoring's band draws samples of a window's size from the reference's labelled rows."""
+    truth = np.arange(50, dtype="float64")
+    held = HeldOut("regression", truth, truth + 1.0)
+    first = uncertainty.resampled(held, 30, seed=5, size=80)
+    again = uncertainty.resampled(held, 30, seed=5, size=80)
+    other = uncertainty.resampled(held, 30, seed=6, size=80)
+    assert np.array_equal(first["r2"], again["r2"]) and not np.array_equal(first["r2"], other["r2"])
+    assert first["mae"] == pytest.approx(np.ones(30))  # every row is off by one
+    counts = next(uncertainty.redraws(50, 30, seed=5, size=80))
+    assert counts.shape == (30, 50) and set(counts.sum(axis=1)) == {80.0}
+
+
+def test_a_class_the_model_never_knew_counts_as_wrong() -> None:
+    """Labels from production may hold a class the model was never trained on."""
+    classes = np.array(["no", "yes"], dtype=object)
+    truth = np.array(["no", "yes", "maybe", "yes"], dtype=object)
+    predicted = np.array(["no", "yes", "yes", "no"], dtype=object)
+    proba = np.array([[0.9, 0.1], [0.2, 0.8], [0.3, 0.7], [0.6, 0.4]])
+    held = HeldOut("classification", truth, predicted, proba, classes)
+    once = uncertainty.scores(held, np.ones((1, 4)))
+    assert once["accuracy"][0] == 0.5
+    assert "log_loss" not in once
