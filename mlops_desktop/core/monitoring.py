@@ -366,28 +366,23 @@ def _rounded(size: int) -> int:
     return int(float(f"{size:.2g}"))
 
 
-def _resampled(
-    record: dict[str, Any], window: _Window, rows: np.ndarray, size: int, samples: int, seed: int
-) -> dict[str, np.ndarray]:
-    """Each measure over ``samples`` resamples of ``size`` of ``rows`` (labelled and predicted
-    rows of ``window``), drawn with replacement and seeded (``uncertainty``)."""
+def _held_out(record: dict[str, Any], window: _Window, rows: np.ndarray) -> uncertainty.HeldOut:
+    """The labelled and predicted ``rows`` of ``window`` as the scores take them."""
     truth = [window.truth[i] for i in rows]
     predicted = [window.predictions[i] for i in rows]
     if record["task"] != "classification":
-        held = uncertainty.HeldOut("regression", np.asarray(truth), np.asarray(predicted))
-        return uncertainty.resampled(held, samples, seed, size)
+        return uncertainty.HeldOut("regression", np.asarray(truth), np.asarray(predicted))
     classes = list(record["classes"] or sorted({*truth, *map(str, predicted)}))
     probabilities = None
     if window.probabilities is not None:
         probabilities = np.asarray([window.probabilities[i] for i in rows], dtype="float64")
-    held = uncertainty.HeldOut(
+    return uncertainty.HeldOut(
         "classification",
         np.asarray(truth, dtype=object),
         np.asarray([_class_text(value, False) for value in predicted], dtype=object),
         probabilities,
         np.asarray(classes, dtype=object),
     )
-    return uncertainty.resampled(held, samples, seed, size)
 
 
 class _ReferencePerformance:
@@ -409,7 +404,8 @@ class _ReferencePerformance:
             bands: dict[str, list[float]] = {}
             if self.known.size >= MIN_CHUNK_ROWS:
                 # seeded by the size: the same band whatever was computed before
-                samples = _resampled(self.record, self.window, self.known, size, BAND_SAMPLES, size)
+                held = _held_out(self.record, self.window, self.known)
+                samples = uncertainty.resampled(held, BAND_SAMPLES, seed=size, size=size)
                 for name, value in self.expected.items():
                     values = samples.get(name, np.empty(0))
                     values = values[np.isfinite(values)]
@@ -424,18 +420,11 @@ class _ReferencePerformance:
 def _intervals(
     record: dict[str, Any], window: _Window, rows: np.ndarray, measured: dict[str, float]
 ) -> dict[str, list[float]]:
-    """A 95 % bootstrap interval of each measure of ``window`` over its labelled ``rows``: the
-    2.5th and 97.5th percentiles of the measure over resamples of those rows (seeded). A
-    measure that most resamples cannot compute (one class only) gets none."""
-    samples = _resampled(record, window, rows, rows.size, INTERVAL_SAMPLES, INTERVAL_SEED)
-    intervals: dict[str, list[float]] = {}
-    for name in measured:
-        values = samples.get(name, np.empty(0))
-        values = values[np.isfinite(values)]
-        if len(values) >= INTERVAL_SAMPLES // 2:
-            low, high = np.percentile(values, [2.5, 97.5])
-            intervals[name] = [float(low), float(high)]
-    return intervals
+    """A 95 % bootstrap interval of each measure of ``window`` over its labelled ``rows``
+    (``uncertainty.intervals``, seeded)."""
+    held = _held_out(record, window, rows)
+    every = uncertainty.intervals(held, INTERVAL_SEED, INTERVAL_SAMPLES)
+    return {name: every[name] for name in measured if name in every}
 
 
 def _performance(reference: _ReferencePerformance, current: _Window) -> dict[str, Any] | None:

@@ -52,7 +52,7 @@ from sklearn.tree import DecisionTreeClassifier, DecisionTreeRegressor
 from sqlalchemy import Text, func, select, type_coerce
 from sqlalchemy.orm import Session
 
-from mlops_desktop.core import audit, datasets, evaluation, recipes
+from mlops_desktop.core import audit, datasets, evaluation, recipes, uncertainty
 from mlops_desktop.core.column_steps import ColumnSteps
 from mlops_desktop.core.errors import Cancelled, UserError
 from mlops_desktop.core.preparation import feature_frame
@@ -723,6 +723,10 @@ def _fit_and_score(
     charts = evaluation.summarize(
         pipeline, the_plan.task, X_test, y_test, recipe.seed, predicted, proba
     )
+    check_cancel(cancel)
+    classes = pipeline.classes_ if the_plan.task == "classification" else None
+    held = uncertainty.HeldOut(the_plan.task, np.asarray(y_test), predicted, proba, classes)
+    charts["intervals"] = uncertainty.intervals(held, recipe.seed)
     return metrics, charts, pipeline
 
 
@@ -783,6 +787,8 @@ def _record(run: Run, experiment: str, dataset: str) -> dict[str, Any]:
         "model_sha256": run.model_sha256,
         "error": run.error_message,
         "evaluation": run.evaluation,
+        # 95 % bootstrap intervals of the held-out metrics (none for runs trained before them)
+        "intervals": (run.evaluation or {}).get("intervals", {}),
     }
 
 

@@ -136,17 +136,25 @@ def _mean_over(values: FloatArray, present: np.ndarray[Any, Any]) -> FloatArray:
 
 def _auc(score: FloatArray, positive: np.ndarray[Any, Any], counts: FloatArray) -> FloatArray:
     """ROC AUC on each redraw: the chance that a drawn positive row scores above a drawn
-    negative one, ties counting half (Mann–Whitney, weighted by the counts)."""
+    negative one, ties counting half (Mann–Whitney, weighted by the counts). With the rows sorted
+    by score, a running sum of the negatives' counts is read, for each positive row, at the start
+    and the end of its run of equal scores."""
     order = np.argsort(score, kind="stable")
-    ordered = score[order]
-    starts = np.flatnonzero(np.concatenate([[True], ordered[1:] != ordered[:-1]]))
-    weights = counts[:, order]
-    pos = np.add.reduceat(weights * positive[order], starts, axis=1)
-    neg = np.add.reduceat(weights * ~positive[order], starts, axis=1)
-    below = np.cumsum(neg, axis=1) - neg
-    pairs = pos.sum(axis=1) * neg.sum(axis=1)
+    ordered, is_positive = score[order], positive[order]
+    first = np.concatenate([[True], ordered[1:] != ordered[:-1]])
+    start = np.maximum.accumulate(np.where(first, np.arange(len(order)), 0))  # of each one's run
+    end = np.concatenate([np.flatnonzero(first)[1:], [len(order)]])[np.cumsum(first) - 1]
+    negatives_before = np.concatenate([[0], np.cumsum(~is_positive)])  # negative rows before i
+    by_row = np.ascontiguousarray(counts.T)  # rows × redraws
+    running = np.cumsum(by_row[order[~is_positive]], axis=0)
+    running = np.concatenate([np.zeros((1, len(counts))), running])
+    rows = np.flatnonzero(is_positive)
+    below = running[negatives_before[start[rows]]]  # negatives scoring lower
+    tied = running[negatives_before[end[rows]]] - below  # negatives scoring the same
+    drawn = by_row[order[rows]]
+    pairs = drawn.sum(axis=0) * running[-1]
     with np.errstate(divide="ignore", invalid="ignore"):
-        return np.where(pairs > 0, (pos * (below + neg / 2)).sum(axis=1) / pairs, np.nan)
+        return np.where(pairs > 0, (drawn * (below + tied / 2)).sum(axis=0) / pairs, np.nan)
 
 
 def _bounds(values: FloatArray) -> list[float] | None:

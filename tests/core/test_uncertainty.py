@@ -66,10 +66,16 @@ def _reference(held: HeldOut, indices: np.ndarray[Any, Any]) -> dict[str, float]
     return result
 
 
+@pytest.mark.parametrize("decimals", [None, 1], ids=["distinct", "tied scores"])
 @pytest.mark.parametrize("classes", [["bad", "good"], ["a", "b", "c"]])
-def test_each_redraw_scores_as_scikit_learn_does(classes: list[str]) -> None:
+def test_each_redraw_scores_as_scikit_learn_does(classes: list[str], decimals: int | None) -> None:
     rng = np.random.default_rng(1)
     held = _classified(rng, 300, classes)
+    if decimals is not None:  # many equal scores, which ROC AUC counts half
+        assert held.proba is not None
+        rounded = np.round(held.proba, decimals) + 0.01  # no zero row
+        rounded = rounded / rounded.sum(axis=1, keepdims=True)  # still probabilities
+        held = HeldOut(held.task, held.truth, held.predicted, rounded, held.classes)
     counts = next(uncertainty.redraws(300, 20, seed=5))
     drawn = np.random.default_rng(5).integers(0, 300, (20, 300))  # the same redraws, by index
     mine = uncertainty.scores(held, counts)
