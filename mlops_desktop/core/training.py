@@ -64,6 +64,7 @@ from mlops_desktop.core.progress import (
     no_progress,
     sub_progress,
 )
+from mlops_desktop.core.store import upkeep
 from mlops_desktop.core.store.models import Dataset, DatasetVersion, Experiment, Run
 from mlops_desktop.core.vocabulary import counted
 from mlops_desktop.core.workspace import Workspace
@@ -654,18 +655,18 @@ def _train_one(
         progress(0.9, "Saving the model")
         if column_steps is not None:
             pipeline = Pipeline([("recipe", column_steps), *pipeline.steps])
-        with workspace.artifacts.staging(MODEL_SUFFIX) as staged:
-            joblib.dump(pipeline, staged)
-            model_sha = workspace.artifacts.add(staged, MODEL_SUFFIX)
-        _finish_run(
-            workspace,
-            run_id,
-            "finished",
-            metrics,
-            time.perf_counter() - clock,
-            model_sha,
-            charts=charts,
-        )
+        with workspace.artifacts.new(MODEL_SUFFIX) as model_file:
+            joblib.dump(pipeline, model_file.path)
+            model_sha = model_file.add()
+            _finish_run(
+                workspace,
+                run_id,
+                "finished",
+                metrics,
+                time.perf_counter() - clock,
+                model_sha,
+                charts=charts,
+            )
     except Cancelled:
         _finish_run(workspace, run_id, "cancelled", {}, time.perf_counter() - clock, None)
         raise
@@ -802,40 +803,6 @@ def _runs_query(*columns: Any) -> Any:
     )
 
 
-ABANDONED = "The training stopped unexpectedly (the program was closed or crashed)."
-
-
-def process_alive(pid: int | None) -> bool:
-    """Whether a process with this id still runs (a training or a server of this workspace)."""
-    if pid is None:
-        return False
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except OSError:  # it exists but belongs to someone else (or the platform cannot tell)
-        return True
-    return True
-
-
-def mark_abandoned_runs(workspace: Workspace) -> int:
-    """Runs still marked running whose process is gone become failed; returns how many."""
-    with workspace.store.read() as session:  # usually none: no write transaction then
-        if session.scalar(select(Run.id).where(Run.status == "running").limit(1)) is None:
-            return 0
-    with workspace.store.write() as session:
-        stale = [
-            run
-            for run in session.scalars(select(Run).where(Run.status == "running"))
-            if not process_alive(run.pid)
-        ]
-        for run in stale:
-            run.status, run.error_message = "failed", ABANDONED
-            run.finished_at = datetime.now(UTC)
-            audit.record(session, "run.failed", f"run:{run.id}", reason="process gone")
-        return len(stale)
-
-
 LISTED = (
     Run.id,
     Run.target,
@@ -856,7 +823,7 @@ def list_runs(
     """Runs newest first, with what a list shows (``show_run`` has the rest): only a few columns
     are read, so ten thousand runs list in a blink. Archived experiments' runs are left out unless
     asked for, or unless that experiment is named."""
-    mark_abandoned_runs(workspace)
+    upkeep.mark_abandoned_runs(workspace.store)
     query = _runs_query(*LISTED).order_by(Run.created_at.desc())
     if experiment is not None:
         query = query.where(Experiment.name == experiment)

@@ -221,6 +221,7 @@ def test_a_tampered_model_file_is_refused(samples: Workspace) -> None:
 
 def test_a_run_whose_process_died_is_marked_failed(samples: Workspace) -> None:
     """A training process killed outright cannot record its end; the next look at the runs does."""
+    from mlops_desktop.core.store import upkeep
     from mlops_desktop.core.store.models import Run
 
     run = training.train(
@@ -230,7 +231,7 @@ def test_a_run_whose_process_died_is_marked_failed(samples: Workspace) -> None:
         stored = session.get(Run, run["run_id"])
         stored.status, stored.pid, stored.model_sha256 = "running", 2**22 + 12345, None
     [listed] = training.list_runs(samples)
-    assert listed["status"] == "failed" and listed["error"] == training.ABANDONED
+    assert listed["status"] == "failed" and listed["error"] == upkeep.ABANDONED
 
 
 def test_runs_keep_what_their_charts_need(samples: Workspace) -> None:
