@@ -30,7 +30,9 @@ def open_and_check(home: Path) -> list[str]:
     workspace = Workspace(home)
     try:
         referenced = referenced_files(workspace)
-        assert set(workspace.artifacts.address_files()) == set(referenced)
+        assert {Path(entry.path) for entry in workspace.artifacts.address_files()} == set(
+            referenced
+        )
         for path, sha in referenced.items():
             assert sha256_of_file(path) == sha, path
         assert list(workspace.artifacts.tmp.iterdir()) == []

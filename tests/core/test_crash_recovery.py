@@ -180,7 +180,9 @@ def test_a_sweep_spares_an_import_on_its_way_and_that_import_then_completes(
     child.wait_for(COMPARING)
     workspace = Workspace(batches)  # sweeps, in another process than the import
     try:
-        [on_its_way] = set(workspace.artifacts.address_files()) - set(referenced_files(workspace))
+        [on_its_way] = {Path(entry.path) for entry in workspace.artifacts.address_files()} - set(
+            referenced_files(workspace)
+        )
         assert workspace.removed_on_opening == []
         assert workspace.check() == {"integrity": "ok", "removed": []}
     finally:

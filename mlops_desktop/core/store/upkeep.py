@@ -45,8 +45,9 @@ def remove_unreferenced(store: Store, artifacts: ArtifactStore) -> list[Path]:
         wanted.update(
             session.scalars(select(Run.model_sha256).where(Run.model_sha256.is_not(None)))
         )
-    for path in at_addresses:
-        if path.name.partition(".")[0] not in wanted:
+    for entry in at_addresses:
+        if entry.name.partition(".")[0] not in wanted:
+            path = Path(entry.path)
             path.unlink(missing_ok=True)
             removed.append(path)
     return removed
