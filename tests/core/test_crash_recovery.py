@@ -272,3 +272,17 @@ def test_opening_removes_what_no_record_refers_to_and_keeps_the_rest(
     workspace = Workspace(home)
     assert datasets.load_frame(workspace, datasets.get_version(workspace, "d")).shape == (2, 2)
     workspace.close()
+
+
+def test_a_writer_in_the_same_process_is_spared_too(tmp_path: Path) -> None:
+    """A sweep on one thread while another thread of the same process (the GUI's) writes: the
+    lock belongs to the writer's own handle, so the sweep's second handle is refused it."""
+    store = ArtifactStore(tmp_path / "artifacts")
+    with store.new(".parquet") as new:
+        new.path.write_bytes(b"half")
+        assert store.sweep_staging() == (set(), [])
+        sha = new.add()
+        assert store.sweep_staging() == ({sha}, [])
+    assert store.sweep_staging() == (set(), [])
+    assert list(store.tmp.iterdir()) == []
+    assert store.path_for(sha, ".parquet").read_bytes() == b"half"

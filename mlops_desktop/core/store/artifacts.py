@@ -108,21 +108,24 @@ class ArtifactStore:
         (files at their address whose records are not committed yet) and the files removed."""
         claimed: set[str] = set()
         removed: list[Path] = []
-        by_token: dict[str, list[Path]] = {}
+        tokens: set[str] = set()
         for entry in self.tmp.iterdir():
             if match := TOKEN.match(entry.name):
-                by_token.setdefault(match.group(1), []).append(entry)
+                tokens.add(match.group(1))
             elif _older_than_a_day(entry) and _removed(entry):
                 removed.append(entry)
-        for token, entries in by_token.items():
+        for token in tokens:
             with locks.unless_held(self._lock_of(token)) as ended:
                 if not ended:
                     with suppress(FileNotFoundError):  # not claimed yet, or just committed
                         claimed.add((self.tmp / f"{token}{CLAIM}").read_text(encoding="ascii"))
                     continue
+                # Listed again: it may have written more between the first listing and its end.
                 # The lock file goes last, as it is released; it and the claim are bookkeeping.
-                for entry in entries:
-                    if entry.suffix != LOCK and _removed(entry) and entry.suffix != CLAIM:
+                for entry in self.tmp.glob(f"{token}.*"):
+                    if entry.suffix == LOCK:
+                        continue
+                    if _removed(entry) and entry.suffix != CLAIM:
                         removed.append(entry)
         return claimed, removed
 
