@@ -286,3 +286,28 @@ def test_a_writer_in_the_same_process_is_spared_too(tmp_path: Path) -> None:
     assert store.sweep_staging() == (set(), [])
     assert list(store.tmp.iterdir()) == []
     assert store.path_for(sha, ".parquet").read_bytes() == b"half"
+
+
+SCRATCH_USER = """
+import sys
+from pathlib import Path
+from mlops_desktop.core.store.artifacts import ArtifactStore
+with ArtifactStore(Path(sys.argv[1])).scratch_folder() as folder:
+    (folder / "retraining rows.parquet").write_bytes(b"rows")
+    print(folder, flush=True)
+    sys.stdin.readline()
+"""
+
+
+def test_a_scratch_folder_is_spared_while_its_process_runs_and_swept_after_a_kill(
+    tmp_path: Path,
+) -> None:
+    """Retraining writes its combined rows to a scratch folder in tmp before importing them."""
+    store = ArtifactStore(tmp_path / "artifacts")
+    child = Child(SCRATCH_USER, str(store.root))
+    folder = Path(child.next_line())
+    assert store.sweep_staging() == (set(), [])
+    assert (folder / "retraining rows.parquet").read_bytes() == b"rows"
+    child.kill()
+    assert store.sweep_staging() == (set(), [folder])
+    assert list(store.tmp.iterdir()) == []

@@ -23,8 +23,8 @@ from mlops_desktop.core.errors import UserError
 from mlops_desktop.core.store import locks
 
 CHUNK = 1 << 20
-# Entries in tmp that are not a writer's (a temporary folder of a retraining, say) are left alone
-# for a day: they have no lock to tell whether their process still runs.
+# Entries in tmp that are not a writer's (left by an older version, say) are left alone for a day:
+# they have no lock to tell whether their process still runs.
 STALE_AFTER_S = 24 * 3600
 LOCK, CLAIM = ".lock", ".claim"
 TOKEN = re.compile(r"([0-9a-f]{32})\.")
@@ -74,13 +74,33 @@ class ArtifactStore:
     def new(self, suffix: str) -> Iterator[NewArtifact]:
         """A new artifact, safe from sweeps until the block ends: commit the record that refers to
         it inside the block. Its staged file is removed afterwards unless it was added."""
+        with self._writer() as token:
+            artifact = NewArtifact(self, token, suffix)
+            try:
+                yield artifact
+            finally:
+                artifact.path.unlink(missing_ok=True)
+                artifact.claim.unlink(missing_ok=True)
+
+    @contextmanager
+    def scratch_folder(self) -> Iterator[Path]:
+        """A folder in tmp for a task's temporary files: removed when the block ends, or by a sweep
+        once the process has ended without removing it."""
+        with self._writer() as token:
+            folder = self.tmp / f"{token}.dir"
+            folder.mkdir()
+            try:
+                yield folder
+            finally:
+                shutil.rmtree(folder, ignore_errors=True)
+
+    @contextmanager
+    def _writer(self) -> Iterator[str]:
+        """A new writer's token, its lock held until the block ends."""
         token, fd = self._hold_new_token()
-        artifact = NewArtifact(self, token, suffix)
         try:
-            yield artifact
+            yield token
         finally:
-            artifact.path.unlink(missing_ok=True)
-            artifact.claim.unlink(missing_ok=True)
             locks.release(fd, self._lock_of(token))
 
     def _hold_new_token(self) -> tuple[str, int]:
