@@ -6,7 +6,8 @@ byte until the record that refers to the file is committed, a lock on ``tmp/<tok
 ``locks``), and before the move it names the address it is about to fill in ``tmp/<token>.claim``.
 ``sweep_staging`` uses both: a token whose lock is free belongs to a process that has ended (finished,
 failed or killed), so its files are leftovers; a held lock's claim is a file whose record is on its way.
-``core.store.upkeep`` builds the workspace's sweep on that.
+``core.store.upkeep`` builds the workspace's sweep on that. Everything a writer puts in tmp is named
+``<token>.…`` (its staged file, its claim, a scratch folder), so a sweep finds all of it by the token.
 """
 
 import hashlib
