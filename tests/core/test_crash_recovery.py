@@ -19,6 +19,8 @@ import pytest
 from sqlalchemy import select as sql_select
 
 from mlops_desktop.core import datasets
+from mlops_desktop.core.errors import UserError
+from mlops_desktop.core.store import upkeep
 from mlops_desktop.core.store.artifacts import ArtifactStore
 from mlops_desktop.core.store.models import Run
 from mlops_desktop.core.workspace import Workspace
@@ -206,6 +208,8 @@ def test_a_sweep_spares_an_import_on_its_way_and_that_import_then_completes(
 HALF_WRITER = """
 import sys
 from pathlib import Path
+from mlops_desktop.core.errors import UserError
+from mlops_desktop.core.store import upkeep
 from mlops_desktop.core.store.artifacts import ArtifactStore
 with ArtifactStore(Path(sys.argv[1])).new(".parquet") as new:
     with new.path.open("wb") as handle:
@@ -291,6 +295,8 @@ def test_a_writer_in_the_same_process_is_spared_too(tmp_path: Path) -> None:
 SCRATCH_USER = """
 import sys
 from pathlib import Path
+from mlops_desktop.core.errors import UserError
+from mlops_desktop.core.store import upkeep
 from mlops_desktop.core.store.artifacts import ArtifactStore
 with ArtifactStore(Path(sys.argv[1])).scratch_folder() as folder:
     (folder / "retraining rows.parquet").write_bytes(b"rows")
@@ -311,3 +317,22 @@ def test_a_scratch_folder_is_spared_while_its_process_runs_and_swept_after_a_kil
     child.kill()
     assert store.sweep_staging() == (set(), [folder])
     assert list(store.tmp.iterdir()) == []
+
+
+def test_leftovers_that_cannot_be_removed_do_not_stop_opening_and_check_says_why(
+    home: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A folder the user may read but not change (a read-only share, say)."""
+    Workspace(home).close()
+
+    def refused(*args: object) -> list[Path]:
+        raise PermissionError(13, "Permission denied")
+
+    monkeypatch.setattr(upkeep, "remove_unreferenced", refused)
+    workspace = Workspace(home)
+    try:
+        assert workspace.removed_on_opening == []
+        with pytest.raises(UserError, match=r"cannot be removed \(Permission denied\)\.$"):
+            workspace.check()
+    finally:
+        workspace.close()
