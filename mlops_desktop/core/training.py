@@ -620,70 +620,74 @@ def _train_one(
     its ``column_steps`` then go in front of the saved pipeline, so it predicts from raw rows."""
     params = resolve_params(algorithm, recipe.params if recipe.algorithm != "auto" else {})
     run_id = uuid.uuid4().hex
-    started = datetime.now(UTC)
-    experiment_id = _experiment_id(workspace, recipe.experiment)
-    with workspace.store.write() as session:
-        session.add(
-            Run(
-                id=run_id,
-                experiment_id=experiment_id,
-                dataset_version_id=version_id,
-                target=recipe.target,
-                features=the_plan.features,
-                excluded=the_plan.excluded,
-                task=the_plan.task,
-                algorithm=algorithm.name,
-                params=params,
-                seed=recipe.seed,
-                split={
-                    "test_size": recipe.test_size,
-                    "cv": recipe.cv,
-                    "drop_missing_target": recipe.drop_missing_target,
-                },
-                status="running",
-                pid=os.getpid(),
-                started_at=started,
-                library_versions=library_versions(),
+    # Held while it trains: how other processes tell a running run from one whose process died.
+    with workspace.artifacts.working_on(run_id):
+        started = datetime.now(UTC)
+        experiment_id = _experiment_id(workspace, recipe.experiment)
+        with workspace.store.write() as session:
+            session.add(
+                Run(
+                    id=run_id,
+                    experiment_id=experiment_id,
+                    dataset_version_id=version_id,
+                    target=recipe.target,
+                    features=the_plan.features,
+                    excluded=the_plan.excluded,
+                    task=the_plan.task,
+                    algorithm=algorithm.name,
+                    params=params,
+                    seed=recipe.seed,
+                    split={
+                        "test_size": recipe.test_size,
+                        "cv": recipe.cv,
+                        "drop_missing_target": recipe.drop_missing_target,
+                    },
+                    status="running",
+                    pid=os.getpid(),
+                    started_at=started,
+                    library_versions=library_versions(),
+                )
             )
-        )
-    clock = time.perf_counter()
-    try:
-        progress(0.05, f"Training {algorithm.label}")
-        metrics, charts, pipeline = _fit_and_score(
-            recipe, frame, the_plan, algorithm, params, cancel
-        )
-        progress(0.9, "Saving the model")
-        if column_steps is not None:
-            pipeline = Pipeline([("recipe", column_steps), *pipeline.steps])
-        with workspace.artifacts.new(MODEL_SUFFIX) as model_file:
-            joblib.dump(pipeline, model_file.path)
-            model_sha = model_file.add()
+        clock = time.perf_counter()
+        try:
+            progress(0.05, f"Training {algorithm.label}")
+            metrics, charts, pipeline = _fit_and_score(
+                recipe, frame, the_plan, algorithm, params, cancel
+            )
+            progress(0.9, "Saving the model")
+            if column_steps is not None:
+                pipeline = Pipeline([("recipe", column_steps), *pipeline.steps])
+            with workspace.artifacts.new(MODEL_SUFFIX) as model_file:
+                joblib.dump(pipeline, model_file.path)
+                model_sha = model_file.add()
+                _finish_run(
+                    workspace,
+                    run_id,
+                    "finished",
+                    metrics,
+                    time.perf_counter() - clock,
+                    model_sha,
+                    charts=charts,
+                )
+        except Cancelled:
+            _finish_run(workspace, run_id, "cancelled", {}, time.perf_counter() - clock, None)
+            raise
+        except UserError as error:
+            _finish_run(
+                workspace, run_id, "failed", {}, time.perf_counter() - clock, None, str(error)
+            )
+        except Exception as error:
             _finish_run(
                 workspace,
                 run_id,
-                "finished",
-                metrics,
+                "failed",
+                {},
                 time.perf_counter() - clock,
-                model_sha,
-                charts=charts,
+                None,
+                f"The training failed: {error}",
             )
-    except Cancelled:
-        _finish_run(workspace, run_id, "cancelled", {}, time.perf_counter() - clock, None)
-        raise
-    except UserError as error:
-        _finish_run(workspace, run_id, "failed", {}, time.perf_counter() - clock, None, str(error))
-    except Exception as error:
-        _finish_run(
-            workspace,
-            run_id,
-            "failed",
-            {},
-            time.perf_counter() - clock,
-            None,
-            f"The training failed: {error}",
-        )
-    progress(1.0, f"{algorithm.label} done")
-    return show_run(workspace, run_id)
+        progress(1.0, f"{algorithm.label} done")
+        return show_run(workspace, run_id)
 
 
 def _fit_and_score(
@@ -823,7 +827,7 @@ def list_runs(
     """Runs newest first, with what a list shows (``show_run`` has the rest): only a few columns
     are read, so ten thousand runs list in a blink. Archived experiments' runs are left out unless
     asked for, or unless that experiment is named."""
-    upkeep.mark_abandoned_runs(workspace.store)
+    upkeep.mark_abandoned_runs(workspace.store, workspace.artifacts)
     query = _runs_query(*LISTED).order_by(Run.created_at.desc())
     if experiment is not None:
         query = query.where(Experiment.name == experiment)

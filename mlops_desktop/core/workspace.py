@@ -44,7 +44,7 @@ class Workspace:
 
     def _tidy(self) -> list[str]:
         """Remove what crashes left behind; returns the removed files, relative to the folder."""
-        upkeep.mark_abandoned_runs(self.store)
+        upkeep.mark_abandoned_runs(self.store, self.artifacts)
         removed = sorted(
             path.relative_to(self.home).as_posix()
             for path in upkeep.remove_unreferenced(self.store, self.artifacts)

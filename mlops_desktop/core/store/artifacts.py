@@ -98,18 +98,25 @@ class ArtifactStore:
     @contextmanager
     def _writer(self) -> Iterator[str]:
         """A new writer's token, its lock held until the block ends."""
-        token, fd = self._hold_new_token()
-        try:
+        token = uuid.uuid4().hex
+        with self.working_on(token):
             yield token
+
+    @contextmanager
+    def working_on(self, token: str) -> Iterator[None]:
+        """Hold ``tmp/<token>.lock`` until the block ends, so that other processes can tell this
+        one still works on ``token`` (a writer's, or a training's run id)."""
+        while (fd := locks.create_locked(self._lock_of(token))) is None:
+            pass  # a sweep took the file for an ended writer's before it was locked: again
+        try:
+            yield
         finally:
             locks.release(fd, self._lock_of(token))
 
-    def _hold_new_token(self) -> tuple[str, int]:
-        while True:  # a second round only if a sweep took the lock file before it was locked
-            token = uuid.uuid4().hex
-            fd = locks.create_locked(self._lock_of(token))
-            if fd is not None:
-                return token, fd
+    def still_working(self, token: str) -> bool | None:
+        """Whether a live process holds ``token``'s lock; None if there is no lock file for it
+        (never taken, or an ended holder's already swept)."""
+        return locks.holder_alive(self._lock_of(token))
 
     def _lock_of(self, token: str) -> Path:
         return self.tmp / f"{token}{LOCK}"

@@ -46,7 +46,7 @@ else:
 
 def create_locked(path: Path) -> int | None:
     """Create ``path`` (it must not exist) and lock it; returns the handle to pass to ``release``.
-    None if a sweep took the file for a dead writer's before it was locked: try another name."""
+    None if a sweep took the file for a dead writer's before it was locked: try again."""
     fd = os.open(path, os.O_RDWR | os.O_CREAT | os.O_EXCL)
     _lock(fd, wait=True)  # waits only while a sweep holds it, for an instant
     try:
@@ -56,6 +56,21 @@ def create_locked(path: Path) -> int | None:
     if not ours:
         os.close(fd)
     return fd if ours else None
+
+
+def holder_alive(path: Path) -> bool | None:
+    """Whether a live process holds the lock on ``path``; None when there is no such file."""
+    try:
+        fd = os.open(path, os.O_RDWR)
+    except FileNotFoundError:
+        return None
+    try:
+        free = _lock(fd, wait=False)
+        if free:
+            _unlock(fd)
+        return not free
+    finally:
+        os.close(fd)
 
 
 def release(fd: int, path: Path) -> None:

@@ -87,7 +87,7 @@ if sys.platform == "win32":
             kernel32.CloseHandle(handle)
 
 
-def mark_abandoned_runs(store: Store) -> int:
+def mark_abandoned_runs(store: Store, artifacts: ArtifactStore) -> int:
     """Runs still marked running whose process is gone become failed; returns how many."""
     with store.read() as session:  # usually none: no write transaction then
         if session.scalar(select(Run.id).where(Run.status == "running").limit(1)) is None:
@@ -96,10 +96,18 @@ def mark_abandoned_runs(store: Store) -> int:
         stale = [
             run
             for run in session.scalars(select(Run).where(Run.status == "running"))
-            if not process_alive(run.pid)
+            if not _still_running(run, artifacts)
         ]
         for run in stale:
             run.status, run.error_message = "failed", ABANDONED
             run.finished_at = datetime.now(UTC)
             audit.record(session, "run.failed", f"run:{run.id}", reason="process gone")
         return len(stale)
+
+
+def _still_running(run: Run, artifacts: ArtifactStore) -> bool:
+    """A training holds a lock named by its run id while it runs; the lock says whether its
+    process lives even if the process id has since been given to another program. A run with no
+    lock file (recorded by an older version) falls back on its process id."""
+    held = artifacts.still_working(run.id)
+    return process_alive(run.pid) if held is None else held
