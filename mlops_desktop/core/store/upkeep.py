@@ -17,8 +17,14 @@ committed, and names the address it fills (its claim) before it moves the file t
 A file seen in 1 was moved before 1, so its writer had written its claim before 1; in 2 that writer
 either still held its lock (its claim spares the file) or had released it, which it does only after
 its commit, so 3 sees the record. Hence a file is removed only if neither a record nor a live writer
-wants it. Nothing is hashed: listing ``artifacts/`` and reading one column per table keeps opening
-fast on a big workspace.
+wants it. A writer that finds its content already at the address claims it the same way before it
+looks. Not covered: deleting the last record of some content while another process imports the
+very same content, a race of the deletion itself (it removes the file after its own commit).
+Nothing is hashed: listing ``artifacts/`` and reading one indexed column per table keeps opening
+fast on a big workspace (``bench/bench_open.py``).
+
+A run still marked running is failed when its training's lock (``tmp/<run id>.lock``) is free, or,
+for a run recorded without one, when its process id no longer runs.
 """
 
 import os
