@@ -8,17 +8,20 @@ is read as well as it can be: a value that is not a number in a numeric column c
 A column drifts only when its change is both significant and large (DESIGN.md, "Monitoring
 defaults"):
 
-- numeric: Kolmogorov–Smirnov (``scipy.stats.ks_2samp``, its default method) and the Wasserstein
-  distance (the number ``scipy.stats.wasserstein_distance`` gives, computed here from the sorted
-  samples, see ``_wasserstein``) divided by the reference standard deviation (ddof=1, the sample
-  standard deviation);
+- numeric: Anderson–Darling (``two_sample.anderson_darling``: scipy's statistic, its p-value by
+  relabelling where values repeat a lot, else Scholz–Stephens' approximation, unclipped) and the
+  Wasserstein distance (``two_sample.wasserstein``) divided by the reference standard deviation
+  (ddof=1, the sample standard deviation);
 - categorical and boolean: Pearson's chi-squared homogeneity test of the 2 × k table of counts
-  (reference row, current row, the categories seen in either) with ``scipy.stats.chi2_contingency``
-  *without* Yates' continuity correction, so a two-category column is tested exactly like one with
-  more categories (Yates' correction makes the 2 × 2 test needlessly conservative); and the
-  Jensen–Shannon distance (base 2) of the category shares;
-- the p-values of the input columns tested are adjusted together with Benjamini–Hochberg; the
-  prediction column is reported on its own and adjusted with nothing.
+  (reference row, current row, the categories seen in either; sparse categories pooled,
+  ``two_sample.pooled_counts``) *without* Yates' continuity correction, so a two-category column is
+  tested exactly like one with more categories (Yates' correction makes the 2 × 2 test needlessly
+  conservative); and the Jensen–Shannon distance (base 2) of the pooled shares beyond what chance
+  gives samples of these sizes (``two_sample.jensen_shannon``);
+- the p-values of the input columns and of the prediction are adjusted together with
+  Benjamini–Hochberg, so a quiet window's predictions raise an alarm no more often than a column;
+- a data-quality finding is raised only when a window drawn from the reference would rarely show
+  it (``FINDINGS_PER_COLUMN``): so "watch" means something happened.
 
 Decided choices, beyond the thresholds:
 
@@ -33,20 +36,28 @@ Decided choices, beyond the thresholds:
   whose reference holds a single value (its spread is zero, so no change can be measured against
   it; values elsewhere then show as out-of-range findings); a categorical column with one category
   in both. A window with a single value where the reference varies is compared (and gets a
-  "constant" finding). The order of verdicts: empty, then too few values ("not enough data"), then
+  "constant" finding when so little variety is unlikely). The order of verdicts: empty, then too few values ("not enough data"), then
   single-valued.
 - PSI (shown, not decided on): numeric over the bins between the reference's 10 %, 20 %, …, 90 %
   quantiles (duplicate edges dropped, open-ended outer bins), categorical over the categories; both
   shares clipped below at 1e-4 (not renormalised) so an empty bin adds a large but finite term.
 - Missing-share change: a finding when it moves by at least ``missing_change`` (either way) and
-  Fisher's exact test of the 2 × 2 table (missing / present × reference / window) gives
-  p < ``p_value``: exact at every window size, unadjusted.
+  Fisher's exact test of the 2 × 2 table (missing / present × reference / window) gives a p-value
+  under the findings' level (``FINDINGS_PER_COLUMN``): exact at every window size.
+- Values outside the reference's range (at least ``out_of_range_share`` of rows) are a finding when
+  that many is unlikely for a sample of the reference (each new value falls outside its m values
+  with chance 2 / (m + 1)); unseen categories (at least ``new_category_share``) likewise, with the
+  chance of an unseen category estimated by Good–Turing (the share of categories seen once); one
+  value in every row when the reference's shares make it unlikely; an empty window when the
+  reference's missing share does.
 - Histograms: numeric, 20 equal-width bins over the reference's 1st–99th percentile range (its
   min–max when those coincide; one bin when the reference holds one value), with a "below" and an
   "above" bin when any reference or window value falls outside; categorical, the 20 categories most
   frequent in reference and window together, then "other". Shares are of the non-missing values.
   Numeric histograms also carry their finite ``edges``.
-- Beyond the issue's keys, each column has ``statistic`` (KS D or the chi-squared statistic).
+- Beyond the issue's keys, each column has ``statistic`` (Anderson–Darling's standardised
+  statistic or chi-squared's), ``p_method`` for numbers (``"permutation"`` or ``"asymptotic"``),
+  and for categories ``jensen_shannon`` (the plain distance) and ``pooled_categories``.
 - Jensen–Shannon distances that rounding makes NaN (identical shares) are 0.
 """
 
@@ -60,8 +71,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 from scipy import stats
-from scipy.spatial import distance
 
+from mlops_desktop.core import two_sample
 from mlops_desktop.core.errors import UserError
 from mlops_desktop.core.progress import (
     CancelCheck,
@@ -74,15 +85,21 @@ from mlops_desktop.core.progress import (
 FloatArray = np.ndarray[Any, np.dtype[np.float64]]
 IntArray = np.ndarray[Any, np.dtype[np.int64]]
 
-KS_TEST = "Kolmogorov–Smirnov"
+AD_TEST = "Anderson–Darling"
 CHI2_TEST = "chi-squared"
 NUMERIC_EFFECT = "Wasserstein distance ÷ reference spread"
-CATEGORICAL_EFFECT = "Jensen–Shannon distance"
+CATEGORICAL_EFFECT = "Jensen–Shannon distance beyond chance"
 PSI_BINS = 10
 PSI_FLOOR = 1e-4
 HISTOGRAM_BINS = 20
 HISTOGRAM_CATEGORIES = 20
 MAX_NEW_CATEGORIES = 10
+COMMON_VALUES = 50  # how many of a column's values the chance of a one-value window looks at
+# Each column (and the predictions) can raise up to three findings: its missing share, values
+# outside the reference's range or categories it never held, one value in every row (or none).
+# Each is raised only when the reference makes it unlikely at p_value / (3 × columns), so a window
+# drawn from the reference itself shows any finding at most p_value of the time (Bonferroni).
+FINDINGS_PER_COLUMN = 3
 BOOLEAN_LABELS = {1.0: "yes", 0.0: "no"}
 _TOLERANCE = 1e-12  # 0.15 - 0.10 is 0.04999…: a change of exactly the threshold still counts
 
@@ -93,7 +110,8 @@ class Thresholds:
 
     p_value: float = 0.05  # after Benjamini–Hochberg across the input columns
     numeric_effect: float = 0.1  # Wasserstein distance / reference standard deviation
-    categorical_effect: float = 0.1  # Jensen–Shannon distance, base 2
+    # Jensen–Shannon distance (base 2) beyond chance: a share going 20 % → 30 % is 0.098
+    categorical_effect: float = 0.08
     drift_share: float = 0.5  # dataset drift when this share of columns drift
     min_rows: int = 100  # fewer non-missing values (window or reference): "not enough data"
     warn_rows: int = 500  # fewer: status "warning" unless drifted
@@ -166,6 +184,7 @@ class _NumericReference:
     psi_edges: FloatArray  # inner edges of the PSI bins
     psi_shares: FloatArray
     histogram_edges: FloatArray  # equal-width edges (two equal edges: one value)
+    common_shares: FloatArray  # the shares of the most common values (the constant finding)
 
     @property
     def count(self) -> int:
@@ -247,6 +266,7 @@ def _reference_column(frame: pd.DataFrame, spec: Mapping[str, Any], rows: int) -
             psi_edges=psi_edges,
             psi_shares=_shares(_bin_counts(values, psi_edges)),
             histogram_edges=histogram_edges,
+            common_shares=_common_shares(np.unique(values, return_counts=True)[1]),
         )
     if kind == "datetime":  # not compared; only its values are counted, for the report
         present = int(series.notna().sum())
@@ -310,6 +330,14 @@ def _category_counts(series: "pd.Series[Any]", boolean: bool) -> tuple[list[str]
     return list(merged), np.array(list(merged.values()), dtype=np.int64), missing
 
 
+def _common_shares(counts: IntArray) -> FloatArray:
+    """The shares of the ``COMMON_VALUES`` most common values among ``counts``."""
+    total = counts.sum()
+    if not total:
+        return np.empty(0)
+    return np.asarray(np.sort(counts)[::-1][:COMMON_VALUES] / total, dtype=np.float64)
+
+
 def _psi_edges(values: FloatArray) -> FloatArray:
     if len(values) == 0:
         return np.empty(0)
@@ -368,28 +396,26 @@ def check_drift(
     check_cancel(cancel)
     rows = len(current)
     every = [*reference.columns, *([reference.prediction] if reference.prediction else [])]
+    unlikely = thresholds.p_value / (FINDINGS_PER_COLUMN * max(len(every), 1))
     outcomes: list[_Outcome] = []
     for number, column in enumerate(every):
         check_cancel(cancel)
         progress(number / max(len(every), 1), f"Comparing '{column.name}'")
         series = _column(current, column.name, rows)
         if isinstance(column, _NumericReference):
-            outcomes.append(_compare_numeric(column, series, rows, thresholds))
+            outcomes.append(_compare_numeric(column, series, rows, thresholds, unlikely))
         elif column.dates:
             outcomes.append(_dates_not_compared(column, series))
         else:
-            outcomes.append(_compare_categorical(column, series, rows, thresholds))
+            outcomes.append(_compare_categorical(column, series, rows, thresholds, unlikely))
     check_cancel(cancel)
     inputs = outcomes[: len(reference.columns)]
     predicted = outcomes[len(reference.columns) :]
-    tested = [o for o in inputs if o.status is None]
+    tested = [o for o in outcomes if o.status is None]  # the predictions under the same control
     if tested:
         adjusted = stats.false_discovery_control([o.report["p_value"] for o in tested], method="bh")
         for outcome, p in zip(tested, np.atleast_1d(adjusted).tolist(), strict=True):
             outcome.report["p_adjusted"] = min(float(p), 1.0)
-    for outcome in predicted:
-        if outcome.status is None:
-            outcome.report["p_adjusted"] = outcome.report["p_value"]
     for outcome in outcomes:
         _decide(outcome, thresholds)
     columns = [o.report for o in inputs]
@@ -421,7 +447,8 @@ def _base_report(
         "name": column.name,
         "type": kind,
         "status": "",
-        "test": KS_TEST if numeric else CHI2_TEST,
+        "test": AD_TEST if numeric else CHI2_TEST,
+        "p_method": None,
         "statistic": None,
         "p_value": None,
         "p_adjusted": None,
@@ -440,9 +467,10 @@ def _base_report(
 
 
 def _missing_finding(
-    column: _ColumnReference, missing: int, rows: int, thresholds: Thresholds
+    column: _ColumnReference, missing: int, rows: int, thresholds: Thresholds, unlikely: float
 ) -> tuple[float | None, dict[str, str] | None]:
-    """The change in the missing share, and a finding when it is large and significant."""
+    """The change in the missing share, and a finding when it is large and unlikely by chance
+    (Fisher's exact test below ``unlikely``)."""
     if rows == 0 or column.rows == 0:
         return None, None
     before, now = column.missing / column.rows, missing / rows
@@ -451,7 +479,7 @@ def _missing_finding(
         return change, None
     table = [[column.missing, column.rows - column.missing], [missing, rows - missing]]
     p = float(stats.fisher_exact(table).pvalue)
-    if not p < thresholds.p_value:
+    if not p < unlikely:
         return change, None
     return change, {
         "kind": "missing_change",
@@ -461,12 +489,18 @@ def _missing_finding(
 
 
 def _empty_or_short(
-    outcome: _Outcome, column: _ColumnReference, count: int, rows: int, thresholds: Thresholds
+    outcome: _Outcome,
+    column: _ColumnReference,
+    count: int,
+    rows: int,
+    thresholds: Thresholds,
+    unlikely: float,
 ) -> bool:
     """Decide the verdict of a column that cannot be tested (empty, too few values); True when
-    decided."""
+    decided. An empty window is a finding unless the reference's gaps make it likely."""
     said = column.said
-    if count == 0 and rows:
+    missing_share = column.missing / column.rows if column.rows else 1.0
+    if count == 0 and rows and missing_share**rows < unlikely:
         outcome.report["findings"].append(
             {"kind": "empty", "message": f"{said} is empty in this window."}
         )
@@ -512,7 +546,11 @@ def _dates_not_compared(column: _CategoricalReference, series: "pd.Series[Any]")
 
 
 def _compare_numeric(
-    column: _NumericReference, series: "pd.Series[Any]", rows: int, thresholds: Thresholds
+    column: _NumericReference,
+    series: "pd.Series[Any]",
+    rows: int,
+    thresholds: Thresholds,
+    unlikely: float,
 ) -> _Outcome:
     numbers = _numbers(series)
     nan = np.isnan(numbers)
@@ -520,7 +558,7 @@ def _compare_numeric(
     values = np.sort(numbers[finite_mask])
     infinite = int(len(numbers) - nan.sum() - finite_mask.sum())
     count = len(values)
-    change, missing_finding = _missing_finding(column, int(nan.sum()), rows, thresholds)
+    change, missing_finding = _missing_finding(column, int(nan.sum()), rows, thresholds, unlikely)
     report = _base_report(column, "numeric", count, change)
     outcome = _Outcome(report, thresholds.numeric_effect)
     said = column.said
@@ -536,7 +574,13 @@ def _compare_numeric(
             + infinite
         )
         report["out_of_range_share"] = outside / rows
-        if outside / rows >= thresholds.out_of_range_share - _TOLERANCE:
+        # A new value from the reference's distribution falls outside the range of its m values
+        # with chance 2 / (m + 1) (less where values repeat).
+        chance = 2 / (column.count + 1)
+        if (
+            outside / rows >= thresholds.out_of_range_share - _TOLERANCE
+            and two_sample.binomial_tail(outside, count + infinite, chance) < unlikely
+        ):
             findings.append(
                 {
                     "kind": "out_of_range",
@@ -544,7 +588,11 @@ def _compare_numeric(
                     f"outside the reference range {_number(low)} to {_number(high)}.",
                 }
             )
-    if count > 1 and values[0] == values[-1]:
+    if (
+        count > 1
+        and values[0] == values[-1]
+        and float(np.sum(column.common_shares**count)) < unlikely
+    ):
         findings.append(
             {
                 "kind": "constant",
@@ -565,7 +613,7 @@ def _compare_numeric(
         outcome.status = "not computable"
         outcome.explanation = f"{said} holds only infinite values in {only_infinite[0]}."
         return outcome
-    if _empty_or_short(outcome, column, count, rows, thresholds):
+    if _empty_or_short(outcome, column, count, rows, thresholds, unlikely):
         return outcome
     with np.errstate(all="ignore"):  # values near the float limit give infinities, not warnings
         return _test_numeric(outcome, column, values)
@@ -591,17 +639,16 @@ def _test_numeric(outcome: _Outcome, column: _NumericReference, values: FloatArr
         return outcome
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", RuntimeWarning)
-        tested = stats.ks_2samp(column.values, values)
-        wasserstein = _wasserstein(column.values, values)
-    effect = wasserstein / std
-    p = float(tested.pvalue)
-    if not (math.isfinite(effect) and math.isfinite(p)):
+        statistic, p, method = two_sample.anderson_darling(column.values, values)
+        effect = two_sample.wasserstein(column.values, values) / std
+    if not (math.isfinite(effect) and math.isfinite(p) and math.isfinite(statistic)):
         outcome.status = "not computable"
         outcome.explanation = f"The values of {said} are too large to compare."
         return outcome
     report.update(
-        statistic=float(tested.statistic),
+        statistic=statistic,
         p_value=min(max(p, 0.0), 1.0),
+        p_method=method,
         effect=effect,
         psi=_psi(column.psi_shares, _shares(_bin_counts(values, column.psi_edges))),
     )
@@ -625,12 +672,16 @@ def _test_numeric(outcome: _Outcome, column: _NumericReference, values: FloatArr
 
 
 def _compare_categorical(
-    column: _CategoricalReference, series: "pd.Series[Any]", rows: int, thresholds: Thresholds
+    column: _CategoricalReference,
+    series: "pd.Series[Any]",
+    rows: int,
+    thresholds: Thresholds,
+    unlikely: float,
 ) -> _Outcome:
     labels, found, missing = _category_counts(series, column.boolean)
     kind = "boolean" if column.boolean else "categorical"
     count = int(found.sum())
-    change, missing_finding = _missing_finding(column, missing, rows, thresholds)
+    change, missing_finding = _missing_finding(column, missing, rows, thresholds, unlikely)
     report = _base_report(column, kind, count, change)
     outcome = _Outcome(report, thresholds.categorical_effect)
     said = column.said
@@ -653,7 +704,15 @@ def _compare_categorical(
     current_counts = np.concatenate([current, np.array([n for _, n in unseen], dtype=np.int64)])
     report["new_categories"] = [label for label, _ in unseen[:MAX_NEW_CATEGORIES]]
     unseen_rows = sum(n for _, n in unseen)
-    if rows and column.count and unseen_rows / rows >= thresholds.new_category_share - _TOLERANCE:
+    # The chance that a new row holds a category the reference never held: Good–Turing's
+    # estimate, the share of the reference's categories seen once (at least 1 / (m + 1)).
+    chance = max(int(np.sum(column.counts == 1)), 1) / (column.count + 1)
+    if (
+        rows
+        and column.count
+        and unseen_rows / rows >= thresholds.new_category_share - _TOLERANCE
+        and two_sample.binomial_tail(unseen_rows, count, chance) < unlikely
+    ):
         shown = ", ".join(f"'{label}'" for label, _ in unseen[:3])
         more = f" and {len(unseen) - 3} more" if len(unseen) > 3 else ""
         findings.append(
@@ -665,7 +724,8 @@ def _compare_categorical(
             }
         )
     present = np.flatnonzero(current_counts)
-    if count > 1 and len(present) == 1:
+    shares = column.counts / column.count if column.count else np.empty(0)
+    if count > 1 and len(present) == 1 and float(np.sum(shares**count)) < unlikely:
         findings.append(
             {
                 "kind": "constant",
@@ -674,7 +734,7 @@ def _compare_categorical(
             }
         )
     report["histogram"] = _categorical_histogram(categories, reference_counts, current_counts)
-    if _empty_or_short(outcome, column, count, rows, thresholds):
+    if _empty_or_short(outcome, column, count, rows, thresholds, unlikely):
         return outcome
     if len(categories) < 2:
         outcome.status = "not computable"
@@ -684,21 +744,21 @@ def _compare_categorical(
         )
         return outcome
     before, now = reference_counts / column.count, current_counts / count
+    pooled_reference, pooled_current = two_sample.pooled_counts(reference_counts, current_counts)
     with warnings.catch_warnings(), np.errstate(all="ignore"):
         warnings.simplefilter("ignore", RuntimeWarning)
-        tested = stats.chi2_contingency(
-            np.array([reference_counts, current_counts]), correction=False
-        )
-        effect = float(distance.jensenshannon(before, now, base=2))
-    p = float(tested.pvalue)
+        statistic, p = two_sample.chi_squared(pooled_reference, pooled_current)
+        distance, effect = two_sample.jensen_shannon(pooled_reference, pooled_current)
     if not math.isfinite(p):
         outcome.status = "not computable"
         outcome.explanation = f"The categories of {said} could not be compared."
         return outcome
     report.update(
-        statistic=float(tested.statistic),
+        statistic=statistic,
         p_value=min(max(p, 0.0), 1.0),
-        effect=effect if math.isfinite(effect) else 0.0,
+        effect=effect,
+        jensen_shannon=distance,
+        pooled_categories=len(pooled_reference),
         psi=_psi(before, now),
     )
     moved = int(np.argmax(np.abs(now - before)))
@@ -707,22 +767,6 @@ def _compare_categorical(
         f"{said}, against {_percent(float(before[moved]))} in the reference"
     )
     return outcome
-
-
-def _wasserstein(first: FloatArray, second: FloatArray) -> float:
-    """The Wasserstein distance of two sorted samples: the area between their empirical
-    distribution functions, summed over the gaps between consecutive values of both. The same
-    number as ``scipy.stats.wasserstein_distance`` (to the last bit here: the same terms summed
-    the same way), three times faster on 100,000 values because the samples arrive sorted: their
-    merge is a stable sort of two runs, and the distribution functions are running counts (within
-    a run of equal values they differ from scipy's, but there the gap is zero)."""
-    merged = np.concatenate([first, second])
-    order = np.argsort(merged, kind="stable")
-    values = merged[order]
-    below_first = np.cumsum(order < len(first))[:-1]
-    below_second = np.arange(1, len(values)) - below_first
-    gaps = np.diff(values)
-    return float(np.dot(np.abs(below_first / len(first) - below_second / len(second)), gaps))
 
 
 def _psi(before: FloatArray, now: FloatArray) -> float:

@@ -49,7 +49,8 @@ THRESHOLD_MEANINGS = {
     "p_value": "A change is significant below this p-value (adjusted for testing many columns).",
     "numeric_effect": "Numbers: the smallest change that counts (Wasserstein distance ÷ the "
     "reference's standard deviation).",
-    "categorical_effect": "Categories: the smallest change that counts (Jensen–Shannon distance).",
+    "categorical_effect": "Categories: the smallest change that counts (Jensen–Shannon distance "
+    "beyond chance).",
     "drift_share": "Dataset drift when at least this share of the columns drift.",
     "min_rows": "Fewer values than this: not enough data to judge.",
     "warn_rows": "Fewer values than this: the verdict is less sure.",
@@ -288,7 +289,8 @@ def _columns_section(columns: list[dict[str, Any]], thresholds: dict[str, Any]) 
 {_number(thresholds["p_value"], 2)}) and large: a size of change of at least
 {_number(thresholds["numeric_effect"], 2)} for numbers (the Wasserstein distance divided by the
 reference's standard deviation) and {_number(thresholds["categorical_effect"], 2)} for categories
-(the Jensen–Shannon distance). The p-values are adjusted for testing many columns together
+(the Jensen–Shannon distance, less the part that chance alone gives a window of this size). The
+p-values, the predictions' included, are adjusted for testing many columns together
 (Benjamini–Hochberg). PSI (population stability index) is shown for those used to it; it does not
 decide. "Missing values" is the change in the share of rows with no value.</p>"""
 

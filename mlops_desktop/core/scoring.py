@@ -35,6 +35,8 @@ from mlops_desktop.core.workspace import Workspace
 BATCH_ROWS = 100_000
 PREDICTION = "prediction"
 _EXACT_INTEGERS = 2**53  # larger integers a number column would round: the general path reads them
+# The largest number a model can take: tree models compute in 32-bit floats, which end here.
+LARGEST_NUMBER = float(np.finfo(np.float32).max)
 ROW = "\x00row\x00"  # where a message names the row, filled in once the row is known
 
 
@@ -47,7 +49,9 @@ def _first_bad(mask: "pd.Series[bool]", values: pd.Series) -> tuple[int, Any]:
 def _numbers(name: str, values: pd.Series) -> pd.Series:
     if pd.api.types.is_numeric_dtype(values) and not pd.api.types.is_bool_dtype(values):
         return values.astype("float64")
-    converted = pd.to_numeric(values, errors="coerce")
+    # A yes/no is no number, though Python counts True as 1: refused like any other wrong type.
+    yes_no = values.map(lambda value: isinstance(value, bool | np.bool_)).astype(bool)
+    converted = pd.to_numeric(values.mask(yes_no), errors="coerce")
     bad = converted.isna() & values.notna()
     if bad.any():
         row, value = _first_bad(bad, values)
@@ -133,7 +137,7 @@ def _plain_number(value: Any) -> float | None:
         return math.nan
     kind = type(value)
     if kind is float:
-        return None if math.isinf(value) else value
+        return value if abs(value) <= LARGEST_NUMBER or value != value else None
     if kind is int and -_EXACT_INTEGERS <= value <= _EXACT_INTEGERS:
         return float(value)
     return None
@@ -181,7 +185,7 @@ def prepare_values(
     and nulls), value by value: a one-row request then costs microseconds instead of pandas'
     fixed cost per column. Gives exactly what ``prepare`` gives for the same rows as a frame, and
     the same message for an empty required value; None as soon as a value needs the general
-    path (a number sent as text, an infinite number, …), which then reads them all."""
+    path (a number sent as text, one beyond ``LARGEST_NUMBER``, …), which then reads them all."""
     if any(c["required"] and c["name"] not in columns for c in schema):
         return None  # the general path names the missing column
     converted: dict[str, list[Any]] = {}

@@ -23,6 +23,7 @@ from werkzeug.routing import Map, RequestRedirect, Rule
 from werkzeug.wrappers import Request, Response
 
 from mlops_desktop import __version__
+from mlops_desktop.core.scoring import LARGEST_NUMBER
 from mlops_desktop.core.serving import parsing
 from mlops_desktop.core.serving.batching import Job, Predictor
 from mlops_desktop.core.serving.logwriter import PredictionLogWriter
@@ -81,10 +82,16 @@ def _json(document: Any, status: int = 200) -> Response:
     return Response(_dumps(document), status=status, mimetype="application/json")
 
 
+def error_document(status: int, message: str, error_code: str | None = None) -> bytes:
+    """The contract's error body: ``{"error_code", "message"}`` as JSON."""
+    return _dumps(
+        {"error_code": error_code or ERROR_CODES.get(status, "BAD_REQUEST"), "message": message}
+    )
+
+
 def error_response(status: int, message: str, error_code: str | None = None) -> Response:
-    return _json(
-        {"error_code": error_code or ERROR_CODES.get(status, "BAD_REQUEST"), "message": message},
-        status,
+    return Response(
+        error_document(status, message, error_code), status=status, mimetype="application/json"
     )
 
 
@@ -321,7 +328,7 @@ def _column_schema(column: dict[str, Any]) -> dict[str, Any]:
     kind = column["type"]
     schema: dict[str, Any]
     if kind == "numeric":
-        schema = {"type": "number"}
+        schema = {"type": "number", "minimum": -LARGEST_NUMBER, "maximum": LARGEST_NUMBER}
     elif kind == "boolean":
         schema = {"type": "boolean", "description": "yes/no; also true/false, 1/0"}
     else:
@@ -456,7 +463,11 @@ def openapi(
                     "example": {"dataframe_records": [example]},
                 },
                 "text/csv": {
-                    "schema": {"type": "string", "description": "A header row, then rows"}
+                    "schema": {
+                        "type": "string",
+                        "minLength": 1,
+                        "description": "A header row, then at least one row",
+                    }
                 },
             },
         },

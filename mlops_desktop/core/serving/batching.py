@@ -110,13 +110,14 @@ def frame_of(rows: Rows) -> pd.DataFrame:
 
 
 def checked(rows: Rows, schema: list[dict[str, Any]]) -> pd.DataFrame:
-    """The rows prepared for the model (``scoring.prepare``), refusing infinite numbers too, with
-    any failure a ``UserError``. A few rows of plain values take ``scoring.prepare_values``,
-    which gives the same frame without pandas' cost per column."""
+    """The rows prepared for the model (``scoring.prepare``), refusing numbers beyond
+    ``scoring.LARGEST_NUMBER`` (infinite ones included) too, with any failure a ``UserError``.
+    A few rows of plain values take ``scoring.prepare_values``, which gives the same frame
+    without pandas' cost per column."""
     if rows.count <= PLAIN_ROWS:
         plain = scoring.prepare_values(rows.columns, rows.count, schema)
         if plain is not None:
-            return plain  # it never holds an infinite number
+            return plain  # it never holds a number beyond the largest
     frame = frame_of(rows)
     # Values pandas cannot convert (a number beyond float range, …) get the plain message too.
     prepared = _readable(lambda: scoring.prepare(frame, schema))
@@ -124,13 +125,19 @@ def checked(rows: Rows, schema: list[dict[str, Any]]) -> pd.DataFrame:
         if column["type"] != "numeric":
             continue
         values = prepared[column["name"]].to_numpy()
-        infinite = np.isinf(values)
-        if infinite.any():
-            row = int(np.flatnonzero(infinite)[0])
-            raise UserError(
-                f"'{column['name']}' must be a finite number, but row {row + 1} holds "
-                f"'{values[row]}'."
-            )
+        beyond = np.abs(values) > scoring.LARGEST_NUMBER
+        if beyond.any():
+            row = int(np.flatnonzero(beyond)[0])
+            name, value = column["name"], values[row]
+            if np.isinf(value):
+                message = f"'{name}' must be a finite number, but row {row + 1} holds '{value}'."
+            else:
+                message = (
+                    f"'{name}' in row {row + 1} holds {value:g}, which is too large for the "
+                    f"model; send numbers between {-scoring.LARGEST_NUMBER:.4g} and "
+                    f"{scoring.LARGEST_NUMBER:.4g}."
+                )
+            raise UserError(message)
     return prepared
 
 

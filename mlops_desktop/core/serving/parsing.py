@@ -21,6 +21,9 @@ FORMS = ("dataframe_split", "dataframe_records", "instances", "inputs")
 FORMS_TEXT = "dataframe_split, dataframe_records, instances or inputs"
 _SCALARS = (str, int, float, bool)
 _MESSAGE_VALUE_CHARS = 40
+# Codecs that Python's text-encoding flag lets through but that are no document's character set:
+# they transform text (IDNA host names, escapes) or refuse everything ("undefined").
+_NOT_CHARSETS = frozenset({"idna", "punycode", "undefined", "unicode-escape", "raw-unicode-escape"})
 
 
 class BadBody(Exception):
@@ -59,19 +62,27 @@ def _shown(value: Any) -> str:
     return text
 
 
+def _encoding(charset: str) -> str:
+    """The codec for a declared character set; ``UnsupportedCharset`` unless it decodes text.
+
+    ``codecs.lookup`` also knows bytes-to-bytes and text-to-text codecs (base64, zlib, rot13, …),
+    which are no character set: those are refused like an unknown name."""
+    try:
+        info = codecs.lookup(charset)
+    except (LookupError, ValueError):  # ValueError: a null or a lone surrogate in the name
+        info = None
+    if info is None or not info._is_text_encoding or info.name in _NOT_CHARSETS:
+        raise UnsupportedCharset(
+            f"The character set '{charset[:40]}' is not supported; send UTF-8."
+        )
+    return "utf-8-sig" if info.name == "utf-8" else info.name
+
+
 def _text(body: bytes, charset: str | None) -> str:
-    encoding = "utf-8-sig"
-    if charset:
-        try:
-            name = codecs.lookup(charset).name
-        except LookupError:
-            raise UnsupportedCharset(
-                f"The character set '{charset[:40]}' is not supported; send UTF-8."
-            ) from None
-        encoding = "utf-8-sig" if name == "utf-8" else name
+    encoding = _encoding(charset) if charset else "utf-8-sig"
     try:
         return body.decode(encoding)
-    except UnicodeDecodeError:
+    except UnicodeError:
         _fail(
             f"The request body is not valid {'UTF-8' if encoding == 'utf-8-sig' else charset} text."
         )

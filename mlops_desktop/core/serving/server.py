@@ -7,6 +7,9 @@ serves.
 SIGINT or SIGTERM (or ``stop`` being set) starts a graceful stop: no new connections; requests
 already received are answered; idle connections are closed; then the predictor finishes, the
 prediction log is flushed and the deployment is marked stopped.
+Connections that never finish a request (silent, or sending headers a byte at a time) are closed
+after seconds, not minutes, and there is room for many, so they cannot lock other clients out;
+requests waitress refuses itself are answered in the contract's JSON too.
 """
 
 import contextlib
@@ -19,18 +22,26 @@ import signal
 import socket
 import threading
 import time
+import uuid
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
+from http import HTTPStatus
 from typing import Any
 
 import waitress
 from sqlalchemy import select
 from waitress import wasyncore
 from waitress.channel import HTTPChannel
+from waitress.task import ErrorTask
 
 from mlops_desktop.core import audit, registry, validation
 from mlops_desktop.core.errors import UserError
-from mlops_desktop.core.serving.app import ServingApp, classes_of
+from mlops_desktop.core.serving.app import (
+    REQUEST_ID_HEADER,
+    ServingApp,
+    classes_of,
+    error_document,
+)
 from mlops_desktop.core.serving.logwriter import PredictionLogWriter
 from mlops_desktop.core.store.models import Deployment, ModelVersion, RegisteredModel
 from mlops_desktop.core.workspace import Workspace
@@ -42,6 +53,18 @@ DEFAULT_PORT = 8765
 THREADS = 16  # request threads; they mostly wait for the predictor, so more means bigger batches
 DRAIN_SECONDS = 10.0  # the longest a graceful stop waits for requests already received
 MIN_TOKEN_CHARS = 8
+# Connections: a client that connects and sends nothing, or sends its headers a byte at a time,
+# holds a connection but no thread. Waitress's defaults (100 connections, closed after 120 s idle)
+# let 101 such clients lock everyone out for two minutes; these keep room for 1,000 and free an
+# idle one within IDLE_SECONDS + CLEANUP_SECONDS + the event loop's 1 s wake-up.
+CONNECTION_LIMIT = 1000
+IDLE_SECONDS = 10  # a connection with no request in progress and nothing received is closed
+HEADER_SECONDS = 10  # a request's headers must have arrived this long after they began
+CLEANUP_SECONDS = 1  # how often waitress looks for idle connections
+# Windows has no poll(): waitress watches connections with select(), which takes 512 sockets
+# there (the listening one and waitress's wake-up among them); more would end the event loop.
+WINDOWS_CONNECTION_LIMIT = 500
+FILES_RESERVED = 64  # file descriptors kept for the listening socket, the store, logs, wake-ups
 STOP_SIGNALS = ("SIGINT", "SIGTERM", "SIGBREAK")
 
 
@@ -101,6 +124,69 @@ def _listening_socket(host: str, port: int) -> socket.socket:
     return sock
 
 
+class _JsonErrorTask(ErrorTask):  # type: ignore[misc]
+    """Waitress's answer to a request it cannot read as HTTP (a bad chunk size, a control
+    character in a header, headers too large), in the contract's JSON with a request id.
+
+    Waitress still closes the connection after it, and the app never sees the request: it is
+    neither counted nor logged. An encoding waitress does not implement is the client's error
+    (400), not waitress's 501."""
+
+    def execute(self) -> None:
+        error = self.request.error
+        status = 400 if error.code == 501 else int(error.code)
+        if status >= 500:
+            message = "Something went wrong on the server; its log has the details."
+        elif status == 431:
+            message = "The request's headers are too large; send fewer or shorter headers."
+        elif status == 413:
+            message = "The request body is too large; send fewer rows at a time."
+        else:
+            message = f"The request could not be read as HTTP ({str(error.body)[:120]})."
+        body = error_document(status, message)
+        self.status = f"{status} {HTTPStatus(status).phrase}"
+        self.response_headers.extend(
+            [("Content-Type", "application/json"), (REQUEST_ID_HEADER, uuid.uuid4().hex)]
+        )
+        self.set_close_on_finish()
+        self.content_length = len(body)
+        self.write(body)
+
+
+class _Channel(HTTPChannel):  # type: ignore[misc]
+    """Waitress's connection, answering unreadable requests in JSON and remembering when the
+    request being received began (``_Loop`` closes it if its headers take too long)."""
+
+    error_task_class = _JsonErrorTask
+    request_began = 0.0
+
+    def received(self, data: bytes) -> bool:
+        if self.request is None:  # these bytes begin a request
+            self.request_began = time.monotonic()
+        return bool(super().received(data))
+
+
+def _connection_limit(wanted: int) -> int:
+    """How many connections the process can hold open, raising its soft limit on open files
+    (up to the hard limit) when ``wanted`` connections need more."""
+    try:
+        import resource
+    except ImportError:  # pragma: no cover - Windows: no such limit, but select() takes 512
+        return min(wanted, WINDOWS_CONNECTION_LIMIT)
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    needed = wanted + FILES_RESERVED
+    if soft != resource.RLIM_INFINITY and soft < needed:
+        raised = needed if hard == resource.RLIM_INFINITY else min(hard, needed)
+        try:
+            resource.setrlimit(resource.RLIMIT_NOFILE, (raised, hard))
+            soft = raised
+        except (ValueError, OSError):
+            log.warning("Could not raise the open-file limit from %d to %d", soft, raised)
+    if soft == resource.RLIM_INFINITY:
+        return wanted
+    return max(1, min(wanted, soft - FILES_RESERVED))
+
+
 class _Loop:
     """Waitress's event loop on a thread of its own, with a graceful drain on request."""
 
@@ -127,6 +213,7 @@ class _Loop:
     def _run(self) -> None:
         deadline: float | None = None
         use_poll = self._server.adj.asyncore_use_poll
+        next_check = 0.0
         try:
             while True:
                 wasyncore.loop(
@@ -135,6 +222,10 @@ class _Loop:
                     use_poll=use_poll,
                     count=1,
                 )
+                now = time.monotonic()
+                if now >= next_check:
+                    next_check = now + CLEANUP_SECONDS
+                    self._close_slow_headers(now)
                 if self._drain and deadline is None:
                     wasyncore.dispatcher.close(self._server)  # no new connections from now on
                     deadline = time.monotonic() + DRAIN_SECONDS
@@ -149,6 +240,20 @@ class _Loop:
                 self._closed = True
                 wasyncore.close_all(self._map)
             self._server.task_dispatcher.shutdown(timeout=DRAIN_SECONDS)
+
+    def _close_slow_headers(self, now: float) -> None:
+        """Close connections whose request's headers began arriving over HEADER_SECONDS ago
+        and are not complete yet: a client sending a byte now and then is not idle, so
+        waitress's idle timeout alone would keep it open for ever."""
+        cutoff = now - HEADER_SECONDS
+        for channel in list(self._map.values()):
+            if (
+                isinstance(channel, _Channel)
+                and channel.request is not None
+                and not channel.request.headers_finished
+                and channel.request_began < cutoff
+            ):
+                channel.will_close = True
 
     def _close_idle_channels(self) -> int:
         """Close connections with no request in progress and nothing left to send; the number
@@ -263,12 +368,17 @@ def serve(
             sockets=[sock],
             threads=max(threads, 8),
             ident="mlops-desktop",
+            connection_limit=_connection_limit(CONNECTION_LIMIT),
+            channel_timeout=IDLE_SECONDS,
+            cleanup_interval=CLEANUP_SECONDS,
+            asyncore_use_poll=True,  # select() cannot watch a file numbered 1024 or more
             # Waitress's own limit stays at its 1 GiB default, far above the app's: a body
             # over the app's limit gets the contract's JSON 413 (waitress's would be plain text).
         )
     except BaseException:
         sock.close()
         raise
+    server.channel_class = _Channel
     bound_port = int(sock.getsockname()[1])
     url = url_of(address, bound_port)
     loop = _Loop(server)
