@@ -12,7 +12,7 @@ from collections.abc import Sequence
 from contextlib import suppress
 
 from mlops_desktop import __version__
-from mlops_desktop.cli import datasets, experiments, models, monitoring
+from mlops_desktop.cli import datasets, experiments, models, monitoring, workspace
 from mlops_desktop.cli.common import global_options, print_result
 from mlops_desktop.config import log_path, resolve_home, setup_logging
 from mlops_desktop.core.errors import UserError
@@ -29,7 +29,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"mlops-desktop {__version__}")
     global_options(parser, suppress=False)
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
-    for group in (datasets, experiments, models, monitoring):
+    for group in (datasets, experiments, models, monitoring, workspace):
         group.add_commands(commands)
     return parser
 

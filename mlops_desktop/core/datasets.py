@@ -242,29 +242,31 @@ def store_version(
     # Three independent passes over data already in memory. Arrow, numpy and hashlib release the
     # GIL, so they overlap on several cores. Re-importing identical content wastes the other two,
     # a price paid rarely, to make every new version faster.
-    with workspace.artifacts.staging(PARQUET) as staged, ThreadPoolExecutor(3) as pool:
-        hashed = pool.submit(content_hash, table, types)
-        profiled = pool.submit(profile, table, types, notes or {})
-        written = pool.submit(_write_parquet, table, types, staged)
-        digest = hashed.result()
-        same = _version_with_content(workspace, name, digest, source)
-        if same is not None:
-            progress(1.0, "Already there")
-            return same
-        summary = profiled.result()
-        written.result()
+    # The new file is safe from a sweep by another process (``upkeep``) until its record is in.
+    with workspace.artifacts.new(PARQUET) as data_file:
+        with ThreadPoolExecutor(3) as pool:
+            hashed = pool.submit(content_hash, table, types)
+            profiled = pool.submit(profile, table, types, notes or {})
+            written = pool.submit(_write_parquet, table, types, data_file.path)
+            digest = hashed.result()
+            same = _version_with_content(workspace, name, digest, source)
+            if same is not None:
+                progress(1.0, "Already there")
+                return same
+            summary = profiled.result()
+            written.result()
         check_cancel(cancel)
-        artifact_sha = workspace.artifacts.add(staged, PARQUET)
-    try:
-        check_cancel(cancel)
-        progress(0.7, "Comparing with the previous version")
-        draft = _VersionDraft(name, source, table, schema, summary, digest, artifact_sha)
-        result = _record_version(workspace, draft, cancel)
-    except BaseException:
-        _remove_unreferenced(workspace, artifact_sha)
-        raise
-    if not result.created:
-        _remove_unreferenced(workspace, artifact_sha)
+        artifact_sha = data_file.add()
+        try:
+            check_cancel(cancel)
+            progress(0.7, "Comparing with the previous version")
+            draft = _VersionDraft(name, source, table, schema, summary, digest, artifact_sha)
+            result = _record_version(workspace, draft, cancel)
+        except BaseException:
+            _remove_unreferenced(workspace, artifact_sha)
+            raise
+        if not result.created:
+            _remove_unreferenced(workspace, artifact_sha)
     progress(1.0, "Stored")
     return result
 

@@ -8,6 +8,7 @@ from sqlalchemy import func, select
 
 from mlops_desktop.core import audit, training
 from mlops_desktop.core.errors import UserError
+from mlops_desktop.core.store import upkeep
 from mlops_desktop.core.store.models import Experiment, ModelVersion, RegisteredModel, Run
 from mlops_desktop.core.vocabulary import LOWER_IS_BETTER
 from mlops_desktop.core.workspace import Workspace
@@ -49,7 +50,7 @@ def delete_runs(workspace: Workspace, run_ids: list[str]) -> list[str]:
     """Delete runs and the model files no other run shares; returns the full ids deleted.
 
     Nothing is deleted if any of them is still training or is a registered model version."""
-    training.mark_abandoned_runs(workspace)
+    upkeep.mark_abandoned_runs(workspace.store, workspace.artifacts)
     runs = [training.show_run(workspace, run_id) for run_id in run_ids]
     ids = list(dict.fromkeys(run["run_id"] for run in runs))
     with workspace.store.write() as session:

@@ -13,7 +13,6 @@ import dataclasses
 import hashlib
 import json
 import math
-import tempfile
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
@@ -1020,9 +1019,9 @@ def retrain(
                 "newer dataset version."
             )
         combined = pd.concat([original, added], ignore_index=True)
-        with tempfile.TemporaryDirectory(dir=workspace.artifacts.tmp) as folder:
+        with workspace.artifacts.scratch_folder() as folder:
             # The file's name is what the new version's lineage shows as its source.
-            path = Path(folder) / f"{original_name}-with-{len(added)}-labelled-predictions.parquet"
+            path = folder / f"{original_name}-with-{len(added)}-labelled-predictions.parquet"
             combined.to_parquet(path, index=False)
             imported = datasets.import_file(
                 workspace, path, original_name, progress=sub_progress(progress, 0.0, 0.3)

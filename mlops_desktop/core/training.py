@@ -64,6 +64,7 @@ from mlops_desktop.core.progress import (
     no_progress,
     sub_progress,
 )
+from mlops_desktop.core.store import upkeep
 from mlops_desktop.core.store.models import Dataset, DatasetVersion, Experiment, Run
 from mlops_desktop.core.vocabulary import counted
 from mlops_desktop.core.workspace import Workspace
@@ -619,70 +620,74 @@ def _train_one(
     its ``column_steps`` then go in front of the saved pipeline, so it predicts from raw rows."""
     params = resolve_params(algorithm, recipe.params if recipe.algorithm != "auto" else {})
     run_id = uuid.uuid4().hex
-    started = datetime.now(UTC)
-    experiment_id = _experiment_id(workspace, recipe.experiment)
-    with workspace.store.write() as session:
-        session.add(
-            Run(
-                id=run_id,
-                experiment_id=experiment_id,
-                dataset_version_id=version_id,
-                target=recipe.target,
-                features=the_plan.features,
-                excluded=the_plan.excluded,
-                task=the_plan.task,
-                algorithm=algorithm.name,
-                params=params,
-                seed=recipe.seed,
-                split={
-                    "test_size": recipe.test_size,
-                    "cv": recipe.cv,
-                    "drop_missing_target": recipe.drop_missing_target,
-                },
-                status="running",
-                pid=os.getpid(),
-                started_at=started,
-                library_versions=library_versions(),
+    # Held while it trains: how other processes tell a running run from one whose process died.
+    with workspace.artifacts.working_on(run_id):
+        started = datetime.now(UTC)
+        experiment_id = _experiment_id(workspace, recipe.experiment)
+        with workspace.store.write() as session:
+            session.add(
+                Run(
+                    id=run_id,
+                    experiment_id=experiment_id,
+                    dataset_version_id=version_id,
+                    target=recipe.target,
+                    features=the_plan.features,
+                    excluded=the_plan.excluded,
+                    task=the_plan.task,
+                    algorithm=algorithm.name,
+                    params=params,
+                    seed=recipe.seed,
+                    split={
+                        "test_size": recipe.test_size,
+                        "cv": recipe.cv,
+                        "drop_missing_target": recipe.drop_missing_target,
+                    },
+                    status="running",
+                    pid=os.getpid(),
+                    started_at=started,
+                    library_versions=library_versions(),
+                )
             )
-        )
-    clock = time.perf_counter()
-    try:
-        progress(0.05, f"Training {algorithm.label}")
-        metrics, charts, pipeline = _fit_and_score(
-            recipe, frame, the_plan, algorithm, params, cancel
-        )
-        progress(0.9, "Saving the model")
-        if column_steps is not None:
-            pipeline = Pipeline([("recipe", column_steps), *pipeline.steps])
-        with workspace.artifacts.staging(MODEL_SUFFIX) as staged:
-            joblib.dump(pipeline, staged)
-            model_sha = workspace.artifacts.add(staged, MODEL_SUFFIX)
-        _finish_run(
-            workspace,
-            run_id,
-            "finished",
-            metrics,
-            time.perf_counter() - clock,
-            model_sha,
-            charts=charts,
-        )
-    except Cancelled:
-        _finish_run(workspace, run_id, "cancelled", {}, time.perf_counter() - clock, None)
-        raise
-    except UserError as error:
-        _finish_run(workspace, run_id, "failed", {}, time.perf_counter() - clock, None, str(error))
-    except Exception as error:
-        _finish_run(
-            workspace,
-            run_id,
-            "failed",
-            {},
-            time.perf_counter() - clock,
-            None,
-            f"The training failed: {error}",
-        )
-    progress(1.0, f"{algorithm.label} done")
-    return show_run(workspace, run_id)
+        clock = time.perf_counter()
+        try:
+            progress(0.05, f"Training {algorithm.label}")
+            metrics, charts, pipeline = _fit_and_score(
+                recipe, frame, the_plan, algorithm, params, cancel
+            )
+            progress(0.9, "Saving the model")
+            if column_steps is not None:
+                pipeline = Pipeline([("recipe", column_steps), *pipeline.steps])
+            with workspace.artifacts.new(MODEL_SUFFIX) as model_file:
+                joblib.dump(pipeline, model_file.path)
+                model_sha = model_file.add()
+                _finish_run(
+                    workspace,
+                    run_id,
+                    "finished",
+                    metrics,
+                    time.perf_counter() - clock,
+                    model_sha,
+                    charts=charts,
+                )
+        except Cancelled:
+            _finish_run(workspace, run_id, "cancelled", {}, time.perf_counter() - clock, None)
+            raise
+        except UserError as error:
+            _finish_run(
+                workspace, run_id, "failed", {}, time.perf_counter() - clock, None, str(error)
+            )
+        except Exception as error:
+            _finish_run(
+                workspace,
+                run_id,
+                "failed",
+                {},
+                time.perf_counter() - clock,
+                None,
+                f"The training failed: {error}",
+            )
+        progress(1.0, f"{algorithm.label} done")
+        return show_run(workspace, run_id)
 
 
 def _fit_and_score(
@@ -808,40 +813,6 @@ def _runs_query(*columns: Any) -> Any:
     )
 
 
-ABANDONED = "The training stopped unexpectedly (the program was closed or crashed)."
-
-
-def process_alive(pid: int | None) -> bool:
-    """Whether a process with this id still runs (a training or a server of this workspace)."""
-    if pid is None:
-        return False
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except OSError:  # it exists but belongs to someone else (or the platform cannot tell)
-        return True
-    return True
-
-
-def mark_abandoned_runs(workspace: Workspace) -> int:
-    """Runs still marked running whose process is gone become failed; returns how many."""
-    with workspace.store.read() as session:  # usually none: no write transaction then
-        if session.scalar(select(Run.id).where(Run.status == "running").limit(1)) is None:
-            return 0
-    with workspace.store.write() as session:
-        stale = [
-            run
-            for run in session.scalars(select(Run).where(Run.status == "running"))
-            if not process_alive(run.pid)
-        ]
-        for run in stale:
-            run.status, run.error_message = "failed", ABANDONED
-            run.finished_at = datetime.now(UTC)
-            audit.record(session, "run.failed", f"run:{run.id}", reason="process gone")
-        return len(stale)
-
-
 LISTED = (
     Run.id,
     Run.target,
@@ -862,7 +833,7 @@ def list_runs(
     """Runs newest first, with what a list shows (``show_run`` has the rest): only a few columns
     are read, so ten thousand runs list in a blink. Archived experiments' runs are left out unless
     asked for, or unless that experiment is named."""
-    mark_abandoned_runs(workspace)
+    upkeep.mark_abandoned_runs(workspace.store, workspace.artifacts)
     query = _runs_query(*LISTED).order_by(Run.created_at.desc())
     if experiment is not None:
         query = query.where(Experiment.name == experiment)

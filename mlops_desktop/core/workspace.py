@@ -1,11 +1,20 @@
-"""A workspace: one folder holding ``store.db``, ``artifacts/`` and ``logs/``."""
+"""A workspace: one folder holding ``store.db``, ``artifacts/`` and ``logs/``.
 
+Opening one tidies what a crash left behind (``store.upkeep``): files no record refers to and no
+running process is writing, and runs still marked running whose process is gone.
+"""
+
+import logging
 from pathlib import Path
+from typing import Any
 
 from mlops_desktop.config import log_path
 from mlops_desktop.core.errors import UserError
+from mlops_desktop.core.store import upkeep
 from mlops_desktop.core.store.artifacts import ArtifactStore
 from mlops_desktop.core.store.db import Store
+
+log = logging.getLogger(__name__)
 
 
 class Workspace:
@@ -27,6 +36,33 @@ class Workspace:
                 f"The folder {home} cannot be used as a workspace ({exc.strerror or exc})."
             ) from exc
         self.store = Store(home / "store.db")
+        self.removed_on_opening: list[str] = []
+        try:
+            self.removed_on_opening = self._tidy()
+        except OSError:  # a read-only folder, say: opening still works, ``check`` will say why
+            log.warning("The workspace's leftover files could not be tidied", exc_info=True)
+
+    def _tidy(self) -> list[str]:
+        """Remove what crashes left behind; returns the removed files, relative to the folder."""
+        upkeep.mark_abandoned_runs(self.store, self.artifacts)
+        removed = sorted(
+            path.relative_to(self.home).as_posix()
+            for path in upkeep.remove_unreferenced(self.store, self.artifacts)
+        )
+        if removed:
+            log.info("Removed %d files no record refers to: %s", len(removed), ", ".join(removed))
+        return removed
+
+    def check(self) -> dict[str, Any]:
+        """The database's own integrity check ("ok" when fine) and the files no record referred to
+        that were removed, on opening or now (``workspace check``)."""
+        try:
+            removed = self.removed_on_opening + self._tidy()
+        except OSError as exc:
+            raise UserError(
+                f"The workspace's leftover files cannot be removed ({exc.strerror or exc})."
+            ) from exc
+        return {"integrity": self.store.integrity_check(), "removed": sorted(removed)}
 
     @property
     def log_path(self) -> Path:

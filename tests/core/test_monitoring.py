@@ -323,6 +323,7 @@ def test_retraining_on_labelled_predictions_gives_a_challenger_compared_on_unsee
     types = [(c["name"], c["type"]) for c in datasets.show(ws, "applicants@2")["columns"]]
     assert types == [(c["name"], c["type"]) for c in datasets.show(ws, "applicants@1")["columns"]]
     assert challenger["dataset"] == "applicants@2"
+    assert list(ws.artifacts.tmp.iterdir()) == []  # its scratch folder is gone
     # Held-out rows of the new data that the current model never trained on, for both models.
     assert result["held_out_rows"] == len(_unseen(ws, result)) > 0
     assert (result["current"], result["retrained_from"]) == ("loans@1", "loans@1")

@@ -189,9 +189,9 @@ class TestArtifacts:
         payload = b"model bytes" * 1000
         shas = []
         for _ in range(2):
-            with store.staging(".bin") as staged:
-                staged.write_bytes(payload)
-                shas.append(store.add(staged, ".bin"))
+            with store.new(".bin") as new:
+                new.path.write_bytes(payload)
+                shas.append(new.add())
         assert shas[0] == shas[1] == hashlib.sha256(payload).hexdigest()
         stored = store.path_for(shas[0], ".bin")
         assert stored.read_bytes() == payload
@@ -200,16 +200,16 @@ class TestArtifacts:
 
     def test_verified_path_accepts_an_intact_file(self, tmp_path: Path) -> None:
         store = ArtifactStore(tmp_path / "artifacts")
-        with store.staging(".joblib") as staged:
-            staged.write_bytes(b"intact")
-            sha = store.add(staged, ".joblib")
+        with store.new(".joblib") as new:
+            new.path.write_bytes(b"intact")
+            sha = new.add()
         assert store.verified_path(sha, ".joblib") == store.path_for(sha, ".joblib")
 
     def test_verified_path_refuses_a_tampered_file(self, tmp_path: Path) -> None:
         store = ArtifactStore(tmp_path / "artifacts")
-        with store.staging(".joblib") as staged:
-            staged.write_bytes(b"the real model")
-            sha = store.add(staged, ".joblib")
+        with store.new(".joblib") as new:
+            new.path.write_bytes(b"the real model")
+            sha = new.add()
         path = store.path_for(sha, ".joblib")
         path.write_bytes(b"the real modeL")  # one byte changed
         with pytest.raises(UserError, match="changed or damaged"):
@@ -223,25 +223,24 @@ class TestArtifacts:
 
     def test_staging_is_cleaned_when_a_write_fails(self, tmp_path: Path) -> None:
         store = ArtifactStore(tmp_path / "artifacts")
-        with pytest.raises(OSError), store.staging(".parquet") as staged:
-            staged.write_bytes(b"half")
+        with pytest.raises(OSError), store.new(".parquet") as new:
+            new.path.write_bytes(b"half")
             raise OSError("disk full")
         assert list(store.tmp.iterdir()) == []
         assert [p for p in store.root.rglob("*") if p.is_file()] == []
 
-    def test_leftovers_of_a_killed_process_are_swept_once_stale(self, tmp_path: Path) -> None:
-        """A process killed mid-write leaves its file in tmp (never at a real address); the next
-        start removes it once it is older than a day, and leaves younger ones (another process may
-        be writing them right now)."""
-        root = tmp_path / "artifacts"
-        ArtifactStore(root)
-        stale, fresh = root / "tmp" / "old.parquet", root / "tmp" / "new.parquet"
+    def test_entries_in_tmp_that_are_no_writers_are_swept_once_stale(self, tmp_path: Path) -> None:
+        """Something in tmp without a writer's lock (a retraining's temporary folder, say) cannot
+        tell whether its process still runs: it is removed once older than a day, and younger
+        ones stay."""
+        store = ArtifactStore(tmp_path / "artifacts")
+        stale, fresh = store.tmp / "old.parquet", store.tmp / "new.parquet"
         stale.write_bytes(b"half")
         fresh.write_bytes(b"half")
         two_days_ago = time.time() - 2 * 24 * 3600
         os.utime(stale, (two_days_ago, two_days_ago))
 
-        ArtifactStore(root)
+        assert store.sweep_staging() == (set(), [stale])
         assert not stale.exists()
         assert fresh.exists()
 

@@ -1,5 +1,6 @@
 """Training runs: metrics equal scikit-learn's, same seed same metrics, data problems refused."""
 
+import os
 from pathlib import Path
 
 import numpy as np
@@ -221,6 +222,7 @@ def test_a_tampered_model_file_is_refused(samples: Workspace) -> None:
 
 def test_a_run_whose_process_died_is_marked_failed(samples: Workspace) -> None:
     """A training process killed outright cannot record its end; the next look at the runs does."""
+    from mlops_desktop.core.store import upkeep
     from mlops_desktop.core.store.models import Run
 
     run = training.train(
@@ -230,7 +232,31 @@ def test_a_run_whose_process_died_is_marked_failed(samples: Workspace) -> None:
         stored = session.get(Run, run["run_id"])
         stored.status, stored.pid, stored.model_sha256 = "running", 2**22 + 12345, None
     [listed] = training.list_runs(samples)
-    assert listed["status"] == "failed" and listed["error"] == training.ABANDONED
+    assert listed["status"] == "failed" and listed["error"] == upkeep.ABANDONED
+
+
+def test_a_run_reads_as_running_by_its_lock_not_its_process_id(samples: Workspace) -> None:
+    """After a crash and a restart, the dead training's process id may belong to another program;
+    the lock its training held (by run id) tells the truth either way."""
+    from mlops_desktop.core.store import upkeep
+    from mlops_desktop.core.store.models import Run
+
+    run_ids = [
+        training.train(samples, _recipe(dataset="iris", target="species", algorithm=name))[0][
+            "run_id"
+        ]
+        for name in ("decision_tree", "naive_bayes")
+    ]
+    reused, gone = run_ids
+    with samples.store.write() as session:
+        for run_id, pid in [(reused, os.getpid()), (gone, 2**22 + 12345)]:
+            stored = session.get(Run, run_id)
+            stored.status, stored.pid, stored.model_sha256 = "running", pid, None
+    (samples.artifacts.tmp / f"{reused}.lock").touch()  # left by the killed training, free
+    with samples.artifacts.working_on(gone):  # still training, though its old id is gone
+        statuses = {run["run_id"]: run["status"] for run in training.list_runs(samples)}
+    assert statuses == {reused: "failed", gone: "running"}
+    assert training.show_run(samples, reused)["error"] == upkeep.ABANDONED
 
 
 def test_runs_keep_what_their_charts_need(samples: Workspace) -> None:

@@ -10,7 +10,7 @@ from mlops_desktop.core.store.models import (
     PredictionLog,
     RegisteredModel,
 )
-from mlops_desktop.core.training import process_alive
+from mlops_desktop.core.store.upkeep import process_alive
 from mlops_desktop.core.workspace import Workspace
 
 

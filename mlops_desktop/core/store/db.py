@@ -133,9 +133,13 @@ class Store:
         with self._write_lock, self._write_sessions() as session, session.begin():
             yield session
 
-    def integrity_ok(self) -> bool:
+    def integrity_check(self) -> str:
+        """SQLite's ``PRAGMA integrity_check``: "ok", or the problems it found, one per line."""
         with self.engine.connect() as connection:
-            return connection.execute(text("PRAGMA integrity_check")).scalar() == "ok"
+            return "\n".join(connection.execute(text("PRAGMA integrity_check")).scalars())
+
+    def integrity_ok(self) -> bool:
+        return self.integrity_check() == "ok"
 
     def close(self) -> None:
         self.engine.dispose()

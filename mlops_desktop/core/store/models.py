@@ -75,7 +75,7 @@ class DatasetVersion(Base):
     schema: Mapped[list[Any]] = mapped_column(JSON)
     profile: Mapped[dict[str, Any]] = mapped_column(JSON)
     import_options: Mapped[dict[str, Any]] = mapped_column(JSON)
-    artifact_sha256: Mapped[str] = mapped_column(String(64))
+    artifact_sha256: Mapped[str] = mapped_column(String(64), index=True)
     parent_version_id: Mapped[int | None] = mapped_column(
         ForeignKey("dataset_versions.id", ondelete="SET NULL")
     )
@@ -141,7 +141,7 @@ class Run(Base):
     finished_at: Mapped[datetime | None]
     duration_s: Mapped[float | None] = mapped_column(Float)
     library_versions: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
-    model_sha256: Mapped[str | None] = mapped_column(String(64))
+    model_sha256: Mapped[str | None] = mapped_column(String(64), index=True)
     error_message: Mapped[str | None] = mapped_column(Text)
     pid: Mapped[int | None]  # the training process while running
     evaluation: Mapped[dict[str, Any] | None] = mapped_column(JSON)  # what the charts need

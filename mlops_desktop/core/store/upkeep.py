@@ -1,0 +1,119 @@
+"""Tidying a workspace after a crash: files no record refers to, runs whose process is gone.
+
+Opening a workspace (and ``workspace check``) removes every artifact file that no record refers to
+and no running process is writing: the complete file a killed import left at its address before
+its record was committed, the partial files killed imports and trainings left in ``tmp``.
+
+Why this is safe while other processes (another CLI, the GUI's worker process, a server) import or
+train in the same workspace: a writer holds a lock from its first byte until its record is
+committed, and names the address it fills (its claim) before it moves the file there
+(``artifacts``). The sweep takes three looks, in this order:
+
+1. the files at their addresses;
+2. the writers in ``tmp``: a held lock is a live writer, whose staged file stays and whose claim
+   is kept; a free lock is an ended one, whose files go;
+3. the records' SHA-256s, read after 2.
+
+A file seen in 1 was moved before 1, so its writer had written its claim before 1; in 2 that writer
+either still held its lock (its claim spares the file) or had released it, which it does only after
+its commit, so 3 sees the record. Hence a file is removed only if neither a record nor a live writer
+wants it. A writer that finds its content already at the address claims it the same way before it
+looks. Not covered: deleting the last record of some content while another process imports the
+very same content, a race of the deletion itself (it removes the file after its own commit).
+Nothing is hashed: listing ``artifacts/`` and reading one indexed column per table keeps opening
+fast on a big workspace (``bench/bench_open.py``).
+
+A run still marked running is failed when its training's lock (``tmp/<run id>.lock``) is free, or,
+for a run recorded without one, when its process id no longer runs.
+"""
+
+import os
+import sys
+from datetime import UTC, datetime
+from pathlib import Path
+
+from sqlalchemy import select
+
+from mlops_desktop.core import audit
+from mlops_desktop.core.store.artifacts import ArtifactStore
+from mlops_desktop.core.store.db import Store
+from mlops_desktop.core.store.models import DatasetVersion, Run
+
+ABANDONED = "The training stopped unexpectedly (the program was closed or crashed)."
+
+
+def remove_unreferenced(store: Store, artifacts: ArtifactStore) -> list[Path]:
+    """Remove the files no record refers to and no live process is writing; returns them."""
+    at_addresses = artifacts.address_files()
+    in_flight, removed = artifacts.sweep_staging()
+    with store.read() as session:  # every column that refers to an artifact
+        wanted = in_flight | set(session.scalars(select(DatasetVersion.artifact_sha256)))
+        wanted.update(
+            session.scalars(select(Run.model_sha256).where(Run.model_sha256.is_not(None)))
+        )
+    for entry in at_addresses:
+        if entry.name.partition(".")[0] not in wanted:
+            path = Path(entry.path)
+            path.unlink(missing_ok=True)
+            removed.append(path)
+    return removed
+
+
+def process_alive(pid: int | None) -> bool:
+    """Whether a process with this id still runs (a training or a server of this workspace)."""
+    if pid is None:
+        return False
+    if sys.platform == "win32":
+        return _windows_process_alive(pid)
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except OSError:  # it exists but belongs to someone else (or the platform cannot tell)
+        return True
+    return True
+
+
+if sys.platform == "win32":
+    import ctypes
+
+    def _windows_process_alive(pid: int) -> bool:
+        """os.kill(pid, 0) would send Ctrl+C on Windows; ask for the process's exit code instead."""
+        query_limited_information, still_active, access_denied = 0x1000, 259, 5
+        kernel32 = ctypes.WinDLL("kernel32", use_last_error=True)
+        handle = kernel32.OpenProcess(query_limited_information, False, pid)
+        if not handle:
+            return bool(ctypes.get_last_error() == access_denied)  # someone else's
+        try:
+            code = ctypes.c_ulong()
+            return bool(kernel32.GetExitCodeProcess(handle, ctypes.byref(code))) and (
+                code.value == still_active
+            )
+        finally:
+            kernel32.CloseHandle(handle)
+
+
+def mark_abandoned_runs(store: Store, artifacts: ArtifactStore) -> int:
+    """Runs still marked running whose process is gone become failed; returns how many."""
+    with store.read() as session:  # usually none: no write transaction then
+        if session.scalar(select(Run.id).where(Run.status == "running").limit(1)) is None:
+            return 0
+    with store.write() as session:
+        stale = [
+            run
+            for run in session.scalars(select(Run).where(Run.status == "running"))
+            if not _still_running(run, artifacts)
+        ]
+        for run in stale:
+            run.status, run.error_message = "failed", ABANDONED
+            run.finished_at = datetime.now(UTC)
+            audit.record(session, "run.failed", f"run:{run.id}", reason="process gone")
+        return len(stale)
+
+
+def _still_running(run: Run, artifacts: ArtifactStore) -> bool:
+    """A training holds a lock named by its run id while it runs; the lock says whether its
+    process lives even if the process id has since been given to another program. A run with no
+    lock file (recorded by an older version) falls back on its process id."""
+    held = artifacts.still_working(run.id)
+    return process_alive(run.pid) if held is None else held
