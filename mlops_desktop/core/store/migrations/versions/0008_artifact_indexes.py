@@ -3,15 +3,15 @@
 Opening a workspace reads every SHA-256 a record refers to (``store.upkeep``). Without an index
 SQLite walks each dataset version's row, profile included, to reach ``artifact_sha256``.
 
-Revision ID: 0007
-Revises: 0006
+Revision ID: 0008
+Revises: 0007
 Create Date: 2026-12-07 04:20:00
 """
 
 from alembic import op
 
-revision = "0007"
-down_revision = "0006"
+revision = "0008"
+down_revision = "0007"
 branch_labels = None
 depends_on = None
 
