@@ -207,6 +207,7 @@ def _runs_reproduce(workspace: "Workspace", args: argparse.Namespace) -> Any:
 
 def _runs_compare(workspace: "Workspace", args: argparse.Namespace) -> Any:
     from mlops_desktop.core import experiments
+    from mlops_desktop.core.vocabulary import measure_title
 
     comparison = experiments.compare_runs(workspace, args.run_ids)
     if args.json:
@@ -214,16 +215,39 @@ def _runs_compare(workspace: "Workspace", args: argparse.Namespace) -> Any:
             "task": comparison["task"],
             "runs": [_run_json(run) for run in comparison["runs"]],
             "rows": comparison["rows"],
+            "metric": comparison["metric"],
+            "pairs": comparison["pairs"],
+            "recommended": comparison["recommended"],
+            "recommended_reason": comparison["recommended_reason"],
         }
-    return (
-        table(
-            ["", *comparison["labels"]],
-            [
-                [("* " if row["differs"] else "  ") + row["name"], *map(_cell, row["values"])]
-                for row in comparison["rows"]
-            ],
-        )
-        + "\n(* the runs differ here)"
+    labels = dict(
+        zip((run["run_id"] for run in comparison["runs"]), comparison["labels"], strict=True)
+    )
+    verdicts = [
+        f"{labels[a]} against {labels[b]}: {pair['verdict']} on "
+        f"{measure_title(pair['metric'])}, difference {pair['difference']:+.3f} "
+        f"(95% interval {pair['interval'][0]:+.3f} to {pair['interval'][1]:+.3f})"
+        for pair in comparison["pairs"]
+        for a, b in [pair["runs"]]
+    ]
+    recommended = comparison["recommended"]
+    return "\n".join(
+        [
+            table(
+                ["", *comparison["labels"]],
+                [
+                    [("* " if row["differs"] else "  ") + row["name"], *map(_cell, row["values"])]
+                    for row in comparison["rows"]
+                ],
+            ),
+            "(* the runs differ here)",
+            *verdicts,
+            *(
+                [f"Recommended: {labels[recommended]}. {comparison['recommended_reason']}"]
+                if recommended
+                else []
+            ),
+        ]
     )
 
 

@@ -1,19 +1,31 @@
 """Keeping the run history tidy and readable: experiments (listed, archived, restored), deleting
 runs with their model files, and comparing runs side by side."""
 
+import itertools
 import json
 from typing import Any
 
+import numpy as np
 from sqlalchemy import func, select
 
-from mlops_desktop.core import audit, training
+from mlops_desktop.core import audit, registry, scoring, training, uncertainty
 from mlops_desktop.core.errors import UserError
 from mlops_desktop.core.store import upkeep
 from mlops_desktop.core.store.models import Experiment, ModelVersion, RegisteredModel, Run
-from mlops_desktop.core.vocabulary import LOWER_IS_BETTER
+from mlops_desktop.core.vocabulary import LOWER_IS_BETTER, measure_title
 from mlops_desktop.core.workspace import Workspace
 
 MIN_COMPARED, MAX_COMPARED = 2, 10
+# Simplest first: what a recommendation prefers among runs the data cannot tell apart.
+SIMPLICITY = (
+    "linear_regression",
+    "logistic_regression",
+    "naive_bayes",
+    "decision_tree",
+    "knn",
+    "random_forest",
+    "gradient_boosting",
+)
 
 
 def list_experiments(workspace: Workspace) -> list[dict[str, Any]]:
@@ -148,9 +160,93 @@ def compare_runs(workspace: Workspace, run_ids: list[str]) -> dict[str, Any]:
         values = [run["metrics"].get(name) for run in runs]
         rows.append(_row("Metric", name, values, _best(name, values)))
     rows.append(_row("Run", "Seconds", [run["duration_s"] for run in runs]))
+    finished = [run for run in runs if run["status"] == "finished" and run["metrics"]]
+    metric = training.main_metric_name(runs[0]["task"], finished[0]["metrics"]) if finished else ""
+    pairs = _pairs(workspace, finished, metric) if finished else []
+    recommended, reason = _recommended(finished, metric, pairs)
     return {
         "task": runs[0]["task"],
         "runs": runs,
         "labels": [run_label(run) for run in runs],
         "rows": rows,
+        "metric": metric,
+        "pairs": pairs,
+        "recommended": recommended,
+        "recommended_reason": reason,
     }
+
+
+def _held_out(workspace: Workspace, run: dict[str, Any]) -> tuple[Any, uncertainty.HeldOut]:
+    """The rows run ``run`` was scored on (their index in its dataset version) and its
+    predictions there, made again from its model."""
+    split = training.run_split(workspace, run["run_id"])
+    inputs = scoring.prepare_leniently(split.held_out, registry.input_schema(workspace, run))
+    pipeline = training.load_model(workspace, run["run_id"])
+    predicted, proba = scoring.predict(pipeline, run["task"], inputs)
+    if run["task"] == "classification":  # classes as texts, as the run's charts name them
+        held = uncertainty.HeldOut(
+            "classification",
+            np.asarray([str(value) for value in split.held_out_truth], dtype=object),
+            np.asarray([str(value) for value in predicted], dtype=object),
+            np.asarray(proba, dtype=np.float64),
+            np.asarray([str(value) for value in pipeline.classes_], dtype=object),
+        )
+    else:
+        held = uncertainty.HeldOut(
+            "regression", split.held_out_truth.to_numpy(np.float64), np.asarray(predicted)
+        )
+    return (run["dataset"], run["target"], tuple(split.held_out.index)), held
+
+
+def _pairs(workspace: Workspace, runs: list[dict[str, Any]], metric: str) -> list[dict[str, Any]]:
+    """Each pair of runs scored on the same rows, compared on ``metric`` with the paired
+    bootstrap (``uncertainty.compare``): the verdict of the first against the second."""
+    scored = {run["run_id"]: _held_out(workspace, run) for run in runs}
+    pairs = []
+    for first, second in itertools.combinations(runs, 2):
+        (rows, held), (other_rows, other) = scored[first["run_id"]], scored[second["run_id"]]
+        if rows != other_rows:  # scored on other rows: no paired verdict
+            continue
+        compared = uncertainty.compare(held, other, metric, seed=first["seed"])
+        pairs.append({"runs": [first["run_id"], second["run_id"]], **compared})
+    return pairs
+
+
+def _recommended(
+    runs: list[dict[str, Any]], metric: str, pairs: list[dict[str, Any]]
+) -> tuple[str | None, str]:
+    """The simplest, then fastest, of the runs the data cannot tell from the best on ``metric``;
+    with the reason in a sentence."""
+    if not runs:
+        return None, ""
+    lower = metric in LOWER_IS_BETTER
+    best = (min if lower else max)(runs, key=lambda run: run["metrics"].get(metric, np.nan))
+    verdicts = {tuple(pair["runs"]): pair["verdict"] for pair in pairs}
+
+    def tied_with_best(run: dict[str, Any]) -> bool:
+        key = (run["run_id"], best["run_id"])
+        verdict = verdicts.get(key) or verdicts.get(key[::-1])
+        return run is best or verdict == "not distinguishable"
+
+    candidates = [run for run in runs if tied_with_best(run)]
+    chosen = min(
+        candidates,
+        key=lambda run: (SIMPLICITY.index(run["algorithm"]), run["duration_s"] or 0.0),
+    )
+    name = training.ALGORITHMS[chosen["algorithm"]].label
+    measure = measure_title(metric)
+    if chosen is best:
+        others = len(candidates) - 1
+        reason = f"{name} has the best {measure}" + (
+            f"; {others} other run{'s' if others != 1 else ''} cannot be told apart from it "
+            "on this data, and none is simpler."
+            if others
+            else ", clearly ahead of the others on this data."
+        )
+    else:
+        reason = (
+            f"{name} cannot be told apart from the best run "
+            f"({training.ALGORITHMS[best['algorithm']].label}) on {measure} on this data, and "
+            "it is simpler or faster."
+        )
+    return chosen["run_id"], reason
