@@ -2,14 +2,18 @@
 ``error: `` in plain words (no traceback, no library jargon), nothing on stdout, and the workspace
 exactly as before (``datasets list --json`` and the stored data files). Bad usage exits 2."""
 
+import base64
 import gzip
 import random
 import re
+import zipfile
 from collections.abc import Callable
 from pathlib import Path
 
 import openpyxl
 import pytest
+
+from mlops_desktop.core import file_limits
 
 # Python warnings print on the analyst's terminal: the command line must not cause any.
 pytestmark = [
@@ -41,6 +45,40 @@ def _parquet_with_lists(tmp_path: Path) -> bytes:
     path = tmp_path / "nested.parquet"
     pq.write_table(pa.table({"k": [1, 2], "tags": [["a", "b"], ["c"]]}), path)
     return path.read_bytes()
+
+
+def _workbook_with_sheet(tmp_path: Path, rows: list[bytes], dimension: str = "") -> bytes:
+    """A valid workbook whose first sheet's XML is written here, row by row, as a hostile file's
+    would be (``rows``: each row's cells' XML)."""
+    _workbook_bytes(tmp_path, [["a"]], "base.xlsx")
+    sheet = b"".join(
+        [
+            b'<?xml version="1.0" encoding="UTF-8"?><worksheet '
+            b'xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">',
+            f'<dimension ref="{dimension}"/>'.encode() if dimension else b"",
+            b"<sheetData>",
+            *(b'<row r="%d">%s</row>' % (number, row) for number, row in enumerate(rows, 1)),
+            b"</sheetData></worksheet>",
+        ]
+    )
+    path = tmp_path / "hostile.xlsx"
+    with (
+        zipfile.ZipFile(tmp_path / "base.xlsx") as source,
+        zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as out,
+    ):
+        for member in source.infolist():
+            is_sheet = member.filename == "xl/worksheets/sheet1.xml"
+            out.writestr(member.filename, sheet if is_sheet else source.read(member))
+    return path.read_bytes()
+
+
+def _text_cell(column: str, text: bytes) -> bytes:
+    return b'<c r="%s" t="inlineStr"><is><t>%s</t></is></c>' % (column.encode(), text)
+
+
+def _random_text(size: int, seed: int = 0) -> bytes:
+    """Text that barely compresses, so a workbook holding it is as large as it looks."""
+    return base64.b64encode(random.Random(seed).randbytes(size * 3 // 4 + 3))[:size]
 
 
 def _ragged_far_down(_: Path) -> bytes:
@@ -134,6 +172,64 @@ CASES: dict[str, tuple[str, Maker, list[str]]] = {
         _parquet_with_lists,
         ["'tags'"],
     ),
+    "a workbook that unpacks to a hundred times its size": (
+        "bomb.xlsx",
+        lambda tmp: _workbook_with_sheet(
+            tmp, [_text_cell("A1", b"x"), _text_cell("A2", b"x" * (2 << 20))]
+        ),
+        ["bomb.xlsx", "100 times its own size"],
+    ),
+    "a workbook cell of more than 1 MB": (
+        "cell.xlsx",
+        lambda tmp: _workbook_with_sheet(
+            tmp, [_text_cell("A1", b"x"), _text_cell("A2", _random_text((1 << 20) + 1))]
+        ),
+        ["cell.xlsx", "more than 1 MB", "cell"],
+    ),
+    "a workbook row of more than 4 MB": (
+        "row.xlsx",
+        lambda tmp: _workbook_with_sheet(
+            tmp,
+            [
+                b"".join(_text_cell(f"{c}1", c.encode()) for c in "ABCDE"),
+                b"".join(
+                    _text_cell(f"{c}2", _random_text(900_000, i)) for i, c in enumerate("ABCDE")
+                ),
+            ],
+        ),
+        ["row.xlsx", "longer than 4 MB"],
+    ),
+    "a workbook sheet wider than Excel's": (
+        "wide.xlsx",
+        lambda tmp: _workbook_with_sheet(tmp, [_text_cell("A1", b"a")], dimension="A1:XFE2"),
+        ["wide.xlsx", "16,385 columns", "at most 16,384"],
+    ),
+    "a workbook sheet stated to hold over 20 million cells": (
+        "sparse.xlsx",
+        lambda tmp: _workbook_with_sheet(
+            tmp,
+            [_text_cell("A1", b"a")] + [b'<c r="XFD%d"><v>1</v></c>' % r for r in range(2, 1302)],
+            dimension="A1:XFD1301",
+        ),
+        ["sparse.xlsx", "20,000,000 cells"],
+    ),
+    "a text file with a 10 MB field": (
+        "field.csv",
+        lambda _: b"a,b\n1," + b"x" * (10 << 20) + b"\n2,3\n",
+        ["field.csv", "longer than 4 MB"],
+    ),
+    "a text file with a 2 MB cell": (
+        "cell.csv",
+        lambda _: b"a,b\n1,2\n3," + _random_text(2 << 20) + b"\n",
+        ["cell.csv", "more than 1 MB", "cell"],
+    ),
+    "a text file with 100,000 columns": (
+        "columns.csv",
+        lambda _: (
+            ",".join(f"c{i}" for i in range(100_000)) + "\n" + "1," * 99_999 + "1\n"
+        ).encode(),
+        ["columns.csv", "100,000 columns", "at most 16,384"],
+    ),
     "an old .xls workbook": (
         "old.xls",
         lambda _: b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + bytes(512),
@@ -190,6 +286,33 @@ def test_bad_files_fail_in_one_plain_line_and_change_nothing(
 
     assert populated() == before
     assert _stored_files(home) == files
+
+
+@pytest.mark.parametrize(
+    ("limit", "value", "rows", "words"),
+    [
+        (
+            "MAX_WORKBOOK_BYTES",
+            4096,
+            [_text_cell("A1", b"a"), _random_text(8192)],
+            ["once unpacked"],
+        ),
+        ("MAX_SHEET_ROWS", 5, [b'<c r="A%d"><v>1</v></c>' % r for r in range(1, 8)], ["5 rows"]),
+        ("MAX_SHEET_CELLS", 5, [b'<c r="A%d"><v>1</v></c>' % r for r in range(1, 8)], ["5 cells"]),
+    ],
+    ids=["total size", "rows", "cells counted while reading"],
+)
+def test_workbooks_past_the_limits_too_large_to_make_in_a_test(
+    tmp_path: Path, in_home, populated, monkeypatch: pytest.MonkeyPatch, limit, value, rows, words
+) -> None:
+    """Limits of gigabytes or a million rows, exercised by lowering them (a sheet without a
+    stated size, so the cells are counted as they are read)."""
+    path = tmp_path / "big.xlsx"
+    path.write_bytes(_workbook_with_sheet(tmp_path, rows))
+    monkeypatch.setattr(file_limits, limit, value)
+    before = populated()
+    _assert_one_plain_error(in_home("datasets", "import", path), ["big.xlsx", *words])
+    assert populated() == before
 
 
 def test_a_file_that_does_not_exist(tmp_path: Path, home: Path, in_home, populated) -> None:
