@@ -48,22 +48,17 @@ def row_too_large(file_name: str) -> UserError:
     )
 
 
-def check_columns(file_name: str, columns: int) -> None:
+def check_shape(file_name: str, *, columns: int = 0, rows: int = 0, cells: int = 0) -> None:
+    """Refuse a table past the limits on its shape (``cells``: an Excel sheet's rows × columns)."""
     if columns > MAX_COLUMNS:
         raise UserError(
             f"{file_name} has {columns:,} columns; at most {MAX_COLUMNS:,} can be imported."
         )
-
-
-def check_sheet_rows(file_name: str, rows: int) -> None:
     if rows > MAX_SHEET_ROWS:
         raise UserError(
             f"A sheet of {file_name} has more than {MAX_SHEET_ROWS:,} rows, "
             "the most a sheet may have."
         )
-
-
-def check_sheet_cells(file_name: str, cells: int) -> None:
     if cells > MAX_SHEET_CELLS:
         raise UserError(
             f"The sheet in {file_name} has more than {MAX_SHEET_CELLS:,} cells (rows × columns), "
@@ -139,4 +134,4 @@ def _scan_member(
             rows.feed(chunk if in_rows else chunk[:end])
             if rows.longest > MAX_ROW_BYTES:
                 raise row_too_large(file_name)
-            check_sheet_rows(file_name, rows.count)
+            check_shape(file_name, rows=rows.count)

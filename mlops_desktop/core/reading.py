@@ -267,7 +267,7 @@ def detect_format(path: Path, choices: FormatChoices | None = None) -> FileForma
     if not lines:
         raise UserError(f"{path.name} has no data in it.")
     delimiter = choices.delimiter or _detect_delimiter(lines)
-    file_limits.check_columns(path.name, _header_width(path, head, encoding, delimiter))
+    file_limits.check_shape(path.name, columns=_header_width(path, head, encoding, delimiter))
     rows = list(csv.reader(lines, delimiter=delimiter))
     decimal = choices.decimal or _detect_decimal(rows[1:], delimiter)
     header = choices.header if choices.header is not None else _detect_header(rows)
@@ -420,9 +420,12 @@ def _read_excel(path: Path, fmt: FileFormat, progress: Progress) -> pa.Table:
         sheet = workbook[fmt.sheet or workbook.sheetnames[0]]
         # The sheet's stated size: the reader pads every row to its width, and to its length.
         stated_rows, stated_columns = sheet.max_row or 0, sheet.max_column or 0
-        file_limits.check_columns(path.name, stated_columns)
-        file_limits.check_sheet_rows(path.name, stated_rows)
-        file_limits.check_sheet_cells(path.name, stated_rows * stated_columns)
+        file_limits.check_shape(
+            path.name,
+            columns=stated_columns,
+            rows=stated_rows,
+            cells=stated_rows * stated_columns,
+        )
         rows: Iterator[tuple[Any, ...]] = sheet.iter_rows(values_only=True)
         header = next(rows, None)
         if header is None:
@@ -451,9 +454,8 @@ def _filled_rows(path: Path, rows: Iterator[tuple[Any, ...]], cells: int) -> lis
     refused before it fills memory (``cells``: the header's, already read)."""
     body = []
     for row in rows:
-        file_limits.check_columns(path.name, len(row))
         cells += len(row)
-        file_limits.check_sheet_cells(path.name, cells)
+        file_limits.check_shape(path.name, columns=len(row), cells=cells)
         if any(value is not None for value in row):
             body.append(row)
     return body
@@ -528,7 +530,7 @@ def _check_decoded(path: Path, fmt: FileFormat, table: pa.Table) -> None:
 
 def _checked(path: Path, table: pa.Table) -> pa.Table:
     names = table.column_names
-    file_limits.check_columns(path.name, len(names))
+    file_limits.check_shape(path.name, columns=len(names))
     if len(set(names)) != len(names):
         _duplicate_names_error(path, names)
     if _longest_text(table) > file_limits.MAX_CELL_BYTES:

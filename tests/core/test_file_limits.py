@@ -22,27 +22,26 @@ def _sheet(rows: list[bytes]) -> bytes:
     return b"<worksheet><sheetData>" + body + b"</sheetData><hyperlinks/></worksheet>"
 
 
-@pytest.mark.parametrize("chunk", [1, 2, 3, 7, 1 << 20])
-def test_a_cell_at_the_limit_passes_and_one_byte_more_is_refused(
-    chunk: int, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    """A cell is measured from one ``<`` to the next: its text and the ``v>`` before it."""
-    monkeypatch.setattr(file_limits, "_SCAN_CHUNK", chunk)
-    monkeypatch.setattr(file_limits, "MAX_CELL_BYTES", 20)
-    file_limits.check_workbook(_archive(_sheet([b"x" * 18, b"y"])), "ok.xlsx")
-    with pytest.raises(UserError, match=r"A cell in big\.xlsx holds more than"):
-        file_limits.check_workbook(_archive(_sheet([b"y", b"x" * 19])), "big.xlsx")
+CHUNKS = [1, 2, 3, 7, 1 << 20]
+LIMITS = {  # limit: (its value, a sheet's rows that fit, rows one past it, the refusal)
+    # a cell is measured from one ``<`` to the next: its text and the ``v>`` before it
+    "MAX_CELL_BYTES": (20, [b"x" * 18, b"y"], [b"y", b"x" * 19], r"A cell in big\.xlsx holds more"),
+    "MAX_SHEET_ROWS": (6, [b"1"] * 6, [b"1"] * 7, "more than 6 rows"),
+}
 
 
-@pytest.mark.parametrize("chunk", [1, 2, 3, 5, 1 << 20])
-def test_rows_are_counted_once_each_even_when_a_chunk_cuts_one(
-    chunk: int, monkeypatch: pytest.MonkeyPatch
+@pytest.mark.parametrize("limit", list(LIMITS))
+@pytest.mark.parametrize("chunk", CHUNKS)
+def test_a_sheet_at_the_limit_passes_and_one_past_it_is_refused_wherever_chunks_end(
+    limit: str, chunk: int, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    """A cell or a ``<row`` cut by a chunk's end is measured, or counted, exactly once."""
+    value, fitting, past, refusal = LIMITS[limit]
     monkeypatch.setattr(file_limits, "_SCAN_CHUNK", chunk)
-    monkeypatch.setattr(file_limits, "MAX_SHEET_ROWS", 6)
-    file_limits.check_workbook(_archive(_sheet([b"1"] * 6)), "ok.xlsx")
-    with pytest.raises(UserError, match="more than 6 rows"):
-        file_limits.check_workbook(_archive(_sheet([b"1"] * 7)), "big.xlsx")
+    monkeypatch.setattr(file_limits, limit, value)
+    file_limits.check_workbook(_archive(_sheet(fitting)), "ok.xlsx")
+    with pytest.raises(UserError, match=refusal):
+        file_limits.check_workbook(_archive(_sheet(past)), "big.xlsx")
 
 
 def test_what_follows_a_sheets_rows_is_not_part_of_its_last_row(
