@@ -433,3 +433,45 @@ def test_bad_usage_exits_2(args: list[str], home: Path, in_home, cli, populated)
     assert "error:" in result.err
     assert "Traceback" not in result.err
     assert populated() == before
+
+
+UNSAFE_NAMES = {
+    "a parent folder": "../evil",
+    "a folder": "a/b",
+    "a Windows folder": "a\\b",
+    "two dots": "..",
+    "one dot": ".",
+    "a line break": "two\nlines",
+    "a tab": "tab\there",
+    "a control character": "bell\x07",
+    "a right-to-left mark": "left\u202eright",
+}
+
+
+@pytest.mark.parametrize("name", list(UNSAFE_NAMES.values()), ids=list(UNSAFE_NAMES))
+def test_unsafe_names_are_refused_for_datasets_experiments_and_models(
+    name: str, in_home, populated
+) -> None:
+    """One rule for every name an analyst gives; a name with a line break would split a line of
+    ``datasets list``, and one with a slash could one day name a folder outside the workspace."""
+    before = populated()
+    _assert_one_plain_error(
+        in_home("datasets", "import", IRIS, "--name", name), ["A dataset name cannot"]
+    )
+    _assert_one_plain_error(
+        in_home("train", "--dataset", "iris", "--target", "species", "--experiment", name),
+        ["An experiment name cannot"],
+    )
+    assert populated() == before
+    assert in_home("runs", "list", "--json").json == []
+
+
+def test_unsafe_model_names_are_refused(in_home, populated) -> None:
+    trained = in_home(
+        "train", "--dataset", "iris", "--target", "species", "--algorithm", "knn", "--json"
+    )
+    run_id = trained.json["run_id"]
+    for name in UNSAFE_NAMES.values():
+        refused = in_home("models", "register", run_id, "--name", name)
+        _assert_one_plain_error(refused, ["A model name cannot"])
+    assert in_home("models", "list", "--json").json == []
