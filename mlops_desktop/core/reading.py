@@ -46,6 +46,7 @@ ENCODING_NAMES = {
     "utf-16": "UTF-16",
     "cp1252": "Windows-1252 / Latin-1",
 }
+_NOT_FILE_ENCODINGS = {"punycode", "idna", "undefined", "unicode-escape", "raw-unicode-escape"}
 NULL_VALUES = ["", "NA", "N/A", "n/a", "NaN", "nan", "null", "NULL", "None", "#N/A", "-", "?"]
 _COMMA_DECIMAL = re.compile(r"^-?\d{1,3}(\.\d{3})*,\d+$|^-?\d+,\d+$")
 _DOT_DECIMAL = re.compile(r"^-?\d+\.\d+$")
@@ -220,13 +221,21 @@ def _check_choices(choices: FormatChoices) -> None:
         raise UserError(
             f"The separator must be one character, such as , ; | or a tab, not '{choices.delimiter}'."
         )
-    if choices.encoding:
-        try:
-            codecs.lookup(choices.encoding)
-        except LookupError as exc:
-            raise UserError(
-                f"'{choices.encoding}' is not a text encoding; try utf-8, utf-16 or cp1252."
-            ) from exc
+    if choices.encoding and not _is_file_encoding(choices.encoding):
+        raise UserError(
+            f"'{choices.encoding}' is not a text encoding; use one that text files are written in, "
+            "such as utf-8, utf-16, cp1252 (Windows-1252) or latin-1."
+        )
+
+
+def _is_file_encoding(name: str) -> bool:
+    """Whether ``name`` is an encoding text files are written in: Python also knows codecs that
+    turn bytes into bytes (base64, zlib, rot13…) and text into escapes (punycode, idna…)."""
+    try:
+        codec = codecs.lookup(name)
+    except LookupError:
+        return False
+    return codec._is_text_encoding and codec.name not in _NOT_FILE_ENCODINGS
 
 
 def detect_format(path: Path, choices: FormatChoices | None = None) -> FileFormat:

@@ -356,13 +356,33 @@ def test_a_file_the_user_cannot_read(
     assert populated() == before
 
 
+# Python codecs that are not how a text file is written: bytes to bytes, or text to escapes.
+NOT_FILE_ENCODINGS = [
+    "rot13",
+    "base64",
+    "hex",
+    "zlib",
+    "bz2",
+    "uu",
+    "quopri",
+    "punycode",
+    "undefined",
+    "idna",
+    "unicode_escape",
+]
+
+
 @pytest.mark.parametrize(
     ("args", "words"),
     [
         (["--type", "nope=numeric"], ["no column named 'nope'"]),
         (["--type", "code=datetime"], ["'code'", "cannot be read as dates"]),
         (["--name", "a@b"], ["'@'"]),
-        (["--encoding", "klingon"], ["'klingon' is not a text encoding"]),
+        (["--encoding", "klingon"], ["'klingon' is not a text encoding", "utf-8", "cp1252"]),
+        *(
+            (["--encoding", codec], [f"'{codec}' is not a text encoding", "utf-8", "cp1252"])
+            for codec in NOT_FILE_ENCODINGS
+        ),
         (["--encoding", "utf-16"], ["d.csv", "not written in UTF-16"]),  # no byte-order mark
         (["--delimiter", "::"], ["separator", "one character"]),
     ],
