@@ -590,6 +590,8 @@ def read_json(path: Path, what: str) -> Any:
         raise UserError(f"{path} cannot be read ({error.strerror}).") from None
     try:
         return json.loads(text)
+    except RecursionError:  # lists or objects nested thousands deep: no recipe or rules are
+        raise UserError(f"{path.name} is nested too deeply to hold {what}.") from None
     except json.JSONDecodeError as error:
         raise UserError(
             f"{path.name} is not valid JSON: {error.msg} at line {error.lineno}, "

@@ -6,6 +6,7 @@ import base64
 import gzip
 import random
 import re
+import sqlite3
 import zipfile
 from collections.abc import Callable
 from pathlib import Path
@@ -495,3 +496,59 @@ def test_unsafe_model_names_are_refused(in_home, populated) -> None:
         refused = in_home("models", "register", run_id, "--name", name)
         _assert_one_plain_error(refused, ["A model name cannot"])
     assert in_home("models", "list", "--json").json == []
+
+
+@pytest.mark.parametrize(
+    "command",
+    [
+        ["datasets", "prepare", "iris", "--recipe"],
+        ["datasets", "rules", "iris", "--set"],
+        ["datasets", "validate", "iris", "--rules"],
+    ],
+    ids=["recipe", "rules", "rules to validate against"],
+)
+def test_a_json_file_nested_100000_deep(command: list[str], tmp_path: Path, in_home, populated):
+    deep = tmp_path / "deep.json"
+    deep.write_text("[" * 100_000 + "]" * 100_000)
+    before, rules = populated(), in_home("datasets", "rules", "iris", "--json").json
+    _assert_one_plain_error(in_home(*command, deep), ["deep.json is nested too deeply"])
+    assert populated() == before
+    assert in_home("datasets", "rules", "iris", "--json").json == rules
+
+
+def test_rules_about_a_column_the_dataset_lacks(tmp_path: Path, in_home, populated) -> None:
+    path = tmp_path / "rules.json"
+    path.write_text(
+        '[{"column": "species", "rule": "not_null"}, {"column": "petal", "rule": "unique"}]'
+    )
+    rules = in_home("datasets", "rules", "iris", "--json").json
+    message = _assert_one_plain_error(
+        in_home("datasets", "rules", "iris", "--set", path),
+        ["Rule 2 (unique on 'petal')", "'iris' does not have", "'species'"],
+    )
+    assert "…" not in message  # iris has 5 columns: all are named
+    assert in_home("datasets", "rules", "iris", "--json").json == rules
+
+
+def test_a_workspace_another_program_keeps_writing_to(
+    tmp_path: Path, home: Path, in_home, populated, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Another process holds the write lock past the wait (shortened here from 30 seconds)."""
+    from mlops_desktop.core.store import db
+
+    data = tmp_path / "more.csv"
+    data.write_text("a,b\n1,2\n3,4\n")
+    before = populated()
+    monkeypatch.setattr(db, "BUSY_TIMEOUT_MS", 200)
+    other_program = sqlite3.connect(home / "store.db", isolation_level=None)
+    other_program.execute("BEGIN IMMEDIATE")
+    try:
+        _assert_one_plain_error(
+            in_home("datasets", "import", data),
+            ["The workspace is busy: another program is writing to it; try again."],
+        )
+    finally:
+        other_program.execute("ROLLBACK")
+        other_program.close()
+    assert populated() == before
+    assert in_home("datasets", "import", data).code == 0  # once it is done, the same works
