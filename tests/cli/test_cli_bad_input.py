@@ -552,3 +552,31 @@ def test_a_workspace_another_program_keeps_writing_to(
         other_program.close()
     assert populated() == before
     assert in_home("datasets", "import", data).code == 0  # once it is done, the same works
+
+
+TOKEN_FILES: dict[str, tuple[Callable[[Path], Path], list[str]]] = {
+    "missing": (lambda tmp: tmp / "nowhere" / "token", ["There is no token file", "token"]),
+    "empty": (
+        lambda tmp: _written(tmp / "token", b" \n"),
+        ["The token file", "is empty"],
+    ),
+    "a folder": (lambda tmp: tmp, ["is a folder", "--token-file"]),
+    "binary": (
+        lambda tmp: _written(tmp / "token", b"\xff\xfe\x00secret"),
+        ["The token file", "not a text file"],
+    ),
+}
+
+
+def _written(path: Path, content: bytes) -> Path:
+    path.write_bytes(content)
+    return path
+
+
+@pytest.mark.parametrize("case", list(TOKEN_FILES), ids=list(TOKEN_FILES))
+def test_a_token_file_that_gives_no_token(case: str, tmp_path: Path, in_home, populated) -> None:
+    make, words = TOKEN_FILES[case]
+    before = populated()
+    result = in_home("serve", "iris-model", "--host", "0.0.0.0", "--token-file", make(tmp_path))
+    _assert_one_plain_error(result, words)
+    assert populated() == before
