@@ -427,14 +427,10 @@ def _read_excel(path: Path, fmt: FileFormat, progress: Progress) -> pa.Table:
     workbook = _open_workbook(path, data_only=True)
     try:
         sheet = workbook[fmt.sheet or workbook.sheetnames[0]]
-        # The sheet's stated size: the reader pads every row to its width, and to its length.
-        stated_rows, stated_columns = sheet.max_row or 0, sheet.max_column or 0
-        file_limits.check_shape(
-            path.name,
-            columns=stated_columns,
-            rows=stated_rows,
-            cells=stated_rows * stated_columns,
-        )
+        if not _believable_size(sheet.max_row or 0, sheet.max_column or 0):
+            # Some programs state the whole grid; the reader would pad every row to it. Without
+            # it each row is as long as its last cell, and the rows are counted as they come.
+            sheet.reset_dimensions()
         rows: Iterator[tuple[Any, ...]] = sheet.iter_rows(values_only=True)
         header = next(rows, None)
         if header is None:
@@ -442,6 +438,8 @@ def _read_excel(path: Path, fmt: FileFormat, progress: Progress) -> pa.Table:
         body = _filled_rows(path, rows, len(header))
     finally:
         workbook.close()
+    width = max((len(row) for row in body), default=0)
+    header = header + (None,) * (width - len(header))
     names = [
         str(value) if value is not None else f"column_{i + 1}" for i, value in enumerate(header)
     ]
@@ -456,6 +454,14 @@ def _read_excel(path: Path, fmt: FileFormat, progress: Progress) -> pa.Table:
     arrays = [_excel_column(values) for values in columns.values()]
     progress(1.0, "Reading the workbook")
     return pa.Table.from_arrays(arrays, names=names)
+
+
+def _believable_size(rows: int, columns: int) -> bool:
+    return (
+        rows <= file_limits.MAX_SHEET_ROWS
+        and columns <= file_limits.MAX_COLUMNS
+        and rows * columns <= file_limits.MAX_SHEET_CELLS
+    )
 
 
 def _filled_rows(path: Path, rows: Iterator[tuple[Any, ...]], cells: int) -> list[tuple[Any, ...]]:
