@@ -92,27 +92,40 @@ def check_workbook(archive: zipfile.ZipFile, file_name: str) -> None:
 
 
 class _Gaps:
-    """The longest stretch of bytes between occurrences of ``marker`` in a stream, and how many
-    markers it held, fed chunk by chunk (a marker cut by a chunk's end is held back)."""
+    """Whether a stretch of bytes between two occurrences of ``marker`` in a stream is longer
+    than ``limit``, and how many markers it held. Fed chunks of at most ``limit`` bytes, a longer
+    stretch always crosses a chunk's end, so only each chunk's first and last marker matter (a
+    sheet holds millions of markers; finding and counting them runs at C speed). A marker cut by
+    a chunk's end is held back for the next."""
 
-    def __init__(self, marker: bytes) -> None:
+    def __init__(self, marker: bytes, limit: int) -> None:
         self.marker = marker
+        self.limit = limit
         self.count = 0
-        self.longest = 0
-        self._run = 0
+        self.too_long = False
+        self._run = 0  # bytes since the last marker
         self._held = b""
 
     def feed(self, chunk: bytes) -> None:
-        parts = (self._held + chunk).split(self.marker)
-        tail = parts[-1]
-        cut = max(0, len(tail) - (len(self.marker) - 1))
-        self._held, parts[-1] = tail[cut:], tail[:cut]
-        self._run += len(parts[0])
-        for part in parts[1:]:
-            self.longest = max(self.longest, self._run)
-            self.count += 1
-            self._run = len(part)
-        self.longest = max(self.longest, self._run)
+        data = self._held + chunk
+        # The last bytes may start a marker: they are looked at again with the next chunk.
+        taken = len(data) - min(len(data), len(self.marker) - 1)
+        self._held = data[taken:]
+        first = data.find(self.marker)
+        if first < 0:
+            self._run += taken
+        else:
+            self.too_long |= self._run + first > self.limit
+            self.count += data.count(self.marker)
+            # Negative while the last marker reaches into the held bytes (they are counted again).
+            self._run = taken - data.rfind(self.marker) - len(self.marker)
+        self.too_long |= self._run > self.limit
+
+    def end(self) -> None:
+        """The stream has ended: the held bytes, too short to be a marker, are a stretch's."""
+        self._run += len(self._held)
+        self._held = b""
+        self.too_long |= self._run > self.limit
 
 
 def _scan_member(
@@ -120,18 +133,27 @@ def _scan_member(
 ) -> None:
     """A cell's text lies between two ``<``; a row between two ``<row``, up to the end of the
     sheet's data (links and notes may follow it)."""
-    cells, rows = _Gaps(b"<"), _Gaps(b"<row")
+    cells, rows = _Gaps(b"<", MAX_CELL_BYTES), _Gaps(b"<row", MAX_ROW_BYTES)
     in_rows = sheet
+    chunk_size = min(_SCAN_CHUNK, MAX_CELL_BYTES, MAX_ROW_BYTES)
     with archive.open(member) as stream:
-        while chunk := stream.read(_SCAN_CHUNK):
+        while chunk := stream.read(chunk_size):
             cells.feed(chunk)
-            if cells.longest > MAX_CELL_BYTES:
-                raise cell_too_large(file_name)
-            if not in_rows:
-                continue
-            end = chunk.find(b"</sheetData>")
-            in_rows = end < 0
-            rows.feed(chunk if in_rows else chunk[:end])
-            if rows.longest > MAX_ROW_BYTES:
-                raise row_too_large(file_name)
-            check_shape(file_name, rows=rows.count)
+            if in_rows:
+                end = chunk.find(b"</sheetData>")
+                in_rows = end < 0
+                rows.feed(chunk if in_rows else chunk[:end])
+                if not in_rows:
+                    rows.end()
+            _refuse_past_limits(file_name, cells, rows)
+    cells.end()
+    rows.end()
+    _refuse_past_limits(file_name, cells, rows)
+
+
+def _refuse_past_limits(file_name: str, cells: _Gaps, rows: _Gaps) -> None:
+    if cells.too_long:
+        raise cell_too_large(file_name)
+    if rows.too_long:
+        raise row_too_large(file_name)
+    check_shape(file_name, rows=rows.count)

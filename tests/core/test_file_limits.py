@@ -1,6 +1,7 @@
 """The import limits' streaming checks count exactly, wherever the file's chunks happen to end."""
 
 import io
+import random
 import zipfile
 from pathlib import Path
 
@@ -64,3 +65,22 @@ def test_a_first_row_longer_than_the_preview_reads_is_still_previewed(tmp_path: 
     shown = datasets.preview(path)
     assert [column.name for column in shown.columns] == ["id", "note"]
     assert shown.rows[1] == ["2", "short"]
+
+
+@pytest.mark.parametrize("marker", [b"<", b"<row"])
+def test_the_streamed_measure_agrees_with_splitting_the_whole_text(marker: bytes) -> None:
+    """Whatever the chunks, the stream finds the same marker count, and the same answer to
+    "is any stretch between markers longer than the limit?", as splitting the whole text."""
+    pieces = [b"<row", b"<", b"<r", b"ow", b"x", b"xxxxx", b"w"]
+    rnd = random.Random(7)
+    for _ in range(300):
+        text = b"".join(rnd.choices(pieces, k=rnd.randint(0, 40)))
+        limit = rnd.randint(1, 12)
+        gaps = file_limits._Gaps(marker, limit)
+        chunk = rnd.randint(1, limit)
+        for start in range(0, len(text), chunk):
+            gaps.feed(text[start : start + chunk])
+        gaps.end()
+        stretches = [len(part) for part in text.split(marker)]
+        assert gaps.count == text.count(marker), text
+        assert gaps.too_long == (max(stretches) > limit), (text, limit, chunk)
