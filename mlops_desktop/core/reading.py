@@ -510,7 +510,8 @@ def read_table(
     if fmt.kind == "excel":
         table = _read_excel(path, fmt, progress)
     else:
-        try:
+        try:  # the column count is in the file's footer: a file past it is refused unread
+            file_limits.check_shape(path.name, columns=len(pq.read_schema(path)))
             table = pq.read_table(path)
         except (pa.ArrowInvalid, OSError) as exc:
             raise UserError(f"{path.name} is not a valid Parquet file.") from exc

@@ -82,6 +82,15 @@ def _random_text(size: int, seed: int = 0) -> bytes:
     return base64.b64encode(random.Random(seed).randbytes(size * 3 // 4 + 3))[:size]
 
 
+def _parquet_with_columns(tmp_path: Path, count: int) -> bytes:
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    path = tmp_path / "wide.parquet"
+    pq.write_table(pa.table({f"c{i}": [1] for i in range(count)}), path)
+    return path.read_bytes()
+
+
 def _ragged_far_down(_: Path) -> bytes:
     good = "".join(f"{i},{i * 2},{i * 3}\n" for i in range(10_000))
     return ("a,b,c\n" + good + "1,2\n").encode()
@@ -223,6 +232,11 @@ CASES: dict[str, tuple[str, Maker, list[str]]] = {
             ",".join(f"c{i}" for i in range(100_000)) + "\n" + "1," * 99_999 + "1\n"
         ).encode(),
         ["columns.csv", "100,000 columns", "at most 16,384"],
+    ),
+    "a Parquet file with 16,385 columns": (
+        "columns.parquet",
+        lambda tmp: _parquet_with_columns(tmp, 16_385),
+        ["columns.parquet", "16,385 columns", "at most 16,384"],
     ),
     "an old .xls workbook": (
         "old.xls",
