@@ -1,12 +1,14 @@
 """The command line: parses arguments, calls the same core services as the GUI, prints text or JSON.
 
 Exit codes: 0 success; 1 with one ``error: …`` line on stderr for bad input or a failed operation;
-2 for bad usage. ``--home`` and ``--json`` may stand before or after the command words. Each command
+2 for bad usage; 141 (as for a program stopped by SIGPIPE), quietly, when the reader of its output
+closes it early (``… --json | head -1``). ``--home`` and ``--json`` may stand before or after the command words. Each command
 group's words and handlers live in a module of their own, in the order of the README's table.
 """
 
 import argparse
 import logging
+import os
 import sys
 from collections.abc import Sequence
 from contextlib import suppress
@@ -18,6 +20,8 @@ from mlops_desktop.config import log_path, resolve_home, setup_logging
 from mlops_desktop.core.errors import UserError
 
 log = logging.getLogger(__name__)
+
+OUTPUT_CLOSED = 141  # 128 + SIGPIPE, what a shell reports for a program stopped by a closed pipe
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -35,6 +39,23 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    try:
+        return _run(argv)
+    except BrokenPipeError:  # the reader went away: stop quietly, as other command-line tools do
+        _discard_stdout()
+        return OUTPUT_CLOSED
+
+
+def _discard_stdout() -> None:
+    """Point stdout at the null device, so the interpreter's last flush of what is still buffered
+    for the closed pipe does not print a complaint on the way out."""
+    with suppress(OSError, ValueError):  # stdout is not a file (say, captured in a test)
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        os.close(devnull)
+
+
+def _run(argv: Sequence[str] | None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     if args.command is None:
@@ -63,4 +84,5 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"error: something went wrong; the details are in {log_path(home)}", file=sys.stderr)
         return 1
     print_result(result, args.json)
+    sys.stdout.flush()  # a closed pipe is found here, not in the interpreter's last flush
     return 0

@@ -62,11 +62,19 @@ def add_commands(commands: Commands) -> None:
     srv.add_argument(
         "--port", type=int, default=8765, help="port (default 8765; 0 picks a free one)"
     )
-    srv.add_argument(
+    secret = srv.add_mutually_exclusive_group()
+    secret.add_argument(
         "--token",
         default=os.environ.get(TOKEN_ENV) or None,
         help=f"require 'Authorization: Bearer TOKEN' (needed for any host but 127.0.0.1; "
-        f"also read from ${TOKEN_ENV})",
+        f"also read from ${TOKEN_ENV}); other users can see it in the process list, so prefer "
+        f"--token-file or ${TOKEN_ENV}",
+    )
+    secret.add_argument(
+        "--token-file",
+        type=Path,
+        metavar="FILE",
+        help="read the token from this file (its whole text, without surrounding spaces)",
     )
     srv.set_defaults(handler=_serve)
 
@@ -149,6 +157,27 @@ def _predict(workspace: "Workspace", args: argparse.Namespace) -> Any:
     return result if args.json else f"Scored {result['rows']:,} rows into {result['output']}."
 
 
+def _token_from_file(path: Path) -> str:
+    """The token kept in ``path``, or one sentence saying why it cannot be had."""
+    from mlops_desktop.core.errors import UserError
+
+    try:
+        token = path.read_text(encoding="utf-8").strip()
+    except FileNotFoundError:
+        raise UserError(f"There is no token file at {path}.") from None
+    except IsADirectoryError:
+        raise UserError(
+            f"{path} is a folder; --token-file needs the file holding the token."
+        ) from None
+    except UnicodeDecodeError:
+        raise UserError(f"The token file {path} is not a text file.") from None
+    except OSError as error:
+        raise UserError(f"The token file {path} cannot be read ({error.strerror}).") from None
+    if not token:
+        raise UserError(f"The token file {path} is empty; write the token in it.")
+    return token
+
+
 def _serve(workspace: "Workspace", args: argparse.Namespace) -> Any:
     from mlops_desktop.core import serving
 
@@ -158,7 +187,8 @@ def _serve(workspace: "Workspace", args: argparse.Namespace) -> Any:
         else:
             print(f"Serving {args.ref} at {url} (Ctrl+C stops it).", flush=True)
 
-    summary = serving.serve(workspace, args.ref, args.host, args.port, args.token, on_ready=ready)
+    token = _token_from_file(args.token_file) if args.token_file else args.token
+    summary = serving.serve(workspace, args.ref, args.host, args.port, token, on_ready=ready)
     if args.json:
         return None
     return (

@@ -26,6 +26,7 @@ from sqlalchemy.orm import Session
 from mlops_desktop.core import audit, validation
 from mlops_desktop.core.column_types import ColumnGuess, convert, guess_types
 from mlops_desktop.core.errors import UserError
+from mlops_desktop.core.names import MAX_NAME_LENGTH, check_name
 from mlops_desktop.core.profiling import changes_between, content_hash, profile
 from mlops_desktop.core.progress import (
     CancelCheck,
@@ -52,7 +53,6 @@ log = logging.getLogger(__name__)
 PARQUET = ".parquet"
 ROW_GROUP_ROWS = 16_384  # a table view reads one at a time: small enough to read at once
 LABEL_TYPES = ("categorical", "boolean")
-MAX_NAME_LENGTH = 200
 
 
 @dataclass(frozen=True)
@@ -94,19 +94,6 @@ class ImportResult:
             "created": self.created,
             "created_at": self.created_at.isoformat(),
         }
-
-
-def check_name(name: str) -> str:
-    name = name.strip()
-    if not name:
-        raise UserError("A dataset needs a name.")
-    if len(name) > MAX_NAME_LENGTH:
-        raise UserError(f"A dataset name can be at most {MAX_NAME_LENGTH} characters long.")
-    if "@" in name:
-        raise UserError(
-            "A dataset name cannot contain '@' (it is used for versions, as in name@2)."
-        )
-    return name
 
 
 def suggested_name(path: Path) -> str:
@@ -185,7 +172,7 @@ def import_file(
     """Import a file as a new version of dataset ``name`` (default: from the file name)."""
     path = Path(path)
     choices = choices or FormatChoices()
-    name = check_name(name if name is not None else suggested_name(path))
+    name = check_name(name if name is not None else suggested_name(path), "dataset")
     progress(0.0, "Looking at the file")
     fmt = detect_format(path, choices)
     try:

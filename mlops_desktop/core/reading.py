@@ -11,6 +11,7 @@ import hashlib
 import io
 import json
 import re
+import zipfile
 from collections.abc import Iterator
 from contextlib import suppress
 from dataclasses import dataclass, field
@@ -22,6 +23,7 @@ import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
 
+from mlops_desktop.core import file_limits
 from mlops_desktop.core.errors import UserError
 from mlops_desktop.core.progress import (
     CancelCheck,
@@ -35,6 +37,7 @@ from mlops_desktop.core.store.artifacts import sha256_of_file
 FileKind = Literal["csv", "excel", "parquet"]
 
 SNIFF_BYTES = 64 * 1024
+PREVIEW_BLOCK_BYTES = 256 << 10
 DELIMITERS = [",", ";", "\t", "|"]
 DELIMITER_NAMES = {",": "comma", ";": "semicolon", "\t": "tab", "|": "pipe"}
 ENCODING_NAMES = {
@@ -43,6 +46,7 @@ ENCODING_NAMES = {
     "utf-16": "UTF-16",
     "cp1252": "Windows-1252 / Latin-1",
 }
+_NOT_FILE_ENCODINGS = {"punycode", "idna", "undefined", "unicode-escape", "raw-unicode-escape"}
 NULL_VALUES = ["", "NA", "N/A", "n/a", "NaN", "nan", "null", "NULL", "None", "#N/A", "-", "?"]
 _COMMA_DECIMAL = re.compile(r"^-?\d{1,3}(\.\d{3})*,\d+$|^-?\d+,\d+$")
 _DOT_DECIMAL = re.compile(r"^-?\d+\.\d+$")
@@ -190,13 +194,22 @@ def _detect_header(rows: list[list[str]]) -> bool:
     return not any(_NUMBER.match(cell.strip()) for cell in rows[0] if cell.strip())
 
 
-def excel_sheets(path: Path) -> list[str]:
+def _open_workbook(path: Path, data_only: bool = False) -> Any:
+    """The workbook, read-only, once its sizes have passed the limits."""
     import openpyxl
 
     try:
-        workbook = openpyxl.load_workbook(path, read_only=True)
+        with zipfile.ZipFile(path) as archive:
+            file_limits.check_workbook(archive, path.name)
+        return openpyxl.load_workbook(path, read_only=True, data_only=data_only)
+    except UserError:
+        raise
     except Exception as exc:
         raise UserError(f"{path.name} is not a valid Excel workbook (.xlsx).") from exc
+
+
+def excel_sheets(path: Path) -> list[str]:
+    workbook = _open_workbook(path)
     try:
         return list(workbook.sheetnames)
     finally:
@@ -208,13 +221,21 @@ def _check_choices(choices: FormatChoices) -> None:
         raise UserError(
             f"The separator must be one character, such as , ; | or a tab, not '{choices.delimiter}'."
         )
-    if choices.encoding:
-        try:
-            codecs.lookup(choices.encoding)
-        except LookupError as exc:
-            raise UserError(
-                f"'{choices.encoding}' is not a text encoding; try utf-8, utf-16 or cp1252."
-            ) from exc
+    if choices.encoding and not _is_file_encoding(choices.encoding):
+        raise UserError(
+            f"'{choices.encoding}' is not a text encoding; use one that text files are written in, "
+            "such as utf-8, utf-16, cp1252 (Windows-1252) or latin-1."
+        )
+
+
+def _is_file_encoding(name: str) -> bool:
+    """Whether ``name`` is an encoding text files are written in: Python also knows codecs that
+    turn bytes into bytes (base64, zlib, rot13…) and text into escapes (punycode, idna…)."""
+    try:
+        codec = codecs.lookup(name)
+    except LookupError:
+        return False
+    return codec._is_text_encoding and codec.name not in _NOT_FILE_ENCODINGS
 
 
 def detect_format(path: Path, choices: FormatChoices | None = None) -> FileFormat:
@@ -255,12 +276,23 @@ def detect_format(path: Path, choices: FormatChoices | None = None) -> FileForma
     if not lines:
         raise UserError(f"{path.name} has no data in it.")
     delimiter = choices.delimiter or _detect_delimiter(lines)
+    file_limits.check_shape(path.name, columns=_header_width(path, head, encoding, delimiter))
     rows = list(csv.reader(lines, delimiter=delimiter))
     decimal = choices.decimal or _detect_decimal(rows[1:], delimiter)
     header = choices.header if choices.header is not None else _detect_header(rows)
     return FileFormat(
         kind="csv", encoding=encoding, delimiter=delimiter, decimal=decimal, header=header
     )
+
+
+def _header_width(path: Path, head: bytes, encoding: str, delimiter: str) -> int:
+    """How many fields the first line has at most (a quoted separator counts too), read from at
+    most one row's worth of the file, so a 100,000-column file is refused before it is parsed."""
+    if b"\n" not in head:
+        with path.open("rb") as handle:
+            head = handle.read(file_limits.MAX_ROW_BYTES)
+    first_line = _decode_sample(head, encoding).partition("\n")[0]
+    return first_line.count(delimiter) + 1
 
 
 class _CountingReader(io.RawIOBase):
@@ -314,12 +346,10 @@ def _read_csv(
     cancel: CancelCheck,
     first_block_only: bool = False,
 ) -> tuple[pa.Table, str]:
-    """The table and the SHA-256 of the bytes read (the whole file unless ``first_block_only``)."""
-    read_options = pacsv.ReadOptions(
-        encoding="utf8" if fmt.encoding in {"utf-8", "utf-8-sig"} else fmt.encoding,
-        autogenerate_column_names=not fmt.header,
-        block_size=(256 << 10) if first_block_only else (4 << 20),
-    )
+    """The table and the SHA-256 of the bytes read (the whole file unless ``first_block_only``).
+
+    A whole file is read in blocks of one row's limit: a longer row never fits in a block, which
+    the reader reports as an object "straddling" two blocks."""
     convert_options = pacsv.ConvertOptions(
         decimal_point=fmt.decimal,
         null_values=NULL_VALUES,
@@ -327,7 +357,12 @@ def _read_csv(
         quoted_strings_can_be_null=True,
     )
 
-    def attempt(newlines_in_values: bool) -> tuple[pa.Table, str]:
+    def attempt(newlines_in_values: bool, block_size: int) -> tuple[pa.Table, str]:
+        read_options = pacsv.ReadOptions(
+            encoding="utf8" if fmt.encoding in {"utf-8", "utf-8-sig"} else fmt.encoding,
+            autogenerate_column_names=not fmt.header,
+            block_size=block_size,
+        )
         parse_options = pacsv.ParseOptions(
             delimiter=fmt.delimiter, newlines_in_values=newlines_in_values
         )
@@ -351,17 +386,22 @@ def _read_csv(
             )
             return table, source.sha256.hexdigest()
 
-    try:
+    def read(block_size: int) -> tuple[pa.Table, str]:
         try:
-            return attempt(newlines_in_values=False)
+            return attempt(newlines_in_values=False, block_size=block_size)
         except pa.ArrowInvalid as exc:
             if "Expected" not in str(exc) or ('"' not in str(exc) and "\n" not in str(exc)):
                 raise
-            return attempt(newlines_in_values=True)  # quoted fields with line breaks
+            return attempt(newlines_in_values=True, block_size=block_size)  # quoted line breaks
+
+    try:
+        return read(PREVIEW_BLOCK_BYTES if first_block_only else file_limits.MAX_ROW_BYTES)
     except pa.ArrowInvalid as exc:
         message = str(exc)
         if "Empty CSV file" in message:
             raise UserError(f"{path.name} has no data in it.") from exc
+        if "straddling" in message:
+            raise file_limits.row_too_large(path.name) from exc
         if "Expected" in message and "columns" in message:
             ragged = _ragged_line(path, fmt)
             if ragged is not None:
@@ -383,22 +423,23 @@ def _read_csv(
 
 
 def _read_excel(path: Path, fmt: FileFormat, progress: Progress) -> pa.Table:
-    import openpyxl
-
     progress(0.0, "Reading the workbook")
-    try:
-        workbook = openpyxl.load_workbook(path, read_only=True, data_only=True)
-    except Exception as exc:
-        raise UserError(f"{path.name} is not a valid Excel workbook (.xlsx).") from exc
+    workbook = _open_workbook(path, data_only=True)
     try:
         sheet = workbook[fmt.sheet or workbook.sheetnames[0]]
+        if not _believable_size(sheet.max_row or 0, sheet.max_column or 0):
+            # Some programs state the whole grid; the reader would pad every row to it. Without
+            # it each row is as long as its last cell, and the rows are counted as they come.
+            sheet.reset_dimensions()
         rows: Iterator[tuple[Any, ...]] = sheet.iter_rows(values_only=True)
         header = next(rows, None)
         if header is None:
             raise UserError(f"The sheet '{sheet.title}' of {path.name} is empty.")
-        body = [row for row in rows if any(value is not None for value in row)]
+        body = _filled_rows(path, rows, len(header))
     finally:
         workbook.close()
+    width = max((len(row) for row in body), default=0)
+    header = header + (None,) * (width - len(header))
     names = [
         str(value) if value is not None else f"column_{i + 1}" for i, value in enumerate(header)
     ]
@@ -413,6 +454,26 @@ def _read_excel(path: Path, fmt: FileFormat, progress: Progress) -> pa.Table:
     arrays = [_excel_column(values) for values in columns.values()]
     progress(1.0, "Reading the workbook")
     return pa.Table.from_arrays(arrays, names=names)
+
+
+def _believable_size(rows: int, columns: int) -> bool:
+    return (
+        rows <= file_limits.MAX_SHEET_ROWS
+        and columns <= file_limits.MAX_COLUMNS
+        and rows * columns <= file_limits.MAX_SHEET_CELLS
+    )
+
+
+def _filled_rows(path: Path, rows: Iterator[tuple[Any, ...]], cells: int) -> list[tuple[Any, ...]]:
+    """The rows that hold a value, counting cells as they come so a sheet past the limits is
+    refused before it fills memory (``cells``: the header's, already read)."""
+    body = []
+    for row in rows:
+        cells += len(row)
+        file_limits.check_shape(path.name, columns=len(row), cells=cells)
+        if any(value is not None for value in row):
+            body.append(row)
+    return body
 
 
 def _excel_column(values: list[Any]) -> pa.Array:
@@ -449,7 +510,8 @@ def read_table(
     if fmt.kind == "excel":
         table = _read_excel(path, fmt, progress)
     else:
-        try:
+        try:  # the column count is in the file's footer: a file past it is refused unread
+            file_limits.check_shape(path.name, columns=len(pq.read_schema(path)))
             table = pq.read_table(path)
         except (pa.ArrowInvalid, OSError) as exc:
             raise UserError(f"{path.name} is not a valid Parquet file.") from exc
@@ -484,8 +546,11 @@ def _check_decoded(path: Path, fmt: FileFormat, table: pa.Table) -> None:
 
 def _checked(path: Path, table: pa.Table) -> pa.Table:
     names = table.column_names
+    file_limits.check_shape(path.name, columns=len(names))
     if len(set(names)) != len(names):
         _duplicate_names_error(path, names)
+    if _longest_text(table) > file_limits.MAX_CELL_BYTES:
+        raise file_limits.cell_too_large(path.name)
     for index, column in enumerate(table.columns):
         if pa.types.is_dictionary(column.type):  # e.g. a pandas ``category`` column in Parquet
             decoded = pc.cast(column, column.type.value_type)
@@ -499,8 +564,18 @@ def _checked(path: Path, table: pa.Table) -> pa.Table:
     return table
 
 
+def _longest_text(table: pa.Table) -> int:
+    """The most bytes in one text cell of ``table`` (0 when it has no text)."""
+    lengths = [
+        pc.max(pc.binary_length(column)).as_py() or 0
+        for column in table.columns
+        if pa.types.is_string(column.type) or pa.types.is_large_string(column.type)
+    ]
+    return max(lengths, default=0)
+
+
 def read_sample(path: Path, fmt: FileFormat) -> pa.Table:
-    """The first block of the file (about 256 KB), read exactly as ``read_table`` would, for previews."""
+    """The first block of the file (``PREVIEW_BLOCK_BYTES``), read exactly as ``read_table`` would, for previews."""
     check_readable(path)
     if fmt.kind != "csv":
         return read_table(path, fmt)[0]
@@ -522,6 +597,8 @@ def read_json(path: Path, what: str) -> Any:
         raise UserError(f"{path} cannot be read ({error.strerror}).") from None
     try:
         return json.loads(text)
+    except RecursionError:  # lists or objects nested thousands deep: no recipe or rules are
+        raise UserError(f"{path.name} is nested too deeply to hold {what}.") from None
     except json.JSONDecodeError as error:
         raise UserError(
             f"{path.name} is not valid JSON: {error.msg} at line {error.lineno}, "

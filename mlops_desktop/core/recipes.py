@@ -16,6 +16,7 @@ from sqlalchemy import select
 
 from mlops_desktop.core import audit, datasets, preparation
 from mlops_desktop.core.errors import UserError
+from mlops_desktop.core.names import MAX_NAME_LENGTH, check_name
 from mlops_desktop.core.preparation import Step
 from mlops_desktop.core.progress import (
     CancelCheck,
@@ -32,7 +33,6 @@ from mlops_desktop.core.workspace import Workspace
 if TYPE_CHECKING:
     from mlops_desktop.core.column_steps import ColumnSteps
 
-MAX_RECIPE_NAME = 200
 PREPARED = " prepared"  # added to a dataset's name for its prepared versions
 
 
@@ -54,7 +54,7 @@ def prepare(
     parsed = preparation.parse(steps, version.schema)
     if not parsed:
         raise UserError("The recipe has no steps; add at least one.")
-    target = datasets.check_name(name if name is not None else default_name(version))
+    target = check_name(name if name is not None else default_name(version), "dataset")
     frame = datasets.load_frame(workspace, version)
     check_cancel(cancel)
     progress(0.2, f"Applying {len(parsed)} steps")
@@ -90,7 +90,7 @@ def default_name(version: DatasetVersion) -> str:
     prepared again stays in its own dataset."""
     if version.parent_version_id is not None:
         return version.dataset.name
-    return f"{version.dataset.name[: datasets.MAX_NAME_LENGTH - len(PREPARED)]}{PREPARED}"
+    return f"{version.dataset.name[: MAX_NAME_LENGTH - len(PREPARED)]}{PREPARED}"
 
 
 def read_recipe(path: Path) -> Any:
@@ -105,16 +105,9 @@ def _steps_word(count: int) -> str:
 # --- saved recipes -------------------------------------------------------------------------------
 
 
-def _check_recipe_name(name: str) -> str:
-    name = name.strip()
-    if not name or len(name) > MAX_RECIPE_NAME:
-        raise UserError(f"A recipe needs a name of 1 to {MAX_RECIPE_NAME} characters.")
-    return name
-
-
 def save(workspace: Workspace, name: str, steps: list[Step]) -> None:
     """Save (or replace) the recipe ``name``; ``steps`` were checked by ``preparation.parse``."""
-    name = _check_recipe_name(name)
+    name = check_name(name, "recipe")
     if not steps:
         raise UserError("The recipe has no steps; add at least one before saving it.")
     unfitted = [{k: v for k, v in step.items() if k not in preparation.LEARNED} for step in steps]

@@ -20,6 +20,7 @@ from sqlalchemy.orm import Session
 from mlops_desktop.core import audit, datasets, recipes, training
 from mlops_desktop.core.column_steps import ColumnSteps
 from mlops_desktop.core.errors import UserError
+from mlops_desktop.core.names import check_name
 from mlops_desktop.core.preparation import describe, travelling_steps
 from mlops_desktop.core.store.models import (
     Dataset,
@@ -40,20 +41,8 @@ STAGE_LABELS = {
     "production": "production",
     "archived": "archived",
 }
-MAX_NAME = 200
 SMALL_DATA_ROWS = 1000
 IMBALANCE_RATIO = 0.2  # the rarest class under a fifth of the commonest
-
-
-def _check_name(name: str) -> str:
-    name = name.strip()
-    if not name:
-        raise UserError("Give the model a name.")
-    if len(name) > MAX_NAME or "@" in name or any(ord(c) < 32 for c in name):
-        raise UserError(
-            f"'{name}' cannot be a model name: use at most {MAX_NAME} characters, without '@'."
-        )
-    return name
 
 
 def input_schema(workspace: Workspace, run: dict[str, Any]) -> list[dict[str, Any]]:
@@ -105,7 +94,7 @@ def _example_row(
 
 def register(workspace: Workspace, run_id: str, name: str, description: str = "") -> dict[str, Any]:
     """Register a finished run as the next version of the model ``name`` (created if new)."""
-    name = _check_name(name)
+    name = check_name(name, "model")
     run = training.show_run(workspace, run_id)
     if run["status"] != "finished" or not run["model_sha256"]:
         raise UserError(

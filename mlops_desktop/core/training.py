@@ -13,7 +13,7 @@ import platform
 import time
 import uuid
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -55,6 +55,7 @@ from sqlalchemy.orm import Session
 from mlops_desktop.core import audit, datasets, evaluation, recipes, uncertainty
 from mlops_desktop.core.column_steps import ColumnSteps
 from mlops_desktop.core.errors import Cancelled, UserError
+from mlops_desktop.core.names import check_name
 from mlops_desktop.core.preparation import feature_frame
 from mlops_desktop.core.progress import (
     CancelCheck,
@@ -526,6 +527,7 @@ def train(
     cancel: CancelCheck = never_cancel,
 ) -> list[dict[str, Any]]:
     """Train one run per chosen algorithm (``auto``: every suitable one); returns the run records."""
+    recipe = replace(recipe, experiment=check_name(recipe.experiment, "experiment"))
     version, frame = _training_frame(workspace, recipe)
     the_plan = plan(frame, version.schema, recipe.target, recipe.exclude, recipe.include)
     check_data(frame, recipe.target, the_plan, recipe.test_size, recipe.cv)

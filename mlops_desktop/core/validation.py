@@ -692,9 +692,21 @@ def set_rules(workspace: Workspace, dataset: str, rules: Any) -> list[Rule]:
     until checked again (``validate``)."""
     checked = parse_rules(rules)
     with workspace.store.write() as session:
-        found = datasets.resolve(session, dataset).dataset
-        _save(session, found, checked, "dataset.rules")
+        latest = datasets.resolve(session, datasets.parse_ref(dataset)[0])
+        _check_columns_exist(checked, latest.dataset.name, [c["name"] for c in latest.schema])
+        _save(session, latest.dataset, checked, "dataset.rules")
     return checked
+
+
+def _check_columns_exist(rules: list[Rule], dataset: str, columns: list[str]) -> None:
+    """A rule about a column the dataset's latest version lacks is most likely a typo."""
+    for number, rule in enumerate(rules, 1):
+        if rule["column"] not in columns:
+            shown = ", ".join(f"'{c}'" for c in columns[:8]) + (", …" if len(columns) > 8 else "")
+            raise UserError(
+                f"{_name(number, rule['rule'], rule['column'])} is about a column "
+                f"'{dataset}' does not have; its columns are {shown}."
+            )
 
 
 def validate(

@@ -2,14 +2,19 @@
 ``error: `` in plain words (no traceback, no library jargon), nothing on stdout, and the workspace
 exactly as before (``datasets list --json`` and the stored data files). Bad usage exits 2."""
 
+import base64
 import gzip
 import random
 import re
+import sqlite3
+import zipfile
 from collections.abc import Callable
 from pathlib import Path
 
 import openpyxl
 import pytest
+
+from mlops_desktop.core import file_limits
 
 # Python warnings print on the analyst's terminal: the command line must not cause any.
 pytestmark = [
@@ -40,6 +45,49 @@ def _parquet_with_lists(tmp_path: Path) -> bytes:
 
     path = tmp_path / "nested.parquet"
     pq.write_table(pa.table({"k": [1, 2], "tags": [["a", "b"], ["c"]]}), path)
+    return path.read_bytes()
+
+
+def _workbook_with_sheet(tmp_path: Path, rows: list[bytes], dimension: str = "") -> bytes:
+    """A valid workbook whose first sheet's XML is written here, row by row, as a hostile file's
+    would be (``rows``: each row's cells' XML)."""
+    _workbook_bytes(tmp_path, [["a"]], "base.xlsx")
+    sheet = b"".join(
+        [
+            b'<?xml version="1.0" encoding="UTF-8"?><worksheet '
+            b'xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">',
+            f'<dimension ref="{dimension}"/>'.encode() if dimension else b"",
+            b"<sheetData>",
+            *(b'<row r="%d">%s</row>' % (number, row) for number, row in enumerate(rows, 1)),
+            b"</sheetData></worksheet>",
+        ]
+    )
+    path = tmp_path / "hostile.xlsx"
+    with (
+        zipfile.ZipFile(tmp_path / "base.xlsx") as source,
+        zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as out,
+    ):
+        for member in source.infolist():
+            is_sheet = member.filename == "xl/worksheets/sheet1.xml"
+            out.writestr(member.filename, sheet if is_sheet else source.read(member))
+    return path.read_bytes()
+
+
+def _text_cell(column: str, text: bytes) -> bytes:
+    return b'<c r="%s" t="inlineStr"><is><t>%s</t></is></c>' % (column.encode(), text)
+
+
+def _random_text(size: int, seed: int = 0) -> bytes:
+    """Text that barely compresses, so a workbook holding it is as large as it looks."""
+    return base64.b64encode(random.Random(seed).randbytes(size * 3 // 4 + 3))[:size]
+
+
+def _parquet_with_columns(tmp_path: Path, count: int) -> bytes:
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    path = tmp_path / "wide.parquet"
+    pq.write_table(pa.table({f"c{i}": [1] for i in range(count)}), path)
     return path.read_bytes()
 
 
@@ -134,6 +182,62 @@ CASES: dict[str, tuple[str, Maker, list[str]]] = {
         _parquet_with_lists,
         ["'tags'"],
     ),
+    "a workbook that unpacks to a hundred times its size": (
+        "bomb.xlsx",
+        lambda tmp: _workbook_with_sheet(
+            tmp, [_text_cell("A1", b"x"), _text_cell("A2", b"x" * (2 << 20))]
+        ),
+        ["bomb.xlsx", "100 times its own size"],
+    ),
+    "a workbook cell of more than 1 MB": (
+        "cell.xlsx",
+        lambda tmp: _workbook_with_sheet(
+            tmp, [_text_cell("A1", b"x"), _text_cell("A2", _random_text((1 << 20) + 1))]
+        ),
+        ["cell.xlsx", "more than 1 MB", "cell"],
+    ),
+    "a workbook row of more than 4 MB": (
+        "row.xlsx",
+        lambda tmp: _workbook_with_sheet(
+            tmp,
+            [
+                b"".join(_text_cell(f"{c}1", c.encode()) for c in "ABCDE"),
+                b"".join(
+                    _text_cell(f"{c}2", _random_text(900_000, i)) for i, c in enumerate("ABCDE")
+                ),
+            ],
+        ),
+        ["row.xlsx", "longer than 4 MB"],
+    ),
+    "a workbook row wider than Excel's": (
+        "wide.xlsx",
+        lambda tmp: _workbook_with_sheet(
+            tmp, [_text_cell("A1", b"a"), b'<c r="XFE2"><v>1</v></c>']
+        ),
+        ["wide.xlsx", "16,385 columns", "at most 16,384"],
+    ),
+    "a text file with a 10 MB field": (
+        "field.csv",
+        lambda _: b"a,b\n1," + b"x" * (10 << 20) + b"\n2,3\n",
+        ["field.csv", "longer than 4 MB"],
+    ),
+    "a text file with a 2 MB cell": (
+        "cell.csv",
+        lambda _: b"a,b\n1,2\n3," + _random_text(2 << 20) + b"\n",
+        ["cell.csv", "more than 1 MB", "cell"],
+    ),
+    "a text file with 100,000 columns": (
+        "columns.csv",
+        lambda _: (
+            ",".join(f"c{i}" for i in range(100_000)) + "\n" + "1," * 99_999 + "1\n"
+        ).encode(),
+        ["columns.csv", "100,000 columns", "at most 16,384"],
+    ),
+    "a Parquet file with 16,385 columns": (
+        "columns.parquet",
+        lambda tmp: _parquet_with_columns(tmp, 16_385),
+        ["columns.parquet", "16,385 columns", "at most 16,384"],
+    ),
     "an old .xls workbook": (
         "old.xls",
         lambda _: b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + bytes(512),
@@ -192,6 +296,49 @@ def test_bad_files_fail_in_one_plain_line_and_change_nothing(
     assert _stored_files(home) == files
 
 
+@pytest.mark.parametrize(
+    ("limit", "value", "rows", "words"),
+    [
+        (
+            "MAX_WORKBOOK_BYTES",
+            4096,
+            [_text_cell("A1", b"a"), _random_text(8192)],
+            ["once unpacked"],
+        ),
+        ("MAX_SHEET_ROWS", 5, [b'<c r="A%d"><v>1</v></c>' % r for r in range(1, 8)], ["5 rows"]),
+        ("MAX_SHEET_CELLS", 5, [b'<c r="A%d"><v>1</v></c>' % r for r in range(1, 8)], ["5 cells"]),
+    ],
+    ids=["total size", "rows", "cells counted while reading"],
+)
+def test_workbooks_past_the_limits_too_large_to_make_in_a_test(
+    tmp_path: Path, in_home, populated, monkeypatch: pytest.MonkeyPatch, limit, value, rows, words
+) -> None:
+    """Limits of gigabytes or a million rows, exercised by lowering them (a sheet without a
+    stated size, so the cells are counted as they are read)."""
+    path = tmp_path / "big.xlsx"
+    path.write_bytes(_workbook_with_sheet(tmp_path, rows))
+    monkeypatch.setattr(file_limits, limit, value)
+    before = populated()
+    _assert_one_plain_error(in_home("datasets", "import", path), ["big.xlsx", *words])
+    assert populated() == before
+
+
+def test_a_sheet_stating_the_whole_grid_as_its_size_imports_its_cells(
+    tmp_path: Path, in_home
+) -> None:
+    """Some programs state a sheet's size as all of Excel's grid; read as stated, every row would
+    be padded to 16,384 cells and the sheet to a million rows."""
+    path = tmp_path / "grid.xlsx"
+    rows = [
+        _text_cell("A1", b"a") + _text_cell("B1", b"b"),
+        b'<c r="A2"><v>1</v></c><c r="C2"><v>2</v></c>',
+    ]
+    path.write_bytes(_workbook_with_sheet(tmp_path, rows, dimension="A1:XFD1048576"))
+    imported = in_home("datasets", "import", path, "--json")
+    assert imported.code == 0, imported.err
+    assert (imported.json["rows"], imported.json["columns"]) == (1, 3)  # 'column_3' has no name
+
+
 def test_a_file_that_does_not_exist(tmp_path: Path, home: Path, in_home, populated) -> None:
     before = populated()
     missing = tmp_path / "nowhere" / "sales.csv"
@@ -233,13 +380,33 @@ def test_a_file_the_user_cannot_read(
     assert populated() == before
 
 
+# Python codecs that are not how a text file is written: bytes to bytes, or text to escapes.
+NOT_FILE_ENCODINGS = [
+    "rot13",
+    "base64",
+    "hex",
+    "zlib",
+    "bz2",
+    "uu",
+    "quopri",
+    "punycode",
+    "undefined",
+    "idna",
+    "unicode_escape",
+]
+
+
 @pytest.mark.parametrize(
     ("args", "words"),
     [
         (["--type", "nope=numeric"], ["no column named 'nope'"]),
         (["--type", "code=datetime"], ["'code'", "cannot be read as dates"]),
         (["--name", "a@b"], ["'@'"]),
-        (["--encoding", "klingon"], ["'klingon' is not a text encoding"]),
+        (["--encoding", "klingon"], ["'klingon' is not a text encoding", "utf-8", "cp1252"]),
+        *(
+            (["--encoding", codec], [f"'{codec}' is not a text encoding", "utf-8", "cp1252"])
+            for codec in NOT_FILE_ENCODINGS
+        ),
         (["--encoding", "utf-16"], ["d.csv", "not written in UTF-16"]),  # no byte-order mark
         (["--delimiter", "::"], ["separator", "one character"]),
     ],
@@ -309,4 +476,130 @@ def test_bad_usage_exits_2(args: list[str], home: Path, in_home, cli, populated)
     assert result.out == ""
     assert "error:" in result.err
     assert "Traceback" not in result.err
+    assert populated() == before
+
+
+UNSAFE_NAMES = {
+    "a parent folder": "../evil",
+    "a folder": "a/b",
+    "a Windows folder": "a\\b",
+    "two dots": "..",
+    "one dot": ".",
+    "a line break": "two\nlines",
+    "a tab": "tab\there",
+    "a control character": "bell\x07",
+    "a right-to-left mark": "left\u202eright",
+}
+
+
+@pytest.mark.parametrize("name", list(UNSAFE_NAMES.values()), ids=list(UNSAFE_NAMES))
+def test_unsafe_names_are_refused_for_datasets_experiments_and_models(
+    name: str, in_home, populated
+) -> None:
+    """One rule for every name an analyst gives; a name with a line break would split a line of
+    ``datasets list``, and one with a slash could one day name a folder outside the workspace."""
+    before = populated()
+    _assert_one_plain_error(
+        in_home("datasets", "import", IRIS, "--name", name), ["A dataset name cannot"]
+    )
+    _assert_one_plain_error(
+        in_home("train", "--dataset", "iris", "--target", "species", "--experiment", name),
+        ["An experiment name cannot"],
+    )
+    assert populated() == before
+    assert in_home("runs", "list", "--json").json == []
+
+
+def test_unsafe_model_names_are_refused(in_home, populated) -> None:
+    trained = in_home(
+        "train", "--dataset", "iris", "--target", "species", "--algorithm", "knn", "--json"
+    )
+    run_id = trained.json["run_id"]
+    for name in UNSAFE_NAMES.values():
+        refused = in_home("models", "register", run_id, "--name", name)
+        _assert_one_plain_error(refused, ["A model name cannot"])
+    assert in_home("models", "list", "--json").json == []
+
+
+@pytest.mark.parametrize(
+    "command",
+    [
+        ["datasets", "prepare", "iris", "--recipe"],
+        ["datasets", "rules", "iris", "--set"],
+        ["datasets", "validate", "iris", "--rules"],
+    ],
+    ids=["recipe", "rules", "rules to validate against"],
+)
+def test_a_json_file_nested_100000_deep(command: list[str], tmp_path: Path, in_home, populated):
+    deep = tmp_path / "deep.json"
+    deep.write_text("[" * 100_000 + "]" * 100_000)
+    before, rules = populated(), in_home("datasets", "rules", "iris", "--json").json
+    _assert_one_plain_error(in_home(*command, deep), ["deep.json is nested too deeply"])
+    assert populated() == before
+    assert in_home("datasets", "rules", "iris", "--json").json == rules
+
+
+def test_rules_about_a_column_the_dataset_lacks(tmp_path: Path, in_home, populated) -> None:
+    path = tmp_path / "rules.json"
+    path.write_text(
+        '[{"column": "species", "rule": "not_null"}, {"column": "petal", "rule": "unique"}]'
+    )
+    rules = in_home("datasets", "rules", "iris", "--json").json
+    message = _assert_one_plain_error(
+        in_home("datasets", "rules", "iris", "--set", path),
+        ["Rule 2 (unique on 'petal')", "'iris' does not have", "'species'"],
+    )
+    assert "…" not in message  # iris has 5 columns: all are named
+    assert in_home("datasets", "rules", "iris", "--json").json == rules
+
+
+def test_a_workspace_another_program_keeps_writing_to(
+    tmp_path: Path, home: Path, in_home, populated, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Another process holds the write lock past the wait (shortened here from 30 seconds)."""
+    from mlops_desktop.core.store import db
+
+    data = tmp_path / "more.csv"
+    data.write_text("a,b\n1,2\n3,4\n")
+    before = populated()
+    monkeypatch.setattr(db, "BUSY_TIMEOUT_MS", 200)
+    other_program = sqlite3.connect(home / "store.db", isolation_level=None)
+    other_program.execute("BEGIN IMMEDIATE")
+    try:
+        _assert_one_plain_error(
+            in_home("datasets", "import", data),
+            ["The workspace is busy: another program is writing to it; try again."],
+        )
+    finally:
+        other_program.execute("ROLLBACK")
+        other_program.close()
+    assert populated() == before
+    assert in_home("datasets", "import", data).code == 0  # once it is done, the same works
+
+
+TOKEN_FILES: dict[str, tuple[Callable[[Path], Path], list[str]]] = {
+    "missing": (lambda tmp: tmp / "nowhere" / "token", ["There is no token file", "token"]),
+    "empty": (
+        lambda tmp: _written(tmp / "token", b" \n"),
+        ["The token file", "is empty"],
+    ),
+    "a folder": (lambda tmp: tmp, ["is a folder", "--token-file"]),
+    "binary": (
+        lambda tmp: _written(tmp / "token", b"\xff\xfe\x00secret"),
+        ["The token file", "not a text file"],
+    ),
+}
+
+
+def _written(path: Path, content: bytes) -> Path:
+    path.write_bytes(content)
+    return path
+
+
+@pytest.mark.parametrize("case", list(TOKEN_FILES), ids=list(TOKEN_FILES))
+def test_a_token_file_that_gives_no_token(case: str, tmp_path: Path, in_home, populated) -> None:
+    make, words = TOKEN_FILES[case]
+    before = populated()
+    result = in_home("serve", "iris-model", "--host", "0.0.0.0", "--token-file", make(tmp_path))
+    _assert_one_plain_error(result, words)
     assert populated() == before

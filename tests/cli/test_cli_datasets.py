@@ -11,6 +11,7 @@ import openpyxl
 import pytest
 
 from mlops_desktop import __version__
+from tests.cli.conftest import ok_json
 
 # Python warnings print on the analyst's terminal: the command line must not cause any.
 pytestmark = [
@@ -293,14 +294,15 @@ def test_an_unexpected_failure_is_one_line_and_the_traceback_goes_to_the_log(
     assert "Traceback" in logged and "internal detail the analyst should not see" in logged
 
 
-def _python_m(*args: str | Path) -> subprocess.CompletedProcess[str]:
+def _python_m(*args: str | Path, stdout: int = subprocess.PIPE) -> subprocess.CompletedProcess[str]:
     env = {
         **os.environ,
         "PYTHONPATH": os.pathsep.join([str(REPO), os.environ.get("PYTHONPATH", "")]),
     }
     return subprocess.run(
         [sys.executable, "-m", "mlops_desktop", *map(str, args)],
-        capture_output=True,
+        stdout=stdout,
+        stderr=subprocess.PIPE,
         text=True,
         env=env,
         cwd=REPO,
@@ -341,3 +343,30 @@ def _json(text: str):
     import json
 
     return json.loads(text)
+
+
+@pytest.mark.parametrize(
+    "command",
+    [["runs", "show", "RUN", "--json"], ["datasets", "show", "iris", "--json"]],
+    ids=["runs show", "datasets show"],
+)
+def test_a_reader_that_closes_the_pipe_early_ends_the_command_quietly(
+    command: list[str], home: Path, in_home
+) -> None:
+    """``mlops-desktop runs show ID --json | head -1``: the reader here closes its end before the
+    command writes anything, so the write always finds the pipe closed (a reader that stops after
+    a line only sometimes wins that race). Like other tools, the command stops without a word."""
+    assert in_home("datasets", "import", SAMPLES / "iris.csv").code == 0
+    trained = in_home(
+        "train", "--dataset", "iris", "--target", "species", "--algorithm", "knn", "--json"
+    )
+    run = ok_json(trained)
+    read_end, write_end = os.pipe()
+    os.close(read_end)
+    try:
+        args = [run["run_id"] if word == "RUN" else word for word in command]
+        result = _python_m(*args, "--home", home, stdout=write_end)
+    finally:
+        os.close(write_end)
+    assert result.stderr == ""
+    assert result.returncode == 141

@@ -90,3 +90,27 @@ def test_bad_model_commands_fail_in_one_line_and_change_nothing(
     assert len(outcome.err_lines) == 1 and outcome.err_lines[0].startswith(message)
     assert "Traceback" not in outcome.err
     assert in_home("models", "show", "Flowers", "--json").out == before
+
+
+def test_serve_reads_its_token_from_a_file(
+    in_home, trained: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A token on the command line shows in the process list; a file keeps it private. The
+    server itself is replaced here: what matters is the token it is given."""
+    from mlops_desktop.core import serving
+
+    given = {}
+
+    def serve(workspace, ref, host, port, token, on_ready):
+        given.update(ref=ref, host=host, token=token)
+        return {"requests": 0, "predicted_rows": 0}
+
+    monkeypatch.setattr(serving, "serve", serve)
+    ok_json(in_home("models", "register", trained, "--name", "Flowers", "--json"))
+    secret = tmp_path / "token"
+    secret.write_text("s3cret-token-from-a-file\n")
+    result = in_home("serve", "Flowers", "--host", "0.0.0.0", "--token-file", secret)
+    assert result.code == 0, result.err
+    assert given == {"ref": "Flowers", "host": "0.0.0.0", "token": "s3cret-token-from-a-file"}
+    both = in_home("serve", "Flowers", "--token", "x" * 20, "--token-file", secret)
+    assert both.code == 2  # one or the other

@@ -75,9 +75,9 @@ def test_only_finished_runs_with_the_same_target_register(iris: Workspace) -> No
     )[0]
     with pytest.raises(UserError, match="predicts 'species'"):
         registry.register(iris, wine["run_id"], "Flowers")
-    with pytest.raises(UserError, match="cannot be a model name"):
+    with pytest.raises(UserError, match="A model name cannot contain '@'"):
         registry.register(iris, wine["run_id"], "wine@2")
-    with pytest.raises(UserError, match="Give the model a name"):
+    with pytest.raises(UserError, match="A model needs a name"):
         registry.register(iris, wine["run_id"], "  ")
     assert [m["version"] for m in registry.list_models(iris)] == [1]
 

@@ -210,12 +210,17 @@ def _gappy_dataset(state, tmp_path, rows: int = 60) -> None:
     datasets.import_file(state.workspace, path)
 
 
-def test_the_dialog_lets_the_user_choose_columns_settings_and_dropping_rows_without_a_target(
-    qtbot: QtBot, window: MainWindow, state, tmp_path
-) -> None:
+def _dialog_on_gappy_dataset(qtbot: QtBot, window: MainWindow, state, tmp_path):
     _gappy_dataset(state, tmp_path)
     dialog = window.experiments_pane.open_training_dialog("accounts")
     qtbot.waitUntil(lambda: dialog.plan is not None, timeout=10_000)
+    return dialog
+
+
+def test_the_dialog_lets_the_user_choose_columns_settings_and_dropping_rows_without_a_target(
+    qtbot: QtBot, window: MainWindow, state, tmp_path
+) -> None:
+    dialog = _dialog_on_gappy_dataset(qtbot, window, state, tmp_path)
     assert not dialog.drop_missing.isHidden() and dialog.drop_missing.isChecked()
     assert "6 rows where 'churned' is empty" in dialog.drop_missing.text()
     items = {
@@ -292,3 +297,14 @@ def test_cancel_stops_a_training_for_real_and_records_it_as_cancelled(
     assert [(r["algorithm"], r["status"]) for r in runs] == [("random_forest", "cancelled")]
     assert set(state.workspace.artifacts.root.rglob("*.joblib")) == files_before
     assert not list(state.workspace.artifacts.tmp.iterdir())
+
+
+def test_an_unsafe_experiment_name_is_refused_before_training(
+    qtbot: QtBot, window: MainWindow, state, tmp_path
+) -> None:
+    dialog = _dialog_on_gappy_dataset(qtbot, window, state, tmp_path)
+    dialog.experiment.setText("../evil")
+    dialog.train_button.click()
+    assert dialog.task is None  # refused before starting
+    box = dialog.findChild(QMessageBox, "messageBox")
+    assert box is not None and "An experiment name cannot contain '/'" in box.text()

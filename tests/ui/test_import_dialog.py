@@ -192,6 +192,9 @@ def test_an_unusable_name_disables_import_and_says_why(
     dialog.name_edit.setText("sales@2")
     assert not dialog.import_button.isEnabled()
     assert "cannot contain '@'" in dialog.name_hint.text()
+    dialog.name_edit.setText("../sales")
+    assert not dialog.import_button.isEnabled()
+    assert "cannot contain '/'" in dialog.name_hint.text()
     dialog.name_edit.setText("sales")
     assert dialog.import_button.isEnabled()
 

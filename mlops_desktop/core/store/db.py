@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from sqlalchemy import Engine, create_engine, event, inspect, text
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
 from mlops_desktop.core.errors import UserError
@@ -45,6 +46,20 @@ def _on_begin(connection: Any) -> None:
     locked"), whereas BEGIN IMMEDIATE simply waits its turn within the busy timeout."""
     immediate = connection.get_execution_options().get(WRITE_OPTION, False)
     connection.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
+
+
+@contextmanager
+def _busy_said_plainly() -> Iterator[None]:
+    """A write waits up to the busy timeout for another process's write to finish (SQLite tries
+    again and again meanwhile); past it, the analyst reads why, not "database is locked"."""
+    try:
+        yield
+    except OperationalError as exc:
+        if not isinstance(exc.orig, sqlite3.OperationalError) or "locked" not in str(exc.orig):
+            raise
+        raise UserError(
+            "The workspace is busy: another program is writing to it; try again."
+        ) from exc
 
 
 def _upgrade_to_head(engine: Engine) -> None:
@@ -130,7 +145,12 @@ class Store:
     @contextmanager
     def write(self) -> Iterator[Session]:
         """One short write transaction; commits on success, rolls back on any exception."""
-        with self._write_lock, self._write_sessions() as session, session.begin():
+        with (
+            _busy_said_plainly(),
+            self._write_lock,
+            self._write_sessions() as session,
+            session.begin(),
+        ):
             yield session
 
     def integrity_check(self) -> str:

@@ -27,6 +27,7 @@ from PySide6.QtWidgets import (
 from mlops_desktop.core import datasets
 from mlops_desktop.core.column_types import ColumnGuess
 from mlops_desktop.core.errors import UserError
+from mlops_desktop.core.names import check_name
 from mlops_desktop.core.reading import DELIMITER_NAMES, ENCODING_NAMES, FormatChoices, kind_of
 from mlops_desktop.core.vocabulary import COLUMN_TYPES, TYPE_DESCRIPTIONS
 from mlops_desktop.ui import errors
@@ -337,7 +338,7 @@ class ImportDialog(QDialog):
         """Say what the name will do; an unusable name disables Import with the reason."""
         name = self.name_edit.text().strip()
         try:
-            datasets.check_name(name)
+            check_name(name, "dataset")
         except UserError as error:
             self.name_hint.setText(str(error))
             self.name_hint.setStyleSheet(errors.ERROR_STYLE)

@@ -26,6 +26,7 @@ from PySide6.QtWidgets import (
 
 from mlops_desktop.core import datasets, training
 from mlops_desktop.core.errors import UserError
+from mlops_desktop.core.names import check_name
 from mlops_desktop.core.vocabulary import counted
 from mlops_desktop.ui.errors import show_message
 from mlops_desktop.ui.state import AppState
@@ -319,7 +320,8 @@ class TrainingDialog(QDialog):
             )
             for name in chosen
         ]
-        try:  # settings are checked here, so a typo is reported before anything starts
+        try:  # settings and the name are checked here, so a typo is reported before anything starts
+            check_name(recipes[0].experiment, "experiment")
             for recipe in recipes:
                 training.resolve_params(training.ALGORITHMS[recipe.algorithm], recipe.params)
         except UserError as error:
