@@ -207,7 +207,6 @@ def _runs_reproduce(workspace: "Workspace", args: argparse.Namespace) -> Any:
 
 def _runs_compare(workspace: "Workspace", args: argparse.Namespace) -> Any:
     from mlops_desktop.core import experiments
-    from mlops_desktop.core.vocabulary import measure_title
 
     comparison = experiments.compare_runs(workspace, args.run_ids)
     if args.json:
@@ -223,13 +222,7 @@ def _runs_compare(workspace: "Workspace", args: argparse.Namespace) -> Any:
     labels = dict(
         zip((run["run_id"] for run in comparison["runs"]), comparison["labels"], strict=True)
     )
-    verdicts = [
-        f"{labels[a]} against {labels[b]}: {pair['verdict']} on "
-        f"{measure_title(pair['metric'])}, difference {pair['difference']:+.3f} "
-        f"(95% interval {pair['interval'][0]:+.3f} to {pair['interval'][1]:+.3f})"
-        for pair in comparison["pairs"]
-        for a, b in [pair["runs"]]
-    ]
+    verdicts = [experiments.verdict_sentence(pair, labels) for pair in comparison["pairs"]]
     recommended = comparison["recommended"]
     return "\n".join(
         [

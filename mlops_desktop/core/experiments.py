@@ -10,6 +10,13 @@ from sqlalchemy import func, select
 
 from mlops_desktop.core import audit, registry, scoring, training, uncertainty
 from mlops_desktop.core.errors import UserError
+from mlops_desktop.core.progress import (
+    CancelCheck,
+    Progress,
+    check_cancel,
+    never_cancel,
+    no_progress,
+)
 from mlops_desktop.core.store import upkeep
 from mlops_desktop.core.store.models import Experiment, ModelVersion, RegisteredModel, Run
 from mlops_desktop.core.vocabulary import LOWER_IS_BETTER, measure_title
@@ -121,7 +128,12 @@ def _best(name: str, values: list[Any]) -> int | None:
     return (min(scored) if lower else max(scored))[1]
 
 
-def compare_runs(workspace: Workspace, run_ids: list[str]) -> dict[str, Any]:
+def compare_runs(
+    workspace: Workspace,
+    run_ids: list[str],
+    progress: Progress = no_progress,
+    cancel: CancelCheck = never_cancel,
+) -> dict[str, Any]:
     """2–10 runs side by side: one row per setting, parameter and metric, with whether the runs
     differ there and (for metrics) which run is best. Runs may come from different experiments,
     but must all classify or all predict numbers."""
@@ -162,7 +174,7 @@ def compare_runs(workspace: Workspace, run_ids: list[str]) -> dict[str, Any]:
     rows.append(_row("Run", "Seconds", [run["duration_s"] for run in runs]))
     finished = [run for run in runs if run["status"] == "finished" and run["metrics"]]
     metric = training.main_metric_name(runs[0]["task"], finished[0]["metrics"]) if finished else ""
-    pairs = _pairs(workspace, finished, metric) if finished else []
+    pairs = _pairs(workspace, finished, metric, progress, cancel) if finished else []
     recommended, reason = _recommended(finished, metric, pairs)
     return {
         "task": runs[0]["task"],
@@ -198,12 +210,25 @@ def _held_out(workspace: Workspace, run: dict[str, Any]) -> tuple[Any, uncertain
     return (run["dataset"], run["target"], tuple(split.held_out.index)), held
 
 
-def _pairs(workspace: Workspace, runs: list[dict[str, Any]], metric: str) -> list[dict[str, Any]]:
+def _pairs(
+    workspace: Workspace,
+    runs: list[dict[str, Any]],
+    metric: str,
+    progress: Progress,
+    cancel: CancelCheck,
+) -> list[dict[str, Any]]:
     """Each pair of runs scored on the same rows, compared on ``metric`` with the paired
     bootstrap (``uncertainty.compare``): the verdict of the first against the second."""
-    scored = {run["run_id"]: _held_out(workspace, run) for run in runs}
+    scored = {}
+    for number, run in enumerate(runs):
+        check_cancel(cancel)
+        progress(0.7 * number / len(runs), f"Predicting the held-out rows of {run_label(run)}")
+        scored[run["run_id"]] = _held_out(workspace, run)
     pairs = []
-    for first, second in itertools.combinations(runs, 2):
+    combinations = list(itertools.combinations(runs, 2))
+    for number, (first, second) in enumerate(combinations):
+        check_cancel(cancel)
+        progress(0.7 + 0.3 * number / len(combinations), "Comparing runs on the same rows")
         (rows, held), (other_rows, other) = scored[first["run_id"]], scored[second["run_id"]]
         if rows != other_rows:  # scored on other rows: no paired verdict
             continue
@@ -250,3 +275,16 @@ def _recommended(
             "it is simpler or faster."
         )
     return chosen["run_id"], reason
+
+
+def verdict_sentence(pair: dict[str, Any], labels: dict[str, str]) -> str:
+    """A pair's verdict in one sentence, such as "Logistic regression (3f2a9c) and Random forest
+    (81d0e7) are not distinguishable on ROC AUC on this data: difference 0.004 (95 % interval
+    -0.021 to +0.029)." ``labels`` names each run by its id."""
+    first, second = (labels[run_id] for run_id in pair["runs"])
+    low, high = pair["interval"]
+    numbers = f"difference {pair['difference']:+.3f} (95 % interval {low:+.3f} to {high:+.3f})"
+    measure = measure_title(pair["metric"])
+    if pair["verdict"] == "not distinguishable":
+        return f"{first} and {second} are not distinguishable on {measure} on this data: {numbers}."
+    return f"{first} is {pair['verdict']} than {second} on {measure}: {numbers}."

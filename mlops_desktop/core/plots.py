@@ -10,7 +10,7 @@ from matplotlib.dates import AutoDateLocator, ConciseDateFormatter, date2num
 from matplotlib.figure import Figure
 from matplotlib.ticker import MaxNLocator
 
-from mlops_desktop.core.vocabulary import measure_title
+from mlops_desktop.core.vocabulary import LOWER_IS_BETTER, measure_title
 
 ACCENT = "#3b6ea8"
 FIGURE_SIZE = (5.0, 3.2)
@@ -191,27 +191,43 @@ COMPARED_METRICS = {
 
 
 def metrics_comparison_figure(comparison: dict[str, Any]) -> Figure:
-    """One small chart per key metric, a dot per run."""
+    """One small chart per key metric: a dot per run with its 95 % interval, on the measure's
+    whole range (0 to 1 for shares and ROC AUC; from 0 for errors) rather than zoomed to the
+    dots, so a gap of 0.004 looks as small as it is beside the intervals."""
     names = COMPARED_METRICS[comparison["task"]]
     labels = comparison["labels"]
     figure = Figure(figsize=(5.0, 1.2 + 0.9 * len(names)), dpi=100, layout="constrained")
     axes_list = figure.subplots(len(names), 1, sharey=True, squeeze=False)[:, 0]
     positions = np.arange(len(labels))
     for axes, name in zip(axes_list, names, strict=True):
-        # Dots, not bars: close scores (0.95 against 0.97) must look different, and a dot's
-        # position stays honest on an axis that does not start at zero.
-        values = [run["metrics"].get(name, np.nan) for run in comparison["runs"]]
-        axes.scatter(
-            values, positions, color=[series_colour(i) for i in range(len(labels))], zorder=3
+        runs = comparison["runs"]
+        values = np.array([run["metrics"].get(name, np.nan) for run in runs], dtype=float)
+        bounds = np.array(
+            [(run.get("intervals") or {}).get(name, [np.nan, np.nan]) for run in runs], dtype=float
         )
+        for index, (value, (low, high)) in enumerate(zip(values, bounds, strict=True)):
+            colour = series_colour(index)
+            if np.isfinite(low) and np.isfinite(high):
+                axes.plot([low, high], [index, index], color=colour, linewidth=2, alpha=0.6)
+            axes.scatter([value], [index], color=colour, zorder=3)
+        axes.set_xlim(*_honest_range(name, np.concatenate([values, bounds.ravel()])))
         axes.grid(axis="y", color="#dddddd")
-        axes.margins(x=0.15)
         axes.set_yticks(positions, labels, fontsize=7)
         axes.invert_yaxis()
-        axes.set_title(measure_title(name), fontsize=9, loc="left")
+        axes.set_title(f"{measure_title(name)} (line: 95 % interval)", fontsize=9, loc="left")
         axes.spines[["top", "right"]].set_visible(False)
         axes.tick_params(axis="x", labelsize=7)
     return figure
+
+
+def _honest_range(name: str, values: np.ndarray[Any, Any]) -> tuple[float, float]:
+    """The x range a measure is drawn on: its whole scale, not the spread of the values."""
+    shown = values[np.isfinite(values)]
+    if name in LOWER_IS_BETTER:  # errors: from no error to a little past the largest
+        return 0.0, float(shown.max()) * 1.1 if len(shown) and shown.max() > 0 else 1.0
+    if name == "r2":  # at most 1; below 0 when a model is worse than the mean
+        return min(0.0, float(shown.min()) if len(shown) else 0.0) - 0.02, 1.02
+    return -0.02, 1.02
 
 
 def series_colour(index: int) -> str:

@@ -502,7 +502,8 @@ def render(out_dir: Path) -> list[Path]:
                     QItemSelectionModel.SelectionFlag.Select
                     | QItemSelectionModel.SelectionFlag.Rows,
                 )
-        compare = pane.compare_selected()
+        _wait_for(pane.compare_selected().finished)
+        compare = pane.compare_dialog
         assert compare is not None
         grab("10-compare-table", compare)
         compare.chart_choice.setCurrentIndex(1)  # the first class's ROC curves

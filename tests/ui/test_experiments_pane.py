@@ -113,9 +113,19 @@ def test_compare_shows_selected_runs_side_by_side_with_differences_and_overlaid_
     assert pane.compare_button.isEnabled()
 
     qtbot.mouseClick(pane.compare_button, Qt.MouseButton.LeftButton)
+    assert not pane.compare_button.isEnabled()  # comparing runs in a worker
+    with qtbot.waitSignal(pane.comparing.finished, timeout=60_000):
+        pass
 
     dialog = pane.compare_dialog
     assert dialog is not None and dialog.isVisible()
+    assert pane.compare_button.isEnabled()
+    verdicts = dialog.verdicts.text()
+    assert "<b>Recommended: " in verdicts  # with the reason, then the pair's verdict
+    assert " on ROC AUC" in verdicts and "95 % interval" in verdicts
+    key_metrics = dialog.charts["Key metrics"]()
+    assert key_metrics.axes[0].get_xlim() == (-0.02, 1.02)  # the whole scale, not the dots'
+    assert len(key_metrics.axes[0].lines) == 2  # an interval per run
     qtmodeltester.check(dialog.model)
     rows = {dialog.model.record(r)["name"]: r for r in range(dialog.model.rowCount())}
     algorithm = dialog.model.index(rows["Algorithm"], 2)

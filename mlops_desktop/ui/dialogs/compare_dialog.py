@@ -1,5 +1,7 @@
-"""Compare runs: their settings, parameters and metrics side by side, and their curves overlaid."""
+"""Compare runs: whether one is really better (paired verdicts and a recommended run), their
+settings, parameters and metrics side by side, and their curves overlaid."""
 
+from html import escape
 from typing import Any
 
 from PySide6.QtCore import Qt
@@ -18,6 +20,7 @@ from PySide6.QtWidgets import (
 )
 
 from mlops_desktop.core import training
+from mlops_desktop.core.experiments import verdict_sentence
 from mlops_desktop.core.plots import comparison_charts
 from mlops_desktop.core.vocabulary import measure_text, measure_title
 from mlops_desktop.ui.models.tables import Column, RecordsModel
@@ -55,6 +58,26 @@ def _run_column(index: int, label: str) -> Column:
     )
 
 
+def _verdicts_text(comparison: dict[str, Any]) -> str:
+    """The recommendation first, then each pair's verdict, as short lines of rich text."""
+    labels = dict(
+        zip((run["run_id"] for run in comparison["runs"]), comparison["labels"], strict=True)
+    )
+    lines = []
+    if comparison["recommended"]:
+        lines.append(
+            f"<b>Recommended: {escape(labels[comparison['recommended']])}.</b> "
+            f"{escape(comparison['recommended_reason'])}"
+        )
+    lines += [escape(verdict_sentence(pair, labels)) for pair in comparison["pairs"]]
+    if not comparison["pairs"]:
+        lines.append(
+            "These runs were scored on different rows (another dataset, split or seed), so no "
+            "difference between them can be tested."
+        )
+    return "<br>".join(lines)
+
+
 class CompareDialog(QDialog):
     def __init__(self, comparison: dict[str, Any], parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -87,6 +110,13 @@ class CompareDialog(QDialog):
         self.chart_choice.currentTextChanged.connect(self._show_chart)
         self._show_chart(self.chart_choice.currentText())
 
+        self.verdicts = QLabel(_verdicts_text(comparison))
+        self.verdicts.setObjectName("compareVerdicts")
+        self.verdicts.setWordWrap(True)
+        self.verdicts.setToolTip(
+            "Each pair of runs is scored again on the same held-out rows, redrawn 1,000 times: "
+            "a difference counts only when its 95 % interval leaves out zero."
+        )
         legend = QLabel(METRIC_HELP)
         legend.setWordWrap(True)
         table_box = QWidget()
@@ -109,6 +139,7 @@ class CompareDialog(QDialog):
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
         buttons.rejected.connect(self.reject)
         layout = QVBoxLayout(self)
+        layout.addWidget(self.verdicts)
         layout.addWidget(splitter, 1)
         layout.addWidget(buttons)
 

@@ -92,6 +92,7 @@ class ExperimentsPane(QWidget):
         self.dialog: TrainingDialog | None = None
         self.compare_dialog: CompareDialog | None = None
         self.reproducing: Task | None = None
+        self.comparing: Task | None = None
 
         self.model = RecordsModel(RUN_COLUMNS, self)
         self.view = QTableView()
@@ -295,6 +296,7 @@ class ExperimentsPane(QWidget):
         self.selected = training.show_run(self.state.workspace, shown["run_id"]) if shown else None
         self.compare_button.setEnabled(
             experiments.MIN_COMPARED <= len(chosen) <= experiments.MAX_COMPARED
+            and self.comparing is None
         )
         self.delete_button.setEnabled(bool(chosen))
         self.register_button.setEnabled(len(chosen) == 1 and chosen[0]["status"] == "finished")
@@ -317,19 +319,34 @@ class ExperimentsPane(QWidget):
             return
         self.chart.show_figure(run_charts(run["task"])[name](run["evaluation"]))
 
-    def compare_selected(self) -> CompareDialog | None:
+    def compare_selected(self) -> Task:
+        """Compares in a worker: each run's model predicts its held-out rows again for the
+        paired verdicts, which takes seconds on large data. The dialog opens when done."""
         ids = [run["run_id"] for run in self.selected_runs()]
-        try:
-            comparison = experiments.compare_runs(self.state.workspace, ids)
-        except UserError as error:
-            show_message(self, str(error))
-            return None
+        task = self.state.workers.run_in_workspace(
+            f"Comparing {counted(len(ids), 'run')}",
+            self.state.home,
+            experiments.compare_runs,
+            ids,
+        )
+        self.comparing = task
+        self.compare_button.setEnabled(False)
+        self.task_panel.follow(task)
+        task.succeeded.connect(self._show_comparison)
+        task.failed.connect(lambda message: show_message(self, message))
+        task.finished.connect(self._compare_finished)
+        return task
+
+    def _show_comparison(self, comparison: dict[str, Any]) -> None:
         dialog = CompareDialog(comparison, self)
         dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         dialog.finished.connect(lambda _result: setattr(self, "compare_dialog", None))
         self.compare_dialog = dialog
         dialog.show()
-        return dialog
+
+    def _compare_finished(self) -> None:
+        self.comparing = None
+        self._run_selected()
 
     def delete_selected(self) -> None:
         chosen = self.selected_runs()
