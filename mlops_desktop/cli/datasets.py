@@ -127,9 +127,9 @@ def _datasets_import(workspace: "Workspace", args: argparse.Namespace) -> Any:
 
 
 def _datasets_list(workspace: "Workspace", args: argparse.Namespace) -> Any:
-    from mlops_desktop.core import datasets
+    from mlops_desktop.core import listing
 
-    rows = datasets.list_datasets(workspace)
+    rows = listing.list_datasets(workspace)
     if args.json:
         return [
             {k: row[k] for k in ("name", "versions", "latest", "rows", "columns")} for row in rows

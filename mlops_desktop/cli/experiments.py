@@ -154,9 +154,9 @@ def _run_json(run: dict[str, Any]) -> dict[str, Any]:
 
 
 def _runs_list(workspace: "Workspace", args: argparse.Namespace) -> Any:
-    from mlops_desktop.core import training
+    from mlops_desktop.core import listing
 
-    runs = training.list_runs(workspace, args.experiment, include_archived=args.all)
+    runs = listing.list_runs(workspace, args.experiment, include_archived=args.all)
     if args.json:
         return [_run_json(run) for run in runs]
     if not runs:
@@ -170,9 +170,7 @@ def _runs_list(workspace: "Workspace", args: argparse.Namespace) -> Any:
                 run["dataset"],
                 run["algorithm"],
                 run["status"],
-                f"{training.main_metric(run['task'], run['metrics']):.4f}"
-                if run["metrics"]
-                else "",
+                f"{listing.main_metric(run['task'], run['metrics']):.4f}" if run["metrics"] else "",
             ]
             for run in runs
         ],

@@ -87,9 +87,9 @@ def _models_register(workspace: "Workspace", args: argparse.Namespace) -> Any:
 
 
 def _models_list(workspace: "Workspace", args: argparse.Namespace) -> Any:
-    from mlops_desktop.core import registry, training
+    from mlops_desktop.core import listing
 
-    listed = registry.list_models(workspace)
+    listed = listing.list_models(workspace)
     if args.json:
         return listed
     if not listed:
@@ -104,7 +104,7 @@ def _models_list(workspace: "Workspace", args: argparse.Namespace) -> Any:
                 m["version"],
                 m["stage"],
                 m["algorithm"],
-                f"{training.main_metric(m['task'], m['metrics']):.4f}",
+                f"{listing.main_metric(m['task'], m['metrics']):.4f}",
                 m["run_id"][:12],
             ]
             for m in listed
