@@ -310,3 +310,11 @@ def test_bad_usage_exits_2(args: list[str], home: Path, in_home, cli, populated)
     assert "error:" in result.err
     assert "Traceback" not in result.err
     assert populated() == before
+
+
+def test_the_command_line_says_so_in_one_line(on_nfs: Path, cli) -> None:
+    result = cli("datasets", "list", "--home", on_nfs / "workspace")
+    assert result.code == 1 and result.out == ""
+    (line,) = result.err_lines
+    assert line.startswith("error: The workspace ") and "network drive (nfs4)" in line
+    assert not (on_nfs / "workspace" / "store.db").exists()
