@@ -12,7 +12,6 @@ Fedora. Each is checked by loading it by its exact name, as the dynamic loader w
 the plugin: milliseconds, and no Qt module is imported.
 """
 
-import ctypes
 import os
 import sys
 from collections.abc import Mapping
@@ -52,6 +51,8 @@ def uses_xcb(environ: Mapping[str, str]) -> bool:
 
 
 def _loads(soname: str) -> bool:
+    import ctypes  # here, not at the top: the command line imports this module on every start
+
     try:
         ctypes.CDLL(soname)
     except OSError:

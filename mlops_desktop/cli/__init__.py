@@ -16,7 +16,6 @@ from mlops_desktop.cli import datasets, experiments, models, monitoring
 from mlops_desktop.cli.common import global_options, print_result
 from mlops_desktop.config import log_path, resolve_home, setup_logging
 from mlops_desktop.core.errors import UserError
-from mlops_desktop.system_libraries import check_window_libraries
 
 log = logging.getLogger(__name__)
 
@@ -39,6 +38,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     if args.command is None:
+        from mlops_desktop.system_libraries import check_window_libraries
+
         problem = check_window_libraries()  # before anything loads Qt, which would abort
         if problem:
             print(f"error: {problem}", file=sys.stderr)

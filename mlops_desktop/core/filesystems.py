@@ -8,7 +8,6 @@ one (its shared-memory index and its locks do not work over SMB, NFS and the lik
   (``\\\\server\\share``).
 """
 
-import ctypes
 import subprocess
 import sys
 from collections.abc import Iterable
@@ -96,6 +95,8 @@ def filesystem_type(path: Path) -> str | None:
     Windows for a network drive…), or None when it cannot be told."""
     path = _existing(path)
     if sys.platform == "win32":
+        import ctypes
+
         if str(path).startswith("\\\\"):
             return "remote"
         drive_type = ctypes.windll.kernel32.GetDriveTypeW(path.anchor)  # type: ignore[attr-defined]
