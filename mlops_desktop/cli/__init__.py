@@ -6,6 +6,7 @@ group's words and handlers live in a module of their own, in the order of the RE
 """
 
 import argparse
+import gc
 import logging
 import sys
 from collections.abc import Sequence
@@ -47,6 +48,21 @@ def main(argv: Sequence[str] | None = None) -> int:
         from mlops_desktop.app import run_app
 
         return run_app(home=args.home)
+    if not getattr(args, "brief", False):
+        return _run_command(args, argv)
+    # A list reads a few rows: its time is start-up (imports, opening the store), which makes about
+    # 100,000 objects and no garbage; collecting while they are made took a fifth of its time.
+    collecting = gc.isenabled()
+    gc.disable()
+    try:
+        return _run_command(args, argv)
+    finally:
+        if collecting:
+            gc.enable()
+
+
+def _run_command(args: argparse.Namespace, argv: Sequence[str] | None) -> int:
+    """Open the workspace, run the command's handler on it, print its result or its error."""
     from mlops_desktop.core.workspace import Workspace
 
     home = resolve_home(args.home)

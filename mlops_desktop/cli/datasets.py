@@ -41,7 +41,7 @@ def add_commands(commands: Commands) -> None:
 
     lst = data_commands.add_parser("list", help="list datasets")
     global_options(lst, suppress=True)
-    lst.set_defaults(handler=_datasets_list)
+    lst.set_defaults(handler=_datasets_list, brief=True)
 
     shw = data_commands.add_parser("show", help="show a dataset version's columns and profile")
     global_options(shw, suppress=True)

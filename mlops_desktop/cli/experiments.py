@@ -59,7 +59,7 @@ def add_commands(commands: Commands) -> None:
     global_options(rls, suppress=True)
     rls.add_argument("--experiment", help="only this experiment's runs")
     rls.add_argument("--all", action="store_true", help="include archived experiments' runs")
-    rls.set_defaults(handler=_runs_list)
+    rls.set_defaults(handler=_runs_list, brief=True)
     rsh = run_commands.add_parser("show", help="everything recorded about one run")
     global_options(rsh, suppress=True)
     rsh.add_argument("run_id", metavar="ID")

@@ -26,7 +26,7 @@ def add_commands(commands: Commands) -> None:
     mre.set_defaults(handler=_models_register)
     mls = model_commands.add_parser("list", help="every model version with its stage")
     global_options(mls, suppress=True)
-    mls.set_defaults(handler=_models_list)
+    mls.set_defaults(handler=_models_list, brief=True)
     msh = model_commands.add_parser("show", help="one model version, with its stage history")
     global_options(msh, suppress=True)
     msh.add_argument(

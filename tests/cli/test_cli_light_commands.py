@@ -2,6 +2,7 @@
 so `datasets list`, `runs list` and `models list` answer in about the time SQLAlchemy takes to
 import (bench/bench_cli_startup.py measures that)."""
 
+import gc
 import json
 import os
 import subprocess
@@ -57,3 +58,10 @@ def test_list_commands_load_no_learning_or_plotting_library(
     *printed, probe = done.stdout.splitlines()
     assert json.loads(probe) == {"code": 0, "loaded": []}, done.stderr
     assert listed in "\n".join(printed)  # the list was really read and shown
+
+
+def test_a_list_leaves_garbage_collection_on_for_what_follows(in_home) -> None:
+    """The lists pause the garbage collector while they start; a program calling the command line
+    (these tests, the GUI's workers) gets it back."""
+    assert in_home("runs", "list").code == 0
+    assert gc.isenabled()
