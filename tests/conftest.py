@@ -6,6 +6,8 @@ from pathlib import Path
 
 import pytest
 
+from mlops_desktop.core import filesystems
+
 REPO = Path(__file__).resolve().parent.parent
 # Offscreen Qt with a desktop-sized screen (its default is 800×600, smaller than the main window).
 os.environ.setdefault(
@@ -23,3 +25,18 @@ def isolated_environment(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Non
 @pytest.fixture
 def home(tmp_path: Path) -> Path:
     return tmp_path / "workspace"
+
+
+@pytest.fixture
+def on_nfs(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A folder whose file system reads as NFS (every other path as what it is), for the refusal
+    of workspaces on network drives."""
+    share = tmp_path / "share"
+    real_type = filesystems.filesystem_type
+
+    def filesystem_type(path: Path) -> str | None:
+        inside = path.resolve() == share or share in path.resolve().parents
+        return "nfs4" if inside else real_type(path)
+
+    monkeypatch.setattr(filesystems, "filesystem_type", filesystem_type)
+    return share

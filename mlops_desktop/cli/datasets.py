@@ -41,7 +41,7 @@ def add_commands(commands: Commands) -> None:
 
     lst = data_commands.add_parser("list", help="list datasets")
     global_options(lst, suppress=True)
-    lst.set_defaults(handler=_datasets_list)
+    lst.set_defaults(handler=_datasets_list, brief=True)
 
     shw = data_commands.add_parser("show", help="show a dataset version's columns and profile")
     global_options(shw, suppress=True)
@@ -127,9 +127,9 @@ def _datasets_import(workspace: "Workspace", args: argparse.Namespace) -> Any:
 
 
 def _datasets_list(workspace: "Workspace", args: argparse.Namespace) -> Any:
-    from mlops_desktop.core import datasets
+    from mlops_desktop.core import listing
 
-    rows = datasets.list_datasets(workspace)
+    rows = listing.list_datasets(workspace)
     if args.json:
         return [
             {k: row[k] for k in ("name", "versions", "latest", "rows", "columns")} for row in rows

@@ -59,7 +59,7 @@ def add_commands(commands: Commands) -> None:
     global_options(rls, suppress=True)
     rls.add_argument("--experiment", help="only this experiment's runs")
     rls.add_argument("--all", action="store_true", help="include archived experiments' runs")
-    rls.set_defaults(handler=_runs_list)
+    rls.set_defaults(handler=_runs_list, brief=True)
     rsh = run_commands.add_parser("show", help="everything recorded about one run")
     global_options(rsh, suppress=True)
     rsh.add_argument("run_id", metavar="ID")
@@ -154,9 +154,9 @@ def _run_json(run: dict[str, Any]) -> dict[str, Any]:
 
 
 def _runs_list(workspace: "Workspace", args: argparse.Namespace) -> Any:
-    from mlops_desktop.core import training
+    from mlops_desktop.core import listing
 
-    runs = training.list_runs(workspace, args.experiment, include_archived=args.all)
+    runs = listing.list_runs(workspace, args.experiment, include_archived=args.all)
     if args.json:
         return [_run_json(run) for run in runs]
     if not runs:
@@ -170,9 +170,7 @@ def _runs_list(workspace: "Workspace", args: argparse.Namespace) -> Any:
                 run["dataset"],
                 run["algorithm"],
                 run["status"],
-                f"{training.main_metric(run['task'], run['metrics']):.4f}"
-                if run["metrics"]
-                else "",
+                f"{listing.main_metric(run['task'], run['metrics']):.4f}" if run["metrics"] else "",
             ]
             for run in runs
         ],

@@ -26,7 +26,7 @@ def add_commands(commands: Commands) -> None:
     mre.set_defaults(handler=_models_register)
     mls = model_commands.add_parser("list", help="every model version with its stage")
     global_options(mls, suppress=True)
-    mls.set_defaults(handler=_models_list)
+    mls.set_defaults(handler=_models_list, brief=True)
     msh = model_commands.add_parser("show", help="one model version, with its stage history")
     global_options(msh, suppress=True)
     msh.add_argument(
@@ -95,9 +95,9 @@ def _models_register(workspace: "Workspace", args: argparse.Namespace) -> Any:
 
 
 def _models_list(workspace: "Workspace", args: argparse.Namespace) -> Any:
-    from mlops_desktop.core import registry, training
+    from mlops_desktop.core import listing
 
-    listed = registry.list_models(workspace)
+    listed = listing.list_models(workspace)
     if args.json:
         return listed
     if not listed:
@@ -112,7 +112,7 @@ def _models_list(workspace: "Workspace", args: argparse.Namespace) -> Any:
                 m["version"],
                 m["stage"],
                 m["algorithm"],
-                f"{training.main_metric(m['task'], m['metrics']):.4f}",
+                f"{listing.main_metric(m['task'], m['metrics']):.4f}",
                 m["run_id"][:12],
             ]
             for m in listed

@@ -26,6 +26,7 @@ from sqlalchemy.orm import Session
 from mlops_desktop.core import audit, validation
 from mlops_desktop.core.column_types import ColumnGuess, convert, guess_types
 from mlops_desktop.core.errors import UserError
+from mlops_desktop.core.listing import list_datasets as list_datasets
 from mlops_desktop.core.names import MAX_NAME_LENGTH, check_name
 from mlops_desktop.core.profiling import changes_between, content_hash, profile
 from mlops_desktop.core.progress import (
@@ -450,23 +451,6 @@ def resolve(session: Session, ref: str) -> DatasetVersion:
     raise UserError(
         f"Dataset '{name}' has no version {number}; its latest is version {dataset.versions[-1].version}."
     )
-
-
-def list_datasets(workspace: Workspace) -> list[dict[str, Any]]:
-    """Each dataset with its version count and latest version's size (one query, no profiles)."""
-    query = (
-        select(
-            Dataset.name, DatasetVersion.version, DatasetVersion.n_rows, DatasetVersion.n_columns
-        )
-        .join(DatasetVersion.dataset)
-        .order_by(Dataset.name, DatasetVersion.version)
-    )
-    listed: dict[str, dict[str, Any]] = {}
-    with workspace.store.read() as session:
-        for name, version, rows, columns in session.execute(query):
-            entry = listed.setdefault(name, {"name": name, "versions": 0})
-            entry.update(versions=entry["versions"] + 1, latest=version, rows=rows, columns=columns)
-    return list(listed.values())
 
 
 def reference(version: DatasetVersion) -> str:

@@ -20,10 +20,10 @@ from sqlalchemy.orm import Session
 from mlops_desktop.core import audit, datasets, recipes, training
 from mlops_desktop.core.column_steps import ColumnSteps
 from mlops_desktop.core.errors import UserError
+from mlops_desktop.core.listing import list_models as list_models
 from mlops_desktop.core.names import check_name
 from mlops_desktop.core.preparation import describe, travelling_steps
 from mlops_desktop.core.store.models import (
-    Dataset,
     DatasetVersion,
     ModelVersion,
     RegisteredModel,
@@ -226,55 +226,6 @@ def show_model(workspace: Workspace, ref: str) -> dict[str, Any]:
     with workspace.store.read() as session:
         model, version = resolve(session, ref)
         return _version_record(session, model, version)
-
-
-def list_models(workspace: Workspace) -> list[dict[str, Any]]:
-    """Every model with each version's stage, main metric and source (for the Models pane)."""
-    query = (
-        select(
-            RegisteredModel.name,
-            ModelVersion.version,
-            ModelVersion.stage,
-            ModelVersion.created_at,
-            Run.id,
-            Run.algorithm,
-            Run.task,
-            Run.metrics,
-            Dataset.name,
-            DatasetVersion.version,
-        )
-        .join(ModelVersion, ModelVersion.model_id == RegisteredModel.id)
-        .join(Run, ModelVersion.run_id == Run.id)
-        .join(DatasetVersion, Run.dataset_version_id == DatasetVersion.id)
-        .join(Dataset, DatasetVersion.dataset_id == Dataset.id)
-        .order_by(RegisteredModel.name, ModelVersion.version.desc())
-    )
-    with workspace.store.read() as session:
-        return [
-            {
-                "name": name,
-                "version": number,
-                "stage": stage,
-                "created": created.isoformat(),
-                "run_id": run_id,
-                "algorithm": algorithm,
-                "task": task,
-                "metrics": metrics,
-                "dataset": f"{dataset}@{dataset_version}",
-            }
-            for (
-                name,
-                number,
-                stage,
-                created,
-                run_id,
-                algorithm,
-                task,
-                metrics,
-                dataset,
-                dataset_version,
-            ) in session.execute(query)
-        ]
 
 
 def set_stage(

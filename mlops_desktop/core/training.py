@@ -7,12 +7,11 @@ rows shaped like the dataset, and every estimator is seeded: the same data, reci
 identical metrics (``reproduce`` proves it).
 """
 
-import json
 import os
 import platform
 import time
 import uuid
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from pathlib import Path
@@ -49,12 +48,16 @@ from sklearn.neighbors import KNeighborsClassifier, KNeighborsRegressor
 from sklearn.pipeline import Pipeline
 from sklearn.preprocessing import OneHotEncoder, StandardScaler
 from sklearn.tree import DecisionTreeClassifier, DecisionTreeRegressor
-from sqlalchemy import Text, func, select, type_coerce
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from mlops_desktop.core import audit, datasets, evaluation, recipes, uncertainty
 from mlops_desktop.core.column_steps import ColumnSteps
 from mlops_desktop.core.errors import Cancelled, UserError
+from mlops_desktop.core.listing import list_runs as list_runs
+from mlops_desktop.core.listing import main_metric as main_metric
+from mlops_desktop.core.listing import main_metric_name as main_metric_name
+from mlops_desktop.core.listing import runs_query
 from mlops_desktop.core.names import check_name
 from mlops_desktop.core.preparation import feature_frame
 from mlops_desktop.core.progress import (
@@ -65,8 +68,7 @@ from mlops_desktop.core.progress import (
     no_progress,
     sub_progress,
 )
-from mlops_desktop.core.store import upkeep
-from mlops_desktop.core.store.models import Dataset, DatasetVersion, Experiment, Run
+from mlops_desktop.core.store.models import DatasetVersion, Experiment, Run
 from mlops_desktop.core.vocabulary import counted
 from mlops_desktop.core.workspace import Workspace
 
@@ -442,20 +444,6 @@ def metrics_for(task: str, y_true: Any, y_pred: Any, proba: Any, classes: Any) -
     return result
 
 
-MAIN_METRIC = {"classification": "roc_auc", "regression": "r2"}
-
-
-def main_metric_name(task: str, metrics: dict[str, float]) -> str:
-    """The measure runs are ranked by: ROC AUC for classes (accuracy when it could not be
-    computed), R² for numbers."""
-    key = MAIN_METRIC[task]
-    return key if key in metrics else "accuracy"
-
-
-def main_metric(task: str, metrics: dict[str, float]) -> float:
-    return metrics.get(main_metric_name(task, metrics), float("-inf"))
-
-
 def library_versions() -> dict[str, str]:
     return {
         "python": platform.python_version(),
@@ -799,94 +787,6 @@ def _record(run: Run, experiment: str, dataset: str) -> dict[str, Any]:
     }
 
 
-def _runs_query(*columns: Any) -> Any:
-    """The given run columns (or whole runs) with their experiment name and dataset reference."""
-    return (
-        select(
-            *(columns or (Run,)),
-            Experiment.name,
-            Experiment.archived,
-            Dataset.name,
-            DatasetVersion.version,
-        )
-        .join(Experiment, Run.experiment_id == Experiment.id)
-        .join(DatasetVersion, Run.dataset_version_id == DatasetVersion.id)
-        .join(Dataset, DatasetVersion.dataset_id == Dataset.id)
-    )
-
-
-LISTED = (
-    Run.id,
-    Run.target,
-    Run.task,
-    Run.algorithm,
-    type_coerce(Run.params, Text),  # JSON, decoded by list_runs for all runs at once
-    Run.status,
-    type_coerce(Run.metrics, Text),
-    Run.duration_s,
-    Run.model_sha256,
-    Run.error_message,
-)
-
-
-def list_runs(
-    workspace: Workspace, experiment: str | None = None, include_archived: bool = False
-) -> list[dict[str, Any]]:
-    """Runs newest first, with what a list shows (``show_run`` has the rest): only a few columns
-    are read, so ten thousand runs list in a blink. Archived experiments' runs are left out unless
-    asked for, or unless that experiment is named."""
-    upkeep.mark_abandoned_runs(workspace.store, workspace.artifacts)
-    query = _runs_query(*LISTED).order_by(Run.created_at.desc())
-    if experiment is not None:
-        query = query.where(Experiment.name == experiment)
-    elif not include_archived:
-        query = query.where(Experiment.archived.is_(False))
-    with workspace.store.read() as session:  # plain rows: no ORM loading for a listing
-        rows = session.connection().execute(query).all()
-    params = _json_values(row[4] for row in rows)
-    metrics = _json_values(row[6] for row in rows)
-    return [
-        {
-            "run_id": run_id,
-            "target": target,
-            "task": task,
-            "algorithm": algorithm,
-            "params": run_params,
-            "status": status,
-            "metrics": run_metrics,
-            "duration_s": duration_s,
-            "model_sha256": model_sha256,
-            "error": error,
-            "experiment": experiment_name,
-            "archived": archived,
-            "dataset": f"{dataset}@{version}",
-        }
-        for (
-            run_id,
-            target,
-            task,
-            algorithm,
-            _,
-            status,
-            _,
-            duration_s,
-            model_sha256,
-            error,
-            experiment_name,
-            archived,
-            dataset,
-            version,
-        ), run_params, run_metrics in zip(rows, params, metrics, strict=True)
-    ]
-
-
-def _json_values(texts: Iterable[str | None]) -> list[Any]:
-    """Stored JSON texts decoded in one ``json.loads`` of them as an array, which takes about half
-    the time of a call per text; SQL NULL becomes None, as SQLAlchemy's JSON type gives it."""
-    values: list[Any] = json.loads("[" + ",".join(text or "null" for text in texts) + "]")
-    return values
-
-
 def count_runs(workspace: Workspace) -> dict[str, int]:
     """How many runs there are of each status (a summary without listing them)."""
     with workspace.store.read() as session:
@@ -904,7 +804,7 @@ def show_run_in(session: Session, run_id: str) -> dict[str, Any]:
     """``show_run`` inside an open session."""
     # Matched in a subquery, the prefix is looked for in the id index, not in every stored run.
     matching = select(Run.id).where(Run.id.startswith(run_id.strip()))
-    rows = session.execute(_runs_query().where(Run.id.in_(matching))).all()
+    rows = session.execute(runs_query().where(Run.id.in_(matching))).all()
     if len(rows) != 1 or not run_id.strip():
         problem = "is no run" if not rows else "are several runs"
         raise UserError(f"There {problem} with the id '{run_id}'.")

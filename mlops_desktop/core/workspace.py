@@ -10,6 +10,7 @@ from typing import Any
 
 from mlops_desktop.config import log_path
 from mlops_desktop.core.errors import UserError
+from mlops_desktop.core.filesystems import network_filesystem
 from mlops_desktop.core.store import upkeep
 from mlops_desktop.core.store.artifacts import ArtifactStore
 from mlops_desktop.core.store.db import Store
@@ -17,11 +18,25 @@ from mlops_desktop.core.store.db import Store
 log = logging.getLogger(__name__)
 
 
+def refuse_network_drive(home: Path) -> None:
+    """SQLite's write-ahead log cannot work on a network drive (its shared memory and locks are
+    not shared between computers), so a workspace there could be damaged: refused before anything
+    is written."""
+    kind = network_filesystem(home)
+    if kind is not None:
+        raise UserError(
+            f"The workspace {home} is on a network drive ({kind}), where its database cannot "
+            "be kept safely; choose a folder on this computer (File → Open Workspace…, --home "
+            "DIR or MLOPS_DESKTOP_HOME)."
+        )
+
+
 class Workspace:
     def __init__(self, home: Path) -> None:
         home = home.expanduser().resolve()
         if home.exists() and not home.is_dir():
             raise UserError(f"{home} is a file, not a workspace folder.")
+        refuse_network_drive(home)
         try:
             (home / "logs").mkdir(parents=True, exist_ok=True)
         except OSError as exc:

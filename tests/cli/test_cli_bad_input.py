@@ -603,3 +603,11 @@ def test_a_token_file_that_gives_no_token(case: str, tmp_path: Path, in_home, po
     result = in_home("serve", "iris-model", "--host", "0.0.0.0", "--token-file", make(tmp_path))
     _assert_one_plain_error(result, words)
     assert populated() == before
+
+
+def test_the_command_line_says_so_in_one_line(on_nfs: Path, cli) -> None:
+    result = cli("datasets", "list", "--home", on_nfs / "workspace")
+    assert result.code == 1 and result.out == ""
+    (line,) = result.err_lines
+    assert line.startswith("error: The workspace ") and "network drive (nfs4)" in line
+    assert not (on_nfs / "workspace" / "store.db").exists()

@@ -277,12 +277,12 @@ def test_export_reimports_as_the_same_content(in_home, tmp_path: Path) -> None:
 def test_an_unexpected_failure_is_one_line_and_the_traceback_goes_to_the_log(
     in_home, home: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from mlops_desktop.core import datasets
+    from mlops_desktop.core import listing
 
     def broken(*args, **kwargs):
         raise RuntimeError("internal detail the analyst should not see")
 
-    monkeypatch.setattr(datasets, "list_datasets", broken)
+    monkeypatch.setattr(listing, "list_datasets", broken)
     result = in_home("datasets", "list")
     assert result.code == 1
     (line,) = result.err_lines

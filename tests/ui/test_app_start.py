@@ -9,7 +9,7 @@ from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import QApplication
 from pytestqt.qtbot import QtBot
 
-from mlops_desktop.app import run_app
+from mlops_desktop.app import WorkspaceOpener, run_app
 from mlops_desktop.core import datasets
 from mlops_desktop.core.workspace import Workspace
 from mlops_desktop.ui.main_window import MainWindow
@@ -47,4 +47,18 @@ def test_first_start_opens_the_default_workspace_with_the_sample_datasets(qtbot:
     workspace = Workspace(home)
     assert len(datasets.list_datasets(workspace)) == 4
     assert workspace.store.integrity_ok()
+    workspace.close()
+
+
+def test_a_workspace_on_a_network_drive_is_refused_and_the_default_one_opens(
+    qtbot: QtBot, on_nfs: Path
+) -> None:
+    opener = WorkspaceOpener()
+    with qtbot.waitSignal(opener.opened, timeout=60_000) as opened:
+        opener.start(on_nfs / "workspace")
+    workspace, problem = opened.args
+    default = Path(os.environ["MLOPS_DESKTOP_HOME"]).resolve()
+    assert workspace.home == default
+    assert problem.startswith(f"The workspace {on_nfs / 'workspace'} is on a network drive (nfs4)")
+    assert problem.endswith(f"Opened {os.environ['MLOPS_DESKTOP_HOME']} instead.")
     workspace.close()

@@ -1,0 +1,192 @@
+"""What the lists show — datasets, runs, model versions — read from the store alone.
+
+The list commands (``datasets list``, ``runs list``, ``models list``) import this module and not the
+ones that compute, so they start without pandas, pyarrow, scikit-learn, scipy or matplotlib: only
+SQLAlchemy and the store's tables load. ``datasets``, ``training`` and ``registry`` re-export these
+functions for the panes.
+"""
+
+import json
+from collections.abc import Iterable
+from typing import Any
+
+from sqlalchemy import Text, select, type_coerce
+
+from mlops_desktop.core.store import upkeep
+from mlops_desktop.core.store.models import (
+    Dataset,
+    DatasetVersion,
+    Experiment,
+    ModelVersion,
+    RegisteredModel,
+    Run,
+)
+from mlops_desktop.core.workspace import Workspace
+
+
+def list_datasets(workspace: Workspace) -> list[dict[str, Any]]:
+    """Each dataset with its version count and latest version's size (one query, no profiles)."""
+    query = (
+        select(
+            Dataset.name, DatasetVersion.version, DatasetVersion.n_rows, DatasetVersion.n_columns
+        )
+        .join(DatasetVersion.dataset)
+        .order_by(Dataset.name, DatasetVersion.version)
+    )
+    listed: dict[str, dict[str, Any]] = {}
+    with workspace.store.read() as session:
+        for name, version, rows, columns in session.execute(query):
+            entry = listed.setdefault(name, {"name": name, "versions": 0})
+            entry.update(versions=entry["versions"] + 1, latest=version, rows=rows, columns=columns)
+    return list(listed.values())
+
+
+MAIN_METRIC = {"classification": "roc_auc", "regression": "r2"}
+
+
+def main_metric_name(task: str, metrics: dict[str, float]) -> str:
+    """The measure runs are ranked by: ROC AUC for classes (accuracy when it could not be
+    computed), R² for numbers."""
+    key = MAIN_METRIC[task]
+    return key if key in metrics else "accuracy"
+
+
+def main_metric(task: str, metrics: dict[str, float]) -> float:
+    return metrics.get(main_metric_name(task, metrics), float("-inf"))
+
+
+def runs_query(*columns: Any) -> Any:
+    """The given run columns (or whole runs) with their experiment name and dataset reference."""
+    return (
+        select(
+            *(columns or (Run,)),
+            Experiment.name,
+            Experiment.archived,
+            Dataset.name,
+            DatasetVersion.version,
+        )
+        .join(Experiment, Run.experiment_id == Experiment.id)
+        .join(DatasetVersion, Run.dataset_version_id == DatasetVersion.id)
+        .join(Dataset, DatasetVersion.dataset_id == Dataset.id)
+    )
+
+
+LISTED = (
+    Run.id,
+    Run.target,
+    Run.task,
+    Run.algorithm,
+    type_coerce(Run.params, Text),  # JSON, decoded by list_runs for all runs at once
+    Run.status,
+    type_coerce(Run.metrics, Text),
+    Run.duration_s,
+    Run.model_sha256,
+    Run.error_message,
+)
+
+
+def list_runs(
+    workspace: Workspace, experiment: str | None = None, include_archived: bool = False
+) -> list[dict[str, Any]]:
+    """Runs newest first, with what a list shows (``show_run`` has the rest): only a few columns
+    are read, so ten thousand runs list in a blink. Archived experiments' runs are left out unless
+    asked for, or unless that experiment is named."""
+    upkeep.mark_abandoned_runs(workspace.store, workspace.artifacts)
+    query = runs_query(*LISTED).order_by(Run.created_at.desc())
+    if experiment is not None:
+        query = query.where(Experiment.name == experiment)
+    elif not include_archived:
+        query = query.where(Experiment.archived.is_(False))
+    with workspace.store.read() as session:  # plain rows: no ORM loading for a listing
+        rows = session.connection().execute(query).all()
+    params = json_values(row[4] for row in rows)
+    metrics = json_values(row[6] for row in rows)
+    return [
+        {
+            "run_id": run_id,
+            "target": target,
+            "task": task,
+            "algorithm": algorithm,
+            "params": run_params,
+            "status": status,
+            "metrics": run_metrics,
+            "duration_s": duration_s,
+            "model_sha256": model_sha256,
+            "error": error,
+            "experiment": experiment_name,
+            "archived": archived,
+            "dataset": f"{dataset}@{version}",
+        }
+        for (
+            run_id,
+            target,
+            task,
+            algorithm,
+            _,
+            status,
+            _,
+            duration_s,
+            model_sha256,
+            error,
+            experiment_name,
+            archived,
+            dataset,
+            version,
+        ), run_params, run_metrics in zip(rows, params, metrics, strict=True)
+    ]
+
+
+def json_values(texts: Iterable[str | None]) -> list[Any]:
+    """Stored JSON texts decoded in one ``json.loads`` of them as an array, which takes about half
+    the time of a call per text; SQL NULL becomes None, as SQLAlchemy's JSON type gives it."""
+    values: list[Any] = json.loads("[" + ",".join(text or "null" for text in texts) + "]")
+    return values
+
+
+def list_models(workspace: Workspace) -> list[dict[str, Any]]:
+    """Every model with each version's stage, main metric and source (for the Models pane)."""
+    query = (
+        select(
+            RegisteredModel.name,
+            ModelVersion.version,
+            ModelVersion.stage,
+            ModelVersion.created_at,
+            Run.id,
+            Run.algorithm,
+            Run.task,
+            Run.metrics,
+            Dataset.name,
+            DatasetVersion.version,
+        )
+        .join(ModelVersion, ModelVersion.model_id == RegisteredModel.id)
+        .join(Run, ModelVersion.run_id == Run.id)
+        .join(DatasetVersion, Run.dataset_version_id == DatasetVersion.id)
+        .join(Dataset, DatasetVersion.dataset_id == Dataset.id)
+        .order_by(RegisteredModel.name, ModelVersion.version.desc())
+    )
+    with workspace.store.read() as session:
+        return [
+            {
+                "name": name,
+                "version": number,
+                "stage": stage,
+                "created": created.isoformat(),
+                "run_id": run_id,
+                "algorithm": algorithm,
+                "task": task,
+                "metrics": metrics,
+                "dataset": f"{dataset}@{dataset_version}",
+            }
+            for (
+                name,
+                number,
+                stage,
+                created,
+                run_id,
+                algorithm,
+                task,
+                metrics,
+                dataset,
+                dataset_version,
+            ) in session.execute(query)
+        ]
