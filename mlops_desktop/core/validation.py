@@ -725,6 +725,8 @@ def validate(
     progress(0.0, "Reading the data")
     version = datasets.get_version(workspace, ref)
     name, number = version.dataset.name, version.version
+    if given is not None:  # a file's rule about a column this version lacks: most likely a typo
+        _check_columns_exist(given, f"{name}@{number}", [c["name"] for c in version.schema])
     checked = given if given is not None else rules_of(workspace, f"{name}@{number}")
     frame = datasets.load_frame(workspace, version)
     check_cancel(cancel)

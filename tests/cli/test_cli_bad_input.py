@@ -551,6 +551,10 @@ def test_rules_about_a_column_the_dataset_lacks(tmp_path: Path, in_home, populat
     )
     assert "…" not in message  # iris has 5 columns: all are named
     assert in_home("datasets", "rules", "iris", "--json").json == rules
+    _assert_one_plain_error(
+        in_home("datasets", "validate", "iris", "--rules", path),
+        ["Rule 2 (unique on 'petal')", "'iris@1' does not have"],
+    )
 
 
 def test_a_workspace_another_program_keeps_writing_to(
