@@ -22,9 +22,10 @@ now() { date +%s.%N; }
 took() { "$python" -c "import sys; print(f'{float(sys.argv[2]) - float(sys.argv[1]):.1f} s')" "$1" "$(now)"; }
 say() { echo "== $*"; }
 
-# A POST to the model server and its answer; the host's Python is only the HTTP client here.
+# Requests to the model server: three rows whose answers are checked, then every sample row as CSV
+# (the prediction log the monitor reads). The host's Python is only the HTTP client here.
 request() {
-  "$python" - "$1" <<'EOF'
+  "$python" - "$1" "$2" <<'EOF'
 import json
 import sys
 import time
@@ -40,16 +41,24 @@ for _ in range(300):  # the server needs a moment to load the model
         time.sleep(0.1)
 else:
     sys.exit("the model server did not answer on /health within 30 s")
+# One flower of each species.
 rows = [[5.1, 3.5, 1.4, 0.2], [6.7, 3.0, 5.2, 2.3], [5.9, 3.0, 4.2, 1.5]]
 columns = ["sepal_length_cm", "sepal_width_cm", "petal_length_cm", "petal_width_cm"]
 body = json.dumps({"dataframe_split": {"columns": columns, "data": rows}}).encode()
-post = urllib.request.Request(
-    f"{url}/invocations", data=body, headers={"Content-Type": "application/json"}
-)
-with urllib.request.urlopen(post, timeout=10) as response:
+with urllib.request.urlopen(
+    urllib.request.Request(f"{url}/invocations", body, {"Content-Type": "application/json"}),
+    timeout=10,
+) as response:
     predictions = json.loads(response.read())["predictions"]
 print("predictions:", predictions)
 assert predictions == ["setosa", "virginica", "versicolor"], predictions
+with open(sys.argv[2], encoding="utf-8") as sample:
+    lines = [line.rsplit(",", 1)[0] for line in sample.read().splitlines()]
+body = "\n".join(lines).encode()
+with urllib.request.urlopen(
+    urllib.request.Request(f"{url}/invocations", body, {"Content-Type": "text/csv"}), timeout=10
+) as response:
+    print("rows predicted from CSV:", len(json.loads(response.read())["predictions"]))
 EOF
 }
 
@@ -65,7 +74,7 @@ workflow() {
   "$app" --home "$home" predict iris-model@production "$samples/iris.csv" --output "$home/scored.csv" --json
   "$app" --home "$home" serve iris-model@production --port "$port" --json &
   server=$!
-  if ! request "$port"; then
+  if ! request "$port" "$samples/iris.csv"; then
     kill "$server"
     return 1
   fi
@@ -92,7 +101,9 @@ inside() {
   say "offline install (venv + pip --no-index --require-hashes): $(took "$start")"
 
   local samples
-  samples="$("$work/venv/bin/python" -c "from mlops_desktop.config import samples_dir; print(samples_dir())")"
+  # -I: the installed package, never a checkout in the current folder.
+  samples="$("$work/venv/bin/python" -I -c "from mlops_desktop.config import samples_dir; print(samples_dir())")"
+  echo "installed: $samples"
   start="$(now)"
   (cd "$work" && workflow "$work/venv/bin/mlops-desktop" "$work/home" "$samples" 8765)
   say "CLI workflow from the wheelhouse install: $(took "$start")"
