@@ -25,7 +25,19 @@ target=()
 out=""
 while [ $# -gt 0 ]; do
   case "$1" in
-    --platform | --python-version | --implementation | --abi)
+    --platform)
+      [ $# -ge 2 ] || usage
+      target+=(--platform "$2")
+      # pip takes a manylinux tag literally: glibc 2.N also runs wheels built for 2.17 … 2.N-1.
+      if [[ "$2" =~ ^manylinux_2_([0-9]+)_(.+)$ ]]; then
+        for ((minor = BASH_REMATCH[1] - 1; minor >= 17; minor--)); do
+          target+=(--platform "manylinux_2_${minor}_${BASH_REMATCH[2]}")
+        done
+        target+=(--platform "manylinux2014_${BASH_REMATCH[2]}")
+      fi
+      shift 2
+      ;;
+    --python-version | --implementation | --abi)
       [ $# -ge 2 ] || usage
       target+=("$1" "$2")
       shift 2
