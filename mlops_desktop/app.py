@@ -14,9 +14,10 @@ from pathlib import Path
 from typing import Any
 
 from PySide6.QtCore import QObject, Signal
+from PySide6.QtGui import QIcon
 from PySide6.QtWidgets import QApplication
 
-from mlops_desktop.config import Settings, default_home, log_path, resolve_home
+from mlops_desktop.config import Settings, default_home, log_path, resolve_home, resources_dir
 from mlops_desktop.core.errors import UserError
 
 log = logging.getLogger(__name__)
@@ -61,6 +62,7 @@ def run_app(home: str | os.PathLike[str] | None = None) -> int:
 
     app = QApplication.instance() or QApplication(sys.argv)
     app.setApplicationName("MLOps Desktop")
+    app.setWindowIcon(QIcon(str(resources_dir() / "icons" / "mlops-desktop.png")))
     settings = Settings()
     window = MainWindow(settings)
     path = resolve_home(home)

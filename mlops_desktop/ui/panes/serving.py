@@ -10,7 +10,6 @@ import secrets
 import shlex
 import signal
 import socket
-import sys
 import urllib.error
 import urllib.request
 from typing import Any
@@ -37,6 +36,7 @@ from mlops_desktop.config import TOKEN_ENV
 from mlops_desktop.core.serving.app import SOURCE_HEADER, TRY_IT_SOURCE
 from mlops_desktop.core.serving.history import recent_predictions, running_servers
 from mlops_desktop.core.vocabulary import counted
+from mlops_desktop.launch import own_command
 from mlops_desktop.ui.errors import show_message
 from mlops_desktop.ui.models.tables import Column, RecordsModel
 from mlops_desktop.ui.state import AppState
@@ -298,22 +298,19 @@ class ServePanel(QWidget):
         self.serving = self.record
         self._output = ""
         process = QProcess(self)
-        process.setProgram(sys.executable)
-        process.setArguments(
-            [
-                "-m",
-                "mlops_desktop",
-                "serve",
-                self.record["ref"],
-                "--home",
-                str(self.state.home),
-                "--host",
-                host,
-                "--port",
-                str(self.port.value()),
-                "--json",
-            ]
+        command = own_command(
+            "serve",
+            self.record["ref"],
+            "--home",
+            str(self.state.home),
+            "--host",
+            host,
+            "--port",
+            str(self.port.value()),
+            "--json",
         )
+        process.setProgram(command[0])
+        process.setArguments(command[1:])
         environment = QProcessEnvironment.systemEnvironment()
         if self.token:
             environment.insert(TOKEN_ENV, self.token)
