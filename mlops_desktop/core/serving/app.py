@@ -29,6 +29,7 @@ from mlops_desktop.core.serving.batching import Job, Predictor
 from mlops_desktop.core.serving.logwriter import PredictionLogWriter
 from mlops_desktop.core.serving.parsing import Rows
 from mlops_desktop.core.store.models import TRAFFIC, TRY_IT
+from mlops_desktop.core.vocabulary import FALSE_WORDS, TRUE_WORDS
 
 log = logging.getLogger(__name__)
 
@@ -345,8 +346,20 @@ def _column_schema(column: dict[str, Any]) -> dict[str, Any]:
     schema: dict[str, Any]
     if kind == "numeric":
         schema = {"type": "number", "minimum": -LARGEST_NUMBER, "maximum": LARGEST_NUMBER}
-    elif kind == "boolean":
-        schema = {"type": "boolean", "description": "yes/no; also true/false, 1/0"}
+    elif kind == "boolean":  # what scoring reads as yes/no: also 1/0 and the words, any case
+        words = sorted(TRUE_WORDS | FALSE_WORDS, key=lambda word: (-len(word), word))
+        either_case = "|".join(
+            "".join(f"[{c.upper()}{c}]" if c.isalpha() else re.escape(c) for c in word)
+            for word in words
+        )
+        schema = {
+            "oneOf": [
+                {"type": "boolean"},
+                {"type": "number", "enum": [0, 1]},
+                {"type": "string", "pattern": rf"^\s*(?:{either_case})\s*$"},
+            ],
+            "description": "yes/no; also true/false, 1/0, y/n, t/f, in any case",
+        }
     else:
         schema = {"type": "string"}
         if column.get("categories"):
