@@ -292,6 +292,35 @@ def test_a_writer_in_the_same_process_is_spared_too(tmp_path: Path) -> None:
     assert store.path_for(sha, ".parquet").read_bytes() == b"half"
 
 
+def test_a_leftover_a_writer_claims_during_the_sweep_stays_for_that_writer(
+    workspace: Workspace, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A killed import left its file at its address with no record. A sweep finds it unwanted;
+    before the sweep deletes it, another import of the same content claims that address and moves
+    its copy there. The file must stay: that import's record will refer to it."""
+    store = workspace.artifacts
+    with store.new(".parquet") as killed:  # no record committed: a leftover once the block ends
+        killed.path.write_bytes(b"same rows")
+        sha = killed.add()
+    address = store.path_for(sha, ".parquet")
+    writer = store.new(".parquet")
+    again = writer.__enter__()
+    first_look = store.sweep_staging
+
+    def then_the_writer_claims() -> tuple[set[str], list[Path]]:
+        looked = first_look()  # the sweep's look at live writers sees no claim yet
+        again.path.write_bytes(b"same rows")
+        again.add()
+        return looked
+
+    monkeypatch.setattr(store, "sweep_staging", then_the_writer_claims)
+    removed = upkeep.remove_unreferenced(workspace.store, store)
+    assert address not in removed and address.read_bytes() == b"same rows"
+    writer.__exit__(None, None, None)
+    monkeypatch.undo()
+    assert upkeep.remove_unreferenced(workspace.store, store) == [address]  # no record came
+
+
 SCRATCH_USER = """
 import sys
 from pathlib import Path

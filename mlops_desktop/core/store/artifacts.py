@@ -50,15 +50,22 @@ class NewArtifact:
         self.claim = store.tmp / f"{token}{CLAIM}"
 
     def add(self) -> str:
-        """Move the finished file to its content address; returns its SHA-256."""
+        """Move the finished file to its content address; returns its SHA-256.
+
+        The claim is written whole (under another name, then renamed) before the move, so a sweep
+        never reads half of one. The file is always moved, even onto an equal file already at the
+        address (a leftover a sweep may be taking away at this moment): the address then holds
+        this writer's own copy, which its claim protects."""
         sha256 = sha256_of_file(self.path)
         target = self.store.path_for(sha256, self.suffix)
-        self.claim.write_text(sha256, encoding="ascii")  # before the move: sweeps spare it
+        partial = self.claim.with_name(f"{self.claim.name}.part")
+        partial.write_text(sha256, encoding="ascii")
+        os.replace(partial, self.claim)
         target.parent.mkdir(exist_ok=True)
-        if target.exists():
-            self.path.unlink()
-        else:
+        try:
             os.replace(self.path, target)
+        except PermissionError:  # Windows: a reader has the equal file open, so it stays
+            self.path.unlink()
         return sha256
 
 
@@ -156,6 +163,15 @@ class ArtifactStore:
                     if _removed(entry) and entry.suffix != CLAIM:
                         removed.append(entry)
         return claimed, removed
+
+    def live_claims(self) -> set[str]:
+        """The SHA-256s that writers still running have claimed."""
+        claimed: set[str] = set()
+        for entry in self.tmp.glob(f"*{CLAIM}"):
+            if self.still_working(entry.name.partition(".")[0]) is not False:
+                with suppress(FileNotFoundError):  # committed and cleared meanwhile
+                    claimed.add(entry.read_text(encoding="ascii"))
+        return claimed
 
     def existing_path(self, sha256: str, suffix: str) -> Path:
         """The artifact's path; a plain message if the file has gone missing."""

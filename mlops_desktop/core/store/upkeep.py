@@ -14,12 +14,16 @@ committed, and names the address it fills (its claim) before it moves the file t
    is kept; a free lock is an ended one, whose files go;
 3. the records' SHA-256s, read after 2.
 
-A file seen in 1 was moved before 1, so its writer had written its claim before 1; in 2 that writer
-either still held its lock (its claim spares the file) or had released it, which it does only after
-its commit, so 3 sees the record. Hence a file is removed only if neither a record nor a live writer
-wants it. A writer that finds its content already at the address claims it the same way before it
-looks. Not covered: deleting the last record of some content while another process imports the
-very same content, a race of the deletion itself (it removes the file after its own commit).
+A file seen in 1 was moved there before 1, so its writer had written its claim before 1; in 2
+that writer either still held its lock (its claim spares the file) or had released it, which it
+does only after its commit, so 3 sees the record. One writer escapes that argument: one whose
+content was already at the address (a killed import's leftover, say) and who claims it after 2.
+So a file found unwanted is first moved into a locked folder of the sweep's own, then the live
+claims and the records are read again: what a writer claimed or committed meanwhile goes back
+(equal bytes; the writer always moves its own copy to the address after its claim, so whichever
+copy ends there is right), the rest is deleted. Not covered: deleting the last record of some
+content while another process imports the very same content, a race of the deletion itself (it
+removes the file after its own commit).
 Nothing is hashed: listing ``artifacts/`` and reading one indexed column per table keeps opening
 fast on a big workspace (``bench/bench_open.py``).
 
@@ -29,6 +33,7 @@ for a run recorded without one, when its process id no longer runs.
 
 import os
 import sys
+from contextlib import suppress
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -46,17 +51,37 @@ def remove_unreferenced(store: Store, artifacts: ArtifactStore) -> list[Path]:
     """Remove the files no record refers to and no live process is writing; returns them."""
     at_addresses = artifacts.address_files()
     in_flight, removed = artifacts.sweep_staging()
+    wanted = in_flight | _referenced(store)
+    unwanted = [
+        Path(entry.path) for entry in at_addresses if entry.name.partition(".")[0] not in wanted
+    ]
+    if not unwanted:
+        return removed
+    with artifacts.scratch_folder() as trash:  # locked: no other sweep takes it meanwhile
+        moved = []
+        for path in unwanted:
+            with suppress(FileNotFoundError):  # another sweep took it first
+                os.replace(path, trash / path.name)
+                moved.append(path)
+        # Looked at again after the move: a writer that claimed or committed one of them since
+        # the first look gets it back (equal bytes: it may have moved its own copy there since).
+        wanted = artifacts.live_claims() | _referenced(store)
+        for path in moved:
+            if path.name.partition(".")[0] in wanted:
+                os.replace(trash / path.name, path)
+            else:
+                removed.append(path)
+    return removed
+
+
+def _referenced(store: Store) -> set[str]:
+    """The SHA-256 of every artifact a record refers to."""
     with store.read() as session:  # every column that refers to an artifact
-        wanted = in_flight | set(session.scalars(select(DatasetVersion.artifact_sha256)))
+        wanted = set(session.scalars(select(DatasetVersion.artifact_sha256)))
         wanted.update(
             session.scalars(select(Run.model_sha256).where(Run.model_sha256.is_not(None)))
         )
-    for entry in at_addresses:
-        if entry.name.partition(".")[0] not in wanted:
-            path = Path(entry.path)
-            path.unlink(missing_ok=True)
-            removed.append(path)
-    return removed
+    return wanted
 
 
 def process_alive(pid: int | None) -> bool:
