@@ -216,11 +216,16 @@ def _runs_compare(workspace: "Workspace", args: argparse.Namespace) -> Any:
             "pairs": comparison["pairs"],
             "recommended": comparison["recommended"],
             "recommended_reason": comparison["recommended_reason"],
+            "not_compared": comparison["not_compared"],
         }
     labels = dict(
         zip((run["run_id"] for run in comparison["runs"]), comparison["labels"], strict=True)
     )
     verdicts = [experiments.verdict_sentence(pair, labels) for pair in comparison["pairs"]]
+    verdicts += [
+        f"{labels[left['run_id']]} was left out of the verdicts: {left['why']}"
+        for left in comparison["not_compared"]
+    ]
     recommended = comparison["recommended"]
     return "\n".join(
         [

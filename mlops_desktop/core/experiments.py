@@ -3,6 +3,7 @@ runs with their model files, and comparing runs side by side."""
 
 import itertools
 import json
+from functools import partial
 from typing import Any
 
 import numpy as np
@@ -19,7 +20,7 @@ from mlops_desktop.core.progress import (
 )
 from mlops_desktop.core.store import upkeep
 from mlops_desktop.core.store.models import Experiment, ModelVersion, RegisteredModel, Run
-from mlops_desktop.core.vocabulary import LOWER_IS_BETTER, measure_title
+from mlops_desktop.core.vocabulary import LOWER_IS_BETTER, counted, measure_title
 from mlops_desktop.core.workspace import Workspace
 
 MIN_COMPARED, MAX_COMPARED = 2, 10
@@ -137,13 +138,21 @@ def compare_runs(
     """2–10 runs side by side: one row per setting, parameter and metric, with whether the runs
     differ there and (for metrics) which run is best. Runs may come from different experiments,
     but must all classify or all predict numbers."""
-    unique = list(dict.fromkeys(run_ids))
-    if not MIN_COMPARED <= len(unique) <= MAX_COMPARED:
-        raise UserError(
-            f"Choose between {MIN_COMPARED} and {MAX_COMPARED} runs to compare "
-            f"({len(unique)} chosen)."
+    named = list(dict.fromkeys(run_ids))
+    runs = (  # a run named twice (by two prefixes of its id) counts once
+        list(
+            {
+                run["run_id"]: run for run in map(partial(training.show_run, workspace), named)
+            }.values()
         )
-    runs = [training.show_run(workspace, run_id) for run_id in unique]
+        if len(named) <= MAX_COMPARED
+        else []
+    )
+    count = len(runs) if runs else len(named)
+    if not MIN_COMPARED <= count <= MAX_COMPARED:
+        raise UserError(
+            f"Choose between {MIN_COMPARED} and {MAX_COMPARED} runs to compare ({count} chosen)."
+        )
     if len({run["task"] for run in runs}) > 1:
         raise UserError(
             "Runs that sort rows into classes and runs that predict numbers score differently; "
@@ -174,7 +183,9 @@ def compare_runs(
     rows.append(_row("Run", "Seconds", [run["duration_s"] for run in runs]))
     finished = [run for run in runs if run["status"] == "finished" and run["metrics"]]
     metric = training.main_metric_name(runs[0]["task"], finished[0]["metrics"]) if finished else ""
-    pairs = _pairs(workspace, finished, metric, progress, cancel) if finished else []
+    pairs, not_compared = (
+        _pairs(workspace, finished, metric, progress, cancel) if finished else ([], [])
+    )
     recommended, reason = _recommended(finished, metric, pairs)
     return {
         "task": runs[0]["task"],
@@ -185,6 +196,7 @@ def compare_runs(
         "pairs": pairs,
         "recommended": recommended,
         "recommended_reason": reason,
+        "not_compared": not_compared,
     }
 
 
@@ -216,16 +228,20 @@ def _pairs(
     metric: str,
     progress: Progress,
     cancel: CancelCheck,
-) -> list[dict[str, Any]]:
+) -> tuple[list[dict[str, Any]], list[dict[str, str]]]:
     """Each pair of runs scored on the same rows, compared on ``metric`` with the paired
-    bootstrap (``uncertainty.compare``): the verdict of the first against the second."""
-    scored = {}
+    bootstrap (``uncertainty.compare``): the verdict of the first against the second; and the
+    runs that could not be scored again, each with why."""
+    scored, not_compared = {}, []
     for number, run in enumerate(runs):
         check_cancel(cancel)
         progress(0.7 * number / len(runs), f"Predicting the held-out rows of {run_label(run)}")
-        scored[run["run_id"]] = _held_out(workspace, run)
+        try:
+            scored[run["run_id"]] = _held_out(workspace, run)
+        except UserError as problem:  # its model or data file is missing or damaged
+            not_compared.append({"run_id": run["run_id"], "why": str(problem)})
     pairs = []
-    combinations = list(itertools.combinations(runs, 2))
+    combinations = list(itertools.combinations([r for r in runs if r["run_id"] in scored], 2))
     for number, (first, second) in enumerate(combinations):
         check_cancel(cancel)
         progress(0.7 + 0.3 * number / len(combinations), "Comparing runs on the same rows")
@@ -234,7 +250,7 @@ def _pairs(
             continue
         compared = uncertainty.compare(held, other, metric, seed=first["seed"])
         pairs.append({"runs": [first["run_id"], second["run_id"]], **compared})
-    return pairs
+    return pairs, not_compared
 
 
 def _recommended(
@@ -242,37 +258,47 @@ def _recommended(
 ) -> tuple[str | None, str]:
     """The simplest, then fastest, of the runs the data cannot tell from the best on ``metric``;
     with the reason in a sentence."""
-    if not runs:
+    scored = [run for run in runs if np.isfinite(run["metrics"].get(metric, np.nan))]
+    if not scored:
         return None, ""
     lower = metric in LOWER_IS_BETTER
-    best = (min if lower else max)(runs, key=lambda run: run["metrics"].get(metric, np.nan))
-    verdicts = {tuple(pair["runs"]): pair["verdict"] for pair in pairs}
-
-    def tied_with_best(run: dict[str, Any]) -> bool:
-        key = (run["run_id"], best["run_id"])
-        verdict = verdicts.get(key) or verdicts.get(key[::-1])
-        return run is best or verdict == "not distinguishable"
-
-    candidates = [run for run in runs if tied_with_best(run)]
+    best = (min if lower else max)(scored, key=lambda run: run["metrics"][metric])
+    against_best = {}  # each other run's verdict against the best
+    flipped = {"better": "worse", "worse": "better"}
+    for pair in pairs:
+        first, second = pair["runs"]
+        if second == best["run_id"]:
+            against_best[first] = pair["verdict"]
+        elif first == best["run_id"]:
+            against_best[second] = flipped.get(pair["verdict"], pair["verdict"])
+    others = [run for run in scored if run is not best]
+    tied = [run for run in others if against_best.get(run["run_id"]) == "not distinguishable"]
+    unpaired = [run for run in others if run["run_id"] not in against_best]
     chosen = min(
-        candidates,
+        [best, *tied],
         key=lambda run: (SIMPLICITY.index(run["algorithm"]), run["duration_s"] or 0.0),
     )
     name = training.ALGORITHMS[chosen["algorithm"]].label
     measure = measure_title(metric)
-    if chosen is best:
-        others = len(candidates) - 1
-        reason = f"{name} has the best {measure}" + (
-            f"; {others} other run{'s' if others != 1 else ''} cannot be told apart from it "
-            "on this data, and none is simpler."
-            if others
-            else ", clearly ahead of the others on this data."
-        )
-    else:
+    if chosen is not best:
         reason = (
             f"{name} cannot be told apart from the best run "
             f"({training.ALGORITHMS[best['algorithm']].label}) on {measure} on this data, and "
             "it is simpler or faster."
+        )
+    elif tied:
+        reason = (
+            f"{name} has the best {measure}; {counted(len(tied), 'other run')} cannot be told "
+            "apart from it on this data, and none is simpler."
+        )
+    elif others and not unpaired:
+        reason = f"{name} has the best {measure}, clearly ahead of the others on this data."
+    else:
+        reason = f"{name} has the best {measure}."
+    if unpaired:
+        reason += (
+            f" {counted(len(unpaired), 'run')} scored on other rows (another dataset, split or "
+            "seed) could not be tested against it."
         )
     return chosen["run_id"], reason
 
@@ -282,9 +308,14 @@ def verdict_sentence(pair: dict[str, Any], labels: dict[str, str]) -> str:
     (81d0e7) are not distinguishable on ROC AUC on this data: difference 0.004 (95 % interval
     -0.021 to +0.029)." ``labels`` names each run by its id."""
     first, second = (labels[run_id] for run_id in pair["runs"])
+    measure = measure_title(pair["metric"])
+    if pair["interval"] is None:
+        return (
+            f"{first} and {second} cannot be compared on {measure}: too few of their held-out "
+            "rows give it."
+        )
     low, high = pair["interval"]
     numbers = f"difference {pair['difference']:+.3f} (95 % interval {low:+.3f} to {high:+.3f})"
-    measure = measure_title(pair["metric"])
     if pair["verdict"] == "not distinguishable":
         return f"{first} and {second} are not distinguishable on {measure} on this data: {numbers}."
     return f"{first} is {pair['verdict']} than {second} on {measure}: {numbers}."

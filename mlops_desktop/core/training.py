@@ -7,6 +7,7 @@ rows shaped like the dataset, and every estimator is seeded: the same data, reci
 identical metrics (``reproduce`` proves it).
 """
 
+import logging
 import os
 import platform
 import time
@@ -82,6 +83,8 @@ CHOSEN_TO_EXCLUDE = "you chose to leave it out"
 SKIPPED_TYPES = {"text": "free text is not used yet", "datetime": "dates are not used directly yet"}
 TARGET_COPY = "it is the same as the target (it would give the answer away)"
 NEVER_USED = {*SKIPPED_TYPES.values(), TARGET_COPY}  # left out even when asked for
+
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -721,7 +724,10 @@ def _fit_and_score(
     check_cancel(cancel)
     classes = pipeline.classes_ if the_plan.task == "classification" else None
     held = uncertainty.HeldOut(the_plan.task, np.asarray(y_test), predicted, proba, classes)
-    charts["intervals"] = uncertainty.intervals(held, recipe.seed)
+    try:  # the intervals inform; a model that trained well is never lost over them
+        charts["intervals"] = uncertainty.intervals(held, recipe.seed)
+    except (MemoryError, ValueError):
+        log.exception("The run's intervals could not be computed; it is kept without them")
     return metrics, charts, pipeline
 
 

@@ -12,7 +12,8 @@ Every score of every redraw is computed at once from a matrix of row counts (red
 instead of calling scikit-learn's metric a thousand times; ``tests/core/test_uncertainty.py``
 checks the numbers against scikit-learn's own metrics on the same redraws. Scores match
 ``training.metrics_for``: binary precision, recall and F1 of the second class, macro averages over
-the classes present otherwise; ROC AUC one-against-the-rest, only on redraws holding every class.
+the classes present otherwise; ROC AUC one-against-the-rest, only on redraws holding every class
+(and up to ``MAX_AUC_CLASSES`` classes).
 """
 
 from collections.abc import Iterator
@@ -20,11 +21,15 @@ from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
+from scipy import sparse
+
+from mlops_desktop.core.vocabulary import LOWER_IS_BETTER
 
 BOOTSTRAP_SAMPLES = 1000
 CHUNK_CELLS = 4_000_000  # redraw counts held at once (32 MB)
 LEVEL = 0.95
-LOWER_IS_BETTER = frozenset({"rmse", "mae", "log_loss"})
+UNSCORED = "not distinguishable"  # the verdict when the rows cannot score the measure
+MAX_AUC_CLASSES = 20  # beyond, ROC AUC's interval is left out: one curve per class per redraw
 
 FloatArray = np.ndarray[Any, np.dtype[np.float64]]
 
@@ -85,14 +90,13 @@ def _classification(held: HeldOut, counts: FloatArray) -> dict[str, FloatArray]:
     index = {label: i for i, label in enumerate(classes)}
     truth = np.array([index.get(label, -1) for label in held.truth])  # -1: a class it never knew
     predicted = np.array([index.get(label, -1) for label in held.predicted])
-    cells = np.zeros((len(truth), k * k))
-    known = (predicted >= 0) & (truth >= 0)  # a row of an unknown class is simply wrong
-    cells[np.flatnonzero(known), truth[known] * k + predicted[known]] = 1.0
-    confusion = (counts @ cells).reshape(-1, k, k)  # [redraw, true class, predicted class]
     n = counts.sum(axis=1)
-    right = np.trace(confusion, axis1=1, axis2=2)
-    actual, said = confusion.sum(axis=2), confusion.sum(axis=1)
-    hits = np.diagonal(confusion, axis1=1, axis2=2)
+    # Per redraw and class: rows of the class, rows predicted as it, and both. Sums of counts over
+    # one-hot columns, kept sparse so that many classes cost no more memory than the counts do.
+    actual = _per_class(counts, truth, k)
+    said = _per_class(counts, predicted, k)
+    hits = _per_class(counts, np.where(truth == predicted, truth, -1), k)
+    right = hits.sum(axis=1)
     with np.errstate(divide="ignore", invalid="ignore"):
         recall = np.where(actual > 0, hits / actual, np.nan)
         precision = np.where(said > 0, hits / said, 0.0)
@@ -119,7 +123,7 @@ def _classification(held: HeldOut, counts: FloatArray) -> dict[str, FloatArray]:
         proba = held.proba
         if k == 2:
             result["roc_auc"] = _auc(proba[:, 1], truth == 1, counts)
-        else:
+        elif k <= MAX_AUC_CLASSES:
             every = (actual > 0).all(axis=1)
             auc = np.mean([_auc(proba[:, c], truth == c, counts) for c in range(k)], axis=0)
             result["roc_auc"] = np.where(every, auc, np.nan)
@@ -128,6 +132,13 @@ def _classification(held: HeldOut, counts: FloatArray) -> dict[str, FloatArray]:
             loss = -np.log(np.clip(proba[np.arange(len(truth)), truth], eps, 1 - eps))
             result["log_loss"] = counts @ loss / n
     return result
+
+
+def _per_class(counts: FloatArray, labels: np.ndarray[Any, Any], k: int) -> FloatArray:
+    """For each redraw, the counts of the rows of each class in ``labels`` (-1: none)."""
+    rows = np.flatnonzero(labels >= 0)
+    onehot = sparse.csr_matrix((np.ones(len(rows)), (rows, labels[rows])), shape=(len(labels), k))
+    return np.asarray((onehot.T @ counts.T).T)
 
 
 def _mean_over(values: FloatArray, present: np.ndarray[Any, Any]) -> FloatArray:
@@ -192,14 +203,18 @@ def compare(
 ) -> dict[str, Any]:
     """``first`` against ``second`` on ``metric``, both scored on the same redraws of the same
     rows: the difference of their scores, its 95 % interval and the verdict ("better", "worse" or
-    "not distinguishable", of ``first``; for an error, lower is better)."""
+    "not distinguishable", of ``first``; for an error, lower is better). Where the rows cannot
+    score the measure (a class missing from most redraws) the difference and interval are None
+    and the runs are not distinguishable."""
     differences = []
     for counts in redraws(len(first.truth), samples, seed):
         differences.append(scores(first, counts)[metric] - scores(second, counts)[metric])
     full = np.ones((1, len(first.truth)))
     difference = float(scores(first, full)[metric][0] - scores(second, full)[metric][0])
-    bounds = _bounds(np.concatenate(differences)) or [float("nan"), float("nan")]
+    bounds = _bounds(np.concatenate(differences))
     lower_better = metric in LOWER_IS_BETTER
+    if bounds is None or not np.isfinite(difference):  # too few redraws could score both
+        return {"metric": metric, "difference": None, "interval": None, "verdict": UNSCORED}
     if bounds[0] > 0:
         verdict = "worse" if lower_better else "better"
     elif bounds[1] < 0:

@@ -262,3 +262,27 @@ def test_compare_gives_paired_verdicts_and_recommends_the_simplest_of_the_best(
         assert pair["interval"][0] <= pair["difference"] <= pair["interval"][1]
     assert comparison["recommended"] == linear["run_id"]
     assert comparison["recommended_reason"].startswith("Logistic regression")
+
+
+def test_runs_on_other_rows_or_with_a_damaged_model_are_left_out_of_the_verdicts_and_said_so(
+    iris: Workspace,
+) -> None:
+    """Another seed splits other rows: no paired verdict, and the recommendation says so rather
+    than calling the best "clearly ahead". A run whose model file was damaged is left out of the
+    verdicts with the reason, and the rest are still compared."""
+    first = _train(iris, "logistic_regression")
+    other_rows = _train(iris, "decision_tree", seed=7)
+    comparison = experiments.compare_runs(iris, [first["run_id"], other_rows["run_id"]])
+    assert comparison["pairs"] == []
+    assert "clearly ahead" not in comparison["recommended_reason"]
+    assert "could not be tested against it" in comparison["recommended_reason"]
+    with pytest.raises(UserError, match="between 2 and 10 runs"):  # one run, named twice
+        experiments.compare_runs(iris, [first["run_id"], first["run_id"][:8]])
+
+    forest = _train(iris, "random_forest", params={"n_estimators": 10})
+    model = iris.artifacts.path_for(forest["model_sha256"], training.MODEL_SUFFIX)
+    model.write_bytes(model.read_bytes()[:-10])  # damaged behind the app's back
+    comparison = experiments.compare_runs(iris, [first["run_id"], forest["run_id"]])
+    assert [left["run_id"] for left in comparison["not_compared"]] == [forest["run_id"]]
+    assert "changed or damaged" in comparison["not_compared"][0]["why"]
+    assert comparison["pairs"] == []

@@ -70,6 +70,10 @@ def _verdicts_text(comparison: dict[str, Any]) -> str:
             f"{escape(comparison['recommended_reason'])}"
         )
     lines += [escape(verdict_sentence(pair, labels)) for pair in comparison["pairs"]]
+    lines += [
+        escape(f"{labels[left['run_id']]} was left out of the verdicts: {left['why']}")
+        for left in comparison["not_compared"]
+    ]
     if not comparison["pairs"]:
         lines.append(
             "These runs were scored on different rows (another dataset, split or seed), so no "
