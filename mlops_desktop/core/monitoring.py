@@ -13,6 +13,7 @@ import dataclasses
 import hashlib
 import json
 import math
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
@@ -82,6 +83,7 @@ MEASURE_RANGES = {
     "r2": (-math.inf, 1.0),
 }
 READ_LOG_ROWS = 50_000  # log rows read per query
+WHOLE_NUMBER_TEXT = re.compile(r"-?\d+\.0")
 LEFT_OUT = {TRY_IT: "try_it", REFUSED: "refused"}  # logged rows no window holds, by source
 
 
@@ -153,6 +155,15 @@ def _class_text(value: Any, yes_no: bool) -> str:
     if isinstance(value, float) and value.is_integer():
         return str(int(value))
     return str(value)
+
+
+def _class_names(record: dict[str, Any]) -> list[str]:
+    """The model's classes as ``_class_text`` writes truth and predictions: a run stores a class
+    2.0 as "2.0", which its predictions and labels read as "2"."""
+    return [
+        _class_text(float(name), False) if WHOLE_NUMBER_TEXT.fullmatch(name) else name
+        for name in record["classes"] or []
+    ]
 
 
 def _yes_no(record: dict[str, Any]) -> bool:
@@ -337,7 +348,7 @@ def _metrics(record: dict[str, Any], window: _Window, rows: np.ndarray) -> dict[
         proba = np.asarray([window.probabilities[i] for i in rows])
     if record["task"] == "classification":
         # Only the measures the issue names; each needs both classes seen, else it is left out.
-        classes = np.asarray(record["classes"] or sorted({*truth, *predicted}), dtype=object)
+        classes = np.asarray(_class_names(record) or sorted({*truth, *predicted}), dtype=object)
         full = training.metrics_for("classification", truth, predicted, proba, classes)
         wanted = ("accuracy", "f1", "roc_auc")
     else:
@@ -371,7 +382,7 @@ def _held_out(record: dict[str, Any], window: _Window, rows: np.ndarray) -> unce
     predicted = [window.predictions[i] for i in rows]
     if record["task"] != "classification":
         return uncertainty.HeldOut("regression", np.asarray(truth), np.asarray(predicted))
-    classes = list(record["classes"] or sorted({*truth, *map(str, predicted)}))
+    classes = _class_names(record) or sorted({*truth, *map(str, predicted)})
     probabilities = None
     if window.probabilities is not None:
         probabilities = np.asarray([window.probabilities[i] for i in rows], dtype="float64")

@@ -4,6 +4,7 @@ log or a dataset, labels joined to logged predictions; bad input fails in one li
 from datetime import date, timedelta
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pytest
 
@@ -118,3 +119,34 @@ def test_a_dataset_with_gaps_where_training_had_none_is_reported_not_refused(
     assert region["missing_change"] == pytest.approx(0.25, abs=0.01)
     assert report["prediction_drift"]["findings"] == []  # the model imputes: every row scored
     assert report["performance"]["labelled"] == 600
+
+
+def test_a_classifier_of_whole_numbers_is_monitored_with_its_performance(
+    in_home: Cli, tmp_path: Path
+) -> None:
+    """A target of 1 and 2 with a gap is read as numbers (2.0): the run stores its classes as
+    "2.0" while labels and predictions read "2". Monitoring a dataset window with outcomes used
+    to fail with "something went wrong"."""
+    rng = np.random.default_rng(3)
+    x = rng.normal(size=400)
+    grade = np.where(x > 0, "2", "1").astype(object)
+    grade[5] = ""
+    path = tmp_path / "grades.csv"
+    pd.DataFrame({"x": x, "noise": rng.normal(size=400), "grade": grade}).to_csv(path, index=False)
+    ok_json(in_home("datasets", "import", path, "--name", "grades", "--json"))
+    run = ok_json(
+        in_home(
+            "train",
+            "--dataset",
+            "grades",
+            "--target",
+            "grade",
+            "--algorithm",
+            "knn",
+            "--drop-missing-target",
+            "--json",
+        )
+    )
+    ok_json(in_home("models", "register", run["run_id"], "--name", "graded", "--json"))
+    report = ok_json(in_home("monitor", "graded", "--current", "grades", "--json"))
+    assert report["performance"]["metrics"]["accuracy"] > 0.8
