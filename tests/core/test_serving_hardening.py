@@ -316,3 +316,15 @@ def test_the_live_server_answers_every_generated_request_as_its_openapi_document
         answered_as_documented()
     finally:
         session.close()
+
+
+@pytest.mark.parametrize(
+    ("address", "marked"),
+    [("127.0.0.1", True), ("::1", True), ("192.168.1.20", False), (None, False), ("?", False)],
+)
+def test_only_this_computer_can_mark_rows_as_try_it(address: str | None, marked: bool) -> None:
+    """The Try-it form calls from this computer; a client elsewhere sending the header could
+    otherwise hide its requests from monitoring."""
+    from mlops_desktop.core.serving.app import _from_this_computer
+
+    assert _from_this_computer(address) is marked

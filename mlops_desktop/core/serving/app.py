@@ -7,6 +7,7 @@ what each route answers. Anything a client sends gets a 2xx or a 4xx with a JSON
 """
 
 import hmac
+import ipaddress
 import json
 import logging
 import re
@@ -307,7 +308,7 @@ class ServingApp:
         limit = self.max_body_bytes
         if request.content_length is not None and request.content_length > limit:
             return self._too_large(), 0
-        body = request.get_data(cache=False)
+        body = request.stream.read(limit + 1)  # never more than the limit in memory
         if len(body) > limit:
             return self._too_large(), 0
         try:
@@ -322,7 +323,12 @@ class ServingApp:
             return error_response(
                 400, "The request holds no rows to predict.", "MALFORMED_REQUEST"
             ), 0
-        try_it = request.headers.get(SOURCE_HEADER, "").strip().lower() == TRY_IT_SOURCE
+        # Only the app's own Try-it form marks its rows, and it calls from this computer: a
+        # client elsewhere cannot hide its traffic from monitoring with the header.
+        try_it = (
+            request.headers.get(SOURCE_HEADER, "").strip().lower() == TRY_IT_SOURCE
+            and _from_this_computer(request.remote_addr)
+        )
         job = Job(rows, request_id, started, TRY_IT if try_it else TRAFFIC)
         self.predictor.submit(job)
         if not job.wait(WAIT_SECONDS):
@@ -339,6 +345,13 @@ class ServingApp:
                 dict(zip(classes, row, strict=False)) for row in job.probabilities
             ]
         return _json(document), rows.count
+
+
+def _from_this_computer(address: str | None) -> bool:
+    try:
+        return address is not None and ipaddress.ip_address(address).is_loopback
+    except ValueError:
+        return False
 
 
 def _column_schema(column: dict[str, Any]) -> dict[str, Any]:

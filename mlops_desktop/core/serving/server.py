@@ -61,6 +61,7 @@ CONNECTION_LIMIT = 1000
 IDLE_SECONDS = 10  # a connection with no request in progress and nothing received is closed
 HEADER_SECONDS = 10  # a request's headers must have arrived this long after they began
 CLEANUP_SECONDS = 1  # how often waitress looks for idle connections
+BUFFERED_BODY_FACTOR = 4  # bodies waitress buffers, in multiples of the app's limit
 # Windows has no poll(): waitress watches connections with select(), which takes 512 sockets
 # there (the listening one and waitress's wake-up among them); more would end the event loop.
 WINDOWS_CONNECTION_LIMIT = 500
@@ -372,8 +373,11 @@ def serve(
             channel_timeout=IDLE_SECONDS,
             cleanup_interval=CLEANUP_SECONDS,
             asyncore_use_poll=True,  # select() cannot watch a file numbered 1024 or more
-            # Waitress's own limit stays at its 1 GiB default, far above the app's: a body
-            # over the app's limit gets the contract's JSON 413 (waitress's would be plain text).
+            # Waitress buffers a body (to a temporary file past 512 KB) before the app reads it:
+            # a body up to four times the app's limit still gets the app's 413 while the client
+            # is heard out; a larger one, or a chunked one that grows past it, is cut off there
+            # (a JSON 413 too, _JsonErrorTask), not at waitress's 1 GiB default.
+            max_request_body_size=BUFFERED_BODY_FACTOR * app.max_body_bytes,
         )
     except BaseException:
         sock.close()
