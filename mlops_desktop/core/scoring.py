@@ -277,9 +277,16 @@ def predict_scorable(
     probabilities: list[list[float]] | None = None
     unscored: list[int] = []
     numbers = inputs.select_dtypes("number").to_numpy(dtype="float64")
-    infinite = np.isinf(numbers).any(axis=1) if numbers.size else np.zeros(count, dtype=bool)
-    unscored.extend(np.flatnonzero(infinite).tolist())  # no pipeline step takes them
-    scorable = np.flatnonzero(~infinite)
+    with np.errstate(invalid="ignore"):  # NaN compares False: a gap is scored (imputed)
+        too_large = (
+            (np.abs(numbers) > LARGEST_NUMBER).any(axis=1)
+            if numbers.size
+            else np.zeros(count, dtype=bool)
+        )
+    # No model takes an infinite number or one past LARGEST_NUMBER (serving refuses both): left
+    # out before any call, so a window full of them costs no halving.
+    unscored.extend(np.flatnonzero(too_large).tolist())
+    scorable = np.flatnonzero(~too_large)
 
     def score(rows: np.ndarray) -> None:
         nonlocal probabilities
