@@ -86,9 +86,24 @@ def _booleans(name: str, values: pd.Series) -> pd.Series:
     return result
 
 
-def _labels(values: pd.Series) -> pd.Series:
+def _as_labels(values: pd.Series) -> pd.Series:
+    """``values`` as category texts (3 and 3.0 read "3"); a list or an object, which no category
+    is, becomes missing (NaN)."""
+    nested = values.map(lambda value: isinstance(value, list | dict)).astype(bool)
     labels = values.map(category_text, na_action="ignore").astype(object)
-    return labels.where(values.notna(), np.nan)
+    return labels.where(values.notna() & ~nested, np.nan)
+
+
+def _labels(name: str, values: pd.Series) -> pd.Series:
+    labels = _as_labels(values)
+    bad = labels.isna() & values.notna()
+    if bad.any():
+        row, value = _first_bad(bad, values)
+        raise _BadValue(
+            f"'{name}' must be a category (a text or a number), but row {ROW} holds '{value}'.",
+            row,
+        )
+    return labels
 
 
 def prepare(
@@ -138,7 +153,7 @@ def _prepared(frame: pd.DataFrame, schema: list[dict[str, Any]]) -> pd.DataFrame
         elif kind == "boolean":
             converted = _booleans(name, values)
         else:
-            converted = _labels(values)
+            converted = _labels(name, values)
         if column["required"] and converted.isna().any():
             raise _empty(name, int(np.flatnonzero(converted.isna().to_numpy())[0]) + 1)
         columns[name] = converted
@@ -153,7 +168,7 @@ def prepare_leniently(frame: pd.DataFrame, schema: list[dict[str, Any]]) -> pd.D
     converters = {"numeric": _as_numbers, "boolean": _as_booleans}
     return pd.DataFrame(
         {
-            column["name"]: converters.get(column["type"], _labels)(
+            column["name"]: converters.get(column["type"], _as_labels)(
                 _column_values(frame, column["name"])
             )
             for column in schema

@@ -161,6 +161,17 @@ def test_a_yes_no_for_a_numeric_column_is_refused_like_any_wrong_type(
     assert f"'petal_width_cm' must be a number, but row 1 holds '{value}'" in error["message"]
 
 
+@pytest.mark.parametrize("value", [{"a": 1}, ["red"]], ids=["an object", "a list"])
+def test_a_list_or_an_object_for_a_category_is_refused_as_the_document_says(value: Any) -> None:
+    """A category is a text, or a number or yes/no read as text (as /openapi.json says); the
+    fuzzer found an object accepted as the category "{'a': 1}"."""
+    schema = [{"name": "color", "type": "categorical", "required": False}]
+    frame = pd.DataFrame({"color": pd.Series([value], dtype=object)})
+    with pytest.raises(UserError, match="'color' must be a category \\(a text or a number\\)"):
+        scoring.prepare(frame, schema)
+    assert scoring.prepare_leniently(frame, schema)["color"].isna().all()  # monitoring: a gap
+
+
 def test_a_yes_no_column_in_a_file_for_a_numeric_input_is_refused_too() -> None:
     schema = [{"name": "size", "type": "numeric", "required": True}]
     with pytest.raises(UserError, match="'size' must be a number, but row 2 holds 'False'"):

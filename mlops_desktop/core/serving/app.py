@@ -325,10 +325,9 @@ class ServingApp:
             ), 0
         # Only the app's own Try-it form marks its rows, and it calls from this computer: a
         # client elsewhere cannot hide its traffic from monitoring with the header.
-        try_it = (
-            request.headers.get(SOURCE_HEADER, "").strip().lower() == TRY_IT_SOURCE
-            and _from_this_computer(request.remote_addr)
-        )
+        try_it = request.headers.get(
+            SOURCE_HEADER, ""
+        ).strip().lower() == TRY_IT_SOURCE and _from_this_computer(request.remote_addr)
         job = Job(rows, request_id, started, TRY_IT if try_it else TRAFFIC)
         self.predictor.submit(job)
         if not job.wait(WAIT_SECONDS):
@@ -373,8 +372,8 @@ def _column_schema(column: dict[str, Any]) -> dict[str, Any]:
             ],
             "description": "yes/no; also true/false, 1/0, y/n, t/f, in any case",
         }
-    else:
-        schema = {"type": "string"}
+    else:  # a category: its text, or a number or yes/no read as text
+        schema = {"oneOf": [{"type": "string"}, {"type": "number"}, {"type": "boolean"}]}
         if column.get("categories"):
             shown = ", ".join(str(c) for c in column["categories"][:20])
             schema["description"] = f"A category such as: {shown}"
