@@ -214,6 +214,7 @@ def _runs_compare(workspace: "Workspace", args: argparse.Namespace) -> Any:
             "rows": comparison["rows"],
             "metric": comparison["metric"],
             "pairs": comparison["pairs"],
+            "best": comparison["best"],
             "recommended": comparison["recommended"],
             "recommended_reason": comparison["recommended_reason"],
             "not_compared": comparison["not_compared"],

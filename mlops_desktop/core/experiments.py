@@ -186,7 +186,7 @@ def compare_runs(
     pairs, not_compared = (
         _pairs(workspace, finished, metric, progress, cancel) if finished else ([], [])
     )
-    recommended, reason = _recommended(finished, metric, pairs)
+    best, recommended, reason = _recommended(finished, metric, pairs)
     return {
         "task": runs[0]["task"],
         "runs": runs,
@@ -194,6 +194,7 @@ def compare_runs(
         "rows": rows,
         "metric": metric,
         "pairs": pairs,
+        "best": best,
         "recommended": recommended,
         "recommended_reason": reason,
         "not_compared": not_compared,
@@ -255,12 +256,12 @@ def _pairs(
 
 def _recommended(
     runs: list[dict[str, Any]], metric: str, pairs: list[dict[str, Any]]
-) -> tuple[str | None, str]:
-    """The simplest, then fastest, of the runs the data cannot tell from the best on ``metric``;
-    with the reason in a sentence."""
+) -> tuple[str | None, str | None, str]:
+    """The best run on ``metric``, and the simplest, then fastest, of the runs the data cannot
+    tell from it, with the reason in a sentence."""
     scored = [run for run in runs if np.isfinite(run["metrics"].get(metric, np.nan))]
     if not scored:
-        return None, ""
+        return None, None, ""
     lower = metric in LOWER_IS_BETTER
     best = (min if lower else max)(scored, key=lambda run: run["metrics"][metric])
     against_best = {}  # each other run's verdict against the best
@@ -300,7 +301,7 @@ def _recommended(
             f" {counted(len(unpaired), 'run')} scored on other rows (another dataset, split or "
             "seed) could not be tested against it."
         )
-    return chosen["run_id"], reason
+    return best["run_id"], chosen["run_id"], reason
 
 
 def verdict_sentence(pair: dict[str, Any], labels: dict[str, str]) -> str:

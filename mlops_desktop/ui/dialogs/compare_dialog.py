@@ -58,18 +58,24 @@ def _run_column(index: int, label: str) -> Column:
     )
 
 
-def _verdicts_text(comparison: dict[str, Any]) -> str:
-    """The recommendation first, then each pair's verdict, as short lines of rich text."""
+def _verdicts(comparison: dict[str, Any]) -> tuple[str, str]:
+    """The recommendation and each run's verdict against the best, as short lines of rich text;
+    and every pair's verdict, for the tooltip."""
     labels = dict(
         zip((run["run_id"] for run in comparison["runs"]), comparison["labels"], strict=True)
     )
+    every = [verdict_sentence(pair, labels) for pair in comparison["pairs"]]
     lines = []
     if comparison["recommended"]:
         lines.append(
             f"<b>Recommended: {escape(labels[comparison['recommended']])}.</b> "
             f"{escape(comparison['recommended_reason'])}"
         )
-    lines += [escape(verdict_sentence(pair, labels)) for pair in comparison["pairs"]]
+    lines += [
+        escape(sentence)
+        for pair, sentence in zip(comparison["pairs"], every, strict=True)
+        if comparison["best"] in pair["runs"]
+    ]
     lines += [
         escape(f"{labels[left['run_id']]} was left out of the verdicts: {left['why']}")
         for left in comparison["not_compared"]
@@ -79,7 +85,12 @@ def _verdicts_text(comparison: dict[str, Any]) -> str:
             "These runs were scored on different rows (another dataset, split or seed), so no "
             "difference between them can be tested."
         )
-    return "<br>".join(lines)
+    tooltip = (
+        "Each pair of runs is scored again on the same held-out rows, redrawn 1,000 times: a "
+        "difference counts only when its 95 % interval leaves out zero. Shown: each run against "
+        "the best one. Every pair:\n" + "\n".join(every)
+    )
+    return "<br>".join(lines), tooltip
 
 
 class CompareDialog(QDialog):
@@ -114,13 +125,11 @@ class CompareDialog(QDialog):
         self.chart_choice.currentTextChanged.connect(self._show_chart)
         self._show_chart(self.chart_choice.currentText())
 
-        self.verdicts = QLabel(_verdicts_text(comparison))
+        text, every_pair = _verdicts(comparison)
+        self.verdicts = QLabel(text)
         self.verdicts.setObjectName("compareVerdicts")
         self.verdicts.setWordWrap(True)
-        self.verdicts.setToolTip(
-            "Each pair of runs is scored again on the same held-out rows, redrawn 1,000 times: "
-            "a difference counts only when its 95 % interval leaves out zero."
-        )
+        self.verdicts.setToolTip(every_pair)
         legend = QLabel(METRIC_HELP)
         legend.setWordWrap(True)
         table_box = QWidget()
