@@ -39,3 +39,10 @@ def print_result(result: Any, as_json: bool) -> None:
         print(json.dumps(result, indent=2, default=str))
     else:
         print(result)
+
+
+def command(parent: Commands, name: str, **details: Any) -> argparse.ArgumentParser:
+    """A command (or command group) under ``parent``, taking the global options too."""
+    parser = parent.add_parser(name, **details)
+    global_options(parser, suppress=True)
+    return parser

@@ -4,7 +4,7 @@ import argparse
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from mlops_desktop.cli.common import Commands, global_options, table
+from mlops_desktop.cli.common import Commands, command, table
 from mlops_desktop.core.vocabulary import COLUMN_TYPES, counted
 
 if TYPE_CHECKING:
@@ -12,12 +12,10 @@ if TYPE_CHECKING:
 
 
 def add_commands(commands: Commands) -> None:
-    data = commands.add_parser("datasets", help="import, list, show and export datasets")
-    global_options(data, suppress=True)
+    data = command(commands, "datasets", help="import, list, show and export datasets")
     data_commands = data.add_subparsers(dest="datasets_command", metavar="ACTION", required=True)
 
-    imp = data_commands.add_parser("import", help="import a CSV, TSV, Excel or Parquet file")
-    global_options(imp, suppress=True)
+    imp = command(data_commands, "import", help="import a CSV, TSV, Excel or Parquet file")
     imp.add_argument("file", type=Path)
     imp.add_argument("--name", help="dataset name (default: from the file name)")
     imp.add_argument("--sheet", help="Excel sheet to import (default: the first)")
@@ -39,23 +37,19 @@ def add_commands(commands: Commands) -> None:
     )
     imp.set_defaults(handler=_datasets_import)
 
-    lst = data_commands.add_parser("list", help="list datasets")
-    global_options(lst, suppress=True)
+    lst = command(data_commands, "list", help="list datasets")
     lst.set_defaults(handler=_datasets_list, brief=True)
 
-    shw = data_commands.add_parser("show", help="show a dataset version's columns and profile")
-    global_options(shw, suppress=True)
+    shw = command(data_commands, "show", help="show a dataset version's columns and profile")
     shw.add_argument("ref", metavar="REF", help="NAME (latest version) or NAME@VERSION")
     shw.set_defaults(handler=_datasets_show)
 
-    exp = data_commands.add_parser("export", help="write a dataset version to a CSV file")
-    global_options(exp, suppress=True)
+    exp = command(data_commands, "export", help="write a dataset version to a CSV file")
     exp.add_argument("ref", metavar="REF", help="NAME (latest version) or NAME@VERSION")
     exp.add_argument("output", type=Path, metavar="OUT.csv")
     exp.set_defaults(handler=_datasets_export)
 
-    val = data_commands.add_parser("validate", help="check a dataset version against its rules")
-    global_options(val, suppress=True)
+    val = command(data_commands, "validate", help="check a dataset version against its rules")
     val.add_argument("ref", metavar="REF", help="NAME (latest version) or NAME@VERSION")
     val.add_argument(
         "--rules",
@@ -65,8 +59,7 @@ def add_commands(commands: Commands) -> None:
     )
     val.set_defaults(handler=_datasets_validate)
 
-    rul = data_commands.add_parser("rules", help="show or replace a dataset's validation rules")
-    global_options(rul, suppress=True)
+    rul = command(data_commands, "rules", help="show or replace a dataset's validation rules")
     rul.add_argument("ref", metavar="REF", help="NAME (NAME@VERSION names its dataset too)")
     rul.add_argument(
         "--set",
@@ -77,10 +70,9 @@ def add_commands(commands: Commands) -> None:
     )
     rul.set_defaults(handler=_datasets_rules)
 
-    pre = data_commands.add_parser(
-        "prepare", help="apply a recipe of cleaning and feature steps: a new version"
+    pre = command(
+        data_commands, "prepare", help="apply a recipe of cleaning and feature steps: a new version"
     )
-    global_options(pre, suppress=True)
     pre.add_argument("ref", metavar="REF", help="NAME (latest version) or NAME@VERSION")
     pre.add_argument(
         "--recipe", required=True, type=Path, metavar="FILE.json", help="the steps, as JSON"

@@ -3,7 +3,7 @@
 import argparse
 from typing import TYPE_CHECKING, Any
 
-from mlops_desktop.cli.common import Commands, global_options, table
+from mlops_desktop.cli.common import Commands, command, table
 from mlops_desktop.core.errors import UserError
 from mlops_desktop.core.vocabulary import ALGORITHM_NAMES, counted
 
@@ -12,8 +12,7 @@ if TYPE_CHECKING:
 
 
 def add_commands(commands: Commands) -> None:
-    trn = commands.add_parser("train", help="train models on a dataset and record them as runs")
-    global_options(trn, suppress=True)
+    trn = command(commands, "train", help="train models on a dataset and record them as runs")
     trn.add_argument("--dataset", required=True, metavar="REF", help="NAME or NAME@VERSION")
     trn.add_argument("--target", required=True, metavar="COL", help="the column to predict")
     trn.add_argument(
@@ -52,43 +51,34 @@ def add_commands(commands: Commands) -> None:
     )
     trn.set_defaults(handler=_train)
 
-    runs = commands.add_parser("runs", help="list, show, compare, reproduce and delete runs")
-    global_options(runs, suppress=True)
+    runs = command(commands, "runs", help="list, show, compare, reproduce and delete runs")
     run_commands = runs.add_subparsers(dest="runs_command", metavar="ACTION", required=True)
-    rls = run_commands.add_parser("list", help="list runs, newest first")
-    global_options(rls, suppress=True)
+    rls = command(run_commands, "list", help="list runs, newest first")
     rls.add_argument("--experiment", help="only this experiment's runs")
     rls.add_argument("--all", action="store_true", help="include archived experiments' runs")
     rls.set_defaults(handler=_runs_list, brief=True)
-    rsh = run_commands.add_parser("show", help="everything recorded about one run")
-    global_options(rsh, suppress=True)
+    rsh = command(run_commands, "show", help="everything recorded about one run")
     rsh.add_argument("run_id", metavar="ID")
     rsh.set_defaults(handler=_runs_show)
-    rre = run_commands.add_parser("reproduce", help="train a run again and compare its metrics")
-    global_options(rre, suppress=True)
+    rre = command(run_commands, "reproduce", help="train a run again and compare its metrics")
     rre.add_argument("run_id", metavar="ID")
     rre.set_defaults(handler=_runs_reproduce)
-    rco = run_commands.add_parser("compare", help="2 to 10 runs side by side")
-    global_options(rco, suppress=True)
+    rco = command(run_commands, "compare", help="2 to 10 runs side by side")
     rco.add_argument("run_ids", nargs="+", metavar="ID")
     rco.set_defaults(handler=_runs_compare)
-    rde = run_commands.add_parser("delete", help="delete runs and their model files")
-    global_options(rde, suppress=True)
+    rde = command(run_commands, "delete", help="delete runs and their model files")
     rde.add_argument("run_ids", nargs="+", metavar="ID")
     rde.set_defaults(handler=_runs_delete)
 
-    exps = commands.add_parser("experiments", help="list, archive and restore experiments")
-    global_options(exps, suppress=True)
+    exps = command(commands, "experiments", help="list, archive and restore experiments")
     exp_commands = exps.add_subparsers(dest="experiments_command", metavar="ACTION", required=True)
-    els = exp_commands.add_parser("list", help="every experiment with its number of runs")
-    global_options(els, suppress=True)
+    els = command(exp_commands, "list", help="every experiment with its number of runs")
     els.set_defaults(handler=_experiments_list)
     for action, text in [
         ("archive", "hide an experiment's runs from lists (they are kept)"),
         ("restore", "bring an archived experiment back"),
     ]:
-        sub = exp_commands.add_parser(action, help=text)
-        global_options(sub, suppress=True)
+        sub = command(exp_commands, action, help=text)
         sub.add_argument("name", metavar="NAME")
         sub.set_defaults(handler=_experiments_archive, archived=action == "archive")
 

@@ -6,7 +6,7 @@ import os
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from mlops_desktop.cli.common import Commands, global_options, table
+from mlops_desktop.cli.common import Commands, command, table
 from mlops_desktop.config import TOKEN_ENV
 from mlops_desktop.core.vocabulary import counted
 
@@ -15,48 +15,40 @@ if TYPE_CHECKING:
 
 
 def add_commands(commands: Commands) -> None:
-    mdl = commands.add_parser("models", help="register runs as model versions and stage them")
-    global_options(mdl, suppress=True)
+    mdl = command(commands, "models", help="register runs as model versions and stage them")
     model_commands = mdl.add_subparsers(dest="models_command", metavar="ACTION", required=True)
-    mre = model_commands.add_parser("register", help="register a run as a new model version")
-    global_options(mre, suppress=True)
+    mre = command(model_commands, "register", help="register a run as a new model version")
     mre.add_argument("run_id", metavar="RUN_ID")
     mre.add_argument("--name", required=True, help="the model's name (new or existing)")
     mre.add_argument("--description", default="", help="what the model is for")
     mre.set_defaults(handler=_models_register)
-    mls = model_commands.add_parser("list", help="every model version with its stage")
-    global_options(mls, suppress=True)
+    mls = command(model_commands, "list", help="every model version with its stage")
     mls.set_defaults(handler=_models_list, brief=True)
-    msh = model_commands.add_parser("show", help="one model version, with its stage history")
-    global_options(msh, suppress=True)
+    msh = command(model_commands, "show", help="one model version, with its stage history")
     msh.add_argument(
         "ref", metavar="REF", help="NAME, NAME@VERSION, NAME@production or NAME@staging"
     )
     msh.set_defaults(handler=_models_show)
-    mst = model_commands.add_parser("stage", help="move a version to another stage, with a note")
-    global_options(mst, suppress=True)
+    mst = command(model_commands, "stage", help="move a version to another stage, with a note")
     mst.add_argument("name", metavar="NAME")
     mst.add_argument("version", type=int, metavar="VERSION")
     mst.add_argument("stage", metavar="STAGE", help="none, staging, production or archived")
     mst.add_argument("--note", default="", help="why (kept in the stage history)")
     mst.set_defaults(handler=_models_stage)
-    mca = model_commands.add_parser("card", help="write a version's model card as an HTML file")
-    global_options(mca, suppress=True)
+    mca = command(model_commands, "card", help="write a version's model card as an HTML file")
     mca.add_argument("ref", metavar="REF")
     mca.add_argument("output", type=Path, metavar="OUT.html")
     mca.set_defaults(handler=_models_card)
 
-    prd = commands.add_parser("predict", help="score a file with a model version")
-    global_options(prd, suppress=True)
+    prd = command(commands, "predict", help="score a file with a model version")
     prd.add_argument("ref", metavar="REF", help="NAME, NAME@VERSION, NAME@production …")
     prd.add_argument("input", type=Path, metavar="INPUT_FILE", help="CSV, Excel or Parquet")
     prd.add_argument("--output", required=True, type=Path, metavar="OUT.csv")
     prd.set_defaults(handler=_predict)
 
-    srv = commands.add_parser(
-        "serve", help="answer prediction requests over HTTP until stopped (Ctrl+C)"
+    srv = command(
+        commands, "serve", help="answer prediction requests over HTTP until stopped (Ctrl+C)"
     )
-    global_options(srv, suppress=True)
     srv.add_argument("ref", metavar="REF", help="NAME, NAME@VERSION, NAME@production …")
     srv.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)")
     srv.add_argument(

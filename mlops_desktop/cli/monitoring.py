@@ -4,7 +4,7 @@ import argparse
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from mlops_desktop.cli.common import Commands, global_options, table
+from mlops_desktop.cli.common import Commands, command, table
 from mlops_desktop.config import MONITORING_SETTINGS, Settings
 from mlops_desktop.core.errors import UserError
 
@@ -13,10 +13,9 @@ if TYPE_CHECKING:
 
 
 def add_commands(commands: Commands) -> None:
-    mon = commands.add_parser(
-        "monitor", help="check a model version's inputs and predictions for drift"
+    mon = command(
+        commands, "monitor", help="check a model version's inputs and predictions for drift"
     )
-    global_options(mon, suppress=True)
     mon.add_argument("ref", metavar="REF", help="NAME, NAME@VERSION, NAME@production …")
     mon.add_argument(
         "--reference",
@@ -34,12 +33,13 @@ def add_commands(commands: Commands) -> None:
     mon.add_argument("--until", metavar="T", help="logged before this time")
     mon.set_defaults(handler=_monitor)
 
-    lab = commands.add_parser("labels", help="import true outcomes for logged predictions")
+    lab = command(commands, "labels", help="import true outcomes for logged predictions")
     label_commands = lab.add_subparsers(dest="labels_command", metavar="COMMAND", required=True)
-    lim = label_commands.add_parser(
-        "import", help="join a file of true outcomes to a version's logged predictions"
+    lim = command(
+        label_commands,
+        "import",
+        help="join a file of true outcomes to a version's logged predictions",
     )
-    global_options(lim, suppress=True)
     lim.add_argument("ref", metavar="REF")
     lim.add_argument("file", type=Path, metavar="FILE", help="CSV, Excel or Parquet")
     lim.add_argument(

@@ -3,7 +3,7 @@
 import argparse
 from typing import TYPE_CHECKING, Any
 
-from mlops_desktop.cli.common import Commands, global_options
+from mlops_desktop.cli.common import Commands, command
 from mlops_desktop.core.vocabulary import counted
 
 if TYPE_CHECKING:
@@ -11,16 +11,15 @@ if TYPE_CHECKING:
 
 
 def add_commands(commands: Commands) -> None:
-    wsp = commands.add_parser("workspace", help="look after the workspace folder itself")
-    global_options(wsp, suppress=True)
+    wsp = command(commands, "workspace", help="look after the workspace folder itself")
     workspace_commands = wsp.add_subparsers(
         dest="workspace_command", metavar="ACTION", required=True
     )
-    wch = workspace_commands.add_parser(
+    wch = command(
+        workspace_commands,
         "check",
         help="check the database and remove files no record refers to (a crash's leftovers)",
     )
-    global_options(wch, suppress=True)
     wch.set_defaults(handler=_check)
 
 
