@@ -26,6 +26,8 @@ from scipy import sparse
 from mlops_desktop.core.vocabulary import LOWER_IS_BETTER
 
 BOOTSTRAP_SAMPLES = 1000
+FEWEST_SAMPLES = 200
+TRAINING_CELLS = 4_000_000  # redraws × rows a run's intervals may take (1,000 up to 4,000 rows)
 CHUNK_CELLS = 4_000_000  # redraw counts held at once (32 MB)
 LEVEL = 0.95
 UNSCORED = "not distinguishable"  # the verdict when the rows cannot score the measure
@@ -188,8 +190,12 @@ def resampled(
     return {name: np.concatenate(chunks) for name, chunks in drawn.items()}
 
 
-def intervals(held: HeldOut, seed: int, samples: int = BOOTSTRAP_SAMPLES) -> dict[str, list[float]]:
-    """The 95 % interval of every metric the redraws can give."""
+def intervals(held: HeldOut, seed: int, samples: int | None = None) -> dict[str, list[float]]:
+    """The 95 % interval of every metric the redraws can give. By default ``BOOTSTRAP_SAMPLES``
+    redraws, fewer (down to ``FEWEST_SAMPLES``) for many rows: a run's intervals are computed as
+    it trains, and with many rows the intervals are narrow and settle with fewer redraws."""
+    if samples is None:
+        samples = max(FEWEST_SAMPLES, min(BOOTSTRAP_SAMPLES, TRAINING_CELLS // len(held.truth)))
     result = {}
     for name, values in resampled(held, samples, seed).items():
         bounds = _bounds(values)
