@@ -2,8 +2,9 @@
 of two runs scored on the same rows.
 
 A run's held-out score is measured on one sample of rows; another sample would give another score.
-The bootstrap redraws the held-out rows with replacement ``BOOTSTRAP_SAMPLES`` times (seeded with
-the run's seed, so an interval is reproduced exactly) and takes the middle 95 % of the scores. Two
+The bootstrap redraws the held-out rows with replacement ``BOOTSTRAP_SAMPLES`` times (fewer for a
+run's intervals on many rows, see ``intervals``; seeded with the run's seed, so an interval is
+reproduced exactly) and takes the middle 95 % of the scores. Two
 runs on the same rows are compared on the *same* redraws, so what both get right or wrong together
 cancels out: the difference's interval is far narrower than the two intervals side by side, and a
 verdict says "better" or "worse" only when that interval leaves out zero.
