@@ -5,8 +5,15 @@ import os
 from pathlib import Path
 
 import pytest
+from hypothesis import settings
 
 from mlops_desktop.core import filesystems
+
+# In CI (CI=true) the property tests draw the same examples every run, so a red run can be replayed
+# here with CI=true; on a developer's machine they keep exploring new ones.
+settings.register_profile("ci", derandomize=True, database=None)
+if os.environ.get("CI"):
+    settings.load_profile("ci")
 
 REPO = Path(__file__).resolve().parent.parent
 # Offscreen Qt with a desktop-sized screen (its default is 800×600, smaller than the main window).

@@ -1299,7 +1299,7 @@ def test_any_body_posted_for_prediction_gets_predictions_or_a_4xx(
         st.text(
             alphabet=st.characters(min_codepoint=33, max_codepoint=126, exclude_characters="?#"),
             max_size=20,
-        ).map(lambda t: "/" + t),
+        ).map(lambda t: "/" + t.lstrip("/")),  # "//[" would be a host to the test client
     ),
     content_type=content_types,
     body=st.binary(max_size=50) | documents.map(_encoded),
