@@ -213,10 +213,7 @@ def _runs_compare(workspace: "Workspace", args: argparse.Namespace) -> Any:
         zip((run["run_id"] for run in comparison["runs"]), comparison["labels"], strict=True)
     )
     verdicts = [experiments.verdict_sentence(pair, labels) for pair in comparison["pairs"]]
-    verdicts += [
-        f"{labels[left['run_id']]} was left out of the verdicts: {left['why']}"
-        for left in comparison["not_compared"]
-    ]
+    verdicts += [experiments.left_out_sentence(left, labels) for left in comparison["not_compared"]]
     recommended = comparison["recommended"]
     return "\n".join(
         [

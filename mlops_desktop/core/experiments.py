@@ -320,3 +320,8 @@ def verdict_sentence(pair: dict[str, Any], labels: dict[str, str]) -> str:
     if pair["verdict"] == "not distinguishable":
         return f"{first} and {second} are not distinguishable on {measure} on this data: {numbers}."
     return f"{first} is {pair['verdict']} than {second} on {measure}: {numbers}."
+
+
+def left_out_sentence(left: dict[str, str], labels: dict[str, str]) -> str:
+    """Why a run has no verdicts (its model or data could not be read again), in a sentence."""
+    return f"{labels[left['run_id']]} was left out of the verdicts: {left['why']}"

@@ -20,7 +20,7 @@ from PySide6.QtWidgets import (
 )
 
 from mlops_desktop.core import training
-from mlops_desktop.core.experiments import verdict_sentence
+from mlops_desktop.core.experiments import left_out_sentence, verdict_sentence
 from mlops_desktop.core.plots import comparison_charts
 from mlops_desktop.core.vocabulary import measure_text, measure_title
 from mlops_desktop.ui.models.tables import Column, RecordsModel
@@ -76,10 +76,7 @@ def _verdicts(comparison: dict[str, Any]) -> tuple[str, str]:
         for pair, sentence in zip(comparison["pairs"], every, strict=True)
         if comparison["best"] in pair["runs"]
     ]
-    lines += [
-        escape(f"{labels[left['run_id']]} was left out of the verdicts: {left['why']}")
-        for left in comparison["not_compared"]
-    ]
+    lines += [escape(left_out_sentence(left, labels)) for left in comparison["not_compared"]]
     if not comparison["pairs"]:
         lines.append(
             "These runs were scored on different rows (another dataset, split or seed), so no "
