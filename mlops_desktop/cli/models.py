@@ -76,9 +76,9 @@ def _model_json(record: dict[str, Any]) -> dict[str, Any]:
 
 
 def _models_register(workspace: "Workspace", args: argparse.Namespace) -> Any:
-    from mlops_desktop.core import registry
+    from mlops_desktop.core.registry import model_registry
 
-    record = registry.register(workspace, args.run_id, args.name, args.description)
+    record = model_registry.register(workspace, args.run_id, args.name, args.description)
     if args.json:
         return _model_json(record)
     return (
@@ -113,9 +113,9 @@ def _models_list(workspace: "Workspace", args: argparse.Namespace) -> Any:
 
 
 def _models_show(workspace: "Workspace", args: argparse.Namespace) -> Any:
-    from mlops_desktop.core import registry
+    from mlops_desktop.core.registry import model_registry
 
-    record = _model_json(registry.show_model(workspace, args.ref))
+    record = _model_json(model_registry.show_model(workspace, args.ref))
     if args.json:
         return record
     history = record.pop("history")
@@ -127,23 +127,23 @@ def _models_show(workspace: "Workspace", args: argparse.Namespace) -> Any:
 
 
 def _models_stage(workspace: "Workspace", args: argparse.Namespace) -> Any:
-    from mlops_desktop.core import registry
+    from mlops_desktop.core.registry import model_registry
 
-    record = registry.set_stage(workspace, args.name, args.version, args.stage, args.note)
+    record = model_registry.set_stage(workspace, args.name, args.version, args.stage, args.note)
     if args.json:
         return _model_json(record)
     return f"{record['name']} version {record['version']} is now in {record['stage']}."
 
 
 def _models_card(workspace: "Workspace", args: argparse.Namespace) -> Any:
-    from mlops_desktop.core import registry
+    from mlops_desktop.core.registry import model_registry
 
-    path = registry.export_card(workspace, args.ref, args.output)
+    path = model_registry.export_card(workspace, args.ref, args.output)
     return {"output": str(path)} if args.json else f"Wrote the model card to {path}."
 
 
 def _predict(workspace: "Workspace", args: argparse.Namespace) -> Any:
-    from mlops_desktop.core import scoring
+    from mlops_desktop.core.serving import scoring
 
     result = scoring.score_file(workspace, args.ref, args.input, args.output)
     return result if args.json else f"Scored {result['rows']:,} rows into {result['output']}."

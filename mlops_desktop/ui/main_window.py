@@ -43,7 +43,7 @@ from mlops_desktop.ui import errors
 from mlops_desktop.ui.widgets.task_panel import TaskPanel
 
 if TYPE_CHECKING:
-    from mlops_desktop.core.datasets import ImportResult
+    from mlops_desktop.core.data.datasets import ImportResult
     from mlops_desktop.ui.dialogs.import_dialog import ImportDialog
     from mlops_desktop.ui.panes.datasets import DatasetsPane
     from mlops_desktop.ui.panes.experiments import ExperimentsPane
@@ -369,7 +369,7 @@ class MainWindow(QMainWindow):
             self.state.status_message.emit("Import a dataset first; then you can prepare it.")
 
     def add_samples(self) -> None:
-        from mlops_desktop.core.datasets import import_samples
+        from mlops_desktop.core.data.datasets import import_samples
 
         task = self.state.workers.run_in_workspace(
             "Adding the sample datasets", self.state.home, import_samples, samples_dir()

@@ -15,9 +15,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from sqlalchemy import func, select
 
-from mlops_desktop.core import datasets, validation
+from mlops_desktop.core.data import datasets, validation
+from mlops_desktop.core.data.profiling import profile
 from mlops_desktop.core.errors import UserError
-from mlops_desktop.core.profiling import profile
 from mlops_desktop.core.store.models import AuditEvent, DatasetRules, DatasetVersion
 from mlops_desktop.core.workspace import Workspace
 from tests.core.conftest import ImportAndLoad

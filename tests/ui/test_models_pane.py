@@ -13,7 +13,8 @@ from PySide6.QtWidgets import QMessageBox
 from pytestqt.qtbot import QtBot
 from sqlalchemy import select
 
-from mlops_desktop.core import registry, training
+from mlops_desktop.core.experiments import training
+from mlops_desktop.core.registry import model_registry
 from mlops_desktop.core.store.models import Deployment, PredictionLog
 from mlops_desktop.ui.main_window import MainWindow
 from tests.conftest import SAMPLES
@@ -70,9 +71,9 @@ def test_register_a_run_from_experiments_then_see_its_card(
 def test_changing_stage_needs_a_note_and_promoting_archives_the_previous_version(
     qtbot: QtBot, window: MainWindow, state, iris
 ) -> None:
-    registry.register(state.workspace, _train(state)["run_id"], "Flowers")
-    registry.set_stage(state.workspace, "Flowers", 1, "production", "first")
-    registry.register(state.workspace, _train(state, "knn")["run_id"], "Flowers")
+    model_registry.register(state.workspace, _train(state)["run_id"], "Flowers")
+    model_registry.set_stage(state.workspace, "Flowers", 1, "production", "first")
+    model_registry.register(state.workspace, _train(state, "knn")["run_id"], "Flowers")
     state.models_changed.emit()
     pane = window.models_pane
     assert [pane.model.record(r)["version"] for r in range(2)] == [2, 1]
@@ -96,7 +97,7 @@ def test_changing_stage_needs_a_note_and_promoting_archives_the_previous_version
 def test_export_the_card_and_score_a_file_with_progress(
     qtbot: QtBot, window: MainWindow, state, iris, tmp_path: Path
 ) -> None:
-    registry.register(state.workspace, _train(state)["run_id"], "Flowers")
+    model_registry.register(state.workspace, _train(state)["run_id"], "Flowers")
     state.models_changed.emit()
     pane = window.models_pane
     pane.write_card(tmp_path / "card.html")
@@ -124,9 +125,9 @@ SERVE_TIMEOUT = 60_000
 def test_serve_production_try_it_watch_requests_and_stop(
     qtbot: QtBot, window: MainWindow, state, iris
 ) -> None:
-    registry.register(state.workspace, _train(state)["run_id"], "Flowers")
-    registry.set_stage(state.workspace, "Flowers", 1, "production", "approved")
-    registry.register(state.workspace, _train(state, "knn")["run_id"], "Flowers")
+    model_registry.register(state.workspace, _train(state)["run_id"], "Flowers")
+    model_registry.set_stage(state.workspace, "Flowers", 1, "production", "approved")
+    model_registry.register(state.workspace, _train(state, "knn")["run_id"], "Flowers")
     state.models_changed.emit()
     pane = window.models_pane
     panel = pane.serve_panel
@@ -180,7 +181,7 @@ def test_serve_production_try_it_watch_requests_and_stop(
 def test_a_port_in_use_and_serving_to_the_network_are_explained(
     qtbot: QtBot, window: MainWindow, state, iris
 ) -> None:
-    registry.register(state.workspace, _train(state)["run_id"], "Flowers")
+    model_registry.register(state.workspace, _train(state)["run_id"], "Flowers")
     state.models_changed.emit()
     panel = window.models_pane.serve_panel
     panel.reach.setCurrentIndex(panel.reach.findData("0.0.0.0"))
@@ -205,7 +206,7 @@ def test_a_port_in_use_and_serving_to_the_network_are_explained(
 def test_a_server_left_running_by_an_earlier_session_is_shown_and_can_be_stopped(
     qtbot: QtBot, state, iris
 ) -> None:
-    registry.register(state.workspace, _train(state)["run_id"], "Flowers")
+    model_registry.register(state.workspace, _train(state)["run_id"], "Flowers")
     server = subprocess.Popen(
         [
             sys.executable,

@@ -24,11 +24,11 @@ from werkzeug.routing import Map, RequestRedirect, Rule
 from werkzeug.wrappers import Request, Response
 
 from mlops_desktop import __version__
-from mlops_desktop.core.scoring import LARGEST_NUMBER
 from mlops_desktop.core.serving import parsing
 from mlops_desktop.core.serving.batching import Job, Predictor
 from mlops_desktop.core.serving.logwriter import PredictionLogWriter
 from mlops_desktop.core.serving.parsing import Rows
+from mlops_desktop.core.serving.scoring import LARGEST_NUMBER
 from mlops_desktop.core.store.models import TRAFFIC, TRY_IT
 from mlops_desktop.core.vocabulary import FALSE_WORDS, TRUE_WORDS
 

@@ -15,7 +15,7 @@ from typing import Any, NoReturn
 import pyarrow as pa
 import pyarrow.csv as pacsv
 
-from mlops_desktop.core.reading import NULL_VALUES
+from mlops_desktop.core.data.reading import NULL_VALUES
 
 FORMS = ("dataframe_split", "dataframe_records", "instances", "inputs")
 FORMS_TEXT = "dataframe_split, dataframe_records, instances or inputs"

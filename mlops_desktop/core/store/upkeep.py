@@ -39,7 +39,7 @@ from pathlib import Path
 
 from sqlalchemy import select
 
-from mlops_desktop.core import audit
+from mlops_desktop.core.governance import audit
 from mlops_desktop.core.store.artifacts import ArtifactStore
 from mlops_desktop.core.store.db import Store
 from mlops_desktop.core.store.models import DatasetVersion, Run

@@ -18,7 +18,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from mlops_desktop.core import datasets, monitoring
+from mlops_desktop.core.data import datasets
+from mlops_desktop.core.monitoring import checks
 from mlops_desktop.core.vocabulary import counted
 from mlops_desktop.ui import errors
 from mlops_desktop.ui.errors import show_message
@@ -199,7 +200,7 @@ class LabelsDialog(QDialog):
         task = self.state.workers.run_in_workspace(
             f"Importing outcomes from {self.path.name}",
             self.state.home,
-            monitoring.import_labels,
+            checks.import_labels,
             self.record["ref"],
             self.path,
             key,

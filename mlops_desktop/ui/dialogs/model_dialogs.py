@@ -14,7 +14,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from mlops_desktop.core.registry import STAGE_LABELS, STAGES
+from mlops_desktop.core.registry.model_registry import STAGE_LABELS, STAGES
 
 
 def _buttons(dialog: QDialog, action: str) -> tuple[QDialogButtonBox, QPushButton]:

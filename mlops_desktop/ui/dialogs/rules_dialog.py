@@ -27,9 +27,9 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from mlops_desktop.core import datasets, validation
+from mlops_desktop.core.data import datasets, validation
+from mlops_desktop.core.data.validation import Rule
 from mlops_desktop.core.errors import UserError
-from mlops_desktop.core.validation import Rule
 from mlops_desktop.core.vocabulary import COLUMN_TYPES
 from mlops_desktop.ui import errors
 from mlops_desktop.ui.state import AppState

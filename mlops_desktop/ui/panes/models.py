@@ -19,8 +19,10 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from mlops_desktop.core import registry, scoring, training
 from mlops_desktop.core.errors import UserError
+from mlops_desktop.core.experiments import training
+from mlops_desktop.core.registry import model_registry
+from mlops_desktop.core.serving import scoring
 from mlops_desktop.core.vocabulary import SCORE_DECIMALS, measure_title
 from mlops_desktop.ui.dialogs.model_dialogs import StageDialog
 from mlops_desktop.ui.errors import show_message
@@ -36,7 +38,7 @@ MODEL_COLUMNS = [
     Column("Version", lambda m: m["version"], "Each registration adds the next version", True),
     Column(
         "Stage",
-        lambda m: registry.STAGE_LABELS[m["stage"]],
+        lambda m: model_registry.STAGE_LABELS[m["stage"]],
         "Staging: being checked. Production: the approved one in use. Archived: retired.",
     ),
     Column("Algorithm", lambda m: training.ALGORITHMS[m["algorithm"]].label),
@@ -148,7 +150,7 @@ class ModelsPane(QWidget):
     def refresh(self, select: str = "") -> None:
         """Reload the list, selecting ``select`` (NAME@VERSION) or keeping the selection."""
         keep = select or (self.selected["ref"] if self.selected else "")
-        listed = registry.list_models(self.state.workspace)
+        listed = model_registry.list_models(self.state.workspace)
         self.model.set_records(listed)
         self.stack.setCurrentIndex(1 if listed else 0)
         self.view.resizeColumnsToContents()
@@ -163,11 +165,13 @@ class ModelsPane(QWidget):
         self.selected = None
         if rows:
             listed = self.model.record(rows[0].row())
-            self.selected = registry.model_card(
+            self.selected = model_registry.model_card(
                 self.state.workspace, f"{listed['name']}@{listed['version']}"
             )
         self._update_buttons()
-        self.card.setHtml(registry.card_html(self.selected, links=True) if self.selected else "")
+        self.card.setHtml(
+            model_registry.card_html(self.selected, links=True) if self.selected else ""
+        )
         self.serve_panel.show_version(self.selected)
 
     def _update_buttons(self) -> None:
@@ -215,7 +219,7 @@ class ModelsPane(QWidget):
 
     def _move(self, version: dict[str, Any], stage: str, note: str) -> None:
         try:
-            registry.set_stage(
+            model_registry.set_stage(
                 self.state.workspace, version["name"], version["version"], stage, note
             )
         except UserError as error:
@@ -223,7 +227,7 @@ class ModelsPane(QWidget):
             return
         self.state.status_message.emit(
             f"{version['name']} version {version['version']} is now in "
-            f"{registry.STAGE_LABELS[stage]}."
+            f"{model_registry.STAGE_LABELS[stage]}."
         )
         self.state.models_changed.emit()
 
@@ -241,7 +245,9 @@ class ModelsPane(QWidget):
         self.purpose_dialog = dialog
 
     def _describe(self, version: dict[str, Any], text: str) -> None:
-        registry.set_description(self.state.workspace, version["name"], version["version"], text)
+        model_registry.set_description(
+            self.state.workspace, version["name"], version["version"], text
+        )
         self.state.models_changed.emit()
 
     def export_card(self) -> None:
@@ -258,7 +264,7 @@ class ModelsPane(QWidget):
     def write_card(self, path: Path) -> None:
         assert self.selected is not None
         try:
-            registry.export_card(self.state.workspace, self.selected["ref"], path)
+            model_registry.export_card(self.state.workspace, self.selected["ref"], path)
         except UserError as error:
             show_message(self, str(error))
             return

@@ -58,8 +58,10 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from mlops_desktop.core import datasets, monitoring, monitoring_plots, monitoring_report, registry
-from mlops_desktop.core.monitoring_plots import COLUMN_COLOURS, STATUS_COLOURS, STATUS_WORDS
+from mlops_desktop.core.data import datasets
+from mlops_desktop.core.monitoring import checks, html_report, plots
+from mlops_desktop.core.monitoring.plots import COLUMN_COLOURS, STATUS_COLOURS, STATUS_WORDS
+from mlops_desktop.core.registry import model_registry
 from mlops_desktop.core.vocabulary import MEASURE_WORDS, counted, measure_title, version_words
 from mlops_desktop.ui.dialogs.labels_dialog import LabelsDialog, matched_text
 from mlops_desktop.ui.dialogs.retrain_dialog import RetrainDialog
@@ -131,7 +133,7 @@ def status_colours(status: str) -> tuple[str, str]:
 
 def verdict_text(column: dict[str, Any]) -> str:
     """A column's verdict (or the predictions'), as a table cell or a sentence starts it."""
-    verdict = monitoring_plots.column_verdict(column)
+    verdict = plots.column_verdict(column)
     return verdict[:1].upper() + verdict[1:]
 
 
@@ -145,7 +147,7 @@ def _dataset_words(ref: str) -> str:
 
 
 def _reference_words(reference: str | None) -> str:
-    if reference in (None, monitoring.TRAINING):
+    if reference in (None, checks.TRAINING):
         return "the training data (the part held out)"
     return _dataset_words(reference)
 
@@ -218,7 +220,7 @@ def performance_text(performance: dict[str, Any] | None) -> str:
     parts = []
     for name, value in performance["metrics"].items():
         text = f"{MEASURE_WORDS.get(name, name)} {value:.3f}"
-        interval = monitoring_report.interval_text(performance, name)
+        interval = html_report.interval_text(performance, name)
         expected = performance["reference"].get(name)
         band = performance["band"].get(name)
         said = [f"95% interval {interval}"] if interval else []
@@ -246,7 +248,7 @@ def card_performance(card: dict[str, Any]) -> str:
     if not performance or not performance["metrics"]:
         return "No true outcomes imported yet"
     metrics = performance["metrics"]
-    name = next((m for m in monitoring_plots.MAIN_METRICS if m in metrics), next(iter(metrics)))
+    name = next((m for m in plots.MAIN_METRICS if m in metrics), next(iter(metrics)))
     value = f"{metrics[name]:.0%}" if name == "accuracy" else f"{metrics[name]:,.3f}"
     window = window_name_words(str(card.get("performance_window") or ""))
     return f"{measure_title(name)} {value} on {window} ({counted(performance['labelled'], 'known outcome')})"
@@ -255,7 +257,7 @@ def card_performance(card: dict[str, Any]) -> str:
 def column_html(column: dict[str, Any]) -> str:
     """What a column's check found, as plain sentences."""
     escape = html.escape
-    verdict = monitoring_plots.column_verdict(column)
+    verdict = plots.column_verdict(column)
     findings = "".join(f"<li>{escape(f['message'])}</li>" for f in column["findings"])
     quality = (
         f"<p><b>Data quality</b></p><ul>{findings}</ul>"
@@ -449,7 +451,7 @@ class StatusCard(QFrame):
         status = card["status"]
         strong, _light = status_colours(status)
         self.status_word = status_word(status)
-        stage = registry.STAGE_LABELS.get(card["stage"], card["stage"])
+        stage = model_registry.STAGE_LABELS.get(card["stage"], card["stage"])
         title = QLabel(f"<b>{html.escape(version_words(self.ref))}</b>")
         title.setWordWrap(True)
         badge = QLabel(f"● {self.status_word}")
@@ -854,7 +856,7 @@ class MonitoringPane(QWidget):
 
     def refresh(self) -> None:
         """Reload the cards from stored results (nothing is computed), keeping the selection."""
-        listed = monitoring.overview(self.state.workspace)
+        listed = checks.overview(self.state.workspace)
         for card in self.cards:
             self.cards_layout.removeWidget(card)
             card.hide()
@@ -885,7 +887,7 @@ class MonitoringPane(QWidget):
         for card in self.cards:
             card.set_selected(card.ref == ref)
         if changed or self.record is None:
-            self.record = registry.show_model(self.state.workspace, ref)
+            self.record = model_registry.show_model(self.state.workspace, ref)
         self._show_version(reset_dates=changed)
 
     # --- what to check -------------------------------------------------------------------------
@@ -982,7 +984,7 @@ class MonitoringPane(QWidget):
         )
         self.title.setToolTip(STATUS_MEANINGS.get(status, ""))
         thresholds = saved_thresholds(self.state.settings)
-        self.history = monitoring.history(self.state.workspace, ref, self.reference(), thresholds)
+        self.history = checks.history(self.state.workspace, ref, self.reference(), thresholds)
         if self.history and reset_dates:  # the dates the user picks stay until another version
             first = date.fromisoformat(self.history[0]["window"]["name"])
             last = date.fromisoformat(self.history[-1]["window"]["name"])
@@ -998,10 +1000,10 @@ class MonitoringPane(QWidget):
         """List the stored checks of the selected version made against the chosen reference
         under the current thresholds: time ranges and datasets first, then the days. The newest
         day is shown unless another window was asked for (the one just checked)."""
-        reference = self.reference() or monitoring.TRAINING
+        reference = self.reference() or checks.TRAINING
         thresholds = saved_thresholds(self.state.settings).as_dict()
         ref = self.selected_ref
-        stored = monitoring.results(self.state.workspace, ref) if ref is not None else []
+        stored = checks.results(self.state.workspace, ref) if ref is not None else []
         others = [
             (window_key(report), report)
             for report in stored
@@ -1052,7 +1054,7 @@ class MonitoringPane(QWidget):
             f"<span style='color: #333'>{html.escape(window_title(report))}: "
             f"{report['n_current']:,} rows compared with {report['n_reference']:,} rows of "
             f"{html.escape(_reference_words((report.get('window') or {}).get('reference')))}. "
-            f"{html.escape(monitoring_report.left_out_text(report.get('left_out')))}</span>"
+            f"{html.escape(html_report.left_out_text(report.get('left_out')))}</span>"
         )
         self.banner.setToolTip(STATUS_MEANINGS.get(status, ""))
         predicted = report.get("prediction_drift")
@@ -1066,7 +1068,7 @@ class MonitoringPane(QWidget):
         else:
             self.predictions_line.setText("<b>Predictions:</b> not compared in this window.")
         self.performance_line.setText(f"<b>Performance:</b> {html.escape(self._performance())}")
-        broken = monitoring_report.violations_text(report.get("violations"), report["n_current"])
+        broken = html_report.violations_text(report.get("violations"), report["n_current"])
         self.rules_line.setText(f"<b>Rules:</b> {html.escape(broken)}")
         self.rules_line.setVisible(bool(broken))
         rows = []
@@ -1138,7 +1140,7 @@ class MonitoringPane(QWidget):
             self.distribution.show_figure(None)
             return
         shown = {**column, "name": column["_label"]}
-        self.distribution.show_figure(monitoring_plots.distribution_figure(shown))
+        self.distribution.show_figure(plots.distribution_figure(shown))
 
     def _schedule_trends(self) -> None:
         if self.tabs.currentWidget() is self.trends_scroll and not self._trends_drawn:
@@ -1162,7 +1164,7 @@ class MonitoringPane(QWidget):
             f"{_reference_words(self.reference())}."
         )
         thresholds = saved_thresholds(self.state.settings).as_dict()
-        figures = monitoring_plots.trend_figures(self.history, thresholds)
+        figures = plots.trend_figures(self.history, thresholds)
         for key, view in self.trend_views.items():
             figure = figures.get(key)
             view.show_figure(figure)
@@ -1182,7 +1184,7 @@ class MonitoringPane(QWidget):
             task = workers.run_in_workspace(
                 f"Checking each day of {version_words(ref)}",
                 home,
-                monitoring.update_days,
+                checks.update_days,
                 ref,
                 reference=reference,
                 thresholds=thresholds,
@@ -1194,7 +1196,7 @@ class MonitoringPane(QWidget):
             task = workers.run_in_workspace(
                 f"Checking {version_words(ref)} from {start} to {end}",
                 home,
-                monitoring.check,
+                checks.check,
                 ref,
                 reference=reference,
                 since=since,
@@ -1208,7 +1210,7 @@ class MonitoringPane(QWidget):
             task = workers.run_in_workspace(
                 f"Checking {_dataset_words(current)}",
                 home,
-                monitoring.check,
+                checks.check,
                 ref,
                 reference=reference,
                 current=current,
@@ -1327,7 +1329,7 @@ class MonitoringPane(QWidget):
         history = self.history if (report.get("window") or {}).get("kind") == DAY else None
         task = self.state.workers.run_in_thread(
             "Exporting the report",
-            lambda: monitoring_report.export_report(report, path, history=history),
+            lambda: html_report.export_report(report, path, history=history),
         )
         self.exporting = task
         self._update_buttons()

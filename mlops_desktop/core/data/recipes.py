@@ -14,10 +14,12 @@ from typing import TYPE_CHECKING, Any
 import pandas as pd
 from sqlalchemy import select
 
-from mlops_desktop.core import audit, datasets, preparation
+from mlops_desktop.core.data import datasets, preparation
+from mlops_desktop.core.data.preparation import Step
+from mlops_desktop.core.data.reading import read_json
 from mlops_desktop.core.errors import UserError
+from mlops_desktop.core.governance import audit
 from mlops_desktop.core.names import MAX_NAME_LENGTH, check_name
-from mlops_desktop.core.preparation import Step
 from mlops_desktop.core.progress import (
     CancelCheck,
     Progress,
@@ -26,12 +28,11 @@ from mlops_desktop.core.progress import (
     no_progress,
     sub_progress,
 )
-from mlops_desktop.core.reading import read_json
 from mlops_desktop.core.store.models import DatasetVersion, Recipe
 from mlops_desktop.core.workspace import Workspace
 
 if TYPE_CHECKING:
-    from mlops_desktop.core.column_steps import ColumnSteps
+    from mlops_desktop.core.data.column_steps import ColumnSteps
 
 PREPARED = " prepared"  # added to a dataset's name for its prepared versions
 
@@ -209,6 +210,6 @@ def column_steps(
             values = frame[column["name"]].dropna()
             entry["categories"] = sorted(preparation.category_text(v) for v in values.unique())
         inputs.append(entry)
-    from mlops_desktop.core.column_steps import ColumnSteps  # scikit-learn: only when training
+    from mlops_desktop.core.data.column_steps import ColumnSteps  # scikit-learn: only when training
 
     return ColumnSteps(steps, inputs, features)

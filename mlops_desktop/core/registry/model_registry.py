@@ -17,12 +17,14 @@ from sklearn.pipeline import Pipeline
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from mlops_desktop.core import audit, datasets, recipes, training
-from mlops_desktop.core.column_steps import ColumnSteps
+from mlops_desktop.core.data import datasets, recipes
+from mlops_desktop.core.data.column_steps import ColumnSteps
+from mlops_desktop.core.data.preparation import describe, travelling_steps
 from mlops_desktop.core.errors import UserError
+from mlops_desktop.core.experiments import training
+from mlops_desktop.core.governance import audit
 from mlops_desktop.core.listing import list_models as list_models
 from mlops_desktop.core.names import check_name
-from mlops_desktop.core.preparation import describe, travelling_steps
 from mlops_desktop.core.store.models import (
     DatasetVersion,
     ModelVersion,

@@ -72,8 +72,8 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from mlops_desktop.core import two_sample
 from mlops_desktop.core.errors import UserError
+from mlops_desktop.core.monitoring import two_sample
 from mlops_desktop.core.progress import (
     CancelCheck,
     Progress,

@@ -13,8 +13,8 @@ from typing import Any
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 
-from mlops_desktop.core import drift
-from mlops_desktop.core.monitoring_plots import (
+from mlops_desktop.core.monitoring import drift
+from mlops_desktop.core.monitoring.plots import (
     COLUMN_COLOURS,
     STATUS_COLOURS,
     STATUS_WORDS,

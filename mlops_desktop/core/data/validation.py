@@ -36,9 +36,11 @@ import pyarrow.compute as pc
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from mlops_desktop.core import audit, datasets, recipes
+from mlops_desktop.core.data import datasets, recipes
+from mlops_desktop.core.data.profiling import ID_LIKE_MIN_ROWS
+from mlops_desktop.core.data.reading import read_json
 from mlops_desktop.core.errors import UserError
-from mlops_desktop.core.profiling import ID_LIKE_MIN_ROWS
+from mlops_desktop.core.governance import audit
 from mlops_desktop.core.progress import (
     CancelCheck,
     Progress,
@@ -47,7 +49,6 @@ from mlops_desktop.core.progress import (
     no_progress,
     sub_progress,
 )
-from mlops_desktop.core.reading import read_json
 from mlops_desktop.core.store.models import Dataset, DatasetRules, utcnow
 from mlops_desktop.core.vocabulary import COLUMN_TYPES
 from mlops_desktop.core.workspace import Workspace

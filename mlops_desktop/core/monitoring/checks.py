@@ -26,17 +26,12 @@ from sklearn.pipeline import Pipeline
 from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
-from mlops_desktop.core import (
-    audit,
-    datasets,
-    drift,
-    registry,
-    scoring,
-    training,
-    uncertainty,
-    validation,
-)
+from mlops_desktop.core.data import datasets, validation
+from mlops_desktop.core.data.reading import detect_format, read_table
 from mlops_desktop.core.errors import UserError
+from mlops_desktop.core.experiments import training, uncertainty
+from mlops_desktop.core.governance import audit
+from mlops_desktop.core.monitoring import drift
 from mlops_desktop.core.progress import (
     CancelCheck,
     Progress,
@@ -45,7 +40,8 @@ from mlops_desktop.core.progress import (
     no_progress,
     sub_progress,
 )
-from mlops_desktop.core.reading import detect_format, read_table
+from mlops_desktop.core.registry import model_registry
+from mlops_desktop.core.serving import scoring
 from mlops_desktop.core.store.models import (
     REFUSED,
     TRAFFIC,
@@ -113,14 +109,14 @@ class _Window:
 
 
 def _model(workspace: Workspace, ref: str) -> _Model:
-    record, pipeline = registry.load(workspace, ref)
+    record, pipeline = model_registry.load(workspace, ref)
     with workspace.store.read() as session:
         version_id = _version_id(session, record["ref"])
     return _Model(record, pipeline, version_id)
 
 
 def _version_id(session: Session, ref: str) -> int:
-    _registered, version = registry.resolve(session, ref)
+    _registered, version = model_registry.resolve(session, ref)
     return version.id
 
 
@@ -963,7 +959,7 @@ def _production_version(workspace: Workspace, model: _Model) -> _Model | None:
     name = model.record["name"]
     try:
         with workspace.store.read() as session:
-            _registered, production = registry.resolve(session, f"{name}@production")
+            _registered, production = model_registry.resolve(session, f"{name}@production")
             number = production.version
     except UserError:  # no version in production
         return None
@@ -1052,7 +1048,7 @@ def retrain(
     split = training.run_split(workspace, challenger["run_id"])
     challenger_record = {
         **model.record,
-        "inputs": registry.input_schema(workspace, challenger),
+        "inputs": model_registry.input_schema(workspace, challenger),
         "classes": (challenger["evaluation"] or {}).get("classes"),
     }
     passed_over = ""
