@@ -40,6 +40,7 @@ from PySide6.QtWidgets import (
 from mlops_desktop import __version__
 from mlops_desktop.config import Settings, resources_dir, samples_dir
 from mlops_desktop.ui import errors
+from mlops_desktop.ui.widgets.file_field import dropped_data_file
 from mlops_desktop.ui.widgets.task_panel import TaskPanel
 
 if TYPE_CHECKING:
@@ -59,16 +60,6 @@ PANE_ICONS = {
     "Models": QStyle.StandardPixmap.SP_DriveHDIcon,
     "Monitoring": QStyle.StandardPixmap.SP_ComputerIcon,
 }
-DATA_SUFFIXES = {
-    ".csv",
-    ".tsv",
-    ".txt",
-    ".xlsx",
-    ".xlsm",
-    ".xls",
-    ".parquet",
-    ".pq",
-}  # .xls: to say why not
 
 
 class MainWindow(QMainWindow):
@@ -389,22 +380,14 @@ class MainWindow(QMainWindow):
         task.failed.connect(lambda message: errors.show_message(self, message))
 
     def dragEnterEvent(self, event: QDragEnterEvent) -> None:
-        if self.panes and self._dropped_file(event) is not None:
+        if self.panes and dropped_data_file(event) is not None:
             event.acceptProposedAction()
 
     def dropEvent(self, event: QDropEvent) -> None:
-        path = self._dropped_file(event)
+        path = dropped_data_file(event)
         if self.panes and path is not None:
             event.acceptProposedAction()
             self.open_import_dialog(path)
-
-    @staticmethod
-    def _dropped_file(event: QDragEnterEvent | QDropEvent) -> Path | None:
-        urls = event.mimeData().urls()
-        if len(urls) != 1 or not urls[0].isLocalFile():
-            return None
-        path = Path(urls[0].toLocalFile())
-        return path if path.suffix.lower() in DATA_SUFFIXES else None
 
     # --- help ----------------------------------------------------------------------------------
 

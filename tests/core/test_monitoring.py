@@ -14,7 +14,7 @@ import pandas as pd
 import pytest
 from sqlalchemy import func, select
 
-from mlops_desktop.core.data import datasets, validation
+from mlops_desktop.core.data import dataset_rules, datasets
 from mlops_desktop.core.errors import UserError
 from mlops_desktop.core.experiments import training
 from mlops_desktop.core.monitoring import checks, html_report
@@ -196,7 +196,7 @@ def _check_logged_rows(ws: Workspace) -> None:
     """Give each logged row the violations the server logs: its inputs as the model saw them,
     checked against the rules of the dataset the model learned from."""
     record = model_registry.show_model(ws, "loans")
-    checker = validation.model_checker(ws, record)
+    checker = dataset_rules.model_checker(ws, record)
     with ws.store.write() as session:
         rows = session.scalars(select(PredictionLog).order_by(PredictionLog.id)).all()
         frame = pd.DataFrame.from_records([row.inputs for row in rows])
@@ -210,7 +210,7 @@ def test_a_log_window_reports_the_rule_violations_of_its_rows(ws: Workspace) -> 
     _log(ws, calm, DAY_1, "calm")
     _log(ws, moved, DAY_1 + timedelta(1), "moved")
     _check_logged_rows(ws)
-    rules = {(r["column"], r["rule"]): r for r in validation.rules_of(ws, "applicants")}
+    rules = {(r["column"], r["rule"]): r for r in dataset_rules.rules_of(ws, "applicants")}
     income = rules["income", "range"]
     high = moved["income"] > income["max"]
     island = moved["region"] == "island"
