@@ -23,7 +23,7 @@ from sqlalchemy import select
 from mlops_desktop.core.data import datasets
 from mlops_desktop.core.errors import UserError
 from mlops_desktop.core.experiments import training
-from mlops_desktop.core.monitoring import checks, drift, html_report, plots
+from mlops_desktop.core.monitoring import drift, html_report, labels, plots, trends
 from mlops_desktop.core.registry import model_registry
 from mlops_desktop.core.serving import scoring
 from mlops_desktop.core.store.models import Deployment, PredictionLog
@@ -107,7 +107,7 @@ def _label(
 ) -> None:
     path = folder / f"{ids[0]}.csv"
     pd.DataFrame({"request": ids, "outcome": outcomes.to_numpy()}).to_csv(path, index=False)
-    checks.import_labels(ws, ref, path, key="request", label="outcome")
+    labels.import_labels(ws, ref, path, key="request", label="outcome")
 
 
 def _serve(ws: Workspace, ref: str, target: str, folder: Path) -> Served:
@@ -131,8 +131,8 @@ def _serve(ws: Workspace, ref: str, target: str, folder: Path) -> Served:
                 else:
                     outcomes = outcomes * 1.4
             _label(ws, ref, ids[:300], outcomes, folder)
-    checks.update_days(ws, ref)
-    return Served(checks.history(ws, ref))
+    trends.update_days(ws, ref)
+    return Served(trends.history(ws, ref))
 
 
 @pytest.fixture(scope="module")

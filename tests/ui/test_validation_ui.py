@@ -15,7 +15,7 @@ from sqlalchemy import select
 
 from mlops_desktop.config import Settings
 from mlops_desktop.core.data import dataset_rules, datasets, validation
-from mlops_desktop.core.monitoring import checks
+from mlops_desktop.core.monitoring import checks, trends
 from mlops_desktop.core.store.models import AuditEvent, DatasetVersion
 from mlops_desktop.core.workspace import Workspace
 from mlops_desktop.ui.dialogs.rules_dialog import KIND, MAX, MIN, RulesDialog
@@ -301,7 +301,7 @@ def test_the_monitoring_report_counts_requests_that_broke_the_rules(
     moved = _applicants(300, seed=3, shift=2.0, new_region=True)
     _log(workspace, moved, DAY_1 + timedelta(days=1), "moved")
     _check_logged_rows(workspace)  # the violations the server logs with each row
-    checks.update_days(workspace, "loans")
+    trends.update_days(workspace, "loans")
     broken = checks.check(workspace, "loans", since=datetime(2026, 11, 2, tzinfo=UTC))
     counts = {entry["rule"]: entry["rows"] for entry in broken["violations"]["by_rule"]}
 

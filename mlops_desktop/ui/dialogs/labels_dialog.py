@@ -19,7 +19,7 @@ from PySide6.QtWidgets import (
 )
 
 from mlops_desktop.core.data import datasets
-from mlops_desktop.core.monitoring import checks
+from mlops_desktop.core.monitoring import labels
 from mlops_desktop.core.vocabulary import counted
 from mlops_desktop.ui import errors
 from mlops_desktop.ui.errors import show_message
@@ -199,7 +199,7 @@ class LabelsDialog(QDialog):
         task = self.state.workers.run_in_workspace(
             f"Importing outcomes from {self.path.name}",
             self.state.home,
-            checks.import_labels,
+            labels.import_labels,
             self.record["ref"],
             self.path,
             key,

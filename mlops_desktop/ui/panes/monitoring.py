@@ -59,7 +59,7 @@ from PySide6.QtWidgets import (
 )
 
 from mlops_desktop.core.data import datasets
-from mlops_desktop.core.monitoring import checks, html_report, plots
+from mlops_desktop.core.monitoring import checks, html_report, plots, trends, windows
 from mlops_desktop.core.monitoring.plots import COLUMN_COLOURS, STATUS_COLOURS, STATUS_WORDS
 from mlops_desktop.core.registry import model_registry
 from mlops_desktop.core.vocabulary import MEASURE_WORDS, counted, measure_title, version_words
@@ -147,7 +147,7 @@ def _dataset_words(ref: str) -> str:
 
 
 def _reference_words(reference: str | None) -> str:
-    if reference in (None, checks.TRAINING):
+    if reference in (None, windows.TRAINING):
         return "the training data (the part held out)"
     return _dataset_words(reference)
 
@@ -856,7 +856,7 @@ class MonitoringPane(QWidget):
 
     def refresh(self) -> None:
         """Reload the cards from stored results (nothing is computed), keeping the selection."""
-        listed = checks.overview(self.state.workspace)
+        listed = trends.overview(self.state.workspace)
         for card in self.cards:
             self.cards_layout.removeWidget(card)
             card.hide()
@@ -984,7 +984,7 @@ class MonitoringPane(QWidget):
         )
         self.title.setToolTip(STATUS_MEANINGS.get(status, ""))
         thresholds = saved_thresholds(self.state.settings)
-        self.history = checks.history(self.state.workspace, ref, self.reference(), thresholds)
+        self.history = trends.history(self.state.workspace, ref, self.reference(), thresholds)
         if self.history and reset_dates:  # the dates the user picks stay until another version
             first = date.fromisoformat(self.history[0]["window"]["name"])
             last = date.fromisoformat(self.history[-1]["window"]["name"])
@@ -1000,7 +1000,7 @@ class MonitoringPane(QWidget):
         """List the stored checks of the selected version made against the chosen reference
         under the current thresholds: time ranges and datasets first, then the days. The newest
         day is shown unless another window was asked for (the one just checked)."""
-        reference = self.reference() or checks.TRAINING
+        reference = self.reference() or windows.TRAINING
         thresholds = saved_thresholds(self.state.settings).as_dict()
         ref = self.selected_ref
         stored = checks.results(self.state.workspace, ref) if ref is not None else []
@@ -1184,7 +1184,7 @@ class MonitoringPane(QWidget):
             task = workers.run_in_workspace(
                 f"Checking each day of {version_words(ref)}",
                 home,
-                checks.update_days,
+                trends.update_days,
                 ref,
                 reference=reference,
                 thresholds=thresholds,
