@@ -398,7 +398,7 @@ def _monitoring_screens(
     grab("11-monitoring-column")
     pane.tabs.setCurrentIndex(1)
     grab("11-monitoring-trends")
-    holder = pane.trends_scroll.widget()
+    holder = pane.trends.widget()
     grab("11-monitoring-trends-all", holder)
     pane.tabs.setCurrentIndex(0)
     thresholds = pane.open_thresholds_dialog()

@@ -19,11 +19,8 @@ from mlops_desktop.core.data import datasets
 from mlops_desktop.core.monitoring import checks, drift, trends
 from mlops_desktop.ui.dialogs.retrain_dialog import RetrainDialog
 from mlops_desktop.ui.main_window import MainWindow
-from mlops_desktop.ui.panes.monitoring import (
-    HISTOGRAM_ROLE,
-    SPARKLINE_COLUMN,
-    MonitoringPane,
-)
+from mlops_desktop.ui.panes.monitoring import MonitoringPane
+from mlops_desktop.ui.panes.monitoring_table import HISTOGRAM_ROLE, SPARKLINE_COLUMN
 from mlops_desktop.ui.state import AppState
 from tests.core.test_monitoring import (  # the core tests' workspace and traffic
     DAY_1,
@@ -146,11 +143,11 @@ def test_check_now_fills_the_report_and_the_trends(
     assert pane.table_model.index(_row(pane, "income"), 1).data() == "Changed (drift)"
     assert pane.table_model.record(0)["_label"] == "Predictions"  # the predictions come first
 
-    pane.tabs.setCurrentWidget(pane.trends_scroll)
+    pane.tabs.setCurrentWidget(pane.trends)
     qtbot.waitUntil(
-        lambda: all(view.canvas is not None for view in pane.trend_views.values()), timeout=10_000
+        lambda: all(view.canvas is not None for view in pane.trends.views.values()), timeout=10_000
     )
-    assert "2 checked days, from 2026-11-01 to 2026-11-02" in pane.trends_note.text()
+    assert "2 checked days, from 2026-11-01 to 2026-11-02" in pane.trends.note.text()
 
 
 def test_the_drift_table_is_a_sound_sortable_model(

@@ -18,7 +18,7 @@ from mlops_desktop.core.experiments import training
 from mlops_desktop.core.monitoring import trends
 from mlops_desktop.core.registry import model_registry
 from mlops_desktop.core.vocabulary import counted
-from mlops_desktop.ui.panes.monitoring import status_word
+from mlops_desktop.ui.panes.monitoring_text import status_word
 from mlops_desktop.ui.state import AppState
 
 STEPS = [
