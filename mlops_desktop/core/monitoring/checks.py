@@ -15,7 +15,7 @@ from sqlalchemy import delete, select
 
 from mlops_desktop.core.errors import UserError
 from mlops_desktop.core.experiments import training, uncertainty
-from mlops_desktop.core.monitoring import drift
+from mlops_desktop.core.monitoring import drift, drift_reference
 from mlops_desktop.core.monitoring.windows import (
     TRAINING,
     MonitoredModel,
@@ -210,7 +210,7 @@ def _status(report: dict[str, Any], thresholds: drift.Thresholds) -> str:
 
 def window_report(
     model: MonitoredModel,
-    reference: drift.Reference,
+    reference: drift_reference.Reference,
     reference_performance: ReferencePerformance,
     current: Window,
     thresholds: drift.Thresholds,

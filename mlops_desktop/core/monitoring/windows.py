@@ -23,7 +23,7 @@ from sqlalchemy.orm import Session
 
 from mlops_desktop.core.data import datasets, validation
 from mlops_desktop.core.experiments import training
-from mlops_desktop.core.monitoring import drift
+from mlops_desktop.core.monitoring import drift_reference
 from mlops_desktop.core.progress import (
     CancelCheck,
     check_cancel,
@@ -286,8 +286,8 @@ def checked_frame(window: Window, record: dict[str, Any]) -> pd.DataFrame:
     return window.inputs.reset_index(drop=True).assign(**{_prediction_name(record): column})
 
 
-def reference_for_drift(window: Window, record: dict[str, Any]) -> drift.Reference:
-    return drift.Reference.of(
+def reference_for_drift(window: Window, record: dict[str, Any]) -> drift_reference.Reference:
+    return drift_reference.Reference.of(
         checked_frame(window, record),
         record["inputs"],
         prediction={
