@@ -292,8 +292,7 @@ def test_health_ping_version_metadata_and_openapi(client: Http, models: Workspac
         assert counter in health.json
 
     assert client("GET", "/ping").status == 200
-    version = client("GET", "/version")
-    assert version.status == 200 and version.json["model_version"] == 1
+    assert client("GET", "/version").status == 200  # their bodies: test_serving_mlflow.py
 
     record = model_registry.show_model(models, "flowers")
     meta = client("GET", "/metadata").json
