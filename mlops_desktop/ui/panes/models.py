@@ -1,15 +1,18 @@
 """The Models pane: registered models and their versions, stages with notes, model cards, batch
 scoring and serving."""
 
+import html
 from pathlib import Path
 from typing import Any
 
 from PySide6.QtCore import QItemSelection, Qt, QUrl, Signal
 from PySide6.QtWidgets import (
     QAbstractItemView,
+    QCheckBox,
     QFileDialog,
     QHBoxLayout,
     QInputDialog,
+    QLabel,
     QPushButton,
     QSplitter,
     QTableView,
@@ -21,6 +24,7 @@ from PySide6.QtWidgets import (
 
 from mlops_desktop.core.errors import UserError
 from mlops_desktop.core.experiments import training
+from mlops_desktop.core.governance import audit
 from mlops_desktop.core.registry import model_registry
 from mlops_desktop.core.serving import scoring
 from mlops_desktop.core.vocabulary import SCORE_DECIMALS, measure_title
@@ -86,6 +90,22 @@ class ModelsPane(QWidget):
         self.stage_button = QPushButton("Change stage…")
         self.stage_button.setToolTip("Move this version to staging, production or the archive")
         self.stage_button.clicked.connect(self.change_stage)
+        self.approve_button = QPushButton("Approve…")
+        self.approve_button.setToolTip(
+            "Approve the move to production another person asked for (four-eyes rule)"
+        )
+        self.approve_button.clicked.connect(self.approve)
+        self.four_eyes_box = QCheckBox("Production needs a second person's approval")
+        self.four_eyes_box.setObjectName("fourEyes")
+        self.four_eyes_box.setToolTip(
+            "Four-eyes rule for this model: a move to production asked for by one person is made "
+            "only when another person approves it; both names are kept in its history"
+        )
+        self.four_eyes_box.toggled.connect(self._four_eyes_toggled)
+        self.approval_line = QLabel()
+        self.approval_line.setObjectName("approvalLine")
+        self.approval_line.setWordWrap(True)
+        self.approval_line.hide()
         self.purpose_button = QPushButton("Edit purpose…")
         self.purpose_button.setToolTip("Say what this model is for; it is shown on its card")
         self.purpose_button.clicked.connect(self.edit_purpose)
@@ -108,6 +128,7 @@ class ModelsPane(QWidget):
         for button in (
             self.serve_production_button,
             self.stage_button,
+            self.approve_button,
             self.purpose_button,
             self.export_button,
             self.score_button,
@@ -132,6 +153,8 @@ class ModelsPane(QWidget):
         content_layout = QVBoxLayout(content)
         content_layout.setContentsMargins(0, 0, 0, 0)
         content_layout.addLayout(actions)
+        content_layout.addWidget(self.four_eyes_box)
+        content_layout.addWidget(self.approval_line)
         content_layout.addWidget(splitter, 1)
 
         self.empty = EmptyState(
@@ -177,6 +200,26 @@ class ModelsPane(QWidget):
     def _update_buttons(self) -> None:
         for button in (self.stage_button, self.purpose_button, self.export_button):
             button.setEnabled(self.selected is not None)
+        pending = self.selected["pending"] if self.selected else None
+        own = pending is not None and pending["user"] == audit.current_user()
+        self.approve_button.setEnabled(pending is not None and not own)
+        self.approve_button.setToolTip(
+            "You asked for this move yourself: another person approves it"
+            if own
+            else "Approve the move to production another person asked for (four-eyes rule)"
+        )
+        self.four_eyes_box.setEnabled(self.selected is not None)
+        self.four_eyes_box.blockSignals(True)
+        self.four_eyes_box.setChecked(bool(self.selected and self.selected["four_eyes"]))
+        self.four_eyes_box.blockSignals(False)
+        self.approval_line.setVisible(pending is not None)
+        if pending is not None:
+            note = f" Their note: “{pending['note']}”." if pending["note"] else ""
+            self.approval_line.setText(
+                f"<b>Waiting for approval:</b> {html.escape(pending['user'])} asked on "
+                f"{pending['time'][:10]} to move this version to production; another person "
+                f"approves it with Approve….{html.escape(note)}"
+            )
         self.score_button.setEnabled(self.selected is not None and self.scoring is None)
         self.serve_production_button.setEnabled(
             self.selected is not None
@@ -210,7 +253,10 @@ class ModelsPane(QWidget):
         if version is None:
             return
         dialog = StageDialog(
-            f"{version['name']} version {version['version']}", version["stage"], self
+            f"{version['name']} version {version['version']}",
+            version["stage"],
+            version["four_eyes"],
+            self,
         )
         dialog.accepted.connect(lambda: self._move(version, *dialog.chosen()))
         dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
@@ -219,15 +265,63 @@ class ModelsPane(QWidget):
 
     def _move(self, version: dict[str, Any], stage: str, note: str) -> None:
         try:
-            model_registry.set_stage(
+            moved = model_registry.set_stage(
                 self.state.workspace, version["name"], version["version"], stage, note
             )
         except UserError as error:
             show_message(self, str(error))
             return
         self.state.status_message.emit(
-            f"{version['name']} version {version['version']} is now in "
+            f"Asked for {version['name']} version {version['version']} to go to production: "
+            "it waits for another person's approval."
+            if moved["pending"] is not None
+            else f"{version['name']} version {version['version']} is now in "
             f"{model_registry.STAGE_LABELS[stage]}."
+        )
+        self.state.models_changed.emit()
+
+    def _four_eyes_toggled(self, required: bool) -> None:
+        if self.selected is None:
+            return
+        name = self.selected["name"]
+        try:
+            model_registry.set_four_eyes(self.state.workspace, name, required)
+        except UserError as error:
+            show_message(self, str(error))
+            return
+        self.state.status_message.emit(
+            f"A move of {name} to production now needs a second person's approval."
+            if required
+            else f"{name} moves to production without a second person's approval."
+        )
+        self.state.models_changed.emit()
+
+    def approve(self) -> QInputDialog | None:
+        """Ask for an optional note, then approve the pending move (``model_registry.approve``
+        refuses, in one sentence, the person who asked for it)."""
+        version = self.selected
+        if version is None or version["pending"] is None:
+            return None
+        dialog = QInputDialog(self)
+        dialog.setWindowTitle("Approve the move to production")
+        dialog.setLabelText(
+            f"Approve moving {version['name']} version {version['version']} to production, "
+            f"asked for by {version['pending']['user']}? A note (optional):"
+        )
+        dialog.setOkButtonText("Approve")
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dialog.textValueSelected.connect(lambda note: self._approved(version, note))
+        dialog.open()
+        return dialog
+
+    def _approved(self, version: dict[str, Any], note: str) -> None:
+        try:
+            model_registry.approve(self.state.workspace, version["name"], version["version"], note)
+        except UserError as error:
+            show_message(self, str(error))
+            return
+        self.state.status_message.emit(
+            f"{version['name']} version {version['version']} is now in production."
         )
         self.state.models_changed.emit()
 
