@@ -919,6 +919,8 @@ def _input_key(value: Any) -> str | None:
 
 # --- retraining --------------------------------------------------------------------------------
 
+RETRAIN_ACTION = "model.retrain"  # the audit event of a retraining: the challenger and the verdict
+
 
 def _labelled_rows(workspace: Workspace, model: _Model, original: pd.DataFrame) -> pd.DataFrame:
     """The logged predictions that have a true outcome, as rows of the training data: their
@@ -1092,6 +1094,19 @@ def retrain(
         and new is not None
         and (new < current if main in LOWER_IS_BETTER else new > current)
     )
+    with workspace.store.write() as session:  # the decision, for lineage and the audit trail
+        audit.record(
+            session,
+            RETRAIN_ACTION,
+            f"model:{model.record['ref']}",
+            challenger=challenger["run_id"],
+            dataset=dataset,
+            compared=compared.record["ref"],
+            metric=main,
+            current_score=current,
+            challenger_score=new,
+            better=better,
+        )
     progress(1.0, "Compared")
     return {
         "challenger": challenger,

@@ -138,7 +138,7 @@ def _points(change: Any) -> str:
     return f"{100 * float(change):+.1f} points"
 
 
-def _window_words(window: dict[str, Any]) -> tuple[str, str]:
+def window_words(window: dict[str, Any]) -> tuple[str, str]:
     """The window in a title's few words, and in a sentence's."""
     kind, name = window.get("kind"), str(window.get("name", ""))
     if kind == "day":
@@ -178,7 +178,7 @@ def report_html(report: dict[str, Any], history: list[dict[str, Any]] | None = N
     the trends of ``history`` (``monitoring.history``)."""
     window = report.get("window") or {}
     model = str(report.get("model") or "model")
-    short, sentence = _window_words(window)
+    short, sentence = window_words(window)
     status = str(report.get("status", ""))
     thresholds = {**drift.DEFAULT_THRESHOLDS.as_dict(), **(report.get("thresholds") or {})}
     columns = list(report.get("columns") or [])

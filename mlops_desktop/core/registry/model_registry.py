@@ -45,6 +45,7 @@ STAGE_LABELS = {
 }
 SMALL_DATA_ROWS = 1000
 IMBALANCE_RATIO = 0.2  # the rarest class under a fifth of the commonest
+REPLACED_NOTE = "replaced by version {}"  # the note of a version archived by a promotion
 
 
 def input_schema(workspace: Workspace, run: dict[str, Any]) -> list[dict[str, Any]]:
@@ -246,7 +247,7 @@ def set_stage(
         moves = [(chosen, stage, note.strip())]
         if stage == "production":
             moves += [
-                (previous, "archived", f"replaced by version {version}")
+                (previous, "archived", REPLACED_NOTE.format(version))
                 for previous in session.scalars(
                     select(ModelVersion).where(
                         ModelVersion.model_id == model.id,
