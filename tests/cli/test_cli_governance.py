@@ -1,5 +1,6 @@
 """``models lineage`` and ``models report`` as a reviewer calls them."""
 
+import hashlib
 from pathlib import Path
 
 from tests.cli.conftest import Cli, ok_json
@@ -25,3 +26,24 @@ def test_models_lineage_prints_the_nodes_and_edges_of_the_contract(
 def test_models_lineage_of_an_unknown_model_is_one_sentence(cli: Cli, governed_home: Path) -> None:
     outcome = cli("models", "lineage", "nobody@1", "--home", governed_home)
     assert (outcome.code, outcome.err_lines) == (1, ["error: There is no model named 'nobody'."])
+
+
+def test_workspace_backup_and_restore_print_the_contract_json(
+    cli: Cli, governed_home: Path, tmp_path: Path
+) -> None:
+    output = tmp_path / "backup.zip"
+    made = ok_json(cli("workspace", "backup", output, "--json", "--home", governed_home))
+    assert made == {
+        "output": str(output),
+        "sha256": hashlib.sha256(output.read_bytes()).hexdigest(),
+    }
+    restored = ok_json(cli("workspace", "restore", output, tmp_path / "new", "--json"))
+    assert restored["home"] == str(tmp_path / "new") and restored["verified"] > 1
+    listed = ok_json(cli("models", "list", "--json", "--home", tmp_path / "new"))
+    assert {m["version"] for m in listed} == {1, 2}
+
+    again = cli("workspace", "restore", output, tmp_path / "new")
+    assert (again.code, again.err_lines) == (
+        1,
+        [f"error: {tmp_path / 'new'} is not an empty folder; choose an empty or new one."],
+    )
