@@ -47,3 +47,12 @@ def test_workspace_backup_and_restore_print_the_contract_json(
         1,
         [f"error: {tmp_path / 'new'} is not an empty folder; choose an empty or new one."],
     )
+
+
+def test_models_report_writes_the_page(cli: Cli, governed_home: Path, tmp_path: Path) -> None:
+    output = tmp_path / "report.html"
+    made = ok_json(cli("models", "report", f"{MODEL}@1", output, "--json", "--home", governed_home))
+    assert made == {"output": str(output)}
+    assert output.read_text(encoding="utf-8").startswith("<!DOCTYPE html>")
+    text = cli("models", "report", f"{MODEL}@1", output, "--home", governed_home)
+    assert text.out.strip() == f"Wrote the compliance report to {output}."
