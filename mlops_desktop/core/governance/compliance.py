@@ -22,7 +22,7 @@ from mlops_desktop.core.data.preparation import describe
 from mlops_desktop.core.experiments import training
 from mlops_desktop.core.governance import audit, lineage, lineage_layout
 from mlops_desktop.core.governance.lineage import Graph
-from mlops_desktop.core.governance.plots import lineage_figure
+from mlops_desktop.core.governance.plots import lineage_figure, lineage_title
 from mlops_desktop.core.monitoring.checks import RETRAIN_ACTION
 from mlops_desktop.core.monitoring.html_report import (
     STYLE,
@@ -32,6 +32,13 @@ from mlops_desktop.core.monitoring.html_report import (
     interval_text,
 )
 from mlops_desktop.core.monitoring.plots import STATUS_COLOURS, STATUS_WORDS
+from mlops_desktop.core.progress import (
+    CancelCheck,
+    Progress,
+    check_cancel,
+    never_cancel,
+    no_progress,
+)
 from mlops_desktop.core.registry import model_registry
 from mlops_desktop.core.store.models import AuditEvent, DatasetVersion
 from mlops_desktop.core.vocabulary import measure_text, measure_title
@@ -50,15 +57,6 @@ SECTIONS = {
     "audit": "Audit events",
 }
 NONE = "—"
-
-
-def lineage_title(ref: str) -> str:
-    """The lineage chart's title, the same in the app and in the report."""
-    name, _, number = ref.rpartition("@")
-    return (
-        f"Lineage of {name} version {number}: where it came from (left) and what happened to it "
-        "since (right)"
-    )
 
 
 def report_html(workspace: Workspace, ref: str) -> str:
@@ -101,9 +99,19 @@ with the same hash is byte for byte the file recorded here.</p>
 """
 
 
-def export_report(workspace: Workspace, ref: str, path: Path) -> dict[str, Any]:
+def export_report(
+    workspace: Workspace,
+    ref: str,
+    path: Path,
+    progress: Progress = no_progress,
+    cancel: CancelCheck = never_cancel,
+) -> dict[str, Any]:
     """Write the report of ``ref`` to ``path`` (whole or not at all)."""
-    return {"output": str(write_text(path, report_html(workspace, ref)))}
+    progress(0.0, "Reading the records and drawing the lineage")
+    page = report_html(workspace, ref)
+    check_cancel(cancel)
+    progress(1.0, "Written")
+    return {"output": str(write_text(path, page))}
 
 
 def _table(headers: list[str], rows: list[list[str]], empty: str) -> str:

@@ -37,6 +37,15 @@ def _wrapped(label: str) -> str:
     return "\n".join(lines)
 
 
+def lineage_title(ref: str) -> str:
+    """The lineage chart's title, the same in the app and in the report."""
+    name, _, number = ref.rpartition("@")
+    return (
+        f"Lineage of {name} version {number}: where it came from (left) and what happened to it "
+        "since (right)"
+    )
+
+
 def lineage_figure(placed: Layout, title: str) -> Figure:
     """The laid-out lineage, sized so every box's words stay readable (a view scrolls it)."""
     width = max(6.0, placed.layers * LAYER_INCHES)
