@@ -154,6 +154,14 @@ def test_a_tampered_backup_is_refused_and_restores_nothing(backed_up: Path, tmp_
     with pytest.raises(UserError, match="is not a workspace backup of MLOps Desktop"):
         backup.restore(escaping, tmp_path / "into")
     assert not (tmp_path / "into").exists() and not (tmp_path / "evil.db").exists()
+    manifest = json.loads(zipfile.ZipFile(backed_up).read(backup.MANIFEST))
+    manifest["schema"] = "9999_future"
+    newer = _rewritten(
+        backed_up, tmp_path / "newer.zip", {backup.MANIFEST: json.dumps(manifest).encode()}
+    )
+    with pytest.raises(UserError, match="made by a newer version of MLOps Desktop"):
+        backup.restore(newer, tmp_path / "into")
+    assert not (tmp_path / "into").exists()
 
 
 def test_restore_wants_an_empty_folder_and_a_backup_file(backed_up: Path, tmp_path: Path) -> None:

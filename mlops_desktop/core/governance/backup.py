@@ -210,9 +210,15 @@ def _listed(archive: zipfile.ZipFile, source: Path) -> dict[str, str]:
         manifest = json.loads(archive.read(MANIFEST))
         files = dict(manifest["files"]) if manifest.get("format") == FORMAT else {}
     except (KeyError, ValueError, TypeError, AttributeError):
-        files = {}
+        manifest, files = {}, {}
     if DATABASE not in files or not all(MEMBER.fullmatch(str(m)) for m in files):
         raise UserError(f"{source} is not a workspace backup of MLOps Desktop.")
+    schema = str(manifest.get("schema", ""))
+    if not schema[:4].isdigit() or int(schema[:4]) > int(SCHEMA_HEAD[:4]):
+        raise UserError(
+            f"The backup {source} was made by a newer version of MLOps Desktop; restore it with "
+            "that version or a later one."
+        )
     members = set(archive.namelist()) - {MANIFEST}
     if members != set(files):
         raise UserError(
