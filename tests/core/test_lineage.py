@@ -148,3 +148,23 @@ def test_the_figure_draws_one_clickable_box_per_placed_node_left_to_right(
     assert all(layer_of[e.source] < layer_of[e.target] for e in placed.edges)
     # the older version's arrow to the newer one is implied by the challenger's path
     assert Edge(f"model:{MODEL}@1", f"model:{MODEL}@2", lineage.REPLACED) not in placed.edges
+
+
+def test_a_version_with_a_long_life_stays_a_readable_picture() -> None:
+    graph = _fan(40, lineage.WINDOW)
+    for number in range(20):
+        node = graph.add(Node(f"stage:{number}", lineage.STAGE, "→ staging", {"time": "2026"}))
+        graph.link("model:m@1", node, lineage.MOVED)
+    for number in range(15):
+        node = graph.add(Node(f"deployment:{number}", lineage.DEPLOYMENT, "served"))
+        graph.link("model:m@1", node, lineage.SERVED)
+    assert len(graph.nodes) == 76
+    placed = lineage_layout.layout(graph)
+    assert sorted(p.node.label.split("\n")[0] for p in placed.placed.values()) == [
+        "15 serving sessions",
+        "20 stage changes",
+        "40 monitoring windows",
+        "model m",
+    ]
+    width, height = plots.lineage_figure(placed, "Lineage").get_size_inches()
+    assert width <= 6 and height <= 5  # every word at its drawn size, no scrolling down
