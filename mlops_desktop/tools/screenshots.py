@@ -457,17 +457,17 @@ def _governance_screens(
     window.show_pane("Models")
     models = window.models_pane
     models.refresh(select=ref)
-    grab("12-models-governance-buttons")
+    grab("14-models-governance-buttons")
     dialog = models.show_lineage()
     assert dialog is not None
     _wait_for(dialog.shown)
     dialog.resize(*SIZE)
-    grab("12-lineage", dialog)
+    grab("14-lineage", dialog)
     assert dialog.canvas is not None
-    grab("12-lineage-whole", dialog.canvas)
+    grab("14-lineage-whole", dialog.canvas)
     dialog.close()
     page = compliance.report_html(window.state.workspace, ref)
-    return [_html_png(page, out_dir / "12-compliance-report.png")]
+    return [_html_png(page, out_dir / "14-compliance-report.png")]
 
 
 def render(out_dir: Path) -> list[Path]:

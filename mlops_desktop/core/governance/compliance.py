@@ -47,7 +47,7 @@ from mlops_desktop.core.writing import write_text
 
 SECTIONS = {
     "card": "Model card",
-    "lineage": "Lineage",
+    "lineage": "Lineage graph",
     "data": "Data versions",
     "training": "Training settings",
     "metrics": "Metrics",
@@ -129,6 +129,11 @@ def _when(text: Any) -> str:
 
 def _code(value: Any) -> str:
     return f"<code>{escaped(value)}</code>" if value else NONE
+
+
+def _detail(value: Any) -> str:
+    """An audit event's detail as read: measures to four significant digits."""
+    return f"{value:.4g}" if isinstance(value, float) else str(value)
 
 
 def _lineage_section(graph: Graph, ref: str) -> str:
@@ -349,7 +354,7 @@ def _audit_section(workspace: Workspace, graph: Graph) -> str:
             escaped(event.user),
             escaped(event.action),
             escaped(event.entity),
-            escaped(", ".join(f"{k}: {v}" for k, v in event.details.items()) or NONE),
+            escaped(", ".join(f"{k}: {_detail(v)}" for k, v in event.details.items()) or NONE),
         ]
         for event in events
     ]

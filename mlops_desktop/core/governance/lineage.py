@@ -155,7 +155,7 @@ class _Reader:
         graph.link(self._data(graph, run.dataset_version_id), run_id, TRAINED)
 
     def _run_node(self, run: Run, kind: str = RUN) -> Node:
-        words = "challenger run" if kind == CHALLENGER else "run"
+        words = "challenger run" if kind == CHALLENGER else "training run"
         return Node(
             f"run:{run.id}",
             kind,
@@ -323,7 +323,7 @@ class _Reader:
                 continue
             node = self._run_node(run, CHALLENGER)
             better = event.details.get("better")
-            node.label += "\nbetter than the current version" if better else "\nnot better"
+            node.label += f"\n{'' if better else 'not '}better than the current version"
             node.details.update(better=better, time=event.created_at.isoformat())
             challenger = graph.add(node)
             graph.link(source, challenger, RETRAINED)

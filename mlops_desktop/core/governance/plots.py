@@ -12,6 +12,9 @@ from mlops_desktop.core.governance.lineage_layout import Layout
 
 BOX_WIDTH, BOX_HEIGHT = 0.84, 0.78  # of a layer's width and a row's height
 LAYER_INCHES, ROW_INCHES = 2.3, 0.95
+HEADER_INCHES = 0.42  # above the graph: the title's line
+LEGEND_ROW_INCHES = 0.26  # and each line of the legend under it
+LEGEND_ENTRY_INCHES = 1.6
 LINE_CHARACTERS = 30
 MAX_LINES = 4
 KIND_STYLES = {  # fill colour and the legend's words
@@ -49,13 +52,26 @@ def lineage_title(ref: str) -> str:
 def lineage_figure(placed: Layout, title: str) -> Figure:
     """The laid-out lineage, sized so every box's words stay readable (a view scrolls it)."""
     width = max(6.0, placed.layers * LAYER_INCHES)
-    height = max(2.5, placed.rows * ROW_INCHES + 1.1)
+    shown = sorted({p.node.kind for p in placed.placed.values()}, key=list(KIND_STYLES).index)
+    legend_columns = max(1, min(len(shown), int(width / LEGEND_ENTRY_INCHES)))
+    legend_rows = -(-len(shown) // legend_columns)
+    header = HEADER_INCHES + LEGEND_ROW_INCHES * legend_rows  # the title, then the legend
+    height = max(2.5, placed.rows * ROW_INCHES + header + 0.2)
     figure = Figure(figsize=(width, height), dpi=100)
-    axes = figure.add_axes((0.0, 0.0, 1.0, 1.0 - 0.8 / height))
+    axes = figure.add_axes((0.0, 0.0, 1.0, 1.0 - header / height))
     axes.set_xlim(-0.5, placed.layers - 0.5)
     axes.set_ylim(placed.rows - 0.5, -0.5)
     axes.set_axis_off()
-    figure.suptitle(title, x=0.01, y=1 - 0.12 / height, ha="left", va="top", fontsize=11)
+    figure.suptitle(title, x=0.01, y=1 - 0.1 / height, ha="left", va="top", fontsize=11)
+    figure.legend(
+        handles=[Patch(facecolor=KIND_STYLES[k][0], edgecolor="#8a8a8a") for k in shown],
+        labels=[KIND_STYLES[k][1] for k in shown],
+        loc="upper left",
+        bbox_to_anchor=(0.005, 1 - HEADER_INCHES / height),
+        ncols=legend_columns,
+        fontsize=8,
+        frameon=False,
+    )
     half_width, half_height = BOX_WIDTH / 2, BOX_HEIGHT / 2
     for edge in placed.edges:
         start, end = placed.placed[edge.source], placed.placed[edge.target]
@@ -95,13 +111,4 @@ def lineage_figure(placed: Layout, title: str) -> Figure:
             fontweight="bold" if subject else "normal",
             clip_on=True,
         )
-    shown = sorted({p.node.kind for p in placed.placed.values()}, key=list(KIND_STYLES).index)
-    figure.legend(
-        handles=[Patch(facecolor=KIND_STYLES[k][0], edgecolor="#8a8a8a") for k in shown],
-        labels=[KIND_STYLES[k][1] for k in shown],
-        loc="upper right",
-        ncols=min(len(shown), 5),
-        fontsize=7,
-        frameon=False,
-    )
     return figure
