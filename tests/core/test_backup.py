@@ -187,3 +187,18 @@ def test_a_backup_is_not_written_inside_the_workspace(copy: Workspace) -> None:
     with pytest.raises(UserError, match="outside the workspace folder"):
         backup.backup(copy, copy.home / "backup.zip")
     assert not (copy.home / "backup.zip").exists()
+
+
+def test_a_backup_with_a_missing_or_damaged_file_is_not_written(
+    copy: Workspace, tmp_path: Path
+) -> None:
+    model_file = next(copy.artifacts.root.glob("*/*.joblib"))
+    original = model_file.read_bytes()
+    model_file.write_bytes(_flipped(original))
+    with pytest.raises(UserError, match=f"\\({model_file.name}\\) has been changed or damaged"):
+        backup.backup(copy, tmp_path / "damaged.zip")
+    model_file.unlink()
+    with pytest.raises(UserError, match="are missing \\(1 file, such as"):
+        backup.backup(copy, tmp_path / "missing.zip")
+    assert list(tmp_path.glob("*.zip*")) == []
+    assert list(copy.artifacts.tmp.iterdir()) == []  # its copy of the database is gone too

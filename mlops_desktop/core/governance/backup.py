@@ -37,6 +37,7 @@ from mlops_desktop.core.progress import (
 from mlops_desktop.core.store import upkeep
 from mlops_desktop.core.store.artifacts import CHUNK, sha256_of_file
 from mlops_desktop.core.store.db import SCHEMA_HEAD, Store
+from mlops_desktop.core.vocabulary import counted
 from mlops_desktop.core.workspace import Workspace
 
 MANIFEST = "manifest.json"
@@ -71,7 +72,7 @@ def backup(
         with zipfile.ZipFile(partial, "w") as archive:
             for member, path, sha256 in files:
                 check_cancel(cancel)
-                progress(0.05 + 0.9 * done / total, f"Adding {counted_files(len(files))}")
+                progress(0.05 + 0.9 * done / total, f"Adding {counted(len(files), 'file')}")
                 kind = zipfile.ZIP_DEFLATED if member == DATABASE else zipfile.ZIP_STORED
                 with path.open("rb") as source, archive.open(_info(member, kind), "w") as target:
                     if _copied(source, target) != sha256:
@@ -84,10 +85,6 @@ def backup(
             archive.writestr(_info(MANIFEST, zipfile.ZIP_DEFLATED), _manifest_text(manifest))
     progress(1.0, "Backed up")
     return {"output": str(output), "sha256": sha256_of_file(output)}
-
-
-def counted_files(count: int) -> str:
-    return f"{count:,} file" + ("" if count == 1 else "s")
 
 
 def _artifacts_of(workspace: Workspace, snapshot: Path) -> list[tuple[str, Path, str]]:
@@ -104,8 +101,8 @@ def _artifacts_of(workspace: Workspace, snapshot: Path) -> list[tuple[str, Path,
     missing = sorted(wanted - set(found))
     if missing:
         raise UserError(
-            f"{counted_files(len(missing))} of this workspace's records are missing "
-            f"({missing[0][:12]}…); the backup was not written."
+            f"Files this workspace's records refer to are missing ({counted(len(missing), 'file')}"
+            f", such as {missing[0][:12]}…), so the backup was not written."
         )
     return [
         (path.relative_to(workspace.home).as_posix(), path, sha256)
@@ -176,7 +173,7 @@ def restore(
             files = _listed(archive, source)
             for number, (member, sha256) in enumerate(sorted(files.items())):
                 check_cancel(cancel)
-                progress(number / len(files), f"Checking {counted_files(len(files))}")
+                progress(number / len(files), f"Checking {counted(len(files), 'file')}")
                 _unpack(archive, member, sha256, unpacked / member, source)
         for entry in unpacked.iterdir():
             os.replace(entry, folder / entry.name)
