@@ -86,7 +86,7 @@ def report_html(workspace: Workspace, ref: str) -> str:
 <title>Compliance report: {escaped(card["name"])} version {card["version"]}</title>
 <style>{STYLE}
 h2.section{{border-top:2px solid #3b6ea8;padding-top:.4em;margin-top:2em}}
-code{{word-break:break-all}}.wide{{overflow-x:auto}}.wide img{{max-width:none}}</style></head><body>
+code{{word-break:break-all}}.wide{{overflow-x:auto}}.wide img{{max-width:400%}}</style></head><body>
 <h1>Compliance report: {escaped(card["name"])} version {card["version"]}</h1>
 <p>Made {made} by {escaped(audit.current_user())} with MLOps Desktop {__version__}, from the
 records of the workspace {escaped(workspace.home)}. Everything on this page is read from those
