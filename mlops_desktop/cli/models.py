@@ -6,6 +6,7 @@ import os
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from mlops_desktop.cli import governance
 from mlops_desktop.cli.common import Commands, command, table
 from mlops_desktop.config import TOKEN_ENV
 from mlops_desktop.core.vocabulary import counted
@@ -58,6 +59,7 @@ def add_commands(commands: Commands) -> None:
     mca.add_argument("ref", metavar="REF")
     mca.add_argument("output", type=Path, metavar="OUT.html")
     mca.set_defaults(handler=_models_card)
+    governance.add_model_commands(model_commands)
 
     prd = command(commands, "predict", help="score a file with a model version")
     prd.add_argument("ref", metavar="REF", help="NAME, NAME@VERSION, NAME@production …")

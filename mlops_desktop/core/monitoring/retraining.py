@@ -11,6 +11,7 @@ from sqlalchemy import select
 from mlops_desktop.core.data import datasets
 from mlops_desktop.core.errors import UserError
 from mlops_desktop.core.experiments import training
+from mlops_desktop.core.governance import audit
 from mlops_desktop.core.monitoring.checks import window_metrics
 from mlops_desktop.core.monitoring.windows import (
     MonitoredModel,
@@ -39,6 +40,8 @@ from mlops_desktop.core.vocabulary import (
     version_words,
 )
 from mlops_desktop.core.workspace import Workspace
+
+RETRAIN_ACTION = "model.retrain"  # the audit event of a retraining: the challenger and the verdict
 
 
 def _labelled_rows(
@@ -215,6 +218,19 @@ def retrain(
         and new is not None
         and (new < current if main in LOWER_IS_BETTER else new > current)
     )
+    with workspace.store.write() as session:  # the decision, for lineage and the audit trail
+        audit.record(
+            session,
+            RETRAIN_ACTION,
+            f"model:{model.record['ref']}",
+            challenger=challenger["run_id"],
+            dataset=dataset,
+            compared=compared.record["ref"],
+            metric=main,
+            current_score=current,
+            challenger_score=new,
+            better=better,
+        )
     progress(1.0, "Compared")
     return {
         "challenger": challenger,

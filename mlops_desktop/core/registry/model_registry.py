@@ -46,6 +46,7 @@ STAGE_LABELS = {
 }
 SMALL_DATA_ROWS = 1000
 IMBALANCE_RATIO = 0.2  # the rarest class under a fifth of the commonest
+REPLACED_NOTE = "replaced by version {}"  # the note of a version archived by a promotion
 
 
 def input_schema(workspace: Workspace, run: dict[str, Any]) -> list[dict[str, Any]]:
@@ -299,7 +300,7 @@ def _move(
     moves = [(chosen, stage, note)]
     if stage == "production":
         moves += [
-            (previous, "archived", f"replaced by version {chosen.version}")
+            (previous, "archived", REPLACED_NOTE.format(chosen.version))
             for previous in session.scalars(
                 select(ModelVersion).where(
                     ModelVersion.model_id == model.id, ModelVersion.stage == "production"
@@ -452,6 +453,23 @@ def card_html(card: dict[str, Any], links: bool = False) -> str:
     """A self-contained HTML model card (no scripts, no external files). With ``links`` the run
     and the dataset version are ``run:ID`` and ``dataset:NAME`` links, for the app to follow."""
     e = html.escape
+    return f"""<!DOCTYPE html>
+<html lang="en"><head><meta charset="utf-8">
+<title>Model card: {e(card["name"])} version {card["version"]}</title>
+<style>body{{font-family:sans-serif;max-width:50em;margin:2em auto;line-height:1.4}}
+table{{border-collapse:collapse}}td,th{{border:1px solid #ccc;padding:2px 8px;text-align:left}}
+</style></head><body>
+<h1>{e(card["name"])} — version {card["version"]}</h1>
+{card_sections(card, links)}
+</body></html>
+"""
+
+
+def card_sections(card: dict[str, Any], links: bool = False, level: int = 2) -> str:
+    """The model card's sections (from its stage to its history), for a page of its own or
+    within a longer one (the compliance report), their headings at ``level``."""
+    e = html.escape
+    h = f"h{level}"
 
     def link(scheme: str, target: str, text: str) -> str:
         return f'<a href="{scheme}:{e(target)}">{text}</a>' if links else text
@@ -484,35 +502,27 @@ def card_html(card: dict[str, Any], links: bool = False) -> str:
         if prepared
         else ""
     )
-    return f"""<!DOCTYPE html>
-<html lang="en"><head><meta charset="utf-8">
-<title>Model card: {e(card["name"])} version {card["version"]}</title>
-<style>body{{font-family:sans-serif;max-width:50em;margin:2em auto;line-height:1.4}}
-table{{border-collapse:collapse}}td,th{{border:1px solid #ccc;padding:2px 8px;text-align:left}}
-</style></head><body>
-<h1>{e(card["name"])} — version {card["version"]}</h1>
-<p>Stage: <b>{e(STAGE_LABELS[card["stage"]])}</b>. Registered {e(card["created"][:10])}.</p>
-<h2>Purpose</h2><p>{e(card["description"]) or "<i>Not written yet.</i>"}</p>
-<h2>What it predicts</h2>
+    return f"""<p>Stage: <b>{e(STAGE_LABELS[card["stage"]])}</b>. Registered {e(card["created"][:10])}.</p>
+<{h}>Purpose</{h}><p>{e(card["description"]) or "<i>Not written yet.</i>"}</p>
+<{h}>What it predicts</{h}>
 <p>{e(card["target"])} ({e(card["task"])}), with {e(training.ALGORITHMS[card["algorithm"]].label)}.</p>
 {classes}
-<h2>Data it learned from</h2>
+<{h}>Data it learned from</{h}>
 <p>Dataset version <b>{link("dataset", card["dataset"], e(card["dataset"]))}</b>
 ({card["dataset_rows"]:,} rows);
 {card["split"]["test_size"]:.0%} of the rows were held out to score it; seed {card["seed"]}.</p>
 {preparation}
-<h2>Scores on the held-out rows</h2><table>{metrics}</table>
-<h2>Inputs</h2>
+<{h}>Scores on the held-out rows</{h}><table>{metrics}</table>
+<{h}>Inputs</{h}>
 <table><tr><th>column</th><th>type</th><th>required</th><th>allowed categories</th></tr>
 {inputs}</table>
-<h2>Limitations</h2><ul>{limits}</ul>
-<h2>Lineage</h2>
+<{h}>Limitations</{h}><ul>{limits}</ul>
+<{h}>Lineage</{h}>
 <p>Run <code>{link("run", card["run_id"], e(card["run_id"]))}</code> in experiment
 {e(card["experiment"])}; model file
 SHA-256 <code>{e(card["model_sha256"])}</code>;
 {e(", ".join(f"{k} {v}" for k, v in card["library_versions"].items()))}.</p>
-<h2>Stage history</h2><ul>{history or "<li>No stage changes yet.</li>"}</ul>
-</body></html>
+<{h}>Stage history</{h}><ul>{history or "<li>No stage changes yet.</li>"}</ul>
 """
 
 

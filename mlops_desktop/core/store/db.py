@@ -121,12 +121,13 @@ class Store:
         if current is not None:
             stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S")
             backup = self.db_path.with_name(f"store.db.before-{head}-{stamp}.bak")
-            self._backup_to(backup)
+            self.backup_to(backup)
             log.info("Upgrading workspace schema %s -> %s (backup %s)", current, head, backup)
         _upgrade_to_head(self.engine)
 
-    def _backup_to(self, target: Path) -> None:
-        """A consistent copy of the live database (WAL included) via SQLite's backup API."""
+    def backup_to(self, target: Path) -> None:
+        """A consistent copy of the live database (WAL included) via SQLite's backup API: taken in
+        one step, it is the database as of one moment, while other processes go on writing."""
         source = sqlite3.connect(self.db_path)
         try:
             destination = sqlite3.connect(target)

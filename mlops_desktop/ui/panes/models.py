@@ -24,10 +24,11 @@ from PySide6.QtWidgets import (
 
 from mlops_desktop.core.errors import UserError
 from mlops_desktop.core.experiments import training
-from mlops_desktop.core.governance import audit
+from mlops_desktop.core.governance import audit, compliance
 from mlops_desktop.core.registry import model_registry
 from mlops_desktop.core.serving import scoring
 from mlops_desktop.core.vocabulary import SCORE_DECIMALS, measure_title
+from mlops_desktop.ui.dialogs.lineage_dialog import LineageDialog
 from mlops_desktop.ui.dialogs.model_dialogs import StageDialog
 from mlops_desktop.ui.errors import show_message
 from mlops_desktop.ui.models.tables import Column, RecordsModel
@@ -68,12 +69,15 @@ class ModelsPane(QWidget):
     register_requested = Signal()  # the empty state's "go to Experiments"
     run_requested = Signal(str)  # a lineage link on the card: the run's id
     dataset_requested = Signal(str)  # … or the dataset version (NAME@VERSION)
+    open_requested = Signal(str, str)  # a box of the lineage view: a pane and what to show in it
 
     def __init__(self, state: AppState, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.state = state
         self.selected: dict[str, Any] | None = None
         self.scoring: Task | None = None
+        self.reporting: Task | None = None
+        self.lineage_dialog: LineageDialog | None = None
 
         self.model = RecordsModel(MODEL_COLUMNS, self)
         self.view = QTableView()
@@ -112,6 +116,18 @@ class ModelsPane(QWidget):
         self.export_button = QPushButton("Export card…")
         self.export_button.setToolTip("Save the model card as one HTML file to share")
         self.export_button.clicked.connect(self.export_card)
+        self.lineage_button = QPushButton("Lineage…")
+        self.lineage_button.setToolTip(
+            "See where this version came from (file, data, recipe, run) and what happened to it "
+            "since (stages, serving, monitoring, retraining)"
+        )
+        self.lineage_button.clicked.connect(self.show_lineage)
+        self.report_button = QPushButton("Compliance report…")
+        self.report_button.setToolTip(
+            "Save one HTML page for a reviewer: card, lineage, data and its hashes, settings, "
+            "stages, serving, monitoring and every audit event of this version"
+        )
+        self.report_button.clicked.connect(self.choose_report_file)
         self.score_button = QPushButton("Score a file…")
         self.score_button.setToolTip(
             "Predict every row of a CSV, Excel or Parquet file with this version; "
@@ -131,6 +147,8 @@ class ModelsPane(QWidget):
             self.approve_button,
             self.purpose_button,
             self.export_button,
+            self.lineage_button,
+            self.report_button,
             self.score_button,
         ):
             actions.addWidget(button)
@@ -198,7 +216,12 @@ class ModelsPane(QWidget):
         self.serve_panel.show_version(self.selected)
 
     def _update_buttons(self) -> None:
-        for button in (self.stage_button, self.purpose_button, self.export_button):
+        for button in (
+            self.stage_button,
+            self.purpose_button,
+            self.export_button,
+            self.lineage_button,
+        ):
             button.setEnabled(self.selected is not None)
         pending = self.selected["pending"] if self.selected else None
         own = pending is not None and pending["user"] == audit.current_user()
@@ -220,6 +243,7 @@ class ModelsPane(QWidget):
                 f"{pending['time'][:10]} to move this version to production; another person "
                 f"approves it with Approve….{html.escape(note)}"
             )
+        self.report_button.setEnabled(self.selected is not None and self.reporting is None)
         self.score_button.setEnabled(self.selected is not None and self.scoring is None)
         self.serve_production_button.setEnabled(
             self.selected is not None
@@ -363,6 +387,57 @@ class ModelsPane(QWidget):
             show_message(self, str(error))
             return
         self.state.status_message.emit(f"Saved the model card to {path}.")
+
+    def show_lineage(self) -> LineageDialog | None:
+        """Open the Lineage view of the selected version (one at a time)."""
+        if self.selected is None:
+            return None
+        if self.lineage_dialog is not None:
+            self.lineage_dialog.close()
+            self.lineage_dialog.deleteLater()
+        dialog = LineageDialog(self.state, self.selected["ref"], self)
+        dialog.open_requested.connect(self.open_requested)
+        dialog.show()
+        self.lineage_dialog = dialog
+        return dialog
+
+    def choose_report_file(self) -> None:
+        version = self.selected
+        if version is None:
+            return
+        suggested = Path.home() / f"{version['name']} v{version['version']} compliance report.html"
+        path, _ = QFileDialog.getSaveFileName(
+            self, "Save the compliance report", str(suggested), "Web page (*.html)"
+        )
+        if path:
+            self.write_report(Path(path))
+
+    def write_report(self, path: Path) -> Task | None:
+        """Write the selected version's compliance report to ``path``, in a worker process."""
+        if self.selected is None:
+            return None
+        task = self.state.workers.run_in_workspace(
+            f"Writing the compliance report of {self.selected['ref']}",
+            self.state.home,
+            compliance.export_report,
+            self.selected["ref"],
+            path,
+        )
+        self.reporting = task
+        self.task_panel.follow(task)
+        task.succeeded.connect(
+            lambda result: self.state.status_message.emit(
+                f"Saved the compliance report to {result['output']}."
+            )
+        )
+        task.failed.connect(lambda message: show_message(self, message))
+        task.finished.connect(self._reporting_finished)
+        self._update_buttons()
+        return task
+
+    def _reporting_finished(self) -> None:
+        self.reporting = None
+        self._update_buttons()
 
     def choose_file_to_score(self) -> None:
         source, _ = QFileDialog.getOpenFileName(
