@@ -69,7 +69,7 @@ LANGUAGES: dict[str, dict[str, Container[str]]] = {
         "German": "äöüß",
         "Spanish": "áéíñóúü¿¡ºª",
         "Portuguese": "áâãàçéêíóôõúü",
-        "Italian": "àèéìíîòóùú",
+        "Italian": "àèéìòóù",
         "Dutch": "áéëïóöüĳ",
         "Danish and Norwegian": "æøåéó",
         "Swedish and Finnish": "åäöéšž",
