@@ -37,7 +37,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 import _common  # noqa: F401  (puts the repository on sys.path)
 from charset_normalizer import from_bytes
 
-from mlops_desktop.core import encodings
+from mlops_desktop.core.data import encodings
 from tests.encoding_corpus import HELD_OUT, LEGACY, LONG_ROWS, TEXTS, UNICODE, Case, texts_of
 
 MAX_SHORT_ROWS = 5

@@ -124,13 +124,14 @@ def _log_earlier_days(
     """An earlier week of serving ``ref``, written straight into the store as a stopped
     deployment and its prediction log (oldest first, as a server logs), so that the trends
     have days to show; returns each day's request ids."""
-    from mlops_desktop.core import registry, scoring
+    from mlops_desktop.core.registry import model_registry
+    from mlops_desktop.core.serving import scoring
     from mlops_desktop.core.store.models import Deployment, PredictionLog
 
-    record, pipeline = registry.load(workspace, ref)
+    record, pipeline = model_registry.load(workspace, ref)
     ids: list[list[str]] = []
     with workspace.store.write() as session:
-        version = registry.resolve(session, ref)[1]
+        version = model_registry.resolve(session, ref)[1]
         deployment = Deployment(
             model_version_id=version.id,
             host="127.0.0.1",
@@ -189,7 +190,9 @@ def _preparation_screens(
 ) -> None:
     """The recipe editor on a messy file, a row step and column steps selected; the new version
     in the Versions tab; the card of a model trained on it."""
-    from mlops_desktop.core import datasets, registry, training
+    from mlops_desktop.core.data import datasets
+    from mlops_desktop.core.experiments import training
+    from mlops_desktop.core.registry import model_registry
 
     source = scratch / "loan applications.csv"
     _messy_applicants(1200, seed=5).to_csv(source, index=False)
@@ -230,7 +233,7 @@ def _preparation_screens(
             experiment="Loans",
         ),
     )[0]
-    registry.register(workspace, run["run_id"], "Loan approval (prepared)", "From web forms")
+    model_registry.register(workspace, run["run_id"], "Loan approval (prepared)", "From web forms")
     window.state.models_changed.emit()
     window.show_pane("Models")
     window.models_pane.refresh("Loan approval (prepared)@1")
@@ -243,7 +246,7 @@ def _validation_screens(
     """A dataset whose second file breaks some of the rules proposed from its first (incomes
     above the range, a new region, ages out of range, missing incomes): that version's Checks
     tab, the Versions tab with its Checks column, and the rules editor."""
-    from mlops_desktop.core import datasets
+    from mlops_desktop.core.data import datasets
     from mlops_desktop.ui.panes.datasets import TAB_CHECKS, TAB_PROFILE, TAB_VERSIONS
 
     source = scratch / "branch applications.csv"
@@ -285,7 +288,9 @@ def _monitoring_screens(
     import pandas as pd
     from PySide6.QtWidgets import QMessageBox
 
-    from mlops_desktop.core import datasets, registry, training
+    from mlops_desktop.core.data import datasets
+    from mlops_desktop.core.experiments import training
+    from mlops_desktop.core.registry import model_registry
 
     state = window.state
     source = scratch / "loan applicants.csv"
@@ -300,8 +305,8 @@ def _monitoring_screens(
             experiment="Loans",
         ),
     )[0]
-    registry.register(workspace, run["run_id"], "Loan approval", "Who is likely to repay")
-    registry.set_stage(workspace, "Loan approval", 1, "production", "approved for the pilot")
+    model_registry.register(workspace, run["run_id"], "Loan approval", "Who is likely to repay")
+    model_registry.set_stage(workspace, "Loan approval", 1, "production", "approved for the pilot")
     state.datasets_changed.emit("")
     state.models_changed.emit()
 
@@ -393,7 +398,7 @@ def _monitoring_screens(
     grab("11-monitoring-column")
     pane.tabs.setCurrentIndex(1)
     grab("11-monitoring-trends")
-    holder = pane.trends_scroll.widget()
+    holder = pane.trends.widget()
     grab("11-monitoring-trends-all", holder)
     pane.tabs.setCurrentIndex(0)
     thresholds = pane.open_thresholds_dialog()
@@ -425,12 +430,54 @@ def _monitoring_screens(
     retrain.reject()
 
 
+def _html_png(page: str, path: Path, width: int = 1000) -> Path:
+    """A web page as Qt's rich text draws it (enough to look at a report's layout and words)."""
+    from PySide6.QtGui import QColor, QImage, QPainter, QTextDocument
+
+    document = QTextDocument()
+    document.setHtml(page)
+    document.setTextWidth(width)
+    size = document.size()
+    image = QImage(int(size.width()), int(size.height()), QImage.Format.Format_RGB32)
+    image.fill(QColor("white"))
+    painter = QPainter(image)
+    document.drawContents(painter)
+    painter.end()
+    image.save(str(path))
+    return path
+
+
+def _governance_screens(
+    window: "MainWindow", out_dir: Path, grab: Callable[..., None]
+) -> list[Path]:
+    """The lineage of the loan model (served, monitored, retrained) and its compliance report."""
+    from mlops_desktop.core.governance import compliance
+
+    ref = "Loan approval@1"
+    window.show_pane("Models")
+    models = window.models_pane
+    models.refresh(select=ref)
+    grab("14-models-governance-buttons")
+    dialog = models.show_lineage()
+    assert dialog is not None
+    _wait_for(dialog.shown)
+    dialog.resize(*SIZE)
+    grab("14-lineage", dialog)
+    assert dialog.canvas is not None
+    grab("14-lineage-whole", dialog.canvas)
+    dialog.close()
+    page = compliance.report_html(window.state.workspace, ref)
+    return [_html_png(page, out_dir / "14-compliance-report.png")]
+
+
 def render(out_dir: Path) -> list[Path]:
     from PySide6.QtCore import QItemSelectionModel
     from PySide6.QtWidgets import QApplication
 
     from mlops_desktop.config import Settings, samples_dir, setup_logging
-    from mlops_desktop.core import datasets, registry, training
+    from mlops_desktop.core.data import datasets
+    from mlops_desktop.core.experiments import training
+    from mlops_desktop.core.registry import model_registry
     from mlops_desktop.core.workspace import Workspace
     from mlops_desktop.ui.main_window import PANES, MainWindow
     from mlops_desktop.ui.state import AppState
@@ -514,11 +561,15 @@ def render(out_dir: Path) -> list[Path]:
         compare.close()
         wine_runs = [r for r in pane.model.records if r["dataset"] == "wine@1"]
         for run in wine_runs[:2]:
-            registry.register(
+            model_registry.register(
                 workspace, run["run_id"], "Wine cultivar", "Tells the three cultivars apart"
             )
-        registry.set_stage(workspace, "Wine cultivar", 1, "production", "approved after review")
-        registry.set_stage(workspace, "Wine cultivar", 2, "staging", "candidate with fewer errors")
+        model_registry.set_stage(
+            workspace, "Wine cultivar", 1, "production", "approved after review"
+        )
+        model_registry.set_stage(
+            workspace, "Wine cultivar", 2, "staging", "candidate with fewer errors"
+        )
         state.models_changed.emit()
         window.show_pane("Models")
         models = window.models_pane
@@ -550,6 +601,7 @@ def render(out_dir: Path) -> list[Path]:
         _monitoring_screens(window, workspace, Path(scratch), grab)
         _preparation_screens(window, workspace, Path(scratch), grab)
         _validation_screens(window, workspace, Path(scratch), grab)
+        written += _governance_screens(window, out_dir, grab)
         window.show_pane("Home")
         grab("1-home-monitoring")
 

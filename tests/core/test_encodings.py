@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from mlops_desktop.core import datasets, encodings
-from mlops_desktop.core.reading import FormatChoices, detect_format, read_table
+from mlops_desktop.core.data import datasets, encodings
+from mlops_desktop.core.data.reading import FormatChoices, detect_format, read_table
 from tests.encoding_corpus import Case, cases
 
 

@@ -9,7 +9,9 @@ from pathlib import Path
 
 from sqlalchemy import select
 
-from mlops_desktop.core import datasets, registry, training
+from mlops_desktop.core.data import datasets
+from mlops_desktop.core.experiments import training
+from mlops_desktop.core.registry import model_registry
 from mlops_desktop.core.serving import control
 from mlops_desktop.core.serving.history import running_servers
 from mlops_desktop.core.store.models import Deployment, ModelVersion
@@ -37,7 +39,7 @@ def _deployment(workspace: Workspace, pid: int) -> int:
     run = training.train(
         workspace, training.Recipe(dataset="iris", target="species", algorithm="decision_tree")
     )[0]
-    registry.register(workspace, run["run_id"], "flowers")
+    model_registry.register(workspace, run["run_id"], "flowers")
     with workspace.store.write() as session:
         version_id = session.scalar(select(ModelVersion.id))
         deployment = Deployment(model_version_id=version_id, host="127.0.0.1", port=8765, pid=pid)

@@ -35,8 +35,10 @@ from waitress import wasyncore
 from waitress.channel import HTTPChannel
 from waitress.task import ErrorTask
 
-from mlops_desktop.core import audit, registry, validation
+from mlops_desktop.core.data import dataset_rules
 from mlops_desktop.core.errors import UserError
+from mlops_desktop.core.governance import audit
+from mlops_desktop.core.registry import model_registry
 from mlops_desktop.core.serving import control
 from mlops_desktop.core.serving.app import (
     REQUEST_ID_HEADER,
@@ -367,8 +369,8 @@ def serve(
     recorded: an address or token refused, an unknown version, a model file that fails its
     SHA-256 check, a port in use."""
     address = check_address(host, port, token)
-    record, pipeline = registry.load(workspace, ref)
-    checker = validation.model_checker(workspace, record)  # the rules as they are now
+    record, pipeline = model_registry.load(workspace, ref)
+    checker = dataset_rules.model_checker(workspace, record)  # the rules as they are now
     writer = PredictionLogWriter(
         workspace.store, record["inputs"], classes_of(record, pipeline), checker=checker
     )

@@ -24,9 +24,9 @@ import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
 
-from mlops_desktop.core import file_limits
-from mlops_desktop.core.encodings import ENCODING_NAMES, SAMPLE_BYTES
-from mlops_desktop.core.encodings import detect as detect_encoding
+from mlops_desktop.core.data import file_limits
+from mlops_desktop.core.data.encodings import ENCODING_NAMES, SAMPLE_BYTES
+from mlops_desktop.core.data.encodings import detect as detect_encoding
 from mlops_desktop.core.errors import UserError
 from mlops_desktop.core.progress import (
     CancelCheck,
