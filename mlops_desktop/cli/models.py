@@ -1,4 +1,4 @@
-"""The ``models``, ``predict`` and ``serve`` commands."""
+"""The ``models``, ``predict``, ``serve`` and ``servers`` commands."""
 
 import argparse
 import json
@@ -90,6 +90,22 @@ def add_commands(commands: Commands) -> None:
         help="read the token from this file (its whole text, without surrounding spaces)",
     )
     srv.set_defaults(handler=_serve)
+
+    svs = command(commands, "servers", help="list or stop the servers running for this workspace")
+    server_commands = svs.add_subparsers(dest="servers_command", metavar="ACTION", required=True)
+    sls = command(server_commands, "list", help="the servers of this workspace still running")
+    sls.set_defaults(handler=_servers_list)
+    sst = command(
+        server_commands,
+        "stop",
+        help="stop servers gracefully: each answers what it received and writes its log first",
+    )
+    which = sst.add_mutually_exclusive_group(required=True)
+    which.add_argument(
+        "deployments", nargs="*", type=int, default=[], metavar="DEPLOYMENT", help="as listed"
+    )
+    which.add_argument("--all", action="store_true", help="every running server")
+    sst.set_defaults(handler=_servers_stop)
 
 
 def _model_json(record: dict[str, Any]) -> dict[str, Any]:
@@ -237,7 +253,10 @@ def _serve(workspace: "Workspace", args: argparse.Namespace) -> Any:
         if args.json:
             print(json.dumps({"url": url, "ref": args.ref}), flush=True)
         else:
-            print(f"Serving {args.ref} at {url} (Ctrl+C stops it).", flush=True)
+            print(
+                f"Serving {args.ref} at {url} (Ctrl+C or 'mlops-desktop servers stop' stops it).",
+                flush=True,
+            )
 
     token = _token_from_file(args.token_file) if args.token_file else args.token
     summary = serving.serve(workspace, args.ref, args.host, args.port, token, on_ready=ready)
@@ -248,3 +267,42 @@ def _serve(workspace: "Workspace", args: argparse.Namespace) -> Any:
         f"{counted(summary['predicted_rows'], 'row')} "
         "predicted and logged."
     )
+
+
+def _servers_list(workspace: "Workspace", args: argparse.Namespace) -> Any:
+    from mlops_desktop.core.serving.history import running_servers
+
+    servers = running_servers(workspace)
+    if args.json:
+        return servers
+    if not servers:
+        return "No server is running for this workspace."
+    return table(
+        ["DEPLOYMENT", "MODEL", "URL", "STARTED"],
+        [[s["deployment"], s["ref"], s["url"], s["started"][:19]] for s in servers],
+    )
+
+
+def _servers_stop(workspace: "Workspace", args: argparse.Namespace) -> Any:
+    from mlops_desktop.core.errors import UserError
+    from mlops_desktop.core.serving import control
+    from mlops_desktop.core.serving.history import running_servers
+
+    servers = {s["deployment"]: s for s in running_servers(workspace)}
+    if not args.all:
+        unknown = [str(d) for d in args.deployments if d not in servers]
+        if unknown:
+            raise UserError(
+                f"No server of deployment {', '.join(unknown)} is running; "
+                "'mlops-desktop servers list' shows those that are."
+            )
+        servers = {d: servers[d] for d in args.deployments}
+    stopped = [
+        {**server, "result": control.stop(workspace, deployment, server["pid"])}
+        for deployment, server in servers.items()
+    ]
+    if args.json:
+        return stopped
+    if not stopped:
+        return "No server is running for this workspace."
+    return "\n".join(f"{s['ref']} at {s['url']}: {s['result']}." for s in stopped)

@@ -4,7 +4,8 @@
 the version (its file must match its SHA-256) and the rules of the dataset it learned from (each
 predicted row's broken rules are logged with it), binds the port, records the deployment and
 serves.
-SIGINT or SIGTERM (or ``stop`` being set) starts a graceful stop: no new connections; requests
+SIGINT or SIGTERM, a stop file (``control``, the way that works on Windows too) or ``stop`` being
+set starts a graceful stop: no new connections; requests
 already received are answered; idle connections are closed; then the predictor finishes, the
 prediction log is flushed and the deployment is marked stopped.
 Connections that never finish a request (silent, or sending headers a byte at a time) are closed
@@ -38,6 +39,7 @@ from mlops_desktop.core.data import dataset_rules
 from mlops_desktop.core.errors import UserError
 from mlops_desktop.core.governance import audit
 from mlops_desktop.core.registry import model_registry
+from mlops_desktop.core.serving import control
 from mlops_desktop.core.serving.app import (
     REQUEST_ID_HEADER,
     ServingApp,
@@ -297,8 +299,15 @@ def _stop_signals(on_signal: Callable[[], None]) -> Iterator[None]:
 
 
 def _record_start(
-    workspace: Workspace, record: dict[str, Any], host: str, port: int, rules: int
+    workspace: Workspace,
+    record: dict[str, Any],
+    host: str,
+    port: int,
+    rules: int,
+    lifetime: contextlib.ExitStack,
 ) -> int:
+    """Record the deployment, taking its lock (held in ``lifetime``) before the record is
+    committed: whoever sees the record can tell from the lock whether its server runs."""
     with workspace.store.write() as session:
         version_id = session.scalar(
             select(ModelVersion.id)
@@ -313,6 +322,7 @@ def _record_start(
         deployment = Deployment(model_version_id=version_id, host=host, port=port, pid=os.getpid())
         session.add(deployment)
         session.flush()
+        lifetime.enter_context(control.running(workspace, deployment.id))
         audit.record(
             session,
             "deployment.start",
@@ -348,7 +358,8 @@ def serve(
     stop: threading.Event | None = None,
     threads: int = THREADS,
 ) -> dict[str, Any]:
-    """Serve the model version ``ref`` until SIGINT/SIGTERM (or until ``stop`` is set), then
+    """Serve the model version ``ref`` until SIGINT/SIGTERM, a stop file (``control``) or
+    ``stop`` being set, then
     stop gracefully and return a summary: url, deployment, requests, errors, predicted and
     logged rows.
 
@@ -389,9 +400,13 @@ def serve(
     url = url_of(address, bound_port)
     loop = _Loop(server)
     logging.getLogger("waitress.queue").setLevel(logging.ERROR)  # "queue depth" under load
+    lifetime = contextlib.ExitStack()  # the deployment's lock, released once its end is recorded
     try:
-        deployment_id = _record_start(workspace, record, address, bound_port, len(checker))
+        deployment_id = _record_start(
+            workspace, record, address, bound_port, len(checker), lifetime
+        )
     except BaseException:
+        lifetime.close()
         wasyncore.close_all(server._map)
         server.task_dispatcher.shutdown()
         raise
@@ -403,7 +418,7 @@ def serve(
     # full collections that requests' garbage makes due take microseconds instead of milliseconds.
     gc.collect()
     gc.freeze()
-    with _stop_signals(lambda: signalled.append(True)):
+    with lifetime, _stop_signals(lambda: signalled.append(True)):
         writer.start()
         app.start()
         loop.start()
@@ -411,7 +426,12 @@ def serve(
             log.info("Serving %s at %s (deployment %d)", record["ref"], url, deployment_id)
             if on_ready is not None:
                 on_ready(url)
-            while not signalled and loop.thread.is_alive() and not stop_requested.wait(0.2):
+            while (
+                not signalled
+                and loop.thread.is_alive()
+                and not stop_requested.wait(0.2)
+                and not control.stop_requested(workspace, deployment_id)
+            ):
                 pass
         finally:
             log.info("Stopping the server at %s", url)
