@@ -9,16 +9,14 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from alembic import command
-from alembic.config import Config
-from sqlalchemy import create_engine, text
+from sqlalchemy import text
 
 from mlops_desktop.core.data import datasets
 from mlops_desktop.core.governance import audit, audit_log, chain
-from mlops_desktop.core.store import db
 from mlops_desktop.core.workspace import Workspace
 from tests.conftest import SAMPLES
 from tests.core.audit_writers import append, write_after
+from tests.core.conftest import store_at
 
 
 @pytest.fixture
@@ -154,11 +152,7 @@ def test_recording_outside_a_write_transaction_is_refused(workspace: Workspace) 
 
 def test_upgrading_chains_the_events_a_workspace_already_holds(tmp_path: Path) -> None:
     path = tmp_path / "store.db"
-    engine = create_engine(f"sqlite:///{path}")
-    config = Config()
-    config.set_main_option("script_location", str(db.MIGRATIONS_DIR))
-    config.attributes["engine"] = engine
-    command.upgrade(config, "0008")
+    engine = store_at(path, "0008")
     with engine.begin() as connection:
         for number, when in enumerate(["2026-11-01 10:00:00", "2026-11-02 11:30:00.250000"]):
             connection.execute(

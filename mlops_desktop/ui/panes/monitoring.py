@@ -67,7 +67,7 @@ from mlops_desktop.ui.dialogs.labels_dialog import LabelsDialog, matched_text
 from mlops_desktop.ui.dialogs.retrain_dialog import RetrainDialog
 from mlops_desktop.ui.dialogs.thresholds_dialog import ThresholdsDialog, saved_thresholds
 from mlops_desktop.ui.errors import show_message
-from mlops_desktop.ui.models.tables import Column, RecordsModel
+from mlops_desktop.ui.models.tables import Column, RecordsModel, local_time
 from mlops_desktop.ui.state import AppState
 from mlops_desktop.ui.widgets.empty_state import EmptyState, pane_layout
 from mlops_desktop.ui.widgets.figure_canvas import FigureView
@@ -115,10 +115,6 @@ TREND_CAPTIONS = {
     "labels…), with the range expected from the training data for that many outcomes. A red dot "
     "is worse than normal.",
 }
-
-
-def _local_time(iso_utc: str) -> str:
-    return datetime.fromisoformat(iso_utc).astimezone().strftime("%Y-%m-%d %H:%M")
 
 
 def status_word(status: str) -> str:
@@ -463,7 +459,7 @@ class StatusCard(QFrame):
             else "No day of predictions checked yet"
         )
         checked = (
-            f"Last checked {_local_time(card['last_check'])}"
+            f"Last checked {local_time(card['last_check'])}"
             if card["last_check"]
             else "Never checked"
         )

@@ -1,0 +1,97 @@
+"""The audit trail as a lazy table: the matching events are counted, and only the pages the view
+paints are read from the store (200 events each, a few kept), so 100,000 events open at once."""
+
+from collections import OrderedDict
+from typing import Any
+
+from PySide6.QtCore import QAbstractTableModel, QModelIndex, Qt
+
+from mlops_desktop.core.governance import audit_log
+from mlops_desktop.core.workspace import Workspace
+from mlops_desktop.ui.models.tables import Index, local_time
+
+CACHED_PAGES = 20
+HEADERS = [
+    ("When", "Your local date and time of the change (the tooltip gives it in UTC)"),
+    ("Who", "The computer account that made the change"),
+    ("What", "What was done (the tooltip gives its short name for `audit list --action`)"),
+    ("Object", "What it was done to: kind:name@version; double-click to open it"),
+    ("Details", "What else was recorded with the change"),
+]
+
+
+class AuditEventsModel(QAbstractTableModel):
+    def __init__(self, parent: Any = None) -> None:
+        super().__init__(parent)
+        self._workspace: Workspace | None = None
+        self._filter = audit_log.AuditFilter()
+        self._count = 0
+        self._pages: OrderedDict[int, list[dict[str, Any]]] = OrderedDict()
+
+    def show(self, workspace: Workspace, audit_filter: audit_log.AuditFilter) -> None:
+        """Show the events of ``workspace`` that ``audit_filter`` lets through, newest first."""
+        self.beginResetModel()
+        self._workspace = workspace
+        self._filter = audit_filter
+        self._pages.clear()
+        self._count = audit_log.count(workspace, audit_filter)
+        self.endResetModel()
+
+    @property
+    def audit_filter(self) -> audit_log.AuditFilter:
+        return self._filter
+
+    def event(self, row: int) -> dict[str, Any]:
+        """The ``row``-th matching event, newest first, read with its page when first needed."""
+        number, offset = divmod(row, audit_log.PAGE)
+        page = self._pages.get(number)
+        if page is None:
+            assert self._workspace is not None
+            page = audit_log.page(self._workspace, self._filter, number * audit_log.PAGE)
+            self._pages[number] = page
+            if len(self._pages) > CACHED_PAGES:
+                self._pages.popitem(last=False)
+        else:
+            self._pages.move_to_end(number)
+        return page[offset]
+
+    def rowCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
+        return 0 if parent.isValid() else self._count
+
+    def columnCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
+        return 0 if parent.isValid() else len(HEADERS)
+
+    def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        if not index.isValid() or role not in (
+            Qt.ItemDataRole.DisplayRole,
+            Qt.ItemDataRole.ToolTipRole,
+        ):
+            return None
+        event = self.event(index.row())
+        column = index.column()
+        tooltip = role == Qt.ItemDataRole.ToolTipRole
+        if column == 0:
+            return (
+                f"{event['time'][:19].replace('T', ' ')} UTC"
+                if tooltip
+                else local_time(event["time"], seconds=True)
+            )
+        if column == 1:
+            return None if tooltip else event["user"]
+        if column == 2:
+            return event["action"] if tooltip else audit_log.action_words(event["action"])
+        if column == 3:
+            return None if tooltip else event["object"]
+        text = audit_log.details_text(event["details"])
+        return text if not tooltip or len(text) > 40 else None
+
+    def headerData(
+        self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole
+    ) -> Any:
+        if orientation != Qt.Orientation.Horizontal or not 0 <= section < len(HEADERS):
+            return None
+        if role == Qt.ItemDataRole.DisplayRole:
+            return HEADERS[section][0]
+        if role == Qt.ItemDataRole.ToolTipRole:
+            return HEADERS[section][1]
+        return None
