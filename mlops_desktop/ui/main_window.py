@@ -160,6 +160,7 @@ class MainWindow(QMainWindow):
         self.monitoring_pane.models_requested.connect(lambda: self.show_pane("Models"))
         self.audit_pane = AuditPane(state)
         self.audit_pane.object_requested.connect(self.show_object)
+        self.audit_pane.datasets_requested.connect(lambda: self.show_pane("Datasets"))
         self.panes = {
             "Home": HomePane(state, self.show_pane),
             "Datasets": self.datasets_pane,

@@ -40,7 +40,9 @@ def _sql(workspace: Workspace, statement: str, *parameters: Any) -> None:
 def test_an_untouched_trail_verifies_intact(trail: Workspace) -> None:
     result = audit_log.verify(trail)
     assert result == {"events": 10, "intact": True, "first_broken": None}
-    assert audit_log.verdict(result) == "10 events, chain intact."
+    assert audit_log.verdict(result) == (
+        "10 events, chain intact: none was edited, removed or added outside the app."
+    )
     assert all(len(event["hash"]) == 64 for event in audit_log.events(trail))
 
 

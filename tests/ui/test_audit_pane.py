@@ -49,6 +49,8 @@ def test_an_empty_trail_says_what_will_appear_here(qtbot: QtBot, window: MainWin
     assert pane.stack.currentWidget() is pane.empty
     text = " ".join(label.text() for label in pane.empty.findChildren(type(pane.count_label)))
     assert "No changes recorded yet" in text and "importing" in text
+    pane.empty.buttons["Open Datasets"].click()
+    assert window.current_pane() == "Datasets"
 
 
 def test_the_table_reads_only_the_pages_it_shows(
@@ -80,13 +82,14 @@ def test_rows_show_when_who_what_object_and_details_in_words(
     newest = [model.data(model.index(0, column)) for column in range(5)]
     assert newest[1:4] == [audit.current_user(), "Imported a dataset version", "dataset:iris@1"]
     assert "source: iris.csv; rows: 150; columns: 5" in newest[4]
+    assert "validation passed: yes" in newest[4]
     assert model.data(model.index(0, 2), Qt.ItemDataRole.ToolTipRole) == "dataset.import"
     assert model.data(model.index(0, 0), Qt.ItemDataRole.ToolTipRole).endswith(" UTC")
     assert all(
         model.headerData(c, Qt.Orientation.Horizontal, Qt.ItemDataRole.ToolTipRole)
         for c in range(5)
     )
-    assert pane.count_label.text() == "2 changes"
+    assert pane.count_label.text() == "2 events"
 
 
 def test_filters_by_action_user_object_day_and_search(
@@ -95,12 +98,12 @@ def test_filters_by_action_user_object_day_and_search(
     _record(state, 3, "recipe.save", user="ana")
     _record(state, 2, "recipe.delete")
     pane = _audit_pane(qtbot, window)
-    assert pane.count_label.text() == "7 changes"
+    assert pane.count_label.text() == "7 events"
 
     with qtbot.waitSignal(pane.filtered):
         pane.action.setCurrentIndex(pane.action.findData("recipe.delete"))
     assert {e["action"] for e in _shown(pane)} == {"recipe.delete"} and len(_shown(pane)) == 2
-    assert pane.count_label.text() == "2 of 7 changes match the filters"
+    assert pane.count_label.text() == "2 of 7 events match the filters"
     with qtbot.waitSignal(pane.filtered):
         pane.action.setCurrentIndex(0)
 
@@ -127,7 +130,7 @@ def test_filters_by_action_user_object_day_and_search(
     with qtbot.waitSignal(pane.filtered):
         pane.until_on.setChecked(True)
     assert _shown(pane) == []
-    assert "None of the 7 changes match the filters" in pane.count_label.text()
+    assert "None of the 7 events match the filters" in pane.count_label.text()
     assert pane.stack.currentWidget() is not pane.empty  # the filters hide them, not an empty trail
     pane.since.setDate(yesterday)
     pane.until.setDate(QDate.currentDate())
@@ -174,7 +177,7 @@ def test_verify_in_the_background_then_name_an_edited_change(
     pane = _audit_pane(qtbot, window)
     with qtbot.waitSignal(pane.verify().finished, timeout=TASK_TIMEOUT):
         assert not pane.verify_button.isEnabled()
-    assert pane.verdict.text() == "5 events, chain intact."
+    assert pane.verdict.text().startswith("5 events, chain intact:")
     connection = sqlite3.connect(state.workspace.store.db_path)
     with connection:
         connection.execute("UPDATE audit_events SET details = '{\"number\": 7}' WHERE id = 4")
@@ -195,7 +198,7 @@ def test_export_writes_the_filtered_changes_oldest_first(
     output = tmp_path / "audit.csv"
     with qtbot.waitSignal(state.status_message, timeout=TASK_TIMEOUT) as saved:
         pane.export_to(output)
-    assert saved.args == [f"Saved 450 changes to {output}."]
+    assert saved.args == [f"Saved 450 events to {output}."]
     with output.open(encoding="utf-8", newline="") as handle:
         rows = list(csv.DictReader(handle))
     assert [row["object"] for row in rows[:2]] == ["recipe:r0", "recipe:r1"]

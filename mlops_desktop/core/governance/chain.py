@@ -31,12 +31,13 @@ class Content(NamedTuple):
 
 def canonical(content: Content) -> str:
     time = content.time if content.time.tzinfo is None else content.time.astimezone(UTC)
+    stamp = time.replace(tzinfo=None).isoformat(timespec="microseconds") + "Z"
     return json.dumps(
         {
             "action": content.action,
             "details": content.details,
             "object": content.entity,
-            "time": time.strftime("%Y-%m-%dT%H:%M:%S.%fZ"),
+            "time": stamp,
             "user": content.user,
         },
         sort_keys=True,

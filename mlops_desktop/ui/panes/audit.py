@@ -39,12 +39,14 @@ ANY = ""  # the filter lists' first entry: no filtering
 
 class AuditPane(QWidget):
     object_requested = Signal(str)  # a double-clicked event's object: "dataset:iris@2"
+    datasets_requested = Signal()  # the empty state's "go and import something"
     filtered = Signal()  # the table shows the current filters' events
 
     def __init__(self, state: AppState, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.state = state
         self.task: Task | None = None
+        self.total = 0  # events in the workspace, counted when the pane is shown
 
         self.search = QLineEdit()
         self.search.setPlaceholderText("Search objects and details…")
@@ -84,7 +86,7 @@ class AuditPane(QWidget):
         self.verify_button.clicked.connect(self.verify)
         self.export_button = QPushButton("Export CSV…")
         self.export_button.setToolTip(
-            "Save the changes shown (with the filters as set) as a CSV file, oldest first"
+            "Save the events shown (with the filters as set) as a CSV file, oldest first"
         )
         self.export_button.clicked.connect(self.choose_export_file)
         self.verdict = QLabel()
@@ -116,7 +118,8 @@ class AuditPane(QWidget):
 
         intro = QLabel(
             "Every change made in this workspace — in the app, on the command line or by a "
-            "running server — newest first. Double-click a change to open what it was made to."
+            "running server — is an event here, newest first. Double-click an event to open what "
+            "it changed."
         )
         intro.setWordWrap(True)
         content = QWidget()
@@ -132,8 +135,9 @@ class AuditPane(QWidget):
             "No changes recorded yet",
             "Every change made in this workspace will be listed here: importing and preparing "
             "data, training, registering and approving models, serving them. Each shows who made "
-            "it and when, and is sealed so that an edit made outside the app can be found "
-            "(Verify chain).",
+            "it and when, and is sealed, so that a record edited outside the app can be found. "
+            "Start by importing data.",
+            [("Open Datasets", self.datasets_requested.emit)],
         )
         self.stack = pane_layout(self, self.empty, content, "Audit trail")
 
@@ -159,6 +163,7 @@ class AuditPane(QWidget):
 
     def refresh(self) -> None:
         """Read the filter lists and the matching events again."""
+        self.total = audit_log.count(self.state.workspace)
         choices = audit_log.choices(self.state.workspace)
         _fill(self.action, "Any change", choices["actions"], audit_log.action_words)
         _fill(self.user, "Anyone", choices["users"], str)
@@ -177,16 +182,20 @@ class AuditPane(QWidget):
     def apply_filters(self) -> None:
         self.typing.stop()
         workspace = self.state.workspace
-        self.model.show(workspace, self.current_filter())
-        shown, total = self.model.rowCount(), audit_log.count(workspace)
+        audit_filter = self.current_filter()
+        self.model.show(workspace, audit_filter)
+        shown = self.model.rowCount()
+        if audit_filter == audit_log.AuditFilter():  # counted anyway: the total is up to date
+            self.total = shown
+        total = self.total
         self.stack.setCurrentIndex(1 if total else 0)
         if shown == total:
-            self.count_label.setText(counted(total, "change"))
+            self.count_label.setText(counted(total, "event"))
         elif shown:
-            self.count_label.setText(f"{shown:,} of {counted(total, 'change')} match the filters")
+            self.count_label.setText(f"{shown:,} of {counted(total, 'event')} match the filters")
         else:
             self.count_label.setText(
-                f"None of the {counted(total, 'change')} match the filters; clear them to see all"
+                f"None of the {counted(total, 'event')} match the filters; clear them to see all"
             )
         self.export_button.setEnabled(bool(shown) and self.task is None)
         self.filtered.emit()
@@ -243,7 +252,7 @@ class AuditPane(QWidget):
         self._started(task)
         task.succeeded.connect(
             lambda result: self.state.status_message.emit(
-                f"Saved {counted(result['events'], 'change')} to {result['output']}."
+                f"Saved {counted(result['events'], 'event')} to {result['output']}."
             )
         )
         return task
