@@ -11,6 +11,7 @@ from mlops_desktop.core.workspace import Workspace
 from mlops_desktop.ui.models.tables import Index, local_time
 
 CACHED_PAGES = 20
+LONG_DETAILS = 40  # characters; longer details also show whole in a tooltip
 HEADERS = [
     ("When", "Your local date and time of the change (the tooltip gives it in UTC)"),
     ("Who", "The computer account that made the change"),
@@ -27,6 +28,7 @@ class AuditEventsModel(QAbstractTableModel):
         self._filter = audit_log.AuditFilter()
         self._count = 0
         self._pages: OrderedDict[int, list[dict[str, Any]]] = OrderedDict()
+        self._shown: dict[int, tuple[str, ...]] = {}
 
     def show(self, workspace: Workspace, audit_filter: audit_log.AuditFilter) -> None:
         """Show the events of ``workspace`` that ``audit_filter`` lets through, newest first."""
@@ -34,6 +36,7 @@ class AuditEventsModel(QAbstractTableModel):
         self._workspace = workspace
         self._filter = audit_filter
         self._pages.clear()
+        self._shown.clear()
         self._count = audit_log.count(workspace, audit_filter)
         self.endResetModel()
 
@@ -62,28 +65,40 @@ class AuditEventsModel(QAbstractTableModel):
         return 0 if parent.isValid() else len(HEADERS)
 
     def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
-        if not index.isValid() or role not in (
-            Qt.ItemDataRole.DisplayRole,
-            Qt.ItemDataRole.ToolTipRole,
-        ):
+        if not index.isValid():
             return None
-        event = self.event(index.row())
-        column = index.column()
-        tooltip = role == Qt.ItemDataRole.ToolTipRole
-        if column == 0:
-            return (
-                f"{event['time'][:19].replace('T', ' ')} UTC"
-                if tooltip
-                else local_time(event["time"], seconds=True)
+        if role == Qt.ItemDataRole.DisplayRole:
+            return self._texts(index.row())[index.column()]
+        if role == Qt.ItemDataRole.ToolTipRole:
+            return self._tooltips(index.row())[index.column()]
+        return None
+
+    def _texts(self, row: int) -> tuple[str, ...]:
+        """A row's cells as shown, worked out once (a repaint asks for them again and again)."""
+        texts = self._shown.get(row)
+        if texts is None:
+            event = self.event(row)
+            texts = (
+                local_time(event["time"], seconds=True),
+                event["user"],
+                audit_log.action_words(event["action"]),
+                event["object"],
+                audit_log.details_text(event["details"]),
             )
-        if column == 1:
-            return None if tooltip else event["user"]
-        if column == 2:
-            return event["action"] if tooltip else audit_log.action_words(event["action"])
-        if column == 3:
-            return None if tooltip else event["object"]
-        text = audit_log.details_text(event["details"])
-        return text if not tooltip or len(text) > 40 else None
+            if len(self._shown) >= CACHED_PAGES * audit_log.PAGE:
+                self._shown.clear()
+            self._shown[row] = texts
+        return texts
+
+    def _tooltips(self, row: int) -> tuple[str | None, ...]:
+        event, details = self.event(row), self._texts(row)[4]
+        return (
+            f"{event['time'][:19].replace('T', ' ')} UTC",
+            None,
+            event["action"],  # the name ``audit list --action`` takes
+            None,
+            details if len(details) > LONG_DETAILS else None,
+        )
 
     def headerData(
         self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole
