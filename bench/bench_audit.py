@@ -77,7 +77,6 @@ def fill(workspace: object, events: int) -> None:
             "VALUES (?, ?, ?, ?, ?, ?)",
             rows,
         )
-    connection.execute("PRAGMA optimize")
     connection.close()
 
 
