@@ -177,7 +177,9 @@ def test_verify_in_the_background_then_name_an_edited_change(
     pane = _audit_pane(qtbot, window)
     with qtbot.waitSignal(pane.verify().finished, timeout=TASK_TIMEOUT):
         assert not pane.verify_button.isEnabled()
-    assert pane.verdict.text().startswith("5 events, chain intact:")
+    assert pane.verdict.text().endswith(
+        "5 events, chain intact: none was edited, removed or added outside the app."
+    )
     connection = sqlite3.connect(state.workspace.store.db_path)
     with connection:
         connection.execute("UPDATE audit_events SET details = '{\"number\": 7}' WHERE id = 4")

@@ -92,6 +92,7 @@ class AuditPane(QWidget):
         self.verdict = QLabel()
         self.verdict.setObjectName("auditVerdict")
         self.verdict.setWordWrap(True)
+        self.verdict.hide()  # until the chain has been checked
         self.task_panel = TaskPanel()
         actions = QHBoxLayout()
         actions.addWidget(self.count_label)
@@ -110,7 +111,7 @@ class AuditPane(QWidget):
         self.view.verticalHeader().hide()
         self.view.verticalHeader().setDefaultSectionSize(24)
         header = self.view.horizontalHeader()
-        for column, width in enumerate((150, 90, 200, 220)):
+        for column, width in enumerate((150, 70, 200, 270)):
             header.resizeSection(column, width)
         header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
         header.setStretchLastSection(True)
@@ -153,6 +154,7 @@ class AuditPane(QWidget):
             edit.dateChanged.connect(self.apply_filters)
         for box in (self.since_on, self.until_on):
             box.toggled.connect(self.apply_filters)
+        state.workspace_changed.connect(self.verdict.hide)  # it was another workspace's
         state.workspace_changed.connect(lambda: self.isVisible() and self.refresh())
 
     def showEvent(self, event: QShowEvent) -> None:
@@ -224,13 +226,14 @@ class AuditPane(QWidget):
             "Checking every change against its fingerprint", self.state.home, audit_log.verify
         )
         self._started(task)
-        self.verdict.clear()
+        self.verdict.hide()
         task.succeeded.connect(self._verified)
         return task
 
     def _verified(self, result: dict[str, Any]) -> None:
-        self.verdict.setText(audit_log.verdict(result))
+        self.verdict.setText(f"Checked at {datetime.now():%H:%M}: {audit_log.verdict(result)}")
         self.verdict.setStyleSheet(INTACT_STYLE if result["intact"] else ERROR_STYLE)
+        self.verdict.show()
 
     def choose_export_file(self) -> None:
         suggested = Path.home() / f"audit trail {datetime.now():%Y-%m-%d}.csv"
