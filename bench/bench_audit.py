@@ -198,6 +198,13 @@ def main() -> int:
             "WHERE entity LIKE ? OR details LIKE ?",
             ("%weekly refresh%", "%weekly refresh%"),
         ),
+        (
+            "search 'dataset 7@' (a rare text)",
+            lambda: (pane.search.setText("dataset 7@"), pane.apply_filters()),
+            lambda: (pane.search.setText(""), pane.apply_filters()),
+            "WHERE entity LIKE ? OR details LIKE ?",
+            ("%dataset 7@%", "%dataset 7@%"),
+        ),
     ]
     print(
         f"filters (goal ≤ {FILTER_GOAL_S} s each; ratio against the bare SELECT of the same rows):"

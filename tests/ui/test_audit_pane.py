@@ -58,18 +58,22 @@ def test_the_table_reads_only_the_pages_it_shows(
 ) -> None:
     _record(state, 1_000)
     read: list[int] = []
-    real_page = audit_log.page
-    monkeypatch.setattr(
-        audit_log,
-        "page",
-        lambda ws, f, offset, *a: read.append(offset) or real_page(ws, f, offset, *a),
-    )
+    real_page = audit_log.Matches.page
+
+    def page(matches: audit_log.Matches, number: int) -> list[dict]:
+        read.append(number)
+        return real_page(matches, number)
+
+    monkeypatch.setattr(audit_log.Matches, "page", page)
     model = AuditEventsModel()
     model.show(state.workspace, audit_log.AuditFilter())
     assert model.rowCount() == 1_000 and read == []  # counted, nothing read yet
     assert model.event(0)["details"] == {"number": 999}  # newest first
     assert model.event(999)["details"] == {"number": 0}
-    assert read == [0, 800]  # the first and the last page, nothing between
+    assert read == [0, 4]  # the first and the last page of 200, nothing between
+    model.show(state.workspace, audit_log.AuditFilter(text="recipe:r99"))  # a search
+    assert model.rowCount() == 11  # r99 and r990 … r999
+    assert [model.event(row)["details"]["number"] for row in (0, 10)] == [999, 99]
     qtmodeltester.check(model)  # type: ignore[attr-defined]
 
 

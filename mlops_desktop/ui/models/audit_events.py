@@ -24,33 +24,29 @@ HEADERS = [
 class AuditEventsModel(QAbstractTableModel):
     def __init__(self, parent: Any = None) -> None:
         super().__init__(parent)
-        self._workspace: Workspace | None = None
-        self._filter = audit_log.AuditFilter()
-        self._count = 0
+        self._matches: audit_log.Matches | None = None
         self._pages: OrderedDict[int, list[dict[str, Any]]] = OrderedDict()
         self._shown: dict[int, tuple[str, ...]] = {}
 
     def show(self, workspace: Workspace, audit_filter: audit_log.AuditFilter) -> None:
         """Show the events of ``workspace`` that ``audit_filter`` lets through, newest first."""
         self.beginResetModel()
-        self._workspace = workspace
-        self._filter = audit_filter
+        self._matches = audit_log.Matches(workspace, audit_filter)
         self._pages.clear()
         self._shown.clear()
-        self._count = audit_log.count(workspace, audit_filter)
         self.endResetModel()
 
     @property
     def audit_filter(self) -> audit_log.AuditFilter:
-        return self._filter
+        return audit_log.AuditFilter() if self._matches is None else self._matches.audit_filter
 
     def event(self, row: int) -> dict[str, Any]:
         """The ``row``-th matching event, newest first, read with its page when first needed."""
         number, offset = divmod(row, audit_log.PAGE)
         page = self._pages.get(number)
         if page is None:
-            assert self._workspace is not None
-            page = audit_log.page(self._workspace, self._filter, number * audit_log.PAGE)
+            assert self._matches is not None
+            page = self._matches.page(number)
             self._pages[number] = page
             if len(self._pages) > CACHED_PAGES:
                 self._pages.popitem(last=False)
@@ -59,7 +55,7 @@ class AuditEventsModel(QAbstractTableModel):
         return page[offset]
 
     def rowCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
-        return 0 if parent.isValid() else self._count
+        return 0 if parent.isValid() or self._matches is None else self._matches.count
 
     def columnCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
         return 0 if parent.isValid() else len(HEADERS)
