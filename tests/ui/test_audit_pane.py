@@ -67,7 +67,7 @@ def test_the_table_reads_only_the_pages_it_shows(
     monkeypatch.setattr(audit_log.Matches, "page", page)
     model = AuditEventsModel()
     model.show(state.workspace, audit_log.AuditFilter())
-    assert model.rowCount() == 1_000 and read == []  # counted, nothing read yet
+    assert model.rowCount() == 1_000 and read == []  # counted; only the first page read yet
     assert model.event(0)["details"] == {"number": 999}  # newest first
     assert model.event(999)["details"] == {"number": 0}
     assert read == [0, 4]  # the first and the last page of 200, nothing between

@@ -175,40 +175,34 @@ def page_query(audit_filter: AuditFilter, offset: int, limit: int = PAGE) -> Sel
         .offset(offset)
         .limit(limit)
     )
-    return _with_ids(ids.scalar_subquery())
-
-
-def _with_ids(ids: Any) -> Select[Any]:
-    return select(*COLUMNS).where(AuditEvent.id.in_(ids)).order_by(AuditEvent.id.desc())
+    return (
+        select(*COLUMNS)
+        .where(AuditEvent.id.in_(ids.scalar_subquery()))
+        .order_by(AuditEvent.id.desc())
+    )
 
 
 class Matches:
     """The events a filter lets through, newest first: counted at once, read a page at a time.
 
-    A search must read every event's text; counting its matches and then finding a page would
-    read it all twice (a page of a rare word's matches is not found before the end), so a
-    search lists the ids of all its matches in one pass and reads pages by id. Any other filter
-    counts from its index and finds each page through it."""
+    The first page is read straight away (the table shows it next); when it is not full it is
+    every match, and counting would only read the same events again: for a search, which must
+    read every event's text, that would read them all twice."""
 
     def __init__(self, workspace: Workspace, audit_filter: AuditFilter) -> None:
         self.workspace = workspace
         self.audit_filter = audit_filter
-        self._ids: list[int] | None = None
-        with workspace.store.read() as session:
-            if audit_filter.text.strip():
-                query = select(AuditEvent.id).where(*audit_filter.where())
-                self._ids = list(session.scalars(query.order_by(AuditEvent.id.desc())))
-                self.count = len(self._ids)
-            else:
-                self.count = int(session.scalar(count_query(audit_filter)) or 0)
+        self._first = self._read(0)
+        full = len(self._first) == PAGE
+        self.count = count(workspace, audit_filter) if full else len(self._first)
 
     def page(self, number: int) -> list[dict[str, Any]]:
         """The ``number``-th ``PAGE`` of matches (0: the newest)."""
-        if self._ids is None:
-            query = page_query(self.audit_filter, number * PAGE)
-        else:
-            query = _with_ids(self._ids[number * PAGE : (number + 1) * PAGE])
+        return self._first if number == 0 else self._read(number)
+
+    def _read(self, number: int) -> list[dict[str, Any]]:
         with self.workspace.store.read() as session:
+            query = page_query(self.audit_filter, number * PAGE)
             return [_record(row) for row in session.execute(query)]
 
 
