@@ -71,8 +71,11 @@ def test_the_table_reads_only_the_pages_it_shows(
     assert model.event(0)["details"] == {"number": 999}  # newest first
     assert model.event(999)["details"] == {"number": 0}
     assert read == [0, 4]  # the first and the last page of 200, nothing between
+    _record(state, 5)  # appended while the table is read: it keeps the events it counted
+    assert model.rowCount() == 1_000 and model.event(0)["details"] == {"number": 999}
+    assert model.event(400)["details"] == {"number": 599}  # a page read after them
     model.show(state.workspace, audit_log.AuditFilter(text="recipe:r99"))  # a search
-    assert model.rowCount() == 11  # r99 and r990 … r999
+    assert model.rowCount() == 11  # r99 and r990 … r999 (the five appended are r0 … r4)
     assert [model.event(row)["details"]["number"] for row in (0, 10)] == [999, 99]
     qtmodeltester.check(model)  # type: ignore[attr-defined]
 

@@ -11,7 +11,7 @@ import csv
 import json
 import os
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -74,9 +74,12 @@ class AuditFilter:
     action: str = ""  # an action ("model.stage") or its group ("model")
     user: str = ""
     text: str = ""  # found anywhere in the object or the details, in any case
+    newest_id: int | None = None  # leave out events appended after this one (a stable listing)
 
     def where(self) -> list[ColumnElement[bool]]:
         conditions: list[ColumnElement[bool]] = []
+        if self.newest_id is not None:
+            conditions.append(AuditEvent.id <= self.newest_id)
         if self.since is not None:
             conditions.append(AuditEvent.created_at >= self.since)
         if self.until is not None:
@@ -191,10 +194,13 @@ class Matches:
 
     def __init__(self, workspace: Workspace, audit_filter: AuditFilter) -> None:
         self.workspace = workspace
-        self.audit_filter = audit_filter
+        with workspace.store.read() as session:
+            newest = session.scalar(select(func.max(AuditEvent.id)))
+        # Events appended while the pages are read (a server, another window) would shift them.
+        self.audit_filter = replace(audit_filter, newest_id=newest or 0)
         self._first = self._read(0)
         full = len(self._first) == PAGE
-        self.count = count(workspace, audit_filter) if full else len(self._first)
+        self.count = count(workspace, self.audit_filter) if full else len(self._first)
 
     def page(self, number: int) -> list[dict[str, Any]]:
         """The ``number``-th ``PAGE`` of matches (0: the newest)."""
