@@ -88,13 +88,16 @@ def _run_command(args: argparse.Namespace, argv: Sequence[str] | None) -> int:
 
     home = resolve_home(args.home)
     try:
-        with suppress(OSError):  # a home that is not a folder: Workspace says so plainly
-            setup_logging(home)
-        workspace = Workspace(home)
-        try:
-            result = args.handler(workspace, args)
-        finally:
-            workspace.close()
+        if getattr(args, "makes_workspace", False):  # restore: it fills a folder of its own
+            result = args.handler(None, args)
+        else:
+            with suppress(OSError):  # a home that is not a folder: Workspace says so plainly
+                setup_logging(home)
+            workspace = Workspace(home)
+            try:
+                result = args.handler(workspace, args)
+            finally:
+                workspace.close()
     except UserError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1
@@ -102,6 +105,8 @@ def _run_command(args: argparse.Namespace, argv: Sequence[str] | None) -> int:
         print("error: interrupted.", file=sys.stderr)
         return 1
     except Exception:
+        with suppress(OSError):
+            setup_logging(home)
         log.exception("Command failed: %s", list(argv) if argv is not None else sys.argv[1:])
         print(f"error: something went wrong; the details are in {log_path(home)}", file=sys.stderr)
         return 1

@@ -104,9 +104,9 @@ def _number(value: float | None) -> str:
 
 
 def _labels_import(workspace: "Workspace", args: argparse.Namespace) -> Any:
-    from mlops_desktop.core.monitoring import checks
+    from mlops_desktop.core.monitoring import labels
 
-    result = checks.import_labels(workspace, args.ref, args.file, args.key, args.label)
+    result = labels.import_labels(workspace, args.ref, args.file, args.key, args.label)
     if args.json:
         return result
     return f"Matched {result['matched']:,} of {result['rows']:,} rows to logged predictions" + (

@@ -398,7 +398,7 @@ def _monitoring_screens(
     grab("11-monitoring-column")
     pane.tabs.setCurrentIndex(1)
     grab("11-monitoring-trends")
-    holder = pane.trends_scroll.widget()
+    holder = pane.trends.widget()
     grab("11-monitoring-trends-all", holder)
     pane.tabs.setCurrentIndex(0)
     thresholds = pane.open_thresholds_dialog()
@@ -443,6 +443,46 @@ def _audit_screens(window: "MainWindow", grab: Callable[..., None]) -> None:
     pane.view.selectRow(0)
     grab("14-audit-filtered")
     pane.clear_filters()
+
+
+def _html_png(page: str, path: Path, width: int = 1000) -> Path:
+    """A web page as Qt's rich text draws it (enough to look at a report's layout and words)."""
+    from PySide6.QtGui import QColor, QImage, QPainter, QTextDocument
+
+    document = QTextDocument()
+    document.setHtml(page)
+    document.setTextWidth(width)
+    size = document.size()
+    image = QImage(int(size.width()), int(size.height()), QImage.Format.Format_RGB32)
+    image.fill(QColor("white"))
+    painter = QPainter(image)
+    document.drawContents(painter)
+    painter.end()
+    image.save(str(path))
+    return path
+
+
+def _governance_screens(
+    window: "MainWindow", out_dir: Path, grab: Callable[..., None]
+) -> list[Path]:
+    """The lineage of the loan model (served, monitored, retrained) and its compliance report."""
+    from mlops_desktop.core.governance import compliance
+
+    ref = "Loan approval@1"
+    window.show_pane("Models")
+    models = window.models_pane
+    models.refresh(select=ref)
+    grab("14-models-governance-buttons")
+    dialog = models.show_lineage()
+    assert dialog is not None
+    _wait_for(dialog.shown)
+    dialog.resize(*SIZE)
+    grab("14-lineage", dialog)
+    assert dialog.canvas is not None
+    grab("14-lineage-whole", dialog.canvas)
+    dialog.close()
+    page = compliance.report_html(window.state.workspace, ref)
+    return [_html_png(page, out_dir / "14-compliance-report.png")]
 
 
 def render(out_dir: Path) -> list[Path]:
@@ -577,6 +617,8 @@ def render(out_dir: Path) -> list[Path]:
         _preparation_screens(window, workspace, Path(scratch), grab)
         _validation_screens(window, workspace, Path(scratch), grab)
         _audit_screens(window, grab)
+
+        written += _governance_screens(window, out_dir, grab)
         window.show_pane("Home")
         grab("1-home-monitoring")
 

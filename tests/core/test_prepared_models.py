@@ -11,7 +11,7 @@ import pandas as pd
 import pytest
 from sklearn.pipeline import Pipeline
 
-from mlops_desktop.core.data import datasets, recipes, validation
+from mlops_desktop.core.data import dataset_rules, datasets, recipes, validation
 from mlops_desktop.core.data.column_steps import ColumnSteps
 from mlops_desktop.core.data.preparation import feature_frame
 from mlops_desktop.core.experiments import training
@@ -210,11 +210,11 @@ def test_requests_are_checked_against_the_rules_of_the_raw_data(ws: Workspace) -
     """The prepared version's own dataset has rules about prepared columns (age as ranges, say);
     a request holds raw columns, so the server checks the imported dataset's rules."""
     record = model_registry.show_model(ws, "loans")
-    checker = validation.model_checker(ws, record)
+    checker = dataset_rules.model_checker(ws, record)
     assert len(checker) == len(
         [
             rule
-            for rule in validation.rules_of(ws, "loans")
+            for rule in dataset_rules.rules_of(ws, "loans")
             if rule["column"] in {c["name"] for c in record["inputs"]}
             and rule["rule"] not in validation.NOT_CHECKED_WHEN_SERVING
         ]

@@ -292,8 +292,7 @@ def test_health_ping_version_metadata_and_openapi(client: Http, models: Workspac
         assert counter in health.json
 
     assert client("GET", "/ping").status == 200
-    version = client("GET", "/version")
-    assert version.status == 200 and version.json["model_version"] == 1
+    assert client("GET", "/version").status == 200  # their bodies: test_serving_mlflow.py
 
     record = model_registry.show_model(models, "flowers")
     meta = client("GET", "/metadata").json
@@ -1258,7 +1257,9 @@ def _check_answer(response: Any, method: str) -> None:
     event(f"status {response.status_code}")
     assert response.status_code < 500, response.get_data()
     assert response.headers.get("X-Request-ID")
-    if method != "HEAD":
+    if response.mimetype == "text/plain":  # /ping and /version answer as MLflow's do
+        assert response.status_code == 200
+    elif method != "HEAD":
         document = json.loads(response.get_data())
         if response.status_code >= 400:
             assert set(document) == {"error_code", "message"}

@@ -8,6 +8,7 @@ import sys
 from pathlib import Path
 
 import pandas as pd
+import pytest
 from PySide6.QtCore import Qt, QUrl
 from PySide6.QtWidgets import QMessageBox
 from pytestqt.qtbot import QtBot
@@ -92,6 +93,50 @@ def test_changing_stage_needs_a_note_and_promoting_archives_the_previous_version
     assert stages == {2: "production", 1: "archived"}
     assert "better recall on virginica" in pane.card.toPlainText()
     assert "In production: Flowers v2" in window.panes["Home"].cards[2].state.text()
+
+
+def test_four_eyes_the_asker_cannot_approve_and_another_person_can(
+    qtbot: QtBot, window: MainWindow, state, iris, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("LOGNAME", "ana")  # the OS user the app sees (getpass)
+    model_registry.register(state.workspace, _train(state)["run_id"], "Flowers")
+    state.models_changed.emit()
+    window.show_pane("Models")
+    pane = window.models_pane
+    pane.view.selectRow(0)
+    with qtbot.waitSignal(state.models_changed):
+        pane.four_eyes_box.click()
+    pane.view.selectRow(0)
+    assert pane.four_eyes_box.isChecked() and pane.selected["four_eyes"]
+
+    pane.change_stage()
+    dialog = pane.stage_dialog
+    dialog.stage.setCurrentIndex(dialog.stage.findData("production"))
+    assert "second person's approval" in dialog.warning.text()
+    assert dialog.accept_button.text() == "Ask for approval"
+    dialog.note.setPlainText("ready for the pilot")
+    with qtbot.waitSignal(state.models_changed):
+        qtbot.mouseClick(dialog.accept_button, Qt.MouseButton.LeftButton)
+    pane.view.selectRow(0)
+    assert pane.model.record(0)["stage"] == "none"
+    assert pane.approval_line.isVisible()
+    assert "ana asked on" in pane.approval_line.text()
+    assert not pane.approve_button.isEnabled()  # not the person who asked
+
+    monkeypatch.setenv("LOGNAME", "ben")
+    state.models_changed.emit()
+    pane.view.selectRow(0)
+    assert pane.approve_button.isEnabled()
+    approval = pane.approve()
+    assert approval is not None
+    approval.setTextValue("checked the card")
+    with qtbot.waitSignal(state.models_changed):
+        approval.accept()
+    pane.view.selectRow(0)
+    assert pane.model.record(0)["stage"] == "production"
+    last = pane.selected["history"][-1]
+    assert (last["user"], last["requested_by"]) == ("ben", "ana")
+    assert not pane.approval_line.isVisible()
 
 
 def test_export_the_card_and_score_a_file_with_progress(

@@ -34,7 +34,7 @@ from waitress import wasyncore
 from waitress.channel import HTTPChannel
 from waitress.task import ErrorTask
 
-from mlops_desktop.core.data import validation
+from mlops_desktop.core.data import dataset_rules
 from mlops_desktop.core.errors import UserError
 from mlops_desktop.core.governance import audit
 from mlops_desktop.core.registry import model_registry
@@ -359,7 +359,7 @@ def serve(
     SHA-256 check, a port in use."""
     address = check_address(host, port, token)
     record, pipeline = model_registry.load(workspace, ref)
-    checker = validation.model_checker(workspace, record)  # the rules as they are now
+    checker = dataset_rules.model_checker(workspace, record)  # the rules as they are now
     writer = PredictionLogWriter(
         workspace.store, record["inputs"], classes_of(record, pipeline), checker=checker
     )

@@ -23,7 +23,7 @@ from PySide6.QtWidgets import (
 )
 
 from mlops_desktop.core.errors import UserError
-from mlops_desktop.core.monitoring import checks
+from mlops_desktop.core.monitoring import retraining
 from mlops_desktop.core.registry import model_registry
 from mlops_desktop.core.vocabulary import (
     LOWER_IS_BETTER,
@@ -180,7 +180,7 @@ class RetrainDialog(QDialog):
     def train(self) -> Task:
         dataset = self.dataset.currentText() if self.with_dataset.isChecked() else None
         task = self.state.workers.run_in_workspace(
-            f"Retraining {self.ref}", self.state.home, checks.retrain, self.ref, dataset
+            f"Retraining {self.ref}", self.state.home, retraining.retrain, self.ref, dataset
         )
         self.task = task
         self.result = None

@@ -31,7 +31,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from mlops_desktop.core.data import datasets, validation
+from mlops_desktop.core.data import dataset_rules, datasets
 from mlops_desktop.core.data.paging import ParquetPager
 from mlops_desktop.core.data.profiling import describe_changes
 from mlops_desktop.core.experiments.plots import column_figure
@@ -578,7 +578,7 @@ class DatasetsPane(QWidget):
         task = self.state.workers.run_in_workspace(
             f"Checking {version.dataset.name} version {version.version}",
             self.state.home,
-            validation.validate,
+            dataset_rules.validate,
             ref,
         )
         self.checking = task

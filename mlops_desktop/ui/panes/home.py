@@ -15,10 +15,10 @@ from PySide6.QtWidgets import (
 
 from mlops_desktop.core.data import datasets
 from mlops_desktop.core.experiments import training
-from mlops_desktop.core.monitoring import checks
+from mlops_desktop.core.monitoring import trends
 from mlops_desktop.core.registry import model_registry
 from mlops_desktop.core.vocabulary import counted
-from mlops_desktop.ui.panes.monitoring import status_word
+from mlops_desktop.ui.panes.monitoring_text import status_word
 from mlops_desktop.ui.state import AppState
 
 STEPS = [
@@ -158,7 +158,7 @@ class HomePane(QWidget):
         read from stored checks; nothing is checked here."""
         monitor = self.cards[4]
         monitor.button.setText("Open Monitoring")
-        cards = checks.overview(self.state.workspace)
+        cards = trends.overview(self.state.workspace)
         if not cards:
             monitor.state.setText(
                 "No model watched yet. Serve a version (step 4); its predictions are then "

@@ -5,8 +5,8 @@ workspace already holds are chained here, oldest first, so ``audit verify`` cove
 Indexes on action, user and object let the pane and ``audit list`` filter 100,000 events
 without reading them all.
 
-Revision ID: 0012_audit
-Revises: 0008
+Revision ID: 0010
+Revises: 0009
 Create Date: 2026-12-07 07:00:00
 """
 
@@ -17,8 +17,8 @@ from alembic import op
 
 from mlops_desktop.core.governance import chain
 
-revision = "0012_audit"
-down_revision = "0008"
+revision = "0010"
+down_revision = "0009"
 branch_labels = None
 depends_on = None
 
