@@ -15,7 +15,7 @@ from collections.abc import Sequence
 from contextlib import suppress
 
 from mlops_desktop import __version__
-from mlops_desktop.cli import datasets, experiments, models, monitoring, workspace
+from mlops_desktop.cli import audit, datasets, experiments, models, monitoring, workspace
 from mlops_desktop.cli.common import global_options, print_result
 from mlops_desktop.config import log_path, resolve_home, setup_logging
 from mlops_desktop.core.errors import UserError
@@ -34,7 +34,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"mlops-desktop {__version__}")
     global_options(parser, suppress=False)
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
-    for group in (datasets, experiments, models, monitoring, workspace):
+    for group in (datasets, experiments, models, monitoring, audit, workspace):
         group.add_commands(commands)
     return parser
 

@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING, Any
 from mlops_desktop.cli.common import Commands, command, table
 from mlops_desktop.config import MONITORING_SETTINGS, Settings
 from mlops_desktop.core.errors import UserError
+from mlops_desktop.core.times import parse_time
 
 if TYPE_CHECKING:
     from mlops_desktop.core.workspace import Workspace
@@ -69,8 +70,8 @@ def _monitor(workspace: "Workspace", args: argparse.Namespace) -> Any:
         args.ref,
         reference=args.reference,
         current=args.current,
-        since=checks.parse_time(args.since) if args.since else None,
-        until=checks.parse_time(args.until) if args.until else None,
+        since=parse_time(args.since) if args.since else None,
+        until=parse_time(args.until) if args.until else None,
         thresholds=_thresholds(),
     )
     if args.json:

@@ -430,6 +430,21 @@ def _monitoring_screens(
     retrain.reject()
 
 
+def _audit_screens(window: "MainWindow", grab: Callable[..., None]) -> None:
+    """The whole trail the screens above left, its chain checked; then one model's stage
+    changes, found with the filters."""
+    window.show_pane("Audit")
+    pane = window.audit_pane
+    _wait_for(pane.verify().finished)
+    grab("14-audit")
+    pane.action.setCurrentIndex(pane.action.findData("model.stage"))
+    pane.object.setText("model:Wine cultivar")
+    pane.apply_filters()
+    pane.view.selectRow(0)
+    grab("14-audit-filtered")
+    pane.clear_filters()
+
+
 def _html_png(page: str, path: Path, width: int = 1000) -> Path:
     """A web page as Qt's rich text draws it (enough to look at a report's layout and words)."""
     from PySide6.QtGui import QColor, QImage, QPainter, QTextDocument
@@ -601,6 +616,8 @@ def render(out_dir: Path) -> list[Path]:
         _monitoring_screens(window, workspace, Path(scratch), grab)
         _preparation_screens(window, workspace, Path(scratch), grab)
         _validation_screens(window, workspace, Path(scratch), grab)
+        _audit_screens(window, grab)
+
         written += _governance_screens(window, out_dir, grab)
         window.show_pane("Home")
         grab("1-home-monitoring")
@@ -613,6 +630,8 @@ def render(out_dir: Path) -> list[Path]:
         grab("7-datasets-empty")
         window.show_pane("Home")
         grab("8-home-empty")
+        window.show_pane("Audit")
+        grab("14-audit-empty")
         window.close()
         state.workspace.close()
     return written

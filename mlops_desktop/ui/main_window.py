@@ -46,6 +46,7 @@ from mlops_desktop.ui.widgets.task_panel import TaskPanel
 if TYPE_CHECKING:
     from mlops_desktop.core.data.datasets import ImportResult
     from mlops_desktop.ui.dialogs.import_dialog import ImportDialog
+    from mlops_desktop.ui.panes.audit import AuditPane
     from mlops_desktop.ui.panes.datasets import DatasetsPane
     from mlops_desktop.ui.panes.experiments import ExperimentsPane
     from mlops_desktop.ui.panes.models import ModelsPane
@@ -53,13 +54,21 @@ if TYPE_CHECKING:
     from mlops_desktop.ui.state import AppState
     from mlops_desktop.ui.workers import Task
 
-PANES = ["Home", "Datasets", "Experiments", "Models", "Monitoring"]
+PANES = ["Home", "Datasets", "Experiments", "Models", "Monitoring", "Audit"]
 PANE_ICONS = {
     "Home": QStyle.StandardPixmap.SP_DirHomeIcon,
     "Datasets": QStyle.StandardPixmap.SP_FileDialogDetailedView,
     "Experiments": QStyle.StandardPixmap.SP_MediaPlay,
     "Models": QStyle.StandardPixmap.SP_DriveHDIcon,
     "Monitoring": QStyle.StandardPixmap.SP_ComputerIcon,
+    "Audit": QStyle.StandardPixmap.SP_FileDialogContentsView,
+}
+# The pane an audit event's object opens, by its kind (datasets and runs are also selected there).
+OBJECT_PANES = {
+    "recipe": "Datasets",
+    "experiment": "Experiments",
+    "model": "Models",
+    "deployment": "Models",
 }
 
 
@@ -71,6 +80,7 @@ class MainWindow(QMainWindow):
     experiments_pane: ExperimentsPane
     models_pane: ModelsPane
     monitoring_pane: MonitoringPane
+    audit_pane: AuditPane
 
     def __init__(self, settings: Settings) -> None:
         super().__init__()
@@ -122,6 +132,7 @@ class MainWindow(QMainWindow):
 
     def attach(self, state: AppState) -> None:
         """Add the panes for an open workspace (the data libraries are loaded by now)."""
+        from mlops_desktop.ui.panes.audit import AuditPane
         from mlops_desktop.ui.panes.datasets import DatasetsPane
         from mlops_desktop.ui.panes.experiments import ExperimentsPane
         from mlops_desktop.ui.panes.home import HomePane
@@ -140,12 +151,16 @@ class MainWindow(QMainWindow):
         self.models_pane.open_requested.connect(self._open_record)
         self.monitoring_pane = MonitoringPane(state)
         self.monitoring_pane.models_requested.connect(lambda: self.show_pane("Models"))
+        self.audit_pane = AuditPane(state)
+        self.audit_pane.object_requested.connect(self.show_object)
+        self.audit_pane.datasets_requested.connect(lambda: self.show_pane("Datasets"))
         self.panes = {
             "Home": HomePane(state, self.show_pane),
             "Datasets": self.datasets_pane,
             "Experiments": self.experiments_pane,
             "Models": self.models_pane,
             "Monitoring": self.monitoring_pane,
+            "Audit": self.audit_pane,
         }
         while self.stack.count():
             self.stack.removeWidget(self.stack.widget(0))
@@ -458,6 +473,20 @@ class MainWindow(QMainWindow):
     def _show_dataset(self, ref: str) -> None:
         self.show_pane("Datasets")
         self.datasets_pane.refresh(ref.partition("@")[0])
+
+    def show_object(self, entity: str) -> None:
+        """Open the pane of an audit event's object ("dataset:iris@2", "run:…", "model:Loans@1")."""
+        kind, _, name = entity.partition(":")
+        if kind == "dataset":
+            self._show_dataset(name)
+        elif kind == "run":
+            self._show_run(name)
+        elif kind in OBJECT_PANES:
+            self.show_pane(OBJECT_PANES[kind])
+            if kind == "model" and "@" in name:
+                self.models_pane.refresh(name)
+        else:
+            self.state.status_message.emit(f"{entity} has no pane of its own.")
 
     def _open_record(self, pane: str, ref: str) -> None:
         """Show a record the lineage view asked for, in its pane."""

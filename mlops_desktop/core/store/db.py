@@ -24,7 +24,7 @@ log = logging.getLogger(__name__)
 MIGRATIONS_DIR = Path(__file__).with_name("migrations")
 # The newest migration's revision. Opening a current workspace compares against it and so never
 # loads Alembic (a third of a second); a test checks it equals Alembic's head.
-SCHEMA_HEAD = "0009"
+SCHEMA_HEAD = "0010"
 BUSY_TIMEOUT_MS = 30_000
 WRITE_OPTION = "mlops_write"
 
@@ -60,6 +60,12 @@ def _busy_said_plainly() -> Iterator[None]:
         raise UserError(
             "The workspace is busy: another program is writing to it; try again."
         ) from exc
+
+
+def in_write_transaction(session: Session) -> bool:
+    """Whether ``session`` is a ``Store.write`` transaction: it began with BEGIN IMMEDIATE, so it
+    holds the database's write lock, against every process, until it ends."""
+    return bool(session.connection().get_execution_options().get(WRITE_OPTION, False))
 
 
 def _upgrade_to_head(engine: Engine) -> None:

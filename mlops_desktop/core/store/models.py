@@ -270,7 +270,9 @@ class AuditEvent(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
-    user: Mapped[str] = mapped_column(String(200))
-    action: Mapped[str] = mapped_column(String(100))
-    entity: Mapped[str] = mapped_column(String(500))
+    user: Mapped[str] = mapped_column(String(200), index=True)
+    action: Mapped[str] = mapped_column(String(100), index=True)
+    entity: Mapped[str] = mapped_column(String(500), index=True)  # the object: "dataset:iris@2"
     details: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    # SHA-256 chaining this event to the one before (governance.chain); NULL only if put in by hand
+    hash: Mapped[str | None] = mapped_column(String(64))

@@ -40,6 +40,12 @@ def format_value(value: Any, group_digits: bool = True) -> str:
     return str(value)
 
 
+def local_time(iso_utc: str, seconds: bool = False) -> str:
+    """A stored UTC time as the user's local date and time, to the minute (or the second)."""
+    moment = datetime.fromisoformat(iso_utc).astimezone()
+    return moment.strftime("%Y-%m-%d %H:%M:%S" if seconds else "%Y-%m-%d %H:%M")
+
+
 def _decimal_text(value: float, group_digits: bool) -> str:
     """About six significant digits in plain notation (1,234,567.5 → "1,234,568"; 0.0123456 →
     "0.0123456"); scientific notation only for the very large or very small."""

@@ -3,7 +3,6 @@ and checks (how the version fared against the dataset's validation rules)."""
 
 import html
 from collections.abc import Callable
-from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -47,6 +46,7 @@ from mlops_desktop.ui.models.tables import (
     RecordsModel,
     fit_column_names,
     format_value,
+    local_time,
 )
 from mlops_desktop.ui.state import AppState
 from mlops_desktop.ui.widgets.empty_state import EmptyState, pane_layout
@@ -81,7 +81,7 @@ PROFILE_COLUMNS = [
 ]
 VERSION_COLUMNS = [
     Column("Version", lambda r: r["version"], align_right=True),
-    Column("Created", lambda r: _local_time(r["created"])),
+    Column("Created", lambda r: local_time(r["created"])),
     Column(
         "Made from",
         lambda r: r["source"] if r["parent"] is None else _recipe_words(r),
@@ -204,11 +204,6 @@ def _recipe_words(record: dict[str, Any]) -> str:
     count = len(recipe.get("steps", []))
     named = f" '{recipe['name']}'" if recipe.get("name") else ""
     return f"{record['parent']} with recipe{named} ({count} step{'s' if count != 1 else ''})"
-
-
-def _local_time(iso_utc: str) -> str:
-    """A stored UTC time as the user's local date and time."""
-    return datetime.fromisoformat(iso_utc).astimezone().strftime("%Y-%m-%d %H:%M")
 
 
 def _table_view(name: str, sortable: bool = True) -> QTableView:

@@ -46,10 +46,6 @@ TREND_CAPTIONS = {
 }
 
 
-def local_time(iso_utc: str) -> str:
-    return datetime.fromisoformat(iso_utc).astimezone().strftime("%Y-%m-%d %H:%M")
-
-
 def status_word(status: str) -> str:
     """A window's or a card's status in the analyst's words (those of the charts)."""
     return STATUS_WORDS.get(status, "Not checked yet" if status == NOT_CHECKED else status)
