@@ -128,19 +128,21 @@ def test_batch_scoring_raw_rows_gives_the_predictions_of_the_prepared_rows(
     ws: Workspace, tmp_path: Path
 ) -> None:
     """Every training row: the saved pipeline on its raw form, read from a CSV file, predicts
-    what the model learned on the prepared form predicts."""
+    what the model learned on the prepared form predicts, in the app and on its own."""
     prepared, raw = _prepared_and_raw(ws)
     raw.to_csv(tmp_path / "raw.csv", index=False)
     scoring.score_file(ws, "loans", tmp_path / "raw.csv", tmp_path / "out.csv")
     scored = pd.read_csv(tmp_path / "out.csv", keep_default_na=False)
     _record, pipeline = model_registry.load(ws, "loans")
-    steps = pipeline.steps[0][1]
+    steps = pipeline.named_steps["recipe"]
     assert isinstance(steps, ColumnSteps)
-    inner = Pipeline(pipeline.steps[1:])
+    inner = Pipeline(pipeline.steps[2:])
     expected = inner.predict_proba(feature_frame(prepared, steps.features))
     columns = [f"probability_{label}" for label in inner.classes_]
     assert len(scored) == len(prepared) > 400
     assert np.array_equal(scored[columns].to_numpy(dtype=float), expected)
+    outside = pipeline.predict_proba(pd.read_csv(tmp_path / "raw.csv"))
+    assert np.array_equal(outside, expected)
 
 
 def test_the_server_predicts_from_raw_rows_as_batch_scoring_does(

@@ -55,6 +55,7 @@ from sqlalchemy.orm import Session
 from mlops_desktop.core.data import datasets, recipes
 from mlops_desktop.core.data.column_steps import ColumnSteps
 from mlops_desktop.core.data.preparation import feature_frame
+from mlops_desktop.core.data.raw_inputs import RawInputs
 from mlops_desktop.core.errors import Cancelled, UserError
 from mlops_desktop.core.experiments import evaluation, uncertainty
 from mlops_desktop.core.governance import audit
@@ -525,17 +526,48 @@ def train(
     the_plan = plan(frame, version.schema, recipe.target, recipe.exclude, recipe.include)
     check_data(frame, recipe.target, the_plan, recipe.test_size, recipe.cv)
     algorithms = _algorithms_for(recipe, the_plan.task)
-    steps = recipes.column_steps(workspace, version, the_plan.features)
+    front = raw_row_steps(
+        version, the_plan.features, recipes.column_steps(workspace, version, the_plan.features)
+    )
     runs = []
     for index, algorithm in enumerate(algorithms):
         check_cancel(cancel)
         step = sub_progress(progress, index / len(algorithms), (index + 1) / len(algorithms))
         runs.append(
             _train_one(
-                workspace, recipe, version.id, frame, the_plan, algorithm, steps, step, cancel
+                workspace, recipe, version.id, frame, the_plan, algorithm, front, step, cancel
             )
         )
     return runs
+
+
+def feature_schema(version: DatasetVersion, features: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """What a request to a model learning ``features`` from ``version`` must hold: each column
+    with its type, whether it may be empty (only if the training data had gaps there, which the
+    model learned to fill), and its categories."""
+    missing = {column["name"]: column["missing"] for column in version.profile["columns"]}
+    schema = []
+    for feature in features:
+        entry: dict[str, Any] = {
+            "name": feature["name"],
+            "type": feature["type"],
+            "required": not missing.get(feature["name"], 0),
+        }
+        if "categories" in feature:
+            entry["categories"] = feature["categories"]
+        schema.append(entry)
+    return schema
+
+
+def raw_row_steps(
+    version: DatasetVersion, features: list[dict[str, Any]], column_steps: ColumnSteps | None
+) -> list[tuple[str, Any]]:
+    """The steps that go in front of a fitted pipeline so that it predicts from raw rows: the
+    conversion of raw values (``RawInputs``), then, for a version prepared by a recipe, its
+    ``column_steps`` (which take the raw columns the recipe starts from)."""
+    if column_steps is None:
+        return [("inputs", RawInputs(feature_schema(version, features)))]
+    return [("inputs", RawInputs(list(column_steps.inputs))), ("recipe", column_steps)]
 
 
 def _training_frame(workspace: Workspace, recipe: Recipe) -> tuple[DatasetVersion, pd.DataFrame]:
@@ -607,12 +639,13 @@ def _train_one(
     frame: pd.DataFrame,
     the_plan: Plan,
     algorithm: Algorithm,
-    column_steps: ColumnSteps | None,
+    front: list[tuple[str, Any]],
     progress: Progress,
     cancel: CancelCheck,
 ) -> dict[str, Any]:
-    """Train, score and save one run. A version prepared by a recipe is learned from as it is;
-    its ``column_steps`` then go in front of the saved pipeline, so it predicts from raw rows."""
+    """Train, score and save one run. It is learned and scored on typed columns (a version
+    prepared by a recipe as it is); the ``front`` steps (``raw_row_steps``) then go in front of
+    the saved pipeline, so it predicts from raw rows."""
     params = resolve_params(algorithm, recipe.params if recipe.algorithm != "auto" else {})
     run_id = uuid.uuid4().hex
     # Held while it trains: how other processes tell a running run from one whose process died.
@@ -650,8 +683,7 @@ def _train_one(
                 recipe, frame, the_plan, algorithm, params, cancel
             )
             progress(0.9, "Saving the model")
-            if column_steps is not None:
-                pipeline = Pipeline([("recipe", column_steps), *pipeline.steps])
+            pipeline = Pipeline([*front, *pipeline.steps])
             with workspace.artifacts.new(MODEL_SUFFIX) as model_file:
                 joblib.dump(pipeline, model_file.path)
                 model_sha = model_file.add()

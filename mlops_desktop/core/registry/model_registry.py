@@ -20,6 +20,7 @@ from sqlalchemy.orm import Session
 from mlops_desktop.core.data import datasets, recipes
 from mlops_desktop.core.data.column_steps import ColumnSteps
 from mlops_desktop.core.data.preparation import describe, travelling_steps
+from mlops_desktop.core.data.raw_inputs import RawInputs
 from mlops_desktop.core.errors import UserError
 from mlops_desktop.core.experiments import training
 from mlops_desktop.core.governance import audit
@@ -48,25 +49,13 @@ IMBALANCE_RATIO = 0.2  # the rarest class under a fifth of the commonest
 
 
 def input_schema(workspace: Workspace, run: dict[str, Any]) -> list[dict[str, Any]]:
-    """What a request must hold: each input column with its type, whether it may be empty (only
-    if the training data had gaps there, which the model learned to fill), and its categories.
-    A model trained on a prepared version takes the raw columns its recipe starts from."""
+    """What a request must hold (``training.feature_schema``), as the pipeline's first step knows
+    it; a model trained on a prepared version takes the raw columns its recipe starts from."""
     first_step = training.load_model(workspace, run["run_id"]).steps[0][1]
-    if isinstance(first_step, ColumnSteps):
+    if isinstance(first_step, RawInputs | ColumnSteps):
         return list(first_step.inputs)
-    version = datasets.get_version(workspace, run["dataset"])
-    missing = {column["name"]: column["missing"] for column in version.profile["columns"]}
-    schema = []
-    for feature in run["features"]:
-        entry: dict[str, Any] = {
-            "name": feature["name"],
-            "type": feature["type"],
-            "required": not missing.get(feature["name"], 0),
-        }
-        if "categories" in feature:
-            entry["categories"] = feature["categories"]
-        schema.append(entry)
-    return schema
+    version = datasets.get_version(workspace, run["dataset"])  # a pipeline saved before RawInputs
+    return training.feature_schema(version, run["features"])
 
 
 def _plain(value: Any) -> Any:
