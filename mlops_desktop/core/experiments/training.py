@@ -86,6 +86,8 @@ CHOSEN_TO_EXCLUDE = "you chose to leave it out"
 SKIPPED_TYPES = {"text": "free text is not used yet", "datetime": "dates are not used directly yet"}
 TARGET_COPY = "it is the same as the target (it would give the answer away)"
 NEVER_USED = {*SKIPPED_TYPES.values(), TARGET_COPY}  # left out even when asked for
+# In a run's split: its dataset version holds only its held-out rows (a run imported from a bundle)
+HELD_OUT_ONLY = "held_out_only"
 
 log = logging.getLogger(__name__)
 
@@ -607,6 +609,8 @@ def run_split(workspace: Workspace, run_id: str) -> RunSplit:
     run = show_run(workspace, run_id)
     recipe = recipe_of(run)
     version, frame = _training_frame(workspace, recipe)
+    if run["split"].get(HELD_OUT_ONLY):
+        return RunSplit(frame.iloc[:0], frame, frame[recipe.target])
     trained, held, _y_train, truth = _split(frame, frame[recipe.target], run["task"], recipe)
     raw = recipes.raw_rows(workspace, version)
     if raw is not None:  # a prepared version: the raw rows they came from, as a model takes them
@@ -887,6 +891,11 @@ def reproduce(
 ) -> dict[str, Any]:
     """Train the run's exact recipe again and say whether the metrics are identical."""
     original = show_run(workspace, run_id)
+    if original["split"].get(HELD_OUT_ONLY):
+        raise UserError(
+            f"Run {original['run_id'][:8]} came from a model bundle; the rows it trained on are "
+            "not in this workspace, so it cannot be trained again here."
+        )
     again = train(workspace, recipe_of(original), progress, cancel)[0]
     differences = {
         key: {"original": original["metrics"].get(key), "again": again["metrics"].get(key)}

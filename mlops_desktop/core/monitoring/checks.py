@@ -187,6 +187,11 @@ def _reference_window(workspace: Workspace, model: _Model, reference: str | None
     target = model.record["target"]
     if reference is None:
         split = training.run_split(workspace, model.record["run_id"])
+        if split.held_out.empty:  # imported from a bundle made without its held-out rows
+            raise UserError(
+                f"{model.record['ref']} came without the rows it was tested on; choose a dataset "
+                "to compare with, or import a bundle exported with its held-out rows."
+            )
         rows, truth = split.held_out, _truth_values(split.held_out_truth.tolist(), model.record)
     else:
         rows = datasets.load_frame(workspace, datasets.get_version(workspace, reference))

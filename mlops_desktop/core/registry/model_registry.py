@@ -94,45 +94,78 @@ def register(workspace: Workspace, run_id: str, name: str, description: str = ""
     schema = input_schema(workspace, run)
     example = _example_row(workspace, run, schema)
     with workspace.store.write() as session:
-        model = session.scalars(
-            select(RegisteredModel).where(RegisteredModel.name == name)
-        ).one_or_none()
-        if model is None:
-            model = RegisteredModel(name=name)
-            session.add(model)
-            session.flush()
-            audit.record(session, "model.create", f"model:{name}")
-        else:
-            other_task = session.execute(
-                select(Run.task, Run.target)
-                .join(ModelVersion, ModelVersion.run_id == Run.id)
-                .where(ModelVersion.model_id == model.id)
-                .order_by(ModelVersion.version.desc())
-            ).first()
-            if other_task is not None and tuple(other_task) != (run["task"], run["target"]):
-                raise UserError(
-                    f"'{name}' predicts '{other_task[1]}' ({other_task[0]}); this run predicts "
-                    f"'{run['target']}' ({run['task']}). Register it under another name."
-                )
-        number = (
-            session.scalar(
-                select(func.max(ModelVersion.version)).where(ModelVersion.model_id == model.id)
-            )
-            or 0
-        ) + 1
-        session.add(
-            ModelVersion(
-                model_id=model.id,
-                version=number,
-                run_id=run["run_id"],
-                stage="none",
-                description=description,
-                input_schema=schema,
-                reference_summary={"example": example},
-            )
-        )
-        audit.record(session, "model.register", f"model:{name}@{number}", run=run["run_id"])
+        number = add_version(session, name, run, description, schema, {"example": example})
     return show_model(workspace, f"{name}@{number}")
+
+
+def predicts(session: Session, name: str) -> tuple[str, str] | None:
+    """The task and target of the model ``name``'s latest version; None for no such model."""
+    found = session.execute(
+        select(Run.task, Run.target)
+        .join(ModelVersion, ModelVersion.run_id == Run.id)
+        .join(RegisteredModel, ModelVersion.model_id == RegisteredModel.id)
+        .where(RegisteredModel.name == name)
+        .order_by(ModelVersion.version.desc())
+    ).first()
+    return None if found is None else (found[0], found[1])
+
+
+def add_version(
+    session: Session,
+    name: str,
+    run: dict[str, Any],
+    description: str,
+    schema: list[dict[str, Any]],
+    reference_summary: dict[str, Any],
+    imported_from: dict[str, Any] | None = None,
+) -> int:
+    """Add ``run`` (a run record) as the next version of the model ``name`` (created if new),
+    in the caller's transaction; returns the version's number. A model predicts one target."""
+    model = session.scalars(
+        select(RegisteredModel).where(RegisteredModel.name == name)
+    ).one_or_none()
+    if model is None:
+        model = RegisteredModel(name=name)
+        session.add(model)
+        session.flush()
+        audit.record(session, "model.create", f"model:{name}")
+    else:
+        other_task = predicts(session, name)
+        if other_task is not None and other_task != (run["task"], run["target"]):
+            raise UserError(
+                f"'{name}' predicts '{other_task[1]}' ({other_task[0]}); this run predicts "
+                f"'{run['target']}' ({run['task']}). Register it under another name."
+            )
+    number = (
+        session.scalar(
+            select(func.max(ModelVersion.version)).where(ModelVersion.model_id == model.id)
+        )
+        or 0
+    ) + 1
+    session.add(
+        ModelVersion(
+            model_id=model.id,
+            version=number,
+            run_id=run["run_id"],
+            stage="none",
+            description=description,
+            input_schema=schema,
+            reference_summary=reference_summary,
+            imported_from=imported_from,
+        )
+    )
+    if imported_from is None:
+        audit.record(session, "model.register", f"model:{name}@{number}", run=run["run_id"])
+    else:
+        audit.record(
+            session,
+            "model.import",
+            f"model:{name}@{number}",
+            run=run["run_id"],
+            bundle_sha256=imported_from["bundle_sha256"],
+            source=imported_from["source"],
+        )
+    return number
 
 
 def resolve(session: Session, ref: str) -> tuple[RegisteredModel, ModelVersion]:
@@ -199,6 +232,7 @@ def _version_record(
         "library_versions": run["library_versions"],
         "seed": run["seed"],
         "split": run["split"],
+        "imported_from": version.imported_from,
         "history": [
             {
                 "from": t.from_stage,
