@@ -14,6 +14,7 @@ band: someone who rewrites members and manifest together changes that hash.
 import hashlib
 import json
 import zipfile
+import zlib
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -122,7 +123,7 @@ def read_verified(path: Path) -> Bundle:
     with archive:
         try:
             return _verified(archive, name)
-        except (zipfile.BadZipFile, EOFError, OSError, ValueError, NotImplementedError):
+        except (zipfile.BadZipFile, zlib.error, EOFError, OSError, ValueError, NotImplementedError):
             # A member whose bytes do not match the archive's own checksum, or cut short.
             raise _refused(name, "is damaged or cut short") from None
 
