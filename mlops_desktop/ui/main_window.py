@@ -39,6 +39,7 @@ from PySide6.QtWidgets import (
 
 from mlops_desktop import __version__
 from mlops_desktop.config import Settings, resources_dir, samples_dir
+from mlops_desktop.core.registry.bundle_files import SUFFIX as BUNDLE_SUFFIX
 from mlops_desktop.ui import errors
 from mlops_desktop.ui.widgets.task_panel import TaskPanel
 
@@ -396,7 +397,11 @@ class MainWindow(QMainWindow):
         path = self._dropped_file(event)
         if self.panes and path is not None:
             event.acceptProposedAction()
-            self.open_import_dialog(path)
+            if path.suffix.lower() == BUNDLE_SUFFIX:  # a model, not data: the Models pane's
+                self.show_pane("Models")
+                self.models_pane.import_bundle(path)
+            else:
+                self.open_import_dialog(path)
 
     @staticmethod
     def _dropped_file(event: QDragEnterEvent | QDropEvent) -> Path | None:
@@ -404,7 +409,7 @@ class MainWindow(QMainWindow):
         if len(urls) != 1 or not urls[0].isLocalFile():
             return None
         path = Path(urls[0].toLocalFile())
-        return path if path.suffix.lower() in DATA_SUFFIXES else None
+        return path if path.suffix.lower() in {*DATA_SUFFIXES, BUNDLE_SUFFIX} else None
 
     # --- help ----------------------------------------------------------------------------------
 

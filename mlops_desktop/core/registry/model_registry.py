@@ -391,6 +391,16 @@ def card_html(card: dict[str, Any], links: bool = False) -> str:
     )
     limits = "".join(f"<li>{e(text)}</li>" for text in card["limitations"])
     classes = f"<p>Classes: {e(', '.join(card['classes']))}.</p>" if card.get("classes") else ""
+    origin = card.get("imported_from")
+    imported = (
+        f"<p>Imported from the bundle <b>{e(origin['file'])}</b> (manifest SHA-256 "
+        f"<code>{e(origin['bundle_sha256'])}</code>), exported from {e(origin['source'])}; "
+        f"{'with' if origin['with_data'] else 'without'} its held-out rows. "
+        f"Imported {e(origin['imported'][:10])} by {e(origin['user'])}.</p>"
+        + "".join(f"<p><b>Warning:</b> {e(warning)}</p>" for warning in origin["warnings"])
+        if origin
+        else ""
+    )
     prepared = card.get("prepared")
     preparation = (
         f"<p>That version was prepared from <b>{e(prepared['from'])}</b> by a recipe. The model "
@@ -422,6 +432,7 @@ table{{border-collapse:collapse}}td,th{{border:1px solid #ccc;padding:2px 8px;te
 {inputs}</table>
 <h2>Limitations</h2><ul>{limits}</ul>
 <h2>Lineage</h2>
+{imported}
 <p>Run <code>{link("run", card["run_id"], e(card["run_id"]))}</code> in experiment
 {e(card["experiment"])}; model file
 SHA-256 <code>{e(card["model_sha256"])}</code>;
