@@ -622,18 +622,22 @@ def run_split(workspace: Workspace, run_id: str) -> RunSplit:
 
 def _experiment_id(workspace: Workspace, name: str) -> int:
     with workspace.store.write() as session:
-        experiment = session.scalars(
-            select(Experiment).where(Experiment.name == name)
-        ).one_or_none()
-        if experiment is None:
-            experiment = Experiment(name=name)
-            session.add(experiment)
-            session.flush()
-            audit.record(session, "experiment.create", f"experiment:{name}")
-        elif experiment.archived:  # new runs belong in view
-            experiment.archived = False
-            audit.record(session, "experiment.restore", f"experiment:{name}", reason="trained")
-        return experiment.id
+        return experiment_for_runs(session, name).id
+
+
+def experiment_for_runs(session: Session, name: str) -> Experiment:
+    """The experiment ``name`` to add runs to, in the caller's transaction: created if new,
+    brought back into view if archived."""
+    experiment = session.scalars(select(Experiment).where(Experiment.name == name)).one_or_none()
+    if experiment is None:
+        experiment = Experiment(name=name)
+        session.add(experiment)
+        session.flush()
+        audit.record(session, "experiment.create", f"experiment:{name}")
+    elif experiment.archived:  # new runs belong in view
+        experiment.archived = False
+        audit.record(session, "experiment.restore", f"experiment:{name}", reason="trained")
+    return experiment
 
 
 def _train_one(

@@ -16,7 +16,7 @@ import re
 import textwrap
 import uuid
 import warnings
-from dataclasses import asdict
+from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -64,7 +64,6 @@ from mlops_desktop.core.store.models import (
     Dataset,
     DatasetRules,
     DatasetVersion,
-    Experiment,
     Run,
 )
 from mlops_desktop.core.workspace import Workspace
@@ -345,9 +344,10 @@ def import_bundle(
         data["artifact"] = data_file.add()
         model_sha = model_file.add()
         with workspace.store.write() as session:
-            number = _record_import(
-                session, name, model, schema, rules, reference, imported_from, data, model_sha
+            arrival = _Arrival(
+                name, model, schema, rules, reference, imported_from, data, model_sha
             )
+            number = _record_import(session, arrival)
     progress(1.0, "Imported")
     return model_registry.show_model(workspace, f"{name}@{number}")
 
@@ -475,27 +475,25 @@ def _held_out_table(
         ) from None
 
 
-def _record_import(
-    session: Session,
-    name: str,
-    model: dict[str, Any],
-    schema: list[dict[str, Any]],
-    rules: list[Any],
-    reference: dict[str, Any],
-    imported_from: dict[str, Any],
-    data: dict[str, Any],
-    model_sha: str,
-) -> int:
+@dataclass(frozen=True)
+class _Arrival:
+    """What an import records, read from a verified bundle and its stored files."""
+
+    name: str  # the model's name here
+    model: dict[str, Any]  # the bundle's model.json
+    schema: list[dict[str, Any]]
+    rules: list[Any]
+    reference: dict[str, Any]
+    imported_from: dict[str, Any]
+    data: dict[str, Any]  # the held-out rows: table, digest, summary, report, artifact
+    model_sha: str
+
+
+def _record_import(session: Session, arrival: _Arrival) -> int:
     """The held-out rows' dataset version, the run and the model version, in one transaction."""
-    version = _held_out_version(session, model, schema, rules, imported_from, data)
-    experiment = session.scalars(
-        select(Experiment).where(Experiment.name == IMPORTED_EXPERIMENT)
-    ).one_or_none()
-    if experiment is None:
-        experiment = Experiment(name=IMPORTED_EXPERIMENT)
-        session.add(experiment)
-        session.flush()
-        audit.record(session, "experiment.create", f"experiment:{IMPORTED_EXPERIMENT}")
+    model, imported_from = arrival.model, arrival.imported_from
+    version = _held_out_version(session, arrival)
+    experiment = training.experiment_for_runs(session, IMPORTED_EXPERIMENT)
     now = datetime.now(UTC)
     run = Run(
         id=uuid.uuid4().hex,
@@ -516,7 +514,7 @@ def _record_import(
         finished_at=now,
         duration_s=model["duration_s"],
         library_versions=imported_from["lineage"]["run"]["library_versions"],
-        model_sha256=model_sha,
+        model_sha256=arrival.model_sha,
         evaluation=model["evaluation"],
     )
     session.add(run)
@@ -530,20 +528,20 @@ def _record_import(
     )
     run_record = {"run_id": run.id, "task": run.task, "target": run.target}
     return model_registry.add_version(
-        session, name, run_record, model["description"], schema, reference, imported_from
+        session,
+        arrival.name,
+        run_record,
+        model["description"],
+        arrival.schema,
+        arrival.reference,
+        imported_from,
     )
 
 
-def _held_out_version(
-    session: Session,
-    model: dict[str, Any],
-    schema: list[dict[str, Any]],
-    rules: list[Any],
-    imported_from: dict[str, Any],
-    data: dict[str, Any],
-) -> DatasetVersion:
+def _held_out_version(session: Session, arrival: _Arrival) -> DatasetVersion:
     """The dataset version of the bundle's held-out rows, in a dataset "<source dataset> from
     bundle" whose rules are the bundle's; the version already there if one holds the same rows."""
+    imported_from, data, rules = arrival.imported_from, arrival.data, arrival.rules
     source_dataset = datasets.parse_ref(imported_from["lineage"]["datasets"][0]["ref"])[0]
     dataset_name = f"{source_dataset[: MAX_NAME_LENGTH - 12]} from bundle"
     dataset = session.scalars(select(Dataset).where(Dataset.name == dataset_name)).one_or_none()
@@ -571,7 +569,7 @@ def _held_out_version(
         content_hash=data["digest"],
         n_rows=table.num_rows,
         n_columns=table.num_columns,
-        schema=_data_schema(schema, model),
+        schema=_data_schema(arrival.schema, arrival.model),
         profile=data["summary"],
         import_options={
             "format": "model bundle (held-out rows)",
