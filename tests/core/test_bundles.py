@@ -149,6 +149,10 @@ def test_a_bundle_moves_a_model_to_another_workspace_with_identical_predictions(
     assert record["model_sha256"] == original["model_sha256"]
     assert record["inputs"] == original["inputs"] and record["metrics"] == original["metrics"]
 
+    card = model_registry.card_html(model_registry.model_card(target, "churn@1"))
+    assert "<b>customers@1</b> at the source" in card and "(300 rows)" in card
+    assert "Imported from the bundle <b>churn.mlbundle</b>" in card and sha256 in card
+
     there = _scored(source, "churn@1", customers, tmp_path / "there.csv")
     here = _scored(target, "churn@1", customers, tmp_path / "here.csv")
     pd.testing.assert_frame_equal(there, here)

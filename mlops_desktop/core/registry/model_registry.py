@@ -341,7 +341,8 @@ def model_card(workspace: Workspace, ref: str) -> dict[str, Any]:
     """The version's record plus what its card shows: dataset size and limitations."""
     record = show_model(workspace, ref)
     version = datasets.get_version(workspace, record["dataset"])
-    record["dataset_rows"] = version.n_rows
+    origin = record["imported_from"]  # then it learned from a version of the source workspace
+    record["dataset_rows"] = origin["lineage"]["datasets"][0]["rows"] if origin else version.n_rows
     record["limitations"] = limitations(record)
     record["prepared"] = _preparation(workspace, version, record["run_id"])
     return record
@@ -401,6 +402,17 @@ def card_html(card: dict[str, Any], links: bool = False) -> str:
         if origin
         else ""
     )
+    if origin:  # the data stayed at the source; at most its held-out rows came along
+        learned_from = f"<b>{e(origin['lineage']['datasets'][0]['ref'])}</b> at the source"
+        here = link("dataset", card["dataset"], e(card["dataset"]))
+        held_out_here = (
+            f"<p>Its held-out rows came along: {here}.</p>"
+            if origin["with_data"]
+            else f"<p>Its rows stayed at the source ({here} has none).</p>"
+        )
+    else:
+        learned_from = f"<b>{link('dataset', card['dataset'], e(card['dataset']))}</b>"
+        held_out_here = ""
     prepared = card.get("prepared")
     preparation = (
         f"<p>That version was prepared from <b>{e(prepared['from'])}</b> by a recipe. The model "
@@ -422,9 +434,10 @@ table{{border-collapse:collapse}}td,th{{border:1px solid #ccc;padding:2px 8px;te
 <p>{e(card["target"])} ({e(card["task"])}), with {e(training.ALGORITHMS[card["algorithm"]].label)}.</p>
 {classes}
 <h2>Data it learned from</h2>
-<p>Dataset version <b>{link("dataset", card["dataset"], e(card["dataset"]))}</b>
+<p>Dataset version {learned_from}
 ({card["dataset_rows"]:,} rows);
 {card["split"]["test_size"]:.0%} of the rows were held out to score it; seed {card["seed"]}.</p>
+{held_out_here}
 {preparation}
 <h2>Scores on the held-out rows</h2><table>{metrics}</table>
 <h2>Inputs</h2>
