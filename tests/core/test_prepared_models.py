@@ -3,6 +3,7 @@ front of its pipeline, in batch scoring, in the server and in monitoring."""
 
 import html
 import shutil
+import zipfile
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -16,7 +17,7 @@ from mlops_desktop.core.data.column_steps import ColumnSteps
 from mlops_desktop.core.data.preparation import feature_frame
 from mlops_desktop.core.experiments import training
 from mlops_desktop.core.monitoring import checks
-from mlops_desktop.core.registry import model_registry
+from mlops_desktop.core.registry import bundles, model_registry
 from mlops_desktop.core.serving import scoring
 from mlops_desktop.core.workspace import Workspace
 from tests.core.test_serving import Http, start_server
@@ -235,3 +236,30 @@ def test_the_model_card_says_which_steps_the_model_applies(ws: Workspace) -> Non
     assert not any("repaid" in step for step in steps)  # so do steps on the target
     assert f"<li>{html.escape(steps[-1])}</li>" in model_registry.card_html(card)
     assert steps[-1] == "Rename 'member' to 'is_member'"
+
+
+def test_a_bundle_carries_a_prepared_model_and_its_raw_held_out_rows(
+    ws: Workspace, tmp_path: Path
+) -> None:
+    """The bundle's pipeline holds the recipe's steps, its held-out rows are raw rows, and in
+    another workspace it predicts raw rows and is monitored as at its source."""
+    path = tmp_path / "loans.mlbundle"
+    bundles.export_bundle(ws, "loans", path, with_data=True)
+    with zipfile.ZipFile(path) as archive:
+        readme = archive.read("README.txt").decode()
+    assert "ColumnSteps" in readme and "RawInputs" in readme
+    other = Workspace(tmp_path / "other")
+    try:
+        bundles.import_bundle(other, path)
+        raw, _rows = _raw_file(tmp_path)
+        there = pd.read_csv(scoring.score_file(ws, "loans", raw, tmp_path / "a.csv")["output"])
+        here = pd.read_csv(scoring.score_file(other, "loans", raw, tmp_path / "b.csv")["output"])
+        pd.testing.assert_frame_equal(there, here)
+        for workspace in (ws, other):
+            datasets.import_file(workspace, raw, "new applications")
+        source = checks.check(ws, "loans", current="new applications")
+        arrived = checks.check(other, "loans", current="new applications")
+        assert arrived["n_reference"] == source["n_reference"] > 0
+        assert arrived["columns"] == source["columns"]
+    finally:
+        other.close()
