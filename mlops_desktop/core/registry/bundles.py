@@ -69,6 +69,7 @@ from mlops_desktop.core.store.models import (
 from mlops_desktop.core.workspace import Workspace
 
 IMPORTED_EXPERIMENT = "Imported models"
+FROM_BUNDLE = " from bundle"  # what the dataset of an imported version's held-out rows is called
 # The libraries whose release can change what a stored pipeline predicts, and how much of the
 # version number counts: a different major or minor release (1.5 → 1.6) can; a patch rarely does.
 PREDICTION_LIBRARIES = ("scikit-learn", "numpy", "pandas")
@@ -542,8 +543,10 @@ def _held_out_version(session: Session, arrival: _Arrival) -> DatasetVersion:
     """The dataset version of the bundle's held-out rows, in a dataset "<source dataset> from
     bundle" whose rules are the bundle's; the version already there if one holds the same rows."""
     imported_from, data, rules = arrival.imported_from, arrival.data, arrival.rules
-    source_dataset = datasets.parse_ref(imported_from["lineage"]["datasets"][0]["ref"])[0]
-    dataset_name = f"{source_dataset[: MAX_NAME_LENGTH - 12]} from bundle"
+    source_ref = imported_from["lineage"]["datasets"][0]["ref"]
+    # A bundle of a version imported before names "<source dataset> from bundle" already.
+    source_dataset = datasets.parse_ref(source_ref)[0].removesuffix(FROM_BUNDLE)
+    dataset_name = f"{source_dataset[: MAX_NAME_LENGTH - len(FROM_BUNDLE)]}{FROM_BUNDLE}"
     dataset = session.scalars(select(Dataset).where(Dataset.name == dataset_name)).one_or_none()
     if dataset is None:
         dataset = Dataset(name=dataset_name)
