@@ -7,7 +7,9 @@ converts with the same functions before predicting, to name a bad value's row am
 of a file (``prepare``), to keep every row for monitoring (``prepare_leniently``) or to read a
 one-row request in microseconds (``prepare_values``); it then predicts with the pipeline's later
 steps (``scoring.predict``). A pipeline saved before this step existed has no such step, and the
-app's conversion is all it gets, as before.
+app's conversion is all it gets, as before. ``raw_row_steps`` are what training puts in front of a
+fitted pipeline: this step, with the input schema ``feature_schema`` describes, and for a version
+prepared by a recipe its column steps.
 """
 
 import math
@@ -18,8 +20,10 @@ import numpy as np
 import pandas as pd
 from sklearn.base import BaseEstimator, TransformerMixin
 
+from mlops_desktop.core.data.column_steps import ColumnSteps
 from mlops_desktop.core.data.preparation import category_text
 from mlops_desktop.core.errors import UserError
+from mlops_desktop.core.store.models import DatasetVersion
 from mlops_desktop.core.vocabulary import FALSE_WORDS, TRUE_WORDS
 
 _EXACT_INTEGERS = 2**53  # larger integers a number column would round: the general path reads them
@@ -265,3 +269,32 @@ class RawInputs(BaseEstimator, TransformerMixin):  # type: ignore[misc]
 
     def __sklearn_is_fitted__(self) -> bool:
         return True
+
+
+def feature_schema(version: DatasetVersion, features: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """What a request to a model learning ``features`` from ``version`` must hold: each column
+    with its type, whether it may be empty (only if the training data had gaps there, which the
+    model learned to fill), and its categories."""
+    missing = {column["name"]: column["missing"] for column in version.profile["columns"]}
+    schema = []
+    for feature in features:
+        entry: dict[str, Any] = {
+            "name": feature["name"],
+            "type": feature["type"],
+            "required": not missing.get(feature["name"], 0),
+        }
+        if "categories" in feature:
+            entry["categories"] = feature["categories"]
+        schema.append(entry)
+    return schema
+
+
+def raw_row_steps(
+    version: DatasetVersion, features: list[dict[str, Any]], column_steps: ColumnSteps | None
+) -> list[tuple[str, Any]]:
+    """The steps that go in front of a fitted pipeline so that it predicts from raw rows: the
+    conversion of raw values (``RawInputs``), then, for a version prepared by a recipe, its
+    ``column_steps`` (which take the raw columns the recipe starts from)."""
+    if column_steps is None:
+        return [("inputs", RawInputs(feature_schema(version, features)))]
+    return [("inputs", RawInputs(list(column_steps.inputs))), ("recipe", column_steps)]

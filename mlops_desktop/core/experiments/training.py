@@ -53,9 +53,8 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from mlops_desktop.core.data import datasets, recipes
-from mlops_desktop.core.data.column_steps import ColumnSteps
 from mlops_desktop.core.data.preparation import feature_frame
-from mlops_desktop.core.data.raw_inputs import RawInputs
+from mlops_desktop.core.data.raw_inputs import raw_row_steps
 from mlops_desktop.core.errors import Cancelled, UserError
 from mlops_desktop.core.experiments import evaluation, uncertainty
 from mlops_desktop.core.governance import audit
@@ -541,35 +540,6 @@ def train(
             )
         )
     return runs
-
-
-def feature_schema(version: DatasetVersion, features: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """What a request to a model learning ``features`` from ``version`` must hold: each column
-    with its type, whether it may be empty (only if the training data had gaps there, which the
-    model learned to fill), and its categories."""
-    missing = {column["name"]: column["missing"] for column in version.profile["columns"]}
-    schema = []
-    for feature in features:
-        entry: dict[str, Any] = {
-            "name": feature["name"],
-            "type": feature["type"],
-            "required": not missing.get(feature["name"], 0),
-        }
-        if "categories" in feature:
-            entry["categories"] = feature["categories"]
-        schema.append(entry)
-    return schema
-
-
-def raw_row_steps(
-    version: DatasetVersion, features: list[dict[str, Any]], column_steps: ColumnSteps | None
-) -> list[tuple[str, Any]]:
-    """The steps that go in front of a fitted pipeline so that it predicts from raw rows: the
-    conversion of raw values (``RawInputs``), then, for a version prepared by a recipe, its
-    ``column_steps`` (which take the raw columns the recipe starts from)."""
-    if column_steps is None:
-        return [("inputs", RawInputs(feature_schema(version, features)))]
-    return [("inputs", RawInputs(list(column_steps.inputs))), ("recipe", column_steps)]
 
 
 def _training_frame(workspace: Workspace, recipe: Recipe) -> tuple[DatasetVersion, pd.DataFrame]:

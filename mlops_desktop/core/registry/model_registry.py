@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session
 from mlops_desktop.core.data import datasets, recipes
 from mlops_desktop.core.data.column_steps import ColumnSteps
 from mlops_desktop.core.data.preparation import describe, travelling_steps
-from mlops_desktop.core.data.raw_inputs import RawInputs
+from mlops_desktop.core.data.raw_inputs import RawInputs, feature_schema
 from mlops_desktop.core.errors import UserError
 from mlops_desktop.core.experiments import training
 from mlops_desktop.core.governance import audit
@@ -55,7 +55,7 @@ def input_schema(workspace: Workspace, run: dict[str, Any]) -> list[dict[str, An
     if isinstance(first_step, RawInputs | ColumnSteps):
         return list(first_step.inputs)
     version = datasets.get_version(workspace, run["dataset"])  # a pipeline saved before RawInputs
-    return training.feature_schema(version, run["features"])
+    return feature_schema(version, run["features"])
 
 
 def _plain(value: Any) -> Any:
