@@ -3,6 +3,7 @@
 import argparse
 import json
 import os
+import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -60,6 +61,28 @@ def add_commands(commands: Commands) -> None:
     mca.add_argument("output", type=Path, metavar="OUT.html")
     mca.set_defaults(handler=_models_card)
     governance.add_model_commands(model_commands)
+
+    mex = command(
+        model_commands,
+        "export",
+        help="write a version as one verified bundle file, to move it to another workspace",
+    )
+    mex.add_argument("ref", metavar="REF")
+    mex.add_argument("output", type=Path, metavar="OUT.mlbundle")
+    mex.add_argument(
+        "--with-data",
+        action="store_true",
+        help="add the held-out rows (with the target), so monitoring works on arrival",
+    )
+    mex.set_defaults(handler=_models_export)
+    mim = command(
+        model_commands,
+        "import",
+        help="check a bundle file and register its model as a new version",
+    )
+    mim.add_argument("bundle", type=Path, metavar="FILE")
+    mim.add_argument("--name", help="the model's name here (default: the source's)")
+    mim.set_defaults(handler=_models_import)
 
     prd = command(commands, "predict", help="score a file with a model version")
     prd.add_argument("ref", metavar="REF", help="NAME, NAME@VERSION, NAME@production …")
@@ -216,6 +239,32 @@ def _models_card(workspace: "Workspace", args: argparse.Namespace) -> Any:
 
     path = model_registry.export_card(workspace, args.ref, args.output)
     return {"output": str(path)} if args.json else f"Wrote the model card to {path}."
+
+
+def _models_export(workspace: "Workspace", args: argparse.Namespace) -> Any:
+    from mlops_desktop.core.registry import bundles
+
+    result = bundles.export_bundle(workspace, args.ref, args.output, args.with_data)
+    if args.json:
+        return result
+    return (
+        f"Wrote {result['output']}.\nIts manifest's SHA-256 (check it on arrival): "
+        f"{result['sha256']}"
+    )
+
+
+def _models_import(workspace: "Workspace", args: argparse.Namespace) -> Any:
+    from mlops_desktop.core.registry import bundles
+
+    record = bundles.import_bundle(workspace, args.bundle, args.name)
+    for warning in record["imported_from"]["warnings"]:
+        print(f"warning: {warning}", file=sys.stderr)
+    if args.json:
+        return _model_json(record)
+    return (
+        f"Imported {record['imported_from']['source']} as {record['name']} version "
+        f"{record['version']} (bundle SHA-256 {record['imported_from']['bundle_sha256']})."
+    )
 
 
 def _predict(workspace: "Workspace", args: argparse.Namespace) -> Any:

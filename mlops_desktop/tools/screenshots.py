@@ -492,7 +492,7 @@ def render(out_dir: Path) -> list[Path]:
     from mlops_desktop.config import Settings, samples_dir, setup_logging
     from mlops_desktop.core.data import datasets
     from mlops_desktop.core.experiments import training
-    from mlops_desktop.core.registry import model_registry
+    from mlops_desktop.core.registry import bundles, model_registry
     from mlops_desktop.core.workspace import Workspace
     from mlops_desktop.ui.main_window import PANES, MainWindow
     from mlops_desktop.ui.state import AppState
@@ -590,6 +590,13 @@ def render(out_dir: Path) -> list[Path]:
         models = window.models_pane
         models.view.selectRow(1)  # version 1, in production
         grab("4-models-card")
+        bundle = Path(scratch) / "wine.mlbundle"
+        bundles.export_bundle(workspace, "Wine cultivar@1", bundle, with_data=True)
+        imported = bundles.import_bundle(workspace, bundle, "Wine cultivar (site B)")
+        state.models_changed.emit()
+        models.refresh(imported["ref"])
+        grab("4-models-imported")
+        models.refresh("Wine cultivar@1")
         panel = models.serve_panel
         models.tabs.setCurrentWidget(panel)
         panel.port.setValue(_free_port())

@@ -39,8 +39,9 @@ from PySide6.QtWidgets import (
 
 from mlops_desktop import __version__
 from mlops_desktop.config import Settings, resources_dir, samples_dir
+from mlops_desktop.core.registry.bundle_files import SUFFIX as BUNDLE_SUFFIX
 from mlops_desktop.ui import errors
-from mlops_desktop.ui.widgets.file_field import dropped_data_file
+from mlops_desktop.ui.widgets.file_field import DATA_SUFFIXES, dropped_file
 from mlops_desktop.ui.widgets.task_panel import TaskPanel
 
 if TYPE_CHECKING:
@@ -55,6 +56,7 @@ if TYPE_CHECKING:
     from mlops_desktop.ui.workers import Task
 
 PANES = ["Home", "Datasets", "Experiments", "Models", "Monitoring", "Audit"]
+DROPPED_SUFFIXES = {*DATA_SUFFIXES, BUNDLE_SUFFIX}  # data to import, or a model bundle
 PANE_ICONS = {
     "Home": QStyle.StandardPixmap.SP_DirHomeIcon,
     "Datasets": QStyle.StandardPixmap.SP_FileDialogDetailedView,
@@ -405,14 +407,18 @@ class MainWindow(QMainWindow):
         task.failed.connect(lambda message: errors.show_message(self, message))
 
     def dragEnterEvent(self, event: QDragEnterEvent) -> None:
-        if self.panes and dropped_data_file(event) is not None:
+        if self.panes and dropped_file(event, DROPPED_SUFFIXES) is not None:
             event.acceptProposedAction()
 
     def dropEvent(self, event: QDropEvent) -> None:
-        path = dropped_data_file(event)
+        path = dropped_file(event, DROPPED_SUFFIXES)
         if self.panes and path is not None:
             event.acceptProposedAction()
-            self.open_import_dialog(path)
+            if path.suffix.lower() == BUNDLE_SUFFIX:  # a model, not data: the Models pane's
+                self.show_pane("Models")
+                self.models_pane.import_bundle(path)
+            else:
+                self.open_import_dialog(path)
 
     # --- help ----------------------------------------------------------------------------------
 

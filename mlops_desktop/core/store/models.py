@@ -172,6 +172,8 @@ class ModelVersion(Base):
     input_schema: Mapped[list[Any]] = mapped_column(JSON)
     reference_summary: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # For a version imported from a model bundle: the bundle's hash, file and source (bundles.py)
+    imported_from: Mapped[dict[str, Any] | None] = mapped_column(JSON)
 
 
 class StageTransition(Base):
