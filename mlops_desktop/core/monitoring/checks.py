@@ -31,7 +31,7 @@ from mlops_desktop.core.data.reading import detect_format, read_table
 from mlops_desktop.core.errors import UserError
 from mlops_desktop.core.experiments import training, uncertainty
 from mlops_desktop.core.governance import audit
-from mlops_desktop.core.monitoring import drift
+from mlops_desktop.core.monitoring import drift, retrain_verdict
 from mlops_desktop.core.progress import (
     CancelCheck,
     Progress,
@@ -1010,7 +1010,7 @@ def retrain(
     data plus its labelled predictions, saved as a new version of that dataset (so the challenger
     is reproducible like any run). Returns the challenger's run, both versions' metrics on the
     challenger's held-out rows less those whose inputs the compared version trained on, and
-    whether the challenger is better on the main metric."""
+    the paired verdict on the main metric (``retrain_verdict``) with its sentence (``summary``)."""
     progress(0.0, "Gathering the new training data")
     model = _model(workspace, ref)
     rival = _production_version(workspace, model)
@@ -1075,7 +1075,7 @@ def retrain(
             f"{challenger['dataset']}, so the "
             "two cannot be compared fairly; retrain on data with new rows."
         )
-    scores = {}
+    scores, held = {}, {}
     for side, record, pipeline in (
         ("current", compared.record, compared.pipeline),
         ("challenger", challenger_record, training.load_model(workspace, challenger["run_id"])),
@@ -1085,15 +1085,13 @@ def retrain(
         predictions, probabilities = scoring.predict(pipeline, record["task"], inputs)
         window = _Window(inputs, predictions, probabilities, truth)
         scores[side] = _metrics(record, window, np.arange(len(truth)))
+        held[side] = _held_out(record, window, np.arange(len(truth)))
     main = "accuracy" if model.record["task"] == "classification" else "rmse"
-    current, new = scores["current"].get(main), scores["challenger"].get(main)
-    better = (
-        current is not None
-        and new is not None
-        and (new < current if main in LOWER_IS_BETTER else new > current)
+    verdict = retrain_verdict.paired_verdict(
+        held["challenger"], held["current"], main, challenger["seed"]
     )
     progress(1.0, "Compared")
-    return {
+    result = {
         "challenger": challenger,
         "retrained_from": model.record["ref"],
         "current": compared.record["ref"],
@@ -1103,5 +1101,7 @@ def retrain(
         "held_out_rows": len(rows),
         "metrics": scores,
         "main_metric": main,
-        "better": better,
+        "better": verdict["verdict"] == "better",
+        **verdict,
     }
+    return {**result, "summary": retrain_verdict.verdict_sentence(result)}
