@@ -62,6 +62,14 @@ def test_the_recommended_run_is_marked_with_why_in_its_tooltip(
     assert pane.recommending is None
     assert model.index(rows[linear["run_id"]], column).data() == RECOMMENDED_MARK
 
+    _train(state, name, "diagnosis", "naive_bayes")
+    state.runs_changed.emit()  # a new run: the experiment's recommendation is found again
+    assert pane.recommending is not None
+    # It keeps nothing: quitting meanwhile cancels it without asking.
+    assert not [task for task in state.workers.running if task.ask_before_quitting]
+    window.close()
+    assert not window.isVisible()
+
 
 def _iris_tree(qtbot: QtBot, window: MainWindow, state: AppState) -> tuple[ExperimentsPane, dict]:
     """A one-split tree on iris (it tells only two of the three species apart, so a third of the

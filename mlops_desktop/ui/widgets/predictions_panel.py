@@ -181,4 +181,6 @@ class PredictionsPanel(QWidget):
                 )
             elif model.only_wrong:
                 text += f" Showing the {counted(model.rowCount(), 'wrong one')}."
+            if classification and model.cell is None:
+                text += " Click a cell of the confusion matrix to see its rows."
         self.summary.setText(text)
