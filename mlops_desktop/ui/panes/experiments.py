@@ -394,7 +394,7 @@ class ExperimentsPane(QWidget):
         self.recommending = task
         task.succeeded.connect(lambda found: self._recommendations_found(missing, found))
         task.failed.connect(lambda _message: self._recommendations_found(missing, []))
-        task.finished.connect(self._recommendations_finished)
+        task.finished.connect(lambda: self._recommendations_finished(task))
 
     def _recommendations_found(
         self, keys: list[tuple[str, ...]], found: list[dict[str, Any]]
@@ -406,8 +406,10 @@ class ExperimentsPane(QWidget):
                 if group["recommended"] in key
             }
 
-    def _recommendations_finished(self) -> None:
+    def _recommendations_finished(self, task: Task) -> None:
         self.recommending = None
+        if task.cancel_requested:  # the app is quitting
+            return
         self._update_recommendations()
         self._show_details()  # the chosen run's page says why it is recommended
 
@@ -567,11 +569,10 @@ def run_html(run: dict[str, Any], recommended: str = "") -> str:
     versions = ", ".join(f"{k} {v}" for k, v in run["library_versions"].items())
     duration = "—" if run["duration_s"] is None else f"{run['duration_s']:.2f} s"
     error = f"<p><b>Why it failed:</b> {escape(run['error'])}</p>" if run["error"] else ""
-    if recommended:
-        error += f"<p><b>{RECOMMENDED_MARK}:</b> {escape(recommended)}</p>"
+    why = f"<p><b>{RECOMMENDED_MARK}:</b> {escape(recommended)}</p>" if recommended else ""
     return (
         f"<h3>{escape(training.ALGORITHMS[run['algorithm']].label)} — {escape(run['status'])}</h3>"
-        f"{error}<p>Run <code>{run['run_id']}</code> in experiment {escape(run['experiment'])}, "
+        f"{error}{why}<p>Run <code>{run['run_id']}</code> in experiment {escape(run['experiment'])}, "
         f"trained on <b>{escape(run['dataset'])}</b> to predict <b>{escape(run['target'])}</b> "
         f"({run['task']}).</p>"
         f"<table cellpadding=2>{metrics}</table>"

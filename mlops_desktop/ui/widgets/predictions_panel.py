@@ -125,7 +125,7 @@ class PredictionsPanel(QWidget):
         self.task_panel.follow(task)
         task.succeeded.connect(lambda path: self._made(run, path))
         task.failed.connect(lambda message: self.failures.__setitem__(run["run_id"], message))
-        task.finished.connect(lambda: self._finished(task))
+        task.finished.connect(lambda: self._finished(task, run))
         self._describe()
 
     def _made(self, run: dict[str, Any], path: Path) -> None:
@@ -141,11 +141,11 @@ class PredictionsPanel(QWidget):
         fit_column_names(self.view, NARROWEST_COLUMN)
         self._describe()
 
-    def _finished(self, task: Task) -> None:
+    def _finished(self, task: Task, run: dict[str, Any]) -> None:
         if task is not self.task:
             return
         self.task = None
-        if self.isVisible():  # the run may have changed meanwhile
+        if self.run is not run and self.isVisible():  # another run was chosen meanwhile
             self._load()
         self._describe()
 
