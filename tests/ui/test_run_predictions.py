@@ -3,6 +3,7 @@ lazy table of held-out rows, its errors filter and the confusion matrix's clicka
 
 from typing import Any
 
+import pytest
 from matplotlib.backends.backend_qtagg import FigureCanvasQTAgg
 from PySide6.QtCore import QPoint, Qt
 from pytestqt.qtbot import QtBot
@@ -181,3 +182,27 @@ def test_a_run_whose_model_file_is_damaged_says_its_predictions_cannot_be_shown(
     text = pane.predictions.summary.text()
     assert text.startswith("The predictions cannot be shown: ") and "damaged" in text
     assert pane.predictions.model.rowCount() == 0
+
+
+def test_a_regressions_predictions_show_the_error_and_offer_no_wrong_filter(
+    qtbot: QtBot, qtmodeltester: Any, window: MainWindow, state: AppState
+) -> None:
+    datasets.import_file(state.workspace, SAMPLES / "diabetes.csv")
+    run = _train(state, "diabetes", "disease_progression", "linear_regression")
+    pane = window.experiments_pane
+    window.show_pane("Experiments")
+    state.runs_changed.emit()
+    pane.select_run(run["run_id"])
+    pane.run_tabs.setCurrentWidget(pane.predictions)
+    assert pane.predictions.task is not None
+    with qtbot.waitSignal(pane.predictions.task.finished, timeout=WORK_MS):
+        pass
+    model = pane.predictions.model
+    qtmodeltester.check(model)
+    assert model.rowCount() == 89  # 20 % of 442 rows
+    headers = [model.headerData(c, Qt.Orientation.Horizontal) for c in range(3)]
+    assert headers == ["Truth", "Prediction", "Error"]
+    truth, predicted, error = (float(model.index(0, c).data()) for c in range(3))
+    assert error == pytest.approx(truth - predicted, abs=0.01)
+    assert not pane.predictions.only_wrong.isEnabled()
+    assert "Click a cell" not in pane.predictions.summary.text()
