@@ -66,6 +66,15 @@ def test_the_recommended_run_is_marked_with_why_in_its_tooltip(
     _train(state, name, "diagnosis", "naive_bayes")
     state.runs_changed.emit()  # a new run: the experiment's recommendation is found again
     assert pane.recommending is not None
+    pane.filter.setText("forest")  # what the table shows, not which runs are recommended among
+    _wait_for_recommendations(qtbot, pane)
+    pane.filter.clear()
+    marked = [r for r in range(model.rowCount()) if model.index(r, column).data()]
+    assert len(marked) == 1 and model.rowCount() == 4
+
+    _train(state, name, "diagnosis", "knn")
+    state.runs_changed.emit()
+    assert pane.recommending is not None
     # It keeps nothing: quitting meanwhile cancels it without asking.
     assert not [task for task in state.workers.running if task.ask_before_quitting]
     window.close()

@@ -44,6 +44,7 @@ def _metric(key: str) -> Any:
 
 
 RECOMMENDED_MARK = "★ Recommended"
+RECOMMENDED_AMONG = 30  # an experiment's newest finished runs: each costs a prediction
 CONFUSION_MATRIX = "Confusion matrix"
 RESIZE_SAMPLE_ROWS = 50  # column widths fit the first rows, not all ten thousand
 CHART_DELAY_MS = 30  # the chart is drawn once the table and details have been painted
@@ -103,7 +104,8 @@ class ExperimentsPane(QWidget):
         # The recommended runs (with why) of each experiment's finished runs, by those runs' ids:
         # computed once in a worker, kept while they stay the same.
         self.recommendations: dict[tuple[str, ...], dict[str, str]] = {}
-        self.recommended: dict[str, str] = {}  # the shown runs' marks: run id → why
+        self.recommended: dict[str, str] = {}  # the listed runs' marks: run id → why
+        self.listed: list[dict[str, Any]] = []  # the runs listed, newest first, before filtering
 
         recommended = Column(
             "Recommended",
@@ -246,6 +248,7 @@ class ExperimentsPane(QWidget):
             self.state.workspace, chosen, include_archived=self.show_archived.isChecked()
         )
         self.model.set_records(runs)
+        self.listed = runs
         self._update_recommendations()
         self.stack.setCurrentIndex(1 if any(e["runs"] for e in listed) else 0)
         self.view.resizeColumnsToContents()
@@ -369,14 +372,16 @@ class ExperimentsPane(QWidget):
         self.details.setHtml(run_html(run, why) if run else "")
 
     def _update_recommendations(self) -> None:
-        """Marks the recommended run of each experiment's listed runs; those not yet known are
-        found in a worker (each run's model predicts its held-out rows again, seconds on large
-        data), one task at a time, the rest when it ends."""
+        """Marks the recommended run among each experiment's newest finished runs; those not yet
+        known are found in a worker (each run's model predicts its held-out rows again, seconds
+        on large data), one task at a time, the rest when it ends."""
         finished: dict[str, list[str]] = {}
-        for run in self.model.records:
+        for run in self.listed:
             if run["status"] == "finished" and run["metrics"]:
                 finished.setdefault(run["experiment"], []).append(run["run_id"])
-        keys = [tuple(sorted(ids)) for ids in finished.values() if len(ids) >= 2]
+        keys = [
+            tuple(sorted(ids[:RECOMMENDED_AMONG])) for ids in finished.values() if len(ids) >= 2
+        ]
         self.recommended = {
             run_id: why for key in keys for run_id, why in self.recommendations.get(key, {}).items()
         }
