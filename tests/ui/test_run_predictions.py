@@ -81,11 +81,11 @@ def test_the_recommended_run_is_marked_with_why_in_its_tooltip(
     assert not window.isVisible()
 
 
-def _iris_tree(qtbot: QtBot, window: MainWindow, state: AppState) -> tuple[ExperimentsPane, dict]:
-    """A one-split tree on iris (it tells only two of the three species apart, so a third of the
-    held-out rows are wrong), selected in the pane, with its Predictions shown."""
-    datasets.import_file(state.workspace, SAMPLES / "iris.csv")
-    run = _train(state, "iris", "species", "decision_tree", max_depth=1)
+def _show_predictions(
+    qtbot: QtBot, window: MainWindow, state: AppState, run: dict
+) -> ExperimentsPane:
+    """Select ``run`` in the Experiments pane and open its Predictions: they are made in a worker
+    then, not before."""
     pane = window.experiments_pane
     window.show_pane("Experiments")
     state.runs_changed.emit()
@@ -95,7 +95,15 @@ def _iris_tree(qtbot: QtBot, window: MainWindow, state: AppState) -> tuple[Exper
     assert pane.predictions.task is not None
     with qtbot.waitSignal(pane.predictions.task.finished, timeout=WORK_MS):
         pass
-    return pane, run
+    return pane
+
+
+def _iris_tree(qtbot: QtBot, window: MainWindow, state: AppState) -> tuple[ExperimentsPane, dict]:
+    """A one-split tree on iris (it tells only two of the three species apart, so a third of the
+    held-out rows are wrong), selected in the pane, with its Predictions shown."""
+    datasets.import_file(state.workspace, SAMPLES / "iris.csv")
+    run = _train(state, "iris", "species", "decision_tree", max_depth=1)
+    return _show_predictions(qtbot, window, state, run), run
 
 
 def test_a_runs_predictions_table_lists_its_held_out_rows_and_filters_to_the_wrong_ones(
@@ -180,14 +188,7 @@ def test_a_run_whose_model_file_is_damaged_says_its_predictions_cannot_be_shown(
     run = _train(state, "iris", "species", "knn")
     path = state.workspace.artifacts.path_for(run["model_sha256"], training.MODEL_SUFFIX)
     path.write_bytes(path.read_bytes()[:-10])
-    pane = window.experiments_pane
-    window.show_pane("Experiments")
-    state.runs_changed.emit()
-    pane.select_run(run["run_id"])
-    pane.run_tabs.setCurrentWidget(pane.predictions)
-    assert pane.predictions.task is not None
-    with qtbot.waitSignal(pane.predictions.task.finished, timeout=WORK_MS):
-        pass
+    pane = _show_predictions(qtbot, window, state, run)
     text = pane.predictions.summary.text()
     assert text.startswith("The predictions cannot be shown: ") and "damaged" in text
     assert pane.predictions.model.rowCount() == 0
@@ -198,14 +199,7 @@ def test_a_regressions_predictions_show_the_error_and_offer_no_wrong_filter(
 ) -> None:
     datasets.import_file(state.workspace, SAMPLES / "diabetes.csv")
     run = _train(state, "diabetes", "disease_progression", "linear_regression")
-    pane = window.experiments_pane
-    window.show_pane("Experiments")
-    state.runs_changed.emit()
-    pane.select_run(run["run_id"])
-    pane.run_tabs.setCurrentWidget(pane.predictions)
-    assert pane.predictions.task is not None
-    with qtbot.waitSignal(pane.predictions.task.finished, timeout=WORK_MS):
-        pass
+    pane = _show_predictions(qtbot, window, state, run)
     model = pane.predictions.model
     qtmodeltester.check(model)
     assert model.rowCount() == 89  # 20 % of 442 rows
