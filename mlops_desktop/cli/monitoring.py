@@ -1,4 +1,4 @@
-"""The ``monitor`` and ``labels`` commands."""
+"""The ``monitor``, ``labels`` and ``retrain`` commands."""
 
 import argparse
 from pathlib import Path
@@ -51,6 +51,19 @@ def add_commands(commands: Commands) -> None:
     )
     lim.add_argument("--label", required=True, metavar="COL", help="the column with the outcome")
     lim.set_defaults(handler=_labels_import)
+
+    ret = command(
+        commands,
+        "retrain",
+        help="train a challenger with a version's recipe on new data and compare the two",
+    )
+    ret.add_argument("ref", metavar="REF", help="the version whose recipe is trained again")
+    ret.add_argument(
+        "--dataset",
+        metavar="DS_REF",
+        help="train on this dataset version (default: the training data plus labelled predictions)",
+    )
+    ret.set_defaults(handler=_retrain)
 
 
 def _thresholds() -> Any:
@@ -111,4 +124,16 @@ def _labels_import(workspace: "Workspace", args: argparse.Namespace) -> Any:
         return result
     return f"Matched {result['matched']:,} of {result['rows']:,} rows to logged predictions" + (
         f"; {result['unmatched']:,} matched none." if result["unmatched"] else "."
+    )
+
+
+def _retrain(workspace: "Workspace", args: argparse.Namespace) -> Any:
+    from mlops_desktop.core.monitoring import retraining
+
+    result = retraining.retrain(workspace, args.ref, args.dataset)
+    if args.json:
+        return result
+    return (
+        f"Challenger: run {result['challenger']['run_id'][:8]}, trained on {result['dataset']}.\n"
+        + result["summary"]
     )

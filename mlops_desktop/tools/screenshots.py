@@ -485,6 +485,39 @@ def _governance_screens(
     return [_html_png(page, out_dir / "14-compliance-report.png")]
 
 
+def _predictions_screens(window: Any, grab: Callable[..., None]) -> None:
+    """The runs table with its recommended run, that run's Predictions, and the rows behind a
+    confusion matrix cell of the run with the most mistakes."""
+    pane = window.experiments_pane
+    if pane.recommending is not None:
+        _wait_for(pane.recommending.finished)
+    records = pane.model.records
+    recommended = next(r for r in records if r["run_id"] in pane.recommended)
+    pane.select_run(recommended["run_id"])
+    grab("3-experiments-recommended")
+    pane.run_tabs.setCurrentWidget(pane.predictions)
+    if pane.predictions.task is not None:
+        _wait_for(pane.predictions.task.finished)
+    grab("3-experiments-predictions")
+    worst = min(
+        (r for r in records if r["task"] == "classification" and r["status"] == "finished"),
+        key=lambda r: r["metrics"]["accuracy"],
+    )
+    pane.select_run(worst["run_id"])
+    pane.chart_choice.setCurrentText("Confusion matrix")
+    if pane.predictions.task is not None:
+        _wait_for(pane.predictions.task.finished)
+    evaluation = pane.selected["evaluation"]
+    confusion, classes = evaluation["confusion"], evaluation["classes"]
+    row, column = max(
+        ((i, j) for i in range(len(classes)) for j in range(len(classes)) if i != j),
+        key=lambda cell: confusion[cell[0]][cell[1]],
+    )
+    pane.predictions.show_cell(classes[row], classes[column])
+    grab("3-experiments-predictions-cell")
+    pane.run_tabs.setCurrentWidget(pane.details)
+
+
 def render(out_dir: Path) -> list[Path]:
     from PySide6.QtCore import QItemSelectionModel
     from PySide6.QtWidgets import QApplication
@@ -551,6 +584,7 @@ def render(out_dir: Path) -> list[Path]:
         window.show_pane("Experiments")
         window.experiments_pane.filter.clear()
         grab("3-experiments-runs")
+        _predictions_screens(window, grab)
         window.experiments_pane.view.selectRow(1)  # a classification run
         for chart in ("Confusion matrix", "ROC curve", "Column importance"):
             window.experiments_pane.chart_choice.setCurrentText(chart)

@@ -540,7 +540,8 @@ class MainWindow(QMainWindow):
             self.save_layout()
             event.accept()
             return
-        if self.state.workers.running and not errors.confirm(
+        running = [task for task in self.state.workers.running if task.ask_before_quitting]
+        if running and not errors.confirm(
             self,
             "Quit MLOps Desktop",
             "Some work is still running. Quit anyway? It will be cancelled and nothing it started is kept.",

@@ -54,6 +54,9 @@ class Task(QObject):
         self.description = description
         self.done = False
         self.cancel_requested = False
+        # Work that only finds something to show (no record or file of the user's depends on it
+        # finishing) may be cancelled at quitting without asking.
+        self.ask_before_quitting = True
 
     def cancel(self) -> None:
         self.cancel_requested = True

@@ -325,9 +325,8 @@ def test_retraining_on_labelled_predictions_gives_a_challenger_compared_on_unsee
     assert (result["current"], result["retrained_from"]) == ("loans@1", "loans@1")
     assert set(result["metrics"]) == {"current", "challenger"}
     assert result["main_metric"] == "accuracy"
-    assert result["better"] == (
-        result["metrics"]["challenger"]["accuracy"] > result["metrics"]["current"]["accuracy"]
-    )
+    # 0.829 against 0.828: a gap the paired test on these rows cannot tell from chance.
+    assert result["verdict"] == "no real difference" and not result["better"]
     # Nothing changes in the registry until someone promotes it.
     assert model_registry.show_model(ws, "loans")["version"] == 1
 
@@ -346,6 +345,42 @@ def test_retraining_needs_labels_or_a_dataset(ws: Workspace, tmp_path: Path) -> 
     )  # none in production
     assert result["held_out_rows"] == len(_unseen(ws, result))
     assert 300 < result["held_out_rows"] < 400  # a few new applicants look exactly like old ones
+
+
+def test_a_retrained_model_the_rows_cannot_tell_apart_is_no_real_difference(
+    ws: Workspace, tmp_path: Path
+) -> None:
+    """New applicants like the old ones: the challenger learns nearly the same model, so the
+    paired test on the same rows finds no real difference, however the point scores fall, and
+    the sentence says to keep the current version."""
+    newer = tmp_path / "newer.csv"
+    _applicants(2000, seed=72).to_csv(newer, index=False)
+    datasets.import_file(ws, newer, "newer")
+    result = retraining.retrain(ws, "loans", dataset="newer")
+    low, high = result["interval"]
+    assert low <= 0 <= high and low <= result["difference"] <= high
+    assert result["verdict"] == "no real difference" and not result["better"]
+    assert result["summary"].startswith("No real difference on accuracy: ")
+    assert result["summary"].endswith("Keep the current version.")
+
+
+def test_a_clearly_better_challenger_is_better_by_the_paired_test(
+    ws: Workspace, tmp_path: Path
+) -> None:
+    """The version in production learned from scrambled outcomes (a coin toss); the challenger,
+    from real ones, is better on the same rows and the sentence says by how much."""
+    scrambled = _applicants(1500, seed=94)
+    scrambled["repaid"] = np.random.default_rng(94).permutation(scrambled["repaid"].to_numpy())
+    register_version(ws, tmp_path, scrambled, "scrambled", "production")
+    newer = tmp_path / "newer.csv"
+    _applicants(2000, seed=95).to_csv(newer, index=False)
+    datasets.import_file(ws, newer, "newer")
+    result = retraining.retrain(ws, "loans@1", dataset="newer")
+    assert result["current"] == "loans@2"
+    assert result["verdict"] == "better" and result["better"]
+    assert result["interval"][0] > 0
+    assert result["summary"].startswith("The challenger is better on accuracy: ")
+    assert "for loans version 2 (production)" in result["summary"]
 
 
 INPUTS = ["income", "region", "owner"]

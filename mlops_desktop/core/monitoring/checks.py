@@ -104,7 +104,7 @@ def _rounded(size: int) -> int:
     return int(float(f"{size:.2g}"))
 
 
-def _held_out(record: dict[str, Any], window: Window, rows: np.ndarray) -> uncertainty.HeldOut:
+def held_out_of(record: dict[str, Any], window: Window, rows: np.ndarray) -> uncertainty.HeldOut:
     """The labelled and predicted ``rows`` of ``window`` as the scores take them."""
     truth = [window.truth[i] for i in rows]
     predicted = [window.predictions[i] for i in rows]
@@ -142,7 +142,7 @@ class ReferencePerformance:
             bands: dict[str, list[float]] = {}
             if self.known.size >= MIN_CHUNK_ROWS:
                 # seeded by the size: the same band whatever was computed before
-                held = _held_out(self.record, self.window, self.known)
+                held = held_out_of(self.record, self.window, self.known)
                 samples = uncertainty.resampled(held, BAND_SAMPLES, seed=size, size=size)
                 for name, value in self.expected.items():
                     values = samples.get(name, np.empty(0))
@@ -160,7 +160,7 @@ def _intervals(
 ) -> dict[str, list[float]]:
     """A 95 % bootstrap interval of each measure of ``window`` over its labelled ``rows``
     (``uncertainty.intervals``, seeded)."""
-    held = _held_out(record, window, rows)
+    held = held_out_of(record, window, rows)
     every = uncertainty.intervals(held, INTERVAL_SEED, INTERVAL_SAMPLES)
     return {name: every[name] for name in measured if name in every}
 
