@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QObject, Signal
-from PySide6.QtWidgets import QFileDialog, QMessageBox
+from PySide6.QtWidgets import QFileDialog
 
 from mlops_desktop.config import default_demo_home
 from mlops_desktop.core import demo
@@ -85,8 +85,9 @@ class DemoActions(QObject):
         except UserError as error:
             errors.show_message(self.window, str(error))
             return None
-        task = self._run("Building the demo workspace", home, demo.seed_of(home))
-        task.succeeded.connect(lambda _result: self._open(home))
+        task = self._run(
+            "Building the demo workspace", home, demo.seed_of(home), lambda: self._open(home)
+        )
         task.failed.connect(lambda _message: demo.discard(home))
         task.cancelled.connect(lambda: demo.discard(home))
         return task
@@ -114,18 +115,32 @@ class DemoActions(QObject):
         except UserError as error:
             errors.show_message(self.window, str(error))
             return None
-        task = self._run("Resetting the demo workspace", staging, demo.seed_of(home))
-        task.succeeded.connect(lambda _result: self._swap(home, staging))
+        task = self._run(
+            "Resetting the demo workspace",
+            staging,
+            demo.seed_of(home),
+            lambda: self._swap(home, staging),
+        )
         task.failed.connect(lambda _message: demo.discard(staging))
         task.cancelled.connect(lambda: demo.discard(staging))
         return task
 
-    def _run(self, description: str, home: Path, seed: int) -> Task:
+    def _run(self, description: str, home: Path, seed: int, then: Callable[[], None]) -> Task:
+        """Build in a worker; ``then`` once it succeeded and is no longer running work (opening
+        a workspace waits for running work to end)."""
         task = self._state.workers.run_in_workspace(description, home, self.build, seed)
         self.task = task
         self.window.task_panel.follow(task)
+        succeeded: list[object] = []
+        task.succeeded.connect(succeeded.append)
         task.failed.connect(lambda message: errors.show_message(self.window, message))
-        task.finished.connect(lambda: setattr(self, "task", None))
+
+        def finished() -> None:
+            self.task = None
+            if succeeded:
+                then()
+
+        task.finished.connect(finished)
         return task
 
     def _open(self, home: Path) -> None:
@@ -147,8 +162,3 @@ class DemoActions(QObject):
         state.switch_workspace(Workspace(home))
         state.status_message.emit(f"The demo workspace {home} is back at its start.")
         self.opened.emit(home)
-        errors.show_message(
-            self.window,
-            "The demo workspace is back at its start.",
-            QMessageBox.Icon.Information,
-        )

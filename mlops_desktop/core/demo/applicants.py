@@ -4,8 +4,9 @@ the same rows on every computer.
 An applicant has an age, an annual income, years in work, a credit score, existing debt, a home
 (rent, mortgage, own), a purpose, a region, and asks for a loan amount over a term. ``approved``
 is the loan officers' decision: a fixed rule over those columns plus the officers' own judgement
-(noise). ``shift`` moves the applicants (younger, lower incomes and scores, larger loans) by that
-many tenths of the way to the campaign's audience; ``strict`` raises the bar the officers apply.
+(noise). ``shift`` (0 to 1) moves the applicants towards a campaign's audience (younger, lower
+incomes and scores, larger loans); ``strict`` is how much stricter the officers became about a
+loan's size for the income: at 0 they refuse loans over half of it, at 1 over a quarter.
 """
 
 from typing import Any
@@ -36,11 +37,11 @@ def applications(
     """``rows`` applications with the officers' decision; ``new_region`` (when given) is where a
     fifth of them come from, somewhere the training data never saw."""
     age = np.clip(np.round(rng.normal(43 - 9 * shift, 11, rows)), 21, 75)
-    income = np.round(np.exp(rng.normal(np.log(MEDIAN_INCOME) - 0.3 * shift, 0.35, rows)), -1)
+    income = np.round(np.exp(rng.normal(np.log(MEDIAN_INCOME) - 0.15 * shift, 0.35, rows)), -1)
     employment = np.floor(np.minimum(age - 20, rng.gamma(2.0, 3.5 * (1 - 0.4 * shift), rows)))
-    credit = np.clip(np.round(rng.normal(690 - 50 * shift, 55, rows)), 300, 850)
+    credit = np.clip(np.round(rng.normal(690 - 20 * shift, 55, rows)), 300, 850)
     debt = np.round(rng.gamma(1.5, 3_000, rows), -1)
-    amount = np.round(income * rng.uniform(0.05, 0.45, rows) * (1 + 0.5 * shift), -1)
+    amount = np.round(income * rng.uniform(0.05, 0.45, rows) * (1 + 0.3 * shift), -1)
     term = rng.choice([12, 24, 36, 48, 60], rows)
     home = rng.choice(HOMES, rows, p=[0.45, 0.35, 0.20])
     purpose = rng.choice(PURPOSES, rows, p=[0.3, 0.2, 0.25, 0.1, 0.15])
@@ -57,7 +58,8 @@ def applications(
         + 0.3 * (home == "own")
         + judgement
     )
-    approved = score > 0.15 * strict - 0.1
+    # Stricter officers refuse large loans for the income, whatever else the form says.
+    approved = (score > -0.1) & (amount / income < 0.5 - 0.25 * strict)
     columns: dict[str, Any] = {
         "age": age.astype(int),
         "income": income,

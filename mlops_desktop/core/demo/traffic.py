@@ -78,7 +78,7 @@ def applications_of_day(seed: int, number: int) -> pd.DataFrame:
         rng,
         rows,
         shift=shift,
-        strict=2.0 * shift,
+        strict=1.5 * shift,
         new_region=NEW_REGION if shift else None,
     )
     return with_gaps(rng, frame, 0.02)
