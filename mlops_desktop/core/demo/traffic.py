@@ -154,6 +154,7 @@ def serve_month(
     if failures:
         raise failures[0]
     if not urls:
+        stop.set()  # should it start after all, it stops at once
         raise UserError("The demo's server did not start in time; the log has the details.")
     address = urlsplit(urls[0])
     connection = http.client.HTTPConnection(address.hostname or "127.0.0.1", address.port)
