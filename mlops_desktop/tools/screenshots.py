@@ -92,6 +92,13 @@ def _send(url: str, frame: "pd.DataFrame", batch: int = 50) -> None:
             response.read()
 
 
+def _show_version(window: "MainWindow", number: int) -> None:
+    """Choose a version of the dataset shown, as a user does in its Version list."""
+    combo = window.datasets_pane.version_combo
+    combo.setCurrentIndex(combo.findData(number))
+    combo.activated.emit(combo.currentIndex())
+
+
 def _dataset_screens(window: "MainWindow", grab: Grab) -> None:
     """The demo's loan applications: every tab of version 2 (which fails its checks), the
     rules editor, the recipe editor on version 1 with the demo's recipe, and the prepared
@@ -102,7 +109,7 @@ def _dataset_screens(window: "MainWindow", grab: Grab) -> None:
     window.show_pane("Datasets")
     pane = window.datasets_pane
     pane.refresh(story.DATASET)
-    pane.version_combo.setCurrentIndex(pane.version_combo.findData(2))
+    _show_version(window, 2)
     for index, tab in enumerate(["profile", "data", "versions", "checks"]):
         pane.tabs.setCurrentIndex(index)
         grab(f"2-datasets-{tab}")
@@ -120,7 +127,7 @@ def _dataset_screens(window: "MainWindow", grab: Grab) -> None:
     rules.view.selectRow(age_range)
     grab("13-rules-editor", rules)
     rules.reject()
-    pane.version_combo.setCurrentIndex(pane.version_combo.findData(1))
+    _show_version(window, 1)
     recipe = pane.prepare_current()
     assert recipe is not None
     recipe.set_steps(story.STEPS)

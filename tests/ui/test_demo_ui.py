@@ -51,7 +51,9 @@ def test_file_menu_builds_the_demo_in_a_new_folder_and_opens_it(
     assert demo.is_demo(folder)
     assert _names(window) == {demo_stories.SMALL_DATASET}
     assert window.reset_demo_action.isEnabled()
-    assert window.panes["Home"].reset_button.isVisibleTo(window)
+    home = window.panes["Home"]
+    assert home.reset_button.isVisibleTo(window)
+    assert home.demo_guide.isVisibleTo(window)  # what the demo holds, where to look
 
 
 def test_home_builds_the_demo_in_its_usual_folder_then_opens_it_again(
@@ -121,6 +123,8 @@ def test_reset_rebuilds_the_demo_as_it_was_at_its_start(
 
 def test_reset_is_refused_outside_a_demo(window: MainWindow) -> None:
     assert not window.reset_demo_action.isEnabled()
+    assert not window.panes["Home"].reset_button.isVisibleTo(window)
+    assert not window.panes["Home"].demo_guide.isVisibleTo(window)
     assert window.demo.reset() is None
     box = window.findChild(QMessageBox, "messageBox")
     assert "is not a demo workspace" in box.text()

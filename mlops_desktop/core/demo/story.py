@@ -74,6 +74,14 @@ PARAMS: dict[str, dict[str, Any]] = {
     "random_forest": {"n_estimators": 40},
 }
 CV_FOLDS = 3
+_DRIFT_DAY = traffic.day_start(traffic.DRIFT_FROM_DAY)
+GUIDE = (
+    "This is the demo workspace: a bank's loan team predicts whether its loan officers approve "
+    "an application. Every step is done already: the data's versions and checks in Datasets, "
+    "six runs in Experiments, the model's stages and their notes in Models, and in Monitoring a "
+    f"month of served applications that drift from {_DRIFT_DAY.day} {_DRIFT_DAY:%B}. Version 3 "
+    f"of {MODEL} waits in staging for your decision: promote it, or keep version 2."
+)
 
 
 def _data(workspace: Workspace, seed: int, folder: Path, progress: Progress) -> None:

@@ -14,6 +14,7 @@ from PySide6.QtWidgets import (
 )
 
 from mlops_desktop.core import datasets, demo, monitoring, registry, training
+from mlops_desktop.core.demo import story
 from mlops_desktop.core.vocabulary import counted
 from mlops_desktop.ui.panes.monitoring import status_word
 from mlops_desktop.ui.state import AppState
@@ -108,6 +109,10 @@ class HomePane(QWidget):
         self.reset_button.setObjectName("resetDemo")
         self.reset_button.setToolTip("Build this demo again, as it was at its start (asks first)")
         self.reset_button.clicked.connect(self.demo_reset_requested)
+        self.demo_guide = QLabel(story.GUIDE)  # shown when the open workspace is a demo
+        self.demo_guide.setObjectName("demoGuide")
+        self.demo_guide.setWordWrap(True)
+        layout.addWidget(self.demo_guide)
         demo_row = QHBoxLayout()
         demo_row.addWidget(QLabel("<b>Teaching or trying the app?</b>"))
         demo_row.addWidget(self.demo_button)
@@ -171,7 +176,9 @@ class HomePane(QWidget):
         )
         serve.button.setText("Open Models")
         self.workspace_label.setText(f"Workspace: {self.state.home}")
-        self.reset_button.setVisible(demo.is_demo(self.state.home))
+        in_demo = demo.is_demo(self.state.home)
+        self.reset_button.setVisible(in_demo)
+        self.demo_guide.setVisible(in_demo)
 
     def refresh_monitor(self) -> None:
         """How many versions are watched (served once, or checked) and their latest status,
