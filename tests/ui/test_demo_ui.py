@@ -88,30 +88,32 @@ def test_cancel_stops_the_build_and_leaves_no_folder(
     assert window.state.home != folder.resolve()
 
 
-def test_reset_asks_first_and_cancel_keeps_the_class_work(
+@pytest.fixture
+def demo_after_class(
     qtbot: QtBot,
     window_with_small_demo: MainWindow,
     tmp_path: Path,
     monkeypatch: pytest.MonkeyPatch,
-) -> None:
+) -> MainWindow:
+    """The small demo, opened from the File menu in "class demo", with a student's import."""
     window = window_with_small_demo
     _open_demo_from_menu(qtbot, window, tmp_path / "class demo", monkeypatch)
     datasets.import_file(window.state.workspace, SAMPLES / "wine.csv", "a student's import")
+    return window
+
+
+def test_reset_asks_first_and_cancel_keeps_the_class_work(demo_after_class: MainWindow) -> None:
+    window = demo_after_class
     answer_next_question("Cancel")
     assert window.demo.reset() is None
     assert _names(window) == {demo_stories.SMALL_DATASET, "a student's import"}
 
 
 def test_reset_rebuilds_the_demo_as_it_was_at_its_start(
-    qtbot: QtBot,
-    window_with_small_demo: MainWindow,
-    tmp_path: Path,
-    monkeypatch: pytest.MonkeyPatch,
+    qtbot: QtBot, demo_after_class: MainWindow, tmp_path: Path
 ) -> None:
-    window = window_with_small_demo
+    window = demo_after_class
     folder = tmp_path / "class demo"
-    _open_demo_from_menu(qtbot, window, folder, monkeypatch)
-    datasets.import_file(window.state.workspace, SAMPLES / "wine.csv", "a student's import")
     answer_next_question("Reset")
     with qtbot.waitSignal(window.demo.opened, timeout=BUILD_MS):
         window.reset_demo_action.trigger()
