@@ -262,6 +262,7 @@ def render(out_dir: Path) -> list[Path]:
     from mlops_desktop.config import Settings, samples_dir, setup_logging
     from mlops_desktop.core import demo
     from mlops_desktop.core.workspace import Workspace
+    from mlops_desktop.ui.help import show_help
     from mlops_desktop.ui.main_window import PANES, MainWindow
     from mlops_desktop.ui.state import AppState
 
@@ -302,6 +303,10 @@ def render(out_dir: Path) -> list[Path]:
         _monitoring_screens(window, grab)
         window.show_pane("Home")
         grab("1-home-monitoring")
+        for section in ("monitoring", "glossary"):
+            help_window = show_help(window, section)
+            grab(f"14-help-{section}", help_window)
+            help_window.close()
 
         empty_home = Path(scratch) / "empty"
         window.open_workspace(empty_home)

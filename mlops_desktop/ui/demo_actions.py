@@ -60,6 +60,7 @@ class DemoActions(QObject):
         if demo.is_demo(home):
             self._open(home)
             return None
+        demo.discard(home)  # a build that was interrupted (the app closed, say) starts again
         if home.exists() and any(home.iterdir()):
             return self.choose()
         return self.build_in(home)

@@ -56,10 +56,12 @@ def test_file_menu_builds_the_demo_in_a_new_folder_and_opens_it(
     assert home.demo_guide.isVisibleTo(window)  # what the demo holds, where to look
 
 
-def test_home_builds_the_demo_in_its_usual_folder_then_opens_it_again(
+def test_home_builds_the_demo_in_its_usual_folder_over_an_interrupted_build_then_opens_it(
     qtbot: QtBot, window_with_small_demo: MainWindow
 ) -> None:
     window = window_with_small_demo
+    interrupted = demo.start_folder(default_demo_home())  # a build the app closed on
+    (interrupted / "store.db").write_bytes(b"half written")
     window.show_pane("Home")
     button = window.panes["Home"].demo_button
     with qtbot.waitSignal(window.demo.opened, timeout=BUILD_MS) as opened:
