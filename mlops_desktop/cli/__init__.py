@@ -86,10 +86,11 @@ def _run_command(args: argparse.Namespace, argv: Sequence[str] | None) -> int:
     """Open the workspace, run the command's handler on it, print its result or its error."""
     from mlops_desktop.core.workspace import Workspace
 
-    builds_workspace = getattr(args, "builds_workspace", False)  # ``demo`` makes its own folder
-    home = args.folder.expanduser() if builds_workspace else resolve_home(args.home)
+    # ``demo`` and ``workspace restore`` fill a folder of their own: no workspace is opened.
+    makes_workspace = getattr(args, "makes_workspace", False)
+    home = args.folder.expanduser() if makes_workspace else resolve_home(args.home)
     try:
-        if builds_workspace:
+        if makes_workspace:
             result = args.handler(None, args)
         else:
             with suppress(OSError):  # a home that is not a folder: Workspace says so plainly
@@ -106,6 +107,8 @@ def _run_command(args: argparse.Namespace, argv: Sequence[str] | None) -> int:
         print("error: interrupted.", file=sys.stderr)
         return 1
     except Exception:
+        with suppress(OSError):
+            setup_logging(home)
         log.exception("Command failed: %s", list(argv) if argv is not None else sys.argv[1:])
         print(f"error: something went wrong; the details are in {log_path(home)}", file=sys.stderr)
         return 1

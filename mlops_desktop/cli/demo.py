@@ -23,7 +23,7 @@ def add_commands(commands: Commands) -> None:
         action="store_true",
         help="build the demo already in DIR again, as it was at its start",
     )
-    dem.set_defaults(handler=_demo, builds_workspace=True)
+    dem.set_defaults(handler=_demo, makes_workspace=True)
 
 
 def _demo(_workspace: None, args: argparse.Namespace) -> Any:

@@ -6,6 +6,7 @@ import os
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from mlops_desktop.cli import governance
 from mlops_desktop.cli.common import Commands, command, table
 from mlops_desktop.config import TOKEN_ENV
 from mlops_desktop.core.vocabulary import counted
@@ -35,10 +36,30 @@ def add_commands(commands: Commands) -> None:
     mst.add_argument("stage", metavar="STAGE", help="none, staging, production or archived")
     mst.add_argument("--note", default="", help="why (kept in the stage history)")
     mst.set_defaults(handler=_models_stage)
+    mfe = command(
+        model_commands,
+        "four-eyes",
+        help="require (on) or not (off) that a move to production is approved by another person",
+    )
+    mfe.add_argument("name", metavar="NAME")
+    mfe.add_argument("setting", choices=("on", "off"), metavar="on|off")
+    mfe.set_defaults(handler=_models_four_eyes)
+    map_ = command(
+        model_commands, "approve", help="approve the move to production another person asked for"
+    )
+    map_.add_argument("name", metavar="NAME")
+    map_.add_argument("version", type=int, metavar="VERSION")
+    map_.add_argument("--note", default="", help="why (kept in the stage history)")
+    map_.set_defaults(handler=_models_approve)
+    mwd = command(model_commands, "withdraw", help="drop a move to production waiting for approval")
+    mwd.add_argument("name", metavar="NAME")
+    mwd.add_argument("version", type=int, metavar="VERSION")
+    mwd.set_defaults(handler=_models_withdraw)
     mca = command(model_commands, "card", help="write a version's model card as an HTML file")
     mca.add_argument("ref", metavar="REF")
     mca.add_argument("output", type=Path, metavar="OUT.html")
     mca.set_defaults(handler=_models_card)
+    governance.add_model_commands(model_commands)
 
     prd = command(commands, "predict", help="score a file with a model version")
     prd.add_argument("ref", metavar="REF", help="NAME, NAME@VERSION, NAME@production …")
@@ -76,9 +97,9 @@ def _model_json(record: dict[str, Any]) -> dict[str, Any]:
 
 
 def _models_register(workspace: "Workspace", args: argparse.Namespace) -> Any:
-    from mlops_desktop.core import registry
+    from mlops_desktop.core.registry import model_registry
 
-    record = registry.register(workspace, args.run_id, args.name, args.description)
+    record = model_registry.register(workspace, args.run_id, args.name, args.description)
     if args.json:
         return _model_json(record)
     return (
@@ -113,37 +134,76 @@ def _models_list(workspace: "Workspace", args: argparse.Namespace) -> Any:
 
 
 def _models_show(workspace: "Workspace", args: argparse.Namespace) -> Any:
-    from mlops_desktop.core import registry
+    from mlops_desktop.core.registry import model_registry
 
-    record = _model_json(registry.show_model(workspace, args.ref))
+    record = _model_json(model_registry.show_model(workspace, args.ref))
     if args.json:
         return record
     history = record.pop("history")
     lines = [f"{key}: {value}" for key, value in record.items()]
     lines += [
-        f"  {h['time'][:19]} {h['user']}: {h['from']} -> {h['to']} {h['note']}" for h in history
+        f"  {h['time'][:19]} {h['user']}: {h['from']} -> {h['to']} {h['note']}"
+        + (f" (asked for by {h['requested_by']})" if h.get("requested_by") else "")
+        for h in history
     ]
     return "\n".join(lines)
 
 
 def _models_stage(workspace: "Workspace", args: argparse.Namespace) -> Any:
-    from mlops_desktop.core import registry
+    from mlops_desktop.core.registry import model_registry
 
-    record = registry.set_stage(workspace, args.name, args.version, args.stage, args.note)
+    record = model_registry.set_stage(workspace, args.name, args.version, args.stage, args.note)
     if args.json:
         return _model_json(record)
+    return _stage_sentence(record)
+
+
+def _stage_sentence(record: dict[str, Any]) -> str:
+    if record["pending"] is not None:
+        return (
+            f"Asked for {record['name']} version {record['version']} to go to production; under "
+            "the model's four-eyes rule another person approves it with 'models approve "
+            f"{record['name']} {record['version']}'."
+        )
     return f"{record['name']} version {record['version']} is now in {record['stage']}."
 
 
-def _models_card(workspace: "Workspace", args: argparse.Namespace) -> Any:
-    from mlops_desktop.core import registry
+def _models_four_eyes(workspace: "Workspace", args: argparse.Namespace) -> Any:
+    from mlops_desktop.core.registry import model_registry
 
-    path = registry.export_card(workspace, args.ref, args.output)
+    model_registry.set_four_eyes(workspace, args.name, args.setting == "on")
+    if args.json:
+        return {"name": args.name, "four_eyes": args.setting == "on"}
+    if args.setting == "on":
+        return f"A move of {args.name} to production now needs another person's approval."
+    return f"{args.name} moves to production without a second person's approval."
+
+
+def _models_approve(workspace: "Workspace", args: argparse.Namespace) -> Any:
+    from mlops_desktop.core.registry import model_registry
+
+    record = model_registry.approve(workspace, args.name, args.version, args.note)
+    return _model_json(record) if args.json else _stage_sentence(record)
+
+
+def _models_withdraw(workspace: "Workspace", args: argparse.Namespace) -> Any:
+    from mlops_desktop.core.registry import model_registry
+
+    record = model_registry.withdraw(workspace, args.name, args.version)
+    if args.json:
+        return _model_json(record)
+    return f"{record['name']} version {record['version']} no longer waits for approval."
+
+
+def _models_card(workspace: "Workspace", args: argparse.Namespace) -> Any:
+    from mlops_desktop.core.registry import model_registry
+
+    path = model_registry.export_card(workspace, args.ref, args.output)
     return {"output": str(path)} if args.json else f"Wrote the model card to {path}."
 
 
 def _predict(workspace: "Workspace", args: argparse.Namespace) -> Any:
-    from mlops_desktop.core import scoring
+    from mlops_desktop.core.serving import scoring
 
     result = scoring.score_file(workspace, args.ref, args.input, args.output)
     return result if args.json else f"Scored {result['rows']:,} rows into {result['output']}."

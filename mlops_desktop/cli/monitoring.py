@@ -53,24 +53,24 @@ def add_commands(commands: Commands) -> None:
 
 
 def _thresholds() -> Any:
-    from mlops_desktop.core import drift
+    from mlops_desktop.core.monitoring import drift
 
     return drift.Thresholds.from_dict(Settings().get(MONITORING_SETTINGS, {}))
 
 
 def _monitor(workspace: "Workspace", args: argparse.Namespace) -> Any:
-    from mlops_desktop.core import monitoring
-    from mlops_desktop.core.monitoring_report import interval_text, left_out_text
+    from mlops_desktop.core.monitoring import checks
+    from mlops_desktop.core.monitoring.html_report import interval_text, left_out_text
 
     if args.current and (args.since or args.until):
         raise UserError("--since and --until choose logged predictions; drop them with --current.")
-    report = monitoring.check(
+    report = checks.check(
         workspace,
         args.ref,
         reference=args.reference,
         current=args.current,
-        since=monitoring.parse_time(args.since) if args.since else None,
-        until=monitoring.parse_time(args.until) if args.until else None,
+        since=checks.parse_time(args.since) if args.since else None,
+        until=checks.parse_time(args.until) if args.until else None,
         thresholds=_thresholds(),
     )
     if args.json:
@@ -103,9 +103,9 @@ def _number(value: float | None) -> str:
 
 
 def _labels_import(workspace: "Workspace", args: argparse.Namespace) -> Any:
-    from mlops_desktop.core import monitoring
+    from mlops_desktop.core.monitoring import labels
 
-    result = monitoring.import_labels(workspace, args.ref, args.file, args.key, args.label)
+    result = labels.import_labels(workspace, args.ref, args.file, args.key, args.label)
     if args.json:
         return result
     return f"Matched {result['matched']:,} of {result['rows']:,} rows to logged predictions" + (

@@ -235,7 +235,7 @@ def _monitoring_screens(window: "MainWindow", grab: Grab) -> None:
     grab("11-monitoring-column")
     pane.tabs.setCurrentIndex(1)
     grab("11-monitoring-trends")
-    grab("11-monitoring-trends-all", pane.trends_scroll.widget())
+    grab("11-monitoring-trends-all", pane.trends.widget())
     pane.tabs.setCurrentIndex(0)
     thresholds = pane.open_thresholds_dialog()
     grab("11-monitoring-thresholds", thresholds)
@@ -254,6 +254,46 @@ def _monitoring_screens(window: "MainWindow", grab: Grab) -> None:
     _wait_for(retrain.task.finished)
     grab("11-monitoring-retrain", retrain)
     retrain.reject()
+
+
+def _html_png(page: str, path: Path, width: int = 1000) -> Path:
+    """A web page as Qt's rich text draws it (enough to look at a report's layout and words)."""
+    from PySide6.QtGui import QColor, QImage, QPainter, QTextDocument
+
+    document = QTextDocument()
+    document.setHtml(page)
+    document.setTextWidth(width)
+    size = document.size()
+    image = QImage(int(size.width()), int(size.height()), QImage.Format.Format_RGB32)
+    image.fill(QColor("white"))
+    painter = QPainter(image)
+    document.drawContents(painter)
+    painter.end()
+    image.save(str(path))
+    return path
+
+
+def _governance_screens(window: "MainWindow", out_dir: Path, grab: Grab) -> list[Path]:
+    """The lineage of the demo's production model (served, monitored, retrained) and its
+    compliance report."""
+    from mlops_desktop.core.demo import story
+    from mlops_desktop.core.governance import compliance
+
+    ref = f"{story.MODEL}@2"
+    window.show_pane("Models")
+    models = window.models_pane
+    models.refresh(select=ref)
+    grab("15-models-governance-buttons")
+    dialog = models.show_lineage()
+    assert dialog is not None
+    _wait_for(dialog.shown)
+    dialog.resize(*SIZE)
+    grab("15-lineage", dialog)
+    assert dialog.canvas is not None
+    grab("15-lineage-whole", dialog.canvas)
+    dialog.close()
+    page = compliance.report_html(window.state.workspace, ref)
+    return [_html_png(page, out_dir / "15-compliance-report.png")]
 
 
 def render(out_dir: Path) -> list[Path]:
@@ -301,6 +341,7 @@ def render(out_dir: Path) -> list[Path]:
         _experiment_screens(window, grab)
         _model_screens(window, grab)
         _monitoring_screens(window, grab)
+        written += _governance_screens(window, out_dir, grab)
         window.show_pane("Home")
         grab("1-home-monitoring")
         for section in ("monitoring", "glossary"):

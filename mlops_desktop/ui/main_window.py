@@ -39,10 +39,11 @@ from PySide6.QtWidgets import (
 from mlops_desktop import __version__
 from mlops_desktop.config import Settings, samples_dir
 from mlops_desktop.ui import errors
+from mlops_desktop.ui.widgets.file_field import dropped_data_file
 from mlops_desktop.ui.widgets.task_panel import TaskPanel
 
 if TYPE_CHECKING:
-    from mlops_desktop.core.datasets import ImportResult
+    from mlops_desktop.core.data.datasets import ImportResult
     from mlops_desktop.ui.demo_actions import DemoActions
     from mlops_desktop.ui.dialogs.import_dialog import ImportDialog
     from mlops_desktop.ui.panes.datasets import DatasetsPane
@@ -60,16 +61,6 @@ PANE_ICONS = {
     "Models": QStyle.StandardPixmap.SP_DriveHDIcon,
     "Monitoring": QStyle.StandardPixmap.SP_ComputerIcon,
 }
-DATA_SUFFIXES = {
-    ".csv",
-    ".tsv",
-    ".txt",
-    ".xlsx",
-    ".xlsm",
-    ".xls",
-    ".parquet",
-    ".pq",
-}  # .xls: to say why not
 
 
 class MainWindow(QMainWindow):
@@ -149,6 +140,7 @@ class MainWindow(QMainWindow):
         self.models_pane.register_requested.connect(lambda: self.show_pane("Experiments"))
         self.models_pane.run_requested.connect(self._show_run)
         self.models_pane.dataset_requested.connect(self._show_dataset)
+        self.models_pane.open_requested.connect(self._open_record)
         self.monitoring_pane = MonitoringPane(state)
         self.monitoring_pane.models_requested.connect(lambda: self.show_pane("Models"))
         home = HomePane(state, self.show_pane)
@@ -263,6 +255,14 @@ class MainWindow(QMainWindow):
             "Add &Sample Datasets", self.add_samples, None, "Add the bundled teaching datasets"
         )
         file_menu.addAction(self.samples_action)
+        file_menu.addAction(
+            self._action(
+                "&Back Up Workspace…",
+                self.choose_backup_file,
+                None,
+                "Copy the whole workspace into one zip file, safely even while it is in use",
+            )
+        )
         file_menu.addSeparator()
         file_menu.addAction(
             self._action("&Quit", self.close, QKeySequence.StandardKey.Quit, needs_workspace=False)
@@ -394,7 +394,7 @@ class MainWindow(QMainWindow):
             self.state.status_message.emit("Import a dataset first; then you can prepare it.")
 
     def add_samples(self) -> None:
-        from mlops_desktop.core.datasets import import_samples
+        from mlops_desktop.core.data.datasets import import_samples
 
         task = self.state.workers.run_in_workspace(
             "Adding the sample datasets", self.state.home, import_samples, samples_dir()
@@ -414,22 +414,14 @@ class MainWindow(QMainWindow):
         task.failed.connect(lambda message: errors.show_message(self, message))
 
     def dragEnterEvent(self, event: QDragEnterEvent) -> None:
-        if self.panes and self._dropped_file(event) is not None:
+        if self.panes and dropped_data_file(event) is not None:
             event.acceptProposedAction()
 
     def dropEvent(self, event: QDropEvent) -> None:
-        path = self._dropped_file(event)
+        path = dropped_data_file(event)
         if self.panes and path is not None:
             event.acceptProposedAction()
             self.open_import_dialog(path)
-
-    @staticmethod
-    def _dropped_file(event: QDragEnterEvent | QDropEvent) -> Path | None:
-        urls = event.mimeData().urls()
-        if len(urls) != 1 or not urls[0].isLocalFile():
-            return None
-        path = Path(urls[0].toLocalFile())
-        return path if path.suffix.lower() in DATA_SUFFIXES else None
 
     # --- help ----------------------------------------------------------------------------------
 
@@ -482,6 +474,47 @@ class MainWindow(QMainWindow):
     def _show_dataset(self, ref: str) -> None:
         self.show_pane("Datasets")
         self.datasets_pane.refresh(ref.partition("@")[0])
+
+    def _open_record(self, pane: str, ref: str) -> None:
+        """Show a record the lineage view asked for, in its pane."""
+        if pane == "Datasets":
+            self._show_dataset(ref)
+        elif pane == "Experiments":
+            self._show_run(ref)
+        elif pane == "Models":
+            self.show_pane("Models")
+            self.models_pane.refresh(select=ref)
+        else:
+            self.show_pane("Monitoring")
+            self.monitoring_pane.select(ref)
+
+    def choose_backup_file(self) -> None:
+        suggested = self.state.home.parent / f"{self.state.home.name} backup.zip"
+        path, _ = QFileDialog.getSaveFileName(
+            self, "Back up the workspace", str(suggested), "Zip file (*.zip)"
+        )
+        if path:
+            self.back_up(Path(path))
+
+    def back_up(self, path: Path) -> Task:
+        """Back up the workspace into ``path`` in a worker process, with progress and Cancel."""
+        from mlops_desktop.core.governance import backup
+
+        task = self.state.workers.run_in_workspace(
+            "Backing up the workspace", self.state.home, backup.backup, path
+        )
+        self.task_panel.follow(task)
+        task.succeeded.connect(
+            lambda result: errors.show_message(
+                self,
+                f"The workspace is backed up in {result['output']}.\n\nIts SHA-256 is "
+                f"{result['sha256']}; note it to check the file later. To restore it: "
+                "mlops-desktop workspace restore FILE EMPTY_FOLDER.",
+                QMessageBox.Icon.Information,
+            )
+        )
+        task.failed.connect(lambda message: errors.show_message(self, message))
+        return task
 
     def closeEvent(self, event: QCloseEvent) -> None:
         if not self.panes:  # closed before the workspace finished opening

@@ -34,7 +34,7 @@ def _context() -> BaseContext:
         context = multiprocessing.get_context("forkserver")
         # Worker processes fork from a server that has already imported the heavy libraries.
         context.set_forkserver_preload(
-            ["mlops_desktop.worker_process", "mlops_desktop.core.datasets"]
+            ["mlops_desktop.worker_process", "mlops_desktop.core.data.datasets"]
         )
         return context
     return multiprocessing.get_context("spawn")

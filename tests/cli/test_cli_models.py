@@ -5,7 +5,10 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
+from sqlalchemy import select
 
+from mlops_desktop.core.store.models import AuditEvent
+from mlops_desktop.core.workspace import Workspace
 from tests.cli.conftest import ok_json
 from tests.conftest import SAMPLES
 
@@ -114,3 +117,70 @@ def test_serve_reads_its_token_from_a_file(
     assert given == {"ref": "Flowers", "host": "0.0.0.0", "token": "s3cret-token-from-a-file"}
     both = in_home("serve", "Flowers", "--token", "x" * 20, "--token-file", secret)
     assert both.code == 2  # one or the other
+
+
+def test_four_eyes_a_move_to_production_needs_another_persons_approval(
+    in_home, trained: str, home: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Issue 17, point 6: with the rule on, the OS user who asks cannot approve; another can,
+    and the stage history and the audit trail name both."""
+    monkeypatch.setenv("LOGNAME", "ana")  # getpass.getuser() reads LOGNAME first
+    ok_json(in_home("models", "register", trained, "--name", "Flowers", "--json"))
+    assert ok_json(in_home("models", "four-eyes", "Flowers", "on", "--json"))["four_eyes"]
+    asked = in_home("models", "stage", "Flowers", "1", "production", "--note", "ready")
+    assert asked.code == 0 and "another person approves it" in asked.out
+    shown = ok_json(in_home("models", "show", "Flowers@1", "--json"))
+    assert shown["stage"] == "none"
+    assert shown["pending"]["user"] == "ana" and shown["pending"]["note"] == "ready"
+
+    refused = in_home("models", "approve", "Flowers", "1")
+    assert refused.code == 1
+    assert refused.err_lines == [
+        "error: You asked for Flowers version 1 to go to production yourself; another person "
+        "must approve it (the model's four-eyes rule)."
+    ]
+    assert ok_json(in_home("models", "show", "Flowers@1", "--json"))["stage"] == "none"
+
+    monkeypatch.setenv("LOGNAME", "ben")
+    approved = ok_json(in_home("models", "approve", "Flowers", "1", "--note", "checked", "--json"))
+    assert approved["stage"] == "production" and approved["pending"] is None
+    last = approved["history"][-1]
+    assert (last["to"], last["user"], last["requested_by"], last["note"]) == (
+        "production",
+        "ben",
+        "ana",
+        "ready; checked",
+    )
+    shown_text = in_home("models", "show", "Flowers@production").out
+    assert "ben: none -> production ready; checked (asked for by ana)" in shown_text
+    workspace = Workspace(home)
+    with workspace.store.read() as session:
+        trail = [
+            (event.action, event.user, event.details)
+            for event in session.scalars(select(AuditEvent).order_by(AuditEvent.id))
+            if event.entity == "model:Flowers@1" and event.action.startswith("model.stage")
+        ]
+    workspace.close()
+    assert [(action, user) for action, user, _details in trail] == [
+        ("model.stage.request", "ana"),
+        ("model.stage", "ben"),
+    ]
+    assert trail[1][2]["requested_by"] == "ana"
+
+
+def test_four_eyes_off_moves_at_once_and_a_pending_move_can_be_withdrawn(
+    in_home, trained: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("LOGNAME", "ana")
+    ok_json(in_home("models", "register", trained, "--name", "Flowers", "--json"))
+    ok_json(in_home("models", "four-eyes", "Flowers", "on", "--json"))
+    in_home("models", "stage", "Flowers", "1", "production")
+    again = in_home("models", "stage", "Flowers", "1", "production")
+    assert again.code == 1 and "already asked for" in again.err
+    withdrawn = ok_json(in_home("models", "withdraw", "Flowers", "1", "--json"))
+    assert withdrawn["pending"] is None and withdrawn["stage"] == "none"
+    nothing = in_home("models", "approve", "Flowers", "1")
+    assert nothing.code == 1 and "there is nothing to approve" in nothing.err
+    ok_json(in_home("models", "four-eyes", "Flowers", "off", "--json"))
+    moved = ok_json(in_home("models", "stage", "Flowers", "1", "production", "--json"))
+    assert moved["stage"] == "production" and moved["four_eyes"] is False

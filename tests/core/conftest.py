@@ -6,8 +6,8 @@ from typing import Any
 import pandas as pd
 import pytest
 
-from mlops_desktop.core import datasets
-from mlops_desktop.core.reading import FormatChoices
+from mlops_desktop.core.data import datasets
+from mlops_desktop.core.data.reading import FormatChoices
 from mlops_desktop.core.workspace import Workspace
 
 

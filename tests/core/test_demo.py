@@ -13,9 +13,13 @@ from typing import Any
 import pytest
 
 from mlops_desktop.cli import main
-from mlops_desktop.core import datasets, demo, monitoring, registry, training
+from mlops_desktop.core import demo
+from mlops_desktop.core.data import datasets
 from mlops_desktop.core.demo import traffic
 from mlops_desktop.core.errors import UserError
+from mlops_desktop.core.experiments import training
+from mlops_desktop.core.monitoring import checks, trends
+from mlops_desktop.core.registry import model_registry
 from mlops_desktop.core.workspace import Workspace
 from tests.conftest import SAMPLES
 
@@ -71,7 +75,7 @@ def test_the_content_hash_sees_any_change(built: Built, tmp_path: Path) -> None:
     workspace = Workspace(copy)
     try:
         before = demo.content_hash(workspace)
-        registry.set_description(workspace, "Loan approval", 2, "Changed by a student.")
+        model_registry.set_description(workspace, "Loan approval", 2, "Changed by a student.")
         assert demo.content_hash(workspace) != before
     finally:
         workspace.close()
@@ -97,16 +101,16 @@ def test_two_experiments_hold_six_runs(story: Workspace) -> None:
 
 
 def test_the_model_went_through_every_stage_with_notes(story: Workspace) -> None:
-    stages = {m["version"]: m["stage"] for m in registry.list_models(story)}
+    stages = {m["version"]: m["stage"] for m in model_registry.list_models(story)}
     assert stages == {1: "archived", 2: "production", 3: "staging"}
-    first = registry.show_model(story, "Loan approval@1")["history"]
+    first = model_registry.show_model(story, "Loan approval@1")["history"]
     assert [(h["from"], h["to"]) for h in first] == [
         ("none", "staging"),
         ("staging", "production"),
         ("production", "archived"),
     ]
     assert all(h["note"] for h in first)
-    challenger = registry.show_model(story, "Loan approval@3")
+    challenger = model_registry.show_model(story, "Loan approval@3")
     assert "Waiting for a decision" in challenger["history"][-1]["note"]
     assert challenger["description"].startswith(f"Retrained from {SERVED}")
 
@@ -114,7 +118,7 @@ def test_the_model_went_through_every_stage_with_notes(story: Workspace) -> None
 def test_a_month_of_traffic_drifts_from_day_18_with_outcomes_up_to_day_25(
     story: Workspace,
 ) -> None:
-    days = monitoring.history(story, SERVED)
+    days = trends.history(story, SERVED)
     assert len(days) == traffic.DAYS
     names = [d["window"]["name"] for d in days]
     assert names[0] == traffic.STORY_START.date().isoformat()
@@ -132,9 +136,9 @@ def test_a_month_of_traffic_drifts_from_day_18_with_outcomes_up_to_day_25(
 def test_the_log_was_written_by_the_real_server_with_one_refused_request(
     story: Workspace,
 ) -> None:
-    card = next(c for c in monitoring.overview(story) if c["ref"] == SERVED)
+    card = next(c for c in trends.overview(story) if c["ref"] == SERVED)
     assert card["status"] == "drift"
-    report = monitoring.results(story, SERVED)[0]  # the last week, checked as one window
+    report = checks.results(story, SERVED)[0]  # the last week, checked as one window
     assert report["left_out"]["refused"] == 1
     assert report["window"]["kind"] == "range"
 

@@ -2,7 +2,7 @@
 
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 
-from mlops_desktop.core.plots import importance_figure
+from mlops_desktop.core.experiments.plots import importance_figure
 
 
 def test_importance_ticks_do_not_run_into_each_other() -> None:

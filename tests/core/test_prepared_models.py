@@ -11,17 +11,13 @@ import pandas as pd
 import pytest
 from sklearn.pipeline import Pipeline
 
-from mlops_desktop.core import (
-    datasets,
-    monitoring,
-    recipes,
-    registry,
-    scoring,
-    training,
-    validation,
-)
-from mlops_desktop.core.column_steps import ColumnSteps
-from mlops_desktop.core.preparation import feature_frame
+from mlops_desktop.core.data import dataset_rules, datasets, recipes, validation
+from mlops_desktop.core.data.column_steps import ColumnSteps
+from mlops_desktop.core.data.preparation import feature_frame
+from mlops_desktop.core.experiments import training
+from mlops_desktop.core.monitoring import checks
+from mlops_desktop.core.registry import model_registry
+from mlops_desktop.core.serving import scoring
 from mlops_desktop.core.workspace import Workspace
 from tests.core.test_serving import Http, start_server
 
@@ -81,7 +77,7 @@ def prepared_home(tmp_path_factory: pytest.TempPathFactory) -> Path:
             ),
         )[0]
         assert run["status"] == "finished", run
-        registry.register(ws, run["run_id"], "loans")
+        model_registry.register(ws, run["run_id"], "loans")
     finally:
         ws.close()
     return folder / "workspace"
@@ -116,7 +112,7 @@ def _prepared_and_raw(ws: Workspace) -> tuple[pd.DataFrame, pd.DataFrame]:
 
 
 def test_the_model_takes_the_raw_columns_its_recipe_starts_from(ws: Workspace) -> None:
-    record = registry.show_model(ws, "loans")
+    record = model_registry.show_model(ws, "loans")
     inputs = {column["name"]: column for column in record["inputs"]}
     assert list(inputs) == ["income", "debt", "signup", "region", "member", "age"]
     assert inputs["signup"]["type"] == "datetime" and inputs["member"]["type"] == "boolean"
@@ -137,7 +133,7 @@ def test_batch_scoring_raw_rows_gives_the_predictions_of_the_prepared_rows(
     raw.to_csv(tmp_path / "raw.csv", index=False)
     scoring.score_file(ws, "loans", tmp_path / "raw.csv", tmp_path / "out.csv")
     scored = pd.read_csv(tmp_path / "out.csv", keep_default_na=False)
-    _record, pipeline = registry.load(ws, "loans")
+    _record, pipeline = model_registry.load(ws, "loans")
     steps = pipeline.steps[0][1]
     assert isinstance(steps, ColumnSteps)
     inner = Pipeline(pipeline.steps[1:])
@@ -178,7 +174,7 @@ def test_the_server_predicts_from_raw_rows_as_batch_scoring_does(
 
 
 def test_the_held_out_rows_are_raw_rows_and_give_the_runs_metrics(ws: Workspace) -> None:
-    record, pipeline = registry.load(ws, "loans")
+    record, pipeline = model_registry.load(ws, "loans")
     split = training.run_split(ws, record["run_id"])
     rows, truth = split.held_out, split.held_out_truth
     assert "signup" in rows and "debt_ratio" not in rows  # as imported
@@ -200,7 +196,7 @@ def test_the_held_out_rows_are_raw_rows_and_give_the_runs_metrics(ws: Workspace)
 def test_monitoring_a_prepared_model_compares_raw_inputs(ws: Workspace, tmp_path: Path) -> None:
     _loans(400, 5).to_csv(tmp_path / "later.csv", index=False)
     datasets.import_file(ws, tmp_path / "later.csv", name="later")
-    report = monitoring.check(ws, "loans", current="later")
+    report = checks.check(ws, "loans", current="later")
     columns = {column["name"]: column for column in report["columns"]}
     assert {"income", "region", "member"} <= set(columns) and "debt_ratio" not in columns
     assert report["n_current"] == 415
@@ -213,12 +209,12 @@ def test_monitoring_a_prepared_model_compares_raw_inputs(ws: Workspace, tmp_path
 def test_requests_are_checked_against_the_rules_of_the_raw_data(ws: Workspace) -> None:
     """The prepared version's own dataset has rules about prepared columns (age as ranges, say);
     a request holds raw columns, so the server checks the imported dataset's rules."""
-    record = registry.show_model(ws, "loans")
-    checker = validation.model_checker(ws, record)
+    record = model_registry.show_model(ws, "loans")
+    checker = dataset_rules.model_checker(ws, record)
     assert len(checker) == len(
         [
             rule
-            for rule in validation.rules_of(ws, "loans")
+            for rule in dataset_rules.rules_of(ws, "loans")
             if rule["column"] in {c["name"] for c in record["inputs"]}
             and rule["rule"] not in validation.NOT_CHECKED_WHEN_SERVING
         ]
@@ -229,11 +225,11 @@ def test_requests_are_checked_against_the_rules_of_the_raw_data(ws: Workspace) -
 
 
 def test_the_model_card_says_which_steps_the_model_applies(ws: Workspace) -> None:
-    card = registry.model_card(ws, "loans")
+    card = model_registry.model_card(ws, "loans")
     assert card["prepared"]["from"] == "loans@1"
     steps = card["prepared"]["steps"]
     assert steps[0] == "Fill missing 'income' with the median"
     assert "Drop duplicate rows" not in steps  # a row step stays behind
     assert not any("repaid" in step for step in steps)  # so do steps on the target
-    assert f"<li>{html.escape(steps[-1])}</li>" in registry.card_html(card)
+    assert f"<li>{html.escape(steps[-1])}</li>" in model_registry.card_html(card)
     assert steps[-1] == "Rename 'member' to 'is_member'"

@@ -15,7 +15,7 @@ from alembic.config import Config
 from alembic.migration import MigrationContext
 from sqlalchemy import create_engine, inspect, text
 
-from mlops_desktop.core import datasets
+from mlops_desktop.core.data import datasets
 from mlops_desktop.core.errors import UserError
 from mlops_desktop.core.store import db
 from mlops_desktop.core.store.artifacts import ArtifactStore, sha256_of_file

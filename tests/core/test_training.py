@@ -9,8 +9,9 @@ import pytest
 from sklearn import metrics as sk
 from sklearn.model_selection import train_test_split
 
-from mlops_desktop.core import datasets, training
+from mlops_desktop.core.data import datasets
 from mlops_desktop.core.errors import Cancelled, UserError
+from mlops_desktop.core.experiments import training
 from mlops_desktop.core.workspace import Workspace
 from tests.conftest import SAMPLES
 
@@ -311,7 +312,7 @@ def test_importance_is_the_models_own_where_it_has_one_and_permutation_otherwise
 
 
 def test_every_chart_of_a_run_draws(samples: Workspace) -> None:
-    from mlops_desktop.core.plots import run_charts
+    from mlops_desktop.core.experiments.plots import run_charts
 
     for recipe in (
         _recipe(dataset="breast cancer", target="diagnosis", algorithm="naive_bayes"),

@@ -7,7 +7,7 @@ from PySide6.QtWidgets import QApplication, QMessageBox
 from pytestqt.qtbot import QtBot
 
 from mlops_desktop.config import Settings
-from mlops_desktop.core import datasets
+from mlops_desktop.core.data import datasets
 from mlops_desktop.core.workspace import Workspace
 from mlops_desktop.ui.main_window import MainWindow
 from mlops_desktop.ui.state import AppState

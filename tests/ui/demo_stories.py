@@ -5,7 +5,8 @@ story holds. Kept free of Qt, as the worker process is."""
 import time
 from typing import Any
 
-from mlops_desktop.core import datasets, demo
+from mlops_desktop.core import demo
+from mlops_desktop.core.data import datasets
 from mlops_desktop.core.errors import Cancelled
 from mlops_desktop.core.workspace import Workspace
 from tests.conftest import SAMPLES

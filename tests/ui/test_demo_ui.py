@@ -10,7 +10,8 @@ from PySide6.QtWidgets import QFileDialog, QMessageBox
 from pytestqt.qtbot import QtBot
 
 from mlops_desktop.config import default_demo_home
-from mlops_desktop.core import datasets, demo
+from mlops_desktop.core import demo
+from mlops_desktop.core.data import datasets
 from mlops_desktop.ui.main_window import MainWindow
 from tests.conftest import SAMPLES
 from tests.ui import demo_stories

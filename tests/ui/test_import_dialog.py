@@ -11,7 +11,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QFileDialog, QMessageBox, QPushButton
 from pytestqt.qtbot import QtBot
 
-from mlops_desktop.core import datasets
+from mlops_desktop.core.data import datasets
 from mlops_desktop.ui.dialogs.import_dialog import ImportDialog
 from mlops_desktop.ui.main_window import MainWindow
 

@@ -8,12 +8,14 @@ import sys
 from pathlib import Path
 
 import pandas as pd
+import pytest
 from PySide6.QtCore import Qt, QUrl
 from PySide6.QtWidgets import QMessageBox
 from pytestqt.qtbot import QtBot
 from sqlalchemy import select
 
-from mlops_desktop.core import registry, training
+from mlops_desktop.core.experiments import training
+from mlops_desktop.core.registry import model_registry
 from mlops_desktop.core.store.models import Deployment, PredictionLog
 from mlops_desktop.ui.main_window import MainWindow
 from tests.conftest import SAMPLES
@@ -70,9 +72,9 @@ def test_register_a_run_from_experiments_then_see_its_card(
 def test_changing_stage_needs_a_note_and_promoting_archives_the_previous_version(
     qtbot: QtBot, window: MainWindow, state, iris
 ) -> None:
-    registry.register(state.workspace, _train(state)["run_id"], "Flowers")
-    registry.set_stage(state.workspace, "Flowers", 1, "production", "first")
-    registry.register(state.workspace, _train(state, "knn")["run_id"], "Flowers")
+    model_registry.register(state.workspace, _train(state)["run_id"], "Flowers")
+    model_registry.set_stage(state.workspace, "Flowers", 1, "production", "first")
+    model_registry.register(state.workspace, _train(state, "knn")["run_id"], "Flowers")
     state.models_changed.emit()
     pane = window.models_pane
     assert [pane.model.record(r)["version"] for r in range(2)] == [2, 1]
@@ -93,10 +95,54 @@ def test_changing_stage_needs_a_note_and_promoting_archives_the_previous_version
     assert "In production: Flowers v2" in window.panes["Home"].cards[2].state.text()
 
 
+def test_four_eyes_the_asker_cannot_approve_and_another_person_can(
+    qtbot: QtBot, window: MainWindow, state, iris, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("LOGNAME", "ana")  # the OS user the app sees (getpass)
+    model_registry.register(state.workspace, _train(state)["run_id"], "Flowers")
+    state.models_changed.emit()
+    window.show_pane("Models")
+    pane = window.models_pane
+    pane.view.selectRow(0)
+    with qtbot.waitSignal(state.models_changed):
+        pane.four_eyes_box.click()
+    pane.view.selectRow(0)
+    assert pane.four_eyes_box.isChecked() and pane.selected["four_eyes"]
+
+    pane.change_stage()
+    dialog = pane.stage_dialog
+    dialog.stage.setCurrentIndex(dialog.stage.findData("production"))
+    assert "second person's approval" in dialog.warning.text()
+    assert dialog.accept_button.text() == "Ask for approval"
+    dialog.note.setPlainText("ready for the pilot")
+    with qtbot.waitSignal(state.models_changed):
+        qtbot.mouseClick(dialog.accept_button, Qt.MouseButton.LeftButton)
+    pane.view.selectRow(0)
+    assert pane.model.record(0)["stage"] == "none"
+    assert pane.approval_line.isVisible()
+    assert "ana asked on" in pane.approval_line.text()
+    assert not pane.approve_button.isEnabled()  # not the person who asked
+
+    monkeypatch.setenv("LOGNAME", "ben")
+    state.models_changed.emit()
+    pane.view.selectRow(0)
+    assert pane.approve_button.isEnabled()
+    approval = pane.approve()
+    assert approval is not None
+    approval.setTextValue("checked the card")
+    with qtbot.waitSignal(state.models_changed):
+        approval.accept()
+    pane.view.selectRow(0)
+    assert pane.model.record(0)["stage"] == "production"
+    last = pane.selected["history"][-1]
+    assert (last["user"], last["requested_by"]) == ("ben", "ana")
+    assert not pane.approval_line.isVisible()
+
+
 def test_export_the_card_and_score_a_file_with_progress(
     qtbot: QtBot, window: MainWindow, state, iris, tmp_path: Path
 ) -> None:
-    registry.register(state.workspace, _train(state)["run_id"], "Flowers")
+    model_registry.register(state.workspace, _train(state)["run_id"], "Flowers")
     state.models_changed.emit()
     pane = window.models_pane
     pane.write_card(tmp_path / "card.html")
@@ -124,9 +170,9 @@ SERVE_TIMEOUT = 60_000
 def test_serve_production_try_it_watch_requests_and_stop(
     qtbot: QtBot, window: MainWindow, state, iris
 ) -> None:
-    registry.register(state.workspace, _train(state)["run_id"], "Flowers")
-    registry.set_stage(state.workspace, "Flowers", 1, "production", "approved")
-    registry.register(state.workspace, _train(state, "knn")["run_id"], "Flowers")
+    model_registry.register(state.workspace, _train(state)["run_id"], "Flowers")
+    model_registry.set_stage(state.workspace, "Flowers", 1, "production", "approved")
+    model_registry.register(state.workspace, _train(state, "knn")["run_id"], "Flowers")
     state.models_changed.emit()
     pane = window.models_pane
     panel = pane.serve_panel
@@ -180,7 +226,7 @@ def test_serve_production_try_it_watch_requests_and_stop(
 def test_a_port_in_use_and_serving_to_the_network_are_explained(
     qtbot: QtBot, window: MainWindow, state, iris
 ) -> None:
-    registry.register(state.workspace, _train(state)["run_id"], "Flowers")
+    model_registry.register(state.workspace, _train(state)["run_id"], "Flowers")
     state.models_changed.emit()
     panel = window.models_pane.serve_panel
     panel.reach.setCurrentIndex(panel.reach.findData("0.0.0.0"))
@@ -205,7 +251,7 @@ def test_a_port_in_use_and_serving_to_the_network_are_explained(
 def test_a_server_left_running_by_an_earlier_session_is_shown_and_can_be_stopped(
     qtbot: QtBot, state, iris
 ) -> None:
-    registry.register(state.workspace, _train(state)["run_id"], "Flowers")
+    model_registry.register(state.workspace, _train(state)["run_id"], "Flowers")
     server = subprocess.Popen(
         [
             sys.executable,

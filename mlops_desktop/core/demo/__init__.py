@@ -13,11 +13,13 @@ import shutil
 from pathlib import Path
 from typing import Any
 
-from mlops_desktop.core import datasets, registry, training
+from mlops_desktop.core.data import datasets
 from mlops_desktop.core.demo.fingerprint import content_hash
 from mlops_desktop.core.demo.story import build_story
 from mlops_desktop.core.errors import UserError
+from mlops_desktop.core.experiments import training
 from mlops_desktop.core.progress import CancelCheck, Progress, never_cancel, no_progress
+from mlops_desktop.core.registry import model_registry
 from mlops_desktop.core.workspace import Workspace
 
 __all__ = [
@@ -90,7 +92,7 @@ def build(
         raise UserError(f"{home} was not made for a demo; the demo is built in a new folder.")
     if (
         datasets.list_datasets(workspace)
-        or registry.list_models(workspace)
+        or model_registry.list_models(workspace)
         or training.count_runs(workspace)
     ):
         raise UserError(f"{home} already holds a workspace; the demo is built in a new folder.")

@@ -23,7 +23,7 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
-from mlops_desktop.core import datasets, monitoring, recipes, registry, training, validation
+from mlops_desktop.core.data import dataset_rules, datasets, recipes
 from mlops_desktop.core.demo import traffic
 from mlops_desktop.core.demo.applicants import (
     REGIONS,
@@ -33,6 +33,8 @@ from mlops_desktop.core.demo.applicants import (
     with_gaps,
     with_repeats,
 )
+from mlops_desktop.core.experiments import training
+from mlops_desktop.core.monitoring import checks, labels, retraining, trends
 from mlops_desktop.core.progress import (
     CancelCheck,
     Progress,
@@ -41,6 +43,7 @@ from mlops_desktop.core.progress import (
     no_progress,
     sub_progress,
 )
+from mlops_desktop.core.registry import model_registry
 from mlops_desktop.core.vocabulary import measure_text
 from mlops_desktop.core.workspace import Workspace
 
@@ -90,8 +93,8 @@ def _data(workspace: Workspace, seed: int, folder: Path, progress: Progress) -> 
     first.to_csv(folder / FIRST_FILE, index=False)
     progress(0.1, "Importing the first file")
     datasets.import_file(workspace, folder / FIRST_FILE, DATASET)
-    proposed = [r for r in validation.rules_of(workspace, DATASET) if r["rule"] == "type"]
-    validation.set_rules(workspace, DATASET, proposed + TEAM_RULES)
+    proposed = [r for r in dataset_rules.rules_of(workspace, DATASET) if r["rule"] == "type"]
+    dataset_rules.set_rules(workspace, DATASET, proposed + TEAM_RULES)
     rng = generator(seed, 2)
     later = with_gaps(rng, applications(rng, NEXT_ROWS), 0.03)
     typos = rng.choice(NEXT_ROWS, 14, replace=False)
@@ -129,25 +132,27 @@ def _register(workspace: Workspace, runs: list[dict[str, Any]]) -> str:
     """Versions 1 (the tree: staging, production, archived) and 2 (logistic regression, in
     production); returns the reference of the one served."""
     tree, regression = runs[0], runs[1]
-    registry.register(
+    model_registry.register(
         workspace, tree["run_id"], MODEL, "Predicts the loan officers' decision on an application."
     )
-    registry.set_stage(workspace, MODEL, 1, "staging", "First candidate: a tree anyone can read.")
-    registry.set_stage(workspace, MODEL, 1, "production", "Pilot in the north branch.")
-    registry.register(
+    model_registry.set_stage(
+        workspace, MODEL, 1, "staging", "First candidate: a tree anyone can read."
+    )
+    model_registry.set_stage(workspace, MODEL, 1, "production", "Pilot in the north branch.")
+    model_registry.register(
         workspace,
         regression["run_id"],
         MODEL,
         "Predicts the loan officers' decision on an application; scores every branch.",
     )
-    registry.set_stage(
+    model_registry.set_stage(
         workspace,
         MODEL,
         2,
         "staging",
         "Higher ROC AUC than version 1 on the same held-out rows.",
     )
-    registry.set_stage(
+    model_registry.set_stage(
         workspace, MODEL, 2, "production", "Approved by the credit committee for every branch."
     )
     return f"{MODEL}@2"
@@ -157,18 +162,18 @@ def _challenger(workspace: Workspace, served: str, progress: Progress, cancel: C
     """Retrain the served version on its training data plus the labelled predictions, and
     register the challenger in staging, its comparison in the note: the decision is left to
     whoever opens the demo."""
-    result = monitoring.retrain(workspace, served, progress=progress, cancel=cancel)
+    result = retraining.retrain(workspace, served, progress=progress, cancel=cancel)
     main = result["main_metric"]
     theirs, ours = (
         measure_text(main, result["metrics"][s][main]) for s in ("challenger", "current")
     )
-    version = registry.register(
+    version = model_registry.register(
         workspace,
         result["challenger"]["run_id"],
         MODEL,
         f"Retrained from {result['retrained_from']} on {result['dataset']}.",
     )
-    registry.set_stage(
+    model_registry.set_stage(
         workspace,
         MODEL,
         version["version"],
@@ -196,14 +201,14 @@ def build_story(
             workspace, served, seed, sub_progress(progress, 0.4, 0.7), cancel
         )
         progress(0.7, "Importing the officers' decisions")
-        labels = traffic.outcomes_file(month, folder)
-        monitoring.import_labels(workspace, served, labels, key="request_id", label=TARGET)
+        outcomes = traffic.outcomes_file(month, folder)
+        labels.import_labels(workspace, served, outcomes, key="request_id", label=TARGET)
     check_cancel(cancel)
-    monitoring.update_days(
+    trends.update_days(
         workspace, served, progress=sub_progress(progress, 0.72, 0.88), cancel=cancel
     )
     last_day = traffic.day_start(traffic.DAYS)
-    monitoring.check(
+    checks.check(
         workspace,
         served,
         since=last_day - timedelta(days=6),

@@ -25,8 +25,8 @@ import numpy as np
 import pandas as pd
 from sklearn.pipeline import Pipeline
 
-from mlops_desktop.core import scoring
 from mlops_desktop.core.errors import UserError
+from mlops_desktop.core.serving import scoring
 from mlops_desktop.core.serving.parsing import Rows
 from mlops_desktop.core.store.models import TRAFFIC
 

@@ -34,8 +34,10 @@ from waitress import wasyncore
 from waitress.channel import HTTPChannel
 from waitress.task import ErrorTask
 
-from mlops_desktop.core import audit, registry, validation
+from mlops_desktop.core.data import dataset_rules
 from mlops_desktop.core.errors import UserError
+from mlops_desktop.core.governance import audit
+from mlops_desktop.core.registry import model_registry
 from mlops_desktop.core.serving.app import (
     REQUEST_ID_HEADER,
     ServingApp,
@@ -371,8 +373,8 @@ def serve(
     SHA-256 check, a port in use. ``clock`` gives the times the deployment and its log record
     (the wall clock, except for the demo's month of traffic, ``core.demo``)."""
     address = check_address(host, port, token)
-    record, pipeline = registry.load(workspace, ref)
-    checker = validation.model_checker(workspace, record)  # the rules as they are now
+    record, pipeline = model_registry.load(workspace, ref)
+    checker = dataset_rules.model_checker(workspace, record)  # the rules as they are now
     writer = PredictionLogWriter(
         workspace.store, record["inputs"], classes_of(record, pipeline), checker=checker
     )

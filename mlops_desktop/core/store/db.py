@@ -24,7 +24,7 @@ log = logging.getLogger(__name__)
 MIGRATIONS_DIR = Path(__file__).with_name("migrations")
 # The newest migration's revision. Opening a current workspace compares against it and so never
 # loads Alembic (a third of a second); a test checks it equals Alembic's head.
-SCHEMA_HEAD = "0008"
+SCHEMA_HEAD = "0009"
 BUSY_TIMEOUT_MS = 30_000
 WRITE_OPTION = "mlops_write"
 
@@ -121,12 +121,13 @@ class Store:
         if current is not None:
             stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S")
             backup = self.db_path.with_name(f"store.db.before-{head}-{stamp}.bak")
-            self._backup_to(backup)
+            self.backup_to(backup)
             log.info("Upgrading workspace schema %s -> %s (backup %s)", current, head, backup)
         _upgrade_to_head(self.engine)
 
-    def _backup_to(self, target: Path) -> None:
-        """A consistent copy of the live database (WAL included) via SQLite's backup API."""
+    def backup_to(self, target: Path) -> None:
+        """A consistent copy of the live database (WAL included) via SQLite's backup API: taken in
+        one step, it is the database as of one moment, while other processes go on writing."""
         source = sqlite3.connect(self.db_path)
         try:
             destination = sqlite3.connect(target)

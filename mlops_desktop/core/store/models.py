@@ -18,6 +18,7 @@ from sqlalchemy import (
     Text,
     TypeDecorator,
     UniqueConstraint,
+    false,
 )
 from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
@@ -154,6 +155,8 @@ class RegisteredModel(Base):
     name: Mapped[str] = mapped_column(String(200), unique=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     description: Mapped[str] = mapped_column(Text, default="")
+    # Four-eyes rule: a move to production asked for by one person is made when another approves.
+    four_eyes: Mapped[bool] = mapped_column(default=False, server_default=false())
 
 
 class ModelVersion(Base):
@@ -177,6 +180,22 @@ class StageTransition(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     model_version_id: Mapped[int] = mapped_column(ForeignKey("model_versions.id"), index=True)
     from_stage: Mapped[str] = mapped_column(String(20))
+    to_stage: Mapped[str] = mapped_column(String(20))
+    note: Mapped[str] = mapped_column(Text, default="")
+    user: Mapped[str] = mapped_column(String(200))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    requested_by: Mapped[str | None] = mapped_column(
+        String(200)
+    )  # four-eyes: who asked; user approved
+
+
+class StageRequest(Base):
+    """A move to production waiting for another person's approval (the four-eyes rule)."""
+
+    __tablename__ = "stage_requests"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    model_version_id: Mapped[int] = mapped_column(ForeignKey("model_versions.id"), unique=True)
     to_stage: Mapped[str] = mapped_column(String(20))
     note: Mapped[str] = mapped_column(Text, default="")
     user: Mapped[str] = mapped_column(String(200))

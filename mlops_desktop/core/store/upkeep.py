@@ -39,7 +39,7 @@ from pathlib import Path
 
 from sqlalchemy import select
 
-from mlops_desktop.core import audit
+from mlops_desktop.core.governance import audit
 from mlops_desktop.core.store.artifacts import ArtifactStore
 from mlops_desktop.core.store.db import Store
 from mlops_desktop.core.store.models import DatasetVersion, Run
@@ -51,7 +51,7 @@ def remove_unreferenced(store: Store, artifacts: ArtifactStore) -> list[Path]:
     """Remove the files no record refers to and no live process is writing; returns them."""
     at_addresses = artifacts.address_files()
     in_flight, removed = artifacts.sweep_staging()
-    wanted = in_flight | _referenced(store)
+    wanted = in_flight | referenced(store)
     unwanted = [
         Path(entry.path) for entry in at_addresses if entry.name.partition(".")[0] not in wanted
     ]
@@ -65,7 +65,7 @@ def remove_unreferenced(store: Store, artifacts: ArtifactStore) -> list[Path]:
                 moved.append(path)
         # Looked at again after the move: a writer that claimed or committed one of them since
         # the first look gets it back (equal bytes: it may have moved its own copy there since).
-        wanted = artifacts.live_claims() | _referenced(store)
+        wanted = artifacts.live_claims() | referenced(store)
         for path in moved:
             if path.name.partition(".")[0] in wanted:
                 os.replace(trash / path.name, path)
@@ -74,7 +74,7 @@ def remove_unreferenced(store: Store, artifacts: ArtifactStore) -> list[Path]:
     return removed
 
 
-def _referenced(store: Store) -> set[str]:
+def referenced(store: Store) -> set[str]:
     """The SHA-256 of every artifact a record refers to."""
     with store.read() as session:  # every column that refers to an artifact
         wanted = set(session.scalars(select(DatasetVersion.artifact_sha256)))

@@ -22,8 +22,9 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from mlops_desktop.core import monitoring, registry
 from mlops_desktop.core.errors import UserError
+from mlops_desktop.core.monitoring import retraining
+from mlops_desktop.core.registry import model_registry
 from mlops_desktop.core.vocabulary import (
     LOWER_IS_BETTER,
     MEASURE_WORDS,
@@ -182,7 +183,7 @@ class RetrainDialog(QDialog):
     def train(self) -> Task:
         dataset = self.dataset.currentText() if self.with_dataset.isChecked() else None
         task = self.state.workers.run_in_workspace(
-            f"Retraining {self.ref}", self.state.home, monitoring.retrain, self.ref, dataset
+            f"Retraining {self.ref}", self.state.home, retraining.retrain, self.ref, dataset
         )
         self.task = task
         self.result = None
@@ -216,7 +217,7 @@ class RetrainDialog(QDialog):
         challenger = result["metrics"]["challenger"].get(result["main_metric"])
         main = MEASURE_WORDS[result["main_metric"]]
         rows = f"{counted(result['held_out_rows'], 'row')} neither model trained on"
-        stage = registry.STAGE_LABELS[result["current_stage"]]
+        stage = model_registry.STAGE_LABELS[result["current_stage"]]
         rival = f"{version_words(result['current'])} ({stage})"
         if current is None or challenger is None:
             text = f"Compared on {rows}; {main} could not be measured on them."
@@ -246,13 +247,13 @@ class RetrainDialog(QDialog):
         name = self.ref.partition("@")[0]
         workspace = self.state.workspace
         try:
-            version = registry.register(
+            version = model_registry.register(
                 workspace,
                 self.result["challenger"]["run_id"],
                 name,
                 f"Retrained from {self.result['retrained_from']} on {self.result['dataset']}.",
             )
-            registry.set_stage(
+            model_registry.set_stage(
                 workspace, name, version["version"], "production", self.note.toPlainText().strip()
             )
         except UserError as error:

@@ -24,8 +24,9 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from mlops_desktop.core import datasets, training
+from mlops_desktop.core.data import datasets
 from mlops_desktop.core.errors import UserError
+from mlops_desktop.core.experiments import training
 from mlops_desktop.core.names import check_name
 from mlops_desktop.core.vocabulary import counted
 from mlops_desktop.ui.errors import show_message

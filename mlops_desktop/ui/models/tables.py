@@ -17,7 +17,7 @@ from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelInd
 from PySide6.QtGui import QBrush, QColor, QFont
 from PySide6.QtWidgets import QTableView
 
-from mlops_desktop.core.paging import ParquetPager
+from mlops_desktop.core.data.paging import ParquetPager
 
 Index = QModelIndex | QPersistentModelIndex
 MISSING_BRUSH = QBrush(QColor("#9a9a9a"))

@@ -32,10 +32,10 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from mlops_desktop.core import datasets, validation
-from mlops_desktop.core.paging import ParquetPager
-from mlops_desktop.core.plots import column_figure
-from mlops_desktop.core.profiling import describe_changes
+from mlops_desktop.core.data import dataset_rules, datasets
+from mlops_desktop.core.data.paging import ParquetPager
+from mlops_desktop.core.data.profiling import describe_changes
+from mlops_desktop.core.experiments.plots import column_figure
 from mlops_desktop.core.store.models import DatasetVersion
 from mlops_desktop.ui import errors
 from mlops_desktop.ui.dialogs.recipe_dialog import RecipeDialog
@@ -583,7 +583,7 @@ class DatasetsPane(QWidget):
         task = self.state.workers.run_in_workspace(
             f"Checking {version.dataset.name} version {version.version}",
             self.state.home,
-            validation.validate,
+            dataset_rules.validate,
             ref,
         )
         self.checking = task

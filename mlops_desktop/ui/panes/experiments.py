@@ -19,9 +19,11 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from mlops_desktop.core import datasets, experiments, registry, training
+from mlops_desktop.core.data import datasets
 from mlops_desktop.core.errors import UserError
-from mlops_desktop.core.plots import run_charts
+from mlops_desktop.core.experiments import run_history, training
+from mlops_desktop.core.experiments.plots import run_charts
+from mlops_desktop.core.registry import model_registry
 from mlops_desktop.core.vocabulary import SCORE_DECIMALS, counted, measure_text, measure_title
 from mlops_desktop.ui.dialogs.compare_dialog import CompareDialog
 from mlops_desktop.ui.dialogs.model_dialogs import RegisterDialog
@@ -213,7 +215,7 @@ class ExperimentsPane(QWidget):
         self.refresh()
 
     def refresh(self) -> None:
-        listed = experiments.list_experiments(self.state.workspace)
+        listed = run_history.list_experiments(self.state.workspace)
         chosen = self._fill_experiment_choice(listed)
         runs = training.list_runs(
             self.state.workspace, chosen, include_archived=self.show_archived.isChecked()
@@ -296,7 +298,7 @@ class ExperimentsPane(QWidget):
         )
         self.selected = training.show_run(self.state.workspace, shown["run_id"]) if shown else None
         self.compare_button.setEnabled(
-            experiments.MIN_COMPARED <= len(chosen) <= experiments.MAX_COMPARED
+            run_history.MIN_COMPARED <= len(chosen) <= run_history.MAX_COMPARED
             and self.comparing is None
         )
         self.delete_button.setEnabled(bool(chosen))
@@ -327,7 +329,7 @@ class ExperimentsPane(QWidget):
         task = self.state.workers.run_in_workspace(
             f"Comparing {counted(len(ids), 'run')}",
             self.state.home,
-            experiments.compare_runs,
+            run_history.compare_runs,
             ids,
         )
         self.comparing = task
@@ -367,7 +369,7 @@ class ExperimentsPane(QWidget):
         ):
             return
         try:
-            deleted = experiments.delete_runs(
+            deleted = run_history.delete_runs(
                 self.state.workspace, [run["run_id"] for run in chosen]
             )
         except UserError as error:
@@ -381,7 +383,9 @@ class ExperimentsPane(QWidget):
         if len(chosen) != 1:
             return None
         run = chosen[0]
-        names = list(dict.fromkeys(m["name"] for m in registry.list_models(self.state.workspace)))
+        names = list(
+            dict.fromkeys(m["name"] for m in model_registry.list_models(self.state.workspace))
+        )
         label = f"run {run['run_id'][:8]} ({training.ALGORITHMS[run['algorithm']].label})"
         dialog = RegisterDialog(label, names, self)
         dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
@@ -393,7 +397,7 @@ class ExperimentsPane(QWidget):
 
     def _register(self, run_id: str, name: str, purpose: str) -> None:
         try:
-            record = registry.register(self.state.workspace, run_id, name, purpose)
+            record = model_registry.register(self.state.workspace, run_id, name, purpose)
         except UserError as error:
             show_message(self, str(error))
             return
@@ -408,7 +412,7 @@ class ExperimentsPane(QWidget):
         if name is None:
             return
         archive = self.archive_button.text().startswith("Archive")
-        experiments.set_archived(self.state.workspace, name, archive)
+        run_history.set_archived(self.state.workspace, name, archive)
         self.state.status_message.emit(
             f"Archived '{name}': its runs are kept but left out of 'All experiments'."
             if archive

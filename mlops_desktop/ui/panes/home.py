@@ -13,10 +13,14 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from mlops_desktop.core import datasets, demo, monitoring, registry, training
+from mlops_desktop.core import demo
+from mlops_desktop.core.data import datasets
 from mlops_desktop.core.demo import story
+from mlops_desktop.core.experiments import training
+from mlops_desktop.core.monitoring import trends
+from mlops_desktop.core.registry import model_registry
 from mlops_desktop.core.vocabulary import counted
-from mlops_desktop.ui.panes.monitoring import status_word
+from mlops_desktop.ui.panes.monitoring_text import status_word
 from mlops_desktop.ui.state import AppState
 
 STEPS = [
@@ -157,7 +161,7 @@ class HomePane(QWidget):
             else "No runs yet."
         )
         train.button.setText("Open Experiments")
-        models = registry.list_models(self.state.workspace)
+        models = model_registry.list_models(self.state.workspace)
         register, serve = self.cards[2], self.cards[3]
         production = [f"{m['name']} v{m['version']}" for m in models if m["stage"] == "production"]
         if models:
@@ -185,7 +189,7 @@ class HomePane(QWidget):
         read from stored checks; nothing is checked here."""
         monitor = self.cards[4]
         monitor.button.setText("Open Monitoring")
-        cards = monitoring.overview(self.state.workspace)
+        cards = trends.overview(self.state.workspace)
         if not cards:
             monitor.state.setText(
                 "No model watched yet. Serve a version (step 4); its predictions are then "

@@ -1,12 +1,32 @@
 """A "File:" row for dialogs that read a data file: the chosen file's path, read-only, and a
-Choose… button that opens the file picker."""
+Choose… button that opens the file picker; and the data file a drag and drop carries."""
 
 from pathlib import Path
 
 from PySide6.QtCore import Signal
+from PySide6.QtGui import QDragEnterEvent, QDropEvent
 from PySide6.QtWidgets import QFileDialog, QHBoxLayout, QLabel, QLineEdit, QPushButton, QWidget
 
 DATA_FILE_FILTER = "Data files (*.csv *.tsv *.txt *.xlsx *.xlsm *.parquet *.pq);;All files (*)"
+DATA_SUFFIXES = {
+    ".csv",
+    ".tsv",
+    ".txt",
+    ".xlsx",
+    ".xlsm",
+    ".xls",
+    ".parquet",
+    ".pq",
+}  # .xls: to say why not
+
+
+def dropped_data_file(event: QDragEnterEvent | QDropEvent) -> Path | None:
+    """The one local data file a drag carries, or None (several files, a link, another kind)."""
+    urls = event.mimeData().urls()
+    if len(urls) != 1 or not urls[0].isLocalFile():
+        return None
+    path = Path(urls[0].toLocalFile())
+    return path if path.suffix.lower() in DATA_SUFFIXES else None
 
 
 class FileField(QWidget):

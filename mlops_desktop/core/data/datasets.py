@@ -23,12 +23,21 @@ import pyarrow.parquet as pq
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from mlops_desktop.core import audit, validation
-from mlops_desktop.core.column_types import ColumnGuess, convert, guess_types
+from mlops_desktop.core.data import validation
+from mlops_desktop.core.data.column_types import ColumnGuess, convert, guess_types
+from mlops_desktop.core.data.profiling import changes_between, content_hash, profile
+from mlops_desktop.core.data.reading import (
+    FileFormat,
+    FormatChoices,
+    WrongEncoding,
+    detect_format,
+    read_sample,
+    read_table,
+)
 from mlops_desktop.core.errors import UserError
+from mlops_desktop.core.governance import audit
 from mlops_desktop.core.listing import list_datasets as list_datasets
 from mlops_desktop.core.names import MAX_NAME_LENGTH, check_name
-from mlops_desktop.core.profiling import changes_between, content_hash, profile
 from mlops_desktop.core.progress import (
     CancelCheck,
     Progress,
@@ -36,14 +45,6 @@ from mlops_desktop.core.progress import (
     never_cancel,
     no_progress,
     sub_progress,
-)
-from mlops_desktop.core.reading import (
-    FileFormat,
-    FormatChoices,
-    WrongEncoding,
-    detect_format,
-    read_sample,
-    read_table,
 )
 from mlops_desktop.core.store.models import Dataset, DatasetVersion, Run
 from mlops_desktop.core.vocabulary import COLUMN_TYPES, counted

@@ -23,7 +23,7 @@ import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
 
-from mlops_desktop.core import file_limits
+from mlops_desktop.core.data import file_limits
 from mlops_desktop.core.errors import UserError
 from mlops_desktop.core.progress import (
     CancelCheck,

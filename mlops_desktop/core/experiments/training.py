@@ -52,15 +52,17 @@ from sklearn.tree import DecisionTreeClassifier, DecisionTreeRegressor
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from mlops_desktop.core import audit, datasets, evaluation, recipes, uncertainty
-from mlops_desktop.core.column_steps import ColumnSteps
+from mlops_desktop.core.data import datasets, recipes
+from mlops_desktop.core.data.column_steps import ColumnSteps
+from mlops_desktop.core.data.preparation import feature_frame
 from mlops_desktop.core.errors import Cancelled, UserError
+from mlops_desktop.core.experiments import evaluation, uncertainty
+from mlops_desktop.core.governance import audit
 from mlops_desktop.core.listing import list_runs as list_runs
 from mlops_desktop.core.listing import main_metric as main_metric
 from mlops_desktop.core.listing import main_metric_name as main_metric_name
 from mlops_desktop.core.listing import runs_query
 from mlops_desktop.core.names import check_name
-from mlops_desktop.core.preparation import feature_frame
 from mlops_desktop.core.progress import (
     CancelCheck,
     Progress,

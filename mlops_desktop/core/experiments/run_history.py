@@ -9,8 +9,9 @@ from typing import Any
 import numpy as np
 from sqlalchemy import func, select
 
-from mlops_desktop.core import audit, registry, scoring, training, uncertainty
 from mlops_desktop.core.errors import UserError
+from mlops_desktop.core.experiments import training, uncertainty
+from mlops_desktop.core.governance import audit
 from mlops_desktop.core.progress import (
     CancelCheck,
     Progress,
@@ -18,6 +19,8 @@ from mlops_desktop.core.progress import (
     never_cancel,
     no_progress,
 )
+from mlops_desktop.core.registry import model_registry
+from mlops_desktop.core.serving import scoring
 from mlops_desktop.core.store import upkeep
 from mlops_desktop.core.store.models import Experiment, ModelVersion, RegisteredModel, Run
 from mlops_desktop.core.vocabulary import LOWER_IS_BETTER, counted, measure_title
@@ -205,7 +208,7 @@ def _held_out(workspace: Workspace, run: dict[str, Any]) -> tuple[Any, uncertain
     """The rows run ``run`` was scored on (their index in its dataset version) and its
     predictions there, made again from its model."""
     split = training.run_split(workspace, run["run_id"])
-    inputs = scoring.prepare_leniently(split.held_out, registry.input_schema(workspace, run))
+    inputs = scoring.prepare_leniently(split.held_out, model_registry.input_schema(workspace, run))
     pipeline = training.load_model(workspace, run["run_id"])
     predicted, proba = scoring.predict(pipeline, run["task"], inputs)
     if run["task"] == "classification":  # classes as texts, as the run's charts name them

@@ -9,7 +9,7 @@ from typing import Any
 import pandas as pd
 from sklearn.base import BaseEstimator, TransformerMixin
 
-from mlops_desktop.core.preparation import Step, apply_columns, feature_frame
+from mlops_desktop.core.data.preparation import Step, apply_columns, feature_frame
 
 
 class ColumnSteps(BaseEstimator, TransformerMixin):  # type: ignore[misc]

@@ -22,8 +22,8 @@ from matplotlib.lines import Line2D
 from matplotlib.patches import Patch
 from matplotlib.ticker import FuncFormatter, PercentFormatter
 
-from mlops_desktop.core import drift
-from mlops_desktop.core.plots import ACCENT, series_colour, titled_axes
+from mlops_desktop.core.experiments.plots import ACCENT, series_colour, titled_axes
+from mlops_desktop.core.monitoring import drift
 
 PANE_SIZE = (7.0, 3.2)
 REFERENCE_COLOUR = "#9a9a9a"

@@ -17,9 +17,9 @@ import pyarrow as pa
 import pyarrow.csv as pacsv
 from sklearn.pipeline import Pipeline
 
-from mlops_desktop.core import registry
+from mlops_desktop.core.data.preparation import category_text
+from mlops_desktop.core.data.reading import detect_format, read_table
 from mlops_desktop.core.errors import UserError
-from mlops_desktop.core.preparation import category_text
 from mlops_desktop.core.progress import (
     CancelCheck,
     Progress,
@@ -28,7 +28,7 @@ from mlops_desktop.core.progress import (
     no_progress,
     sub_progress,
 )
-from mlops_desktop.core.reading import detect_format, read_table
+from mlops_desktop.core.registry import model_registry
 from mlops_desktop.core.vocabulary import FALSE_WORDS, TRUE_WORDS
 from mlops_desktop.core.workspace import Workspace
 
@@ -354,7 +354,7 @@ def score_file(
     write ``output`` as CSV: the input columns, ``prediction`` and ``probability_<class>``.
 
     The output appears only when complete; a cancelled or failed scoring leaves no file."""
-    record, pipeline = registry.load(workspace, ref)
+    record, pipeline = model_registry.load(workspace, ref)
     fmt = detect_format(source)
     progress(0.0, f"Reading {source.name}")
     table, _ = read_table(source, fmt, sub_progress(progress, 0.0, 0.3), cancel)

@@ -17,17 +17,20 @@ from sklearn.pipeline import Pipeline
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from mlops_desktop.core import audit, datasets, recipes, training
-from mlops_desktop.core.column_steps import ColumnSteps
+from mlops_desktop.core.data import datasets, recipes
+from mlops_desktop.core.data.column_steps import ColumnSteps
+from mlops_desktop.core.data.preparation import describe, travelling_steps
 from mlops_desktop.core.errors import UserError
+from mlops_desktop.core.experiments import training
+from mlops_desktop.core.governance import audit
 from mlops_desktop.core.listing import list_models as list_models
 from mlops_desktop.core.names import check_name
-from mlops_desktop.core.preparation import describe, travelling_steps
 from mlops_desktop.core.store.models import (
     DatasetVersion,
     ModelVersion,
     RegisteredModel,
     Run,
+    StageRequest,
     StageTransition,
 )
 from mlops_desktop.core.vocabulary import measure_text, measure_title
@@ -43,6 +46,7 @@ STAGE_LABELS = {
 }
 SMALL_DATA_ROWS = 1000
 IMBALANCE_RATIO = 0.2  # the rarest class under a fifth of the commonest
+REPLACED_NOTE = "replaced by version {}"  # the note of a version archived by a promotion
 
 
 def input_schema(workspace: Workspace, run: dict[str, Any]) -> list[dict[str, Any]]:
@@ -215,9 +219,23 @@ def _version_record(
                 "note": t.note,
                 "user": t.user,
                 "time": t.created_at.isoformat(),
+                **({"requested_by": t.requested_by} if t.requested_by else {}),
             }
             for t in transitions
         ],
+        "four_eyes": model.four_eyes,
+        "pending": _pending_record(_pending(session, version)),
+    }
+
+
+def _pending_record(pending: StageRequest | None) -> dict[str, Any] | None:
+    if pending is None:
+        return None
+    return {
+        "to": pending.to_stage,
+        "note": pending.note,
+        "user": pending.user,
+        "time": pending.created_at.isoformat(),
     }
 
 
@@ -232,7 +250,9 @@ def set_stage(
     workspace: Workspace, name: str, version: int, stage: str, note: str = ""
 ) -> dict[str, Any]:
     """Move a version to ``stage`` with a note; promoting to production archives the previous
-    production version. Both moves are recorded in the history."""
+    production version. Both moves are recorded in the history. Under the model's four-eyes rule
+    a move to production is only asked for (``pending`` in the record) until another person
+    approves it (``approve``)."""
     stage = stage.strip().lower()
     if stage not in STAGES:
         raise UserError(f"'{stage}' is not a stage; choose one of {', '.join(STAGES)}.")
@@ -241,35 +261,126 @@ def set_stage(
         model, chosen = resolve(session, f"{name}@{version}")
         if chosen.stage == stage:
             raise UserError(f"{model.name} version {version} is already in {stage}.")
-        moves = [(chosen, stage, note.strip())]
-        if stage == "production":
-            moves += [
-                (previous, "archived", f"replaced by version {version}")
-                for previous in session.scalars(
-                    select(ModelVersion).where(
-                        ModelVersion.model_id == model.id,
-                        ModelVersion.stage == "production",
-                    )
-                )
-            ]
-        for moved, to_stage, why in moves:
-            session.add(
-                StageTransition(
-                    model_version_id=moved.id,
-                    from_stage=moved.stage,
-                    to_stage=to_stage,
-                    note=why,
-                    user=user,
-                )
-            )
-            audit.record(
-                session,
-                "model.stage",
-                f"model:{model.name}@{moved.version}",
-                **{"from": moved.stage, "to": to_stage, "note": why},
-            )
-            moved.stage = to_stage
+        if stage == "production" and model.four_eyes:
+            _ask(session, model, chosen, note.strip(), user)
+        else:
+            _move(session, model, chosen, stage, note.strip(), user)
     return show_model(workspace, f"{name}@{version}")
+
+
+def _ask(
+    session: Session, model: RegisteredModel, chosen: ModelVersion, note: str, user: str
+) -> None:
+    pending = _pending(session, chosen)
+    if pending is not None:
+        raise UserError(
+            f"{pending.user} already asked for {model.name} version {chosen.version} to go to "
+            "production; it waits for another person's approval."
+        )
+    session.add(
+        StageRequest(model_version_id=chosen.id, to_stage="production", note=note, user=user)
+    )
+    audit.record(
+        session,
+        "model.stage.request",
+        f"model:{model.name}@{chosen.version}",
+        **{"from": chosen.stage, "to": "production", "note": note},
+    )
+
+
+def _move(
+    session: Session,
+    model: RegisteredModel,
+    chosen: ModelVersion,
+    stage: str,
+    note: str,
+    user: str,
+    requested_by: str | None = None,
+) -> None:
+    moves = [(chosen, stage, note)]
+    if stage == "production":
+        moves += [
+            (previous, "archived", REPLACED_NOTE.format(chosen.version))
+            for previous in session.scalars(
+                select(ModelVersion).where(
+                    ModelVersion.model_id == model.id, ModelVersion.stage == "production"
+                )
+            )
+        ]
+    pending = _pending(session, chosen)
+    if pending is not None:  # moved some other way: the request is moot
+        session.delete(pending)
+    for moved, to_stage, why in moves:
+        asked = requested_by if moved is chosen else None
+        session.add(
+            StageTransition(
+                model_version_id=moved.id,
+                from_stage=moved.stage,
+                to_stage=to_stage,
+                note=why,
+                user=user,
+                requested_by=asked,
+            )
+        )
+        details = {"from": moved.stage, "to": to_stage, "note": why}
+        if asked is not None:
+            details["requested_by"] = asked
+        audit.record(session, "model.stage", f"model:{model.name}@{moved.version}", **details)
+        moved.stage = to_stage
+
+
+def _pending(session: Session, version: ModelVersion) -> StageRequest | None:
+    return session.scalars(
+        select(StageRequest).where(StageRequest.model_version_id == version.id)
+    ).first()
+
+
+def approve(workspace: Workspace, name: str, version: int, note: str = "") -> dict[str, Any]:
+    """Approve the move to production another person asked for (the four-eyes rule): the
+    version moves, and its history says who asked and who approved."""
+    user = audit.current_user()
+    with workspace.store.write() as session:
+        model, chosen = resolve(session, f"{name}@{version}")
+        pending = _pending(session, chosen)
+        if pending is None:
+            raise UserError(
+                f"Nobody has asked for {model.name} version {version} to go to production; "
+                "there is nothing to approve."
+            )
+        if pending.user == user:
+            raise UserError(
+                f"You asked for {model.name} version {version} to go to production yourself; "
+                "another person must approve it (the model's four-eyes rule)."
+            )
+        why = "; ".join(part for part in (pending.note, note.strip()) if part)
+        _move(session, model, chosen, pending.to_stage, why, user, requested_by=pending.user)
+    return show_model(workspace, f"{name}@{version}")
+
+
+def withdraw(workspace: Workspace, name: str, version: int) -> dict[str, Any]:
+    """Drop a pending move to production (whoever asked, or a reviewer refusing it)."""
+    with workspace.store.write() as session:
+        model, chosen = resolve(session, f"{name}@{version}")
+        pending = _pending(session, chosen)
+        if pending is None:
+            raise UserError(f"{model.name} version {version} has no move waiting for approval.")
+        session.delete(pending)
+        audit.record(
+            session,
+            "model.stage.withdraw",
+            f"model:{model.name}@{version}",
+            asked_by=pending.user,
+        )
+    return show_model(workspace, f"{name}@{version}")
+
+
+def set_four_eyes(workspace: Workspace, name: str, required: bool) -> None:
+    """Turn the four-eyes rule on or off for a model: with it on, a move to production needs
+    the approval of a person other than the one who asked for it."""
+    with workspace.store.write() as session:
+        model, _version = resolve(session, name)
+        model.four_eyes = required
+        audit.record(session, "model.four_eyes", f"model:{model.name}", required=required)
 
 
 def set_description(workspace: Workspace, name: str, version: int, text: str) -> None:
@@ -342,6 +453,23 @@ def card_html(card: dict[str, Any], links: bool = False) -> str:
     """A self-contained HTML model card (no scripts, no external files). With ``links`` the run
     and the dataset version are ``run:ID`` and ``dataset:NAME`` links, for the app to follow."""
     e = html.escape
+    return f"""<!DOCTYPE html>
+<html lang="en"><head><meta charset="utf-8">
+<title>Model card: {e(card["name"])} version {card["version"]}</title>
+<style>body{{font-family:sans-serif;max-width:50em;margin:2em auto;line-height:1.4}}
+table{{border-collapse:collapse}}td,th{{border:1px solid #ccc;padding:2px 8px;text-align:left}}
+</style></head><body>
+<h1>{e(card["name"])} — version {card["version"]}</h1>
+{card_sections(card, links)}
+</body></html>
+"""
+
+
+def card_sections(card: dict[str, Any], links: bool = False, level: int = 2) -> str:
+    """The model card's sections (from its stage to its history), for a page of its own or
+    within a longer one (the compliance report), their headings at ``level``."""
+    e = html.escape
+    h = f"h{level}"
 
     def link(scheme: str, target: str, text: str) -> str:
         return f'<a href="{scheme}:{e(target)}">{text}</a>' if links else text
@@ -374,35 +502,27 @@ def card_html(card: dict[str, Any], links: bool = False) -> str:
         if prepared
         else ""
     )
-    return f"""<!DOCTYPE html>
-<html lang="en"><head><meta charset="utf-8">
-<title>Model card: {e(card["name"])} version {card["version"]}</title>
-<style>body{{font-family:sans-serif;max-width:50em;margin:2em auto;line-height:1.4}}
-table{{border-collapse:collapse}}td,th{{border:1px solid #ccc;padding:2px 8px;text-align:left}}
-</style></head><body>
-<h1>{e(card["name"])} — version {card["version"]}</h1>
-<p>Stage: <b>{e(STAGE_LABELS[card["stage"]])}</b>. Registered {e(card["created"][:10])}.</p>
-<h2>Purpose</h2><p>{e(card["description"]) or "<i>Not written yet.</i>"}</p>
-<h2>What it predicts</h2>
+    return f"""<p>Stage: <b>{e(STAGE_LABELS[card["stage"]])}</b>. Registered {e(card["created"][:10])}.</p>
+<{h}>Purpose</{h}><p>{e(card["description"]) or "<i>Not written yet.</i>"}</p>
+<{h}>What it predicts</{h}>
 <p>{e(card["target"])} ({e(card["task"])}), with {e(training.ALGORITHMS[card["algorithm"]].label)}.</p>
 {classes}
-<h2>Data it learned from</h2>
+<{h}>Data it learned from</{h}>
 <p>Dataset version <b>{link("dataset", card["dataset"], e(card["dataset"]))}</b>
 ({card["dataset_rows"]:,} rows);
 {card["split"]["test_size"]:.0%} of the rows were held out to score it; seed {card["seed"]}.</p>
 {preparation}
-<h2>Scores on the held-out rows</h2><table>{metrics}</table>
-<h2>Inputs</h2>
+<{h}>Scores on the held-out rows</{h}><table>{metrics}</table>
+<{h}>Inputs</{h}>
 <table><tr><th>column</th><th>type</th><th>required</th><th>allowed categories</th></tr>
 {inputs}</table>
-<h2>Limitations</h2><ul>{limits}</ul>
-<h2>Lineage</h2>
+<{h}>Limitations</{h}><ul>{limits}</ul>
+<{h}>Lineage</{h}>
 <p>Run <code>{link("run", card["run_id"], e(card["run_id"]))}</code> in experiment
 {e(card["experiment"])}; model file
 SHA-256 <code>{e(card["model_sha256"])}</code>;
 {e(", ".join(f"{k} {v}" for k, v in card["library_versions"].items()))}.</p>
-<h2>Stage history</h2><ul>{history or "<li>No stage changes yet.</li>"}</ul>
-</body></html>
+<{h}>Stage history</{h}><ul>{history or "<li>No stage changes yet.</li>"}</ul>
 """
 
 
