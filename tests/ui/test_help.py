@@ -10,7 +10,7 @@ from mlops_desktop.ui.help import PANE_SECTIONS, glossary, help_page, tip
 from mlops_desktop.ui.main_window import PANES, MainWindow
 from mlops_desktop.ui.panes.experiments import RUN_COLUMNS
 from mlops_desktop.ui.panes.models import MODEL_COLUMNS
-from mlops_desktop.ui.panes.monitoring import DRIFT_COLUMNS
+from mlops_desktop.ui.panes.monitoring_table import DRIFT_COLUMNS
 
 # The technical words the interface shows (pane headings, columns, charts, dialogs, statuses).
 INTERFACE_TERMS = [
