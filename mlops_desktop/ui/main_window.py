@@ -32,13 +32,12 @@ from PySide6.QtWidgets import (
     QMessageBox,
     QStackedWidget,
     QStyle,
-    QTextBrowser,
     QVBoxLayout,
     QWidget,
 )
 
 from mlops_desktop import __version__
-from mlops_desktop.config import Settings, resources_dir, samples_dir
+from mlops_desktop.config import Settings, samples_dir
 from mlops_desktop.core.registry.bundle_files import SUFFIX as BUNDLE_SUFFIX
 from mlops_desktop.ui import errors
 from mlops_desktop.ui.widgets.file_field import DATA_SUFFIXES, dropped_file
@@ -46,6 +45,7 @@ from mlops_desktop.ui.widgets.task_panel import TaskPanel
 
 if TYPE_CHECKING:
     from mlops_desktop.core.data.datasets import ImportResult
+    from mlops_desktop.ui.demo_actions import DemoActions
     from mlops_desktop.ui.dialogs.import_dialog import ImportDialog
     from mlops_desktop.ui.panes.audit import AuditPane
     from mlops_desktop.ui.panes.datasets import DatasetsPane
@@ -83,6 +83,7 @@ class MainWindow(QMainWindow):
     models_pane: ModelsPane
     monitoring_pane: MonitoringPane
     audit_pane: AuditPane
+    demo: DemoActions
 
     def __init__(self, settings: Settings) -> None:
         super().__init__()
@@ -134,6 +135,7 @@ class MainWindow(QMainWindow):
 
     def attach(self, state: AppState) -> None:
         """Add the panes for an open workspace (the data libraries are loaded by now)."""
+        from mlops_desktop.ui.demo_actions import DemoActions
         from mlops_desktop.ui.panes.audit import AuditPane
         from mlops_desktop.ui.panes.datasets import DatasetsPane
         from mlops_desktop.ui.panes.experiments import ExperimentsPane
@@ -142,6 +144,7 @@ class MainWindow(QMainWindow):
         from mlops_desktop.ui.panes.monitoring import MonitoringPane
 
         self.state = state
+        self.demo = DemoActions(self)
         self.datasets_pane = DatasetsPane(state)
         self.datasets_pane.import_requested.connect(lambda: self.open_import_dialog())
         self.datasets_pane.samples_requested.connect(self.add_samples)
@@ -156,8 +159,11 @@ class MainWindow(QMainWindow):
         self.audit_pane = AuditPane(state)
         self.audit_pane.object_requested.connect(self.show_object)
         self.audit_pane.datasets_requested.connect(lambda: self.show_pane("Datasets"))
+        home = HomePane(state, self.show_pane)
+        home.demo_requested.connect(self.demo.open_default)
+        home.demo_reset_requested.connect(self.demo.reset)
         self.panes = {
-            "Home": HomePane(state, self.show_pane),
+            "Home": home,
             "Datasets": self.datasets_pane,
             "Experiments": self.experiments_pane,
             "Models": self.models_pane,
@@ -223,6 +229,20 @@ class MainWindow(QMainWindow):
         )
         self.recent_menu = file_menu.addMenu("Recent Workspaces")
         self.recent_menu.aboutToShow.connect(self._fill_recent_menu)
+        self.open_demo_action = self._action(
+            "Open &Demo Workspace…",
+            lambda: self.demo.choose(),
+            None,
+            "Build (or open) the demo: a loan-approval story with every step done",
+        )
+        self.reset_demo_action = self._action(
+            "&Reset Demo Workspace…",
+            lambda: self.demo.reset(),
+            None,
+            "Build the open demo again, as it was at its start (asks first)",
+        )
+        file_menu.addAction(self.open_demo_action)
+        file_menu.addAction(self.reset_demo_action)
         file_menu.addSeparator()
         file_menu.addAction(
             self._action(
@@ -312,6 +332,9 @@ class MainWindow(QMainWindow):
     # --- workspaces ----------------------------------------------------------------------------
 
     def _workspace_changed(self) -> None:
+        from mlops_desktop.core.demo import is_demo
+
+        self.reset_demo_action.setEnabled(is_demo(self.state.home))
         self.workspace_label.setText(f"Workspace: {self.state.home}")
         self.setWindowTitle(f"MLOps Desktop — {self.state.home.name}")
         self.datasets_pane.refresh()
@@ -328,13 +351,13 @@ class MainWindow(QMainWindow):
         if folder:
             self.open_workspace(Path(folder))
 
-    def open_workspace(self, home: Path) -> None:
+    def open_workspace(self, home: Path) -> Task | None:
         if self.state.workers.running:
             errors.show_message(
                 self,
                 "Wait for the running work to finish (or cancel it) before switching workspaces.",
             )
-            return
+            return None
         from mlops_desktop.core.workspace import Workspace
 
         def opened(workspace: Workspace) -> None:
@@ -345,6 +368,7 @@ class MainWindow(QMainWindow):
         task = self.state.workers.run_in_thread(f"Opening {home}", lambda: Workspace(home))
         task.succeeded.connect(opened)
         task.failed.connect(lambda message: errors.show_message(self, message))
+        return task
 
     # --- data ----------------------------------------------------------------------------------
 
@@ -423,18 +447,10 @@ class MainWindow(QMainWindow):
     # --- help ----------------------------------------------------------------------------------
 
     def show_help(self) -> QDialog:
-        dialog = QDialog(self)
-        dialog.setWindowTitle("MLOps Desktop Help")
-        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
-        dialog.resize(760, 620)
-        browser = QTextBrowser()
-        browser.setObjectName("helpBrowser")
-        help_dir = resources_dir() / "help"
-        browser.setSearchPaths([str(help_dir)])
-        browser.setSource(QUrl.fromLocalFile(str(help_dir / "index.html")))
-        QVBoxLayout(dialog).addWidget(browser)
-        dialog.show()
-        return dialog
+        """The help, at the section of the pane in use (F1)."""
+        from mlops_desktop.ui.help import PANE_SECTIONS, show_help
+
+        return show_help(self, PANE_SECTIONS[self.current_pane()] if self.panes else "")
 
     def open_log_folder(self) -> None:
         QDesktopServices.openUrl(QUrl.fromLocalFile(str(self.state.workspace.log_path.parent)))

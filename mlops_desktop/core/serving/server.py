@@ -25,7 +25,7 @@ import threading
 import time
 import uuid
 from collections.abc import Callable, Iterator
-from datetime import UTC, datetime
+from datetime import datetime
 from http import HTTPStatus
 from typing import Any
 
@@ -47,7 +47,7 @@ from mlops_desktop.core.serving.app import (
     error_document,
 )
 from mlops_desktop.core.serving.logwriter import PredictionLogWriter
-from mlops_desktop.core.store.models import Deployment, ModelVersion, RegisteredModel
+from mlops_desktop.core.store.models import Deployment, ModelVersion, RegisteredModel, utcnow
 from mlops_desktop.core.workspace import Workspace
 
 log = logging.getLogger(__name__)
@@ -305,6 +305,7 @@ def _record_start(
     port: int,
     rules: int,
     lifetime: contextlib.ExitStack,
+    started_at: datetime,
 ) -> int:
     """Record the deployment, taking its lock (held in ``lifetime``) before the record is
     committed: whoever sees the record can tell from the lock whether its server runs."""
@@ -319,7 +320,13 @@ def _record_start(
         )
         if version_id is None:
             raise UserError(f"{record['ref']} no longer exists.")
-        deployment = Deployment(model_version_id=version_id, host=host, port=port, pid=os.getpid())
+        deployment = Deployment(
+            model_version_id=version_id,
+            host=host,
+            port=port,
+            pid=os.getpid(),
+            started_at=started_at,
+        )
         session.add(deployment)
         session.flush()
         lifetime.enter_context(control.running(workspace, deployment.id))
@@ -334,11 +341,13 @@ def _record_start(
         return deployment.id
 
 
-def _record_stop(workspace: Workspace, deployment_id: int, summary: dict[str, Any]) -> None:
+def _record_stop(
+    workspace: Workspace, deployment_id: int, summary: dict[str, Any], stopped_at: datetime
+) -> None:
     with workspace.store.write() as session:
         deployment = session.get(Deployment, deployment_id)
         if deployment is not None:
-            deployment.stopped_at = datetime.now(UTC)
+            deployment.stopped_at = stopped_at
         audit.record(
             session,
             "deployment.stop",
@@ -357,6 +366,7 @@ def serve(
     on_ready: Callable[[str], None] | None = None,
     stop: threading.Event | None = None,
     threads: int = THREADS,
+    clock: Callable[[], datetime] = utcnow,
 ) -> dict[str, Any]:
     """Serve the model version ``ref`` until SIGINT/SIGTERM, a stop file (``control``) or
     ``stop`` being set, then
@@ -367,14 +377,15 @@ def serve(
     has the port the system chose. A host other than loopback needs a ``token``, which clients
     send as ``Authorization: Bearer <token>``. Bad input raises ``UserError`` before anything is
     recorded: an address or token refused, an unknown version, a model file that fails its
-    SHA-256 check, a port in use."""
+    SHA-256 check, a port in use. ``clock`` gives the times the deployment and its log record
+    (the wall clock, except for the demo's month of traffic, ``core.demo``)."""
     address = check_address(host, port, token)
     record, pipeline = model_registry.load(workspace, ref)
     checker = dataset_rules.model_checker(workspace, record)  # the rules as they are now
     writer = PredictionLogWriter(
         workspace.store, record["inputs"], classes_of(record, pipeline), checker=checker
     )
-    app = ServingApp(record, pipeline, token=token, writer=writer)
+    app = ServingApp(record, pipeline, token=token, writer=writer, clock=clock)
     sock = _listening_socket(address, port)
     try:
         server = waitress.create_server(
@@ -403,7 +414,7 @@ def serve(
     lifetime = contextlib.ExitStack()  # the deployment's lock, released once its end is recorded
     try:
         deployment_id = _record_start(
-            workspace, record, address, bound_port, len(checker), lifetime
+            workspace, record, address, bound_port, len(checker), lifetime, clock()
         )
     except BaseException:
         lifetime.close()
@@ -446,6 +457,6 @@ def serve(
                 predicted_rows=health["predicted_rows"],
                 logged_rows=writer.logged_rows,
             )
-            _record_stop(workspace, deployment_id, summary)
+            _record_stop(workspace, deployment_id, summary, clock())
             log.info("Stopped the server at %s: %s", url, summary)
     return summary

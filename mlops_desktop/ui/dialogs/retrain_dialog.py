@@ -32,6 +32,7 @@ from mlops_desktop.core.vocabulary import (
     version_words,
 )
 from mlops_desktop.ui.errors import show_message
+from mlops_desktop.ui.help import tip
 from mlops_desktop.ui.models.tables import Column, RecordsModel
 from mlops_desktop.ui.state import AppState
 from mlops_desktop.ui.widgets.task_panel import TaskPanel
@@ -111,7 +112,9 @@ class RetrainDialog(QDialog):
         source_row.addWidget(self.dataset, 1)
         self.train_button = QPushButton("Train challenger")
         self.train_button.setObjectName("trainChallenger")
-        self.train_button.setToolTip("Train and compare; this can take as long as the training did")
+        self.train_button.setToolTip(
+            tip("champion-challenger", "Train and compare; this can take as long as training did.")
+        )
         self.train_button.clicked.connect(self.train)
         self.task_panel = TaskPanel()
 

@@ -30,6 +30,7 @@ from mlops_desktop.ui.dialogs.compare_dialog import CompareDialog
 from mlops_desktop.ui.dialogs.model_dialogs import RegisterDialog
 from mlops_desktop.ui.dialogs.training_dialog import TrainingDialog
 from mlops_desktop.ui.errors import confirm, show_message
+from mlops_desktop.ui.help import tip
 from mlops_desktop.ui.models.tables import Column, RecordsModel, format_value
 from mlops_desktop.ui.state import AppState
 from mlops_desktop.ui.widgets.empty_state import EmptyState, pane_layout
@@ -59,14 +60,14 @@ RUN_COLUMNS = [
     Column(
         "Accuracy",
         _metric("accuracy"),
-        "Share of held-out rows classified correctly",
+        tip("accuracy", "On the held-out rows."),
         True,
         decimals=SCORE_DECIMALS,
     ),
     Column(
         "ROC AUC",
         _metric("roc_auc"),
-        "How well it ranks classes (1 is perfect, 0.5 is chance)",
+        tip("roc-auc", "On the held-out rows."),
         True,
         decimals=SCORE_DECIMALS,
     ),

@@ -34,6 +34,7 @@ from mlops_desktop.core.vocabulary import SCORE_DECIMALS, measure_title
 from mlops_desktop.ui.dialogs.lineage_dialog import LineageDialog
 from mlops_desktop.ui.dialogs.model_dialogs import StageDialog
 from mlops_desktop.ui.errors import show_message
+from mlops_desktop.ui.help import tip
 from mlops_desktop.ui.models.tables import Column, RecordsModel
 from mlops_desktop.ui.panes.serving import ServePanel
 from mlops_desktop.ui.state import AppState
@@ -47,7 +48,7 @@ MODEL_COLUMNS = [
     Column(
         "Stage",
         lambda m: model_registry.STAGE_LABELS[m["stage"]],
-        "Staging: being checked. Production: the approved one in use. Archived: retired.",
+        tip("stage"),
     ),
     Column("Algorithm", lambda m: training.ALGORITHMS[m["algorithm"]].label),
     Column(
