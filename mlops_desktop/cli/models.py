@@ -68,11 +68,18 @@ def add_commands(commands: Commands) -> None:
         help="write a version as one verified bundle file, to move it to another workspace",
     )
     mex.add_argument("ref", metavar="REF")
-    mex.add_argument("output", type=Path, metavar="OUT.mlbundle")
+    mex.add_argument("output", type=Path, metavar="OUT.mlbundle|DIR")
     mex.add_argument(
         "--with-data",
         action="store_true",
         help="add the held-out rows (with the target), so monitoring works on arrival",
+    )
+    mex.add_argument(
+        "--format",
+        choices=("bundle", "mlflow"),
+        default="bundle",
+        help="bundle (default): one verified file for another workspace; mlflow: an MLflow "
+        "model directory for mlflow models serve, MLServer, KServe or Seldon",
     )
     mex.set_defaults(handler=_models_export)
     mim = command(
@@ -242,8 +249,19 @@ def _models_card(workspace: "Workspace", args: argparse.Namespace) -> Any:
 
 
 def _models_export(workspace: "Workspace", args: argparse.Namespace) -> Any:
-    from mlops_desktop.core.registry import bundles
+    from mlops_desktop.core.errors import UserError
+    from mlops_desktop.core.registry import bundles, mlflow_format
 
+    if args.format == "mlflow":
+        if args.with_data:
+            raise UserError("--with-data is for bundles; an MLflow model directory holds no rows.")
+        result = mlflow_format.export_mlflow(workspace, args.ref, args.output)
+        if args.json:
+            return result
+        return (
+            f"Wrote the MLflow model {result['output']} (serve it with: mlflow models serve -m "
+            f"{result['output']}).\nIts pipeline's SHA-256: {result['sha256']}"
+        )
     result = bundles.export_bundle(workspace, args.ref, args.output, args.with_data)
     if args.json:
         return result

@@ -145,3 +145,16 @@ def test_mlflow_models_serve_answers_with_this_apps_predictions(
     finally:
         app.close()
     assert ours is not None and theirs == ours["predictions"]
+
+
+def test_the_command_line_writes_the_mlflow_directory(flowers: Workspace, tmp_path: Path) -> None:
+    from mlops_desktop.cli import main
+
+    def export(out: Path, *extra: str) -> int:
+        command = ["models", "export", "flowers", str(out), "--format", "mlflow", *extra]
+        return main([*command, "--home", str(flowers.home)])
+
+    out = tmp_path / "served-elsewhere"
+    assert export(out) == 0
+    assert (out / "MLmodel").is_file() and (out / "model.pkl").is_file()
+    assert export(tmp_path / "x", "--with-data") == 1 and not (tmp_path / "x").exists()
