@@ -90,6 +90,14 @@ def add_commands(commands: Commands) -> None:
     mim.add_argument("bundle", type=Path, metavar="FILE")
     mim.add_argument("--name", help="the model's name here (default: the source's)")
     mim.set_defaults(handler=_models_import)
+    mif = command(
+        model_commands,
+        "import-mlflow",
+        help="register a scikit-learn MLflow model directory as a new version",
+    )
+    mif.add_argument("folder", type=Path, metavar="DIR")
+    mif.add_argument("--name", required=True, help="the model's name here")
+    mif.set_defaults(handler=_models_import_mlflow)
 
     prd = command(commands, "predict", help="score a file with a model version")
     prd.add_argument("ref", metavar="REF", help="NAME, NAME@VERSION, NAME@production …")
@@ -282,6 +290,17 @@ def _models_import(workspace: "Workspace", args: argparse.Namespace) -> Any:
     return (
         f"Imported {record['imported_from']['source']} as {record['name']} version "
         f"{record['version']} (bundle SHA-256 {record['imported_from']['bundle_sha256']})."
+    )
+
+
+def _models_import_mlflow(workspace: "Workspace", args: argparse.Namespace) -> Any:
+    from mlops_desktop.core.registry import mlflow_format
+
+    record = mlflow_format.import_mlflow(workspace, args.folder, args.name)
+    if args.json:
+        return _model_json(record)
+    return (
+        f"Imported the MLflow model {args.folder} as {record['name']} version {record['version']}."
     )
 
 

@@ -158,3 +158,49 @@ def test_the_command_line_writes_the_mlflow_directory(flowers: Workspace, tmp_pa
     assert export(out) == 0
     assert (out / "MLmodel").is_file() and (out / "model.pkl").is_file()
     assert export(tmp_path / "x", "--with-data") == 1 and not (tmp_path / "x").exists()
+    home = ["--home", str(flowers.home)]
+    assert main(["models", "import-mlflow", str(out), "--name", "from the cli", *home]) == 0
+    assert model_registry.show_model(flowers, "from the cli")["imported_from"]["mlflow_model"]
+    assert main(["models", "import-mlflow", str(tmp_path), "--name", "nothing", *home]) == 1
+
+
+def test_an_mlflow_model_is_imported_served_and_carded_like_any_version(
+    flowers: Workspace, tmp_path: Path
+) -> None:
+    """Issue 17, point 4: a scikit-learn MLflow model (here, one this app wrote) becomes the
+    next version of a model; it predicts as the source does on the same rows."""
+    folder = Path(mlflow_format.export_mlflow(flowers, "flowers", tmp_path / "model")["output"])
+    record = mlflow_format.import_mlflow(flowers, folder, "flowers from mlflow")
+    assert record["imported_from"]["mlflow_model"] == str(folder.resolve())
+    assert [c["name"] for c in record["inputs"]] == [
+        c["name"] for c in model_registry.show_model(flowers, "flowers")["inputs"]
+    ]
+    body = json.dumps({"dataframe_split": _rows(flowers, 40)}).encode()
+    answers = []
+    for ref in ("flowers", record["ref"]):
+        found, pipeline = model_registry.load(flowers, ref)
+        app = ServingApp(found, pipeline, token=None)
+        app.start()
+        try:
+            reply = Client(app).post("/invocations", data=body, content_type="application/json")
+            answers.append(reply.json["predictions"])
+        finally:
+            app.close()
+    assert answers[0] == answers[1]
+    assert "Imported from the MLflow model" in model_registry.card_html(
+        model_registry.model_card(flowers, record["ref"])
+    )
+
+
+def test_what_is_not_a_scikit_learn_mlflow_model_is_refused_in_one_sentence(
+    flowers: Workspace, tmp_path: Path
+) -> None:
+    before = model_registry.list_models(flowers)
+    with pytest.raises(UserError, match="has no MLmodel file"):
+        mlflow_format.import_mlflow(flowers, tmp_path, "other")
+    other = tmp_path / "pytorch"
+    other.mkdir()
+    (other / "MLmodel").write_text("flavors:\n  pytorch:\n    model_data: data\n")
+    with pytest.raises(UserError, match="not a scikit-learn MLflow model"):
+        mlflow_format.import_mlflow(flowers, other, "other")
+    assert model_registry.list_models(flowers) == before

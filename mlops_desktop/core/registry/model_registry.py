@@ -164,8 +164,13 @@ def add_version(
             "model.import",
             f"model:{name}@{number}",
             run=run["run_id"],
-            bundle_sha256=imported_from["bundle_sha256"],
             source=imported_from["source"],
+            # what it came in: a bundle (its manifest's hash) or an MLflow model (its MLmodel's)
+            **{
+                key: imported_from[key]
+                for key in ("bundle_sha256", "mlmodel_sha256")
+                if key in imported_from
+            },
         )
     return number
 
@@ -451,7 +456,10 @@ def model_card(workspace: Workspace, ref: str) -> dict[str, Any]:
     record = show_model(workspace, ref)
     version = datasets.get_version(workspace, record["dataset"])
     origin = record["imported_from"]  # then it learned from a version of the source workspace
-    record["dataset_rows"] = origin["lineage"]["datasets"][0]["rows"] if origin else version.n_rows
+    from_bundle = origin is not None and "lineage" in origin  # an MLflow model brings none
+    record["dataset_rows"] = (
+        origin["lineage"]["datasets"][0]["rows"] if from_bundle else version.n_rows
+    )
     record["limitations"] = limitations(record)
     record["prepared"] = _preparation(workspace, version, record["run_id"])
     return record
@@ -519,26 +527,30 @@ def card_sections(card: dict[str, Any], links: bool = False, level: int = 2) -> 
     limits = "".join(f"<li>{e(text)}</li>" for text in card["limitations"])
     classes = f"<p>Classes: {e(', '.join(card['classes']))}.</p>" if card.get("classes") else ""
     origin = card.get("imported_from")
-    imported = (
-        f"<p>Imported from the bundle <b>{e(origin['file'])}</b> (manifest SHA-256 "
-        f"<code>{e(origin['bundle_sha256'])}</code>), exported from {e(origin['source'])}; "
-        f"{'with' if origin['with_data'] else 'without'} its held-out rows. "
-        f"Imported {e(origin['imported'][:10])} by {e(origin['user'])}.</p>"
-        + "".join(f"<p><b>Warning:</b> {e(warning)}</p>" for warning in origin["warnings"])
-        if origin
-        else ""
-    )
-    if origin:  # the data stayed at the source; at most its held-out rows came along
+    here = link("dataset", card["dataset"], e(card["dataset"]))
+    learned_from, held_out_here, imported = f"<b>{here}</b>", "", ""
+    if origin and "mlmodel_sha256" in origin:  # an MLflow model: no data, no lineage came along
+        imported = (
+            f"<p>Imported from the MLflow model <b>{e(origin['mlflow_model'])}</b> (MLmodel "
+            f"SHA-256 <code>{e(origin['mlmodel_sha256'])}</code>) on "
+            f"{e(origin['imported'][:10])} by {e(origin['user'])}.</p>"
+        )
+        learned_from = "<b>not known here</b> (an MLflow model does not carry its data)"
+        held_out_here = "<p>Choose a dataset in Monitoring to check it against.</p>"
+    elif origin:  # a bundle: the data stayed at the source; at most its held-out rows came along
+        imported = (
+            f"<p>Imported from the bundle <b>{e(origin['file'])}</b> (manifest SHA-256 "
+            f"<code>{e(origin['bundle_sha256'])}</code>), exported from {e(origin['source'])}; "
+            f"{'with' if origin['with_data'] else 'without'} its held-out rows. "
+            f"Imported {e(origin['imported'][:10])} by {e(origin['user'])}.</p>"
+            + "".join(f"<p><b>Warning:</b> {e(warning)}</p>" for warning in origin["warnings"])
+        )
         learned_from = f"<b>{e(origin['lineage']['datasets'][0]['ref'])}</b> at the source"
-        here = link("dataset", card["dataset"], e(card["dataset"]))
         held_out_here = (
             f"<p>Its held-out rows came along: {here}.</p>"
             if origin["with_data"]
             else f"<p>Its rows stayed at the source ({here} has none).</p>"
         )
-    else:
-        learned_from = f"<b>{link('dataset', card['dataset'], e(card['dataset']))}</b>"
-        held_out_here = ""
     prepared = card.get("prepared")
     preparation = (
         f"<p>That version was prepared from <b>{e(prepared['from'])}</b> by a recipe. The model "
