@@ -21,7 +21,7 @@ from mlops_desktop.core.data import datasets
 from mlops_desktop.core.errors import UserError
 from mlops_desktop.core.experiments import training
 from mlops_desktop.core.registry import mlflow_format, model_registry
-from mlops_desktop.core.serving import ServingApp
+from mlops_desktop.core.serving import ServingApp, scoring
 from mlops_desktop.core.workspace import Workspace
 from tests.conftest import SAMPLES
 
@@ -204,3 +204,33 @@ def test_what_is_not_a_scikit_learn_mlflow_model_is_refused_in_one_sentence(
     with pytest.raises(UserError, match="not a scikit-learn MLflow model"):
         mlflow_format.import_mlflow(flowers, other, "other")
     assert model_registry.list_models(flowers) == before
+
+
+def test_a_notebook_model_saved_by_mlflow_3_in_skops_is_imported(
+    flowers: Workspace, tmp_path: Path
+) -> None:
+    """MLflow 3 saves scikit-learn models with skops (no pickle) by default: such a directory,
+    written here as MLflow writes it, imports and predicts as the notebook's model does."""
+    import pandas as pd
+    import skops.io
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.pipeline import make_pipeline
+    from sklearn.preprocessing import StandardScaler
+
+    frame = pd.read_csv(SAMPLES / "iris.csv")
+    inputs, target = frame.drop(columns=["species"]), frame["species"]
+    notebook = make_pipeline(StandardScaler(), LogisticRegression(max_iter=500)).fit(inputs, target)
+    folder = tmp_path / "nb_model"
+    folder.mkdir()
+    skops.io.dump(notebook, folder / "model.skops")
+    signature = json.dumps([{"type": "double", "name": name, "required": True} for name in inputs])
+    (folder / "MLmodel").write_text(
+        "flavors:\n  sklearn:\n    pickled_model: model.skops\n    serialization_format: skops\n"
+        f"signature:\n  inputs: '{signature}'\n"
+    )
+    record = mlflow_format.import_mlflow(flowers, folder, "notebook")
+    found, pipeline = model_registry.load(flowers, record["ref"])
+    predicted, _ = scoring.predict(
+        pipeline, found["task"], scoring.prepare(inputs, found["inputs"])
+    )
+    assert list(predicted) == list(notebook.predict(inputs))

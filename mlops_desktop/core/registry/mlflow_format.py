@@ -262,8 +262,20 @@ def _load_pipeline(folder: Path, flavour: dict[str, Any]) -> Any:
     if folder.resolve() not in model_path.parents or not model_path.is_file():
         raise UserError(f"{folder}'s MLmodel names a model file it does not hold.")
     try:
+        if flavour.get("serialization_format") == "skops":  # MLflow 3's default: no pickle
+            import skops.io
+
+            untrusted = skops.io.get_untrusted_types(file=model_path)
+            if untrusted:
+                raise UserError(
+                    f"The model in {folder} holds types the app does not load unchecked: "
+                    f"{', '.join(untrusted[:5])}."
+                )
+            return skops.io.load(model_path)
         with model_path.open("rb") as file:
             return pickle.load(file)  # a file the analyst chose: MLflow loads it the same way
+    except UserError:
+        raise
     except Exception as error:
         raise UserError(
             f"The model in {folder} cannot be loaded here ({type(error).__name__}: "
