@@ -1,4 +1,4 @@
-"""The ``workspace`` commands: ``check`` (backup and restore belong here too)."""
+"""The ``workspace`` commands: ``info`` and ``check`` (backup and restore belong here too)."""
 
 import argparse
 from typing import TYPE_CHECKING, Any
@@ -15,12 +15,25 @@ def add_commands(commands: Commands) -> None:
     workspace_commands = wsp.add_subparsers(
         dest="workspace_command", metavar="ACTION", required=True
     )
+    winfo = command(
+        workspace_commands,
+        "info",
+        help="say where the workspace keeps its records (SQLite or PostgreSQL) and its files",
+    )
+    winfo.set_defaults(handler=_info)
     wch = command(
         workspace_commands,
         "check",
         help="check the database and remove files no record refers to (a crash's leftovers)",
     )
     wch.set_defaults(handler=_check)
+
+
+def _info(workspace: "Workspace", args: argparse.Namespace) -> Any:
+    info = workspace.info()
+    if args.json:
+        return info
+    return f"Workspace: {info['home']}\nRecords: {info['store']}\nFiles: {info['artifacts']}"
 
 
 def _check(workspace: "Workspace", args: argparse.Namespace) -> Any:

@@ -46,6 +46,7 @@ from mlops_desktop.core.progress import (
     sub_progress,
 )
 from mlops_desktop.core.reading import detect_format, read_table
+from mlops_desktop.core.store.json_paths import json_text
 from mlops_desktop.core.store.models import (
     REFUSED,
     TRAFFIC,
@@ -796,11 +797,13 @@ def overview(workspace: Workspace) -> list[dict[str, Any]]:
                     mine, MonitorResult.kind == "day"
                 )
             )
-            measured = func.json_extract(MonitorResult.report, "$.performance")
+            measured = json_text(MonitorResult.report, "performance")
             performance = session.execute(
-                select(measured, func.json_extract(MonitorResult.report, "$.window.name"))
+                select(measured, json_text(MonitorResult.report, "window", "name"))
                 .where(mine, measured.is_not(None))
-                .order_by(MonitorResult.window_end.desc(), MonitorResult.computed_at.desc())
+                .order_by(
+                    MonitorResult.window_end.desc().nulls_last(), MonitorResult.computed_at.desc()
+                )
                 .limit(1)
             ).first()
             cards.append(
