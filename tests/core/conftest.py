@@ -12,8 +12,8 @@ from mlops_desktop.core.workspace import Workspace
 
 
 @pytest.fixture
-def workspace(home: Path) -> Iterator[Workspace]:
-    ws = Workspace(home)
+def workspace(home: Path, store_url: str | None) -> Iterator[Workspace]:
+    ws = Workspace(home, store_url)
     yield ws
     ws.close()
 
