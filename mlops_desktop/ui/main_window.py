@@ -281,7 +281,11 @@ class MainWindow(QMainWindow):
         if not recent:
             self.recent_menu.addAction("No recent workspaces").setEnabled(False)
         for home in recent:
-            self.recent_menu.addAction(str(home), lambda h=home: self.open_workspace(h))
+            store = self.settings.workspace_store(home)
+            self.recent_menu.addAction(
+                str(home) if store is None else f"{home} (team store)",
+                lambda h=home, s=store: self.open_workspace(h, s),
+            )
 
     # --- panes ---------------------------------------------------------------------------------
 
@@ -294,7 +298,9 @@ class MainWindow(QMainWindow):
     # --- workspaces ----------------------------------------------------------------------------
 
     def _workspace_changed(self) -> None:
-        self.workspace_label.setText(f"Workspace: {self.state.home}")
+        self.workspace_label.setText(
+            f"Workspace: {self.state.home} · Records: {self.state.workspace.store.description}"
+        )
         self.setWindowTitle(f"MLOps Desktop — {self.state.home.name}")
         self.datasets_pane.refresh()
 
@@ -306,11 +312,14 @@ class MainWindow(QMainWindow):
             self.open_workspace(Path(folder))
 
     def choose_workspace(self) -> None:
-        folder = QFileDialog.getExistingDirectory(self, "Open a workspace folder")
-        if folder:
-            self.open_workspace(Path(folder))
+        from mlops_desktop.ui.dialogs.open_workspace_dialog import OpenWorkspaceDialog
 
-    def open_workspace(self, home: Path) -> None:
+        dialog = OpenWorkspaceDialog(self.settings, self.state.home, self)
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dialog.accepted.connect(lambda: self.open_workspace(*dialog.chosen()))
+        dialog.open()
+
+    def open_workspace(self, home: Path, store: str | None = None) -> None:
         if self.state.workers.running:
             errors.show_message(
                 self,
@@ -324,7 +333,7 @@ class MainWindow(QMainWindow):
             self.state.status_message.emit(f"Opened workspace {workspace.home}.")
 
         # Opening may upgrade and back up an older workspace: off the GUI thread.
-        task = self.state.workers.run_in_thread(f"Opening {home}", lambda: Workspace(home))
+        task = self.state.workers.run_in_thread(f"Opening {home}", lambda: Workspace(home, store))
         task.succeeded.connect(opened)
         task.failed.connect(lambda message: errors.show_message(self, message))
 
