@@ -1,5 +1,6 @@
 """A team at work on one store: writer processes importing, training, registering and staging, all at
 once, while a serving process logs the predictions of many clients; then every record is accounted for.
+The store is a team store's address, or None for the workspace's own store.db.
 
 Each writer process opens the workspace as a command would and loops until its deadline through
 four writes: import a new version of its own dataset, train a run, register that run as the next
@@ -61,7 +62,7 @@ class Outcome:
         }
 
 
-def prepare(home: Path, store: str) -> None:
+def prepare(home: Path, store: str | None) -> None:
     """The workspace the writers and the server share: iris, and a model to serve."""
     from mlops_desktop.core import datasets, registry, training
     from mlops_desktop.core.workspace import Workspace
@@ -76,7 +77,9 @@ def prepare(home: Path, store: str) -> None:
         workspace.close()
 
 
-def _writer(home: Path, store: str, number: int, seconds: float, start: Any, results: Any) -> None:
+def _writer(
+    home: Path, store: str | None, number: int, seconds: float, start: Any, results: Any
+) -> None:
     """One writer process: the four writes in turn from ``start`` (a barrier all writers and the
     clients pass together, once loaded) until ``seconds`` have passed."""
     from mlops_desktop.core import datasets, registry, training
@@ -142,8 +145,10 @@ def _client(url: str, deadline: float, sent: dict[str, int], problems: list[str]
         connection.close()
 
 
-def _start_server(home: Path, store: str) -> tuple[subprocess.Popen[str], str]:
-    environment = {**os.environ, "MLOPS_DESKTOP_STORE": store}
+def _start_server(home: Path, store: str | None) -> tuple[subprocess.Popen[str], str]:
+    environment = {k: v for k, v in os.environ.items() if k != "MLOPS_DESKTOP_STORE"}
+    if store is not None:
+        environment["MLOPS_DESKTOP_STORE"] = store
     command = ["-m", "mlops_desktop", "serve", SERVED_MODEL, "--home", str(home), "--port", "0"]
     server = subprocess.Popen(
         [sys.executable, *command, "--json"],
@@ -159,7 +164,7 @@ def _start_server(home: Path, store: str) -> tuple[subprocess.Popen[str], str]:
     return server, json.loads(line)["url"]
 
 
-def run(home: Path, store: str, writers: int, seconds: float, clients: int) -> Outcome:
+def run(home: Path, store: str | None, writers: int, seconds: float, clients: int) -> Outcome:
     """The whole workload on a prepared workspace; returns what was done and what is missing."""
     outcome = Outcome(seconds)
     server, url = _start_server(home, store)
@@ -201,7 +206,11 @@ def run(home: Path, store: str, writers: int, seconds: float, clients: int) -> O
 
 
 def _account(
-    home: Path, store: str, reports: list[dict[str, Any]], sent: dict[str, int], outcome: Outcome
+    home: Path,
+    store: str | None,
+    reports: list[dict[str, Any]],
+    sent: dict[str, int],
+    outcome: Outcome,
 ) -> None:
     """Compare what was reported with what the store holds; fill ``outcome.missing``."""
     from mlops_desktop.core.store.models import (

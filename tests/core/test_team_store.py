@@ -1,9 +1,11 @@
 """A team store: a workspace whose records live in PostgreSQL. The command line says which store it is
 on, a store that cannot be opened is one sentence, writers from several programs take turns (and past
 the timeout read the busy sentence, keeping nothing), two programs opening a new database upgrade it
-once, and writers and a busy server at once lose no record and no logged row."""
+once, writers and a busy server at once lose no record and no logged row, and another computer's
+server is never taken for a process here."""
 
 import json
+import os
 import socket
 import subprocess
 import sys
@@ -14,11 +16,15 @@ import pytest
 from sqlalchemy import select, text
 
 from mlops_desktop.cli import main
+from mlops_desktop.core import datasets, registry, training
 from mlops_desktop.core.errors import UserError
+from mlops_desktop.core.serving.history import running_servers
 from mlops_desktop.core.store import db
-from mlops_desktop.core.store.models import Dataset
+from mlops_desktop.core.store.models import Dataset, Deployment
+from mlops_desktop.core.store.upkeep import this_computer
 from mlops_desktop.core.workspace import Workspace
 from tests import concurrent_writes
+from tests.conftest import SAMPLES
 from tests.stores import POSTGRESQL, Databases, both_stores
 
 on_postgresql = pytest.mark.parametrize("store_kind", [POSTGRESQL], indirect=True)
@@ -172,3 +178,28 @@ def test_writers_and_a_busy_server_at_once_lose_no_record_and_no_logged_row(
     assert outcome.missing == []
     assert min(outcome.writes[kind] for kind in ("import", "train", "register", "stage")) >= 1
     assert outcome.rows_logged == outcome.rows_answered > 0
+
+
+@both_stores
+def test_a_server_on_another_computer_is_never_taken_for_a_process_here(
+    workspace: Workspace,
+) -> None:
+    """Its process id means nothing here: even when a process here has that id (this one), the
+    Serve tab must not offer to stop it."""
+    datasets.import_file(workspace, SAMPLES / "iris.csv")
+    recipe = training.Recipe(dataset="iris", target="species", algorithm="decision_tree")
+    registry.register(workspace, training.train(workspace, recipe)[0]["run_id"], "flowers")
+    with workspace.store.write() as session:
+        version = registry.resolve(session, "flowers")[1]
+        for port, computer in ((8001, this_computer()), (8002, "elsewhere"), (8003, None)):
+            session.add(
+                Deployment(
+                    model_version_id=version.id,
+                    host="127.0.0.1",
+                    port=port,
+                    pid=os.getpid(),
+                    computer=computer,
+                )
+            )
+    listed = [server["url"] for server in running_servers(workspace)]
+    assert listed == ["http://127.0.0.1:8001", "http://127.0.0.1:8003"]

@@ -44,6 +44,7 @@ from mlops_desktop.core.serving.app import (
 )
 from mlops_desktop.core.serving.logwriter import PredictionLogWriter
 from mlops_desktop.core.store.models import Deployment, ModelVersion, RegisteredModel
+from mlops_desktop.core.store.upkeep import this_computer
 from mlops_desktop.core.workspace import Workspace
 
 log = logging.getLogger(__name__)
@@ -308,7 +309,13 @@ def _record_start(
         )
         if version_id is None:
             raise UserError(f"{record['ref']} no longer exists.")
-        deployment = Deployment(model_version_id=version_id, host=host, port=port, pid=os.getpid())
+        deployment = Deployment(
+            model_version_id=version_id,
+            host=host,
+            port=port,
+            pid=os.getpid(),
+            computer=this_computer(),
+        )
         session.add(deployment)
         session.flush()
         audit.record(

@@ -32,6 +32,7 @@ for a run recorded without one, when its process id no longer runs.
 """
 
 import os
+import socket
 import sys
 from contextlib import suppress
 from datetime import UTC, datetime
@@ -82,6 +83,11 @@ def _referenced(store: Store) -> set[str]:
             session.scalars(select(Run.model_sha256).where(Run.model_sha256.is_not(None)))
         )
     return wanted
+
+
+def this_computer() -> str:
+    """The name of this computer, as a deployment records it next to its process id."""
+    return socket.gethostname()
 
 
 def process_alive(pid: int | None) -> bool:
