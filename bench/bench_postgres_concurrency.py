@@ -78,7 +78,10 @@ def main() -> int:
         * baseline.seconds
         / ours.seconds,
     }
-    print("postgresql / sqlite (the baseline): " + ", ".join(f"{k} {v:.2f}×" for k, v in ratios.items()))
+    print(
+        "postgresql / sqlite (the baseline): "
+        + ", ".join(f"{k} {v:.2f}×" for k, v in ratios.items())
+    )
     ok = (
         not ours.problems
         and not ours.missing
