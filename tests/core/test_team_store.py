@@ -16,11 +16,11 @@ import pytest
 from sqlalchemy import select, text
 
 from mlops_desktop.cli import main
-from mlops_desktop.core import datasets, registry, training
+from mlops_desktop.core import audit, datasets, registry, training
 from mlops_desktop.core.errors import UserError
 from mlops_desktop.core.serving.history import running_servers
 from mlops_desktop.core.store import db
-from mlops_desktop.core.store.models import Dataset, Deployment
+from mlops_desktop.core.store.models import AuditEvent, Dataset, Deployment
 from mlops_desktop.core.store.upkeep import this_computer
 from mlops_desktop.core.workspace import Workspace
 from tests import concurrent_writes
@@ -203,3 +203,14 @@ def test_a_server_on_another_computer_is_never_taken_for_a_process_here(
             )
     listed = [server["url"] for server in running_servers(workspace)]
     assert listed == ["http://127.0.0.1:8001", "http://127.0.0.1:8003"]
+
+
+@on_postgresql
+def test_a_number_that_is_not_finite_is_stored_as_null_not_refused(workspace: Workspace) -> None:
+    """PostgreSQL's JSON has no NaN or Infinity (SQLite keeps Python's): a measure that could not
+    be computed must not make the write fail."""
+    with workspace.store.write() as session:
+        audit.record(session, "test.nan", "test", score=float("nan"), scores=[1.0, float("inf")])
+    with workspace.store.read() as session:
+        details = session.scalar(select(AuditEvent.details).where(AuditEvent.action == "test.nan"))
+    assert details == {"score": None, "scores": [1.0, None]}

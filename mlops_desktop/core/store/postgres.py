@@ -13,6 +13,8 @@ bounded by the same timeout as SQLite's busy timeout; past it the analyst reads 
 Schema upgrades take the same lock, so two programs opening a new database at once upgrade it once.
 """
 
+import json
+import math
 import re
 from typing import Any
 
@@ -74,6 +76,7 @@ def create(address: str, lock_timeout_ms: int) -> Engine:
     restarted since is reconnected to), and lock waits bounded by ``lock_timeout_ms``."""
     return create_engine(
         engine_url(address),
+        json_serializer=json_text,
         pool_pre_ping=True,
         connect_args={
             "connect_timeout": CONNECT_TIMEOUT_S,
@@ -81,6 +84,25 @@ def create(address: str, lock_timeout_ms: int) -> Engine:
             "application_name": "mlops-desktop",
         },
     )
+
+
+def json_text(value: Any) -> str:
+    """A JSON column's text. PostgreSQL refuses the NaN and Infinity that Python's json writes
+    (and SQLite keeps): a number that is not finite is stored as null, as JSON itself has it."""
+    try:
+        return json.dumps(value, allow_nan=False)
+    except ValueError:
+        return json.dumps(_finite(value), allow_nan=False)
+
+
+def _finite(value: Any) -> Any:
+    if isinstance(value, float):
+        return value if math.isfinite(value) else None
+    if isinstance(value, dict):
+        return {key: _finite(item) for key, item in value.items()}
+    if isinstance(value, list | tuple):
+        return [_finite(item) for item in value]
+    return value
 
 
 def take_write_turn(connection: Connection) -> None:
