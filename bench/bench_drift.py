@@ -148,7 +148,7 @@ def baseline(reference: Any, window: Any, columns: list[dict[str, Any]]) -> list
     from scipy import stats
     from scipy.spatial import distance
 
-    from mlops_desktop.core import two_sample
+    from mlops_desktop.core.monitoring import two_sample
 
     p_values = []
     for spec in columns:
@@ -173,7 +173,8 @@ def baseline(reference: Any, window: Any, columns: list[dict[str, Any]]) -> list
 def child_timing(rows: int, runs: int) -> dict[str, Any]:
     import numpy as np
 
-    from mlops_desktop.core.drift import Reference, check_drift
+    from mlops_desktop.core.monitoring.drift import check_drift
+    from mlops_desktop.core.monitoring.drift_reference import Reference
 
     columns = schema()
     reference, window = generate(rows, window=False), generate(rows, window=True)
@@ -217,7 +218,7 @@ def child_timing(rows: int, runs: int) -> dict[str, Any]:
 
 def _check_drift_task(workspace: Any, reference: Any, window: Any, **kwargs: Any) -> Any:
     """``check_drift`` through ``run_in_workspace``, which passes a workspace first."""
-    from mlops_desktop.core.drift import check_drift
+    from mlops_desktop.core.monitoring.drift import check_drift
 
     return check_drift(reference, window, **kwargs)
 
@@ -231,7 +232,7 @@ def _check_drift_from_files(
 
     import pandas as pd
 
-    from mlops_desktop.core.drift import check_drift
+    from mlops_desktop.core.monitoring.drift import check_drift
 
     reference = pickle.loads(Path(reference_path).read_bytes())
     window = pd.read_parquet(window_path)
@@ -245,7 +246,7 @@ def _outcome(report: dict[str, Any]) -> dict[str, Any]:
 def child_process(home: Path, rows: int, tasks: int, files: bool) -> dict[str, Any]:
     import pickle
 
-    from mlops_desktop.core.drift import Reference
+    from mlops_desktop.core.monitoring.drift_reference import Reference
     from mlops_desktop.ui.workers import Workers
 
     reference = Reference.of(generate(rows, window=False), schema())
@@ -276,7 +277,8 @@ def child_process(home: Path, rows: int, tasks: int, files: bool) -> dict[str, A
 
 
 def child_thread(rows: int) -> dict[str, Any]:
-    from mlops_desktop.core.drift import Reference, check_drift
+    from mlops_desktop.core.monitoring.drift import check_drift
+    from mlops_desktop.core.monitoring.drift_reference import Reference
 
     reference = Reference.of(generate(rows, window=False), schema())
     window = generate(rows, window=True)

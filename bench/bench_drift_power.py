@@ -46,7 +46,7 @@ from typing import Any
 
 from _common import REPO
 
-from mlops_desktop.core import drift
+from mlops_desktop.core.monitoring import drift
 from mlops_desktop.tools.drift_simulation import CATEGORICAL, NUMERIC, PREDICTION, SCHEMA, window
 
 BASELINE_COMMIT = "bb643ab"

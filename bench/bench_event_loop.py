@@ -96,7 +96,7 @@ def _settle(app: Any) -> None:
 
 
 def child_process(csv: Path, home: Path) -> dict[str, Any]:
-    from mlops_desktop.core import datasets
+    from mlops_desktop.core.data import datasets
     from mlops_desktop.ui.workers import Workers
 
     app, _window_ref = _window()
@@ -187,7 +187,7 @@ def gaps_while_on_thread(
 
 
 def child_thread(csv: Path, home: Path) -> dict[str, Any]:
-    from mlops_desktop.core import datasets
+    from mlops_desktop.core.data import datasets
     from mlops_desktop.core.workspace import Workspace
 
     app, _window_ref = _window()

@@ -48,7 +48,9 @@ ROW = {"sepal_length_cm": 5.1, "sepal_width_cm": 3.5, "petal_length_cm": 1.4, "p
 
 
 def _setup(home: Path) -> None:
-    from mlops_desktop.core import datasets, registry, training
+    from mlops_desktop.core.data import datasets
+    from mlops_desktop.core.experiments import training
+    from mlops_desktop.core.registry import model_registry
     from mlops_desktop.core.workspace import Workspace
 
     workspace = Workspace(home)
@@ -63,7 +65,7 @@ def _setup(home: Path) -> None:
                 params={"n_estimators": 20},
             ),
         )[0]
-        registry.register(workspace, run["run_id"], MODEL)
+        model_registry.register(workspace, run["run_id"], MODEL)
     finally:
         workspace.close()
 

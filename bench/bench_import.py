@@ -2,7 +2,7 @@
 
     python bench/bench_import.py [--rows N] [--runs 3]
 
-Ours: ``mlops_desktop.core.datasets.import_file`` into a fresh workspace (detect format, read, type,
+Ours: ``mlops_desktop.core.data.datasets.import_file`` into a fresh workspace (detect format, read, type,
 content hash, profile, write Parquet, hash the source, record the version).
 Baseline: ``pandas.read_csv(path, engine="pyarrow")`` + ``DataFrame.to_parquet(...)`` of the same file.
 
@@ -69,7 +69,7 @@ def child_baseline(csv: Path, out_dir: Path) -> dict[str, object]:
 def child_ours(csv: Path, home: Path) -> dict[str, object]:
     import pyarrow.parquet as pq
 
-    from mlops_desktop.core import datasets
+    from mlops_desktop.core.data import datasets
     from mlops_desktop.core.store.artifacts import NewArtifact
     from mlops_desktop.core.workspace import Workspace
 
@@ -124,8 +124,8 @@ def child_ours(csv: Path, home: Path) -> dict[str, object]:
 def child_profile(home: Path, repeats: int) -> dict[str, object]:
     import pyarrow.parquet as pq
 
-    from mlops_desktop.core import datasets
-    from mlops_desktop.core.profiling import profile
+    from mlops_desktop.core.data import datasets
+    from mlops_desktop.core.data.profiling import profile
     from mlops_desktop.core.workspace import Workspace
 
     workspace = Workspace(home)

@@ -33,7 +33,8 @@ PROFILE = {"columns": [{"name": f"column {n}", "histogram": list(range(60))} for
 
 
 def _build(home: Path, artifacts: int) -> None:
-    from mlops_desktop.core import datasets, training
+    from mlops_desktop.core.data import datasets
+    from mlops_desktop.core.experiments import training
     from mlops_desktop.core.store.models import DatasetVersion, Experiment, Run
     from mlops_desktop.core.workspace import Workspace
 

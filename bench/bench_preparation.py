@@ -40,7 +40,7 @@ import _common
 import numpy as np
 import pandas as pd
 
-from mlops_desktop.core import preparation
+from mlops_desktop.core.data import preparation
 
 GOAL = 1.5
 SEED = 20241129
@@ -123,7 +123,7 @@ def _range_start(label: str) -> float:
 def whole_prepare(frame: pd.DataFrame) -> float:
     import pyarrow as pa
 
-    from mlops_desktop.core import datasets, recipes
+    from mlops_desktop.core.data import datasets, recipes
     from mlops_desktop.core.workspace import Workspace
 
     folder = _common.temp_dir("prepare")

@@ -37,7 +37,8 @@ def main() -> int:
     from sqlalchemy import insert, select
 
     from mlops_desktop.config import Settings
-    from mlops_desktop.core import datasets, training
+    from mlops_desktop.core.data import datasets
+    from mlops_desktop.core.experiments import training
     from mlops_desktop.core.store.models import Run
     from mlops_desktop.core.workspace import Workspace
     from mlops_desktop.ui.panes.experiments import ExperimentsPane

@@ -7,7 +7,7 @@ Setup (untimed, in a child): a seeded 20,000-row credit table (14 input columns:
 them with gaps, 3 categorical, one with gaps, a boolean; and a learnable binary target
 ``defaulted``) written as CSV, imported with ``datasets.import_file``, trained with
 ``training.train(Recipe(..., algorithm="random_forest", params={"n_estimators": 100}))`` and
-registered with ``registry.register(workspace, run_id, "Bench")``; then a seeded N-row scoring CSV
+registered with ``model_registry.register(workspace, run_id, "Bench")``; then a seeded N-row scoring CSV
 with the same 14 input columns and no target (drawn from the same distribution, other seed).
 The CSVs are generated into a temporary folder (or ``$MLOPS_BENCH_DATA``, where they are kept).
 
@@ -178,7 +178,9 @@ def _maxrss_bytes() -> int:
 
 def child_setup(home: Path, train_csv: Path, algorithm: str, trees: int) -> dict[str, Any]:
     """Import, train and register (untimed for the goal; the times are printed)."""
-    from mlops_desktop.core import datasets, registry, training
+    from mlops_desktop.core.data import datasets
+    from mlops_desktop.core.experiments import training
+    from mlops_desktop.core.registry import model_registry
     from mlops_desktop.core.workspace import Workspace
 
     workspace = Workspace(home)
@@ -199,7 +201,7 @@ def child_setup(home: Path, train_csv: Path, algorithm: str, trees: int) -> dict
         if run["status"] != "finished":
             raise SystemExit(f"the training did not finish: {run['status']} {run['error']}")
         trained = time.perf_counter()
-        record = registry.register(workspace, run["run_id"], MODEL)
+        record = model_registry.register(workspace, run["run_id"], MODEL)
         model_path = workspace.artifacts.path_for(run["model_sha256"], training.MODEL_SUFFIX)
         return {
             "import_s": imported - started,
@@ -242,22 +244,23 @@ class _Timers:
 def child_ours(home: Path, source: Path, output: Path) -> dict[str, Any]:
     import pyarrow.csv as pacsv
 
-    from mlops_desktop.core import registry, scoring
+    from mlops_desktop.core.registry import model_registry
+    from mlops_desktop.core.serving import scoring
     from mlops_desktop.core.workspace import Workspace
 
     timers = _Timers()
-    load = registry.load
+    load = model_registry.load
 
     def timed_load(*args: Any, **kwargs: Any) -> Any:
         started = time.perf_counter()
         record, pipeline = load(*args, **kwargs)
-        timers.spent["load model (registry.load)"] += time.perf_counter() - started
+        timers.spent["load model (model_registry.load)"] += time.perf_counter() - started
         # The model's own predict / predict_proba, to tell them from scoring.predict's extra work.
         pipeline.predict = timers.timed("model predict", pipeline.predict)
         pipeline.predict_proba = timers.timed("model predict_proba", pipeline.predict_proba)
         return record, pipeline
 
-    registry.load = timed_load
+    model_registry.load = timed_load
     timers.wrap(scoring, "detect_format", "read CSV (detect + read_table)")
     timers.wrap(scoring, "read_table", "read CSV (detect + read_table)")
     timers.wrap(scoring, "prepare", "prepare (check schema)")
@@ -294,7 +297,7 @@ def child_ours(home: Path, source: Path, output: Path) -> dict[str, Any]:
     ]
     model = spent["model predict"] + spent["model predict_proba"]
     steps = {
-        "load model (registry.load)": spent["load model (registry.load)"],
+        "load model (model_registry.load)": spent["load model (model_registry.load)"],
         "read CSV (detect + read_table)": spent["read CSV (detect + read_table)"],
         "prepare (check schema)": spent["prepare (check schema)"],
         "model (" + ", ".join(model_calls) + ")": model,
@@ -401,11 +404,13 @@ def child_diagnose(home: Path, source: Path, scratch: Path) -> dict[str, Any]:
     import numpy as np
     import pyarrow.csv as pacsv
 
-    from mlops_desktop.core import reading, registry, scoring
+    from mlops_desktop.core.data import reading
+    from mlops_desktop.core.registry import model_registry
+    from mlops_desktop.core.serving import scoring
     from mlops_desktop.core.workspace import Workspace
 
     workspace = Workspace(home)
-    record, pipeline = registry.load(workspace, MODEL)
+    record, pipeline = model_registry.load(workspace, MODEL)
     workspace.close()
     schema, classes = record["inputs"], record["classes"]
     spent: dict[str, float] = defaultdict(float)

@@ -7,7 +7,7 @@ Setup (untimed, in a child): a seeded credit table (``--rows`` rows; 13 input co
 two of them with gaps, 3 categorical, one with gaps, a boolean; and a binary target ``risk``,
 "good"/"bad") written as CSV, imported with ``datasets.import_file``, trained with
 ``training.train(Recipe(..., algorithm="random_forest", params={"n_estimators": 100}))`` and
-registered with ``registry.register(workspace, run_id, "Credit")``. 2,000 real rows of that table
+registered with ``model_registry.register(workspace, run_id, "Credit")``. 2,000 real rows of that table
 (features only, gaps included) become the request bodies: one row per request,
 ``{"dataframe_records": [row]}``, ``Content-Type: application/json``.
 
@@ -16,7 +16,7 @@ Servers, each in its own child process, on 127.0.0.1, all with waitress and the 
 
 - baseline: a bare WSGI function under ``waitress.create_server``: ``json.loads`` the body, build a
   ``pandas.DataFrame`` of ``dataframe_records``, call ``pipeline.predict`` of the same pipeline
-  (``registry.load(workspace, "Credit")[1]``) and answer ``{"predictions": [...]}``; no validation,
+  (``model_registry.load(workspace, "Credit")[1]``) and answer ``{"predictions": [...]}``; no validation,
   no logging.
 - ours: the real server, ``python -m mlops_desktop serve Credit --home H --port 0 --json`` (the
   CLI's ``serving.serve``: werkzeug app, schema check, micro-batching predictor, prediction log on).
@@ -175,7 +175,9 @@ def child_setup(home: Path, rows: int, requests_path: Path) -> dict[str, Any]:
     """Generate, import, train and register; write the request rows (features only)."""
     import pyarrow.csv as pacsv
 
-    from mlops_desktop.core import datasets, registry, training
+    from mlops_desktop.core.data import datasets
+    from mlops_desktop.core.experiments import training
+    from mlops_desktop.core.registry import model_registry
     from mlops_desktop.core.serving import server
     from mlops_desktop.core.workspace import Workspace
 
@@ -209,7 +211,7 @@ def child_setup(home: Path, rows: int, requests_path: Path) -> dict[str, Any]:
         if run["status"] != "finished":
             raise SystemExit(f"the training did not finish: {run['status']} {run['error']}")
         trained = time.perf_counter()
-        record = registry.register(workspace, run["run_id"], MODEL)
+        record = model_registry.register(workspace, run["run_id"], MODEL)
         frame = datasets.load_frame(workspace, version)
     finally:
         workspace.close()
@@ -254,11 +256,11 @@ def child_baseline(home: Path, threads: int) -> None:
     import pandas as pd
     import waitress
 
-    from mlops_desktop.core import registry
+    from mlops_desktop.core.registry import model_registry
     from mlops_desktop.core.workspace import Workspace
 
     workspace = Workspace(home)
-    pipeline = registry.load(workspace, MODEL)[1]
+    pipeline = model_registry.load(workspace, MODEL)[1]
     workspace.close()
 
     def application(environ: dict[str, Any], start_response: Any) -> list[bytes]:
@@ -282,12 +284,12 @@ def child_nolog(home: Path, threads: int) -> None:
 
     import waitress
 
-    from mlops_desktop.core import registry
+    from mlops_desktop.core.registry import model_registry
     from mlops_desktop.core.serving import ServingApp
     from mlops_desktop.core.workspace import Workspace
 
     workspace = Workspace(home)
-    record, pipeline = registry.load(workspace, MODEL)
+    record, pipeline = model_registry.load(workspace, MODEL)
     workspace.close()
     app = ServingApp(record, pipeline)
     app.start()
@@ -311,15 +313,15 @@ def child_diagnose(home: Path, requests_path: Path, count: int) -> dict[str, Any
     from sqlalchemy import text
     from werkzeug.test import Client
 
-    from mlops_desktop.core import registry, scoring
-    from mlops_desktop.core.serving import ServingApp, batching, parsing
+    from mlops_desktop.core.registry import model_registry
+    from mlops_desktop.core.serving import ServingApp, batching, parsing, scoring
     from mlops_desktop.core.serving import app as app_module
     from mlops_desktop.core.serving.logwriter import PredictionLogWriter
     from mlops_desktop.core.store.db import Store
     from mlops_desktop.core.workspace import Workspace
 
     workspace = Workspace(home)
-    record, pipeline = registry.load(workspace, MODEL)
+    record, pipeline = model_registry.load(workspace, MODEL)
     workspace.close()
     records = json.loads(requests_path.read_text(encoding="utf-8"))[:count]
     bodies = [json.dumps({"dataframe_records": [row]}).encode() for row in records]

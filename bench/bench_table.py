@@ -99,8 +99,8 @@ def _jump(app: Any, view: Any, watch: _PaintWatch, row: int) -> float:
 def child_view(home: Path) -> dict[str, Any]:
     from PySide6.QtWidgets import QTableView
 
-    from mlops_desktop.core import datasets
-    from mlops_desktop.core.paging import ParquetPager
+    from mlops_desktop.core.data import datasets
+    from mlops_desktop.core.data.paging import ParquetPager
     from mlops_desktop.core.workspace import Workspace
     from mlops_desktop.ui.models.tables import DatasetRowsModel
 
@@ -153,7 +153,7 @@ def child_baseline(home: Path) -> dict[str, Any]:
     from PySide6.QtCore import QAbstractTableModel, QModelIndex, Qt
     from PySide6.QtWidgets import QTableView
 
-    from mlops_desktop.core import datasets
+    from mlops_desktop.core.data import datasets
     from mlops_desktop.core.workspace import Workspace
     from mlops_desktop.ui.models.tables import format_value
 

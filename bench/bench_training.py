@@ -171,7 +171,7 @@ def dataset_file(rows: int, task: str) -> Path:
 
 def import_dataset(home: Path, path: Path) -> str:
     """Import the file into the workspace at ``home`` (untimed); checks the detected types."""
-    from mlops_desktop.core import datasets
+    from mlops_desktop.core.data import datasets
     from mlops_desktop.core.workspace import Workspace
 
     workspace = Workspace(home)
@@ -214,7 +214,8 @@ class _Timers:
 def child_app(home: Path, target: str, algorithm: str, cv: int) -> dict[str, Any]:
     import joblib
 
-    from mlops_desktop.core import datasets, evaluation, training
+    from mlops_desktop.core.data import datasets
+    from mlops_desktop.core.experiments import evaluation, training
     from mlops_desktop.core.store.artifacts import ArtifactStore
     from mlops_desktop.core.workspace import Workspace
 
@@ -313,7 +314,7 @@ def child_baseline(path: Path, target: str, algorithm: str, cv: int) -> dict[str
     import pandas as pd
     from sklearn.model_selection import KFold, StratifiedKFold, cross_validate, train_test_split
 
-    from mlops_desktop.core import training
+    from mlops_desktop.core.experiments import training
 
     cpu_started = time.process_time()
     started = time.perf_counter()
@@ -391,7 +392,7 @@ def _batched_importance(pipeline: Any, X: Any, y: Any, task: str, seed: int) -> 
     import pandas as pd
     from sklearn.metrics import accuracy_score, r2_score
 
-    from mlops_desktop.core import evaluation
+    from mlops_desktop.core.experiments import evaluation
 
     rows, repeats = evaluation.IMPORTANCE_ROWS, evaluation.IMPORTANCE_REPEATS
     if len(X) > rows:
@@ -428,7 +429,7 @@ def _encoded_importance(pipeline: Any, X: Any, y: Any, task: str, seed: int) -> 
     import numpy as np
     from sklearn.metrics import r2_score
 
-    from mlops_desktop.core import evaluation
+    from mlops_desktop.core.experiments import evaluation
 
     rows, repeats = evaluation.IMPORTANCE_ROWS, evaluation.IMPORTANCE_REPEATS
     if len(X) > rows:
@@ -481,8 +482,9 @@ def child_diagnose(home: Path, target: str, algorithm: str) -> dict[str, Any]:
     from sklearn.inspection import permutation_importance
     from sklearn.model_selection import train_test_split
 
-    from mlops_desktop.core import datasets, evaluation, training
-    from mlops_desktop.core.preparation import feature_frame
+    from mlops_desktop.core.data import datasets
+    from mlops_desktop.core.data.preparation import feature_frame
+    from mlops_desktop.core.experiments import evaluation, training
     from mlops_desktop.core.workspace import Workspace
 
     workspace = Workspace(home)

@@ -82,7 +82,7 @@ class _Ticker(loop_tools._Ticker):
 
 
 def _recipe(target: str, algorithm: str) -> Any:
-    from mlops_desktop.core import training
+    from mlops_desktop.core.experiments import training
 
     return training.Recipe(dataset=data.DATASET, target=target, algorithm=algorithm)
 
@@ -97,7 +97,7 @@ def _runs_ok(runs: list[dict[str, Any]]) -> dict[str, Any]:
 
 def child_process(home: Path, target: str, algorithm: str, tasks: int) -> dict[str, Any]:
 
-    from mlops_desktop.core import training
+    from mlops_desktop.core.experiments import training
     from mlops_desktop.ui.workers import ProcessTask, Workers
 
     # How long the task's own GUI-thread work takes (its 25 ms poll of the worker's messages and
@@ -145,7 +145,7 @@ def child_process(home: Path, target: str, algorithm: str, tasks: int) -> dict[s
 
 
 def child_thread(home: Path, target: str, algorithm: str) -> dict[str, Any]:
-    from mlops_desktop.core import training
+    from mlops_desktop.core.experiments import training
     from mlops_desktop.core.workspace import Workspace
 
     app, _window_ref = loop_tools._window()

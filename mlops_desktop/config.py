@@ -39,6 +39,11 @@ def default_home() -> Path:
     return Path(platformdirs.user_data_dir(APP_NAME, appauthor=False)) / "workspace"
 
 
+def default_demo_home() -> Path:
+    """Where Home's "Open the demo" builds the demo workspace: beside the default workspace."""
+    return default_home().parent / "demo"
+
+
 def resolve_home(home: str | os.PathLike[str] | None) -> Path:
     return Path(home).expanduser() if home else default_home()
 

@@ -64,7 +64,9 @@ class Outcome:
 
 def prepare(home: Path, store: str | None) -> None:
     """The workspace the writers and the server share: iris, and a model to serve."""
-    from mlops_desktop.core import datasets, registry, training
+    from mlops_desktop.core.data import datasets
+    from mlops_desktop.core.experiments import training
+    from mlops_desktop.core.registry import model_registry
     from mlops_desktop.core.workspace import Workspace
 
     workspace = Workspace(home, store)
@@ -72,7 +74,7 @@ def prepare(home: Path, store: str | None) -> None:
         datasets.import_file(workspace, REPO / "resources" / "samples" / "iris.csv")
         recipe = training.Recipe(dataset="iris", target="species", algorithm="decision_tree")
         run = training.train(workspace, recipe)[0]
-        registry.register(workspace, run["run_id"], SERVED_MODEL)
+        model_registry.register(workspace, run["run_id"], SERVED_MODEL)
     finally:
         workspace.close()
 
@@ -82,7 +84,9 @@ def _writer(
 ) -> None:
     """One writer process: the four writes in turn from ``start`` (a barrier all writers and the
     clients pass together, once loaded) until ``seconds`` have passed."""
-    from mlops_desktop.core import datasets, registry, training
+    from mlops_desktop.core.data import datasets
+    from mlops_desktop.core.experiments import training
+    from mlops_desktop.core.registry import model_registry
     from mlops_desktop.core.workspace import Workspace
 
     done: dict[str, list[Any]] = {"import": [], "train": [], "register": [], "stage": []}
@@ -108,10 +112,10 @@ def _writer(
                 )
                 run_id = training.train(workspace, recipe)[0]["run_id"]
                 done["train"].append(run_id)
-                version = registry.register(workspace, run_id, SHARED_MODEL)["version"]
+                version = model_registry.register(workspace, run_id, SHARED_MODEL)["version"]
                 done["register"].append(version)
                 stage = "production" if step % 2 else "staging"
-                registry.set_stage(workspace, SHARED_MODEL, version, stage, f"writer {number}")
+                model_registry.set_stage(workspace, SHARED_MODEL, version, stage, f"writer {number}")
                 done["stage"].append([version, stage])
             except Exception as error:  # reported, not raised: the check says what failed
                 problems.append(f"writer {number}: {type(error).__name__}: {error}")

@@ -4,6 +4,7 @@ user's real workspace or configuration, and nothing touches the network."""
 import os
 from collections.abc import Iterator
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
 from hypothesis import settings
@@ -11,6 +12,9 @@ from hypothesis import settings
 from mlops_desktop.config import STORE_ENV
 from mlops_desktop.core import filesystems
 from tests import stores
+
+if TYPE_CHECKING:
+    from mlops_desktop.core.workspace import Workspace
 
 # In CI (CI=true) the property tests draw the same examples every run, so a red run can be replayed
 # here with CI=true; on a developer's machine they keep exploring new ones.
@@ -81,3 +85,23 @@ def on_nfs(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 
     monkeypatch.setattr(filesystems, "filesystem_type", filesystem_type)
     return share
+
+
+@pytest.fixture(scope="session")
+def governed_home(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The workspace of ``tests.governed`` (a governed model's whole life), built once; tests
+    that change it work on a copy."""
+    from tests import governed
+
+    home = tmp_path_factory.mktemp("governed") / "workspace"
+    governed.build(home)
+    return home
+
+
+@pytest.fixture
+def governed_workspace(governed_home: Path) -> "Iterator[Workspace]":
+    from mlops_desktop.core.workspace import Workspace
+
+    ws = Workspace(governed_home)
+    yield ws
+    ws.close()

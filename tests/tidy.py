@@ -5,7 +5,8 @@ from pathlib import Path
 
 from sqlalchemy import select as sql_select
 
-from mlops_desktop.core import datasets, training
+from mlops_desktop.core.data import datasets
+from mlops_desktop.core.experiments import training
 from mlops_desktop.core.store.artifacts import sha256_of_file
 from mlops_desktop.core.store.models import DatasetVersion, Run
 from mlops_desktop.core.workspace import Workspace

@@ -95,8 +95,8 @@ def _type_override(text: str) -> tuple[str, str]:
 
 
 def _datasets_import(workspace: "Workspace", args: argparse.Namespace) -> Any:
-    from mlops_desktop.core import datasets
-    from mlops_desktop.core.reading import FormatChoices
+    from mlops_desktop.core.data import datasets
+    from mlops_desktop.core.data.reading import FormatChoices
 
     choices = FormatChoices(
         encoding=args.encoding,
@@ -135,7 +135,7 @@ def _datasets_list(workspace: "Workspace", args: argparse.Namespace) -> Any:
 
 
 def _datasets_show(workspace: "Workspace", args: argparse.Namespace) -> Any:
-    from mlops_desktop.core import datasets
+    from mlops_desktop.core.data import datasets
 
     record = datasets.show(workspace, args.ref)
     if args.json:
@@ -176,10 +176,10 @@ def _validation_line(record: dict[str, Any]) -> str:
 
 
 def _datasets_validate(workspace: "Workspace", args: argparse.Namespace) -> Any:
-    from mlops_desktop.core import validation
+    from mlops_desktop.core.data import dataset_rules, validation
 
     rules = validation.read_rules(args.rules) if args.rules else None
-    report = validation.validate(workspace, args.ref, rules)
+    report = dataset_rules.validate(workspace, args.ref, rules)
     if args.json:
         return report
     against = f"the rules in {args.rules.name}" if args.rules else "its dataset's rules"
@@ -210,15 +210,15 @@ def _datasets_validate(workspace: "Workspace", args: argparse.Namespace) -> Any:
 
 
 def _datasets_rules(workspace: "Workspace", args: argparse.Namespace) -> Any:
-    from mlops_desktop.core import datasets, validation
+    from mlops_desktop.core.data import dataset_rules, datasets, validation
 
     name = datasets.parse_ref(args.ref)[0]
     if args.rules_file:
-        rules = validation.set_rules(workspace, args.ref, validation.read_rules(args.rules_file))
+        rules = dataset_rules.set_rules(workspace, args.ref, validation.read_rules(args.rules_file))
         if args.json:
             return rules
         return f"Saved {counted(len(rules), 'rule')} for {name}; new versions are checked against them."
-    rules = validation.rules_of(workspace, args.ref)
+    rules = dataset_rules.rules_of(workspace, args.ref)
     if args.json:
         return rules
     if not rules:
@@ -233,7 +233,7 @@ def _datasets_rules(workspace: "Workspace", args: argparse.Namespace) -> Any:
 
 
 def _datasets_prepare(workspace: "Workspace", args: argparse.Namespace) -> Any:
-    from mlops_desktop.core import recipes
+    from mlops_desktop.core.data import recipes
 
     record = recipes.prepare(workspace, args.ref, recipes.read_recipe(args.recipe), args.name)
     if args.json:
@@ -258,7 +258,7 @@ def _summary(column: dict[str, Any]) -> str:
 
 
 def _datasets_export(workspace: "Workspace", args: argparse.Namespace) -> Any:
-    from mlops_desktop.core import datasets
+    from mlops_desktop.core.data import datasets
 
     result = datasets.export_csv(workspace, args.ref, args.output)
     return result if args.json else f"Wrote {result['rows']:,} rows to {result['output']}."

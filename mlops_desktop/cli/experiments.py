@@ -97,7 +97,7 @@ def _metrics_text(metrics: dict[str, float]) -> str:
 
 
 def _train(workspace: "Workspace", args: argparse.Namespace) -> Any:
-    from mlops_desktop.core import training
+    from mlops_desktop.core.experiments import training
 
     recipe = training.Recipe(
         dataset=args.dataset,
@@ -168,7 +168,7 @@ def _runs_list(workspace: "Workspace", args: argparse.Namespace) -> Any:
 
 
 def _runs_show(workspace: "Workspace", args: argparse.Namespace) -> Any:
-    from mlops_desktop.core import training
+    from mlops_desktop.core.experiments import training
 
     run = training.show_run(workspace, args.run_id)
     if args.json:
@@ -177,7 +177,7 @@ def _runs_show(workspace: "Workspace", args: argparse.Namespace) -> Any:
 
 
 def _runs_reproduce(workspace: "Workspace", args: argparse.Namespace) -> Any:
-    from mlops_desktop.core import training
+    from mlops_desktop.core.experiments import training
 
     result = training.reproduce(workspace, args.run_id)
     if args.json:
@@ -194,9 +194,9 @@ def _runs_reproduce(workspace: "Workspace", args: argparse.Namespace) -> Any:
 
 
 def _runs_compare(workspace: "Workspace", args: argparse.Namespace) -> Any:
-    from mlops_desktop.core import experiments
+    from mlops_desktop.core.experiments import run_history
 
-    comparison = experiments.compare_runs(workspace, args.run_ids)
+    comparison = run_history.compare_runs(workspace, args.run_ids)
     if args.json:
         return {
             "task": comparison["task"],
@@ -212,8 +212,8 @@ def _runs_compare(workspace: "Workspace", args: argparse.Namespace) -> Any:
     labels = dict(
         zip((run["run_id"] for run in comparison["runs"]), comparison["labels"], strict=True)
     )
-    verdicts = [experiments.verdict_sentence(pair, labels) for pair in comparison["pairs"]]
-    verdicts += [experiments.left_out_sentence(left, labels) for left in comparison["not_compared"]]
+    verdicts = [run_history.verdict_sentence(pair, labels) for pair in comparison["pairs"]]
+    verdicts += [run_history.left_out_sentence(left, labels) for left in comparison["not_compared"]]
     recommended = comparison["recommended"]
     return "\n".join(
         [
@@ -242,16 +242,16 @@ def _cell(value: Any) -> str:
 
 
 def _runs_delete(workspace: "Workspace", args: argparse.Namespace) -> Any:
-    from mlops_desktop.core import experiments
+    from mlops_desktop.core.experiments import run_history
 
-    deleted = experiments.delete_runs(workspace, args.run_ids)
+    deleted = run_history.delete_runs(workspace, args.run_ids)
     return {"deleted": deleted} if args.json else f"Deleted {counted(len(deleted), 'run')}."
 
 
 def _experiments_list(workspace: "Workspace", args: argparse.Namespace) -> Any:
-    from mlops_desktop.core import experiments
+    from mlops_desktop.core.experiments import run_history
 
-    listed = experiments.list_experiments(workspace)
+    listed = run_history.list_experiments(workspace)
     if args.json:
         return listed
     if not listed:
@@ -263,8 +263,8 @@ def _experiments_list(workspace: "Workspace", args: argparse.Namespace) -> Any:
 
 
 def _experiments_archive(workspace: "Workspace", args: argparse.Namespace) -> Any:
-    from mlops_desktop.core import experiments
+    from mlops_desktop.core.experiments import run_history
 
-    experiments.set_archived(workspace, args.name, args.archived)
+    run_history.set_archived(workspace, args.name, args.archived)
     result = {"name": args.name, "archived": args.archived}
     return result if args.json else f"{args.name}: {'archived' if args.archived else 'restored'}."

@@ -1,5 +1,5 @@
 """Seeded windows of model inputs with the column kinds real data brings, for measuring the drift
-check (``bench/bench_drift_power.py`` and the tests of ``core/drift.py``).
+check (``bench/bench_drift_power.py`` and the tests of ``core/monitoring/drift.py``).
 
 Ten input columns and the model's prediction:
 

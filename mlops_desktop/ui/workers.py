@@ -34,7 +34,7 @@ def _context() -> BaseContext:
         context = multiprocessing.get_context("forkserver")
         # Worker processes fork from a server that has already imported the heavy libraries.
         context.set_forkserver_preload(
-            ["mlops_desktop.worker_process", "mlops_desktop.core.datasets"]
+            ["mlops_desktop.worker_process", "mlops_desktop.core.data.datasets"]
         )
         return context
     return multiprocessing.get_context("spawn")
@@ -54,6 +54,9 @@ class Task(QObject):
         self.description = description
         self.done = False
         self.cancel_requested = False
+        # Work that only finds something to show (no record or file of the user's depends on it
+        # finishing) may be cancelled at quitting without asking.
+        self.ask_before_quitting = True
 
     def cancel(self) -> None:
         self.cancel_requested = True

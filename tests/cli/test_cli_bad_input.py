@@ -14,7 +14,7 @@ from pathlib import Path
 import openpyxl
 import pytest
 
-from mlops_desktop.core import file_limits
+from mlops_desktop.core.data import file_limits
 
 # Python warnings print on the analyst's terminal: the command line must not cause any.
 pytestmark = [

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import func, select
 
-from mlops_desktop.core import datasets
+from mlops_desktop.core.data import datasets
 from mlops_desktop.core.errors import Cancelled
 from mlops_desktop.core.store.models import AuditEvent, Dataset, DatasetVersion
 

@@ -8,10 +8,10 @@ import pandas as pd
 import pyarrow as pa
 import pytest
 
-from mlops_desktop.core import datasets
-from mlops_desktop.core.column_types import guess_type
+from mlops_desktop.core.data import datasets
+from mlops_desktop.core.data.column_types import guess_type
+from mlops_desktop.core.data.reading import FormatChoices
 from mlops_desktop.core.errors import UserError
-from mlops_desktop.core.reading import FormatChoices
 
 N = 40
 

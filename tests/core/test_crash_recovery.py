@@ -18,7 +18,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select as sql_select
 
-from mlops_desktop.core import datasets
+from mlops_desktop.core.data import datasets
 from mlops_desktop.core.errors import UserError
 from mlops_desktop.core.store import upkeep
 from mlops_desktop.core.store.artifacts import ArtifactStore
@@ -36,7 +36,8 @@ CHILD = """
 import sys
 from pathlib import Path
 import numpy as np, pandas as pd
-from mlops_desktop.core import datasets, training
+from mlops_desktop.core.data import datasets
+from mlops_desktop.core.experiments import training
 from mlops_desktop.core.workspace import Workspace
 
 home, mode, seed = Path(sys.argv[1]), sys.argv[2], int(sys.argv[3])

@@ -21,8 +21,8 @@ import pytest
 from scipy import stats
 from scipy.spatial import distance
 
-from mlops_desktop.core.drift import Reference, Thresholds, check_drift
 from mlops_desktop.core.errors import Cancelled, UserError
+from mlops_desktop.core.monitoring.drift import Reference, Thresholds, check_drift
 
 REFERENCE_ROWS = 20_000
 WINDOWS = [50, 100, 200, 500, 1000, 5000, 20_000]

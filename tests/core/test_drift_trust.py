@@ -17,8 +17,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from mlops_desktop.core import two_sample
-from mlops_desktop.core.drift import Reference, check_drift
+from mlops_desktop.core.monitoring import two_sample
+from mlops_desktop.core.monitoring.drift import Reference, check_drift
 from mlops_desktop.tools.drift_simulation import CATEGORICAL, NUMERIC, PREDICTION, SCHEMA, window
 
 REFERENCE_ROWS = 5_000

@@ -7,8 +7,9 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select, text
 
-from mlops_desktop.core import datasets, experiments, plots, training
+from mlops_desktop.core.data import datasets
 from mlops_desktop.core.errors import UserError
+from mlops_desktop.core.experiments import plots, run_history, training
 from mlops_desktop.core.store.models import AuditEvent, ModelVersion, RegisteredModel
 from mlops_desktop.core.workspace import Workspace
 from tests.conftest import SAMPLES
@@ -38,7 +39,7 @@ def test_deleting_runs_removes_their_records_and_model_files_and_is_audited(
     knn = _train(iris, "knn")
     assert len(artifact_files()) == len(data_files) + 2
 
-    deleted = experiments.delete_runs(iris, [tree["run_id"][:8]])
+    deleted = run_history.delete_runs(iris, [tree["run_id"][:8]])
 
     assert deleted == [tree["run_id"]]
     assert [run["run_id"] for run in training.list_runs(iris)] == [knn["run_id"]]
@@ -58,10 +59,10 @@ def test_a_model_file_shared_by_two_runs_stays_until_both_are_deleted(
     assert again["model_sha256"] == first["model_sha256"]  # same seed, same bytes
     model = iris.artifacts.path_for(first["model_sha256"], training.MODEL_SUFFIX)
 
-    experiments.delete_runs(iris, [first["run_id"]])
+    run_history.delete_runs(iris, [first["run_id"]])
     assert model in artifact_files()
     training.load_model(iris, again["run_id"])  # still loads
-    experiments.delete_runs(iris, [again["run_id"]])
+    run_history.delete_runs(iris, [again["run_id"]])
     assert model not in artifact_files()
 
 
@@ -80,9 +81,9 @@ def test_a_registered_run_or_an_unknown_id_is_not_deleted_and_nothing_changes(
     before = training.list_runs(iris)
 
     with pytest.raises(UserError, match="registered as flowers version 1"):
-        experiments.delete_runs(iris, [kept["run_id"], registered["run_id"]])
+        run_history.delete_runs(iris, [kept["run_id"], registered["run_id"]])
     with pytest.raises(UserError, match="no run with the id 'nope'"):
-        experiments.delete_runs(iris, [kept["run_id"], "nope"])
+        run_history.delete_runs(iris, [kept["run_id"], "nope"])
 
     assert training.list_runs(iris) == before
 
@@ -93,7 +94,7 @@ def test_archiving_an_experiment_hides_its_runs_until_restored_or_trained_again(
     old = _train(iris, "decision_tree", experiment="First try")
     new = _train(iris, "knn", experiment="Second try")
 
-    experiments.set_archived(iris, "First try", True)
+    run_history.set_archived(iris, "First try", True)
 
     assert [run["run_id"] for run in training.list_runs(iris)] == [new["run_id"]]
     assert {run["run_id"] for run in training.list_runs(iris, include_archived=True)} == {
@@ -101,13 +102,13 @@ def test_archiving_an_experiment_hides_its_runs_until_restored_or_trained_again(
         new["run_id"],
     }
     assert [run["run_id"] for run in training.list_runs(iris, "First try")] == [old["run_id"]]
-    assert experiments.list_experiments(iris) == [
+    assert run_history.list_experiments(iris) == [
         {"name": "First try", "archived": True, "runs": 1},
         {"name": "Second try", "archived": False, "runs": 1},
     ]
-    experiments.set_archived(iris, "First try", False)
+    run_history.set_archived(iris, "First try", False)
     assert len(training.list_runs(iris)) == 2
-    experiments.set_archived(iris, "First try", True)
+    run_history.set_archived(iris, "First try", True)
     _train(iris, "knn", experiment="First try")  # training into it brings it back
     assert len(training.list_runs(iris)) == 3
     actions = [action for action, entity in _audit(iris) if entity == "experiment:First try"]
@@ -119,7 +120,7 @@ def test_archiving_an_experiment_hides_its_runs_until_restored_or_trained_again(
         "experiment.restore",
     ]
     with pytest.raises(UserError, match="no experiment named 'Third'"):
-        experiments.set_archived(iris, "Third", True)
+        run_history.set_archived(iris, "Third", True)
 
 
 def test_comparing_runs_lines_up_settings_and_metrics_and_marks_differences_and_the_best(
@@ -128,7 +129,7 @@ def test_comparing_runs_lines_up_settings_and_metrics_and_marks_differences_and_
     tree = _train(iris, "decision_tree", experiment="A")
     forest = _train(iris, "random_forest", experiment="B", params={"n_estimators": 10})
 
-    comparison = experiments.compare_runs(iris, [tree["run_id"], forest["run_id"][:10]])
+    comparison = run_history.compare_runs(iris, [tree["run_id"], forest["run_id"][:10]])
 
     rows = {row["name"]: row for row in comparison["rows"]}
     assert rows["Experiment"]["values"] == ["A", "B"] and rows["Experiment"]["differs"]
@@ -155,16 +156,16 @@ def test_comparing_runs_lines_up_settings_and_metrics_and_marks_differences_and_
 def test_compare_refuses_too_few_or_too_many_runs_and_mixed_tasks(iris: Workspace) -> None:
     run = _train(iris, "decision_tree")
     with pytest.raises(UserError, match="between 2 and 10 runs"):
-        experiments.compare_runs(iris, [run["run_id"], run["run_id"]])
+        run_history.compare_runs(iris, [run["run_id"], run["run_id"]])
     datasets.import_file(iris, SAMPLES / "diabetes.csv")
     numbers = training.train(
         iris,
         training.Recipe(dataset="diabetes", target="disease_progression", algorithm="knn"),
     )[0]
     with pytest.raises(UserError, match="compare runs of one kind"):
-        experiments.compare_runs(iris, [run["run_id"], numbers["run_id"]])
+        run_history.compare_runs(iris, [run["run_id"], numbers["run_id"]])
     with pytest.raises(UserError, match="between 2 and 10"):
-        experiments.compare_runs(iris, [f"{i}" for i in range(11)])
+        run_history.compare_runs(iris, [f"{i}" for i in range(11)])
 
 
 def test_rows_without_a_target_can_be_dropped_and_reproduce_drops_them_too(
@@ -250,7 +251,7 @@ def test_compare_gives_paired_verdicts_and_recommends_the_simplest_of_the_best(
     assert low <= linear["metrics"]["roc_auc"] <= high <= 1.0
     assert training.show_run(workspace, linear["run_id"])["intervals"] == linear["intervals"]
 
-    comparison = experiments.compare_runs(
+    comparison = run_history.compare_runs(
         workspace, [forest["run_id"], linear["run_id"], tree["run_id"]]
     )
     assert comparison["metric"] == "roc_auc"
@@ -272,17 +273,17 @@ def test_runs_on_other_rows_or_with_a_damaged_model_are_left_out_of_the_verdicts
     verdicts with the reason, and the rest are still compared."""
     first = _train(iris, "logistic_regression")
     other_rows = _train(iris, "decision_tree", seed=7)
-    comparison = experiments.compare_runs(iris, [first["run_id"], other_rows["run_id"]])
+    comparison = run_history.compare_runs(iris, [first["run_id"], other_rows["run_id"]])
     assert comparison["pairs"] == []
     assert "clearly ahead" not in comparison["recommended_reason"]
     assert "could not be tested against it" in comparison["recommended_reason"]
     with pytest.raises(UserError, match="between 2 and 10 runs"):  # one run, named twice
-        experiments.compare_runs(iris, [first["run_id"], first["run_id"][:8]])
+        run_history.compare_runs(iris, [first["run_id"], first["run_id"][:8]])
 
     forest = _train(iris, "random_forest", params={"n_estimators": 10})
     model = iris.artifacts.path_for(forest["model_sha256"], training.MODEL_SUFFIX)
     model.write_bytes(model.read_bytes()[:-10])  # damaged behind the app's back
-    comparison = experiments.compare_runs(iris, [first["run_id"], forest["run_id"]])
+    comparison = run_history.compare_runs(iris, [first["run_id"], forest["run_id"]])
     assert [left["run_id"] for left in comparison["not_compared"]] == [forest["run_id"]]
     assert "changed or damaged" in comparison["not_compared"][0]["why"]
     assert comparison["pairs"] == []

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from mlops_desktop.core import datasets, file_limits
+from mlops_desktop.core.data import datasets, file_limits
 from mlops_desktop.core.errors import UserError
 
 

@@ -20,17 +20,12 @@ from matplotlib.figure import Figure
 from matplotlib.text import Text
 from sqlalchemy import select
 
-from mlops_desktop.core import (
-    datasets,
-    drift,
-    monitoring,
-    monitoring_plots,
-    monitoring_report,
-    registry,
-    scoring,
-    training,
-)
+from mlops_desktop.core.data import datasets
 from mlops_desktop.core.errors import UserError
+from mlops_desktop.core.experiments import training
+from mlops_desktop.core.monitoring import drift, drift_reference, html_report, labels, plots, trends
+from mlops_desktop.core.registry import model_registry
+from mlops_desktop.core.serving import scoring
 from mlops_desktop.core.store.models import Deployment, PredictionLog
 from mlops_desktop.core.workspace import Workspace
 
@@ -72,14 +67,14 @@ class Served:
 
 def _log(ws: Workspace, ref: str, frame: pd.DataFrame, day: date) -> list[str]:
     """Log ``ref``'s predictions of ``frame`` as the server does, spread over ``day``."""
-    record, pipeline = registry.load(ws, ref)
+    record, pipeline = model_registry.load(ws, ref)
     inputs = scoring.prepare(frame, record["inputs"])
     predicted, probabilities = scoring.predict(pipeline, record["task"], inputs)
     start = datetime(day.year, day.month, day.day, tzinfo=UTC)
     ids = [f"{ref}-{day.isoformat()}-{i}" for i in range(len(frame))]
     raw = frame[[c["name"] for c in record["inputs"]]].to_dict("records")
     with ws.store.write() as session:
-        version = registry.resolve(session, ref)[1]
+        version = model_registry.resolve(session, ref)[1]
         deployment = session.scalar(
             select(Deployment.id).where(Deployment.model_version_id == version.id)
         )
@@ -112,7 +107,7 @@ def _label(
 ) -> None:
     path = folder / f"{ids[0]}.csv"
     pd.DataFrame({"request": ids, "outcome": outcomes.to_numpy()}).to_csv(path, index=False)
-    monitoring.import_labels(ws, ref, path, key="request", label="outcome")
+    labels.import_labels(ws, ref, path, key="request", label="outcome")
 
 
 def _serve(ws: Workspace, ref: str, target: str, folder: Path) -> Served:
@@ -136,8 +131,8 @@ def _serve(ws: Workspace, ref: str, target: str, folder: Path) -> Served:
                 else:
                     outcomes = outcomes * 1.4
             _label(ws, ref, ids[:300], outcomes, folder)
-    monitoring.update_days(ws, ref)
-    return Served(monitoring.history(ws, ref))
+    trends.update_days(ws, ref)
+    return Served(trends.history(ws, ref))
 
 
 @pytest.fixture(scope="module")
@@ -157,7 +152,7 @@ def served(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Served]:
             recipe = training.Recipe(
                 dataset="applicants", target=target, algorithm=algorithm, exclude=[other]
             )
-            registry.register(ws, training.train(ws, recipe)[0]["run_id"], name)
+            model_registry.register(ws, training.train(ws, recipe)[0]["run_id"], name)
         return {
             "classification": _serve(ws, "loans", "repaid", folder),
             "regression": _serve(ws, "amounts", "amount", folder),
@@ -186,11 +181,11 @@ def _legend(figure: Figure) -> list[str]:
 
 
 EMPTY_STATES = [
-    monitoring_plots.NO_DAYS,
-    monitoring_plots.NO_COLUMNS,
-    monitoring_plots.NO_PREDICTIONS,
-    monitoring_plots.NO_LABELS,
-    monitoring_plots.NO_VALUES,
+    plots.NO_DAYS,
+    plots.NO_COLUMNS,
+    plots.NO_PREDICTIONS,
+    plots.NO_LABELS,
+    plots.NO_VALUES,
 ]
 
 
@@ -199,12 +194,12 @@ def test_every_trend_figure_draws_days_with_drift_and_labels(
     served: dict[str, Served], task: str
 ) -> None:
     history = served[task].history
-    figures = monitoring_plots.trend_figures(history, history[0]["thresholds"])
+    figures = plots.trend_figures(history, history[0]["thresholds"])
     assert list(figures) == TREND_KEYS
     for key, figure in figures.items():
         _png(figure)
         assert not any(sentence in _words(figure) for sentence in EMPTY_STATES), key
-        assert tuple(figure.get_size_inches()) == monitoring_plots.PANE_SIZE
+        assert tuple(figure.get_size_inches()) == plots.PANE_SIZE
     assert "dataset drift from 50%" in _legend(figures["drift_share"])
     assert {"day: healthy", "day: drifting"} <= set(_legend(figures["drift_share"]))
     heatmap = figures["columns"]
@@ -227,34 +222,34 @@ def test_a_single_day_draws_every_trend_and_says_trends_need_more_days(
     served: dict[str, Served],
 ) -> None:
     first, second = served["classification"].history[:2]  # the first day is labelled
-    figures = monitoring_plots.trend_figures([first], {})
+    figures = plots.trend_figures([first], {})
     for key, figure in figures.items():
         _png(figure)
-        assert monitoring_plots.ONE_DAY in _words(figure), key
+        assert plots.ONE_DAY in _words(figure), key
         assert not any(sentence in _words(figure) for sentence in EMPTY_STATES), key
-    unlabelled = monitoring_plots.trend_figures([second], {})["performance"]
+    unlabelled = plots.trend_figures([second], {})["performance"]
     _png(unlabelled)
-    assert monitoring_plots.NO_LABELS in _words(unlabelled)
+    assert plots.NO_LABELS in _words(unlabelled)
 
 
 def test_an_empty_history_says_so_inside_every_figure() -> None:
-    figures = monitoring_plots.trend_figures([], drift.Thresholds().as_dict())
+    figures = plots.trend_figures([], drift.Thresholds().as_dict())
     assert list(figures) == TREND_KEYS
     for figure in figures.values():
         _png(figure)
-        assert monitoring_plots.NO_DAYS in _words(figure)
+        assert plots.NO_DAYS in _words(figure)
         assert figure.axes[0].get_title(loc="left")  # still says what it would show
 
 
 def test_days_that_compared_nothing_say_so() -> None:
-    reference = drift.Reference.of(pd.DataFrame({"x": np.arange(300.0)}), [_spec("x")])
+    reference = drift_reference.Reference.of(pd.DataFrame({"x": np.arange(300.0)}), [_spec("x")])
     day = drift.check_drift(reference, pd.DataFrame({"x": np.arange(40.0)}))
     day.update(
         status="not enough data", performance=None, window={"kind": "day", "name": "2026-11-02"}
     )
-    figures = monitoring_plots.trend_figures([day], {})
-    assert monitoring_plots.NO_COLUMNS in _words(figures["columns"])
-    assert monitoring_plots.NO_PREDICTIONS in _words(figures["predictions"])
+    figures = plots.trend_figures([day], {})
+    assert plots.NO_COLUMNS in _words(figures["columns"])
+    assert plots.NO_PREDICTIONS in _words(figures["predictions"])
     assert "day: too few rows (not judged)" in _legend(figures["drift_share"])
     for figure in figures.values():
         _png(figure)
@@ -271,30 +266,30 @@ def test_distributions_compare_reference_and_window_in_plain_words(
     latest = served[task].history[3]  # the moved day
     shown = {c["name"]: c for c in [*latest["columns"], latest["prediction_drift"]]}
     for name, column in shown.items():
-        figure = monitoring_plots.distribution_figure(column)
+        figure = plots.distribution_figure(column)
         _png(figure)
         title = figure.axes[0].get_title(loc="left")
-        assert title.startswith(name) and monitoring_plots.column_verdict(column) in title
+        assert title.startswith(name) and plots.column_verdict(column) in title
         assert _legend(figure) == ["Reference (training data)", "Current window"]
         assert figure.axes[0].get_ylabel() == "share of values"
         legend = figure.axes[0].get_legend().get_window_extent()
         bars = [patch.get_window_extent() for patch in figure.axes[0].patches]
         assert not any(legend.overlaps(bar) for bar in bars), name  # the legend hides no bar
-    assert "changed (drift)" in monitoring_plots.distribution_figure(shown["income"]).axes[
-        0
-    ].get_title(loc="left")
-    region = monitoring_plots.distribution_figure(shown["region"])
+    assert "changed (drift)" in plots.distribution_figure(shown["income"]).axes[0].get_title(
+        loc="left"
+    )
+    region = plots.distribution_figure(shown["region"])
     assert "island (new)" in [label.get_text() for label in region.axes[0].get_xticklabels()]
     too_few = served[task].history[-1]["columns"][0]  # 60 rows: drawn, and said to be too few
-    assert "too few rows to judge" in _words(monitoring_plots.distribution_figure(too_few))
+    assert "too few rows to judge" in _words(plots.distribution_figure(too_few))
 
 
 def test_an_empty_column_says_there_is_nothing_to_show() -> None:
     empty = pd.DataFrame({"gone": np.full(200, np.nan)})
-    report = drift.check_drift(drift.Reference.of(empty, [_spec("gone")]), empty)
-    figure = monitoring_plots.distribution_figure(report["columns"][0])
+    report = drift.check_drift(drift_reference.Reference.of(empty, [_spec("gone")]), empty)
+    figure = plots.distribution_figure(report["columns"][0])
     _png(figure)
-    assert monitoring_plots.NO_VALUES in _words(figure)
+    assert plots.NO_VALUES in _words(figure)
     assert "cannot be compared" in figure.axes[0].get_title(loc="left")
 
 
@@ -322,7 +317,7 @@ def test_the_report_page_is_self_contained_with_the_verdict_and_every_column(
 ) -> None:
     history = served[task].history
     report = history[3]
-    page = monitoring_report.report_html(report, history)
+    page = html_report.report_html(report, history)
     _assert_self_contained(page)
     assert page.startswith("<!DOCTYPE html>")
     assert html.escape(report["summary"]) in page
@@ -339,11 +334,11 @@ def test_the_report_page_is_self_contained_with_the_verdict_and_every_column(
         low, high = report["performance"]["interval"][name]
         assert f"<td class='n'>{low:,.3f} to {high:,.3f}</td>" in page
     assert "Thresholds used" in page and "Trends by day" in page
-    alone = monitoring_report.report_html(history[0])  # no history: no trends
+    alone = html_report.report_html(history[0])  # no history: no trends
     _assert_self_contained(alone)
     assert "Trends by day" not in alone
     assert "No column drifted; these changed most." in alone
-    assert "Too few rows" in monitoring_report.report_html(history[-1])
+    assert "Too few rows" in html_report.report_html(history[-1])
 
 
 def test_text_from_the_data_is_escaped() -> None:
@@ -356,14 +351,14 @@ def test_text_from_the_data_is_escaped() -> None:
         {hostile: rng.normal(2, 1, 600), "kind": rng.choice(["a", "<script>x</script>"], 600)}
     )
     schema = [_spec(hostile), _spec("kind", "categorical")]
-    report = drift.check_drift(drift.Reference.of(reference_frame, schema), current)
+    report = drift.check_drift(drift_reference.Reference.of(reference_frame, schema), current)
     report.update(
         status="drift",
         performance=None,
         model="<i>loans</i>@1",
         window={"kind": "dataset", "name": "march<&>", "reference": "training"},
     )
-    page = monitoring_report.report_html(report, [])
+    page = html_report.report_html(report, [])
     _assert_self_contained(page)
     assert hostile not in page and "&lt;b&gt;&amp;x" in page
     assert "<i>" not in page and "&lt;i&gt;loans&lt;/i&gt;@1" in page
@@ -380,7 +375,7 @@ def test_export_writes_the_page_through_a_temporary_file(
 ) -> None:
     target = tmp_path / "loans report.html"
     target.write_text("an older report", encoding="utf-8")
-    expected = monitoring_report.report_html(a_report)
+    expected = html_report.report_html(a_report)
     replaced: list[tuple[str, str, str]] = []
     original = Path.replace
 
@@ -389,7 +384,7 @@ def test_export_writes_the_page_through_a_temporary_file(
         return original(self, destination)
 
     monkeypatch.setattr(Path, "replace", spy)
-    assert monitoring_report.export_report(a_report, target) == target
+    assert html_report.export_report(a_report, target) == target
     # The whole page was in the temporary file while the old one was still in place.
     assert replaced == [("loans report.html.part", expected, "an older report")]
     assert target.read_text(encoding="utf-8") == expected
@@ -405,7 +400,7 @@ def test_export_refuses_an_unwritable_path_with_one_sentence(
     folder.mkdir()
     for path in (tmp_path / "missing" / "r.html", not_a_folder / "r.html", folder):
         with pytest.raises(UserError) as caught:
-            monitoring_report.export_report(a_report, path)
+            html_report.export_report(a_report, path)
         assert re.fullmatch(r"Cannot write .+: [^.\n]+\.", str(caught.value)), str(caught.value)
     assert sorted(os.listdir(tmp_path)) == ["a folder.html", "notes.txt"]  # no half page left
 
@@ -417,7 +412,7 @@ def test_export_refuses_an_unwritable_path_with_one_sentence(
 
     monkeypatch.setattr(Path, "replace", refuse)
     with pytest.raises(UserError, match="Permission denied"):
-        monitoring_report.export_report(a_report, kept)
+        html_report.export_report(a_report, kept)
     assert kept.read_text() == "the previous report"
     assert not kept.with_name("kept.html.part").exists()
 
@@ -427,8 +422,8 @@ def test_the_page_says_how_many_requests_broke_the_rules(a_report: dict[str, Any
         **a_report,
         "violations": {"rows": 12, "by_rule": [{"column": "age", "rule": "range", "rows": 12}]},
     }
-    page = monitoring_report.report_html(broken)
+    page = html_report.report_html(broken)
     assert "<h2>Validation rules</h2>" in page
     assert "12 of " in page and "age was outside its range (12 rows)" in page
-    clean = monitoring_report.report_html({**a_report, "violations": {"rows": 0, "by_rule": []}})
+    clean = html_report.report_html({**a_report, "violations": {"rows": 0, "by_rule": []}})
     assert "Validation rules" not in clean

@@ -3,7 +3,7 @@ tests cover those)."""
 
 import pytest
 
-from mlops_desktop.core import recipes
+from mlops_desktop.core.data import recipes
 from mlops_desktop.core.errors import UserError
 
 

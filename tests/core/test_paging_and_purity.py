@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pandas as pd
 
-from mlops_desktop.core import datasets
-from mlops_desktop.core.paging import ParquetPager
+from mlops_desktop.core.data import datasets
+from mlops_desktop.core.data.paging import ParquetPager
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -53,8 +53,8 @@ def _runs_cleanly(code: str) -> None:
 def test_core_services_import_without_qt() -> None:
     code = (
         "import sys\n"
-        "import mlops_desktop.core.datasets, mlops_desktop.core.workspace, "
-        "mlops_desktop.core.profiling, mlops_desktop.core.paging, mlops_desktop.core.plots\n"
+        "import mlops_desktop.core.data.datasets, mlops_desktop.core.workspace, "
+        "mlops_desktop.core.data.profiling, mlops_desktop.core.data.paging, mlops_desktop.core.experiments.plots\n"
         "bad = sorted(m for m in sys.modules if m.startswith(('PySide6', 'shiboken6', "
         "'mlops_desktop.ui')) or m == 'matplotlib.pyplot')\n"
         "assert not bad, bad\n"
@@ -67,8 +67,8 @@ def test_datasets_import_without_scikit_learn() -> None:
     about 0.7 s: the command line's dataset commands and the worker processes start without it."""
     code = (
         "import sys\n"
-        "import mlops_desktop.core.datasets, mlops_desktop.core.recipes, "
-        "mlops_desktop.core.validation\n"
+        "import mlops_desktop.core.data.datasets, mlops_desktop.core.data.recipes, "
+        "mlops_desktop.core.data.validation\n"
         "assert 'sklearn' not in sys.modules\n"
     )
     _runs_cleanly(code)

@@ -12,8 +12,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import func, select
 
-from mlops_desktop.core import datasets, preparation, recipes
-from mlops_desktop.core.column_steps import ColumnSteps
+from mlops_desktop.core.data import datasets, preparation, recipes
+from mlops_desktop.core.data.column_steps import ColumnSteps
 from mlops_desktop.core.errors import Cancelled, UserError
 from mlops_desktop.core.store.models import AuditEvent, DatasetVersion
 from mlops_desktop.core.workspace import Workspace
@@ -521,7 +521,7 @@ def _data_and_recipe(draw: st.DrawFn) -> tuple[pd.DataFrame, list[dict[str, Any]
 def test_a_recipe_applied_twice_to_the_same_data_gives_identical_content_hashes(
     drawn: tuple[pd.DataFrame, list[dict[str, Any]]],
 ) -> None:
-    from mlops_desktop.core.profiling import content_hash
+    from mlops_desktop.core.data.profiling import content_hash
 
     frame, steps = drawn
     schema = [

@@ -12,8 +12,8 @@ import pyarrow as pa
 from hypothesis import HealthCheck, assume, example, given, settings
 from hypothesis import strategies as st
 
-from mlops_desktop.core import datasets
-from mlops_desktop.core.profiling import content_hash
+from mlops_desktop.core.data import datasets
+from mlops_desktop.core.data.profiling import content_hash
 
 FAST = settings(max_examples=60, deadline=None)
 

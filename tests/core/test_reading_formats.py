@@ -16,9 +16,9 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
-from mlops_desktop.core import datasets
+from mlops_desktop.core.data import datasets
+from mlops_desktop.core.data.reading import FormatChoices, detect_format, read_table
 from mlops_desktop.core.errors import UserError
-from mlops_desktop.core.reading import FormatChoices, detect_format, read_table
 
 CITIES = ["Zürich", "São Paulo", "Kraków", "Málaga", "Ørsted"]
 TEMPS = [1.5, 22.25, -3.0, 1234.5, 0.125]

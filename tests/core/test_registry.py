@@ -7,8 +7,11 @@ import pandas as pd
 import pytest
 from sqlalchemy import select
 
-from mlops_desktop.core import datasets, experiments, registry, scoring, training
+from mlops_desktop.core.data import datasets
 from mlops_desktop.core.errors import Cancelled, UserError
+from mlops_desktop.core.experiments import run_history, training
+from mlops_desktop.core.registry import model_registry
+from mlops_desktop.core.serving import scoring
 from mlops_desktop.core.store.models import AuditEvent
 from mlops_desktop.core.workspace import Workspace
 from tests.conftest import SAMPLES
@@ -29,8 +32,8 @@ def _run(workspace: Workspace, algorithm: str = "decision_tree", **kwargs: objec
 @both_stores
 def test_registering_runs_makes_numbered_versions_with_their_input_schema(iris: Workspace) -> None:
     first, second = _run(iris), _run(iris, "knn")
-    one = registry.register(iris, first, "Flowers", "Sorts iris flowers")
-    two = registry.register(iris, second[:8], "Flowers")
+    one = model_registry.register(iris, first, "Flowers", "Sorts iris flowers")
+    two = model_registry.register(iris, second[:8], "Flowers")
 
     assert (one["version"], two["version"]) == (1, 2)
     assert one["stage"] == "none" and one["description"] == "Sorts iris flowers"
@@ -44,14 +47,14 @@ def test_registering_runs_makes_numbered_versions_with_their_input_schema(iris: 
     assert all(i["type"] == "numeric" and i["required"] for i in one["inputs"])
     assert one["classes"] == ["setosa", "versicolor", "virginica"]
     assert set(one["example"]) == {i["name"] for i in one["inputs"]}
-    assert registry.show_model(iris, "Flowers")["version"] == 2  # NAME is the latest
-    assert registry.show_model(iris, "Flowers@1")["run_id"] == first
-    assert [(m["name"], m["version"], m["dataset"]) for m in registry.list_models(iris)] == [
+    assert model_registry.show_model(iris, "Flowers")["version"] == 2  # NAME is the latest
+    assert model_registry.show_model(iris, "Flowers@1")["run_id"] == first
+    assert [(m["name"], m["version"], m["dataset"]) for m in model_registry.list_models(iris)] == [
         ("Flowers", 2, "iris@1"),
         ("Flowers", 1, "iris@1"),
     ]
     with pytest.raises(UserError, match="registered as Flowers version 1"):
-        experiments.delete_runs(iris, [first])
+        run_history.delete_runs(iris, [first])
 
 
 @pytest.mark.parametrize(
@@ -64,40 +67,40 @@ def test_registering_runs_makes_numbered_versions_with_their_input_schema(iris: 
     ],
 )
 def test_unknown_references_are_refused_plainly(iris: Workspace, ref: str, message: str) -> None:
-    registry.register(iris, _run(iris), "Flowers")
+    model_registry.register(iris, _run(iris), "Flowers")
     with pytest.raises(UserError, match=message):
-        registry.show_model(iris, ref)
+        model_registry.show_model(iris, ref)
 
 
 def test_only_finished_runs_with_the_same_target_register(iris: Workspace) -> None:
-    registry.register(iris, _run(iris), "Flowers")
+    model_registry.register(iris, _run(iris), "Flowers")
     datasets.import_file(iris, SAMPLES / "wine.csv")
     wine = training.train(
         iris, training.Recipe(dataset="wine", target="cultivar", algorithm="knn")
     )[0]
     with pytest.raises(UserError, match="predicts 'species'"):
-        registry.register(iris, wine["run_id"], "Flowers")
+        model_registry.register(iris, wine["run_id"], "Flowers")
     with pytest.raises(UserError, match="A model name cannot contain '@'"):
-        registry.register(iris, wine["run_id"], "wine@2")
+        model_registry.register(iris, wine["run_id"], "wine@2")
     with pytest.raises(UserError, match="A model needs a name"):
-        registry.register(iris, wine["run_id"], "  ")
-    assert [m["version"] for m in registry.list_models(iris)] == [1]
+        model_registry.register(iris, wine["run_id"], "  ")
+    assert [m["version"] for m in model_registry.list_models(iris)] == [1]
 
 
 @both_stores
 def test_promoting_to_production_archives_the_previous_one_and_keeps_the_history(
     iris: Workspace,
 ) -> None:
-    registry.register(iris, _run(iris), "Flowers")
-    registry.register(iris, _run(iris, "knn"), "Flowers")
-    registry.set_stage(iris, "Flowers", 1, "staging", "looks good")
-    registry.set_stage(iris, "Flowers", 1, "production", "approved by Ana")
-    assert registry.show_model(iris, "Flowers@production")["version"] == 1
+    model_registry.register(iris, _run(iris), "Flowers")
+    model_registry.register(iris, _run(iris, "knn"), "Flowers")
+    model_registry.set_stage(iris, "Flowers", 1, "staging", "looks good")
+    model_registry.set_stage(iris, "Flowers", 1, "production", "approved by Ana")
+    assert model_registry.show_model(iris, "Flowers@production")["version"] == 1
 
-    two = registry.set_stage(iris, "Flowers", 2, "production", "better recall")
+    two = model_registry.set_stage(iris, "Flowers", 2, "production", "better recall")
 
     assert two["stage"] == "production"
-    one = registry.show_model(iris, "Flowers@1")
+    one = model_registry.show_model(iris, "Flowers@1")
     assert one["stage"] == "archived"
     assert [(h["from"], h["to"], h["note"]) for h in one["history"]] == [
         ("none", "staging", "looks good"),
@@ -105,11 +108,11 @@ def test_promoting_to_production_archives_the_previous_one_and_keeps_the_history
         ("production", "archived", "replaced by version 2"),
     ]
     assert all(h["user"] and h["time"] for h in one["history"])
-    assert [m["stage"] for m in registry.list_models(iris)] == ["production", "archived"]
+    assert [m["stage"] for m in model_registry.list_models(iris)] == ["production", "archived"]
     with pytest.raises(UserError, match="not a stage"):
-        registry.set_stage(iris, "Flowers", 2, "live")
+        model_registry.set_stage(iris, "Flowers", 2, "live")
     with pytest.raises(UserError, match="already in production"):
-        registry.set_stage(iris, "Flowers", 2, "production")
+        model_registry.set_stage(iris, "Flowers", 2, "production")
     with iris.store.read() as session:
         stages = [
             e.details
@@ -121,11 +124,11 @@ def test_promoting_to_production_archives_the_previous_one_and_keeps_the_history
 def test_the_model_card_is_a_self_contained_page_with_purpose_data_inputs_and_limits(
     iris: Workspace, tmp_path: Path
 ) -> None:
-    registry.register(iris, _run(iris), "Flowers")
-    registry.set_description(iris, "Flowers", 1, "Tells the three irises apart <fast>")
-    registry.set_stage(iris, "Flowers", 1, "staging", "first try")
+    model_registry.register(iris, _run(iris), "Flowers")
+    model_registry.set_description(iris, "Flowers", 1, "Tells the three irises apart <fast>")
+    model_registry.set_stage(iris, "Flowers", 1, "staging", "first try")
 
-    path = registry.export_card(iris, "Flowers@1", tmp_path / "card.html")
+    path = model_registry.export_card(iris, "Flowers@1", tmp_path / "card.html")
 
     page = path.read_text(encoding="utf-8")
     assert "Tells the three irises apart &lt;fast&gt;" in page
@@ -134,13 +137,15 @@ def test_the_model_card_is_a_self_contained_page_with_purpose_data_inputs_and_li
     assert "first try" in page
     assert "<script" not in page and "http" not in page  # nothing to fetch
     with pytest.raises(UserError, match="Cannot write"):
-        registry.export_card(iris, "Flowers@1", tmp_path / "missing-folder" / "card.html")
+        model_registry.export_card(iris, "Flowers@1", tmp_path / "missing-folder" / "card.html")
 
 
 def test_scoring_a_file_gives_the_models_predictions_and_probabilities(
     iris: Workspace, tmp_path: Path
 ) -> None:
-    registry.register(iris, _run(iris, "random_forest", params={"n_estimators": 10}), "Flowers")
+    model_registry.register(
+        iris, _run(iris, "random_forest", params={"n_estimators": 10}), "Flowers"
+    )
     source = tmp_path / "new.csv"
     frame = pd.read_csv(SAMPLES / "iris.csv").drop(columns=["species"])
     frame.assign(note="x").to_csv(source, index=False)
@@ -149,7 +154,7 @@ def test_scoring_a_file_gives_the_models_predictions_and_probabilities(
     result = scoring.score_file(iris, "Flowers", source, output)
 
     scored = pd.read_csv(output)
-    _, pipeline = registry.load(iris, "Flowers")
+    _, pipeline = model_registry.load(iris, "Flowers")
     assert result == {"rows": 150, "output": str(output)}
     assert list(scored.columns) == [
         *frame.columns,
@@ -182,7 +187,7 @@ def test_scoring_a_file_gives_the_models_predictions_and_probabilities(
 def test_bad_files_are_refused_plainly_and_leave_no_output(
     iris: Workspace, tmp_path: Path, content: str, message: str
 ) -> None:
-    registry.register(iris, _run(iris), "Flowers")
+    model_registry.register(iris, _run(iris), "Flowers")
     folder = tmp_path / "files"
     folder.mkdir()
     source = folder / "bad.csv"
@@ -193,7 +198,7 @@ def test_bad_files_are_refused_plainly_and_leave_no_output(
 
 
 def test_a_cancelled_scoring_leaves_no_output(iris: Workspace, tmp_path: Path) -> None:
-    registry.register(iris, _run(iris), "Flowers")
+    model_registry.register(iris, _run(iris), "Flowers")
     calls = iter(range(100))
     folder = tmp_path / "files"
     folder.mkdir()

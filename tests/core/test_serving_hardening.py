@@ -26,8 +26,8 @@ from schemathesis.checks import (
 )
 from schemathesis.generation import GenerationMode
 
-from mlops_desktop.core import scoring
 from mlops_desktop.core.errors import UserError
+from mlops_desktop.core.serving import scoring
 from mlops_desktop.core.serving import server as server_module
 from mlops_desktop.core.workspace import Workspace
 from tests.core.test_serving import (

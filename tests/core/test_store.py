@@ -9,19 +9,18 @@ import time
 from pathlib import Path
 
 import pytest
-from alembic import command
 from alembic.autogenerate import compare_metadata
-from alembic.config import Config
 from alembic.migration import MigrationContext
-from sqlalchemy import create_engine, inspect, text
+from sqlalchemy import inspect, text
 
-from mlops_desktop.core import datasets
+from mlops_desktop.core.data import datasets
 from mlops_desktop.core.errors import UserError
 from mlops_desktop.core.store import db
 from mlops_desktop.core.store.artifacts import ArtifactStore, sha256_of_file
 from mlops_desktop.core.store.models import Base
 from mlops_desktop.core.workspace import Workspace
 from tests.stores import both_stores
+from tests.core.conftest import store_at
 
 
 def _revision(path: Path) -> str | None:
@@ -276,11 +275,7 @@ def test_upgrading_marks_the_rows_logged_before_as_traffic(tmp_path: Path) -> No
     """Revision 0007 adds each logged prediction's source; rows logged before it were all real
     requests, so monitoring keeps counting them."""
     path = tmp_path / "store.db"
-    engine = create_engine(f"sqlite:///{path}")
-    config = Config()
-    config.set_main_option("script_location", str(db.MIGRATIONS_DIR))
-    config.attributes["engine"] = engine
-    command.upgrade(config, "0006")
+    engine = store_at(path, "0006")
     with engine.begin() as connection:
         connection.execute(
             text(

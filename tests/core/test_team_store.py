@@ -16,7 +16,10 @@ import pytest
 from sqlalchemy import select, text
 
 from mlops_desktop.cli import main
-from mlops_desktop.core import audit, datasets, registry, training
+from mlops_desktop.core.data import datasets
+from mlops_desktop.core.experiments import training
+from mlops_desktop.core.governance import audit
+from mlops_desktop.core.registry import model_registry
 from mlops_desktop.core.errors import UserError
 from mlops_desktop.core.serving.history import running_servers
 from mlops_desktop.core.store import db
@@ -188,9 +191,9 @@ def test_a_server_on_another_computer_is_never_taken_for_a_process_here(
     Serve tab must not offer to stop it."""
     datasets.import_file(workspace, SAMPLES / "iris.csv")
     recipe = training.Recipe(dataset="iris", target="species", algorithm="decision_tree")
-    registry.register(workspace, training.train(workspace, recipe)[0]["run_id"], "flowers")
+    model_registry.register(workspace, training.train(workspace, recipe)[0]["run_id"], "flowers")
     with workspace.store.write() as session:
-        version = registry.resolve(session, "flowers")[1]
+        version = model_registry.resolve(session, "flowers")[1]
         for port, computer in ((8001, this_computer()), (8002, "elsewhere"), (8003, None)):
             session.add(
                 Deployment(

@@ -9,8 +9,9 @@ import pytest
 from sklearn import metrics as sk
 from sklearn.model_selection import train_test_split
 
-from mlops_desktop.core import datasets, training
+from mlops_desktop.core.data import datasets
 from mlops_desktop.core.errors import Cancelled, UserError
+from mlops_desktop.core.experiments import training
 from mlops_desktop.core.workspace import Workspace
 from tests.conftest import SAMPLES
 from tests.stores import both_stores
@@ -117,7 +118,7 @@ def test_auto_trains_every_suitable_algorithm_as_its_own_run(samples: Workspace)
     assert len(training.list_runs(samples)) == len(runs)
 
 
-def test_the_pipeline_predicts_raw_rows_with_gaps_and_unseen_categories(
+def test_the_pipeline_predicts_raw_rows_with_unseen_categories_and_refuses_gaps(
     workspace: Workspace, tmp_path: Path
 ) -> None:
     rng = np.random.default_rng(0)
@@ -144,8 +145,11 @@ def test_the_pipeline_predicts_raw_rows_with_gaps_and_unseen_categories(
     assert [f["name"] for f in run["features"]] == ["plan", "usage"]
     assert run["features"][0]["categories"] == ["basic", "plus", "pro"]
     model = training.load_model(workspace, run["run_id"])
-    raw = pd.DataFrame({"plan": ["enterprise", None], "usage": [np.nan, 12.0]})
-    assert len(model.predict(raw)) == 2
+    raw = pd.DataFrame({"plan": ["enterprise", "basic"], "usage": ["12.5", 12.0]})
+    assert len(model.predict(raw)) == 2  # an unseen category; a number written as text
+    # A gap where training had none is refused as serving refuses it, naming column and row.
+    with pytest.raises(UserError, match="'plan' is empty in row 2"):
+        model.predict(pd.DataFrame({"plan": ["basic", None], "usage": [1.0, 2.0]}))
 
 
 @pytest.mark.parametrize(
@@ -314,7 +318,7 @@ def test_importance_is_the_models_own_where_it_has_one_and_permutation_otherwise
 
 
 def test_every_chart_of_a_run_draws(samples: Workspace) -> None:
-    from mlops_desktop.core.plots import run_charts
+    from mlops_desktop.core.experiments.plots import run_charts
 
     for recipe in (
         _recipe(dataset="breast cancer", target="diagnosis", algorithm="naive_bayes"),

@@ -19,8 +19,8 @@ from sklearn.metrics import (
     root_mean_squared_error,
 )
 
-from mlops_desktop.core import uncertainty
-from mlops_desktop.core.uncertainty import HeldOut
+from mlops_desktop.core.experiments import uncertainty
+from mlops_desktop.core.experiments.uncertainty import HeldOut
 
 
 def _classified(rng: np.random.Generator, rows: int, classes: list[str]) -> HeldOut:

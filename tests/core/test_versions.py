@@ -5,9 +5,9 @@ from pathlib import Path
 
 import pytest
 
-from mlops_desktop.core import datasets
+from mlops_desktop.core.data import datasets
+from mlops_desktop.core.data.profiling import describe_changes
 from mlops_desktop.core.errors import UserError
-from mlops_desktop.core.profiling import describe_changes
 from tests.stores import both_stores
 
 V1 = "id,name,code,old\n1,ann,10,x\n2,bob,20,y\n3,cid,30,z\n4,dee,40,w\n5,eve,50,v\n"

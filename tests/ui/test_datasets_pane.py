@@ -7,7 +7,7 @@ import pytest
 from pytestqt.qtbot import QtBot
 from sqlalchemy import select
 
-from mlops_desktop.core import datasets
+from mlops_desktop.core.data import datasets
 from mlops_desktop.core.store.models import AuditEvent
 from mlops_desktop.ui.main_window import MainWindow
 from tests.conftest import SAMPLES

@@ -6,7 +6,8 @@ from PySide6.QtCore import QItemSelectionModel, Qt
 from PySide6.QtWidgets import QCheckBox, QMessageBox
 from pytestqt.qtbot import QtBot
 
-from mlops_desktop.core import datasets, training
+from mlops_desktop.core.data import datasets
+from mlops_desktop.core.experiments import training
 from mlops_desktop.ui.main_window import MainWindow
 from tests.ui.conftest import answer_next_question
 

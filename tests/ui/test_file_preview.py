@@ -8,7 +8,7 @@ import shiboken6
 from PySide6.QtWidgets import QWidget
 from pytestqt.qtbot import QtBot
 
-from mlops_desktop.core import datasets
+from mlops_desktop.core.data import datasets
 from mlops_desktop.ui.state import AppState
 from mlops_desktop.ui.widgets.file_preview import PreviewReader, PreviewTable
 

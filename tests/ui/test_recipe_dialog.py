@@ -11,7 +11,7 @@ from PySide6.QtCore import QModelIndex, Qt
 from PySide6.QtWidgets import QComboBox, QLineEdit, QListWidget
 from pytestqt.qtbot import QtBot
 
-from mlops_desktop.core import datasets, recipes
+from mlops_desktop.core.data import datasets, recipes
 from mlops_desktop.ui.dialogs.recipe_dialog import RecipeDialog, StepDialog
 from mlops_desktop.ui.main_window import MainWindow
 from mlops_desktop.ui.models.tables import HIGHLIGHT_BRUSH, REMOVED_BRUSH, FrameModel

@@ -11,7 +11,10 @@ from PySide6.QtCore import Qt
 from pytestqt.qtbot import QtBot
 
 from mlops_desktop.config import Settings
-from mlops_desktop.core import datasets, monitoring, registry, training
+from mlops_desktop.core.data import datasets
+from mlops_desktop.core.experiments import training
+from mlops_desktop.core.monitoring import labels
+from mlops_desktop.core.registry import model_registry
 from mlops_desktop.core.workspace import Workspace
 from mlops_desktop.ui.dialogs.retrain_dialog import RetrainDialog
 from mlops_desktop.ui.state import AppState
@@ -30,12 +33,12 @@ def labelled_state(home: Path, settings: Settings, tmp_path: Path) -> Iterator[A
     run = training.train(
         ws, training.Recipe(dataset="applicants", target="repaid", algorithm="logistic_regression")
     )[0]
-    registry.register(ws, run["run_id"], "loans")
-    registry.set_stage(ws, "loans", 1, "production", "first")
+    model_registry.register(ws, run["run_id"], "loans")
+    model_registry.set_stage(ws, "loans", 1, "production", "first")
     ids = _log(ws, moved, date(2026, 11, 1), "m")
-    labels = tmp_path / "labels.csv"
-    pd.DataFrame({"request": ids, "outcome": moved["repaid"]}).to_csv(labels, index=False)
-    monitoring.import_labels(ws, "loans", labels, key="request", label="outcome")
+    outcomes_file = tmp_path / "labels.csv"
+    pd.DataFrame({"request": ids, "outcome": moved["repaid"]}).to_csv(outcomes_file, index=False)
+    labels.import_labels(ws, "loans", outcomes_file, key="request", label="outcome")
     state = AppState(ws, settings)
     yield state
     state.workers.shutdown()
@@ -68,10 +71,12 @@ def test_a_challenger_is_trained_compared_and_promoted_with_a_note(
         dialog.promote_button.click()
     assert promoted.args == ["loans@2"]
     ws = labelled_state.workspace
-    assert registry.show_model(ws, "loans@production")["version"] == 2
-    assert registry.show_model(ws, "loans@1")["stage"] == "archived"
-    assert registry.show_model(ws, "loans@2")["description"].startswith("Retrained from loans@1 on")
-    history = registry.show_model(ws, "loans@2")["history"]
+    assert model_registry.show_model(ws, "loans@production")["version"] == 2
+    assert model_registry.show_model(ws, "loans@1")["stage"] == "archived"
+    assert model_registry.show_model(ws, "loans@2")["description"].startswith(
+        "Retrained from loans@1 on"
+    )
+    history = model_registry.show_model(ws, "loans@2")["history"]
     assert history[-1]["note"] == "better on November's applicants"
 
 
@@ -83,7 +88,7 @@ def test_closing_the_dialog_stops_its_training(qtbot: QtBot, labelled_state: App
     with qtbot.waitSignal(task.finished, timeout=TIMEOUT_MS):
         dialog.reject()
     assert task.cancel_requested
-    assert registry.show_model(labelled_state.workspace, "loans")["version"] == 1
+    assert model_registry.show_model(labelled_state.workspace, "loans")["version"] == 1
 
 
 def test_the_verdict_names_a_production_version_it_could_not_compare_with(
@@ -110,4 +115,7 @@ def test_the_verdict_names_a_production_version_it_could_not_compare_with(
     dialog.note.setPlainText("three outcomes now")
     with qtbot.waitSignal(dialog.promoted, timeout=5000):
         dialog.promote_button.click()
-    assert registry.show_model(ws, "loans@3")["description"] == "Retrained from loans@2 on three@1."
+    assert (
+        model_registry.show_model(ws, "loans@3")["description"]
+        == "Retrained from loans@2 on three@1."
+    )

@@ -8,8 +8,8 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 from pytestqt.modeltest import ModelTester
 
-from mlops_desktop.core import datasets
-from mlops_desktop.core.paging import ParquetPager
+from mlops_desktop.core.data import datasets
+from mlops_desktop.core.data.paging import ParquetPager
 from mlops_desktop.ui.dialogs.import_dialog import ColumnTypesModel
 from mlops_desktop.ui.models.tables import Column, DatasetRowsModel, RecordsModel
 from mlops_desktop.ui.panes.datasets import PROFILE_COLUMNS, VERSION_COLUMNS

@@ -6,7 +6,7 @@ from pathlib import Path
 
 from pytestqt.qtbot import QtBot
 
-from mlops_desktop.core import datasets
+from mlops_desktop.core.data import datasets
 from mlops_desktop.core.workspace import Workspace
 from mlops_desktop.ui.dialogs.open_workspace_dialog import OpenWorkspaceDialog
 from mlops_desktop.ui.main_window import MainWindow

@@ -25,8 +25,8 @@ import numpy as np
 import pandas as pd
 from sklearn.pipeline import Pipeline
 
-from mlops_desktop.core import scoring
 from mlops_desktop.core.errors import UserError
+from mlops_desktop.core.serving import scoring
 from mlops_desktop.core.serving.parsing import Rows
 from mlops_desktop.core.store.models import TRAFFIC
 
@@ -61,12 +61,19 @@ class Job:
         "unavailable",
     )
 
-    def __init__(self, rows: Rows, request_id: str, started: float, source: str = TRAFFIC) -> None:
+    def __init__(
+        self,
+        rows: Rows,
+        request_id: str,
+        started: float,
+        source: str = TRAFFIC,
+        created_at: datetime | None = None,
+    ) -> None:
         self.rows = rows
         self.request_id = request_id
         self.source = source  # what the prediction log records: PredictionLog.source
         self.started = started  # time.perf_counter() when the request arrived
-        self.created_at = datetime.now(UTC)
+        self.created_at = created_at or datetime.now(UTC)  # the time the log records
         self.error: str | None = None
         self.unavailable = False
         self.predictions: list[Any] = []

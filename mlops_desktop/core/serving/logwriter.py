@@ -25,11 +25,11 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
+from mlops_desktop.core.data.validation import RowChecker
 from mlops_desktop.core.serving.batching import Batch
 from mlops_desktop.core.serving.parsing import Rows
 from mlops_desktop.core.store.db import Store, insert_many
 from mlops_desktop.core.store.models import REFUSED, PredictionLog
-from mlops_desktop.core.validation import RowChecker
 
 log = logging.getLogger(__name__)
 

@@ -28,7 +28,7 @@ log = logging.getLogger(__name__)
 MIGRATIONS_DIR = Path(__file__).with_name("migrations")
 # The newest migration's revision. Opening a current workspace compares against it and so never
 # loads Alembic (a third of a second); a test checks it equals Alembic's head.
-SCHEMA_HEAD = "0009_pg"
+SCHEMA_HEAD = "0012"
 BUSY_TIMEOUT_MS = 30_000
 WRITE_OPTION = "mlops_write"
 
@@ -85,6 +85,12 @@ def insert_many(
         f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({', '.join(marker for _ in columns)})",
         rows,
     )
+
+
+def in_write_transaction(session: Session) -> bool:
+    """Whether ``session`` is a ``Store.write`` transaction: it began with BEGIN IMMEDIATE, so it
+    holds the database's write lock, against every process, until it ends."""
+    return bool(session.connection().get_execution_options().get(WRITE_OPTION, False))
 
 
 def _upgrade_to_head(engine: Engine) -> None:
@@ -159,13 +165,18 @@ class Store:
         if current is not None and self.db_path is not None:
             stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S")
             backup = self.db_path.with_name(f"store.db.before-{head}-{stamp}.bak")
-            self._backup_to(backup)
+            self.backup_to(backup)
             log.info("Upgrading workspace schema %s -> %s (backup %s)", current, head, backup)
         _upgrade_to_head(self.engine)
 
-    def _backup_to(self, target: Path) -> None:
-        """A consistent copy of the live database (WAL included) via SQLite's backup API."""
-        assert self.db_path is not None
+    def backup_to(self, target: Path) -> None:
+        """A consistent copy of the live database (WAL included) via SQLite's backup API: taken in
+        one step, it is the database as of one moment, while other processes go on writing."""
+        if self.db_path is None:
+            raise UserError(
+                "A team store on PostgreSQL is backed up with the database server's own tools "
+                "(pg_dump); this backs up workspaces whose records are in store.db."
+            )
         source = sqlite3.connect(self.db_path)
         try:
             destination = sqlite3.connect(target)

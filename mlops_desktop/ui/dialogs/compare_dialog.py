@@ -19,9 +19,9 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from mlops_desktop.core import training
-from mlops_desktop.core.experiments import left_out_sentence, verdict_sentence
-from mlops_desktop.core.plots import comparison_charts
+from mlops_desktop.core.experiments import training
+from mlops_desktop.core.experiments.plots import comparison_charts
+from mlops_desktop.core.experiments.run_history import left_out_sentence, verdict_sentence
 from mlops_desktop.core.vocabulary import measure_text, measure_title
 from mlops_desktop.ui.models.tables import Column, RecordsModel
 from mlops_desktop.ui.widgets.figure_canvas import FigureView

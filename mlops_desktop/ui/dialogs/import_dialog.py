@@ -24,11 +24,11 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from mlops_desktop.core import datasets
-from mlops_desktop.core.column_types import ColumnGuess
+from mlops_desktop.core.data import datasets
+from mlops_desktop.core.data.column_types import ColumnGuess
+from mlops_desktop.core.data.reading import DELIMITER_NAMES, ENCODING_NAMES, FormatChoices, kind_of
 from mlops_desktop.core.errors import UserError
 from mlops_desktop.core.names import check_name
-from mlops_desktop.core.reading import DELIMITER_NAMES, ENCODING_NAMES, FormatChoices, kind_of
 from mlops_desktop.core.vocabulary import COLUMN_TYPES, TYPE_DESCRIPTIONS
 from mlops_desktop.ui import errors
 from mlops_desktop.ui.errors import show_message

@@ -41,9 +41,9 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from mlops_desktop.core import datasets, preparation, recipes
+from mlops_desktop.core.data import datasets, preparation, recipes
+from mlops_desktop.core.data.preparation import Step
 from mlops_desktop.core.errors import UserError
-from mlops_desktop.core.preparation import Step
 from mlops_desktop.core.store.models import DatasetVersion
 from mlops_desktop.core.vocabulary import COLUMN_TYPES, FALSE_WORDS, TRUE_WORDS
 from mlops_desktop.core.workspace import Workspace

@@ -16,8 +16,8 @@ from PySide6.QtWidgets import (
 )
 
 from mlops_desktop.config import MONITORING_SETTINGS, Settings
-from mlops_desktop.core import drift
 from mlops_desktop.core.errors import UserError
+from mlops_desktop.core.monitoring import drift
 from mlops_desktop.ui import errors
 
 

@@ -6,7 +6,7 @@ import shiboken6
 from PySide6.QtCore import QObject, Signal, SignalInstance
 from PySide6.QtWidgets import QTableView, QWidget
 
-from mlops_desktop.core import datasets
+from mlops_desktop.core.data import datasets
 from mlops_desktop.ui.models.tables import Column, RecordsModel
 from mlops_desktop.ui.workers import Task, Workers
 

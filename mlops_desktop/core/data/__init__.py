@@ -1,0 +1,1 @@
+"""Data: import and versions, preparation recipes, validation rules."""

@@ -1,0 +1,1 @@
+"""Experiments: training runs, their evaluation, uncertainty and charts."""

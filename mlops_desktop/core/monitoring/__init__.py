@@ -1,0 +1,1 @@
+"""Monitoring: drift and data quality, performance, trends, labels and retraining."""
