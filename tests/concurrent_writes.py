@@ -115,7 +115,9 @@ def _writer(
                 version = model_registry.register(workspace, run_id, SHARED_MODEL)["version"]
                 done["register"].append(version)
                 stage = "production" if step % 2 else "staging"
-                model_registry.set_stage(workspace, SHARED_MODEL, version, stage, f"writer {number}")
+                model_registry.set_stage(
+                    workspace, SHARED_MODEL, version, stage, f"writer {number}"
+                )
                 done["stage"].append([version, stage])
             except Exception as error:  # reported, not raised: the check says what failed
                 problems.append(f"writer {number}: {type(error).__name__}: {error}")

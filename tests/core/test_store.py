@@ -19,8 +19,8 @@ from mlops_desktop.core.store import db
 from mlops_desktop.core.store.artifacts import ArtifactStore, sha256_of_file
 from mlops_desktop.core.store.models import Base
 from mlops_desktop.core.workspace import Workspace
-from tests.stores import both_stores
 from tests.core.conftest import store_at
+from tests.stores import both_stores
 
 
 def _revision(path: Path) -> str | None:

@@ -4,6 +4,7 @@ the timeout read the busy sentence, keeping nothing), two programs opening a new
 once, writers and a busy server at once lose no record and no logged row, and another computer's
 server is never taken for a process here."""
 
+import contextlib
 import json
 import os
 import socket
@@ -17,10 +18,11 @@ from sqlalchemy import select, text
 
 from mlops_desktop.cli import main
 from mlops_desktop.core.data import datasets
+from mlops_desktop.core.errors import UserError
 from mlops_desktop.core.experiments import training
 from mlops_desktop.core.governance import audit
 from mlops_desktop.core.registry import model_registry
-from mlops_desktop.core.errors import UserError
+from mlops_desktop.core.serving import control
 from mlops_desktop.core.serving.history import running_servers
 from mlops_desktop.core.store import db
 from mlops_desktop.core.store.models import AuditEvent, Dataset, Deployment
@@ -194,17 +196,21 @@ def test_a_server_on_another_computer_is_never_taken_for_a_process_here(
     model_registry.register(workspace, training.train(workspace, recipe)[0]["run_id"], "flowers")
     with workspace.store.write() as session:
         version = model_registry.resolve(session, "flowers")[1]
-        for port, computer in ((8001, this_computer()), (8002, "elsewhere"), (8003, None)):
-            session.add(
-                Deployment(
-                    model_version_id=version.id,
-                    host="127.0.0.1",
-                    port=port,
-                    pid=os.getpid(),
-                    computer=computer,
-                )
+        deployments = [
+            Deployment(
+                model_version_id=version.id,
+                host="127.0.0.1",
+                port=port,
+                pid=os.getpid(),
+                computer=computer,
             )
-    listed = [server["url"] for server in running_servers(workspace)]
+            for port, computer in ((8001, this_computer()), (8002, "elsewhere"), (8003, None))
+        ]
+        session.add_all(deployments)
+    with contextlib.ExitStack() as locks:  # each held as its server holds it while it runs
+        for deployment in deployments:
+            locks.enter_context(control.running(workspace, deployment.id))
+        listed = [server["url"] for server in running_servers(workspace)]
     assert listed == ["http://127.0.0.1:8001", "http://127.0.0.1:8003"]
 
 
