@@ -2,7 +2,7 @@
 
 Exit codes: 0 success; 1 with one ``error: …`` line on stderr for bad input or a failed operation;
 2 for bad usage; 141 (as for a program stopped by SIGPIPE), quietly, when the reader of its output
-closes it early (``… --json | head -1``). ``--home`` and ``--json`` may stand before or after the command words. Each command
+closes it early (``… --json | head -1``). ``--home``, ``--store`` and ``--json`` may stand before or after the command words. Each command
 group's words and handlers live in a module of their own, in the order of the README's table.
 """
 
@@ -17,7 +17,7 @@ from contextlib import suppress
 from mlops_desktop import __version__
 from mlops_desktop.cli import audit, datasets, demo, experiments, models, monitoring, workspace
 from mlops_desktop.cli.common import global_options, print_result
-from mlops_desktop.config import log_path, resolve_home, setup_logging
+from mlops_desktop.config import log_path, resolve_home, resolve_store, setup_logging
 from mlops_desktop.core.errors import UserError
 
 log = logging.getLogger(__name__)
@@ -68,7 +68,7 @@ def _run(argv: Sequence[str] | None) -> int:
             return 1
         from mlops_desktop.app import run_app
 
-        return run_app(home=args.home)
+        return run_app(home=args.home, store=args.store)
     if not getattr(args, "brief", False):
         return _run_command(args, argv)
     # A list reads a few rows: its time is start-up (imports, opening the store), which makes about
@@ -95,7 +95,7 @@ def _run_command(args: argparse.Namespace, argv: Sequence[str] | None) -> int:
         else:
             with suppress(OSError):  # a home that is not a folder: Workspace says so plainly
                 setup_logging(home)
-            workspace = Workspace(home)
+            workspace = Workspace(home, resolve_store(args.store))
             try:
                 result = args.handler(workspace, args)
             finally:

@@ -319,7 +319,11 @@ class MainWindow(QMainWindow):
         if not recent:
             self.recent_menu.addAction("No recent workspaces").setEnabled(False)
         for home in recent:
-            self.recent_menu.addAction(str(home), lambda h=home: self.open_workspace(h))
+            store = self.settings.workspace_store(home)
+            self.recent_menu.addAction(
+                str(home) if store is None else f"{home} (team store)",
+                lambda h=home, s=store: self.open_workspace(h, s),
+            )
 
     # --- panes ---------------------------------------------------------------------------------
 
@@ -335,7 +339,9 @@ class MainWindow(QMainWindow):
         from mlops_desktop.core.demo import is_demo
 
         self.reset_demo_action.setEnabled(is_demo(self.state.home))
-        self.workspace_label.setText(f"Workspace: {self.state.home}")
+        self.workspace_label.setText(
+            f"Workspace: {self.state.home} · Records: {self.state.workspace.store.description}"
+        )
         self.setWindowTitle(f"MLOps Desktop — {self.state.home.name}")
         self.datasets_pane.refresh()
 
@@ -347,11 +353,14 @@ class MainWindow(QMainWindow):
             self.open_workspace(Path(folder))
 
     def choose_workspace(self) -> None:
-        folder = QFileDialog.getExistingDirectory(self, "Open a workspace folder")
-        if folder:
-            self.open_workspace(Path(folder))
+        from mlops_desktop.ui.dialogs.open_workspace_dialog import OpenWorkspaceDialog
 
-    def open_workspace(self, home: Path) -> Task | None:
+        dialog = OpenWorkspaceDialog(self.settings, self.state.home, self)
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dialog.accepted.connect(lambda: self.open_workspace(*dialog.chosen()))
+        dialog.open()
+
+    def open_workspace(self, home: Path, store: str | None = None) -> Task | None:
         if self.state.workers.running:
             errors.show_message(
                 self,
@@ -365,7 +374,7 @@ class MainWindow(QMainWindow):
             self.state.status_message.emit(f"Opened workspace {workspace.home}.")
 
         # Opening may upgrade and back up an older workspace: off the GUI thread.
-        task = self.state.workers.run_in_thread(f"Opening {home}", lambda: Workspace(home))
+        task = self.state.workers.run_in_thread(f"Opening {home}", lambda: Workspace(home, store))
         task.succeeded.connect(opened)
         task.failed.connect(lambda message: errors.show_message(self, message))
         return task

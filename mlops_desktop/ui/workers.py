@@ -191,6 +191,7 @@ class Workers(QObject):
             threading.Thread(target=forkserver.ensure_running, daemon=True).start()
         self._pool = QThreadPool(self)
         self.running: list[Task] = []
+        self.store: str | None = None  # the team store of the workspace tasks open (None: store.db)
 
     def run_in_workspace(
         self,
@@ -202,7 +203,7 @@ class Workers(QObject):
     ) -> Task:
         task = ProcessTask(self._context, description, self)
         self._track(task)
-        task.start((home, function, args, kwargs), self._context)
+        task.start((home, self.store, function, args, kwargs), self._context)
         return task
 
     def run_in_thread(self, description: str, function: Callable[[], Any]) -> Task:

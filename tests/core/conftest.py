@@ -26,8 +26,8 @@ def store_at(path: Path, revision: str) -> Engine:
 
 
 @pytest.fixture
-def workspace(home: Path) -> Iterator[Workspace]:
-    ws = Workspace(home)
+def workspace(home: Path, store_url: str | None) -> Iterator[Workspace]:
+    ws = Workspace(home, store_url)
     yield ws
     ws.close()
 

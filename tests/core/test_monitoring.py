@@ -22,6 +22,7 @@ from mlops_desktop.core.registry import model_registry
 from mlops_desktop.core.serving import scoring
 from mlops_desktop.core.store.models import Deployment, Label, MonitorResult, PredictionLog
 from mlops_desktop.core.workspace import Workspace
+from tests.stores import POSTGRESQL, Databases, both_stores
 
 DAY_1 = date(2026, 11, 1)
 
@@ -45,13 +46,11 @@ def _applicants(n: int, seed: int, shift: float = 0.0, new_region: bool = False)
     )
 
 
-@pytest.fixture(scope="module")
-def served_home(tmp_path_factory: pytest.TempPathFactory) -> Path:
+def _train_loans(home: Path, store: str | None) -> None:
     """A workspace with the model 'loans' trained on 4,000 applicants and registered."""
-    home = tmp_path_factory.mktemp("monitoring") / "workspace"
     csv = home.parent / "applicants.csv"
     _applicants(4000, seed=1).to_csv(csv, index=False)
-    ws = Workspace(home)
+    ws = Workspace(home, store)
     try:
         datasets.import_file(ws, csv, "applicants")
         run = training.train(
@@ -61,14 +60,38 @@ def served_home(tmp_path_factory: pytest.TempPathFactory) -> Path:
         model_registry.register(ws, run["run_id"], "loans")
     finally:
         ws.close()
+
+
+@pytest.fixture(scope="module")
+def served_home(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    home = tmp_path_factory.mktemp("monitoring") / "workspace"
+    _train_loans(home, None)
     return home
 
 
+@pytest.fixture(scope="module")
+def served_on_postgres(
+    tmp_path_factory: pytest.TempPathFactory, postgres_databases: Databases
+) -> tuple[Path, str]:
+    """The same workspace with its records in PostgreSQL: its folder and its database."""
+    home = tmp_path_factory.mktemp("monitoring-postgresql") / "workspace"
+    store = postgres_databases.new()
+    _train_loans(home, store)
+    return home, store
+
+
 @pytest.fixture
-def ws(served_home: Path, tmp_path: Path) -> Iterator[Workspace]:
+def ws(store_kind: str, request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Workspace]:
+    """A copy of the trained workspace (folder, and on PostgreSQL its database too)."""
+    store = None
+    if store_kind == POSTGRESQL:
+        served, template = request.getfixturevalue("served_on_postgres")
+        store = request.getfixturevalue("postgres_databases").new(copy_of=template)
+    else:
+        served = request.getfixturevalue("served_home")
     home = tmp_path / "workspace"
-    shutil.copytree(served_home, home)
-    workspace = Workspace(home)
+    shutil.copytree(served, home)
+    workspace = Workspace(home, store)
     yield workspace
     assert workspace.store.integrity_ok()
     workspace.close()
@@ -164,6 +187,7 @@ def test_a_window_like_the_training_data_is_healthy_and_a_shifted_one_drifts(
         assert session.scalar(select(func.count()).select_from(MonitorResult)) == 2
 
 
+@both_stores
 def test_days_are_checked_once_and_a_new_day_alone_is_read(
     ws: Workspace, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -237,6 +261,7 @@ def test_a_log_window_reports_the_rule_violations_of_its_rows(ws: Workspace) -> 
     assert dataset_window["violations"] is None  # rows of a dataset are checked on import
 
 
+@both_stores
 def test_labels_joined_by_request_id_give_performance_against_the_reference_band(
     ws: Workspace, tmp_path: Path
 ) -> None:
@@ -512,6 +537,7 @@ def test_new_data_with_a_class_no_version_knows_keeps_the_challenger_and_says_wh
     assert model_registry.show_model(ws, "loans")["version"] == 2
 
 
+@both_stores
 def test_overview_keeps_the_newest_performance_and_results_lists_ranges_and_datasets(
     ws: Workspace, tmp_path: Path
 ) -> None:

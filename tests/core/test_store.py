@@ -20,6 +20,7 @@ from mlops_desktop.core.store.artifacts import ArtifactStore, sha256_of_file
 from mlops_desktop.core.store.models import Base
 from mlops_desktop.core.workspace import Workspace
 from tests.core.conftest import store_at
+from tests.stores import both_stores
 
 
 def _revision(path: Path) -> str | None:
@@ -53,6 +54,7 @@ class TestConnection:
         assert (workspace.home / "logs").is_dir()
         assert workspace.store.integrity_ok()
 
+    @both_stores
     def test_a_write_that_fails_is_rolled_back(self, workspace: Workspace) -> None:
         from mlops_desktop.core.store.models import Dataset
 
@@ -66,6 +68,7 @@ class TestConnection:
 
 
 class TestSchema:
+    @both_stores
     def test_alembic_head_matches_the_models(self, workspace: Workspace) -> None:
         with workspace.store.engine.connect() as connection:
             context = MigrationContext.configure(connection, opts={"compare_type": True})
@@ -79,6 +82,7 @@ class TestSchema:
         assert _revision(workspace.store.db_path) == db.head_revision()
         assert list(workspace.home.glob("store.db.before-*")) == []
 
+    @both_stores
     def test_every_table_of_the_data_model_exists(self, workspace: Workspace) -> None:
         tables = set(inspect(workspace.store.engine).get_table_names())
         assert set(Base.metadata.tables) <= tables

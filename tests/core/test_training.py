@@ -14,6 +14,7 @@ from mlops_desktop.core.errors import Cancelled, UserError
 from mlops_desktop.core.experiments import training
 from mlops_desktop.core.workspace import Workspace
 from tests.conftest import SAMPLES
+from tests.stores import both_stores
 
 
 @pytest.fixture
@@ -40,6 +41,7 @@ def _held_out(
     )
 
 
+@both_stores
 def test_binary_classification_metrics_equal_scikit_learns(samples: Workspace) -> None:
     run = training.train(
         samples,
@@ -263,6 +265,7 @@ def test_a_run_reads_as_running_by_its_lock_not_its_process_id(samples: Workspac
     assert training.show_run(samples, reused)["error"] == upkeep.ABANDONED
 
 
+@both_stores
 def test_runs_keep_what_their_charts_need(samples: Workspace) -> None:
     run = training.train(
         samples, _recipe(dataset="wine", target="cultivar", algorithm="decision_tree")

@@ -11,6 +11,7 @@ from mlops_desktop.core.store.models import (
     PredictionLog,
     RegisteredModel,
 )
+from mlops_desktop.core.store.upkeep import this_computer
 from mlops_desktop.core.workspace import Workspace
 
 
@@ -42,14 +43,18 @@ def recent_predictions(workspace: Workspace, ref: str, limit: int = 20) -> list[
 
 
 def running_servers(workspace: Workspace) -> list[dict[str, Any]]:
-    """Servers of this workspace still running (say, started by an app that has since closed
-    or crashed), told by their locks (``control``): their deployment, model version, address
-    and process id."""
+    """Servers of this workspace still running on this computer (say, started by an app that has
+    since closed or crashed), told by their locks (``control``): their deployment, model version,
+    address and process id. A team store's servers on other computers are left out: their
+    process ids mean nothing here."""
     query = (
         select(Deployment, RegisteredModel.name, ModelVersion.version)
         .join(ModelVersion, Deployment.model_version_id == ModelVersion.id)
         .join(RegisteredModel, ModelVersion.model_id == RegisteredModel.id)
-        .where(Deployment.stopped_at.is_(None))
+        .where(
+            Deployment.stopped_at.is_(None),
+            Deployment.computer.is_(None) | (Deployment.computer == this_computer()),
+        )
         .order_by(Deployment.id)
     )
     with workspace.store.read() as session:

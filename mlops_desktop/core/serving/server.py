@@ -48,6 +48,7 @@ from mlops_desktop.core.serving.app import (
 )
 from mlops_desktop.core.serving.logwriter import PredictionLogWriter
 from mlops_desktop.core.store.models import Deployment, ModelVersion, RegisteredModel, utcnow
+from mlops_desktop.core.store.upkeep import this_computer
 from mlops_desktop.core.workspace import Workspace
 
 log = logging.getLogger(__name__)
@@ -325,6 +326,7 @@ def _record_start(
             host=host,
             port=port,
             pid=os.getpid(),
+            computer=this_computer(),
             started_at=started_at,
         )
         session.add(deployment)

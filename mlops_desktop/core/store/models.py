@@ -214,6 +214,8 @@ class Deployment(Base):
     started_at: Mapped[datetime] = mapped_column(default=utcnow)
     stopped_at: Mapped[datetime | None]
     pid: Mapped[int | None]  # the serving process; it runs while stopped_at is unset and it lives
+    # the computer it runs on (None: recorded before 0009, on the computer of the store.db)
+    computer: Mapped[str | None] = mapped_column(String(255))
 
 
 TRAFFIC, TRY_IT, REFUSED = "traffic", "try_it", "refused"  # a logged row's sources

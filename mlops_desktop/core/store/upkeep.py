@@ -33,6 +33,7 @@ gone. Process ids are not consulted: they are reused, and asking whether one run
 """
 
 import os
+import socket
 from contextlib import suppress
 from datetime import UTC, datetime
 from pathlib import Path
@@ -82,6 +83,11 @@ def referenced(store: Store) -> set[str]:
             session.scalars(select(Run.model_sha256).where(Run.model_sha256.is_not(None)))
         )
     return wanted
+
+
+def this_computer() -> str:
+    """The name of this computer, as a deployment records it next to its process id."""
+    return socket.gethostname()
 
 
 def mark_abandoned_runs(store: Store, artifacts: ArtifactStore) -> int:

@@ -29,7 +29,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from mlops_desktop.config import TOKEN_ENV
+from mlops_desktop.config import STORE_ENV, TOKEN_ENV
 from mlops_desktop.core.serving import control
 from mlops_desktop.core.serving.app import SOURCE_HEADER, TRY_IT_SOURCE
 from mlops_desktop.core.serving.history import recent_predictions, running_servers
@@ -321,6 +321,11 @@ class ServePanel(QWidget):
             environment.insert(TOKEN_ENV, self.token)
         else:
             environment.remove(TOKEN_ENV)
+        store = self.state.workspace.store.url  # in the environment: it may hold a password
+        if store:
+            environment.insert(STORE_ENV, store)
+        else:
+            environment.remove(STORE_ENV)
         process.setProcessEnvironment(environment)
         process.readyReadStandardOutput.connect(self._read_output)
         process.finished.connect(self._finished)
