@@ -307,6 +307,25 @@ def test_bad_label_files_are_refused_with_a_sentence_and_store_nothing(
         assert session.scalar(select(func.count()).select_from(Label)) == 0
 
 
+def test_a_model_column_that_does_not_tell_predictions_apart_is_refused_with_a_count(
+    ws: Workspace, tmp_path: Path
+) -> None:
+    """Issue 15, point 7: joined by 'region' (four values over 50 logged rows) every row of the
+    file matches several predictions; joined by 'income' (one value each) they match."""
+    logged = _applicants(50, seed=41)
+    _log(ws, logged, DAY_1, "k")
+    by_region = tmp_path / "by_region.csv"
+    logged[["region", "repaid"]].head(10).to_csv(by_region, index=False)
+    with pytest.raises(UserError, match="'region' does not tell the predictions apart: 10 of"):
+        labels.import_labels(ws, "loans", by_region, key="region", label="repaid")
+    with ws.store.read() as session:
+        assert session.scalar(select(func.count()).select_from(Label)) == 0
+    by_income = tmp_path / "by_income.csv"
+    logged[["income", "repaid"]].head(10).to_csv(by_income, index=False)
+    result = labels.import_labels(ws, "loans", by_income, key="income", label="repaid")
+    assert result["matched"] == 10
+
+
 def test_a_dataset_window_with_outcomes_and_too_few_rows(ws: Workspace, tmp_path: Path) -> None:
     later = tmp_path / "applicants_march.csv"
     _applicants(1000, seed=50, shift=0.5).to_csv(later, index=False)
