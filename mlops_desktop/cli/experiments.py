@@ -4,8 +4,9 @@ import argparse
 from typing import TYPE_CHECKING, Any
 
 from mlops_desktop.cli.common import Commands, command, table
+from mlops_desktop.core import formatting
 from mlops_desktop.core.errors import UserError
-from mlops_desktop.core.vocabulary import ALGORITHM_NAMES, counted
+from mlops_desktop.core.vocabulary import ALGORITHM_NAMES, counted, measure_text
 
 if TYPE_CHECKING:
     from mlops_desktop.core.workspace import Workspace
@@ -92,7 +93,9 @@ def _setting(text: str) -> tuple[str, str]:
 
 def _metrics_text(metrics: dict[str, float]) -> str:
     return ", ".join(
-        f"{key} {value:.4f}" for key, value in metrics.items() if not key.startswith("cv_")
+        f"{key} {measure_text(key, value)}"
+        for key, value in metrics.items()
+        if not key.startswith("cv_")
     )
 
 
@@ -160,7 +163,9 @@ def _runs_list(workspace: "Workspace", args: argparse.Namespace) -> Any:
                 run["dataset"],
                 run["algorithm"],
                 run["status"],
-                f"{listing.main_metric(run['task'], run['metrics']):.4f}" if run["metrics"] else "",
+                formatting.score(listing.main_metric(run["task"], run["metrics"]))
+                if run["metrics"]
+                else "",
             ]
             for run in runs
         ],
@@ -238,7 +243,7 @@ def _runs_compare(workspace: "Workspace", args: argparse.Namespace) -> Any:
 def _cell(value: Any) -> str:
     if value is None:
         return "-"
-    return f"{value:.4f}" if isinstance(value, float) else str(value)
+    return formatting.number(value) if isinstance(value, float) else str(value)
 
 
 def _runs_delete(workspace: "Workspace", args: argparse.Namespace) -> Any:

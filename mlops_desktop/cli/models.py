@@ -162,7 +162,7 @@ def _models_register(workspace: "Workspace", args: argparse.Namespace) -> Any:
 
 
 def _models_list(workspace: "Workspace", args: argparse.Namespace) -> Any:
-    from mlops_desktop.core import listing
+    from mlops_desktop.core import formatting, listing
 
     listed = listing.list_models(workspace)
     if args.json:
@@ -179,7 +179,7 @@ def _models_list(workspace: "Workspace", args: argparse.Namespace) -> Any:
                 m["version"],
                 m["stage"],
                 m["algorithm"],
-                f"{listing.main_metric(m['task'], m['metrics']):.4f}",
+                formatting.score(listing.main_metric(m["task"], m["metrics"])),
                 m["run_id"][:12],
             ]
             for m in listed

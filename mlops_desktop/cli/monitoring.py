@@ -113,7 +113,9 @@ def _monitor(workspace: "Workspace", args: argparse.Namespace) -> Any:
 
 
 def _number(value: float | None) -> str:
-    return "" if value is None else f"{value:.3g}"
+    from mlops_desktop.core import formatting
+
+    return "" if value is None else formatting.score(value)
 
 
 def _labels_import(workspace: "Workspace", args: argparse.Namespace) -> Any:

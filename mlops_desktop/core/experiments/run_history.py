@@ -37,6 +37,8 @@ SIMPLICITY = (
     "gradient_boosting",
 )
 
+TRAINING_TIME = "Training time"  # the compare row of each run's seconds
+
 
 def list_experiments(workspace: Workspace) -> list[dict[str, Any]]:
     """Every experiment with its number of runs, archived ones included, by name."""
@@ -183,7 +185,7 @@ def compare_runs(
     for name in metrics:
         values = [run["metrics"].get(name) for run in runs]
         rows.append(_row("Metric", name, values, _best(name, values)))
-    rows.append(_row("Run", "Seconds", [run["duration_s"] for run in runs]))
+    rows.append(_row("Run", TRAINING_TIME, [run["duration_s"] for run in runs]))
     finished = [run for run in runs if run["status"] == "finished" and run["metrics"]]
     metric = training.main_metric_name(runs[0]["task"], finished[0]["metrics"]) if finished else ""
     pairs, not_compared = (

@@ -22,7 +22,7 @@ from mlops_desktop.core.experiments.predictions import (
     TRUTH,
     input_columns,
 )
-from mlops_desktop.core.vocabulary import SCORE_DECIMALS
+from mlops_desktop.core.formatting import SCORE_DECIMALS
 from mlops_desktop.ui.models.tables import MISSING_BRUSH, Index, format_value
 
 WRONG_BRUSH = QBrush(QColor("#f8d7da"))

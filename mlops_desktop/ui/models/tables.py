@@ -17,6 +17,7 @@ from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelInd
 from PySide6.QtGui import QBrush, QColor, QFont
 from PySide6.QtWidgets import QTableView
 
+from mlops_desktop.core import formatting
 from mlops_desktop.core.data.paging import ParquetPager
 
 Index = QModelIndex | QPersistentModelIndex
@@ -29,8 +30,8 @@ def format_value(value: Any, group_digits: bool = True) -> str:
         return "—"
     if isinstance(value, (bool, np.bool_)):
         return "yes" if value else "no"
-    if isinstance(value, numbers.Integral):
-        return f"{value:,}" if group_digits and abs(int(value)) >= 10_000 else str(value)
+    if isinstance(value, numbers.Integral):  # a count: grouped (1,419), as formatting writes it
+        return formatting.count(int(value)) if group_digits else str(value)
     if isinstance(value, numbers.Real):
         return _decimal_text(float(value), group_digits)
     if isinstance(value, datetime):

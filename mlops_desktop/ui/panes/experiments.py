@@ -20,12 +20,14 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from mlops_desktop.core import formatting
 from mlops_desktop.core.data import datasets
 from mlops_desktop.core.errors import UserError
 from mlops_desktop.core.experiments import run_history, training
 from mlops_desktop.core.experiments.plots import confusion_cell, run_charts
+from mlops_desktop.core.formatting import SCORE_DECIMALS
 from mlops_desktop.core.registry import model_registry
-from mlops_desktop.core.vocabulary import SCORE_DECIMALS, counted, measure_text, measure_title
+from mlops_desktop.core.vocabulary import counted, measure_text, measure_title
 from mlops_desktop.ui.dialogs.compare_dialog import CompareDialog
 from mlops_desktop.ui.dialogs.model_dialogs import RegisterDialog
 from mlops_desktop.ui.dialogs.training_dialog import TrainingDialog
@@ -573,7 +575,7 @@ def run_html(run: dict[str, Any], recommended: str = "") -> str:
         f"<li>{escape(e['name'])}: {escape(e['reason'])}</li>" for e in run["excluded"]
     )
     versions = ", ".join(f"{k} {v}" for k, v in run["library_versions"].items())
-    duration = "—" if run["duration_s"] is None else f"{run['duration_s']:.2f} s"
+    duration = formatting.duration(run["duration_s"])
     error = f"<p><b>Why it failed:</b> {escape(run['error'])}</p>" if run["error"] else ""
     why = f"<p><b>{RECOMMENDED_MARK}:</b> {escape(recommended)}</p>" if recommended else ""
     return (

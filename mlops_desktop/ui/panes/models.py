@@ -26,11 +26,12 @@ from PySide6.QtWidgets import (
 
 from mlops_desktop.core.errors import UserError
 from mlops_desktop.core.experiments import training
+from mlops_desktop.core.formatting import SCORE_DECIMALS
 from mlops_desktop.core.governance import audit, compliance
 from mlops_desktop.core.registry import bundles, model_registry
 from mlops_desktop.core.registry.bundle_files import SUFFIX as BUNDLE_SUFFIX
 from mlops_desktop.core.serving import scoring
-from mlops_desktop.core.vocabulary import SCORE_DECIMALS, measure_title
+from mlops_desktop.core.vocabulary import measure_title
 from mlops_desktop.ui.dialogs.lineage_dialog import LineageDialog
 from mlops_desktop.ui.dialogs.model_dialogs import StageDialog
 from mlops_desktop.ui.errors import show_message
