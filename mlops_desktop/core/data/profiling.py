@@ -97,9 +97,9 @@ def _distinct_count(column: pa.ChunkedArray) -> int:
     return int(np.count_nonzero(ordered[1:] != ordered[:-1])) + 1
 
 
-def _label(value: Any) -> str:
+def value_label(value: Any) -> str:
     """A value as the analyst reads it: booleans as yes/no, as everywhere in the app."""
-    if isinstance(value, bool):
+    if isinstance(value, bool | np.bool_):
         return "yes" if value else "no"
     return str(value)
 
@@ -118,7 +118,7 @@ def _top_categories(column: pa.ChunkedArray) -> tuple[int, list[dict[str, Any]]]
     top = np.argsort(-counts, kind="stable")[:TOP_CATEGORIES]
     values = dictionary.take(pa.array(top)).to_pylist()
     return len(dictionary), [
-        {"value": _label(value), "count": int(counts[index])}
+        {"value": value_label(value), "count": int(counts[index])}
         for value, index in zip(values, top, strict=True)
     ]
 

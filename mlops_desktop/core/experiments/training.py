@@ -52,9 +52,10 @@ from sklearn.tree import DecisionTreeClassifier, DecisionTreeRegressor
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from mlops_desktop.core.data import datasets, recipes
+from mlops_desktop.core.data import datasets, recipes, roles
 from mlops_desktop.core.data.column_steps import ColumnSteps
 from mlops_desktop.core.data.preparation import feature_frame
+from mlops_desktop.core.data.profiling import value_label
 from mlops_desktop.core.errors import Cancelled, UserError
 from mlops_desktop.core.experiments import evaluation, uncertainty
 from mlops_desktop.core.governance import audit
@@ -273,6 +274,7 @@ class Plan:
     features: list[dict[str, Any]]  # name, type (and categories) of each input column
     excluded: list[dict[str, str]]  # name and reason of each column left out
     target_missing: int = 0  # rows without a target value (training can drop them)
+    classes: tuple[str, ...] = ()  # the target's values, for a classification
 
 
 def detect_task(target: pd.Series, target_type: str) -> tuple[str, str]:
@@ -338,7 +340,12 @@ def plan(
         if kind == "categorical":
             feature["categories"] = sorted(str(v) for v in non_null.unique())
         features.append(feature)
-    return Plan(task, reason, features, excluded, int(frame[target].isna().sum()))
+    classes = (
+        tuple(sorted(value_label(value) for value in frame[target].dropna().unique()))
+        if task == "classification"
+        else ()
+    )
+    return Plan(task, reason, features, excluded, int(frame[target].isna().sum()), classes)
 
 
 def _same_as(column: pd.Series, target: pd.Series) -> bool:
@@ -526,6 +533,7 @@ def train(
     check_data(frame, recipe.target, the_plan, recipe.test_size, recipe.cv)
     algorithms = _algorithms_for(recipe, the_plan.task)
     steps = recipes.column_steps(workspace, version, the_plan.features)
+    roles.remember_first_target(workspace, version.dataset.name, recipe.target)
     runs = []
     for index, algorithm in enumerate(algorithms):
         check_cancel(cancel)
