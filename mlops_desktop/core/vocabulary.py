@@ -74,6 +74,17 @@ def measure_text(name: str, value: float) -> str:
     return f"{value:.{SCORE_DECIMALS}f}"
 
 
+def share_text(count: int, total: int) -> str:
+    """ "8.6 %": ``count`` of ``total`` as a percentage with one decimal, never "0.0 %" for a
+    count above zero ("<0.1 %") nor "100.0 %" for one below the total (">99.9 %")."""
+    share = 100 * count / total if total else 0.0
+    if count > 0 and share < 0.05:
+        return "<0.1 %"
+    if count < total and share >= 99.95:
+        return ">99.9 %"
+    return f"{share:.1f} %"
+
+
 def counted(count: int, noun: str) -> str:
     """ "1 run", "2 runs", "12,000 rows": a count with its noun in the right number."""
     return f"{count:,} {noun if count == 1 else noun + 's'}"
