@@ -140,9 +140,14 @@ def _datasets_list(workspace: "Workspace", args: argparse.Namespace) -> Any:
 
 
 def _datasets_show(workspace: "Workspace", args: argparse.Namespace) -> Any:
-    from mlops_desktop.core.data import datasets, roles
+    from mlops_desktop.core.data import advice, datasets, roles
 
-    record = {**datasets.show(workspace, args.ref), **roles.roles_record(workspace, args.ref)}
+    found = advice.dataset_warnings(workspace, datasets.get_version(workspace, args.ref))
+    record = {
+        **datasets.show(workspace, args.ref),
+        **roles.roles_record(workspace, args.ref),
+        "warnings": [vars(item) for item in found],
+    }
     if args.json:
         return record
     header = (
@@ -158,11 +163,10 @@ def _datasets_show(workspace: "Workspace", args: argparse.Namespace) -> Any:
             for c in record["columns"]
         ],
     )
-    warnings = [w for c in record["columns"] for w in c.get("warnings", [])]
     return (
         header
         + columns
-        + ("\n\nWarnings:\n" + "\n".join(f"- {w}" for w in warnings) if warnings else "")
+        + ("\n\nWarnings:\n" + "\n".join(f"- {item.text}" for item in found) if found else "")
     )
 
 

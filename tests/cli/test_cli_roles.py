@@ -44,7 +44,7 @@ def test_train_without_a_target_refuses_to_guess_a_regression(in_home) -> None:
 
 def test_a_proposed_regression_must_be_confirmed_with_target(in_home, tmp_path) -> None:
     data = tmp_path / "sales.csv"
-    data.write_text("x,y\n" + "".join(f"{i},{i * 1.5 + 0.25}\n" for i in range(40)))
+    data.write_text("x,y\n" + "".join(f"{(i * 7) % 11},{i * 1.5 + 0.25}\n" for i in range(40)))
     ok_json(in_home("datasets", "import", data, "--json"))
     refused = in_home("train", "--dataset", "sales")
     assert refused.code == 1 and refused.err_lines == [
