@@ -430,6 +430,77 @@ def _monitoring_screens(
     retrain.reject()
 
 
+def _credit_file(rows: int, seed: int) -> "pd.DataFrame":
+    """Shaped like the credit file of issue 15: the answer (Status, good / bad, 72 / 28) first,
+    a number (Price) last, gaps in Income."""
+    import numpy as np
+    import pandas as pd
+
+    rng = np.random.default_rng(seed)
+    income = rng.gamma(4, 35, rows).round(0)
+    income[rng.random(rows) < 0.086] = np.nan
+    amount = rng.gamma(5, 200, rows).round(-1)
+    risk = 0.9 - 0.004 * np.nan_to_num(income, nan=140) + 0.0004 * amount
+    return pd.DataFrame(
+        {
+            "Status": np.where(
+                rng.random(rows) < 1 / (1 + np.exp(-risk * 2.2 + 0.6)), "good", "bad"
+            ),
+            "Seniority": rng.integers(0, 30, rows),
+            "Home": rng.choice(["rent", "owner", "parents", "priv", "other"], rows),
+            "Marital": rng.choice(["married", "single", "widow", "separated"], rows),
+            "Job": rng.choice(["fixed", "partime", "freelance", "others"], rows),
+            "Income": income,
+            "Amount": amount,
+            "Price": (amount * rng.uniform(1.1, 2.5, rows)).round(0),
+        }
+    )
+
+
+def _wait_for_warnings(window: "MainWindow") -> None:
+    while window.datasets_pane.warnings_task is not None:
+        _settle(1)
+
+
+def _honest_defaults_screens(
+    window: "MainWindow", workspace: "Workspace", scratch: Path, grab: Callable[..., None]
+) -> None:
+    """Issue 15: a credit file whose last column is a number; its proposed target, warnings and
+    Prepare… link in the Datasets pane; the training dialog's task sentence; the fill-missing
+    column list and the preview of a fill."""
+    from PySide6.QtWidgets import QComboBox
+
+    from mlops_desktop.core.data import datasets
+
+    source = scratch / "credit.csv"
+    _credit_file(4454, seed=15).to_csv(source, index=False)
+    datasets.import_file(workspace, source, "credit")
+    window.state.datasets_changed.emit("credit")
+    window.show_pane("Datasets")
+    window.datasets_pane.tabs.setCurrentIndex(0)
+    _wait_for_warnings(window)
+    grab("13-datasets-roles-warnings")
+    dialog = window.experiments_pane.open_training_dialog("credit")
+    assert dialog is not None
+    while dialog.plan is None:
+        _settle(1)
+    grab("13-training-dialog-target", dialog)
+    dialog.reject()
+    window.show_pane("Datasets")
+    editor = window.datasets_pane.prepare_current()
+    assert editor is not None
+    step = editor.add_step("fill_missing")
+    column = step.fields["column"]
+    assert isinstance(column, QComboBox)
+    column.showPopup()  # the list drops down in a window of its own: grab that
+    grab("13-fill-missing-columns", column.view().window())
+    column.hidePopup()
+    step.reject()
+    editor.set_steps([{"op": "fill_missing", "column": "Income", "strategy": "median"}])
+    grab("13-recipe-editor-fill-preview", editor)
+    editor.reject()
+
+
 def render(out_dir: Path) -> list[Path]:
     from PySide6.QtCore import QItemSelectionModel
     from PySide6.QtWidgets import QApplication
@@ -480,6 +551,7 @@ def render(out_dir: Path) -> list[Path]:
             window.show_pane(pane)
             grab(f"{number}-{pane.lower()}")
         window.show_pane("Datasets")
+        _wait_for_warnings(window)
         for index, tab in enumerate(["profile", "data", "versions", "checks"]):
             window.datasets_pane.tabs.setCurrentIndex(index)
             grab(f"2-datasets-{tab}")
@@ -561,6 +633,7 @@ def render(out_dir: Path) -> list[Path]:
         _monitoring_screens(window, workspace, Path(scratch), grab)
         _preparation_screens(window, workspace, Path(scratch), grab)
         _validation_screens(window, workspace, Path(scratch), grab)
+        _honest_defaults_screens(window, workspace, Path(scratch), grab)
         window.show_pane("Home")
         grab("1-home-monitoring")
 

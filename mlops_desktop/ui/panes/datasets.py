@@ -309,6 +309,7 @@ class DatasetsPane(QWidget):
         self.warnings = QListWidget()
         self.warnings.setObjectName("warnings")
         self.warnings.setWordWrap(True)
+        self.warnings.setSpacing(4)  # one warning apart from the next
         self.warnings.setToolTip("Things worth knowing about this data before training a model")
         warnings_box = QWidget()
         warnings_layout = QVBoxLayout(warnings_box)
