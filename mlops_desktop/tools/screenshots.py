@@ -22,6 +22,7 @@ if TYPE_CHECKING:
     import pandas as pd
 
     from mlops_desktop.core.workspace import Workspace
+    from mlops_desktop.ui.dialogs.training_dialog import TrainingDialog
     from mlops_desktop.ui.main_window import MainWindow
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
@@ -457,6 +458,15 @@ def _credit_file(rows: int, seed: int) -> "pd.DataFrame":
     )
 
 
+def _planned_training_dialog(window: "MainWindow", dataset: str) -> "TrainingDialog":
+    """The training dialog on ``dataset``, once it shows its plan."""
+    dialog = window.experiments_pane.open_training_dialog(dataset)
+    assert dialog is not None
+    while dialog.plan is None:
+        _settle(1)
+    return dialog
+
+
 def _wait_for_warnings(window: "MainWindow") -> None:
     while window.datasets_pane.warnings_task is not None:
         _settle(1)
@@ -480,10 +490,7 @@ def _honest_defaults_screens(
     window.datasets_pane.tabs.setCurrentIndex(0)
     _wait_for_warnings(window)
     grab("13-datasets-roles-warnings")
-    dialog = window.experiments_pane.open_training_dialog("credit")
-    assert dialog is not None
-    while dialog.plan is None:
-        _settle(1)
+    dialog = _planned_training_dialog(window, "credit")
     grab("13-training-dialog-target", dialog)
     dialog.reject()
     window.show_pane("Datasets")
@@ -624,10 +631,7 @@ def render(out_dir: Path) -> list[Path]:
         panel.stop(wait=True)
         _settle()
         models.tabs.setCurrentIndex(0)
-        training_dialog = window.experiments_pane.open_training_dialog("breast cancer")
-        assert training_dialog is not None
-        while training_dialog.plan is None:
-            _settle(1)
+        training_dialog = _planned_training_dialog(window, "breast cancer")
         grab("9-training-dialog", training_dialog)
         training_dialog.reject()
         _monitoring_screens(window, workspace, Path(scratch), grab)

@@ -5,6 +5,7 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+import pytest
 from PySide6.QtCore import Qt
 from pytestqt.qtbot import QtBot
 from sqlalchemy import select
@@ -13,9 +14,20 @@ from mlops_desktop.core.data import datasets, roles
 from mlops_desktop.core.store.models import AuditEvent
 from mlops_desktop.ui.dialogs.recipe_dialog import RecipeDialog
 from mlops_desktop.ui.main_window import MainWindow
+from mlops_desktop.ui.panes.datasets import DatasetsPane
 from tests.ui.test_datasets_pane import shown_warnings
 
 ROWS = 400
+
+
+@pytest.fixture
+def pane(window: MainWindow, state, tmp_path: Path) -> DatasetsPane:
+    """The Datasets pane showing a credit file: Status good / bad (a quarter bad), gaps in
+    Income, Price last."""
+    _credit(state, tmp_path)
+    state.datasets_changed.emit("credit")
+    window.show_pane("Datasets")
+    return window.datasets_pane
 
 
 def _credit(state, tmp_path: Path) -> None:
@@ -45,12 +57,8 @@ def _roles(pane) -> dict[str, str]:
 
 
 def test_the_proposed_target_is_shown_and_a_chosen_one_is_remembered(
-    qtbot: QtBot, window: MainWindow, state, tmp_path: Path
+    qtbot: QtBot, pane: DatasetsPane, state
 ) -> None:
-    _credit(state, tmp_path)
-    state.datasets_changed.emit("credit")
-    window.show_pane("Datasets")
-    pane = window.datasets_pane
     assert _roles(pane) == {"Status": "proposed target", "Seniority": "", "Income": "", "Price": ""}
     assert "Proposed target: Status" in pane.target_label.text()
     shown_warnings(qtbot, pane)
@@ -66,12 +74,8 @@ def test_the_proposed_target_is_shown_and_a_chosen_one_is_remembered(
 
 
 def test_gaps_are_counted_with_a_prepare_link_and_the_minority_class_is_named(
-    qtbot: QtBot, window: MainWindow, state, tmp_path: Path
+    qtbot: QtBot, pane: DatasetsPane
 ) -> None:
-    _credit(state, tmp_path)
-    state.datasets_changed.emit("credit")
-    window.show_pane("Datasets")
-    pane = window.datasets_pane
     warnings = shown_warnings(qtbot, pane)
     bad = warnings[0]
     assert bad.startswith("The class 'bad' is only ") and "of 'Status'" in bad

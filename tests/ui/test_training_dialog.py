@@ -55,7 +55,7 @@ def test_a_file_whose_last_column_is_a_number_proposes_the_named_answer(
     assert dialog.task_sentence.isVisible() and dialog.cv.value() == 5  # 60 rows: 5 folds
 
 
-def test_a_dataset_without_a_likely_answer_waits_for_a_choice(
+def test_a_dataset_without_a_likely_answer_waits_for_a_choice_then_offers_its_algorithms(
     qtbot: QtBot, window: MainWindow, state
 ) -> None:
     datasets.import_file(state.workspace, SAMPLES / "diabetes.csv")
@@ -67,6 +67,9 @@ def test_a_dataset_without_a_likely_answer_waits_for_a_choice(
         dialog.target.setCurrentText("disease_progression")
     assert "This will be a regression of disease_progression" in dialog.task_sentence.text()
     assert dialog.train_button.isEnabled()
+    checked = {name for name, box in dialog.algorithm_boxes.items() if box.isChecked()}
+    assert checked == {n for n, a in training.ALGORITHMS.items() if "regression" in a.tasks}
+    assert not dialog.algorithm_boxes["naive_bayes"].isChecked()  # no regression
 
 
 def test_a_proposed_regression_is_confirmed_before_training(
