@@ -5,7 +5,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from mlops_desktop.core.data import datasets, roles
+from mlops_desktop.core.data import datasets, recipes, roles
 from mlops_desktop.core.errors import UserError
 from mlops_desktop.core.experiments import training
 from mlops_desktop.core.workspace import Workspace
@@ -151,3 +151,12 @@ def test_the_first_training_remembers_its_target_and_later_ones_do_not_change_it
     assert roles.roles_record(workspace, "diabetes")["target"] == "disease_progression"
     training.train(workspace, training.Recipe("diabetes", "bmi", "linear_regression"))
     assert roles.roles_record(workspace, "diabetes")["target"] == "disease_progression"
+
+
+def test_a_prepared_dataset_keeps_the_raw_data_s_target(
+    workspace: Workspace, tmp_path: Path
+) -> None:
+    _import(workspace, tmp_path, _credit(), "credit")
+    roles.set_target(workspace, "credit", "Price")  # not what the rule would propose
+    recipes.prepare(workspace, "credit", [{"op": "drop_duplicates"}])
+    assert roles.roles_record(workspace, "credit prepared")["target"] == "Price"
