@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 import pandas as pd
 from sqlalchemy import select
 
-from mlops_desktop.core.data import datasets, preparation, roles
+from mlops_desktop.core.data import datasets, preparation
 from mlops_desktop.core.data.preparation import Step
 from mlops_desktop.core.data.reading import read_json
 from mlops_desktop.core.errors import UserError
@@ -69,6 +69,7 @@ def prepare(
         options={"format": f"prepared from {parent} with {_steps_word(len(parsed))}"},
         parent_version_id=version.id,
         recipe={"name": recipe_name, "steps": parsed, "fitted": prepared.fitted},
+        target=version.dataset.target if version.dataset.target in prepared.columns else None,
     )
     result = datasets.store_version(
         workspace,
@@ -79,9 +80,6 @@ def prepare(
         progress=sub_progress(progress, 0.5, 1.0),
         cancel=cancel,
     )
-    chosen = version.dataset.target
-    if chosen is not None and chosen in prepared.columns:  # the raw data's target holds on
-        roles.remember_first_target(workspace, result.name, chosen)
     return {
         **datasets.show(workspace, f"{result.name}@{result.version}"),
         "created": result.created,
