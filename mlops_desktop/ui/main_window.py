@@ -311,7 +311,7 @@ class MainWindow(QMainWindow):
             self.open_workspace(Path(folder))
 
     def open_workspace(self, home: Path) -> None:
-        if self.state.workers.running:
+        if self.state.workers.busy:
             errors.show_message(
                 self,
                 "Wait for the running work to finish (or cancel it) before switching workspaces.",
@@ -471,7 +471,7 @@ class MainWindow(QMainWindow):
             self.save_layout()
             event.accept()
             return
-        if self.state.workers.running and not errors.confirm(
+        if self.state.workers.busy and not errors.confirm(
             self,
             "Quit MLOps Desktop",
             "Some work is still running. Quit anyway? It will be cancelled and nothing it started is kept.",

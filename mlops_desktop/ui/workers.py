@@ -54,6 +54,7 @@ class Task(QObject):
         self.description = description
         self.done = False
         self.cancel_requested = False
+        self.droppable = False  # see ``Workers.run_in_thread``
 
     def cancel(self) -> None:
         self.cancel_requested = True
@@ -202,8 +203,13 @@ class Workers(QObject):
         task.start((home, function, args, kwargs), self._context)
         return task
 
-    def run_in_thread(self, description: str, function: Callable[[], Any]) -> Task:
+    def run_in_thread(
+        self, description: str, function: Callable[[], Any], droppable: bool = False
+    ) -> Task:
+        """``droppable``: a look the app takes on its own (a dataset's warnings), whose result
+        may be dropped; it never holds up quitting or switching workspaces."""
         task = Task(description, self)
+        task.droppable = droppable
         signals = _ThreadSignals(task)
         # A thread cannot be stopped: a result that arrives after Cancel is dropped.
         signals.result.connect(
@@ -214,6 +220,11 @@ class Workers(QObject):
         self._track(task)
         self._pool.start(_Runnable(function, signals))
         return task
+
+    @property
+    def busy(self) -> bool:
+        """Whether work is running whose result would be lost (not only droppable looks)."""
+        return any(not task.droppable for task in self.running)
 
     def _track(self, task: Task) -> None:
         self.running.append(task)

@@ -94,3 +94,12 @@ def test_gaps_are_counted_with_a_prepare_link_and_the_minority_class_is_named(
     dialog = pane.findChild(RecipeDialog)
     assert dialog is not None and dialog.isVisible()
     dialog.reject()
+
+
+def test_measuring_the_warnings_never_holds_up_quitting_or_switching(
+    qtbot: QtBot, pane: DatasetsPane, window: MainWindow
+) -> None:
+    window.state.datasets_changed.emit("credit")  # shown again: measured again
+    assert pane.warnings_task is not None  # still measuring…
+    assert not window.state.workers.busy  # …yet closing the window asks nothing
+    shown_warnings(qtbot, pane)

@@ -45,7 +45,14 @@ def test_train_two_algorithms_from_the_dialog_and_see_the_runs(
     assert "species" in details
     run = pane.model.record(pane.view.currentIndex().row())
     accuracy = f"{run['metrics']['accuracy']:.3f}"
-    assert f"Accuracy\n{accuracy}\nBalanced accuracy\n" in details, details
+    low, high = (f"{bound:.3f}" for bound in run["intervals"]["accuracy"])
+    assert f"Accuracy\n{accuracy}\n95 % interval {low} – {high}\nBalanced accuracy\n" in details
+    folds = run["folds"]["accuracy"]  # iris's 150 rows: cross-validated by default
+    assert (
+        f"Accuracy, cross-validation mean\n{run['metrics']['cv_accuracy_mean']:.3f}\n5 folds "
+        in (details)
+    )
+    assert f"5 folds from {min(folds):.3f} to {max(folds):.3f}" in details
     assert "Log loss\n" in details and "Duration " in details
     column = [pane.model.headerData(c, Qt.Orientation.Horizontal) for c in range(12)].index(
         "Accuracy"

@@ -579,6 +579,7 @@ class DatasetsPane(QWidget):
         task = self.state.workers.run_in_thread(
             "Checking the data",
             lambda: advice.dataset_warnings(workspace, datasets.get_version(workspace, ref)),
+            droppable=True,
         )
         self.warnings_task = task
         task.succeeded.connect(lambda found: task is self.warnings_task and self._list(found))
