@@ -173,7 +173,8 @@ def baseline(reference: Any, window: Any, columns: list[dict[str, Any]]) -> list
 def child_timing(rows: int, runs: int) -> dict[str, Any]:
     import numpy as np
 
-    from mlops_desktop.core.monitoring.drift import Reference, check_drift
+    from mlops_desktop.core.monitoring.drift import check_drift
+    from mlops_desktop.core.monitoring.drift_reference import Reference
 
     columns = schema()
     reference, window = generate(rows, window=False), generate(rows, window=True)
@@ -245,7 +246,7 @@ def _outcome(report: dict[str, Any]) -> dict[str, Any]:
 def child_process(home: Path, rows: int, tasks: int, files: bool) -> dict[str, Any]:
     import pickle
 
-    from mlops_desktop.core.monitoring.drift import Reference
+    from mlops_desktop.core.monitoring.drift_reference import Reference
     from mlops_desktop.ui.workers import Workers
 
     reference = Reference.of(generate(rows, window=False), schema())
@@ -276,7 +277,8 @@ def child_process(home: Path, rows: int, tasks: int, files: bool) -> dict[str, A
 
 
 def child_thread(rows: int) -> dict[str, Any]:
-    from mlops_desktop.core.monitoring.drift import Reference, check_drift
+    from mlops_desktop.core.monitoring.drift import check_drift
+    from mlops_desktop.core.monitoring.drift_reference import Reference
 
     reference = Reference.of(generate(rows, window=False), schema())
     window = generate(rows, window=True)

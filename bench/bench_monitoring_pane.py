@@ -8,14 +8,14 @@ yes/no; target ``repaid``) imported, a logistic regression trained and registere
 ``--rows`` prediction-log rows spread evenly over ``--days`` consecutive days written straight
 into the store (as the server's log writer writes them: inputs, prediction, probabilities), the
 last third of the days with a shifted income and an unseen region. Then every day is checked
-once with ``checks.update_days`` (timed and printed: the one-off cost of a first check).
+once with ``trends.update_days`` (timed and printed: the one-off cost of a first check).
 
 Measured, each in this process:
 
 1. Opening the pane: the Monitoring pane of a shown ``MainWindow`` reloading its stored results
    (``refresh``: cards, the selected version's days and latest report) and being switched to
-   and painted (Qt offscreen). Goal: ≤ 1 s. Also printed: ``checks.overview`` +
-   ``checks.history`` alone (the stored reads the pane makes), and the whole app from
+   and painted (Qt offscreen). Goal: ≤ 1 s. Also printed: ``trends.overview`` +
+   ``trends.history`` alone (the stored reads the pane makes), and the whole app from
    opening the workspace to this pane shown, every pane built as at start-up.
 2. A new day: one more day of rows (``--rows`` / ``--days``) is logged, then ``update_days``
    checks what is new. Baseline in the same run: checking every day again from scratch
@@ -155,16 +155,16 @@ def log_days(home: Path, rows: int, first: int, days: int, total_days: int, seed
 
 def counting_windows() -> list[Any]:
     """Count the day windows ``update_days`` reads (a wrapper around the log reader)."""
-    from mlops_desktop.core.monitoring import checks
+    from mlops_desktop.core.monitoring import trends
 
     read: list[Any] = []
-    original = checks._log_window
+    original = trends.log_window
 
     def spy(*args: Any, **kwargs: Any) -> Any:
         read.append(args[2])
         return original(*args, **kwargs)
 
-    checks._log_window = spy  # type: ignore[assignment]
+    trends.log_window = spy  # type: ignore[assignment]
     return read
 
 
@@ -175,7 +175,7 @@ def open_pane(home: Path, scratch: Path) -> dict[str, float]:
     from PySide6.QtWidgets import QApplication
 
     from mlops_desktop.config import Settings
-    from mlops_desktop.core.monitoring import checks
+    from mlops_desktop.core.monitoring import trends
     from mlops_desktop.core.workspace import Workspace
     from mlops_desktop.ui.main_window import MainWindow
     from mlops_desktop.ui.state import AppState
@@ -184,8 +184,8 @@ def open_pane(home: Path, scratch: Path) -> dict[str, float]:
     times: dict[str, float] = {}
     began = time.perf_counter()
     workspace = Workspace(home)
-    ref = checks.overview(workspace)[0]["ref"]
-    assert checks.history(workspace, ref), "no stored days"
+    ref = trends.overview(workspace)[0]["ref"]
+    assert trends.history(workspace, ref), "no stored days"
     times["reads"] = time.perf_counter() - began
     workspace.close()
 
@@ -221,7 +221,7 @@ def main() -> int:
     args = parser.parse_args()
     rows, days = (100_000, 30) if args.quick else (args.rows, args.days)
 
-    from mlops_desktop.core.monitoring import checks
+    from mlops_desktop.core.monitoring import trends
     from mlops_desktop.core.store.models import MonitorResult
     from mlops_desktop.core.workspace import Workspace
 
@@ -235,7 +235,7 @@ def main() -> int:
     read = counting_windows()
     workspace = Workspace(home)
     began = time.perf_counter()
-    checked = checks.update_days(workspace, "loans")
+    checked = trends.update_days(workspace, "loans")
     first = time.perf_counter() - began
     workspace.close()
     print(f"first check of every day: {checked} days in {_common.fmt_s(first)}")
@@ -253,14 +253,14 @@ def main() -> int:
     workspace = Workspace(home)
     read.clear()
     began = time.perf_counter()
-    new = checks.update_days(workspace, "loans")
+    new = trends.update_days(workspace, "loans")
     incremental = time.perf_counter() - began
     incremental_windows = len(read)
     with workspace.store.write() as session:
         session.query(MonitorResult).delete()
     read.clear()
     began = time.perf_counter()
-    again = checks.update_days(workspace, "loans")
+    again = trends.update_days(workspace, "loans")
     rescan = time.perf_counter() - began
     workspace.close()
     ok_new = new == 1 and incremental_windows == 1

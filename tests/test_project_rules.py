@@ -29,6 +29,43 @@ def test_core_never_imports_qt_or_ui_import_linter_contract() -> None:
     assert result.returncode == 0, result.stdout + result.stderr
 
 
+def _import_circles() -> list[list[str]]:
+    """Groups of modules that import each other round in a circle (strongly connected parts of
+    the import graph, imports inside functions included; a name imported under TYPE_CHECKING,
+    for type hints only, is no import when the program runs)."""
+    import grimp  # installed with import-linter
+
+    graph = grimp.build_graph("mlops_desktop", exclude_type_checking_imports=True)
+    order: dict[str, int] = {}
+    low: dict[str, int] = {}
+    stack: list[str] = []
+    circles: list[list[str]] = []
+
+    def visit(module: str) -> None:  # Tarjan's algorithm
+        order[module] = low[module] = len(order)
+        stack.append(module)
+        for imported in graph.find_modules_directly_imported_by(module):
+            if imported not in order:
+                visit(imported)
+                low[module] = min(low[module], low[imported])
+            elif imported in stack:
+                low[module] = min(low[module], order[imported])
+        if low[module] == order[module]:
+            part = stack[stack.index(module) :]
+            del stack[stack.index(module) :]
+            if len(part) > 1:
+                circles.append(sorted(part))
+
+    for module in sorted(graph.modules):
+        if module not in order:
+            visit(module)
+    return circles
+
+
+def test_no_module_imports_itself_through_others() -> None:
+    assert _import_circles() == []
+
+
 def test_core_modules_load_without_qt() -> None:
     code = (
         "import sys, pkgutil, importlib, mlops_desktop.core as core\n"

@@ -211,10 +211,10 @@ def _validation_line(record: dict[str, Any]) -> str:
 
 
 def _datasets_validate(workspace: "Workspace", args: argparse.Namespace) -> Any:
-    from mlops_desktop.core.data import validation
+    from mlops_desktop.core.data import dataset_rules, validation
 
     rules = validation.read_rules(args.rules) if args.rules else None
-    report = validation.validate(workspace, args.ref, rules)
+    report = dataset_rules.validate(workspace, args.ref, rules)
     if args.json:
         return report
     against = f"the rules in {args.rules.name}" if args.rules else "its dataset's rules"
@@ -245,15 +245,15 @@ def _datasets_validate(workspace: "Workspace", args: argparse.Namespace) -> Any:
 
 
 def _datasets_rules(workspace: "Workspace", args: argparse.Namespace) -> Any:
-    from mlops_desktop.core.data import datasets, validation
+    from mlops_desktop.core.data import dataset_rules, datasets, validation
 
     name = datasets.parse_ref(args.ref)[0]
     if args.rules_file:
-        rules = validation.set_rules(workspace, args.ref, validation.read_rules(args.rules_file))
+        rules = dataset_rules.set_rules(workspace, args.ref, validation.read_rules(args.rules_file))
         if args.json:
             return rules
         return f"Saved {counted(len(rules), 'rule')} for {name}; new versions are checked against them."
-    rules = validation.rules_of(workspace, args.ref)
+    rules = dataset_rules.rules_of(workspace, args.ref)
     if args.json:
         return rules
     if not rules:

@@ -32,43 +32,46 @@ from PySide6.QtWidgets import (
     QMessageBox,
     QStackedWidget,
     QStyle,
-    QTextBrowser,
     QVBoxLayout,
     QWidget,
 )
 
 from mlops_desktop import __version__
-from mlops_desktop.config import Settings, resources_dir, samples_dir
+from mlops_desktop.config import Settings, samples_dir
+from mlops_desktop.core.registry.bundle_files import SUFFIX as BUNDLE_SUFFIX
 from mlops_desktop.ui import errors
+from mlops_desktop.ui.widgets.file_field import DATA_SUFFIXES, dropped_file
 from mlops_desktop.ui.widgets.task_panel import TaskPanel
 
 if TYPE_CHECKING:
     from mlops_desktop.core.data.datasets import ImportResult
+    from mlops_desktop.ui.demo_actions import DemoActions
     from mlops_desktop.ui.dialogs.import_dialog import ImportDialog
+    from mlops_desktop.ui.panes.audit import AuditPane
     from mlops_desktop.ui.panes.datasets import DatasetsPane
     from mlops_desktop.ui.panes.experiments import ExperimentsPane
     from mlops_desktop.ui.panes.models import ModelsPane
     from mlops_desktop.ui.panes.monitoring import MonitoringPane
     from mlops_desktop.ui.state import AppState
+    from mlops_desktop.ui.workers import Task
 
-PANES = ["Home", "Datasets", "Experiments", "Models", "Monitoring"]
+PANES = ["Home", "Datasets", "Experiments", "Models", "Monitoring", "Audit"]
+DROPPED_SUFFIXES = {*DATA_SUFFIXES, BUNDLE_SUFFIX}  # data to import, or a model bundle
 PANE_ICONS = {
     "Home": QStyle.StandardPixmap.SP_DirHomeIcon,
     "Datasets": QStyle.StandardPixmap.SP_FileDialogDetailedView,
     "Experiments": QStyle.StandardPixmap.SP_MediaPlay,
     "Models": QStyle.StandardPixmap.SP_DriveHDIcon,
     "Monitoring": QStyle.StandardPixmap.SP_ComputerIcon,
+    "Audit": QStyle.StandardPixmap.SP_FileDialogContentsView,
 }
-DATA_SUFFIXES = {
-    ".csv",
-    ".tsv",
-    ".txt",
-    ".xlsx",
-    ".xlsm",
-    ".xls",
-    ".parquet",
-    ".pq",
-}  # .xls: to say why not
+# The pane an audit event's object opens, by its kind (datasets and runs are also selected there).
+OBJECT_PANES = {
+    "recipe": "Datasets",
+    "experiment": "Experiments",
+    "model": "Models",
+    "deployment": "Models",
+}
 
 
 class MainWindow(QMainWindow):
@@ -79,6 +82,8 @@ class MainWindow(QMainWindow):
     experiments_pane: ExperimentsPane
     models_pane: ModelsPane
     monitoring_pane: MonitoringPane
+    audit_pane: AuditPane
+    demo: DemoActions
 
     def __init__(self, settings: Settings) -> None:
         super().__init__()
@@ -130,6 +135,8 @@ class MainWindow(QMainWindow):
 
     def attach(self, state: AppState) -> None:
         """Add the panes for an open workspace (the data libraries are loaded by now)."""
+        from mlops_desktop.ui.demo_actions import DemoActions
+        from mlops_desktop.ui.panes.audit import AuditPane
         from mlops_desktop.ui.panes.datasets import DatasetsPane
         from mlops_desktop.ui.panes.experiments import ExperimentsPane
         from mlops_desktop.ui.panes.home import HomePane
@@ -137,6 +144,7 @@ class MainWindow(QMainWindow):
         from mlops_desktop.ui.panes.monitoring import MonitoringPane
 
         self.state = state
+        self.demo = DemoActions(self)
         self.datasets_pane = DatasetsPane(state)
         self.datasets_pane.import_requested.connect(lambda: self.open_import_dialog())
         self.datasets_pane.samples_requested.connect(self.add_samples)
@@ -145,14 +153,22 @@ class MainWindow(QMainWindow):
         self.models_pane.register_requested.connect(lambda: self.show_pane("Experiments"))
         self.models_pane.run_requested.connect(self._show_run)
         self.models_pane.dataset_requested.connect(self._show_dataset)
+        self.models_pane.open_requested.connect(self._open_record)
         self.monitoring_pane = MonitoringPane(state)
         self.monitoring_pane.models_requested.connect(lambda: self.show_pane("Models"))
+        self.audit_pane = AuditPane(state)
+        self.audit_pane.object_requested.connect(self.show_object)
+        self.audit_pane.datasets_requested.connect(lambda: self.show_pane("Datasets"))
+        home = HomePane(state, self.show_pane)
+        home.demo_requested.connect(self.demo.open_default)
+        home.demo_reset_requested.connect(self.demo.reset)
         self.panes = {
-            "Home": HomePane(state, self.show_pane),
+            "Home": home,
             "Datasets": self.datasets_pane,
             "Experiments": self.experiments_pane,
             "Models": self.models_pane,
             "Monitoring": self.monitoring_pane,
+            "Audit": self.audit_pane,
         }
         while self.stack.count():
             self.stack.removeWidget(self.stack.widget(0))
@@ -213,6 +229,20 @@ class MainWindow(QMainWindow):
         )
         self.recent_menu = file_menu.addMenu("Recent Workspaces")
         self.recent_menu.aboutToShow.connect(self._fill_recent_menu)
+        self.open_demo_action = self._action(
+            "Open &Demo Workspace…",
+            lambda: self.demo.choose(),
+            None,
+            "Build (or open) the demo: a loan-approval story with every step done",
+        )
+        self.reset_demo_action = self._action(
+            "&Reset Demo Workspace…",
+            lambda: self.demo.reset(),
+            None,
+            "Build the open demo again, as it was at its start (asks first)",
+        )
+        file_menu.addAction(self.open_demo_action)
+        file_menu.addAction(self.reset_demo_action)
         file_menu.addSeparator()
         file_menu.addAction(
             self._action(
@@ -242,6 +272,14 @@ class MainWindow(QMainWindow):
             "Add &Sample Datasets", self.add_samples, None, "Add the bundled teaching datasets"
         )
         file_menu.addAction(self.samples_action)
+        file_menu.addAction(
+            self._action(
+                "&Back Up Workspace…",
+                self.choose_backup_file,
+                None,
+                "Copy the whole workspace into one zip file, safely even while it is in use",
+            )
+        )
         file_menu.addSeparator()
         file_menu.addAction(
             self._action("&Quit", self.close, QKeySequence.StandardKey.Quit, needs_workspace=False)
@@ -281,7 +319,11 @@ class MainWindow(QMainWindow):
         if not recent:
             self.recent_menu.addAction("No recent workspaces").setEnabled(False)
         for home in recent:
-            self.recent_menu.addAction(str(home), lambda h=home: self.open_workspace(h))
+            store = self.settings.workspace_store(home)
+            self.recent_menu.addAction(
+                str(home) if store is None else f"{home} (team store)",
+                lambda h=home, s=store: self.open_workspace(h, s),
+            )
 
     # --- panes ---------------------------------------------------------------------------------
 
@@ -294,7 +336,12 @@ class MainWindow(QMainWindow):
     # --- workspaces ----------------------------------------------------------------------------
 
     def _workspace_changed(self) -> None:
-        self.workspace_label.setText(f"Workspace: {self.state.home}")
+        from mlops_desktop.core.demo import is_demo
+
+        self.reset_demo_action.setEnabled(is_demo(self.state.home))
+        self.workspace_label.setText(
+            f"Workspace: {self.state.home} · Records: {self.state.workspace.store.description}"
+        )
         self.setWindowTitle(f"MLOps Desktop — {self.state.home.name}")
         self.datasets_pane.refresh()
 
@@ -306,17 +353,20 @@ class MainWindow(QMainWindow):
             self.open_workspace(Path(folder))
 
     def choose_workspace(self) -> None:
-        folder = QFileDialog.getExistingDirectory(self, "Open a workspace folder")
-        if folder:
-            self.open_workspace(Path(folder))
+        from mlops_desktop.ui.dialogs.open_workspace_dialog import OpenWorkspaceDialog
 
-    def open_workspace(self, home: Path) -> None:
+        dialog = OpenWorkspaceDialog(self.settings, self.state.home, self)
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dialog.accepted.connect(lambda: self.open_workspace(*dialog.chosen()))
+        dialog.open()
+
+    def open_workspace(self, home: Path, store: str | None = None) -> Task | None:
         if self.state.workers.busy:
             errors.show_message(
                 self,
                 "Wait for the running work to finish (or cancel it) before switching workspaces.",
             )
-            return
+            return None
         from mlops_desktop.core.workspace import Workspace
 
         def opened(workspace: Workspace) -> None:
@@ -324,9 +374,10 @@ class MainWindow(QMainWindow):
             self.state.status_message.emit(f"Opened workspace {workspace.home}.")
 
         # Opening may upgrade and back up an older workspace: off the GUI thread.
-        task = self.state.workers.run_in_thread(f"Opening {home}", lambda: Workspace(home))
+        task = self.state.workers.run_in_thread(f"Opening {home}", lambda: Workspace(home, store))
         task.succeeded.connect(opened)
         task.failed.connect(lambda message: errors.show_message(self, message))
+        return task
 
     # --- data ----------------------------------------------------------------------------------
 
@@ -389,38 +440,26 @@ class MainWindow(QMainWindow):
         task.failed.connect(lambda message: errors.show_message(self, message))
 
     def dragEnterEvent(self, event: QDragEnterEvent) -> None:
-        if self.panes and self._dropped_file(event) is not None:
+        if self.panes and dropped_file(event, DROPPED_SUFFIXES) is not None:
             event.acceptProposedAction()
 
     def dropEvent(self, event: QDropEvent) -> None:
-        path = self._dropped_file(event)
+        path = dropped_file(event, DROPPED_SUFFIXES)
         if self.panes and path is not None:
             event.acceptProposedAction()
-            self.open_import_dialog(path)
-
-    @staticmethod
-    def _dropped_file(event: QDragEnterEvent | QDropEvent) -> Path | None:
-        urls = event.mimeData().urls()
-        if len(urls) != 1 or not urls[0].isLocalFile():
-            return None
-        path = Path(urls[0].toLocalFile())
-        return path if path.suffix.lower() in DATA_SUFFIXES else None
+            if path.suffix.lower() == BUNDLE_SUFFIX:  # a model, not data: the Models pane's
+                self.show_pane("Models")
+                self.models_pane.import_bundle(path)
+            else:
+                self.open_import_dialog(path)
 
     # --- help ----------------------------------------------------------------------------------
 
     def show_help(self) -> QDialog:
-        dialog = QDialog(self)
-        dialog.setWindowTitle("MLOps Desktop Help")
-        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
-        dialog.resize(760, 620)
-        browser = QTextBrowser()
-        browser.setObjectName("helpBrowser")
-        help_dir = resources_dir() / "help"
-        browser.setSearchPaths([str(help_dir)])
-        browser.setSource(QUrl.fromLocalFile(str(help_dir / "index.html")))
-        QVBoxLayout(dialog).addWidget(browser)
-        dialog.show()
-        return dialog
+        """The help, at the section of the pane in use (F1)."""
+        from mlops_desktop.ui.help import PANE_SECTIONS, show_help
+
+        return show_help(self, PANE_SECTIONS[self.current_pane()] if self.panes else "")
 
     def open_log_folder(self) -> None:
         QDesktopServices.openUrl(QUrl.fromLocalFile(str(self.state.workspace.log_path.parent)))
@@ -465,6 +504,61 @@ class MainWindow(QMainWindow):
     def _show_dataset(self, ref: str) -> None:
         self.show_pane("Datasets")
         self.datasets_pane.refresh(ref.partition("@")[0])
+
+    def show_object(self, entity: str) -> None:
+        """Open the pane of an audit event's object ("dataset:iris@2", "run:…", "model:Loans@1")."""
+        kind, _, name = entity.partition(":")
+        if kind == "dataset":
+            self._show_dataset(name)
+        elif kind == "run":
+            self._show_run(name)
+        elif kind in OBJECT_PANES:
+            self.show_pane(OBJECT_PANES[kind])
+            if kind == "model" and "@" in name:
+                self.models_pane.refresh(name)
+        else:
+            self.state.status_message.emit(f"{entity} has no pane of its own.")
+
+    def _open_record(self, pane: str, ref: str) -> None:
+        """Show a record the lineage view asked for, in its pane."""
+        if pane == "Datasets":
+            self._show_dataset(ref)
+        elif pane == "Experiments":
+            self._show_run(ref)
+        elif pane == "Models":
+            self.show_pane("Models")
+            self.models_pane.refresh(select=ref)
+        else:
+            self.show_pane("Monitoring")
+            self.monitoring_pane.select(ref)
+
+    def choose_backup_file(self) -> None:
+        suggested = self.state.home.parent / f"{self.state.home.name} backup.zip"
+        path, _ = QFileDialog.getSaveFileName(
+            self, "Back up the workspace", str(suggested), "Zip file (*.zip)"
+        )
+        if path:
+            self.back_up(Path(path))
+
+    def back_up(self, path: Path) -> Task:
+        """Back up the workspace into ``path`` in a worker process, with progress and Cancel."""
+        from mlops_desktop.core.governance import backup
+
+        task = self.state.workers.run_in_workspace(
+            "Backing up the workspace", self.state.home, backup.backup, path
+        )
+        self.task_panel.follow(task)
+        task.succeeded.connect(
+            lambda result: errors.show_message(
+                self,
+                f"The workspace is backed up in {result['output']}.\n\nIts SHA-256 is "
+                f"{result['sha256']}; note it to check the file later. To restore it: "
+                "mlops-desktop workspace restore FILE EMPTY_FOLDER.",
+                QMessageBox.Icon.Information,
+            )
+        )
+        task.failed.connect(lambda message: errors.show_message(self, message))
+        return task
 
     def closeEvent(self, event: QCloseEvent) -> None:
         if not self.panes:  # closed before the workspace finished opening

@@ -54,7 +54,9 @@ class Task(QObject):
         self.description = description
         self.done = False
         self.cancel_requested = False
-        self.droppable = False  # see ``Workers.run_in_thread``
+        # Work that only finds something to show (no record or file of the user's depends on it
+        # finishing) may be cancelled at quitting without asking.
+        self.ask_before_quitting = True
 
     def cancel(self) -> None:
         self.cancel_requested = True
@@ -189,6 +191,7 @@ class Workers(QObject):
             threading.Thread(target=forkserver.ensure_running, daemon=True).start()
         self._pool = QThreadPool(self)
         self.running: list[Task] = []
+        self.store: str | None = None  # the team store of the workspace tasks open (None: store.db)
 
     def run_in_workspace(
         self,
@@ -200,16 +203,11 @@ class Workers(QObject):
     ) -> Task:
         task = ProcessTask(self._context, description, self)
         self._track(task)
-        task.start((home, function, args, kwargs), self._context)
+        task.start((home, self.store, function, args, kwargs), self._context)
         return task
 
-    def run_in_thread(
-        self, description: str, function: Callable[[], Any], droppable: bool = False
-    ) -> Task:
-        """``droppable``: a look the app takes on its own (a dataset's warnings), whose result
-        may be dropped; it never holds up quitting or switching workspaces."""
+    def run_in_thread(self, description: str, function: Callable[[], Any]) -> Task:
         task = Task(description, self)
-        task.droppable = droppable
         signals = _ThreadSignals(task)
         # A thread cannot be stopped: a result that arrives after Cancel is dropped.
         signals.result.connect(
@@ -223,8 +221,10 @@ class Workers(QObject):
 
     @property
     def busy(self) -> bool:
-        """Whether work is running whose result would be lost (not only droppable looks)."""
-        return any(not task.droppable for task in self.running)
+        """Whether work is running whose result would be lost: not only looks the app takes on
+        its own (``Task.ask_before_quitting`` False), which never hold up quitting or switching
+        workspaces."""
+        return any(task.ask_before_quitting for task in self.running)
 
     def _track(self, task: Task) -> None:
         self.running.append(task)

@@ -23,7 +23,7 @@ from sqlalchemy import select
 from mlops_desktop.core.data import datasets
 from mlops_desktop.core.errors import UserError
 from mlops_desktop.core.experiments import training
-from mlops_desktop.core.monitoring import checks, drift, html_report, plots
+from mlops_desktop.core.monitoring import drift, drift_reference, html_report, labels, plots, trends
 from mlops_desktop.core.registry import model_registry
 from mlops_desktop.core.serving import scoring
 from mlops_desktop.core.store.models import Deployment, PredictionLog
@@ -107,7 +107,7 @@ def _label(
 ) -> None:
     path = folder / f"{ids[0]}.csv"
     pd.DataFrame({"request": ids, "outcome": outcomes.to_numpy()}).to_csv(path, index=False)
-    checks.import_labels(ws, ref, path, key="request", label="outcome")
+    labels.import_labels(ws, ref, path, key="request", label="outcome")
 
 
 def _serve(ws: Workspace, ref: str, target: str, folder: Path) -> Served:
@@ -131,8 +131,8 @@ def _serve(ws: Workspace, ref: str, target: str, folder: Path) -> Served:
                 else:
                     outcomes = outcomes * 1.4
             _label(ws, ref, ids[:300], outcomes, folder)
-    checks.update_days(ws, ref)
-    return Served(checks.history(ws, ref))
+    trends.update_days(ws, ref)
+    return Served(trends.history(ws, ref))
 
 
 @pytest.fixture(scope="module")
@@ -242,7 +242,7 @@ def test_an_empty_history_says_so_inside_every_figure() -> None:
 
 
 def test_days_that_compared_nothing_say_so() -> None:
-    reference = drift.Reference.of(pd.DataFrame({"x": np.arange(300.0)}), [_spec("x")])
+    reference = drift_reference.Reference.of(pd.DataFrame({"x": np.arange(300.0)}), [_spec("x")])
     day = drift.check_drift(reference, pd.DataFrame({"x": np.arange(40.0)}))
     day.update(
         status="not enough data", performance=None, window={"kind": "day", "name": "2026-11-02"}
@@ -286,7 +286,7 @@ def test_distributions_compare_reference_and_window_in_plain_words(
 
 def test_an_empty_column_says_there_is_nothing_to_show() -> None:
     empty = pd.DataFrame({"gone": np.full(200, np.nan)})
-    report = drift.check_drift(drift.Reference.of(empty, [_spec("gone")]), empty)
+    report = drift.check_drift(drift_reference.Reference.of(empty, [_spec("gone")]), empty)
     figure = plots.distribution_figure(report["columns"][0])
     _png(figure)
     assert plots.NO_VALUES in _words(figure)
@@ -351,7 +351,7 @@ def test_text_from_the_data_is_escaped() -> None:
         {hostile: rng.normal(2, 1, 600), "kind": rng.choice(["a", "<script>x</script>"], 600)}
     )
     schema = [_spec(hostile), _spec("kind", "categorical")]
-    report = drift.check_drift(drift.Reference.of(reference_frame, schema), current)
+    report = drift.check_drift(drift_reference.Reference.of(reference_frame, schema), current)
     report.update(
         status="drift",
         performance=None,

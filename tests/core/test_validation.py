@@ -15,7 +15,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from sqlalchemy import func, select
 
-from mlops_desktop.core.data import datasets, validation
+from mlops_desktop.core.data import dataset_rules, datasets, validation
 from mlops_desktop.core.data.profiling import profile
 from mlops_desktop.core.errors import UserError
 from mlops_desktop.core.store.models import AuditEvent, DatasetRules, DatasetVersion
@@ -570,7 +570,7 @@ def test_import_stores_the_proposed_rules_and_each_version_report(
 ) -> None:
     first = _customers()
     datasets.import_file(workspace, _write(first, tmp_path / "v1.csv"), "customers")
-    rules = validation.rules_of(workspace, "customers")
+    rules = dataset_rules.rules_of(workspace, "customers")
     assert _stored_rules(workspace) == [rules]
     assert _audit(workspace, "dataset.rules.proposed") == [
         {"entity": "dataset:customers", "rules": len(rules)}
@@ -587,7 +587,7 @@ def test_import_stores_the_proposed_rules_and_each_version_report(
     second = pd.concat([second, first.iloc[[0]].assign(price=1e6)], ignore_index=True)
     result = datasets.import_file(workspace, _write(second, tmp_path / "v2.csv"), "customers")
     assert (result.created, result.version) == (True, 2)  # a failed check never blocks
-    assert validation.rules_of(workspace, "customers") == rules  # the first version's, kept
+    assert dataset_rules.rules_of(workspace, "customers") == rules  # the first version's, kept
     shown = datasets.show(workspace, "customers@2")["validation"]
     assert (shown["passed"], shown["failed_checks"]) == (False, 4)
     failed = {(c["column"], c["rule"]): c for c in shown["failed"]}
@@ -629,15 +629,17 @@ def test_set_rules_checks_them_first_and_audits_the_change(
     before = _stored_rules(workspace)
     bad = [{"column": "age", "rule": "not_null"}, {"column": "age", "rule": "range", "min": "x"}]
     with pytest.raises(UserError, match=r"^Rule 2 \(range on 'age'\) needs a number for 'min'\.$"):
-        validation.set_rules(workspace, "customers", bad)
+        dataset_rules.set_rules(workspace, "customers", bad)
     assert _stored_rules(workspace) == before
     assert _audit(workspace, "dataset.rules") == []
     with pytest.raises(UserError, match=r"^There is no dataset named 'nobody'\.$"):
-        validation.set_rules(workspace, "nobody", [])
+        dataset_rules.set_rules(workspace, "nobody", [])
 
-    saved = validation.set_rules(workspace, "customers@1", [{"column": "age", "rule": "not_null"}])
+    saved = dataset_rules.set_rules(
+        workspace, "customers@1", [{"column": "age", "rule": "not_null"}]
+    )
     assert saved == [{"column": "age", "rule": "not_null"}]
-    assert validation.rules_of(workspace, "customers") == saved
+    assert dataset_rules.rules_of(workspace, "customers") == saved
     assert _audit(workspace, "dataset.rules") == [{"entity": "dataset:customers", "rules": 1}]
 
 
@@ -655,14 +657,14 @@ def test_validate_with_given_rules_changes_nothing_and_with_the_dataset_rules_up
             )
 
     before = store_state()
-    given = validation.validate(workspace, "customers", [{"column": "age", "rule": "not_null"}])
+    given = dataset_rules.validate(workspace, "customers", [{"column": "age", "rule": "not_null"}])
     assert (given["name"], given["version"], given["rules_from"]) == ("customers", 1, "given")
     assert given["passed"] is False
     assert given["checks"][0]["examples"] == [{"row": 4, "value": None}]
     assert store_state() == before
 
-    validation.set_rules(workspace, "customers", [{"column": "age", "rule": "not_null"}])
-    checked = validation.validate(workspace, "customers")
+    dataset_rules.set_rules(workspace, "customers", [{"column": "age", "rule": "not_null"}])
+    checked = dataset_rules.validate(workspace, "customers")
     assert checked["rules_from"] == "dataset" and checked["passed"] is False
     assert datasets.show(workspace, "customers")["validation"]["failed_checks"] == 1
     assert _audit(workspace, "dataset.validate") == [
@@ -675,12 +677,12 @@ def test_a_dataset_from_before_rules_gets_them_proposed_from_its_first_version(
 ) -> None:
     first = _customers()
     datasets.import_file(workspace, _write(first, tmp_path / "v1.csv"), "customers")
-    proposed = validation.rules_of(workspace, "customers")
+    proposed = dataset_rules.rules_of(workspace, "customers")
     with workspace.store.write() as session:  # as a workspace made before rules existed
         session.execute(DatasetRules.__table__.delete())
         session.execute(DatasetVersion.__table__.update().values(validation=None))
     assert datasets.show(workspace, "customers")["validation"] is None
-    assert validation.rules_of(workspace, "customers") == proposed
+    assert dataset_rules.rules_of(workspace, "customers") == proposed
     assert _stored_rules(workspace) == []  # reading them stores nothing
 
     second = first.assign(price=first["price"] * 100)

@@ -16,14 +16,11 @@ from pytestqt.qtbot import QtBot
 
 from mlops_desktop.config import MONITORING_SETTINGS
 from mlops_desktop.core.data import datasets
-from mlops_desktop.core.monitoring import checks, drift
+from mlops_desktop.core.monitoring import checks, drift, trends
 from mlops_desktop.ui.dialogs.retrain_dialog import RetrainDialog
 from mlops_desktop.ui.main_window import MainWindow
-from mlops_desktop.ui.panes.monitoring import (
-    HISTOGRAM_ROLE,
-    SPARKLINE_COLUMN,
-    MonitoringPane,
-)
+from mlops_desktop.ui.panes.monitoring import MonitoringPane
+from mlops_desktop.ui.panes.monitoring_table import HISTOGRAM_ROLE, SPARKLINE_COLUMN
 from mlops_desktop.ui.state import AppState
 from tests.core.test_monitoring import (  # the core tests' workspace and traffic
     DAY_1,
@@ -58,7 +55,7 @@ def _two_days(state: AppState) -> tuple[list[str], pd.DataFrame]:
 def _pane_with_two_checked_days(qtbot: QtBot, state: AppState) -> MonitoringPane:
     """A pane opened on the two days, already checked."""
     _two_days(state)
-    checks.update_days(state.workspace, "loans")
+    trends.update_days(state.workspace, "loans")
     pane = MonitoringPane(state)
     qtbot.addWidget(pane)
     return pane
@@ -92,7 +89,7 @@ def test_the_pane_opens_from_stored_results_without_computing(
     since, until = datetime(2026, 11, 1, tzinfo=UTC), datetime(2026, 11, 2, tzinfo=UTC)
     for reference in (None, "applicants@1"):  # a time range checked earlier, twice
         checks.check(state.workspace, "loans", reference, since=since, until=until)
-    checks.update_days(state.workspace, "loans")  # the latest checks: the days
+    trends.update_days(state.workspace, "loans")  # the latest checks: the days
 
     def no_computing(*_args: object, **_kwargs: object) -> None:
         raise AssertionError("opening the pane must not check anything")
@@ -146,11 +143,11 @@ def test_check_now_fills_the_report_and_the_trends(
     assert pane.table_model.index(_row(pane, "income"), 1).data() == "Changed (drift)"
     assert pane.table_model.record(0)["_label"] == "Predictions"  # the predictions come first
 
-    pane.tabs.setCurrentWidget(pane.trends_scroll)
+    pane.tabs.setCurrentWidget(pane.trends)
     qtbot.waitUntil(
-        lambda: all(view.canvas is not None for view in pane.trend_views.values()), timeout=10_000
+        lambda: all(view.canvas is not None for view in pane.trends.views.values()), timeout=10_000
     )
-    assert "2 checked days, from 2026-11-01 to 2026-11-02" in pane.trends_note.text()
+    assert "2 checked days, from 2026-11-01 to 2026-11-02" in pane.trends.note.text()
 
 
 def test_the_drift_table_is_a_sound_sortable_model(
@@ -189,7 +186,7 @@ def test_labels_imported_through_the_dialog_show_the_performance(
     qtbot: QtBot, window: MainWindow, state: AppState, tmp_path: Path
 ) -> None:
     ids, calm = _two_days(state)
-    checks.update_days(state.workspace, "loans")
+    trends.update_days(state.workspace, "loans")
     state.monitoring_changed.emit()
     pane = _monitoring(window)
     assert "No true outcomes imported yet" in pane.cards[0].text()
@@ -257,7 +254,7 @@ def test_the_thresholds_dialog_saves_to_settings(
     qtbot: QtBot, window: MainWindow, state: AppState
 ) -> None:
     _two_days(state)
-    checks.update_days(state.workspace, "loans")
+    trends.update_days(state.workspace, "loans")
     state.monitoring_changed.emit()
     pane = _monitoring(window)
     assert pane.report is not None
@@ -393,7 +390,7 @@ def test_the_home_monitor_step_counts_the_watched_versions_and_opens_the_pane(
     monitor = home.cards[4]  # type: ignore[attr-defined]
     assert "No model watched yet" in monitor.state.text()
     _two_days(state)
-    checks.update_days(state.workspace, "loans")
+    trends.update_days(state.workspace, "loans")
     state.monitoring_changed.emit()
     assert monitor.state.text().startswith("⚠ 1 version watched: 1 drifting.")
     assert monitor.button.isEnabled() and monitor.button.text() == "Open Monitoring"
@@ -406,7 +403,7 @@ def test_try_it_rows_are_left_out_of_the_cards_and_the_banner_says_so(
 ) -> None:
     _two_days(state)
     _log(state.workspace, _applicants(5, seed=4, shift=3.0), DAY_2, "tried", source="try_it")
-    checks.update_days(state.workspace, "loans")
+    trends.update_days(state.workspace, "loans")
     pane = MonitoringPane(state)
     qtbot.addWidget(pane)
     assert pane.report is not None and pane.report["window"]["name"] == "2026-11-02"

@@ -13,7 +13,7 @@ from pytestqt.qtbot import QtBot
 from mlops_desktop.config import Settings
 from mlops_desktop.core.data import datasets
 from mlops_desktop.core.experiments import training
-from mlops_desktop.core.monitoring import checks
+from mlops_desktop.core.monitoring import labels
 from mlops_desktop.core.registry import model_registry
 from mlops_desktop.core.workspace import Workspace
 from mlops_desktop.ui.dialogs.retrain_dialog import RetrainDialog
@@ -36,9 +36,9 @@ def labelled_state(home: Path, settings: Settings, tmp_path: Path) -> Iterator[A
     model_registry.register(ws, run["run_id"], "loans")
     model_registry.set_stage(ws, "loans", 1, "production", "first")
     ids = _log(ws, moved, date(2026, 11, 1), "m")
-    labels = tmp_path / "labels.csv"
-    pd.DataFrame({"request": ids, "outcome": moved["repaid"]}).to_csv(labels, index=False)
-    checks.import_labels(ws, "loans", labels, key="request", label="outcome")
+    outcomes_file = tmp_path / "labels.csv"
+    pd.DataFrame({"request": ids, "outcome": moved["repaid"]}).to_csv(outcomes_file, index=False)
+    labels.import_labels(ws, "loans", outcomes_file, key="request", label="outcome")
     state = AppState(ws, settings)
     yield state
     state.workers.shutdown()

@@ -14,8 +14,8 @@ from pytestqt.qtbot import QtBot
 from sqlalchemy import select
 
 from mlops_desktop.config import Settings
-from mlops_desktop.core.data import datasets, validation
-from mlops_desktop.core.monitoring import checks
+from mlops_desktop.core.data import dataset_rules, datasets, validation
+from mlops_desktop.core.monitoring import checks, trends
 from mlops_desktop.core.store.models import AuditEvent, DatasetVersion
 from mlops_desktop.core.workspace import Workspace
 from mlops_desktop.ui.dialogs.rules_dialog import KIND, MAX, MIN, RulesDialog
@@ -158,7 +158,7 @@ def test_editing_a_range_and_saving_stores_the_rules_with_an_audit_event(
     dialog.save_button.click()
 
     assert dialog.result() == RulesDialog.DialogCode.Accepted
-    stored = validation.rules_of(state.workspace, "borrowers")
+    stored = dataset_rules.rules_of(state.workspace, "borrowers")
     assert {"column": "age", "rule": "range", "min": 18} in stored
     with state.workspace.store.read() as session:
         actions = session.scalars(
@@ -190,7 +190,9 @@ def test_rules_are_added_and_removed_from_the_table(
     kinds = {(r["column"], r["rule"]) for r in dialog.model.rules}
     assert ("income", "not_null") not in kinds and ("region", "unique") in kinds
     dialog.save_button.click()
-    stored = {(r["column"], r["rule"]) for r in validation.rules_of(state.workspace, "borrowers")}
+    stored = {
+        (r["column"], r["rule"]) for r in dataset_rules.rules_of(state.workspace, "borrowers")
+    }
     assert stored == kinds
 
 
@@ -204,7 +206,7 @@ def test_rules_are_added_and_removed_from_the_table(
 def test_a_bad_rule_is_refused_inline_and_nothing_is_saved(
     pane: DatasetsPane, state: AppState, qtbot: QtBot, setting: int, text: str, sentence: str
 ) -> None:
-    before = validation.rules_of(state.workspace, "borrowers")
+    before = dataset_rules.rules_of(state.workspace, "borrowers")
     dialog = _open_rules(pane, qtbot)
     row = _rule_row(dialog, "age", "range")
     assert dialog.model.headerData(row, Qt.Orientation.Vertical) == "3"  # as the sentence says
@@ -214,7 +216,7 @@ def test_a_bad_rule_is_refused_inline_and_nothing_is_saved(
 
     assert dialog.error.isVisible() and dialog.error.text() == sentence
     assert dialog.isVisible() and dialog.result() != RulesDialog.DialogCode.Accepted
-    assert validation.rules_of(state.workspace, "borrowers") == before
+    assert dataset_rules.rules_of(state.workspace, "borrowers") == before
 
 
 def test_propose_from_data_asks_before_replacing_the_rules(
@@ -240,8 +242,10 @@ def test_propose_from_data_asks_before_replacing_the_rules(
 def test_check_again_runs_in_the_worker_and_refreshes_the_tab(
     pane: DatasetsPane, state: AppState, qtbot: QtBot
 ) -> None:
-    rules = [r for r in validation.rules_of(state.workspace, "borrowers") if r["rule"] != "range"]
-    validation.set_rules(state.workspace, "borrowers", rules)
+    rules = [
+        r for r in dataset_rules.rules_of(state.workspace, "borrowers") if r["rule"] != "range"
+    ]
+    dataset_rules.set_rules(state.workspace, "borrowers", rules)
     assert "3 of 9 checks failed" in pane.checks_verdict.text()  # stored reports stay as made
 
     task = pane.check_current()
@@ -297,7 +301,7 @@ def test_the_monitoring_report_counts_requests_that_broke_the_rules(
     moved = _applicants(300, seed=3, shift=2.0, new_region=True)
     _log(workspace, moved, DAY_1 + timedelta(days=1), "moved")
     _check_logged_rows(workspace)  # the violations the server logs with each row
-    checks.update_days(workspace, "loans")
+    trends.update_days(workspace, "loans")
     broken = checks.check(workspace, "loans", since=datetime(2026, 11, 2, tzinfo=UTC))
     counts = {entry["rule"]: entry["rows"] for entry in broken["violations"]["by_rule"]}
 

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from mlops_desktop.core.data import datasets, preparation
 from mlops_desktop.core.data.preparation import Step
@@ -159,21 +160,30 @@ class Lineage:
     steps: list[Step]
 
 
+def preparation_chain(session: Session, version_id: int) -> list[DatasetVersion]:
+    """The version and each version it was prepared from, the one the chain started from first
+    (a version that was imported, or whose parent was deleted, is a chain of one)."""
+    chain: list[DatasetVersion] = []
+    current = session.get(DatasetVersion, version_id)
+    while current is not None:
+        chain.insert(0, current)
+        if not (current.recipe and current.parent_version_id):
+            break
+        current = session.get(DatasetVersion, current.parent_version_id)
+    return chain
+
+
 def lineage(workspace: Workspace, version: DatasetVersion) -> Lineage | None:
     """None for a version that was imported (or whose parent was deleted)."""
-    steps: list[Step] = []
     with workspace.store.read() as session:
-        current = session.get(DatasetVersion, version.id)
-        while current is not None and current.recipe and current.parent_version_id:
-            parent = session.get(DatasetVersion, current.parent_version_id)
-            if parent is None:
-                break
-            steps = current.recipe["fitted"] + steps
-            current = parent
-        if not steps or current is None:
+        chain = preparation_chain(session, version.id)
+        steps: list[Step] = [
+            step for prepared in chain[1:] if prepared.recipe for step in prepared.recipe["fitted"]
+        ]
+        if not steps:
             return None
-        _ = current.dataset.name  # load while the session is open
-        return Lineage(current, steps)
+        _ = chain[0].dataset.name  # load while the session is open
+        return Lineage(chain[0], steps)
 
 
 def raw_rows(workspace: Workspace, version: DatasetVersion) -> pd.DataFrame | None:

@@ -11,15 +11,16 @@ A dataset's rules are a list of small records, each about one column::
 A dataset with no rules of its own gets those ``propose`` reads from its first version's profile,
 stored when a version of it is recorded. Every new version is checked against the rules as it is
 recorded (``datasets``), and the report stored with it: a failed check warns, it never blocks.
-``validate`` checks any version again, against the dataset's rules or against rules from a file.
+``dataset_rules.validate`` checks any version again, against the dataset's rules or against rules
+from a file.
 
 The serving process checks each predicted row against the rules about the model's inputs
 (``RowChecker``), compiled once at start into a few comparisons per rule, and logs what each row
 broke; it still predicts.
 
-``datasets`` imports this module (each version is checked as it is recorded) and this one uses
-``datasets`` to find and read versions: each refers to the other only inside functions, so either
-may be imported first.
+This module works on tables and sessions; ``dataset_rules`` holds what needs the workspace (reading
+a dataset's rules, replacing them, checking a stored version again), so that ``datasets`` can check
+each version as it is recorded without the two importing each other.
 """
 
 import math
@@ -36,7 +37,6 @@ import pyarrow.compute as pc
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from mlops_desktop.core.data import datasets, recipes
 from mlops_desktop.core.data.profiling import ID_LIKE_MIN_ROWS
 from mlops_desktop.core.data.reading import read_json
 from mlops_desktop.core.errors import UserError
@@ -47,11 +47,9 @@ from mlops_desktop.core.progress import (
     check_cancel,
     never_cancel,
     no_progress,
-    sub_progress,
 )
 from mlops_desktop.core.store.models import Dataset, DatasetRules, utcnow
 from mlops_desktop.core.vocabulary import COLUMN_TYPES
-from mlops_desktop.core.workspace import Workspace
 
 RULE_KINDS = ("not_null", "unique", "range", "allowed", "type")
 FIELDS = {  # what each kind of rule holds besides its column
@@ -82,7 +80,7 @@ Violation = dict[str, str]
 # --- reading rules -------------------------------------------------------------------------------
 
 
-def _name(number: int, kind: Any, column: Any) -> str:
+def rule_name(number: int, kind: Any, column: Any) -> str:
     """How a sentence names rule ``number``: "Rule 3 (range on 'age')"."""
     words = " ".join(
         [
@@ -163,7 +161,7 @@ def parse_rules(data: Any) -> list[Rule]:
         if not isinstance(rule, dict):
             raise UserError(f"Rule {number} must be an object with a 'column' and a 'rule'.")
         kind, column = rule.get("rule"), rule.get("column")
-        name = _name(number, kind, column)
+        name = rule_name(number, kind, column)
         if kind not in RULE_KINDS:
             unknown = f"an unknown rule '{kind}'" if isinstance(kind, str) else "no 'rule'"
             raise UserError(f"{name} has {unknown}; use one of {', '.join(RULE_KINDS)}.")
@@ -664,98 +662,14 @@ def keep_rules_for_version(
     if stored is not None:
         return list(stored.rules)
     rules = _proposed(dataset, schema, profile)
-    _save(session, dataset, rules, "dataset.rules.proposed")
+    save_rules(session, dataset, rules, "dataset.rules.proposed")
     return rules
 
 
-def _save(session: Session, dataset: Dataset, rules: list[Rule], action: str) -> None:
+def save_rules(session: Session, dataset: Dataset, rules: list[Rule], action: str) -> None:
     stored = _stored(session, dataset.id)
     if stored is None:
         session.add(DatasetRules(dataset_id=dataset.id, rules=rules))
     else:
         stored.rules, stored.updated_at = rules, utcnow()
     audit.record(session, action, f"dataset:{dataset.name}", rules=len(rules))
-
-
-def rules_of(workspace: Workspace, dataset: str) -> list[Rule]:
-    """The current rules of a dataset (by name; a reference NAME@2 names its dataset too): its
-    own, or, when it has none (made before rules existed), those proposed from its first
-    version."""
-    with workspace.store.read() as session:
-        found = datasets.resolve(session, dataset).dataset
-        first = found.versions[0]
-        return rules_for_version(session, found, first.schema, first.profile)
-
-
-def set_rules(workspace: Workspace, dataset: str, rules: Any) -> list[Rule]:
-    """Replace a dataset's rules (checked first: bad rules change nothing); returns them as
-    stored. New versions are checked against them; versions already recorded keep their reports
-    until checked again (``validate``)."""
-    checked = parse_rules(rules)
-    with workspace.store.write() as session:
-        latest = datasets.resolve(session, datasets.parse_ref(dataset)[0])
-        _check_columns_exist(checked, latest.dataset.name, [c["name"] for c in latest.schema])
-        _save(session, latest.dataset, checked, "dataset.rules")
-    return checked
-
-
-def _check_columns_exist(rules: list[Rule], dataset: str, columns: list[str]) -> None:
-    """A rule about a column the dataset's latest version lacks is most likely a typo."""
-    for number, rule in enumerate(rules, 1):
-        if rule["column"] not in columns:
-            shown = ", ".join(f"'{c}'" for c in columns[:8]) + (", …" if len(columns) > 8 else "")
-            raise UserError(
-                f"{_name(number, rule['rule'], rule['column'])} is about a column "
-                f"'{dataset}' does not have; its columns are {shown}."
-            )
-
-
-def validate(
-    workspace: Workspace,
-    ref: str,
-    rules: Any = None,
-    progress: Progress = no_progress,
-    cancel: CancelCheck = never_cancel,
-) -> dict[str, Any]:
-    """Check the dataset version ``ref`` against its dataset's rules, or against ``rules`` (say,
-    read from a file; checked first). The report (see ``check``) with ``name``, ``version`` and
-    ``rules_from`` ("dataset" or "given"). Checked against the dataset's own rules, the report
-    replaces the one stored with the version (and the audit log says so); given rules change
-    nothing in the store."""
-    given = parse_rules(rules) if rules is not None else None
-    progress(0.0, "Reading the data")
-    version = datasets.get_version(workspace, ref)
-    name, number = version.dataset.name, version.version
-    if given is not None:  # a file's rule about a column this version lacks: most likely a typo
-        _check_columns_exist(given, f"{name}@{number}", [c["name"] for c in version.schema])
-    checked = given if given is not None else rules_of(workspace, f"{name}@{number}")
-    frame = datasets.load_frame(workspace, version)
-    check_cancel(cancel)
-    report = check(frame, version.schema, checked, sub_progress(progress, 0.3, 1.0), cancel)
-    if given is None:
-        with workspace.store.write() as session:
-            stored = datasets.resolve(session, f"{name}@{number}")
-            stored.validation = report
-            audit.record(
-                session,
-                "dataset.validate",
-                f"dataset:{name}@{number}",
-                passed=report["passed"],
-                failed_checks=sum(not c["passed"] for c in report["checks"]),
-            )
-    return {
-        "name": name,
-        "version": number,
-        "rules_from": "dataset" if given is None else "given",
-        **report,
-    }
-
-
-def model_checker(workspace: Workspace, record: dict[str, Any]) -> RowChecker:
-    """A ``RowChecker`` for a registered model version's record: the current rules of the dataset
-    its run trained on, about the model's input columns. A model trained on a prepared version
-    takes the raw columns, so the rules are those of the dataset the preparation started from."""
-    trained_on = datasets.get_version(workspace, record["dataset"])
-    found = recipes.lineage(workspace, trained_on)
-    rules = rules_of(workspace, found.root.dataset.name if found else trained_on.dataset.name)
-    return RowChecker(rules, [column["name"] for column in record["inputs"]])

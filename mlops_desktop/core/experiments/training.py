@@ -53,9 +53,9 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from mlops_desktop.core.data import datasets, recipes, roles
-from mlops_desktop.core.data.column_steps import ColumnSteps
 from mlops_desktop.core.data.preparation import feature_frame
 from mlops_desktop.core.data.profiling import value_label
+from mlops_desktop.core.data.raw_inputs import raw_row_steps
 from mlops_desktop.core.errors import Cancelled, UserError
 from mlops_desktop.core.experiments import evaluation, uncertainty
 from mlops_desktop.core.governance import audit
@@ -88,6 +88,8 @@ CHOSEN_TO_EXCLUDE = "you chose to leave it out"
 SKIPPED_TYPES = {"text": "free text is not used yet", "datetime": "dates are not used directly yet"}
 TARGET_COPY = "it is the same as the target (it would give the answer away)"
 NEVER_USED = {*SKIPPED_TYPES.values(), TARGET_COPY}  # left out even when asked for
+# In a run's split: its dataset version holds only its held-out rows (a run imported from a bundle)
+HELD_OUT_ONLY = "held_out_only"
 
 log = logging.getLogger(__name__)
 
@@ -534,7 +536,9 @@ def train(
     the_plan = plan(frame, version.schema, recipe.target, recipe.exclude, recipe.include)
     check_data(frame, recipe.target, the_plan, recipe.test_size, recipe.cv)
     algorithms = _algorithms_for(recipe, the_plan.task)
-    steps = recipes.column_steps(workspace, version, the_plan.features)
+    front = raw_row_steps(
+        version, the_plan.features, recipes.column_steps(workspace, version, the_plan.features)
+    )
     roles.remember_first_target(workspace, version.dataset.name, recipe.target)
     runs = []
     for index, algorithm in enumerate(algorithms):
@@ -542,7 +546,7 @@ def train(
         step = sub_progress(progress, index / len(algorithms), (index + 1) / len(algorithms))
         runs.append(
             _train_one(
-                workspace, recipe, version.id, frame, the_plan, algorithm, steps, step, cancel
+                workspace, recipe, version.id, frame, the_plan, algorithm, front, step, cancel
             )
         )
     return runs
@@ -585,6 +589,8 @@ def run_split(workspace: Workspace, run_id: str) -> RunSplit:
     run = show_run(workspace, run_id)
     recipe = recipe_of(run)
     version, frame = _training_frame(workspace, recipe)
+    if run["split"].get(HELD_OUT_ONLY):
+        return RunSplit(frame.iloc[:0], frame, frame[recipe.target])
     trained, held, _y_train, truth = _split(frame, frame[recipe.target], run["task"], recipe)
     raw = recipes.raw_rows(workspace, version)
     if raw is not None:  # a prepared version: the raw rows they came from, as a model takes them
@@ -596,18 +602,22 @@ def run_split(workspace: Workspace, run_id: str) -> RunSplit:
 
 def _experiment_id(workspace: Workspace, name: str) -> int:
     with workspace.store.write() as session:
-        experiment = session.scalars(
-            select(Experiment).where(Experiment.name == name)
-        ).one_or_none()
-        if experiment is None:
-            experiment = Experiment(name=name)
-            session.add(experiment)
-            session.flush()
-            audit.record(session, "experiment.create", f"experiment:{name}")
-        elif experiment.archived:  # new runs belong in view
-            experiment.archived = False
-            audit.record(session, "experiment.restore", f"experiment:{name}", reason="trained")
-        return experiment.id
+        return experiment_for_runs(session, name).id
+
+
+def experiment_for_runs(session: Session, name: str) -> Experiment:
+    """The experiment ``name`` to add runs to, in the caller's transaction: created if new,
+    brought back into view if archived."""
+    experiment = session.scalars(select(Experiment).where(Experiment.name == name)).one_or_none()
+    if experiment is None:
+        experiment = Experiment(name=name)
+        session.add(experiment)
+        session.flush()
+        audit.record(session, "experiment.create", f"experiment:{name}")
+    elif experiment.archived:  # new runs belong in view
+        experiment.archived = False
+        audit.record(session, "experiment.restore", f"experiment:{name}", reason="trained")
+    return experiment
 
 
 def _train_one(
@@ -617,12 +627,13 @@ def _train_one(
     frame: pd.DataFrame,
     the_plan: Plan,
     algorithm: Algorithm,
-    column_steps: ColumnSteps | None,
+    front: list[tuple[str, Any]],
     progress: Progress,
     cancel: CancelCheck,
 ) -> dict[str, Any]:
-    """Train, score and save one run. A version prepared by a recipe is learned from as it is;
-    its ``column_steps`` then go in front of the saved pipeline, so it predicts from raw rows."""
+    """Train, score and save one run. It is learned and scored on typed columns (a version
+    prepared by a recipe as it is); the ``front`` steps (``raw_row_steps``) then go in front of
+    the saved pipeline, so it predicts from raw rows."""
     params = resolve_params(algorithm, recipe.params if recipe.algorithm != "auto" else {})
     run_id = uuid.uuid4().hex
     # Held while it trains: how other processes tell a running run from one whose process died.
@@ -660,8 +671,7 @@ def _train_one(
                 recipe, frame, the_plan, algorithm, params, cancel
             )
             progress(0.9, "Saving the model")
-            if column_steps is not None:
-                pipeline = Pipeline([("recipe", column_steps), *pipeline.steps])
+            pipeline = Pipeline([*front, *pipeline.steps])
             with workspace.artifacts.new(MODEL_SUFFIX) as model_file:
                 joblib.dump(pipeline, model_file.path)
                 model_sha = model_file.add()
@@ -871,6 +881,11 @@ def reproduce(
 ) -> dict[str, Any]:
     """Train the run's exact recipe again and say whether the metrics are identical."""
     original = show_run(workspace, run_id)
+    if original["split"].get(HELD_OUT_ONLY):
+        raise UserError(
+            f"Run {original['run_id'][:8]} came from a model bundle; the rows it trained on are "
+            "not in this workspace, so it cannot be trained again here."
+        )
     again = train(workspace, recipe_of(original), progress, cancel)[0]
     differences = {
         key: {"original": original["metrics"].get(key), "again": again["metrics"].get(key)}

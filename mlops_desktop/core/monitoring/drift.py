@@ -65,7 +65,7 @@ import itertools
 import math
 import warnings
 from collections.abc import Mapping, Sequence
-from dataclasses import asdict, dataclass, field, fields
+from dataclasses import asdict, dataclass, fields
 from typing import Any
 
 import numpy as np
@@ -74,6 +74,20 @@ from scipy import stats
 
 from mlops_desktop.core.errors import UserError
 from mlops_desktop.core.monitoring import two_sample
+from mlops_desktop.core.monitoring.drift_reference import (
+    CategoricalReference,
+    ColumnReference,
+    FloatArray,
+    IntArray,
+    NumericReference,
+    Reference,
+    as_numbers,
+    bin_counts,
+    category_counts,
+    column_values,
+    histogram_edges_of,
+    shares_of,
+)
 from mlops_desktop.core.progress import (
     CancelCheck,
     Progress,
@@ -82,25 +96,18 @@ from mlops_desktop.core.progress import (
     no_progress,
 )
 
-FloatArray = np.ndarray[Any, np.dtype[np.float64]]
-IntArray = np.ndarray[Any, np.dtype[np.int64]]
-
 AD_TEST = "Anderson–Darling"
 CHI2_TEST = "chi-squared"
 NUMERIC_EFFECT = "Wasserstein distance ÷ reference spread"
 CATEGORICAL_EFFECT = "Jensen–Shannon distance beyond chance"
-PSI_BINS = 10
 PSI_FLOOR = 1e-4
-HISTOGRAM_BINS = 20
 HISTOGRAM_CATEGORIES = 20
 MAX_NEW_CATEGORIES = 10
-COMMON_VALUES = 50  # how many of a column's values the chance of a one-value window looks at
 # Each column (and the predictions) can raise up to three findings: its missing share, values
 # outside the reference's range or categories it never held, one value in every row (or none).
 # Each is raised only when the reference makes it unlikely at p_value / (3 × columns), so a window
 # drawn from the reference itself shows any finding at most p_value of the time (Bonferroni).
 FINDINGS_PER_COLUMN = 3
-BOOLEAN_LABELS = {1.0: "yes", 0.0: "no"}
 _TOLERANCE = 1e-12  # 0.15 - 0.10 is 0.04999…: a change of exactly the threshold still counts
 
 
@@ -169,206 +176,6 @@ def _share(name: str, value: Any, upper: float = 1.0) -> float:
 DEFAULT_THRESHOLDS = Thresholds()
 
 
-# --- the reference -------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class _NumericReference:
-    name: str
-    said: str  # how sentences name it: 'income', or "the predictions"
-    rows: int
-    missing: int  # NaN
-    infinite: int
-    values: FloatArray  # the finite values, sorted
-    std: float | None  # ddof=1; None under two values
-    psi_edges: FloatArray  # inner edges of the PSI bins
-    psi_shares: FloatArray
-    histogram_edges: FloatArray  # equal-width edges (two equal edges: one value)
-    common_shares: FloatArray  # the shares of the most common values (the constant finding)
-
-    @property
-    def count(self) -> int:
-        return len(self.values)
-
-
-@dataclass(frozen=True)
-class _CategoricalReference:
-    name: str
-    said: str
-    rows: int
-    missing: int
-    boolean: bool
-    categories: list[str]  # most frequent first
-    counts: IntArray
-    index: dict[str, int] = field(repr=False)
-    dates: bool = False  # a date column: not compared (``_dates_not_compared``)
-
-    @property
-    def count(self) -> int:
-        return int(self.counts.sum())
-
-
-_ColumnReference = _NumericReference | _CategoricalReference
-
-
-class Reference:
-    """A reference sample prepared once (sorted numeric values, category counts, missing shares,
-    spread, quantile bins, histogram bins) and reused for many current windows."""
-
-    def __init__(
-        self,
-        rows: int,
-        columns: list[_ColumnReference],
-        prediction: _ColumnReference | None = None,
-    ) -> None:
-        self.rows = rows
-        self.columns = columns
-        self.prediction = prediction
-
-    @classmethod
-    def of(
-        cls,
-        frame: pd.DataFrame,
-        schema: list[dict[str, Any]],
-        prediction: dict[str, Any] | None = None,
-    ) -> "Reference":
-        """Prepare ``frame`` (the model's inputs, as ``scoring.prepare`` gives them) for the
-        columns of ``schema``; ``prediction`` names a column of ``frame`` holding the model's
-        predictions (``{"name": ..., "type": "numeric" | "categorical"}``, and optionally
-        ``"said"``: how sentences name it, such as "the predictions"; else the quoted name)."""
-        rows = len(frame)
-        columns = [_reference_column(frame, spec, rows) for spec in schema]
-        predicted = _reference_column(frame, prediction, rows) if prediction else None
-        return cls(rows, columns, predicted)
-
-
-def _reference_column(frame: pd.DataFrame, spec: Mapping[str, Any], rows: int) -> _ColumnReference:
-    name = str(spec["name"])
-    kind = str(spec.get("type", "categorical"))
-    said = str(spec.get("said", f"'{name}'"))
-    series = _column(frame, name, rows)
-    if kind == "numeric":
-        numbers = _numbers(series)
-        missing = int(np.isnan(numbers).sum())
-        values = np.sort(numbers[np.isfinite(numbers)])
-        with np.errstate(all="ignore"):  # values near the float limit: an infinite spread
-            std = float(np.std(values, ddof=1)) if len(values) > 1 else None
-            psi_edges = _psi_edges(values)
-            histogram_edges = _histogram_edges(values)
-        return _NumericReference(
-            name=name,
-            said=said,
-            rows=rows,
-            missing=missing,
-            infinite=len(numbers) - missing - len(values),
-            values=values,
-            std=std,
-            psi_edges=psi_edges,
-            psi_shares=_shares(_bin_counts(values, psi_edges)),
-            histogram_edges=histogram_edges,
-            common_shares=_common_shares(np.unique(values, return_counts=True)[1]),
-        )
-    if kind == "datetime":  # not compared; only its values are counted, for the report
-        present = int(series.notna().sum())
-        return _CategoricalReference(
-            name, said, rows, rows - present, False, [], np.array([present]), {}, dates=True
-        )
-    labels, counts, missing = _category_counts(series, boolean=kind == "boolean")
-    order = np.argsort(-counts, kind="stable")
-    categories = [labels[i] for i in order]
-    return _CategoricalReference(
-        name=name,
-        said=said,
-        rows=rows,
-        missing=missing,
-        boolean=kind == "boolean",
-        categories=categories,
-        counts=counts[order],
-        index={label: i for i, label in enumerate(categories)},
-    )
-
-
-def _column(frame: pd.DataFrame, name: str, rows: int) -> "pd.Series[Any]":
-    if name in frame.columns:
-        column = frame[name]
-        if isinstance(column, pd.DataFrame):  # a repeated column name: the first one
-            column = column.iloc[:, 0]
-        return column
-    return pd.Series(np.full(rows, np.nan), dtype="float64")
-
-
-def _numbers(series: "pd.Series[Any]") -> FloatArray:
-    if pd.api.types.is_numeric_dtype(series.dtype) or pd.api.types.is_bool_dtype(series.dtype):
-        try:
-            return np.asarray(series.to_numpy(dtype=np.float64, na_value=np.nan))
-        except (TypeError, ValueError):
-            pass
-    converted = pd.to_numeric(series, errors="coerce")
-    return np.asarray(converted.to_numpy(dtype=np.float64, na_value=np.nan))
-
-
-def _label(value: Any, boolean: bool) -> str:
-    if boolean and isinstance(value, int | float) and value in BOOLEAN_LABELS:
-        return BOOLEAN_LABELS[float(value)]
-    if isinstance(value, float) and value.is_integer():
-        return str(int(value))  # 3.0 read from a number column is the category "3"
-    return str(value)
-
-
-def _category_counts(series: "pd.Series[Any]", boolean: bool) -> tuple[list[str], IntArray, int]:
-    """The labels, their counts and the number of missing values."""
-    try:
-        counted = series.value_counts(dropna=True, sort=False)
-    except TypeError:  # unhashable values: count their text
-        counted = series.map(str, na_action="ignore").value_counts(dropna=True, sort=False)
-    missing = len(series) - int(counted.sum())
-    merged: dict[str, int] = {}
-    for key, count in zip(counted.index.tolist(), counted.to_numpy().tolist(), strict=True):
-        if count:
-            label = _label(key, boolean)
-            merged[label] = merged.get(label, 0) + int(count)
-    return list(merged), np.array(list(merged.values()), dtype=np.int64), missing
-
-
-def _common_shares(counts: IntArray) -> FloatArray:
-    """The shares of the ``COMMON_VALUES`` most common values among ``counts``."""
-    total = counts.sum()
-    if not total:
-        return np.empty(0)
-    return np.asarray(np.sort(counts)[::-1][:COMMON_VALUES] / total, dtype=np.float64)
-
-
-def _psi_edges(values: FloatArray) -> FloatArray:
-    if len(values) == 0:
-        return np.empty(0)
-    quantiles = np.quantile(values, np.arange(1, PSI_BINS) / PSI_BINS)
-    return np.asarray(np.unique(quantiles), dtype=np.float64)
-
-
-def _bin_counts(values: FloatArray, inner_edges: FloatArray) -> IntArray:
-    """Counts of sorted ``values`` in (-inf, e1], (e1, e2], …, (ek, inf)."""
-    cumulative = np.searchsorted(values, inner_edges, side="right")
-    return np.diff(np.concatenate([[0], cumulative, [len(values)]])).astype(np.int64)
-
-
-def _shares(counts: IntArray) -> FloatArray:
-    total = counts.sum()
-    return counts / total if total else np.zeros(len(counts))
-
-
-def _histogram_edges(values: FloatArray) -> FloatArray:
-    if len(values) == 0:
-        return np.empty(0)
-    low, high = (float(v) for v in np.quantile(values, [0.01, 0.99]))
-    if not high > low:
-        low, high = float(values[0]), float(values[-1])
-    if not high > low:
-        return np.array([low, low])
-    with np.errstate(over="ignore", invalid="ignore"):
-        edges = np.linspace(low, high, HISTOGRAM_BINS + 1)
-    return edges if np.isfinite(edges).all() else np.array([low, high])
-
-
 # --- the comparison ------------------------------------------------------------------------------
 
 
@@ -401,8 +208,8 @@ def check_drift(
     for number, column in enumerate(every):
         check_cancel(cancel)
         progress(number / max(len(every), 1), f"Comparing '{column.name}'")
-        series = _column(current, column.name, rows)
-        if isinstance(column, _NumericReference):
+        series = column_values(current, column.name, rows)
+        if isinstance(column, NumericReference):
             outcomes.append(_compare_numeric(column, series, rows, thresholds, unlikely))
         elif column.dates:
             outcomes.append(_dates_not_compared(column, series))
@@ -440,7 +247,7 @@ def check_drift(
 
 
 def _base_report(
-    column: _ColumnReference, kind: str, count: int, missing_change: float | None
+    column: ColumnReference, kind: str, count: int, missing_change: float | None
 ) -> dict[str, Any]:
     numeric = kind == "numeric"
     return {
@@ -467,7 +274,7 @@ def _base_report(
 
 
 def _missing_finding(
-    column: _ColumnReference, missing: int, rows: int, thresholds: Thresholds, unlikely: float
+    column: ColumnReference, missing: int, rows: int, thresholds: Thresholds, unlikely: float
 ) -> tuple[float | None, dict[str, str] | None]:
     """The change in the missing share, and a finding when it is large and unlikely by chance
     (Fisher's exact test below ``unlikely``)."""
@@ -490,7 +297,7 @@ def _missing_finding(
 
 def _empty_or_short(
     outcome: _Outcome,
-    column: _ColumnReference,
+    column: ColumnReference,
     count: int,
     rows: int,
     thresholds: Thresholds,
@@ -529,7 +336,7 @@ def _empty_or_short(
     return False
 
 
-def _dates_not_compared(column: _CategoricalReference, series: "pd.Series[Any]") -> _Outcome:
+def _dates_not_compared(column: CategoricalReference, series: "pd.Series[Any]") -> _Outcome:
     """A date input (a model trained on a prepared version takes the date its recipe splits
     into parts): a window's dates come after the reference's by nature, so comparing them would
     always say "drift"; the report says so instead."""
@@ -546,13 +353,13 @@ def _dates_not_compared(column: _CategoricalReference, series: "pd.Series[Any]")
 
 
 def _compare_numeric(
-    column: _NumericReference,
+    column: NumericReference,
     series: "pd.Series[Any]",
     rows: int,
     thresholds: Thresholds,
     unlikely: float,
 ) -> _Outcome:
-    numbers = _numbers(series)
+    numbers = as_numbers(series)
     nan = np.isnan(numbers)
     finite_mask = np.isfinite(numbers)
     values = np.sort(numbers[finite_mask])
@@ -619,7 +426,7 @@ def _compare_numeric(
         return _test_numeric(outcome, column, values)
 
 
-def _test_numeric(outcome: _Outcome, column: _NumericReference, values: FloatArray) -> _Outcome:
+def _test_numeric(outcome: _Outcome, column: NumericReference, values: FloatArray) -> _Outcome:
     said, report = column.said, outcome.report
     std = column.std
     if std is not None and not math.isfinite(std):
@@ -650,7 +457,7 @@ def _test_numeric(outcome: _Outcome, column: _NumericReference, values: FloatArr
         p_value=min(max(p, 0.0), 1.0),
         p_method=method,
         effect=effect,
-        psi=_psi(column.psi_shares, _shares(_bin_counts(values, column.psi_edges))),
+        psi=_psi(column.psi_shares, shares_of(bin_counts(values, column.psi_edges))),
     )
     shift = (float(np.mean(values)) - float(np.mean(column.values))) / std
     spread = float(np.std(values, ddof=1)) / std if len(values) > 1 else 0.0
@@ -672,13 +479,13 @@ def _test_numeric(outcome: _Outcome, column: _NumericReference, values: FloatArr
 
 
 def _compare_categorical(
-    column: _CategoricalReference,
+    column: CategoricalReference,
     series: "pd.Series[Any]",
     rows: int,
     thresholds: Thresholds,
     unlikely: float,
 ) -> _Outcome:
-    labels, found, missing = _category_counts(series, column.boolean)
+    labels, found, missing = category_counts(series, column.boolean)
     kind = "boolean" if column.boolean else "categorical"
     count = int(found.sum())
     change, missing_finding = _missing_finding(column, missing, rows, thresholds, unlikely)
@@ -848,10 +655,10 @@ def _summary(
 # --- histograms ----------------------------------------------------------------------------------
 
 
-def _numeric_histogram(column: _NumericReference, values: FloatArray) -> dict[str, Any]:
+def _numeric_histogram(column: NumericReference, values: FloatArray) -> dict[str, Any]:
     edges = column.histogram_edges
     if len(edges) == 0:
-        edges = _histogram_edges(values)
+        edges = histogram_edges_of(values)
     if len(edges) == 0:
         return {"labels": [], "reference": [], "current": [], "edges": []}
 
@@ -892,7 +699,7 @@ def _categorical_histogram(
 ) -> dict[str, Any]:
     if not len(categories):
         return {"labels": [], "reference": [], "current": []}
-    weight = _shares(before) + _shares(now)
+    weight = shares_of(before) + shares_of(now)
     order = np.argsort(-weight, kind="stable")
     top, rest = order[:HISTOGRAM_CATEGORIES], order[HISTOGRAM_CATEGORIES:]
     labels = [categories[i] for i in top]

@@ -96,20 +96,20 @@ BROKEN_RULE_WORDS = {  # the rules the server checks, as a request breaks them
 }
 
 
-def _e(value: Any) -> str:
+def escaped(value: Any) -> str:
     """Text from the data, escaped (control characters, which HTML cannot hold, dropped)."""
     return html.escape(_CONTROL.sub("", str(value)))
 
 
-def _image(figure: Figure, alt: str) -> str:
+def figure_image(figure: Figure, alt: str) -> str:
     buffer = io.BytesIO()
     FigureCanvasAgg(figure).print_png(buffer, metadata={"Software": None})
     data = base64.b64encode(buffer.getvalue()).decode("ascii")
-    return f'<img src="data:image/png;base64,{data}" alt="{_e(alt)}">'
+    return f'<img src="data:image/png;base64,{data}" alt="{escaped(alt)}">'
 
 
-def _badge(words: str, colour: str) -> str:
-    return f'<span class="badge" style="background:{colour}">{_e(words)}</span>'
+def badge(words: str, colour: str) -> str:
+    return f'<span class="badge" style="background:{colour}">{escaped(words)}</span>'
 
 
 def _number(value: Any, digits: int = 3) -> str:
@@ -138,7 +138,7 @@ def _points(change: Any) -> str:
     return f"{100 * float(change):+.1f} points"
 
 
-def _window_words(window: dict[str, Any]) -> tuple[str, str]:
+def window_words(window: dict[str, Any]) -> tuple[str, str]:
     """The window in a title's few words, and in a sentence's."""
     kind, name = window.get("kind"), str(window.get("name", ""))
     if kind == "day":
@@ -178,7 +178,7 @@ def report_html(report: dict[str, Any], history: list[dict[str, Any]] | None = N
     the trends of ``history`` (``monitoring.history``)."""
     window = report.get("window") or {}
     model = str(report.get("model") or "model")
-    short, sentence = _window_words(window)
+    short, sentence = window_words(window)
     status = str(report.get("status", ""))
     thresholds = {**drift.DEFAULT_THRESHOLDS.as_dict(), **(report.get("thresholds") or {})}
     columns = list(report.get("columns") or [])
@@ -189,20 +189,20 @@ def report_html(report: dict[str, Any], history: list[dict[str, Any]] | None = N
     if history is not None:
         figures = trend_figures(history, thresholds)
         trends = "<h2>Trends by day</h2>" + "".join(
-            f"<h3>{_e(TREND_HEADINGS[key])}</h3>{_image(figure, TREND_HEADINGS[key])}"
-            f"<p class='note'>{_e(TREND_CAPTIONS[key])}</p>"
+            f"<h3>{escaped(TREND_HEADINGS[key])}</h3>{figure_image(figure, TREND_HEADINGS[key])}"
+            f"<p class='note'>{escaped(TREND_CAPTIONS[key])}</p>"
             for key, figure in figures.items()
         )
     return f"""<!DOCTYPE html>
 <html lang="en"><head><meta charset="utf-8">
-<title>Monitoring report: {_e(model)} — {_e(short)}</title>
+<title>Monitoring report: {escaped(model)} — {escaped(short)}</title>
 <style>{STYLE}</style></head><body>
-<h1>Monitoring report: {_e(model)} — {_e(short)}</h1>
-<p>{_e(sentence[:1].upper() + sentence[1:])}, compared with {_e(_reference_words(window))}.</p>
-<p>{_badge(STATUS_WORDS.get(status, status), STATUS_COLOURS.get(status, "#555555"))}
-<b>{_e(report.get("summary", ""))}</b></p>
-<p>{_e(meaning)} {int(report.get("n_current") or 0):,} rows in this window,
-{int(report.get("n_reference") or 0):,} in the reference. {_e(left_out_text(report.get("left_out")))}</p>
+<h1>Monitoring report: {escaped(model)} — {escaped(short)}</h1>
+<p>{escaped(sentence[:1].upper() + sentence[1:])}, compared with {escaped(_reference_words(window))}.</p>
+<p>{badge(STATUS_WORDS.get(status, status), STATUS_COLOURS.get(status, "#555555"))}
+<b>{escaped(report.get("summary", ""))}</b></p>
+<p>{escaped(meaning)} {int(report.get("n_current") or 0):,} rows in this window,
+{int(report.get("n_reference") or 0):,} in the reference. {escaped(left_out_text(report.get("left_out")))}</p>
 {_predictions_section(report.get("prediction_drift"))}
 {_performance_section(report.get("performance"))}
 {_rules_section(report)}
@@ -221,12 +221,12 @@ def _predictions_section(prediction: dict[str, Any] | None) -> str:
     if not prediction:
         return "<h2>Predictions</h2><p>The predictions were not compared.</p>"
     return f"""<h2>Predictions</h2>
-<p>{_badge(column_verdict(prediction), COLUMN_COLOURS.get(prediction["status"], "#555555"))}
-{_e(prediction.get("explanation", ""))}</p>
-<p class="note">{_e(prediction.get("test", ""))} test: p-value {_p_value(prediction.get("p_adjusted"))};
-size of change {_number(prediction.get("effect"))} ({_e(prediction.get("effect_name", ""))});
+<p>{badge(column_verdict(prediction), COLUMN_COLOURS.get(prediction["status"], "#555555"))}
+{escaped(prediction.get("explanation", ""))}</p>
+<p class="note">{escaped(prediction.get("test", ""))} test: p-value {_p_value(prediction.get("p_adjusted"))};
+size of change {_number(prediction.get("effect"))} ({escaped(prediction.get("effect_name", ""))});
 PSI {_number(prediction.get("psi"))}.</p>
-{_image(distribution_figure(prediction), "The predictions: reference against this window")}"""
+{figure_image(distribution_figure(prediction), "The predictions: reference against this window")}"""
 
 
 def _performance_section(performance: dict[str, Any] | None) -> str:
@@ -248,7 +248,7 @@ def _performance_section(performance: dict[str, Any] | None) -> str:
         else:
             verdict = "better than normal"
         rows.append(
-            f"<tr><td>{_e(METRIC_NAMES.get(name, name))}"
+            f"<tr><td>{escaped(METRIC_NAMES.get(name, name))}"
             f"{' (lower is better)' if name in LOWER_IS_BETTER else ''}</td>"
             f"<td class='n'>{_number(value)}</td>"
             f"<td class='n'>{interval_text(performance, name) or '—'}</td>"
@@ -285,7 +285,7 @@ def violations_text(violations: dict[str, Any] | None, rows: int) -> str:
 def _rules_section(report: dict[str, Any]) -> str:
     """The requests that broke the training data's validation rules (logged windows only)."""
     broken = violations_text(report.get("violations"), int(report.get("n_current") or 0))
-    return f"<h2>Validation rules</h2><p>{_e(broken)}</p>" if broken else ""
+    return f"<h2>Validation rules</h2><p>{escaped(broken)}</p>" if broken else ""
 
 
 def _effect_order(column: dict[str, Any]) -> tuple[bool, float]:
@@ -297,14 +297,14 @@ def _columns_section(columns: list[dict[str, Any]], thresholds: dict[str, Any]) 
     if not columns:
         return "<h2>Columns</h2><p>No input column was checked.</p>"
     rows = "".join(
-        f"<tr><td>{_e(c['name'])}</td>"
+        f"<tr><td>{escaped(c['name'])}</td>"
         f"<td style='color:{COLUMN_COLOURS.get(c['status'], '#555555')}'>"
-        f"<b>{_e(column_verdict(c))}</b></td>"
-        f"<td>{_e(c.get('test') or '—')}</td><td class='n'>{_p_value(c.get('p_adjusted'))}</td>"
+        f"<b>{escaped(column_verdict(c))}</b></td>"
+        f"<td>{escaped(c.get('test') or '—')}</td><td class='n'>{_p_value(c.get('p_adjusted'))}</td>"
         f"<td class='n'>{_number(c.get('effect'))}</td><td class='n'>{_number(c.get('psi'))}</td>"
         f"<td class='n'>{_points(c.get('missing_change'))}</td>"
         f"<td class='n'>{int(c.get('n_reference') or 0):,} / {int(c.get('n_current') or 0):,}</td>"
-        f"<td>{_e(c.get('explanation', ''))}</td></tr>"
+        f"<td>{escaped(c.get('explanation', ''))}</td></tr>"
         for c in sorted(columns, key=_effect_order)
     )
     return f"""<h2>Columns</h2>
@@ -330,7 +330,7 @@ def _findings_section(report: dict[str, Any]) -> str:
     ]
     if not messages:
         return "<h2>Data quality</h2><p>No data-quality problems found.</p>"
-    items = "".join(f"<li>{_e(message)}</li>" for message in messages)
+    items = "".join(f"<li>{escaped(message)}</li>" for message in messages)
     return f"<h2>Data quality</h2><ul>{items}</ul>"
 
 
@@ -350,23 +350,23 @@ def _distributions_section(columns: list[dict[str, Any]]) -> str:
     else:
         return ""
     charts = "".join(
-        f"<h3>{_e(c['name'])}</h3>"
-        f"{_image(distribution_figure(c), 'Distribution of ' + str(c['name']))}"
-        f"<p>{_e(c.get('explanation', ''))}</p>"
+        f"<h3>{escaped(c['name'])}</h3>"
+        f"{figure_image(distribution_figure(c), 'Distribution of ' + str(c['name']))}"
+        f"<p>{escaped(c.get('explanation', ''))}</p>"
         for c in chosen
     )
-    return f"<h2>Distributions</h2><p>{_e(intro)}</p>{charts}"
+    return f"<h2>Distributions</h2><p>{escaped(intro)}</p>{charts}"
 
 
 def _thresholds_section(thresholds: dict[str, Any]) -> str:
     rows = "".join(
-        f"<tr><td>{_e(THRESHOLD_MEANINGS.get(name, name))}</td><td class='n'>"
+        f"<tr><td>{escaped(THRESHOLD_MEANINGS.get(name, name))}</td><td class='n'>"
         + (
             f"{float(value):.0%}"
             if name in SHARE_THRESHOLDS
             else f"{int(value):,}"
             if name in ("min_rows", "warn_rows")
-            else _e(value)
+            else escaped(value)
         )
         + "</td></tr>"
         for name, value in thresholds.items()

@@ -20,6 +20,7 @@ from sqlalchemy.orm import Session
 from mlops_desktop.core.data import datasets, recipes
 from mlops_desktop.core.data.column_steps import ColumnSteps
 from mlops_desktop.core.data.preparation import describe, travelling_steps
+from mlops_desktop.core.data.raw_inputs import RawInputs, feature_schema
 from mlops_desktop.core.errors import UserError
 from mlops_desktop.core.experiments import training
 from mlops_desktop.core.governance import audit
@@ -30,6 +31,7 @@ from mlops_desktop.core.store.models import (
     ModelVersion,
     RegisteredModel,
     Run,
+    StageRequest,
     StageTransition,
 )
 from mlops_desktop.core.vocabulary import measure_text, measure_title
@@ -45,28 +47,17 @@ STAGE_LABELS = {
 }
 SMALL_DATA_ROWS = 1000
 IMBALANCE_RATIO = 0.2  # the rarest class under a fifth of the commonest
+REPLACED_NOTE = "replaced by version {}"  # the note of a version archived by a promotion
 
 
 def input_schema(workspace: Workspace, run: dict[str, Any]) -> list[dict[str, Any]]:
-    """What a request must hold: each input column with its type, whether it may be empty (only
-    if the training data had gaps there, which the model learned to fill), and its categories.
-    A model trained on a prepared version takes the raw columns its recipe starts from."""
+    """What a request must hold (``training.feature_schema``), as the pipeline's first step knows
+    it; a model trained on a prepared version takes the raw columns its recipe starts from."""
     first_step = training.load_model(workspace, run["run_id"]).steps[0][1]
-    if isinstance(first_step, ColumnSteps):
+    if isinstance(first_step, RawInputs | ColumnSteps):
         return list(first_step.inputs)
-    version = datasets.get_version(workspace, run["dataset"])
-    missing = {column["name"]: column["missing"] for column in version.profile["columns"]}
-    schema = []
-    for feature in run["features"]:
-        entry: dict[str, Any] = {
-            "name": feature["name"],
-            "type": feature["type"],
-            "required": not missing.get(feature["name"], 0),
-        }
-        if "categories" in feature:
-            entry["categories"] = feature["categories"]
-        schema.append(entry)
-    return schema
+    version = datasets.get_version(workspace, run["dataset"])  # a pipeline saved before RawInputs
+    return feature_schema(version, run["features"])
 
 
 def _plain(value: Any) -> Any:
@@ -105,45 +96,83 @@ def register(workspace: Workspace, run_id: str, name: str, description: str = ""
     schema = input_schema(workspace, run)
     example = _example_row(workspace, run, schema)
     with workspace.store.write() as session:
-        model = session.scalars(
-            select(RegisteredModel).where(RegisteredModel.name == name)
-        ).one_or_none()
-        if model is None:
-            model = RegisteredModel(name=name)
-            session.add(model)
-            session.flush()
-            audit.record(session, "model.create", f"model:{name}")
-        else:
-            other_task = session.execute(
-                select(Run.task, Run.target)
-                .join(ModelVersion, ModelVersion.run_id == Run.id)
-                .where(ModelVersion.model_id == model.id)
-                .order_by(ModelVersion.version.desc())
-            ).first()
-            if other_task is not None and tuple(other_task) != (run["task"], run["target"]):
-                raise UserError(
-                    f"'{name}' predicts '{other_task[1]}' ({other_task[0]}); this run predicts "
-                    f"'{run['target']}' ({run['task']}). Register it under another name."
-                )
-        number = (
-            session.scalar(
-                select(func.max(ModelVersion.version)).where(ModelVersion.model_id == model.id)
-            )
-            or 0
-        ) + 1
-        session.add(
-            ModelVersion(
-                model_id=model.id,
-                version=number,
-                run_id=run["run_id"],
-                stage="none",
-                description=description,
-                input_schema=schema,
-                reference_summary={"example": example},
-            )
-        )
-        audit.record(session, "model.register", f"model:{name}@{number}", run=run["run_id"])
+        number = add_version(session, name, run, description, schema, {"example": example})
     return show_model(workspace, f"{name}@{number}")
+
+
+def predicts(session: Session, name: str) -> tuple[str, str] | None:
+    """The task and target of the model ``name``'s latest version; None for no such model."""
+    found = session.execute(
+        select(Run.task, Run.target)
+        .join(ModelVersion, ModelVersion.run_id == Run.id)
+        .join(RegisteredModel, ModelVersion.model_id == RegisteredModel.id)
+        .where(RegisteredModel.name == name)
+        .order_by(ModelVersion.version.desc())
+    ).first()
+    return None if found is None else (found[0], found[1])
+
+
+def add_version(
+    session: Session,
+    name: str,
+    run: dict[str, Any],
+    description: str,
+    schema: list[dict[str, Any]],
+    reference_summary: dict[str, Any],
+    imported_from: dict[str, Any] | None = None,
+) -> int:
+    """Add ``run`` (a run record) as the next version of the model ``name`` (created if new),
+    in the caller's transaction; returns the version's number. A model predicts one target."""
+    model = session.scalars(
+        select(RegisteredModel).where(RegisteredModel.name == name)
+    ).one_or_none()
+    if model is None:
+        model = RegisteredModel(name=name)
+        session.add(model)
+        session.flush()
+        audit.record(session, "model.create", f"model:{name}")
+    else:
+        other_task = predicts(session, name)
+        if other_task is not None and other_task != (run["task"], run["target"]):
+            raise UserError(
+                f"'{name}' predicts '{other_task[1]}' ({other_task[0]}); this run predicts "
+                f"'{run['target']}' ({run['task']}). Register it under another name."
+            )
+    number = (
+        session.scalar(
+            select(func.max(ModelVersion.version)).where(ModelVersion.model_id == model.id)
+        )
+        or 0
+    ) + 1
+    session.add(
+        ModelVersion(
+            model_id=model.id,
+            version=number,
+            run_id=run["run_id"],
+            stage="none",
+            description=description,
+            input_schema=schema,
+            reference_summary=reference_summary,
+            imported_from=imported_from,
+        )
+    )
+    if imported_from is None:
+        audit.record(session, "model.register", f"model:{name}@{number}", run=run["run_id"])
+    else:
+        audit.record(
+            session,
+            "model.import",
+            f"model:{name}@{number}",
+            run=run["run_id"],
+            source=imported_from["source"],
+            # what it came in: a bundle (its manifest's hash) or an MLflow model (its MLmodel's)
+            **{
+                key: imported_from[key]
+                for key in ("bundle_sha256", "mlmodel_sha256")
+                if key in imported_from
+            },
+        )
+    return number
 
 
 def resolve(session: Session, ref: str) -> tuple[RegisteredModel, ModelVersion]:
@@ -210,6 +239,7 @@ def _version_record(
         "library_versions": run["library_versions"],
         "seed": run["seed"],
         "split": run["split"],
+        "imported_from": version.imported_from,
         "history": [
             {
                 "from": t.from_stage,
@@ -217,9 +247,23 @@ def _version_record(
                 "note": t.note,
                 "user": t.user,
                 "time": t.created_at.isoformat(),
+                **({"requested_by": t.requested_by} if t.requested_by else {}),
             }
             for t in transitions
         ],
+        "four_eyes": model.four_eyes,
+        "pending": _pending_record(_pending(session, version)),
+    }
+
+
+def _pending_record(pending: StageRequest | None) -> dict[str, Any] | None:
+    if pending is None:
+        return None
+    return {
+        "to": pending.to_stage,
+        "note": pending.note,
+        "user": pending.user,
+        "time": pending.created_at.isoformat(),
     }
 
 
@@ -234,7 +278,9 @@ def set_stage(
     workspace: Workspace, name: str, version: int, stage: str, note: str = ""
 ) -> dict[str, Any]:
     """Move a version to ``stage`` with a note; promoting to production archives the previous
-    production version. Both moves are recorded in the history."""
+    production version. Both moves are recorded in the history. Under the model's four-eyes rule
+    a move to production is only asked for (``pending`` in the record) until another person
+    approves it (``approve``)."""
     stage = stage.strip().lower()
     if stage not in STAGES:
         raise UserError(f"'{stage}' is not a stage; choose one of {', '.join(STAGES)}.")
@@ -243,35 +289,126 @@ def set_stage(
         model, chosen = resolve(session, f"{name}@{version}")
         if chosen.stage == stage:
             raise UserError(f"{model.name} version {version} is already in {stage}.")
-        moves = [(chosen, stage, note.strip())]
-        if stage == "production":
-            moves += [
-                (previous, "archived", f"replaced by version {version}")
-                for previous in session.scalars(
-                    select(ModelVersion).where(
-                        ModelVersion.model_id == model.id,
-                        ModelVersion.stage == "production",
-                    )
-                )
-            ]
-        for moved, to_stage, why in moves:
-            session.add(
-                StageTransition(
-                    model_version_id=moved.id,
-                    from_stage=moved.stage,
-                    to_stage=to_stage,
-                    note=why,
-                    user=user,
-                )
-            )
-            audit.record(
-                session,
-                "model.stage",
-                f"model:{model.name}@{moved.version}",
-                **{"from": moved.stage, "to": to_stage, "note": why},
-            )
-            moved.stage = to_stage
+        if stage == "production" and model.four_eyes:
+            _ask(session, model, chosen, note.strip(), user)
+        else:
+            _move(session, model, chosen, stage, note.strip(), user)
     return show_model(workspace, f"{name}@{version}")
+
+
+def _ask(
+    session: Session, model: RegisteredModel, chosen: ModelVersion, note: str, user: str
+) -> None:
+    pending = _pending(session, chosen)
+    if pending is not None:
+        raise UserError(
+            f"{pending.user} already asked for {model.name} version {chosen.version} to go to "
+            "production; it waits for another person's approval."
+        )
+    session.add(
+        StageRequest(model_version_id=chosen.id, to_stage="production", note=note, user=user)
+    )
+    audit.record(
+        session,
+        "model.stage.request",
+        f"model:{model.name}@{chosen.version}",
+        **{"from": chosen.stage, "to": "production", "note": note},
+    )
+
+
+def _move(
+    session: Session,
+    model: RegisteredModel,
+    chosen: ModelVersion,
+    stage: str,
+    note: str,
+    user: str,
+    requested_by: str | None = None,
+) -> None:
+    moves = [(chosen, stage, note)]
+    if stage == "production":
+        moves += [
+            (previous, "archived", REPLACED_NOTE.format(chosen.version))
+            for previous in session.scalars(
+                select(ModelVersion).where(
+                    ModelVersion.model_id == model.id, ModelVersion.stage == "production"
+                )
+            )
+        ]
+    pending = _pending(session, chosen)
+    if pending is not None:  # moved some other way: the request is moot
+        session.delete(pending)
+    for moved, to_stage, why in moves:
+        asked = requested_by if moved is chosen else None
+        session.add(
+            StageTransition(
+                model_version_id=moved.id,
+                from_stage=moved.stage,
+                to_stage=to_stage,
+                note=why,
+                user=user,
+                requested_by=asked,
+            )
+        )
+        details = {"from": moved.stage, "to": to_stage, "note": why}
+        if asked is not None:
+            details["requested_by"] = asked
+        audit.record(session, "model.stage", f"model:{model.name}@{moved.version}", **details)
+        moved.stage = to_stage
+
+
+def _pending(session: Session, version: ModelVersion) -> StageRequest | None:
+    return session.scalars(
+        select(StageRequest).where(StageRequest.model_version_id == version.id)
+    ).first()
+
+
+def approve(workspace: Workspace, name: str, version: int, note: str = "") -> dict[str, Any]:
+    """Approve the move to production another person asked for (the four-eyes rule): the
+    version moves, and its history says who asked and who approved."""
+    user = audit.current_user()
+    with workspace.store.write() as session:
+        model, chosen = resolve(session, f"{name}@{version}")
+        pending = _pending(session, chosen)
+        if pending is None:
+            raise UserError(
+                f"Nobody has asked for {model.name} version {version} to go to production; "
+                "there is nothing to approve."
+            )
+        if pending.user == user:
+            raise UserError(
+                f"You asked for {model.name} version {version} to go to production yourself; "
+                "another person must approve it (the model's four-eyes rule)."
+            )
+        why = "; ".join(part for part in (pending.note, note.strip()) if part)
+        _move(session, model, chosen, pending.to_stage, why, user, requested_by=pending.user)
+    return show_model(workspace, f"{name}@{version}")
+
+
+def withdraw(workspace: Workspace, name: str, version: int) -> dict[str, Any]:
+    """Drop a pending move to production (whoever asked, or a reviewer refusing it)."""
+    with workspace.store.write() as session:
+        model, chosen = resolve(session, f"{name}@{version}")
+        pending = _pending(session, chosen)
+        if pending is None:
+            raise UserError(f"{model.name} version {version} has no move waiting for approval.")
+        session.delete(pending)
+        audit.record(
+            session,
+            "model.stage.withdraw",
+            f"model:{model.name}@{version}",
+            asked_by=pending.user,
+        )
+    return show_model(workspace, f"{name}@{version}")
+
+
+def set_four_eyes(workspace: Workspace, name: str, required: bool) -> None:
+    """Turn the four-eyes rule on or off for a model: with it on, a move to production needs
+    the approval of a person other than the one who asked for it."""
+    with workspace.store.write() as session:
+        model, _version = resolve(session, name)
+        model.four_eyes = required
+        audit.record(session, "model.four_eyes", f"model:{model.name}", required=required)
 
 
 def set_description(workspace: Workspace, name: str, version: int, text: str) -> None:
@@ -318,7 +455,11 @@ def model_card(workspace: Workspace, ref: str) -> dict[str, Any]:
     """The version's record plus what its card shows: dataset size and limitations."""
     record = show_model(workspace, ref)
     version = datasets.get_version(workspace, record["dataset"])
-    record["dataset_rows"] = version.n_rows
+    origin = record["imported_from"]  # then it learned from a version of the source workspace
+    from_bundle = origin is not None and "lineage" in origin  # an MLflow model brings none
+    record["dataset_rows"] = (
+        origin["lineage"]["datasets"][0]["rows"] if from_bundle else version.n_rows
+    )
     record["limitations"] = limitations(record)
     record["prepared"] = _preparation(workspace, version, record["run_id"])
     return record
@@ -344,6 +485,23 @@ def card_html(card: dict[str, Any], links: bool = False) -> str:
     """A self-contained HTML model card (no scripts, no external files). With ``links`` the run
     and the dataset version are ``run:ID`` and ``dataset:NAME`` links, for the app to follow."""
     e = html.escape
+    return f"""<!DOCTYPE html>
+<html lang="en"><head><meta charset="utf-8">
+<title>Model card: {e(card["name"])} version {card["version"]}</title>
+<style>body{{font-family:sans-serif;max-width:50em;margin:2em auto;line-height:1.4}}
+table{{border-collapse:collapse}}td,th{{border:1px solid #ccc;padding:2px 8px;text-align:left}}
+</style></head><body>
+<h1>{e(card["name"])} — version {card["version"]}</h1>
+{card_sections(card, links)}
+</body></html>
+"""
+
+
+def card_sections(card: dict[str, Any], links: bool = False, level: int = 2) -> str:
+    """The model card's sections (from its stage to its history), for a page of its own or
+    within a longer one (the compliance report), their headings at ``level``."""
+    e = html.escape
+    h = f"h{level}"
 
     def link(scheme: str, target: str, text: str) -> str:
         return f'<a href="{scheme}:{e(target)}">{text}</a>' if links else text
@@ -368,6 +526,31 @@ def card_html(card: dict[str, Any], links: bool = False) -> str:
     )
     limits = "".join(f"<li>{e(text)}</li>" for text in card["limitations"])
     classes = f"<p>Classes: {e(', '.join(card['classes']))}.</p>" if card.get("classes") else ""
+    origin = card.get("imported_from")
+    here = link("dataset", card["dataset"], e(card["dataset"]))
+    learned_from, held_out_here, imported = f"<b>{here}</b>", "", ""
+    if origin and "mlmodel_sha256" in origin:  # an MLflow model: no data, no lineage came along
+        imported = (
+            f"<p>Imported from the MLflow model <b>{e(origin['mlflow_model'])}</b> (MLmodel "
+            f"SHA-256 <code>{e(origin['mlmodel_sha256'])}</code>) on "
+            f"{e(origin['imported'][:10])} by {e(origin['user'])}.</p>"
+        )
+        learned_from = "<b>not known here</b> (an MLflow model does not carry its data)"
+        held_out_here = "<p>Choose a dataset in Monitoring to check it against.</p>"
+    elif origin:  # a bundle: the data stayed at the source; at most its held-out rows came along
+        imported = (
+            f"<p>Imported from the bundle <b>{e(origin['file'])}</b> (manifest SHA-256 "
+            f"<code>{e(origin['bundle_sha256'])}</code>), exported from {e(origin['source'])}; "
+            f"{'with' if origin['with_data'] else 'without'} its held-out rows. "
+            f"Imported {e(origin['imported'][:10])} by {e(origin['user'])}.</p>"
+            + "".join(f"<p><b>Warning:</b> {e(warning)}</p>" for warning in origin["warnings"])
+        )
+        learned_from = f"<b>{e(origin['lineage']['datasets'][0]['ref'])}</b> at the source"
+        held_out_here = (
+            f"<p>Its held-out rows came along: {here}.</p>"
+            if origin["with_data"]
+            else f"<p>Its rows stayed at the source ({here} has none).</p>"
+        )
     prepared = card.get("prepared")
     preparation = (
         f"<p>That version was prepared from <b>{e(prepared['from'])}</b> by a recipe. The model "
@@ -376,35 +559,29 @@ def card_html(card: dict[str, Any], links: bool = False) -> str:
         if prepared
         else ""
     )
-    return f"""<!DOCTYPE html>
-<html lang="en"><head><meta charset="utf-8">
-<title>Model card: {e(card["name"])} version {card["version"]}</title>
-<style>body{{font-family:sans-serif;max-width:50em;margin:2em auto;line-height:1.4}}
-table{{border-collapse:collapse}}td,th{{border:1px solid #ccc;padding:2px 8px;text-align:left}}
-</style></head><body>
-<h1>{e(card["name"])} — version {card["version"]}</h1>
-<p>Stage: <b>{e(STAGE_LABELS[card["stage"]])}</b>. Registered {e(card["created"][:10])}.</p>
-<h2>Purpose</h2><p>{e(card["description"]) or "<i>Not written yet.</i>"}</p>
-<h2>What it predicts</h2>
+    return f"""<p>Stage: <b>{e(STAGE_LABELS[card["stage"]])}</b>. Registered {e(card["created"][:10])}.</p>
+<{h}>Purpose</{h}><p>{e(card["description"]) or "<i>Not written yet.</i>"}</p>
+<{h}>What it predicts</{h}>
 <p>{e(card["target"])} ({e(card["task"])}), with {e(training.ALGORITHMS[card["algorithm"]].label)}.</p>
 {classes}
-<h2>Data it learned from</h2>
-<p>Dataset version <b>{link("dataset", card["dataset"], e(card["dataset"]))}</b>
+<{h}>Data it learned from</{h}>
+<p>Dataset version {learned_from}
 ({card["dataset_rows"]:,} rows);
 {card["split"]["test_size"]:.0%} of the rows were held out to score it; seed {card["seed"]}.</p>
+{held_out_here}
 {preparation}
-<h2>Scores on the held-out rows</h2><table>{metrics}</table>
-<h2>Inputs</h2>
+<{h}>Scores on the held-out rows</{h}><table>{metrics}</table>
+<{h}>Inputs</{h}>
 <table><tr><th>column</th><th>type</th><th>required</th><th>allowed categories</th></tr>
 {inputs}</table>
-<h2>Limitations</h2><ul>{limits}</ul>
-<h2>Lineage</h2>
+<{h}>Limitations</{h}><ul>{limits}</ul>
+<{h}>Lineage</{h}>
+{imported}
 <p>Run <code>{link("run", card["run_id"], e(card["run_id"]))}</code> in experiment
 {e(card["experiment"])}; model file
 SHA-256 <code>{e(card["model_sha256"])}</code>;
 {e(", ".join(f"{k} {v}" for k, v in card["library_versions"].items()))}.</p>
-<h2>Stage history</h2><ul>{history or "<li>No stage changes yet.</li>"}</ul>
-</body></html>
+<{h}>Stage history</{h}><ul>{history or "<li>No stage changes yet.</li>"}</ul>
 """
 
 

@@ -14,7 +14,7 @@ import re
 import threading
 import time
 import uuid
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from datetime import UTC, datetime
 from typing import Any
 
@@ -29,7 +29,7 @@ from mlops_desktop.core.serving.batching import Job, Predictor
 from mlops_desktop.core.serving.logwriter import PredictionLogWriter
 from mlops_desktop.core.serving.parsing import Rows
 from mlops_desktop.core.serving.scoring import LARGEST_NUMBER
-from mlops_desktop.core.store.models import TRAFFIC, TRY_IT
+from mlops_desktop.core.store.models import TRAFFIC, TRY_IT, utcnow
 from mlops_desktop.core.vocabulary import FALSE_WORDS, TRUE_WORDS
 
 log = logging.getLogger(__name__)
@@ -44,15 +44,16 @@ TRY_IT_SOURCE = "try-it"
 _SANE_REQUEST_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9._:\-]{0,63}")
 JSON_TYPES = ("", "application/json")
 CSV_TYPES = ("text/csv", "application/csv")
+PARQUET_TYPES = ("application/vnd.apache.parquet", "application/x-parquet")
 ERROR_CODES = {
     400: "BAD_REQUEST",
     401: "UNAUTHENTICATED",
-    404: "NOT_FOUND",
+    404: "ENDPOINT_NOT_FOUND",
     405: "METHOD_NOT_ALLOWED",
     413: "REQUEST_TOO_LARGE",
     415: "UNSUPPORTED_MEDIA_TYPE",
     500: "INTERNAL_ERROR",
-    503: "UNAVAILABLE",
+    503: "TEMPORARILY_UNAVAILABLE",
 }
 ROUTES = (
     ("/health", "health", ("GET",)),
@@ -139,7 +140,8 @@ class ServingApp:
     """The WSGI callable for one model version, with its predictor thread.
 
     ``start`` before serving and ``close`` after; ``writer`` (optional) receives every predicted
-    batch for the prediction log."""
+    batch for the prediction log. ``clock`` gives the time a request is logged at: the wall
+    clock, except for the demo, which serves a month of traffic in seconds (``core.demo``)."""
 
     def __init__(
         self,
@@ -148,8 +150,10 @@ class ServingApp:
         token: str | None = None,
         writer: PredictionLogWriter | None = None,
         max_body_bytes: int = MAX_BODY_BYTES,
+        clock: Callable[[], datetime] = utcnow,
     ) -> None:
         self.record = record
+        self._clock = clock
         self.classes = classes_of(record, pipeline)
         self._names = [column["name"] for column in record["inputs"]]
         self._writer = writer
@@ -171,14 +175,6 @@ class ServingApp:
         ).bind("localhost")
         self._metadata = _dumps(metadata(record, self.classes))
         self._openapi = _dumps(openapi(record, self.classes, token_required=bool(token)))
-        self._version = _dumps(
-            {
-                "server": "mlops-desktop",
-                "version": __version__,
-                "model": record["name"],
-                "model_version": record["version"],
-            }
-        )
         self._lock = threading.Lock()
         self.requests = 0
         self.errors = 0
@@ -266,9 +262,11 @@ class ServingApp:
             return self._invocations(request, request_id, started)
         if endpoint == "health":
             return _json(self.health()), 0
-        if endpoint == "ping":
-            return _json({"status": "ok"}), 0
-        body = {"version": self._version, "metadata": self._metadata, "openapi": self._openapi}
+        if endpoint == "ping":  # as MLflow's scoring server answers it
+            return Response(b"\n", mimetype="text/plain"), 0
+        body = {"metadata": self._metadata, "openapi": self._openapi}
+        if endpoint == "version":  # as MLflow's: the bare version text (the model's is in /health)
+            return Response(__version__.encode("ascii"), mimetype="text/plain"), 0
         return Response(body[endpoint], mimetype="application/json"), 0
 
     def _authorized(self, request: Request) -> bool:
@@ -283,7 +281,7 @@ class ServingApp:
         """Log a request refused for its body or values (``rows``: as far as they were read)."""
         if self._writer is not None:
             latency_ms = (time.perf_counter() - started) * 1000.0
-            self._writer.refuse(request_id, datetime.now(UTC), rows, latency_ms)
+            self._writer.refuse(request_id, self._clock(), rows, latency_ms)
 
     def _too_large(self) -> Response:
         megabytes = self.max_body_bytes / (1024 * 1024)
@@ -299,11 +297,14 @@ class ServingApp:
             kind = "json"
         elif mimetype in CSV_TYPES:
             kind = "csv"
+        elif mimetype in PARQUET_TYPES:
+            kind = "parquet"
         else:
             return error_response(
                 415,
-                f"Rows must be sent as application/json or text/csv, not '{mimetype[:60]}'; "
-                "set the Content-Type header.",
+                "Rows must be sent as application/json, text/csv or "
+                f"application/vnd.apache.parquet, not '{mimetype[:60]}'; set the Content-Type "
+                "header.",
             ), 0
         limit = self.max_body_bytes
         if request.content_length is not None and request.content_length > limit:
@@ -328,7 +329,7 @@ class ServingApp:
         try_it = request.headers.get(
             SOURCE_HEADER, ""
         ).strip().lower() == TRY_IT_SOURCE and _from_this_computer(request.remote_addr)
-        job = Job(rows, request_id, started, TRY_IT if try_it else TRAFFIC)
+        job = Job(rows, request_id, started, TRY_IT if try_it else TRAFFIC, self._clock())
         self.predictor.submit(job)
         if not job.wait(WAIT_SECONDS):
             return error_response(503, "The model is too busy to answer in time; try again."), 0
@@ -409,7 +410,8 @@ def openapi(
     if classes is not None:
         predictions["properties"]["probabilities"] = {
             "type": "array",
-            "description": "Each row's probability of each class.",
+            "description": "Each row's probability of each class (an extension of MLflow's "
+            'protocol: MLflow\'s clients read only "predictions").',
             "items": {
                 "type": "object",
                 "properties": {label: {"type": "number"} for label in classes},
@@ -444,12 +446,18 @@ def openapi(
             operation["responses"].update(errors(401))
         return {"get": operation}
 
+    def text(summary: str) -> dict[str, Any]:
+        document = get(summary, {"type": "string"})
+        ok = document["get"]["responses"]["200"]
+        ok["content"] = {"text/plain": ok["content"]["application/json"]}
+        return document
+
     invocation: dict[str, Any] = {
         "summary": f"Predict {record['target']} for one or more rows",
         "description": (
             "MLflow's scoring protocol: JSON with exactly one of dataframe_split, "
-            "dataframe_records, instances or inputs, or CSV with a header row. "
-            "A missing Content-Type is read as JSON."
+            "dataframe_records, instances or inputs; CSV with a header row; or a Parquet "
+            "file. A missing Content-Type is read as JSON."
         ),
         "requestBody": {
             "required": True,
@@ -510,6 +518,13 @@ def openapi(
                         "description": "A header row, then at least one row",
                     }
                 },
+                "application/vnd.apache.parquet": {
+                    "schema": {
+                        "type": "string",
+                        "format": "binary",
+                        "description": "A Parquet file whose columns are the inputs",
+                    }
+                },
             },
         },
         "responses": {
@@ -543,8 +558,8 @@ def openapi(
                     },
                 },
             ),
-            "/ping": get("Liveness: 200 while the server runs", {"type": "object"}),
-            "/version": get("Server and model version", {"type": "object"}),
+            "/ping": text("Liveness, as MLflow's: 200 and an empty line while the server runs"),
+            "/version": text("The server's version, as text (as MLflow's /version)"),
             "/metadata": get(
                 "The model's inputs, task and classes",
                 {

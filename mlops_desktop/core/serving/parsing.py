@@ -1,4 +1,4 @@
-"""Reading a request body into rows: MLflow's four JSON forms and CSV.
+"""Reading a request body into rows: MLflow's four JSON forms, CSV and Parquet.
 
 The result holds, for each of the model's input columns that the request names, the values as
 sent (plain JSON scalars, or what a CSV cell reads as). Columns the model does not use are dropped
@@ -14,6 +14,7 @@ from typing import Any, NoReturn
 
 import pyarrow as pa
 import pyarrow.csv as pacsv
+import pyarrow.parquet as pq
 
 from mlops_desktop.core.data.reading import NULL_VALUES
 
@@ -24,6 +25,10 @@ _MESSAGE_VALUE_CHARS = 40
 # Codecs that Python's text-encoding flag lets through but that are no document's character set:
 # they transform text (IDNA host names, escapes) or refuse everything ("undefined").
 _NOT_CHARSETS = frozenset({"idna", "punycode", "undefined", "unicode-escape", "raw-unicode-escape"})
+# A Parquet body is compressed: what it unpacks to is read from its footer first, and refused
+# past this many times the body's own size, or when it holds more rows than it has bytes (a small
+# body that unpacks to gigabytes: a column of one repeated value packs to almost nothing).
+PARQUET_UNPACKED_FACTOR = 20
 
 
 class BadBody(Exception):
@@ -243,6 +248,43 @@ def parse_csv(body: bytes, charset: str | None, names: list[str]) -> Rows:
     return Rows(columns, table.num_rows)
 
 
+def parse_parquet(body: bytes, names: list[str]) -> Rows:
+    """Rows from a Parquet file sent whole as the body (``application/vnd.apache.parquet``).
+    Its footer is read first: a body that unpacks to far more than it weighs, or holds nested
+    values, is refused before any column is decoded."""
+    try:
+        parquet = pq.ParquetFile(pa.BufferReader(body))
+        metadata = parquet.metadata
+        header = parquet.schema_arrow.names
+        wanted = [name for name in names if name in set(header)]
+        indexes = [header.index(name) for name in wanted]
+        unpacked = sum(
+            metadata.row_group(group).column(index).total_uncompressed_size
+            for group in range(metadata.num_row_groups)
+            for index in indexes
+        )
+    except (pa.ArrowException, ValueError, OSError, IndexError) as error:
+        _fail(f"The body is not a readable Parquet file ({str(error)[:120]}).")
+    if len(set(header)) != len(header):
+        _fail("The Parquet file names a column twice.")
+    if unpacked > PARQUET_UNPACKED_FACTOR * len(body) or metadata.num_rows > len(body):
+        _fail("The Parquet file unpacks to far more than it weighs; send the rows uncompressed.")
+    for name in wanted:
+        if pa.types.is_nested(parquet.schema_arrow.field(name).type):
+            _fail(
+                f"'{name}' holds lists or records; send one value per cell.",
+                "INVALID_PARAMETER_VALUE",
+            )
+    try:
+        table = parquet.read(columns=wanted) if wanted else None
+        columns = {name: table.column(name).to_pylist() for name in wanted} if table else {}
+    except (pa.ArrowException, ValueError, OSError, OverflowError) as error:
+        _fail(f"The Parquet file could not be read ({str(error)[:120]}).")
+    return Rows(columns, metadata.num_rows)
+
+
 def parse(body: bytes, kind: str, charset: str | None, names: list[str]) -> Rows:
-    """``kind`` is "json" or "csv"; ``names`` are the model's input columns in order."""
+    """``kind`` is "json", "csv" or "parquet"; ``names`` are the model's input columns in order."""
+    if kind == "parquet":
+        return parse_parquet(body, names)
     return parse_csv(body, charset, names) if kind == "csv" else parse_json(body, charset, names)

@@ -18,6 +18,7 @@ from sqlalchemy import (
     Text,
     TypeDecorator,
     UniqueConstraint,
+    false,
 )
 from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
@@ -155,6 +156,8 @@ class RegisteredModel(Base):
     name: Mapped[str] = mapped_column(String(200), unique=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     description: Mapped[str] = mapped_column(Text, default="")
+    # Four-eyes rule: a move to production asked for by one person is made when another approves.
+    four_eyes: Mapped[bool] = mapped_column(default=False, server_default=false())
 
 
 class ModelVersion(Base):
@@ -170,6 +173,8 @@ class ModelVersion(Base):
     input_schema: Mapped[list[Any]] = mapped_column(JSON)
     reference_summary: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # For a version imported from a model bundle: the bundle's hash, file and source (bundles.py)
+    imported_from: Mapped[dict[str, Any] | None] = mapped_column(JSON)
 
 
 class StageTransition(Base):
@@ -178,6 +183,22 @@ class StageTransition(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     model_version_id: Mapped[int] = mapped_column(ForeignKey("model_versions.id"), index=True)
     from_stage: Mapped[str] = mapped_column(String(20))
+    to_stage: Mapped[str] = mapped_column(String(20))
+    note: Mapped[str] = mapped_column(Text, default="")
+    user: Mapped[str] = mapped_column(String(200))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    requested_by: Mapped[str | None] = mapped_column(
+        String(200)
+    )  # four-eyes: who asked; user approved
+
+
+class StageRequest(Base):
+    """A move to production waiting for another person's approval (the four-eyes rule)."""
+
+    __tablename__ = "stage_requests"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    model_version_id: Mapped[int] = mapped_column(ForeignKey("model_versions.id"), unique=True)
     to_stage: Mapped[str] = mapped_column(String(20))
     note: Mapped[str] = mapped_column(Text, default="")
     user: Mapped[str] = mapped_column(String(200))
@@ -194,6 +215,8 @@ class Deployment(Base):
     started_at: Mapped[datetime] = mapped_column(default=utcnow)
     stopped_at: Mapped[datetime | None]
     pid: Mapped[int | None]  # the serving process; it runs while stopped_at is unset and it lives
+    # the computer it runs on (None: recorded before 0009, on the computer of the store.db)
+    computer: Mapped[str | None] = mapped_column(String(255))
 
 
 TRAFFIC, TRY_IT, REFUSED = "traffic", "try_it", "refused"  # a logged row's sources
@@ -252,7 +275,9 @@ class AuditEvent(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
-    user: Mapped[str] = mapped_column(String(200))
-    action: Mapped[str] = mapped_column(String(100))
-    entity: Mapped[str] = mapped_column(String(500))
+    user: Mapped[str] = mapped_column(String(200), index=True)
+    action: Mapped[str] = mapped_column(String(100), index=True)
+    entity: Mapped[str] = mapped_column(String(500), index=True)  # the object: "dataset:iris@2"
     details: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    # SHA-256 chaining this event to the one before (governance.chain); NULL only if put in by hand
+    hash: Mapped[str | None] = mapped_column(String(64))

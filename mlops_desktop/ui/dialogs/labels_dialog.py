@@ -19,13 +19,12 @@ from PySide6.QtWidgets import (
 )
 
 from mlops_desktop.core.data import datasets
-from mlops_desktop.core.monitoring import checks
+from mlops_desktop.core.monitoring import labels
 from mlops_desktop.core.vocabulary import counted
 from mlops_desktop.ui import errors
 from mlops_desktop.ui.errors import show_message
-from mlops_desktop.ui.main_window import MainWindow
 from mlops_desktop.ui.state import AppState
-from mlops_desktop.ui.widgets.file_field import FileField
+from mlops_desktop.ui.widgets.file_field import FileField, dropped_data_file
 from mlops_desktop.ui.widgets.file_preview import PreviewReader, PreviewTable
 from mlops_desktop.ui.widgets.task_panel import TaskPanel
 from mlops_desktop.ui.workers import Task
@@ -182,11 +181,11 @@ class LabelsDialog(QDialog):
 
     # One data file dropped, as the main window accepts it (an old .xls: the preview says why not).
     def dragEnterEvent(self, event: QDragEnterEvent) -> None:
-        if MainWindow._dropped_file(event) is not None:
+        if dropped_data_file(event) is not None:
             event.acceptProposedAction()
 
     def dropEvent(self, event: QDropEvent) -> None:
-        path = MainWindow._dropped_file(event)
+        path = dropped_data_file(event)
         if path is not None:
             event.acceptProposedAction()
             self.set_path(path)
@@ -200,7 +199,7 @@ class LabelsDialog(QDialog):
         task = self.state.workers.run_in_workspace(
             f"Importing outcomes from {self.path.name}",
             self.state.home,
-            checks.import_labels,
+            labels.import_labels,
             self.record["ref"],
             self.path,
             key,

@@ -60,8 +60,11 @@ class RegisterDialog(QDialog):
 class StageDialog(QDialog):
     """The stage to move a version to, with a short note saying why (kept in the history)."""
 
-    def __init__(self, title: str, current: str, parent: QWidget | None = None) -> None:
+    def __init__(
+        self, title: str, current: str, four_eyes: bool = False, parent: QWidget | None = None
+    ) -> None:
         super().__init__(parent)
+        self.four_eyes = four_eyes
         self.setWindowTitle("Change stage")
         self.setObjectName("stageDialog")
         self.stage = QComboBox()
@@ -92,9 +95,17 @@ class StageDialog(QDialog):
 
     def _check(self) -> None:
         stage, note = self.chosen()
-        self.warning.setText(
-            "The version now in production, if any, will be archived."
-            if stage == "production"
-            else ""
-        )
+        asks = stage == "production" and self.four_eyes
+        if asks:
+            self.warning.setText(
+                "This model needs a second person's approval for production: your move waits "
+                "until another user approves it (Approve… in the Models pane)."
+            )
+        else:
+            self.warning.setText(
+                "The version now in production, if any, will be archived."
+                if stage == "production"
+                else ""
+            )
+        self.accept_button.setText("Ask for approval" if asks else "Move")
         self.accept_button.setEnabled(bool(note))

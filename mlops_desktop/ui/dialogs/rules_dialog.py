@@ -27,7 +27,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from mlops_desktop.core.data import datasets, validation
+from mlops_desktop.core.data import dataset_rules, datasets, validation
 from mlops_desktop.core.data.validation import Rule
 from mlops_desktop.core.errors import UserError
 from mlops_desktop.core.vocabulary import COLUMN_TYPES
@@ -323,7 +323,7 @@ class RulesDialog(QDialog):
         self.model.rowsInserted.connect(self._rules_changed)
         self.model.rowsRemoved.connect(self._rules_changed)
         self.model.dataChanged.connect(self.error.hide)
-        self.model.set_rules(validation.rules_of(state.workspace, dataset))
+        self.model.set_rules(dataset_rules.rules_of(state.workspace, dataset))
 
     def _rules_changed(self) -> None:
         self.error.hide()
@@ -392,7 +392,7 @@ class RulesDialog(QDialog):
 
     def save(self) -> None:
         try:
-            stored = validation.set_rules(self.state.workspace, self.dataset, self.model.rules)
+            stored = dataset_rules.set_rules(self.state.workspace, self.dataset, self.model.rules)
         except UserError as error:
             self._show_error(str(error))
             return

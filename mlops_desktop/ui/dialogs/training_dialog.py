@@ -31,6 +31,7 @@ from mlops_desktop.core.experiments import training
 from mlops_desktop.core.names import check_name
 from mlops_desktop.core.vocabulary import counted
 from mlops_desktop.ui.errors import confirm, show_message
+from mlops_desktop.ui.help import tip
 from mlops_desktop.ui.state import AppState
 from mlops_desktop.ui.widgets.task_panel import TaskPanel
 from mlops_desktop.ui.workers import Task
@@ -119,17 +120,15 @@ class TrainingDialog(QDialog):
         self.test_size.setRange(0.05, 0.5)
         self.test_size.setSingleStep(0.05)
         self.test_size.setValue(training.DEFAULT_TEST_SIZE)
-        self.test_size.setToolTip(
-            "The share of rows kept aside to score the model on data it never saw"
-        )
+        self.test_size.setToolTip(tip("held-out"))
         self.cv = QSpinBox()
         self.cv.setRange(0, 10)
         self.cv.setSpecialValueText("off")
-        self.cv.setToolTip("Also score the model K times on different splits of the training rows")
+        self.cv.setToolTip(tip("cross-validation"))
         self.seed = QSpinBox()
         self.seed.setRange(0, 2**31 - 1)
         self.seed.setValue(training.DEFAULT_SEED)
-        self.seed.setToolTip("The same seed and data give exactly the same model and scores")
+        self.seed.setToolTip(tip("seed"))
         options = QGroupBox("Evaluation")
         options_form = QFormLayout(options)
         options_form.addRow("Held-out share:", self.test_size)

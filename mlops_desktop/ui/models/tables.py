@@ -40,6 +40,12 @@ def format_value(value: Any, group_digits: bool = True) -> str:
     return str(value)
 
 
+def local_time(iso_utc: str, seconds: bool = False) -> str:
+    """A stored UTC time as the user's local date and time, to the minute (or the second)."""
+    moment = datetime.fromisoformat(iso_utc).astimezone()
+    return moment.strftime("%Y-%m-%d %H:%M:%S" if seconds else "%Y-%m-%d %H:%M")
+
+
 def _decimal_text(value: float, group_digits: bool) -> str:
     """About six significant digits in plain notation (1,234,567.5 → "1,234,568"; 0.0123456 →
     "0.0123456"); scientific notation only for the very large or very small."""
@@ -65,6 +71,7 @@ class Column:
     bold: Callable[[dict[str, Any]], bool] | None = None
     decimals: int | None = None  # numbers shown grouped with this many decimals: 0.972, 1,240
     shown: Callable[[dict[str, Any]], str] | None = None  # the text, where not the value's own
+    cell_tooltip: Callable[[dict[str, Any]], str | None] | None = None  # a cell's own tooltip
 
     def text(self, record: dict[str, Any]) -> str:
         if self.shown is not None:
@@ -137,6 +144,12 @@ class RecordsModel(QAbstractTableModel):
             records = present + missing
         return list(records)
 
+    def column_changed(self, column: int) -> None:
+        """A column's values changed (they are read through its specification): repaint it."""
+        if self._records:
+            last = len(self._records) - 1
+            self.dataChanged.emit(self.index(0, column), self.index(last, column))
+
     def record(self, row: int) -> dict[str, Any]:
         return self._records[row]
 
@@ -156,6 +169,8 @@ class RecordsModel(QAbstractTableModel):
         column, record = self._columns[index.column()], self._records[index.row()]
         if role == Qt.ItemDataRole.DisplayRole:
             return column.text(record)
+        if role == Qt.ItemDataRole.ToolTipRole and column.cell_tooltip:
+            return column.cell_tooltip(record)
         if role == Qt.ItemDataRole.ToolTipRole:  # the whole text of a long cell
             text = column.text(record)
             return text if len(text) > LONG_TEXT else None

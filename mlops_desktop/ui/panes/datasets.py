@@ -3,7 +3,6 @@ and checks (how the version fared against the dataset's validation rules)."""
 
 import html
 from collections.abc import Callable
-from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -32,7 +31,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from mlops_desktop.core.data import advice, datasets, roles, validation
+from mlops_desktop.core.data import advice, dataset_rules, datasets, roles
 from mlops_desktop.core.data.paging import ParquetPager
 from mlops_desktop.core.data.profiling import describe_changes
 from mlops_desktop.core.experiments.plots import column_figure
@@ -48,6 +47,7 @@ from mlops_desktop.ui.models.tables import (
     RecordsModel,
     fit_column_names,
     format_value,
+    local_time,
 )
 from mlops_desktop.ui.state import AppState
 from mlops_desktop.ui.widgets.empty_state import EmptyState, pane_layout
@@ -95,7 +95,7 @@ PROFILE_COLUMNS = [
 ]
 VERSION_COLUMNS = [
     Column("Version", lambda r: r["version"], align_right=True),
-    Column("Created", lambda r: _local_time(r["created"])),
+    Column("Created", lambda r: local_time(r["created"])),
     Column(
         "Made from",
         lambda r: r["source"] if r["parent"] is None else _recipe_words(r),
@@ -218,11 +218,6 @@ def _recipe_words(record: dict[str, Any]) -> str:
     count = len(recipe.get("steps", []))
     named = f" '{recipe['name']}'" if recipe.get("name") else ""
     return f"{record['parent']} with recipe{named} ({count} step{'s' if count != 1 else ''})"
-
-
-def _local_time(iso_utc: str) -> str:
-    """A stored UTC time as the user's local date and time."""
-    return datetime.fromisoformat(iso_utc).astimezone().strftime("%Y-%m-%d %H:%M")
 
 
 def _table_view(name: str, sortable: bool = True) -> QTableView:
@@ -579,8 +574,8 @@ class DatasetsPane(QWidget):
         task = self.state.workers.run_in_thread(
             "Checking the data",
             lambda: advice.dataset_warnings(workspace, datasets.get_version(workspace, ref)),
-            droppable=True,
         )
+        task.ask_before_quitting = False  # a look the app takes on its own
         self.warnings_task = task
         task.succeeded.connect(lambda found: task is self.warnings_task and self._list(found))
         task.failed.connect(lambda message: task is self.warnings_task and self._list(message))
@@ -712,7 +707,7 @@ class DatasetsPane(QWidget):
         task = self.state.workers.run_in_workspace(
             f"Checking {version.dataset.name} version {version.version}",
             self.state.home,
-            validation.validate,
+            dataset_rules.validate,
             ref,
         )
         self.checking = task

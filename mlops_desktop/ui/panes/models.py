@@ -1,15 +1,20 @@
 """The Models pane: registered models and their versions, stages with notes, model cards, batch
-scoring and serving."""
+scoring, serving, and bundles to move a version to another computer."""
 
+import html
 from pathlib import Path
 from typing import Any
 
 from PySide6.QtCore import QItemSelection, Qt, QUrl, Signal
 from PySide6.QtWidgets import (
     QAbstractItemView,
+    QCheckBox,
     QFileDialog,
     QHBoxLayout,
     QInputDialog,
+    QLabel,
+    QMenu,
+    QMessageBox,
     QPushButton,
     QSplitter,
     QTableView,
@@ -21,11 +26,15 @@ from PySide6.QtWidgets import (
 
 from mlops_desktop.core.errors import UserError
 from mlops_desktop.core.experiments import training
-from mlops_desktop.core.registry import model_registry
+from mlops_desktop.core.governance import audit, compliance
+from mlops_desktop.core.registry import bundles, model_registry
+from mlops_desktop.core.registry.bundle_files import SUFFIX as BUNDLE_SUFFIX
 from mlops_desktop.core.serving import scoring
 from mlops_desktop.core.vocabulary import SCORE_DECIMALS, measure_title
+from mlops_desktop.ui.dialogs.lineage_dialog import LineageDialog
 from mlops_desktop.ui.dialogs.model_dialogs import StageDialog
 from mlops_desktop.ui.errors import show_message
+from mlops_desktop.ui.help import tip
 from mlops_desktop.ui.models.tables import Column, RecordsModel
 from mlops_desktop.ui.panes.serving import ServePanel
 from mlops_desktop.ui.state import AppState
@@ -39,7 +48,7 @@ MODEL_COLUMNS = [
     Column(
         "Stage",
         lambda m: model_registry.STAGE_LABELS[m["stage"]],
-        "Staging: being checked. Production: the approved one in use. Archived: retired.",
+        tip("stage"),
     ),
     Column("Algorithm", lambda m: training.ALGORITHMS[m["algorithm"]].label),
     Column(
@@ -64,12 +73,16 @@ class ModelsPane(QWidget):
     register_requested = Signal()  # the empty state's "go to Experiments"
     run_requested = Signal(str)  # a lineage link on the card: the run's id
     dataset_requested = Signal(str)  # … or the dataset version (NAME@VERSION)
+    open_requested = Signal(str, str)  # a box of the lineage view: a pane and what to show in it
 
     def __init__(self, state: AppState, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.state = state
         self.selected: dict[str, Any] | None = None
         self.scoring: Task | None = None
+        self.reporting: Task | None = None
+        self.lineage_dialog: LineageDialog | None = None
+        self.moving: Task | None = None  # a bundle being exported or imported
 
         self.model = RecordsModel(MODEL_COLUMNS, self)
         self.view = QTableView()
@@ -86,12 +99,40 @@ class ModelsPane(QWidget):
         self.stage_button = QPushButton("Change stage…")
         self.stage_button.setToolTip("Move this version to staging, production or the archive")
         self.stage_button.clicked.connect(self.change_stage)
+        self.approve_button = QPushButton("Approve…")
+        self.approve_button.setToolTip(
+            "Approve the move to production another person asked for (four-eyes rule)"
+        )
+        self.approve_button.clicked.connect(self.approve)
+        self.four_eyes_box = QCheckBox("Production needs a second person's approval")
+        self.four_eyes_box.setObjectName("fourEyes")
+        self.four_eyes_box.setToolTip(
+            "Four-eyes rule for this model: a move to production asked for by one person is made "
+            "only when another person approves it; both names are kept in its history"
+        )
+        self.four_eyes_box.toggled.connect(self._four_eyes_toggled)
+        self.approval_line = QLabel()
+        self.approval_line.setObjectName("approvalLine")
+        self.approval_line.setWordWrap(True)
+        self.approval_line.hide()
         self.purpose_button = QPushButton("Edit purpose…")
         self.purpose_button.setToolTip("Say what this model is for; it is shown on its card")
         self.purpose_button.clicked.connect(self.edit_purpose)
         self.export_button = QPushButton("Export card…")
         self.export_button.setToolTip("Save the model card as one HTML file to share")
         self.export_button.clicked.connect(self.export_card)
+        self.lineage_button = QPushButton("Lineage…")
+        self.lineage_button.setToolTip(
+            "See where this version came from (file, data, recipe, run) and what happened to it "
+            "since (stages, serving, monitoring, retraining)"
+        )
+        self.lineage_button.clicked.connect(self.show_lineage)
+        self.report_button = QPushButton("Compliance report…")
+        self.report_button.setToolTip(
+            "Save one HTML page for a reviewer: card, lineage, data and its hashes, settings, "
+            "stages, serving, monitoring and every audit event of this version"
+        )
+        self.report_button.clicked.connect(self.choose_report_file)
         self.score_button = QPushButton("Score a file…")
         self.score_button.setToolTip(
             "Predict every row of a CSV, Excel or Parquet file with this version; "
@@ -103,18 +144,48 @@ class ModelsPane(QWidget):
             "Serve the version of this model that is in production, with one click"
         )
         self.serve_production_button.clicked.connect(self.serve_production)
+        self.bundle_button = QPushButton("Export bundle")
+        self.bundle_button.setToolTip(
+            "Save this version as one verified file, to move it to another computer "
+            "(one without a network, say) and import it there"
+        )
+        bundle_menu = QMenu(self.bundle_button)
+        self.bundle_action = bundle_menu.addAction("Model only…", lambda: self.export_bundle(False))
+        self.bundle_with_data_action = bundle_menu.addAction(
+            "Model and its held-out rows (for monitoring there)…",
+            lambda: self.export_bundle(True),
+        )
+        self.bundle_button.setMenu(bundle_menu)
+        self.import_bundle_button = QPushButton("Import bundle…")
+        self.import_bundle_button.setToolTip(
+            "Add a model from a bundle file exported on another computer; it is checked before "
+            f"anything in it is used (you can also drop a {BUNDLE_SUFFIX} file on the window)"
+        )
+        self.import_bundle_button.clicked.connect(self.choose_bundle_to_import)
         self.task_panel = TaskPanel()
+        # Two rows: the version's life (serve, stage, approve, describe, score), then its records
+        # and moving it elsewhere (lineage, reports, cards, bundles).
         actions = QHBoxLayout()
         for button in (
             self.serve_production_button,
             self.stage_button,
+            self.approve_button,
             self.purpose_button,
-            self.export_button,
             self.score_button,
         ):
             actions.addWidget(button)
         actions.addWidget(self.task_panel, 1)
         actions.addStretch(0)
+        records = QHBoxLayout()
+        for button in (
+            self.lineage_button,
+            self.report_button,
+            self.export_button,
+            self.bundle_button,
+            self.import_bundle_button,
+        ):
+            records.addWidget(button)
+        records.addStretch(1)
 
         self.card = QTextBrowser()
         self.card.setObjectName("modelCard")
@@ -132,13 +203,20 @@ class ModelsPane(QWidget):
         content_layout = QVBoxLayout(content)
         content_layout.setContentsMargins(0, 0, 0, 0)
         content_layout.addLayout(actions)
+        content_layout.addLayout(records)
+        content_layout.addWidget(self.four_eyes_box)
+        content_layout.addWidget(self.approval_line)
         content_layout.addWidget(splitter, 1)
 
         self.empty = EmptyState(
             "No registered models yet",
             "In Experiments, select your best run and press Register…: it becomes version 1 of "
-            "a named model you can approve, serve and monitor here.",
-            [("Open Experiments", self.register_requested.emit)],
+            "a named model you can approve, serve and monitor here. A model exported on another "
+            "computer comes in with Import bundle….",
+            [
+                ("Open Experiments", self.register_requested.emit),
+                ("Import bundle…", self.choose_bundle_to_import),
+            ],
         )
         self.stack = pane_layout(self, self.empty, content, "Models")
 
@@ -175,9 +253,38 @@ class ModelsPane(QWidget):
         self.serve_panel.show_version(self.selected)
 
     def _update_buttons(self) -> None:
-        for button in (self.stage_button, self.purpose_button, self.export_button):
+        for button in (
+            self.stage_button,
+            self.purpose_button,
+            self.export_button,
+            self.lineage_button,
+        ):
             button.setEnabled(self.selected is not None)
+        pending = self.selected["pending"] if self.selected else None
+        own = pending is not None and pending["user"] == audit.current_user()
+        self.approve_button.setEnabled(pending is not None and not own)
+        self.approve_button.setToolTip(
+            "You asked for this move yourself: another person approves it"
+            if own
+            else "Approve the move to production another person asked for (four-eyes rule)"
+        )
+        self.four_eyes_box.setEnabled(self.selected is not None)
+        self.four_eyes_box.blockSignals(True)
+        self.four_eyes_box.setChecked(bool(self.selected and self.selected["four_eyes"]))
+        self.four_eyes_box.blockSignals(False)
+        self.approval_line.setVisible(pending is not None)
+        if pending is not None:
+            note = f" Their note: “{pending['note']}”." if pending["note"] else ""
+            self.approval_line.setText(
+                f"<b>Waiting for approval:</b> {html.escape(pending['user'])} asked on "
+                f"{pending['time'][:10]} to move this version to production; another person "
+                f"approves it with Approve….{html.escape(note)}"
+            )
+        self.report_button.setEnabled(self.selected is not None and self.reporting is None)
         self.score_button.setEnabled(self.selected is not None and self.scoring is None)
+        self.bundle_button.setEnabled(self.selected is not None and self.moving is None)
+        self.import_bundle_button.setEnabled(self.moving is None)
+        self.empty.buttons["Import bundle…"].setEnabled(self.moving is None)
         self.serve_production_button.setEnabled(
             self.selected is not None
             and self.serve_panel.process is None
@@ -210,7 +317,10 @@ class ModelsPane(QWidget):
         if version is None:
             return
         dialog = StageDialog(
-            f"{version['name']} version {version['version']}", version["stage"], self
+            f"{version['name']} version {version['version']}",
+            version["stage"],
+            version["four_eyes"],
+            self,
         )
         dialog.accepted.connect(lambda: self._move(version, *dialog.chosen()))
         dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
@@ -219,15 +329,63 @@ class ModelsPane(QWidget):
 
     def _move(self, version: dict[str, Any], stage: str, note: str) -> None:
         try:
-            model_registry.set_stage(
+            moved = model_registry.set_stage(
                 self.state.workspace, version["name"], version["version"], stage, note
             )
         except UserError as error:
             show_message(self, str(error))
             return
         self.state.status_message.emit(
-            f"{version['name']} version {version['version']} is now in "
+            f"Asked for {version['name']} version {version['version']} to go to production: "
+            "it waits for another person's approval."
+            if moved["pending"] is not None
+            else f"{version['name']} version {version['version']} is now in "
             f"{model_registry.STAGE_LABELS[stage]}."
+        )
+        self.state.models_changed.emit()
+
+    def _four_eyes_toggled(self, required: bool) -> None:
+        if self.selected is None:
+            return
+        name = self.selected["name"]
+        try:
+            model_registry.set_four_eyes(self.state.workspace, name, required)
+        except UserError as error:
+            show_message(self, str(error))
+            return
+        self.state.status_message.emit(
+            f"A move of {name} to production now needs a second person's approval."
+            if required
+            else f"{name} moves to production without a second person's approval."
+        )
+        self.state.models_changed.emit()
+
+    def approve(self) -> QInputDialog | None:
+        """Ask for an optional note, then approve the pending move (``model_registry.approve``
+        refuses, in one sentence, the person who asked for it)."""
+        version = self.selected
+        if version is None or version["pending"] is None:
+            return None
+        dialog = QInputDialog(self)
+        dialog.setWindowTitle("Approve the move to production")
+        dialog.setLabelText(
+            f"Approve moving {version['name']} version {version['version']} to production, "
+            f"asked for by {version['pending']['user']}? A note (optional):"
+        )
+        dialog.setOkButtonText("Approve")
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dialog.textValueSelected.connect(lambda note: self._approved(version, note))
+        dialog.open()
+        return dialog
+
+    def _approved(self, version: dict[str, Any], note: str) -> None:
+        try:
+            model_registry.approve(self.state.workspace, version["name"], version["version"], note)
+        except UserError as error:
+            show_message(self, str(error))
+            return
+        self.state.status_message.emit(
+            f"{version['name']} version {version['version']} is now in production."
         )
         self.state.models_changed.emit()
 
@@ -269,6 +427,57 @@ class ModelsPane(QWidget):
             show_message(self, str(error))
             return
         self.state.status_message.emit(f"Saved the model card to {path}.")
+
+    def show_lineage(self) -> LineageDialog | None:
+        """Open the Lineage view of the selected version (one at a time)."""
+        if self.selected is None:
+            return None
+        if self.lineage_dialog is not None:
+            self.lineage_dialog.close()
+            self.lineage_dialog.deleteLater()
+        dialog = LineageDialog(self.state, self.selected["ref"], self)
+        dialog.open_requested.connect(self.open_requested)
+        dialog.show()
+        self.lineage_dialog = dialog
+        return dialog
+
+    def choose_report_file(self) -> None:
+        version = self.selected
+        if version is None:
+            return
+        suggested = Path.home() / f"{version['name']} v{version['version']} compliance report.html"
+        path, _ = QFileDialog.getSaveFileName(
+            self, "Save the compliance report", str(suggested), "Web page (*.html)"
+        )
+        if path:
+            self.write_report(Path(path))
+
+    def write_report(self, path: Path) -> Task | None:
+        """Write the selected version's compliance report to ``path``, in a worker process."""
+        if self.selected is None:
+            return None
+        task = self.state.workers.run_in_workspace(
+            f"Writing the compliance report of {self.selected['ref']}",
+            self.state.home,
+            compliance.export_report,
+            self.selected["ref"],
+            path,
+        )
+        self.reporting = task
+        self.task_panel.follow(task)
+        task.succeeded.connect(
+            lambda result: self.state.status_message.emit(
+                f"Saved the compliance report to {result['output']}."
+            )
+        )
+        task.failed.connect(lambda message: show_message(self, message))
+        task.finished.connect(self._reporting_finished)
+        self._update_buttons()
+        return task
+
+    def _reporting_finished(self) -> None:
+        self.reporting = None
+        self._update_buttons()
 
     def choose_file_to_score(self) -> None:
         source, _ = QFileDialog.getOpenFileName(
@@ -312,4 +521,81 @@ class ModelsPane(QWidget):
 
     def _scoring_finished(self) -> None:
         self.scoring = None
+        self._update_buttons()
+
+    # --- bundles: a version to and from another computer -----------------------------------------
+
+    def export_bundle(self, with_data: bool) -> None:
+        version = self.selected
+        if version is None:
+            return
+        suggested = Path.home() / f"{version['name']} v{version['version']}{BUNDLE_SUFFIX}"
+        path, _ = QFileDialog.getSaveFileName(
+            self, "Export model bundle", str(suggested), f"Model bundle (*{BUNDLE_SUFFIX})"
+        )
+        if path:
+            self.write_bundle(Path(path), with_data)
+
+    def write_bundle(self, path: Path, with_data: bool) -> Task | None:
+        """Export the selected version to ``path`` in a worker process, with progress."""
+        if self.selected is None:
+            return None
+        task = self._move_bundle(
+            f"Exporting {self.selected['ref']}",
+            bundles.export_bundle,
+            self.selected["ref"],
+            path,
+            with_data,
+        )
+        task.succeeded.connect(
+            lambda result: show_message(
+                self,
+                f"Saved the bundle to {result['output']}.\n\nIts SHA-256, to check on the other "
+                f"computer that it arrived unaltered:\n{result['sha256']}",
+                QMessageBox.Icon.Information,
+            )
+        )
+        return task
+
+    def choose_bundle_to_import(self) -> None:
+        path, _ = QFileDialog.getOpenFileName(
+            self, "Import model bundle", str(Path.home()), f"Model bundle (*{BUNDLE_SUFFIX})"
+        )
+        if path:
+            self.import_bundle(Path(path))
+
+    def import_bundle(self, path: Path) -> Task | None:
+        """Check and import the bundle at ``path`` in a worker process, with progress; the new
+        version is selected once it is in."""
+        if self.moving is not None:
+            show_message(self, "A bundle is being exported or imported; wait until it is done.")
+            return None
+        task = self._move_bundle(f"Importing {path.name}", bundles.import_bundle, path)
+        task.succeeded.connect(self._imported)
+        return task
+
+    def _imported(self, record: dict[str, Any]) -> None:
+        self.state.models_changed.emit()
+        self.refresh(select=record["ref"])
+        origin = record["imported_from"]
+        text = (
+            f"Imported {origin['source']} as {record['name']} version {record['version']}. "
+            f"Every file in {origin['file']} matched its manifest (SHA-256 "
+            f"{origin['bundle_sha256']})."
+        )
+        warnings = origin["warnings"]
+        icon = QMessageBox.Icon.Warning if warnings else QMessageBox.Icon.Information
+        show_message(self, "\n\n".join([text, *warnings]), icon)
+
+    def _move_bundle(self, description: str, work: Any, *args: Any) -> Task:
+        task = self.state.workers.run_in_workspace(description, self.state.home, work, *args)
+        self.moving = task
+        self._update_buttons()
+        self.task_panel.follow(task)
+        task.failed.connect(lambda message: show_message(self, message))
+        task.finished.connect(self._moving_finished)
+        return task
+
+    def _moving_finished(self) -> None:
+        self.moving = None
         self._update_buttons()

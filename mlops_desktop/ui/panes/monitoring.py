@@ -9,7 +9,6 @@ stored results; checking runs in a worker process with progress and Cancel.
 """
 
 import html
-import math
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -17,22 +16,12 @@ from typing import Any
 from PySide6.QtCore import (
     QDate,
     QItemSelection,
-    QModelIndex,
-    QPersistentModelIndex,
-    QPointF,
-    QRectF,
-    QSize,
     Qt,
     QTimer,
     Signal,
 )
 from PySide6.QtGui import (
-    QColor,
     QKeySequence,
-    QMouseEvent,
-    QPainter,
-    QPen,
-    QPolygonF,
     QShortcut,
 )
 from PySide6.QtWidgets import (
@@ -49,8 +38,6 @@ from PySide6.QtWidgets import (
     QScrollArea,
     QSizePolicy,
     QSplitter,
-    QStyledItemDelegate,
-    QStyleOptionViewItem,
     QTableView,
     QTabWidget,
     QTextBrowser,
@@ -59,462 +46,50 @@ from PySide6.QtWidgets import (
 )
 
 from mlops_desktop.core.data import datasets
-from mlops_desktop.core.monitoring import checks, html_report, plots
-from mlops_desktop.core.monitoring.plots import COLUMN_COLOURS, STATUS_COLOURS, STATUS_WORDS
+from mlops_desktop.core.monitoring import checks, html_report, plots, trends, windows
+from mlops_desktop.core.monitoring.plots import COLUMN_COLOURS
 from mlops_desktop.core.registry import model_registry
-from mlops_desktop.core.vocabulary import MEASURE_WORDS, counted, measure_title, version_words
+from mlops_desktop.core.vocabulary import counted, version_words
 from mlops_desktop.ui.dialogs.labels_dialog import LabelsDialog, matched_text
 from mlops_desktop.ui.dialogs.retrain_dialog import RetrainDialog
 from mlops_desktop.ui.dialogs.thresholds_dialog import ThresholdsDialog, saved_thresholds
 from mlops_desktop.ui.errors import show_message
-from mlops_desktop.ui.models.tables import Column, RecordsModel
+from mlops_desktop.ui.panes.monitoring_cards import StatusCard
+from mlops_desktop.ui.panes.monitoring_table import (
+    SPARKLINE_COLUMN,
+    SPARKLINE_WIDTH,
+    DriftTableModel,
+    SparklineDelegate,
+)
+from mlops_desktop.ui.panes.monitoring_text import (
+    DATASET,
+    DAY,
+    NOT_CHECKED,
+    RANGE,
+    STATUS_MEANINGS,
+    WEEK,
+    card_performance,
+    column_html,
+    dataset_words,
+    performance_text,
+    reference_words,
+    sentence_case,
+    status_colours,
+    status_word,
+    verdict_text,
+    window_key,
+    window_title,
+)
+from mlops_desktop.ui.panes.monitoring_trends import CHART_DELAY_MS, TrendsView
 from mlops_desktop.ui.state import AppState
 from mlops_desktop.ui.widgets.empty_state import EmptyState, pane_layout
 from mlops_desktop.ui.widgets.figure_canvas import FigureView
 from mlops_desktop.ui.widgets.task_panel import TaskPanel
 from mlops_desktop.ui.workers import Task
 
-Index = QModelIndex | QPersistentModelIndex
-CHART_DELAY_MS = 30  # charts are drawn once the table and text have been painted
 SPLITTER_SETTINGS = "monitoring_splitters"
-TREND_HEIGHT = 300
-DAY, WEEK, RANGE, DATASET = "day", "week", "range", "dataset"
 WEEK_DAYS = 7
 TRAINING = None  # the default reference: the held-out part of the training data
-
-NOT_CHECKED = "not checked"  # a card's status before its first check
-STATUS_MEANINGS = {
-    "healthy": "The latest check found no meaningful change in the inputs or predictions.",
-    "watch": "Something changed a little: a column drifted, a data-quality problem appeared, or "
-    "performance fell outside its expected range.",
-    "drift": "The inputs (or the predictions) have changed clearly since training: the model may "
-    "no longer be reliable. Look at the report; consider retraining (Retrain…).",
-    "not enough data": "The latest window held too few rows to judge.",
-    NOT_CHECKED: "Its predictions have not been checked yet: press Check now (F5).",
-}
-BACKGROUNDS = {  # a light background under each status colour (banners)
-    "healthy": "#e7f4e8",
-    "watch": "#fff3dc",
-    "drift": "#fdeceb",
-}
-GREY = STATUS_COLOURS["not enough data"]
-GREY_BACKGROUND = "#eeeeee"
-TREND_CAPTIONS = {
-    "drift_share": "Each dot is one day of predictions, coloured by that day's verdict. At or "
-    "above the dashed red line, enough columns changed to count as dataset drift. A hollow dot: "
-    "too few rows that day to judge.",
-    "columns": "One row per input column (the predictions on top), one square per day. Blue: "
-    "little change; red: a change large enough to count (1 is the threshold). ✕ marks the days "
-    "a column drifted; grey: not compared.",
-    "predictions": "How the model's answers were spread each day, against the dashed lines of "
-    "the training data. A sudden change often shows that the world changed, before any true "
-    "outcome is known.",
-    "volume": "How many predictions were checked each day. Below the dashed line a day has too "
-    "few rows to judge.",
-    "performance": "How well the model did on the days whose true outcomes you imported (Import "
-    "labels…), with the range expected from the training data for that many outcomes. A red dot "
-    "is worse than normal.",
-}
-
-
-def _local_time(iso_utc: str) -> str:
-    return datetime.fromisoformat(iso_utc).astimezone().strftime("%Y-%m-%d %H:%M")
-
-
-def status_word(status: str) -> str:
-    """A window's or a card's status in the analyst's words (those of the charts)."""
-    return STATUS_WORDS.get(status, "Not checked yet" if status == NOT_CHECKED else status)
-
-
-def status_colours(status: str) -> tuple[str, str]:
-    """A status's colour, and the light background it is shown on."""
-    return STATUS_COLOURS.get(status, GREY), BACKGROUNDS.get(status, GREY_BACKGROUND)
-
-
-def verdict_text(column: dict[str, Any]) -> str:
-    """A column's verdict (or the predictions'), as a table cell or a sentence starts it."""
-    verdict = plots.column_verdict(column)
-    return verdict[:1].upper() + verdict[1:]
-
-
-def _sentence_case(text: str) -> str:
-    return text[:1].lower() + text[1:]
-
-
-def _dataset_words(ref: str) -> str:
-    name, _, number = ref.rpartition("@")
-    return f"dataset {name} version {number}" if name else f"dataset {ref}"
-
-
-def _reference_words(reference: str | None) -> str:
-    if reference in (None, checks.TRAINING):
-        return "the training data (the part held out)"
-    return _dataset_words(reference)
-
-
-def _number(value: float | None, decimals: int = 2) -> str:
-    if value is None or not math.isfinite(value):
-        return "—"
-    return f"{value:,.{decimals}f}"
-
-
-def _p_value(value: float | None) -> str:
-    if value is None:
-        return "—"
-    return "< 0.001" if value < 0.001 else f"{value:.3f}"
-
-
-def _missing_change(value: float | None) -> str:
-    if value is None:
-        return "—"
-    points = 100 * value
-    return "0" if abs(points) < 0.05 else f"{points:+.1f} points"
-
-
-def _window_words(kind: str | None, name: str) -> str:
-    if kind == DAY:
-        return f"Day {name}"
-    if kind == DATASET:
-        return "D" + _dataset_words(name)[1:]  # "Dataset …", the name as written
-    since, _, until = name.partition("/")
-    start = since[:10] if since else "the first prediction"
-    if until:
-        end = datetime.fromisoformat(until)
-        last = (end - timedelta(days=1)).date() if end.time() == datetime.min.time() else end
-        end_day = str(last)[:10]
-        return (
-            f"Predictions of {start}"
-            if end_day == start
-            else f"Predictions from {start} to {end_day}"
-        )
-    return f"Predictions from {start} on"
-
-
-def window_title(report: dict[str, Any]) -> str:
-    """Which rows a report checked, in a few words."""
-    window = report.get("window") or {}
-    return _window_words(window.get("kind"), str(window.get("name", "")))
-
-
-def window_name_words(name: str) -> str:
-    """A window known only by its stored name (a card's): an ISO day, a dataset version
-    "name@N", or a time range "start/end"."""
-    _dataset, at, number = name.rpartition("@")
-    if at and number.isdigit():
-        return _sentence_case(_window_words(DATASET, name))
-    if "/" in name:
-        return _sentence_case(_window_words(RANGE, name))
-    return name
-
-
-def window_key(report: dict[str, Any]) -> str:
-    """What tells a checked window from the others in "Report on:"."""
-    window = report.get("window") or {}
-    return f"{window.get('kind')}:{window.get('name')}|{window.get('reference')}"
-
-
-def performance_text(performance: dict[str, Any] | None) -> str:
-    """The measured performance of a window, with what the training data leads one to expect."""
-    if not performance:
-        return ""
-    parts = []
-    for name, value in performance["metrics"].items():
-        text = f"{MEASURE_WORDS.get(name, name)} {value:.3f}"
-        interval = html_report.interval_text(performance, name)
-        expected = performance["reference"].get(name)
-        band = performance["band"].get(name)
-        said = [f"95% interval {interval}"] if interval else []
-        if expected is not None and band:
-            said.append(f"expected {band[0]:.3f} to {band[1]:.3f}")
-        elif expected is not None:
-            said.append(f"on the training data {expected:.3f}")
-        if said:
-            text += f" ({'; '.join(said)})"
-        parts.append(text)
-    worse = [MEASURE_WORDS.get(name, name) for name in performance["worse"]]
-    sentence = (
-        f"Measured on {performance['labelled']:,} predictions with a known outcome: "
-        + "; ".join(parts)
-        + "."
-    )
-    if worse:
-        sentence += f" Worse than expected: {', '.join(worse)}."
-    return sentence
-
-
-def card_performance(card: dict[str, Any]) -> str:
-    """A card's performance line: the main measure of the newest window with true outcomes."""
-    performance = card.get("performance")
-    if not performance or not performance["metrics"]:
-        return "No true outcomes imported yet"
-    metrics = performance["metrics"]
-    name = next((m for m in plots.MAIN_METRICS if m in metrics), next(iter(metrics)))
-    value = f"{metrics[name]:.0%}" if name == "accuracy" else f"{metrics[name]:,.3f}"
-    window = window_name_words(str(card.get("performance_window") or ""))
-    return f"{measure_title(name)} {value} on {window} ({counted(performance['labelled'], 'known outcome')})"
-
-
-def column_html(column: dict[str, Any]) -> str:
-    """What a column's check found, as plain sentences."""
-    escape = html.escape
-    verdict = plots.column_verdict(column)
-    findings = "".join(f"<li>{escape(f['message'])}</li>" for f in column["findings"])
-    quality = (
-        f"<p><b>Data quality</b></p><ul>{findings}</ul>"
-        if findings
-        else "<p>No data-quality problems: no unusual missing values, unseen categories or "
-        "values outside the reference range.</p>"
-    )
-    numbers = (
-        f"Compared {column['n_reference']:,} values of the reference with "
-        f"{column['n_current']:,} of this window."
-    )
-    if column.get("p_adjusted") is not None:
-        numbers += (
-            f" Test: {escape(column['test'])}, p-value {escape(_p_value(column['p_adjusted']))} "
-            f"(adjusted for checking several columns); size of the change "
-            f"{_number(column['effect'])} ({escape(column['effect_name'])}); PSI "
-            f"{_number(column.get('psi'))} (shown for comparison with other tools, not used "
-            "to decide)."
-        )
-    return (
-        f"<h3>{escape(column['_label'])} — {escape(verdict)}</h3>"
-        f"<p>{escape(column['explanation'])}</p>{quality}"
-        f"<p><small>{numbers}</small></p>"
-    )
-
-
-# --- the drift table ---------------------------------------------------------------------------
-
-HISTOGRAM_ROLE = int(Qt.ItemDataRole.UserRole) + 1
-STATUS_ROLE = HISTOGRAM_ROLE + 1  # a row's status ("drift", "ok", …)
-
-DRIFT_COLUMNS = [
-    Column("Column", lambda c: c["_label"], "The model's input column (or its predictions)"),
-    Column(
-        "Verdict",
-        verdict_text,
-        "Changed (drift): the change is both certain and large enough to matter. Hover over a "
-        "verdict for the reason.",
-    ),
-    Column("Test", lambda c: c.get("test"), "The statistical test used for this kind of column"),
-    Column(
-        "p-value",
-        lambda c: c.get("p_adjusted"),
-        "How likely a difference this large is by chance alone, adjusted for checking several "
-        "columns at once. Below 0.05 the change is taken as real.",
-        True,
-    ),
-    Column(
-        "Change",
-        lambda c: c.get("effect"),
-        "The size of the change. Numbers: how far the values moved, in standard deviations of "
-        "the reference. Categories: how different the mix is, from 0 (same) to 1. From 0.1 it "
-        "matters.",
-        True,
-    ),
-    Column(
-        "PSI",
-        lambda c: c.get("psi"),
-        "Population stability index, for comparison with other tools (above 0.2 is often "
-        "called a large shift). Shown, not used to decide.",
-        True,
-    ),
-    Column(
-        "Missing",
-        lambda c: c.get("missing_change"),
-        "How much the share of rows with no value changed, in percentage points",
-        True,
-    ),
-    Column(
-        "Rows",
-        lambda c: c["n_current"],
-        "Values compared: in the reference / in this window",
-        True,
-    ),
-    Column(
-        "Distribution",
-        lambda c: c.get("effect"),
-        "Grey: the reference. Colour: this window. Select a row for the full chart.",
-    ),
-]
-SPARKLINE_COLUMN = len(DRIFT_COLUMNS) - 1
-SPARKLINE_WIDTH = 116  # the whole table fits the pane at the usual window size
-DISPLAY = {
-    3: lambda c: _p_value(c.get("p_adjusted")),
-    4: lambda c: _number(c.get("effect")),
-    5: lambda c: _number(c.get("psi")),
-    6: lambda c: _missing_change(c.get("missing_change")),
-    7: lambda c: f"{c['n_reference']:,} / {c['n_current']:,}",
-}
-
-
-class DriftTableModel(RecordsModel):
-    """The checked columns of one report: sortable, each drawn from the stored report."""
-
-    def __init__(self, parent: Any = None) -> None:
-        super().__init__(
-            [
-                Column(
-                    c.header,
-                    c.value,
-                    c.tooltip,
-                    c.align_right,
-                    highlighted=lambda r: r["status"] == "drift",
-                    bold=lambda r: bool(r.get("_prediction")),
-                )
-                for c in DRIFT_COLUMNS
-            ],
-            parent,
-        )
-
-    def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
-        if not index.isValid():
-            return None
-        record, column = self.record(index.row()), index.column()
-        if role == STATUS_ROLE:
-            return record["status"]
-        if column == SPARKLINE_COLUMN:
-            if role == HISTOGRAM_ROLE:
-                return record.get("histogram")
-            if role == Qt.ItemDataRole.DisplayRole:
-                return None
-            if role == Qt.ItemDataRole.ToolTipRole:
-                return DRIFT_COLUMNS[SPARKLINE_COLUMN].tooltip
-        if role == Qt.ItemDataRole.DisplayRole and column in DISPLAY:
-            return DISPLAY[column](record)
-        if column == 1:
-            if role == Qt.ItemDataRole.ForegroundRole and record["status"] in COLUMN_COLOURS:
-                return QColor(COLUMN_COLOURS[record["status"]])
-            if role == Qt.ItemDataRole.ToolTipRole:
-                return record["explanation"]
-        if column == 4 and role == Qt.ItemDataRole.ToolTipRole and record.get("effect_name"):
-            return f"Measured as the {record['effect_name']}"
-        return super().data(index, role)
-
-
-class SparklineDelegate(QStyledItemDelegate):
-    """A column's distribution in a table cell: the reference as grey bars, this window as a
-    coloured line over them (red where the column drifted)."""
-
-    def paint(self, painter: QPainter, option: QStyleOptionViewItem, index: Index) -> None:
-        super().paint(painter, option, index)
-        histogram = index.data(HISTOGRAM_ROLE)
-        if not histogram or not histogram.get("labels"):
-            return
-        reference, current = histogram["reference"], histogram["current"]
-        tallest = max([*reference, *current, 1e-9])
-        drifted = index.data(STATUS_ROLE) == "drift"
-        area = QRectF(option.rect).adjusted(4, 3, -4, -3)  # type: ignore[attr-defined]
-        step = area.width() / len(reference)
-
-        def top(share: float) -> float:
-            return area.bottom() - area.height() * share / tallest
-
-        painter.save()
-        painter.setRenderHint(QPainter.RenderHint.Antialiasing)
-        painter.setPen(Qt.PenStyle.NoPen)
-        painter.setBrush(QColor("#c4c7cc"))
-        for position, share in enumerate(reference):
-            left = area.left() + position * step
-            painter.drawRect(QRectF(left, top(share), max(step - 1, 1), area.bottom() - top(share)))
-        line = QPolygonF()
-        for position, share in enumerate(current):
-            left = area.left() + position * step
-            line.append(QPointF(left, top(share)))
-            line.append(QPointF(left + step, top(share)))
-        pen = QPen(QColor(COLUMN_COLOURS["drift"] if drifted else "#1f6fb2"))
-        pen.setWidthF(1.8)
-        painter.setPen(pen)
-        painter.drawPolyline(line)
-        painter.restore()
-
-    def sizeHint(self, option: QStyleOptionViewItem, index: Index) -> QSize:
-        return QSize(130, 24)
-
-
-# --- status cards ----------------------------------------------------------------------------------
-
-
-class StatusCard(QFrame):
-    """One watched version: its status as a colour and a word, traffic, last check, performance."""
-
-    clicked = Signal(str)
-
-    def __init__(self, card: dict[str, Any], parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        self.card = card
-        self.ref: str = card["ref"]
-        self.setObjectName("statusCard")
-        self.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
-        self.setCursor(Qt.CursorShape.PointingHandCursor)
-        status = card["status"]
-        strong, _light = status_colours(status)
-        self.status_word = status_word(status)
-        stage = model_registry.STAGE_LABELS.get(card["stage"], card["stage"])
-        title = QLabel(f"<b>{html.escape(version_words(self.ref))}</b>")
-        title.setWordWrap(True)
-        badge = QLabel(f"● {self.status_word}")
-        badge.setObjectName("statusBadge")
-        badge.setStyleSheet(f"color: {strong}; font-weight: bold;")
-        rows = (
-            f"{card['rows']:,} predictions checked day by day"
-            if card["rows"]
-            else "No day of predictions checked yet"
-        )
-        checked = (
-            f"Last checked {_local_time(card['last_check'])}"
-            if card["last_check"]
-            else "Never checked"
-        )
-        details = QLabel(f"Stage: {html.escape(stage)}<br>{rows}<br>{checked}")
-        details.setWordWrap(True)
-        details.setStyleSheet("color: #444;")
-        details.setToolTip(
-            "The predictions counted are those of the days checked one by one (Each day of the "
-            "log); time ranges and datasets you check are not added to them."
-        )
-        self.performance = QLabel(card_performance(card))
-        self.performance.setObjectName("cardPerformance")
-        self.performance.setWordWrap(True)
-        self.performance.setStyleSheet("color: #444;")
-        self.performance.setToolTip(
-            "How well the model did on the newest checked window whose true outcomes you "
-            "imported (Import labels…)"
-        )
-        layout = QVBoxLayout(self)
-        layout.setContentsMargins(10, 8, 8, 8)
-        layout.setSpacing(3)
-        layout.addWidget(title)
-        layout.addWidget(badge)
-        layout.addWidget(details)
-        layout.addWidget(self.performance)
-        self.setToolTip(STATUS_MEANINGS.get(status, ""))
-        self._strong = strong
-        self.set_selected(False)
-
-    def text(self) -> str:
-        """Everything the card says, as plain text."""
-        return "\n".join(label.text() for label in self.findChildren(QLabel))
-
-    def set_selected(self, selected: bool) -> None:
-        self.selected = selected
-        background = "#e8f0fe" if selected else "palette(base)"
-        border = "#1a73e8" if selected else "#d0d0d0"
-        self.setStyleSheet(
-            f"QFrame#statusCard {{ background: {background}; border: 1px solid {border}; "
-            f"border-left: 6px solid {self._strong}; border-radius: 4px; }}"
-        )
-
-    def mousePressEvent(self, event: QMouseEvent) -> None:
-        self.clicked.emit(self.ref)
-        super().mousePressEvent(event)
-
-    def keyPressEvent(self, event: Any) -> None:
-        if event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter, Qt.Key.Key_Space):
-            self.clicked.emit(self.ref)
-            return
-        super().keyPressEvent(event)
 
 
 def _button(text: str, tooltip: str) -> QPushButton:
@@ -542,7 +117,6 @@ class MonitoringPane(QWidget):
         self.thresholds_dialog: ThresholdsDialog | None = None
         self.retrain_dialog: RetrainDialog | None = None
         self._wanted_window: str | None = None
-        self._trends_drawn = False
 
         # --- left: the cards
         self.cards_layout = QVBoxLayout()
@@ -757,44 +331,13 @@ class MonitoringPane(QWidget):
         report_layout.addWidget(self.rules_line)
         report_layout.addWidget(self.report_splitter, 1)
 
-        # --- the trends tab
-        self.trends_note = QLabel()
-        self.trends_note.setObjectName("trendsNote")
-        self.trends_note.setWordWrap(True)
-        self.trend_views: dict[str, FigureView] = {}
-        self.trend_boxes: dict[str, QWidget] = {}
-        trends_holder = QWidget()
-        trends_layout = QVBoxLayout(trends_holder)
-        trends_layout.addWidget(self.trends_note)
-        for key, caption in TREND_CAPTIONS.items():
-            box = QWidget()
-            box_layout = QVBoxLayout(box)
-            box_layout.setContentsMargins(0, 8, 0, 8)
-            view = FigureView()
-            view.setMinimumHeight(TREND_HEIGHT)
-            box_layout.addWidget(view)
-            note = QLabel(caption)
-            note.setWordWrap(True)
-            note.setStyleSheet("color: #555;")
-            box_layout.addWidget(note)
-            trends_layout.addWidget(box)
-            self.trend_views[key] = view
-            self.trend_boxes[key] = box
-        trends_layout.addStretch(1)
-        self.trends_scroll = QScrollArea()
-        self.trends_scroll.setWidget(trends_holder)
-        self.trends_scroll.setWidgetResizable(True)
-        self.trends_timer = QTimer(self)
-        self.trends_timer.setSingleShot(True)
-        self.trends_timer.setInterval(CHART_DELAY_MS)
-        self.trends_timer.timeout.connect(self._draw_trends)
+        self.trends = TrendsView()
 
         self.tabs = QTabWidget()
         self.tabs.addTab(report_tab, "Report")
-        self.tabs.addTab(self.trends_scroll, "Trends")
+        self.tabs.addTab(self.trends, "Trends")
         self.tabs.setTabToolTip(0, "What the check of one window found")
         self.tabs.setTabToolTip(1, "How the checks changed day by day")
-        self.tabs.currentChanged.connect(lambda _index: self._schedule_trends())
 
         right = QWidget()
         right_layout = QVBoxLayout(right)
@@ -856,7 +399,7 @@ class MonitoringPane(QWidget):
 
     def refresh(self) -> None:
         """Reload the cards from stored results (nothing is computed), keeping the selection."""
-        listed = checks.overview(self.state.workspace)
+        listed = trends.overview(self.state.workspace)
         for card in self.cards:
             self.cards_layout.removeWidget(card)
             card.hide()
@@ -971,6 +514,7 @@ class MonitoringPane(QWidget):
         if ref is None or self.record is None:
             self.title.clear()
             self.history = []
+            self.trends.set_history([], "", {})
             self._fill_windows()
             self._update_buttons()
             return
@@ -984,7 +528,7 @@ class MonitoringPane(QWidget):
         )
         self.title.setToolTip(STATUS_MEANINGS.get(status, ""))
         thresholds = saved_thresholds(self.state.settings)
-        self.history = checks.history(self.state.workspace, ref, self.reference(), thresholds)
+        self.history = trends.history(self.state.workspace, ref, self.reference(), thresholds)
         if self.history and reset_dates:  # the dates the user picks stay until another version
             first = date.fromisoformat(self.history[0]["window"]["name"])
             last = date.fromisoformat(self.history[-1]["window"]["name"])
@@ -992,15 +536,16 @@ class MonitoringPane(QWidget):
             self.until.setDate(QDate(last.year, last.month, last.day))
             self.week_start.setDate(self.until.date().addDays(1 - WEEK_DAYS))
         self._fill_windows()
-        self._trends_drawn = False
-        self._schedule_trends()
+        self.trends.set_history(
+            self.history, reference_words(self.reference()), thresholds.as_dict()
+        )
         self._update_buttons()
 
     def _fill_windows(self) -> None:
         """List the stored checks of the selected version made against the chosen reference
         under the current thresholds: time ranges and datasets first, then the days. The newest
         day is shown unless another window was asked for (the one just checked)."""
-        reference = self.reference() or checks.TRAINING
+        reference = self.reference() or windows.TRAINING
         thresholds = saved_thresholds(self.state.settings).as_dict()
         ref = self.selected_ref
         stored = checks.results(self.state.workspace, ref) if ref is not None else []
@@ -1053,7 +598,7 @@ class MonitoringPane(QWidget):
             f"{html.escape(report['summary'])}</span><br>"
             f"<span style='color: #333'>{html.escape(window_title(report))}: "
             f"{report['n_current']:,} rows compared with {report['n_reference']:,} rows of "
-            f"{html.escape(_reference_words((report.get('window') or {}).get('reference')))}. "
+            f"{html.escape(reference_words((report.get('window') or {}).get('reference')))}. "
             f"{html.escape(html_report.left_out_text(report.get('left_out')))}</span>"
         )
         self.banner.setToolTip(STATUS_MEANINGS.get(status, ""))
@@ -1094,7 +639,7 @@ class MonitoringPane(QWidget):
         if card is not None and card.card.get("performance"):
             return (
                 "not known yet for these predictions (no true outcomes imported for them). "
-                f"Newest known: {_sentence_case(card_performance(card.card))}."
+                f"Newest known: {sentence_case(card_performance(card.card))}."
             )
         return (
             "not known yet: no true outcome of these predictions was imported. Use Import "
@@ -1112,7 +657,7 @@ class MonitoringPane(QWidget):
         else:
             self.banner.setText(
                 f"<b>No report yet</b> for {html.escape(version_words(self.selected_ref))} "
-                f"compared with {html.escape(_reference_words(self.reference()))} under the "
+                f"compared with {html.escape(reference_words(self.reference()))} under the "
                 "current thresholds. Press <b>Check now</b> (F5) to check its predictions day "
                 "by day."
             )
@@ -1142,34 +687,6 @@ class MonitoringPane(QWidget):
         shown = {**column, "name": column["_label"]}
         self.distribution.show_figure(plots.distribution_figure(shown))
 
-    def _schedule_trends(self) -> None:
-        if self.tabs.currentWidget() is self.trends_scroll and not self._trends_drawn:
-            self.trends_timer.start()
-
-    def _draw_trends(self) -> None:
-        self._trends_drawn = True
-        if not self.history:
-            self.trends_note.setText(
-                "No day has been checked yet with this reference and these thresholds. Choose "
-                "'Each day of the log' and press Check now (F5)."
-            )
-            for key, view in self.trend_views.items():
-                view.show_figure(None)
-                self.trend_boxes[key].hide()
-            return
-        days = len(self.history)
-        self.trends_note.setText(
-            f"{counted(days, 'checked day')}, from {self.history[0]['window']['name']} to "
-            f"{self.history[-1]['window']['name']}, compared with "
-            f"{_reference_words(self.reference())}."
-        )
-        thresholds = saved_thresholds(self.state.settings).as_dict()
-        figures = plots.trend_figures(self.history, thresholds)
-        for key, view in self.trend_views.items():
-            figure = figures.get(key)
-            view.show_figure(figure)
-            self.trend_boxes[key].setVisible(figure is not None)
-
     # --- actions -----------------------------------------------------------------------------------
 
     def check_now(self) -> Task | None:
@@ -1184,7 +701,7 @@ class MonitoringPane(QWidget):
             task = workers.run_in_workspace(
                 f"Checking each day of {version_words(ref)}",
                 home,
-                checks.update_days,
+                trends.update_days,
                 ref,
                 reference=reference,
                 thresholds=thresholds,
@@ -1208,7 +725,7 @@ class MonitoringPane(QWidget):
             if current is None:
                 return None
             task = workers.run_in_workspace(
-                f"Checking {_dataset_words(current)}",
+                f"Checking {dataset_words(current)}",
                 home,
                 checks.check,
                 ref,
@@ -1237,7 +754,7 @@ class MonitoringPane(QWidget):
             )
             return
         self._wanted_window = window_key(result)  # shown once the stored checks are read again
-        self.state.status_message.emit(f"Checked {_sentence_case(window_title(result))}.")
+        self.state.status_message.emit(f"Checked {sentence_case(window_title(result))}.")
 
     def _check_finished(self) -> None:
         self.checking = None

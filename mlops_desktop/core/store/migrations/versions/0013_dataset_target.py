@@ -3,16 +3,16 @@
 Chosen in the Datasets pane ("Set as target", ``datasets target NAME COL``) or on the first
 training; the training dialog then starts from it instead of proposing one.
 
-Revision ID: 0015_roles
-Revises: 0008
+Revision ID: 0013
+Revises: 0012
 Create Date: 2026-12-07 07:00:00
 """
 
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0015_roles"
-down_revision = "0008"
+revision = "0013"
+down_revision = "0012"
 branch_labels = None
 depends_on = None
 
