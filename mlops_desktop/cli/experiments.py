@@ -1,6 +1,7 @@
 """The ``train``, ``runs`` and ``experiments`` commands."""
 
 import argparse
+import sys
 from typing import TYPE_CHECKING, Any
 
 from mlops_desktop.cli.common import Commands, command, table
@@ -15,7 +16,12 @@ if TYPE_CHECKING:
 def add_commands(commands: Commands) -> None:
     trn = command(commands, "train", help="train models on a dataset and record them as runs")
     trn.add_argument("--dataset", required=True, metavar="REF", help="NAME or NAME@VERSION")
-    trn.add_argument("--target", required=True, metavar="COL", help="the column to predict")
+    trn.add_argument(
+        "--target",
+        metavar="COL",
+        help="the column to predict (default: the dataset's target, else the proposed one; a "
+        "proposed regression needs --target to confirm it)",
+    )
     trn.add_argument(
         "--algorithm",
         default="auto",
@@ -104,7 +110,7 @@ def _train(workspace: "Workspace", args: argparse.Namespace) -> Any:
 
     recipe = training.Recipe(
         dataset=args.dataset,
-        target=args.target,
+        target=args.target or _training_target(workspace, args.dataset),
         algorithm=args.algorithm,
         params=dict(args.param),
         experiment=args.experiment,
@@ -129,6 +135,29 @@ def _train(workspace: "Workspace", args: argparse.Namespace) -> Any:
     if len(runs) > 1:
         lines.append(f"Best: {best['algorithm']} ({best['run_id']}).")
     return "\n".join(lines)
+
+
+def _training_target(workspace: "Workspace", ref: str) -> str:
+    """The dataset's remembered target, or the rule's proposal when it is a classification (a
+    proposed regression must be confirmed with --target); said on stderr."""
+    from mlops_desktop.core.data import datasets, roles
+    from mlops_desktop.core.experiments import training
+
+    choice = roles.target_choice(datasets.get_version(workspace, ref))
+    if choice is None:
+        raise UserError(
+            "Give the column to predict with --target: no target is set for this dataset and no "
+            "column looks like the answer."
+        )
+    if choice.proposed:
+        plan = training.plan_for(workspace, ref, choice.column)
+        if plan.task == "regression":
+            raise UserError(
+                f"The proposed target, {choice.column}, would be a regression (a number to "
+                f"predict); give --target {choice.column} to confirm it, or another column."
+            )
+        print(f"Predicting {choice.column}: {choice.reason}.", file=sys.stderr)
+    return choice.column
 
 
 def _run_json(run: dict[str, Any]) -> dict[str, Any]:

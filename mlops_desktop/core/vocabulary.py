@@ -75,6 +75,12 @@ def measure_text(name: str, value: float) -> str:
     return formatting.score(value)
 
 
+def share_text(count: int, total: int) -> str:
+    """ "8.6 %": ``count`` of ``total`` as a percentage with one decimal, never "0.0 %" for a
+    count above zero ("<0.1 %") nor "100.0 %" for one below the total (">99.9 %")."""
+    return formatting.percent(count / total if total else 0.0)
+
+
 def counted(count: int, noun: str) -> str:
     """ "1 run", "2 runs", "12,000 rows": a count with its noun in the right number."""
     return f"{formatting.count(count)} {noun if count == 1 else noun + 's'}"

@@ -21,6 +21,8 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     import pandas as pd
 
+    from mlops_desktop.core.workspace import Workspace
+    from mlops_desktop.ui.dialogs.training_dialog import TrainingDialog
     from mlops_desktop.ui.main_window import MainWindow
 
 Grab = Callable[..., None]
@@ -356,6 +358,83 @@ def _governance_screens(window: "MainWindow", out_dir: Path, grab: Grab) -> list
     return [_html_png(page, out_dir / "15-compliance-report.png")]
 
 
+def _credit_file(rows: int, seed: int) -> "pd.DataFrame":
+    """Shaped like the credit file of issue 15: the answer (Status, good / bad, 72 / 28) first,
+    a number (Price) last, gaps in Income."""
+    import numpy as np
+    import pandas as pd
+
+    rng = np.random.default_rng(seed)
+    income = rng.gamma(4, 35, rows).round(0)
+    income[rng.random(rows) < 0.086] = np.nan
+    amount = rng.gamma(5, 200, rows).round(-1)
+    risk = 0.9 - 0.004 * np.nan_to_num(income, nan=140) + 0.0004 * amount
+    return pd.DataFrame(
+        {
+            "Status": np.where(
+                rng.random(rows) < 1 / (1 + np.exp(-risk * 2.2 + 0.6)), "good", "bad"
+            ),
+            "Seniority": rng.integers(0, 30, rows),
+            "Home": rng.choice(["rent", "owner", "parents", "priv", "other"], rows),
+            "Marital": rng.choice(["married", "single", "widow", "separated"], rows),
+            "Job": rng.choice(["fixed", "partime", "freelance", "others"], rows),
+            "Income": income,
+            "Amount": amount,
+            "Price": (amount * rng.uniform(1.1, 2.5, rows)).round(0),
+        }
+    )
+
+
+def _planned_training_dialog(window: "MainWindow", dataset: str) -> "TrainingDialog":
+    """The training dialog on ``dataset``, once it shows its plan."""
+    dialog = window.experiments_pane.open_training_dialog(dataset)
+    assert dialog is not None
+    while dialog.plan is None:
+        _settle(1)
+    return dialog
+
+
+def _wait_for_warnings(window: "MainWindow") -> None:
+    while window.datasets_pane.warnings_task is not None:
+        _settle(1)
+
+
+def _honest_defaults_screens(
+    window: "MainWindow", workspace: "Workspace", scratch: Path, grab: Callable[..., None]
+) -> None:
+    """Issue 15: a credit file whose last column is a number; its proposed target, warnings and
+    Prepare… link in the Datasets pane; the training dialog's task sentence; the fill-missing
+    column list and the preview of a fill."""
+    from PySide6.QtWidgets import QComboBox
+
+    from mlops_desktop.core.data import datasets
+
+    source = scratch / "credit.csv"
+    _credit_file(4454, seed=15).to_csv(source, index=False)
+    datasets.import_file(workspace, source, "credit")
+    window.state.datasets_changed.emit("credit")
+    window.show_pane("Datasets")
+    window.datasets_pane.tabs.setCurrentIndex(0)
+    _wait_for_warnings(window)
+    grab("13-datasets-roles-warnings")
+    dialog = _planned_training_dialog(window, "credit")
+    grab("13-training-dialog-target", dialog)
+    dialog.reject()
+    window.show_pane("Datasets")
+    editor = window.datasets_pane.prepare_current()
+    assert editor is not None
+    step = editor.add_step("fill_missing")
+    column = step.fields["column"]
+    assert isinstance(column, QComboBox)
+    column.showPopup()  # the list drops down in a window of its own: grab that
+    grab("13-fill-missing-columns", column.view().window())
+    column.hidePopup()
+    step.reject()
+    editor.set_steps([{"op": "fill_missing", "column": "Income", "strategy": "median"}])
+    grab("13-recipe-editor-fill-preview", editor)
+    editor.reject()
+
+
 def render(out_dir: Path) -> list[Path]:
     from PySide6.QtWidgets import QApplication
 
@@ -392,6 +471,7 @@ def render(out_dir: Path) -> list[Path]:
             window.show_pane(pane)
             grab(f"{number}-{pane.lower()}")
         _dataset_screens(window, grab)
+        _honest_defaults_screens(window, workspace, Path(scratch), grab)
         dialog = window.open_import_dialog(samples_dir() / "iris.csv")
         dialog.resize(900, 640)
         while dialog.preview is None:

@@ -47,7 +47,7 @@ class DemoActions(QObject):
         return self.window.state
 
     def _busy(self) -> bool:
-        if self.task is not None or self._state.workers.running:
+        if self.task is not None or self._state.workers.busy:
             errors.show_message(
                 self.window, "Wait for the running work to finish (or cancel it) first."
             )

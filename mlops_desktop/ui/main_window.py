@@ -361,7 +361,7 @@ class MainWindow(QMainWindow):
         dialog.open()
 
     def open_workspace(self, home: Path, store: str | None = None) -> Task | None:
-        if self.state.workers.running:
+        if self.state.workers.busy:
             errors.show_message(
                 self,
                 "Wait for the running work to finish (or cancel it) before switching workspaces.",
@@ -565,8 +565,7 @@ class MainWindow(QMainWindow):
             self.save_layout()
             event.accept()
             return
-        running = [task for task in self.state.workers.running if task.ask_before_quitting]
-        if running and not errors.confirm(
+        if self.state.workers.busy and not errors.confirm(
             self,
             "Quit MLOps Desktop",
             "Some work is still running. Quit anyway? It will be cancelled and nothing it started is kept.",

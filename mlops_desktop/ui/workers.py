@@ -219,6 +219,13 @@ class Workers(QObject):
         self._pool.start(_Runnable(function, signals))
         return task
 
+    @property
+    def busy(self) -> bool:
+        """Whether work is running whose result would be lost: not only looks the app takes on
+        its own (``Task.ask_before_quitting`` False), which never hold up quitting or switching
+        workspaces."""
+        return any(task.ask_before_quitting for task in self.running)
+
     def _track(self, task: Task) -> None:
         self.running.append(task)
         task.finished.connect(lambda: self.running.remove(task))

@@ -212,6 +212,7 @@ class Source:
     options: dict[str, Any]  # how it was read ("format" describes it in words)
     parent_version_id: int | None = None
     recipe: dict[str, Any] | None = None
+    target: str | None = None  # a dataset without a target takes this one (a parent's target)
 
 
 def store_version(
@@ -346,6 +347,8 @@ def _record_version(
             dataset = Dataset(name=draft.name)
             session.add(dataset)
             session.flush()
+        if dataset.target is None:
+            dataset.target = draft.source.target
         same = next((v for v in dataset.versions if v.content_hash == draft.digest), None)
         if same is not None:  # another import of the same content got in first
             return _result(dataset, same, created=False, source=draft.source)

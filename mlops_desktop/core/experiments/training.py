@@ -52,8 +52,9 @@ from sklearn.tree import DecisionTreeClassifier, DecisionTreeRegressor
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from mlops_desktop.core.data import datasets, recipes
+from mlops_desktop.core.data import datasets, recipes, roles
 from mlops_desktop.core.data.preparation import feature_frame
+from mlops_desktop.core.data.profiling import value_label
 from mlops_desktop.core.data.raw_inputs import raw_row_steps
 from mlops_desktop.core.errors import Cancelled, UserError
 from mlops_desktop.core.experiments import evaluation, uncertainty
@@ -79,6 +80,8 @@ MODEL_SUFFIX = ".joblib"
 DEFAULT_SEED = 42
 DEFAULT_TEST_SIZE = 0.2
 DEFAULT_EXPERIMENT = "Default"
+DEFAULT_FOLDS = 5  # the training dialog cross-validates by default…
+FOLDS_BELOW_ROWS = 50_000  # …data with fewer rows than this (above, one split is informative)
 MAX_CLASSES_FOR_INTEGERS = 20
 MIN_ROWS_PER_CLASS = 2
 CHOSEN_TO_EXCLUDE = "you chose to leave it out"
@@ -275,6 +278,7 @@ class Plan:
     features: list[dict[str, Any]]  # name, type (and categories) of each input column
     excluded: list[dict[str, str]]  # name and reason of each column left out
     target_missing: int = 0  # rows without a target value (training can drop them)
+    classes: tuple[str, ...] = ()  # the target's values, for a classification
 
 
 def detect_task(target: pd.Series, target_type: str) -> tuple[str, str]:
@@ -340,7 +344,12 @@ def plan(
         if kind == "categorical":
             feature["categories"] = sorted(str(v) for v in non_null.unique())
         features.append(feature)
-    return Plan(task, reason, features, excluded, int(frame[target].isna().sum()))
+    classes = (
+        tuple(sorted(value_label(value) for value in frame[target].dropna().unique()))
+        if task == "classification"
+        else ()
+    )
+    return Plan(task, reason, features, excluded, int(frame[target].isna().sum()), classes)
 
 
 def _same_as(column: pd.Series, target: pd.Series) -> bool:
@@ -530,6 +539,7 @@ def train(
     front = raw_row_steps(
         version, the_plan.features, recipes.column_steps(workspace, version, the_plan.features)
     )
+    roles.remember_first_target(workspace, version.dataset.name, recipe.target)
     runs = []
     for index, algorithm in enumerate(algorithms):
         check_cancel(cancel)
@@ -706,6 +716,7 @@ def _fit_and_score(
     X = feature_frame(frame, the_plan.features)
     X_train, X_test, y_train, y_test = _split(X, frame[recipe.target], the_plan.task, recipe)
     metrics: dict[str, float] = {}
+    fold_scores: dict[str, list[float]] = {}  # each fold's score of each metric
     if recipe.cv >= 2:
         splitter = (
             StratifiedKFold(recipe.cv, shuffle=True, random_state=recipe.seed)
@@ -723,6 +734,7 @@ def _fit_and_score(
             values = [fold_metrics[key] for fold_metrics in folds if key in fold_metrics]
             metrics[f"cv_{key}_mean"] = float(np.mean(values))
             metrics[f"cv_{key}_std"] = float(np.std(values))
+            fold_scores[key] = values
     check_cancel(cancel)
     pipeline = build_pipeline(algorithm, the_plan.task, the_plan.features, params, recipe.seed)
     pipeline.fit(X_train, y_train)
@@ -733,6 +745,8 @@ def _fit_and_score(
     charts = evaluation.summarize(
         pipeline, the_plan.task, X_test, y_test, recipe.seed, predicted, proba
     )
+    if fold_scores:
+        charts["folds"] = fold_scores
     check_cancel(cancel)
     classes = pipeline.classes_ if the_plan.task == "classification" else None
     held = uncertainty.HeldOut(the_plan.task, np.asarray(y_test), predicted, proba, classes)
@@ -802,6 +816,8 @@ def _record(run: Run, experiment: str, dataset: str) -> dict[str, Any]:
         "evaluation": run.evaluation,
         # 95 % bootstrap intervals of the held-out metrics (none for runs trained before them)
         "intervals": (run.evaluation or {}).get("intervals", {}),
+        # each cross-validation fold's score of each metric (the fold spread; none without folds)
+        "folds": (run.evaluation or {}).get("folds", {}),
     }
 
 
@@ -891,6 +907,11 @@ def train_each(
         step = sub_progress(progress, index / len(recipes), (index + 1) / len(recipes))
         runs.extend(train(workspace, recipe, step, cancel))
     return runs
+
+
+def default_folds(rows: int) -> int:
+    """The cross-validation folds the training dialog starts with for data of ``rows`` rows."""
+    return DEFAULT_FOLDS if rows < FOLDS_BELOW_ROWS else 0
 
 
 def plan_for(workspace: Workspace, dataset: str, target: str) -> Plan:

@@ -55,6 +55,7 @@ class Dataset(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     name: Mapped[str] = mapped_column(String(200), unique=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    target: Mapped[str | None] = mapped_column(String(500))  # the column its models predict
     versions: Mapped[list["DatasetVersion"]] = relationship(
         back_populates="dataset", order_by="DatasetVersion.version", cascade="all, delete-orphan"
     )

@@ -71,9 +71,12 @@ class Column:
     highlighted: Callable[[dict[str, Any]], bool] | None = None  # a tinted background
     bold: Callable[[dict[str, Any]], bool] | None = None
     decimals: int | None = None  # numbers shown grouped with this many decimals: 0.972, 1,240
+    shown: Callable[[dict[str, Any]], str] | None = None  # the text, where not the value's own
     cell_tooltip: Callable[[dict[str, Any]], str | None] | None = None  # a cell's own tooltip
 
     def text(self, record: dict[str, Any]) -> str:
+        if self.shown is not None:
+            return self.shown(record)
         value = self.value(record)
         if self.decimals is not None and isinstance(value, numbers.Real):
             return f"{float(value):,.{self.decimals}f}"

@@ -87,10 +87,11 @@ RUN_COLUMNS = [
         True,
     ),
     Column(
-        "Seconds",
-        lambda r: None if r["duration_s"] is None else round(r["duration_s"], 2),
+        "Time",
+        lambda r: r["duration_s"],
         "How long training took",
         True,
+        shown=lambda r: formatting.duration(r["duration_s"]),
     ),
 ]
 
@@ -556,12 +557,29 @@ def reproduction_text(result: dict[str, Any]) -> str:
     return f"Run {original} was trained again as run {again}, but the scores differ: {changes}."
 
 
+def _spread(run: dict[str, Any], key: str) -> str:
+    """How far a score could move: a held-out score's 95 % interval, a cross-validation mean's
+    lowest and highest fold."""
+    if key in run.get("intervals", {}):
+        low, high = run["intervals"][key]
+        return f"95 % interval {measure_text(key, low)} – {measure_text(key, high)}"
+    measure = key.removeprefix("cv_").removesuffix("_mean")
+    folds = run.get("folds", {}).get(measure) if key.endswith("_mean") else None
+    if folds:
+        return (
+            f"{len(folds)} folds from {measure_text(measure, min(folds))} to "
+            f"{measure_text(measure, max(folds))}"
+        )
+    return ""
+
+
 def run_html(run: dict[str, Any], recommended: str = "") -> str:
     """A run's record as a readable page: metrics, settings, data used, what was left out, and
     why it is recommended when it is."""
     escape = html.escape
     metrics = "".join(
-        f"<tr><td>{escape(measure_title(key))}</td><td align=right>{measure_text(key, value)}</td></tr>"
+        f"<tr><td>{escape(measure_title(key))}</td><td align=right>{measure_text(key, value)}</td>"
+        f"<td><small>{_spread(run, key)}</small></td></tr>"
         for key, value in sorted(run["metrics"].items(), key=lambda item: item[0].startswith("cv_"))
     )
     params = (
