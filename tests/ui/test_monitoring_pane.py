@@ -28,8 +28,7 @@ from tests.core.test_monitoring import (  # the core tests' workspace and traffi
     _log,
     served_home,  # noqa: F401 (a fixture: 'loans' trained on 4,000 applicants and registered)
 )
-from tests.ui.conftest import open_window
-from tests.ui.test_main_window import _drop
+from tests.ui.conftest import drop_file, open_window
 
 TASK_TIMEOUT = 120_000
 DAY_2 = DAY_1 + timedelta(days=1)
@@ -197,7 +196,7 @@ def test_labels_imported_through_the_dialog_show_the_performance(
 
     dialog = pane.open_labels_dialog()
     assert dialog is not None and not dialog.import_button.isEnabled()
-    assert _drop(dialog, unrelated)  # a file dropped on the dialog is read
+    assert drop_file(dialog, unrelated)  # a file dropped on the dialog is read
     qtbot.waitUntil(lambda: dialog.import_button.isEnabled(), timeout=10_000)
     task = dialog.start_import()
     assert task is not None
@@ -207,7 +206,7 @@ def test_labels_imported_through_the_dialog_show_the_performance(
     assert box is not None and "None of the 2 rows of other model.csv matches" in box.text()
     box.close()
 
-    assert _drop(dialog, outcomes)
+    assert drop_file(dialog, outcomes)
     qtbot.waitUntil(
         lambda: dialog.import_button.isEnabled() and dialog.path == outcomes, timeout=10_000
     )
