@@ -247,6 +247,7 @@ class DatasetsPane(QWidget):
         self.list_view.horizontalHeader().setStretchLastSection(False)
         self.list_view.selectionModel().selectionChanged.connect(self._dataset_selected)
         import_button = QPushButton("Import…")
+        import_button.setObjectName("importButton")
         import_button.setToolTip(
             "Bring in a CSV, Excel or Parquet file (Ctrl+I). You can also drop a file on the window."
         )
@@ -359,6 +360,8 @@ class DatasetsPane(QWidget):
                 ("Add sample datasets", self.samples_requested.emit),
             ],
         )
+        self.empty.buttons["Import…"].setObjectName("emptyImportButton")
+        self.empty.buttons["Add sample datasets"].setObjectName("addSamplesButton")
         self.stack = pane_layout(self, self.empty, self.splitter)
 
         state.datasets_changed.connect(self.refresh)

@@ -125,6 +125,7 @@ class ExperimentsPane(QWidget):
         self.show_archived.setToolTip("Also list the runs of archived experiments")
         self.show_archived.toggled.connect(lambda _checked: self.refresh())
         new = QPushButton("New training…")
+        new.setObjectName("newTrainingButton")
         new.setToolTip("Train models on a dataset (Ctrl+T)")
         new.clicked.connect(lambda: self.open_training_dialog())
         top = QHBoxLayout()
@@ -134,6 +135,7 @@ class ExperimentsPane(QWidget):
         top.addWidget(new)
 
         self.compare_button = QPushButton("Compare")
+        self.compare_button.setObjectName("compareButton")
         self.compare_button.setToolTip(
             "Select 2 to 10 runs (Ctrl+click or Shift+click) to see them side by side"
         )
@@ -145,6 +147,7 @@ class ExperimentsPane(QWidget):
         )
         self.reproduce_button.clicked.connect(self.reproduce_selected)
         self.register_button = QPushButton("Register…")
+        self.register_button.setObjectName("registerButton")
         self.register_button.setToolTip(
             "Give the selected run a model name and version, to approve and serve it (Models pane)"
         )
@@ -207,6 +210,7 @@ class ExperimentsPane(QWidget):
             "keeps each result as a run you can compare and reproduce.",
             [("New training…", lambda: self.open_training_dialog())],
         )
+        self.empty.buttons["New training…"].setObjectName("emptyNewTrainingButton")
         self.stack = pane_layout(self, self.empty, runs, "Experiments")
 
         state.runs_changed.connect(self.refresh)

@@ -173,6 +173,7 @@ class ServePanel(QWidget):
         scroll.setWidget(form_holder)
         scroll.setWidgetResizable(True)
         self.try_button = QPushButton("Predict")
+        self.try_button.setObjectName("tryButton")
         self.try_button.setToolTip("Send these values to the running server")
         self.try_button.clicked.connect(self.try_it)
         self.try_result = QLabel()
