@@ -1,6 +1,7 @@
 """Render every pane and dialog to PNG, offscreen, on a throwaway workspace with the sample data.
 
 python -m mlops_desktop.tools.screenshots OUT_DIR
+python -m mlops_desktop.tools.screenshots OUT_DIR --tour   (every step of the guided tour)
 """
 
 import argparse
@@ -621,8 +622,17 @@ def render(out_dir: Path) -> list[Path]:
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("out_dir", type=Path)
+    parser.add_argument(
+        "--tour", action="store_true", help="render every step of the guided tour instead"
+    )
     args = parser.parse_args()
-    for path in render(args.out_dir):
+    if args.tour:
+        from mlops_desktop.tools.tour_screens import render_tour
+
+        written = render_tour(args.out_dir)
+    else:
+        written = render(args.out_dir)
+    for path in written:
         print(path)
     return 0
 

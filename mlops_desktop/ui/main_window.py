@@ -136,6 +136,7 @@ class MainWindow(QMainWindow):
         self.datasets_pane.import_requested.connect(lambda: self.open_import_dialog())
         self.datasets_pane.samples_requested.connect(self.add_samples)
         self.experiments_pane = ExperimentsPane(state)
+        self.experiments_pane.dataset_in_view = self.datasets_pane.selected_name
         self.models_pane = ModelsPane(state)
         self.models_pane.register_requested.connect(lambda: self.show_pane("Experiments"))
         self.models_pane.run_requested.connect(self._show_run)

@@ -5,7 +5,8 @@ screen is used), its words, and the signal that says the user did the thing ("OB
 where ``state`` is the app state and ``mainWindow`` the window). A step advances when that signal
 fires and its check agrees, never on a button alone ("Skip step" exists, and says so). Where the
 tour stands is kept in the settings, so Help → Tour… resumes it; the first start offers it once.
-Two tours share the steps: one on any dataset already in the workspace, one that starts by
+A step on another pane first points at that pane in the sidebar, so what the last step showed stays
+in view until the user moves on. Two tours share the steps: one on any dataset already in the workspace, one that starts by
 importing the user's own file and then uses that dataset.
 """
 
@@ -38,6 +39,7 @@ class Step:
     done: str  # "OBJECTNAME.signal"
     check: Check | None = None  # does this emission count (e.g. the run is on the tour's data)?
     names_dataset: Callable[["MainWindow", tuple[Any, ...]], str | None] | None = None
+    avoid: tuple[str, ...] = ()  # widgets the bubble must leave visible (what the user works in)
 
 
 def _on_tour_dataset(window: "MainWindow", dataset: str | None, _args: tuple[Any, ...]) -> bool:
@@ -80,8 +82,8 @@ LIFECYCLE = [
         ("datasetList", "addSamplesButton"),
         "Your data",
         "Every dataset you import is listed here, and each version is kept. A model is only as "
-        "good as its data, so start by looking at it. <b>Click a dataset.</b> (No data yet? Add "
-        "the sample datasets first.)",
+        "good as its data, so start by looking at it. <b>Click a dataset</b> in the list (an "
+        "empty workspace: add the sample datasets first).",
         "datasetList.clicked",
         names_dataset=_selected_dataset,
     ),
@@ -110,6 +112,7 @@ LIFECYCLE = [
         "Scores differ by chance too; comparing says which run is really better, or that the "
         "data cannot tell. <b>Ctrl+click two runs</b> in the table, then <b>click Compare</b>.",
         "compareButton.clicked",
+        avoid=("runsTable",),
     ),
     Step(
         "Experiments",
@@ -118,6 +121,7 @@ LIFECYCLE = [
         "Registering turns a run into a named model version you can approve, serve and watch. "
         "<b>Select the best run, click Register…</b> and give the model a name.",
         "state.models_changed",
+        avoid=("runsTable",),
     ),
     Step(
         "Models",
@@ -151,7 +155,8 @@ LIFECYCLE = [
         ("checkNowButton",),
         "Watch for drift",
         "Monitoring compares what the model is asked now with the data it was tested on, and "
-        "warns when they drift apart. <b>Click Check now.</b>",
+        "warns when they drift apart; with only tried rows so far there is little to see yet. "
+        "<b>Click Check now.</b>",
         "state.monitoring_changed",
     ),
     Step(
@@ -191,7 +196,9 @@ class Tour(QObject):
         self.overlay.bubble.close_requested.connect(self.close)
         self.escape = QShortcut(QKeySequence(Qt.Key.Key_Escape), window)
         self.escape.activated.connect(self.close)
+        window.sidebar.currentRowChanged.connect(self._pane_changed)
         self._waiting: SignalInstance | None = None
+        self.active = True
 
     def signal(self, done: str) -> SignalInstance:
         """The signal named by a step: "OBJECTNAME.signal"."""
@@ -222,19 +229,27 @@ class Tour(QObject):
             self.advanced.emit(index)
             return
         step = self.steps[index]
-        self.window.show_pane(step.pane)
         self._waiting = self.signal(step.done)
         self._waiting.connect(self._done)
-        dataset = f"your dataset ‘{self.dataset}’" if self.dataset else "your dataset"
-        self.overlay.bubble.show_words(
-            f"Step {index + 1} of {len(self.steps)}",
-            step.title,
-            step.text.format(dataset=dataset),
-            last=False,
-        )
-        self.overlay.point_at(step.targets)
+        self._show()
         self._save(finished=False)
         self.advanced.emit(index)
+
+    def _show(self) -> None:
+        """The current step's words and frame; first the way to its pane if another is shown."""
+        if self.index >= len(self.steps):
+            return
+        step = self.steps[self.index]
+        counter = f"Step {self.index + 1} of {len(self.steps)}"
+        if self.window.current_pane() != step.pane:
+            text = f"Open <b>{step.pane}</b> in the list on the left: the next step is there."
+            self.overlay.bubble.show_words(counter, step.title, text, last=False)
+            self.overlay.point_at(("sidebar",))
+            return
+        dataset = f"your dataset ‘{self.dataset}’" if self.dataset else "your dataset"
+        text = step.text.format(dataset=dataset)
+        self.overlay.bubble.show_words(counter, step.title, text, last=False)
+        self.overlay.point_at(step.targets, step.avoid)
 
     def _done(self, *args: Any) -> None:
         step = self.steps[self.index]
@@ -249,8 +264,15 @@ class Tour(QObject):
             self._waiting.disconnect(self._done)
             self._waiting = None
 
+    def _pane_changed(self, _row: int) -> None:
+        self._show()
+
     def close(self) -> None:
         """Leave the tour where it stands; Help → Tour… resumes it there."""
+        if not self.active:
+            return
+        self.active = False
+        self.window.sidebar.currentRowChanged.disconnect(self._pane_changed)
         self._stop_waiting()
         self.overlay.hide_all()
         self.escape.setEnabled(False)

@@ -15,7 +15,7 @@ from mlops_desktop.core.data import datasets
 from mlops_desktop.core.experiments import training
 from mlops_desktop.ui import tour as tours
 from mlops_desktop.ui.dialogs.model_dialogs import RegisterDialog
-from mlops_desktop.ui.main_window import MainWindow
+from mlops_desktop.ui.main_window import PANES, MainWindow
 from mlops_desktop.ui.state import AppState
 from mlops_desktop.ui.tour import Tour
 from tests.conftest import SAMPLES
@@ -50,6 +50,17 @@ def _points_at(tour: Tour, widget: QWidget) -> None:
     assert not tour.overlay.bubble.geometry().intersects(hole)
 
 
+def _open(qtbot: QtBot, window: MainWindow, tour: Tour, pane: str) -> None:
+    """A step on another pane first points at the sidebar; opening the pane is not the step."""
+    before = tour.index
+    _points_at(tour, window.sidebar)
+    assert f"Open <b>{pane}</b>" in tour.overlay.bubble.text.text()
+    item = window.sidebar.item(PANES.index(pane))
+    rect = window.sidebar.visualItemRect(item)
+    qtbot.mouseClick(window.sidebar.viewport(), Qt.MouseButton.LeftButton, pos=rect.center())
+    assert window.current_pane() == pane and tour.index == before
+
+
 def _advances(
     qtbot: QtBot, tour: Tour, action: Callable[[], object], timeout: int = 10_000
 ) -> None:
@@ -69,6 +80,7 @@ def _train_two(qtbot: QtBot, window: MainWindow, tour: Tour) -> None:
     assert dialog is not None
     qtbot.waitUntil(lambda: dialog.plan is not None, timeout=10_000)
     assert tour.index == 2  # the dialog is open, nothing is trained yet
+    assert dialog.dataset.currentText() == tour.dataset  # the one looked at in Datasets
     dialog.try_all.setChecked(False)
     for name, box in dialog.algorithm_boxes.items():
         box.setChecked(name in ("decision_tree", "naive_bayes"))
@@ -83,14 +95,15 @@ def test_walk_the_whole_tour_by_clicking_the_real_widgets(
     tour = tours.start(window, tours.SAMPLE)
 
     # 1. a dataset: the pane selecting one by itself is not the user clicking one
-    assert tour.index == 0 and window.current_pane() == "Datasets"
+    assert tour.index == 0 and window.current_pane() == "Home"
+    _open(qtbot, window, tour, "Datasets")
     pane = window.datasets_pane
     _points_at(tour, pane.list_view)
-    state.datasets_changed.emit("wine")
-    assert tour.index == 0
+    state.datasets_changed.emit("iris")
+    assert tour.index == 0 and pane.selected_name() == "iris"
     names = [record["name"] for record in pane.list_model.records]
-    _advances(qtbot, tour, lambda: _click_cell(qtbot, pane.list_view, names.index("iris")))
-    assert tour.dataset == "iris"
+    _advances(qtbot, tour, lambda: _click_cell(qtbot, pane.list_view, names.index("wine")))
+    assert tour.dataset == "wine"
 
     # 2. its profile: a column clicked
     _points_at(tour, pane.profile_view)
@@ -98,9 +111,10 @@ def test_walk_the_whole_tour_by_clicking_the_real_widgets(
     assert pane.figure.canvas is not None  # the histogram the step promised
 
     # 3. train: on the tour's dataset
-    assert window.current_pane() == "Experiments"
+    assert window.current_pane() == "Datasets" and pane.figure.canvas is not None  # still shown
+    _open(qtbot, window, tour, "Experiments")
     bubble_text = tour.overlay.bubble.text.text()
-    assert "‘iris’" in bubble_text
+    assert "‘wine’" in bubble_text
     _train_two(qtbot, window, tour)
 
     # 4. compare: one run selected cannot be compared; two can
@@ -129,7 +143,7 @@ def test_walk_the_whole_tour_by_clicking_the_real_widgets(
 
     # 6. approve: staging is a change of stage, but the step asks for production
     models = window.models_pane
-    assert window.current_pane() == "Models"
+    _open(qtbot, window, tour, "Models")
     _points_at(tour, models.stage_button)
 
     def move_to(stage: str) -> None:
@@ -157,7 +171,7 @@ def test_walk_the_whole_tour_by_clicking_the_real_widgets(
 
     # 9. check now: the served model is watched; a finished check moves on
     monitoring = window.monitoring_pane
-    assert window.current_pane() == "Monitoring"
+    _open(qtbot, window, tour, "Monitoring")
     _points_at(tour, monitoring.check_button)
     assert tour.index == 8
     _advances(qtbot, tour, lambda: _click(qtbot, monitoring.check_button), TASK_TIMEOUT)
@@ -191,6 +205,7 @@ def test_leave_with_escape_and_resume_at_the_same_step_in_a_new_window(
     tour = window.tour
     assert tour is not None and tour.index == 0
     pane = window.datasets_pane
+    _open(qtbot, window, tour, "Datasets")
     _advances(qtbot, tour, lambda: _click_cell(qtbot, pane.list_view, 0))
     with qtbot.waitSignal(tour.left):
         qtbot.keyClick(window, Qt.Key.Key_Escape)
@@ -215,6 +230,7 @@ def test_leave_with_escape_and_resume_at_the_same_step_in_a_new_window(
     _answer(box, "Resume at step 2")
     resumed = again.tour
     assert resumed is not None and (resumed.index, resumed.dataset) == (1, "iris")
+    _open(qtbot, again, resumed, "Datasets")
     _points_at(resumed, again.datasets_pane.profile_view)
     _advances(qtbot, resumed, lambda: _click_cell(qtbot, again.datasets_pane.profile_view, 0))
     _answer(again.choose_tour(), "Start over")
@@ -238,6 +254,7 @@ def test_own_data_tour_starts_with_an_import_and_follows_that_dataset(
     _answer(window.choose_tour(), "Tour with my own data")
     tour = window.tour
     assert tour is not None and tour.kind == tours.OWN_DATA and tour.index == 0
+    _open(qtbot, window, tour, "Datasets")
     empty_import = window.findChild(QWidget, "emptyImportButton")
     _points_at(tour, empty_import)  # an empty workspace: the empty list's Import… button
     own = tmp_path / "my flowers.csv"
@@ -260,6 +277,7 @@ def test_own_data_tour_starts_with_an_import_and_follows_that_dataset(
     pane = window.datasets_pane
     _points_at(tour, pane.profile_view)
     _advances(qtbot, tour, lambda: _click_cell(qtbot, pane.profile_view, 0))
+    _open(qtbot, window, tour, "Experiments")
     assert "‘my flowers’" in tour.overlay.bubble.text.text()
 
     def trained_on(name: str) -> None:

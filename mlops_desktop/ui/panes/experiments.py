@@ -1,6 +1,7 @@
 """The Experiments pane: every training run, sortable and filterable, with the chosen run's details."""
 
 import html
+from collections.abc import Callable
 from typing import Any
 
 from PySide6.QtCore import QItemSelection, Qt, QTimer
@@ -95,6 +96,8 @@ class ExperimentsPane(QWidget):
         self.compare_dialog: CompareDialog | None = None
         self.reproducing: Task | None = None
         self.comparing: Task | None = None
+        # The dataset New training… starts with: the one shown in Datasets (the window sets it).
+        self.dataset_in_view: Callable[[], str | None] = lambda: None
 
         self.model = RecordsModel(RUN_COLUMNS, self)
         self.view = QTableView()
@@ -127,7 +130,7 @@ class ExperimentsPane(QWidget):
         new = QPushButton("New training…")
         new.setObjectName("newTrainingButton")
         new.setToolTip("Train models on a dataset (Ctrl+T)")
-        new.clicked.connect(lambda: self.open_training_dialog())
+        new.clicked.connect(lambda: self.open_training_dialog(self.dataset_in_view()))
         top = QHBoxLayout()
         top.addWidget(self.filter, 1)
         top.addWidget(self.experiment_choice)
@@ -208,7 +211,7 @@ class ExperimentsPane(QWidget):
             "No training runs yet",
             "Pick a dataset and the column to predict; the app tries the algorithms you choose and "
             "keeps each result as a run you can compare and reproduce.",
-            [("New training…", lambda: self.open_training_dialog())],
+            [("New training…", lambda: self.open_training_dialog(self.dataset_in_view()))],
         )
         self.empty.buttons["New training…"].setObjectName("emptyNewTrainingButton")
         self.stack = pane_layout(self, self.empty, runs, "Experiments")

@@ -5,7 +5,7 @@ Both are children of the window, so they move and resize with it and land in a w
 frame lets every click through to the real widgets underneath.
 """
 
-from PySide6.QtCore import QObject, QRect, Qt, QTimer, Signal
+from PySide6.QtCore import QEvent, QObject, QRect, Qt, QTimer, Signal
 from PySide6.QtGui import QColor, QPainter, QPainterPath, QPaintEvent, QPen
 from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
 
@@ -81,6 +81,7 @@ class Bubble(QFrame):
 
     def show_words(self, counter: str, title: str, text: str, last: bool) -> None:
         self.counter.setText(counter)
+        self.counter.setVisible(bool(counter))
         self.title.setText(f"<b>{title}</b>")
         self.text.setText(text)
         self.skip_button.setVisible(not last)
@@ -88,9 +89,12 @@ class Bubble(QFrame):
         self.adjustSize()
 
 
-def bubble_place(area: QRect, target: QRect, size: tuple[int, int]) -> tuple[int, int]:
-    """Where the bubble goes: below the target, else above, right, left (never over it when one
-    of those fits in ``area``), else the bottom right corner of ``area``."""
+def bubble_place(
+    area: QRect, target: QRect, size: tuple[int, int], avoid: list[QRect] | None = None
+) -> tuple[int, int]:
+    """Where the bubble goes: below the target, else above, right, left, else a corner of
+    ``area``: the first place inside ``area`` that covers neither the target nor what the user
+    needs to see or use beside it (``avoid``); failing that, the first that spares the target."""
     width, height = size
     left = min(max(target.left(), area.left() + GAP), area.right() - width - GAP)
     top = min(max(target.top(), area.top() + GAP), area.bottom() - height - GAP)
@@ -99,11 +103,14 @@ def bubble_place(area: QRect, target: QRect, size: tuple[int, int]) -> tuple[int
         (left, target.top() - GAP - height),
         (target.right() + GAP, top),
         (target.left() - GAP - width, top),
+        (area.right() - width - GAP, area.bottom() - height - GAP),
+        (area.right() - width - GAP, area.top() + GAP),
     ]
-    for x, y in candidates:
-        if area.contains(QRect(x, y, width, height)):
-            return x, y
-    return area.right() - width - GAP, area.bottom() - height - GAP
+    places = [QRect(x, y, width, height) for x, y in candidates]
+    fitting = [place for place in places if area.contains(place) and not place.intersects(target)]
+    spared = [p for p in fitting if not any(p.intersects(other) for other in avoid or [])]
+    best = (spared or fitting or places[-2:])[0]
+    return best.x(), best.y()
 
 
 class TourOverlay(QObject):
@@ -115,6 +122,8 @@ class TourOverlay(QObject):
         self.highlight = Highlight(window)
         self.bubble = Bubble(window)
         self.targets: tuple[str, ...] = ()
+        self.avoid: tuple[str, ...] = ()
+        self.watched: list[QWidget] = []
         self.timer = QTimer(self)
         self.timer.setInterval(FOLLOW_MS)
         self.timer.timeout.connect(self.place)
@@ -123,13 +132,36 @@ class TourOverlay(QObject):
         """The first of the step's widgets that is on screen now (e.g. a list, or the empty
         list's button when there is nothing in it yet)."""
         for name in self.targets:
-            found = self.window_widget.findChild(QWidget, name)
+            found = self._find(name)
             if found is not None and found.isVisible():
                 return found
         return None
 
-    def point_at(self, targets: tuple[str, ...]) -> None:
-        self.targets = targets
+    def _find(self, name: str) -> QWidget | None:
+        found: QWidget | None = self.window_widget.findChild(QWidget, name)
+        return found
+
+    def _frame(self, widget: QWidget) -> QRect:
+        corner = widget.mapTo(self.window_widget, widget.rect().topLeft())
+        return QRect(corner, widget.size()).adjusted(-MARGIN, -MARGIN, MARGIN, MARGIN)
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        if event.type() in (
+            QEvent.Type.Move,
+            QEvent.Type.Resize,
+            QEvent.Type.Show,
+            QEvent.Type.Hide,
+        ):
+            QTimer.singleShot(0, self.place)
+        return False
+
+    def point_at(self, targets: tuple[str, ...], avoid: tuple[str, ...] = ()) -> None:
+        self.targets, self.avoid = targets, avoid
+        for widget in self.watched:
+            widget.removeEventFilter(self)
+        self.watched = [w for w in map(self._find, targets) if w is not None]
+        for widget in self.watched:  # a layout moving it is followed at once
+            widget.installEventFilter(self)
         self.highlight.show()
         self.bubble.show()
         self.place()
@@ -139,10 +171,7 @@ class TourOverlay(QObject):
         area = self.window_widget.rect()
         self.highlight.setGeometry(area)
         target = self.target()
-        hole = QRect()
-        if target is not None:
-            corner = target.mapTo(self.window_widget, target.rect().topLeft())
-            hole = QRect(corner, target.size()).adjusted(-MARGIN, -MARGIN, MARGIN, MARGIN)
+        hole = QRect() if target is None else self._frame(target)
         if hole != self.highlight.hole:
             self.highlight.hole = hole
             self.highlight.update()
@@ -150,12 +179,16 @@ class TourOverlay(QObject):
         if target is None:  # nothing to point at (yet): at the top, in the middle
             x, y = (area.width() - size[0]) // 2, area.height() // 4
         else:
-            x, y = bubble_place(area, hole, size)
+            avoid = [self._frame(w) for w in map(self._find, self.avoid) if w and w.isVisible()]
+            x, y = bubble_place(area, hole, size, avoid)
         self.bubble.setGeometry(x, y, *size)
         self.highlight.raise_()
         self.bubble.raise_()
 
     def hide_all(self) -> None:
         self.timer.stop()
+        for widget in self.watched:
+            widget.removeEventFilter(self)
+        self.watched = []
         self.highlight.hide()
         self.bubble.hide()
