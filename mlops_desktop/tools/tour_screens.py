@@ -36,20 +36,30 @@ def _click_cell(view: "QAbstractItemView", row: int, column: int = 0) -> None:
 
 def _walk(window: "MainWindow", tour: "Tour", grab: Callable[..., None]) -> None:
     """Grab each step as the user first sees it, then do what it asks."""
-    from PySide6.QtCore import QItemSelectionModel
+    from PySide6.QtCore import QItemSelectionModel, Qt
+    from PySide6.QtTest import QTest
     from PySide6.QtWidgets import QWidget
 
     from mlops_desktop.ui.dialogs.model_dialogs import RegisterDialog
+    from mlops_desktop.ui.main_window import PANES
 
     def step(name: str, action: Callable[[], object]) -> None:
         grab(f"tour-{tour.index + 1:02d}-{name}")
         _wait_for(tour.advanced, action)
 
+    def open_pane(pane: str) -> None:
+        """A step on another pane first points at it in the sidebar; the user opens it."""
+        grab(f"tour-{tour.index + 1:02d}-open-{pane.lower()}")
+        rect = window.sidebar.visualItemRect(window.sidebar.item(PANES.index(pane)))
+        QTest.mouseClick(window.sidebar.viewport(), Qt.MouseButton.LeftButton, pos=rect.center())
+
+    open_pane("Datasets")
     datasets = window.datasets_pane
     names = [record["name"] for record in datasets.list_model.records]
     step("dataset", lambda: _click_cell(datasets.list_view, names.index("iris")))
     step("profile", lambda: _click_cell(datasets.profile_view, 2))
 
+    open_pane("Experiments")
     experiments = window.experiments_pane
 
     def train() -> None:
@@ -90,6 +100,7 @@ def _walk(window: "MainWindow", tour: "Tour", grab: Callable[..., None]) -> None
 
     step("register", register)
 
+    open_pane("Models")
     models = window.models_pane
 
     def approve() -> None:
@@ -105,6 +116,7 @@ def _walk(window: "MainWindow", tour: "Tour", grab: Callable[..., None]) -> None
     panel = models.serve_panel
     step("try-it", lambda: _click(panel.try_button))
     _wait(lambda: "Prediction" in panel.try_result.text(), seconds=30)
+    open_pane("Monitoring")
     monitoring = window.monitoring_pane
     step("check-now", lambda: _click(monitoring.check_button))
     step("retrain", lambda: _click(monitoring.retrain_button))
@@ -150,6 +162,7 @@ def render_tour(out_dir: Path) -> list[Path]:
 
         # The own-data tour on an empty workspace: its first step, then the import it asks for.
         own = tours.start(window, tours.OWN_DATA)
+        window.show_pane("Datasets")
         grab("tour-own-01-import")
         dialog = window.open_import_dialog(samples_dir() / "wine.csv")
         _wait(lambda: dialog.preview is not None)

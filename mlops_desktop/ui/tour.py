@@ -131,6 +131,7 @@ LIFECYCLE = [
         "replaced; each move keeps a note. <b>Click Change stage…</b> and move it to Production.",
         "state.models_changed",
         check=_in_production,
+        avoid=("modelsTable",),
     ),
     Step(
         "Models",
@@ -140,6 +141,7 @@ LIFECYCLE = [
         "use the model. <b>Click Serve production.</b>",
         "state.serving_changed",
         check=_serving,
+        avoid=("modelsTable",),
     ),
     Step(
         "Models",
@@ -224,7 +226,8 @@ class Tour(QObject):
         if index >= len(self.steps):
             self._save(finished=True)
             self.overlay.point_at(())
-            self.overlay.bubble.show_words("", "That is the whole tour", FINISHED_TEXT, last=True)
+            done = f"All {len(self.steps)} steps done"
+            self.overlay.bubble.show_words(done, "That is the whole tour", FINISHED_TEXT, last=True)
             self.overlay.place()
             self.advanced.emit(index)
             return

@@ -108,7 +108,8 @@ def test_walk_the_whole_tour_by_clicking_the_real_widgets(
     # 2. its profile: a column clicked
     _points_at(tour, pane.profile_view)
     _advances(qtbot, tour, lambda: _click_cell(qtbot, pane.profile_view, 0))
-    assert pane.figure.canvas is not None  # the histogram the step promised
+    assert pane.figure.canvas is not None  # the histogram the step promised, big enough to read
+    assert pane.figure.width() >= 300
 
     # 3. train: on the tour's dataset
     assert window.current_pane() == "Datasets" and pane.figure.canvas is not None  # still shown

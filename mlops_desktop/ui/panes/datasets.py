@@ -305,6 +305,7 @@ class DatasetsPane(QWidget):
         bottom.addWidget(warnings_box)
         bottom.setStretchFactor(0, 3)
         bottom.setStretchFactor(1, 2)
+        bottom.setSizes([540, 360])  # an empty chart has no size of its own to start from
         profile_tab = QSplitter(Qt.Orientation.Vertical)
         profile_tab.addWidget(self.profile_view)
         profile_tab.addWidget(bottom)

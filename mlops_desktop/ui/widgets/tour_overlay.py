@@ -81,7 +81,6 @@ class Bubble(QFrame):
 
     def show_words(self, counter: str, title: str, text: str, last: bool) -> None:
         self.counter.setText(counter)
-        self.counter.setVisible(bool(counter))
         self.title.setText(f"<b>{title}</b>")
         self.text.setText(text)
         self.skip_button.setVisible(not last)
@@ -175,7 +174,9 @@ class TourOverlay(QObject):
         if hole != self.highlight.hole:
             self.highlight.hole = hole
             self.highlight.update()
-        size = (self.bubble.width(), self.bubble.sizeHint().height())
+        width = self.bubble.width()
+        height = self.bubble.heightForWidth(width)  # wrapped words: as tall as they need
+        size = (width, height if height > 0 else self.bubble.sizeHint().height())
         if target is None:  # nothing to point at (yet): at the top, in the middle
             x, y = (area.width() - size[0]) // 2, area.height() // 4
         else:
