@@ -7,8 +7,6 @@ python -m mlops_desktop.tools.screenshots OUT_DIR --tour   (every step of the gu
 import argparse
 import contextlib
 import json
-import os
-import socket
 import sys
 import tempfile
 import time
@@ -25,59 +23,7 @@ if TYPE_CHECKING:
     from mlops_desktop.core.workspace import Workspace
     from mlops_desktop.ui.main_window import MainWindow
 
-os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
-
-SIZE = (1280, 800)
-SETTLE_PAUSE_S = 0.02  # longer than the pane's deferred chart drawing, over a few rounds
-
-
-def _settle(rounds: int = 5) -> None:
-    """Let the window finish what it has scheduled (layouts, deferred charts) before a grab."""
-    from PySide6.QtWidgets import QApplication
-
-    for _ in range(rounds):
-        QApplication.processEvents()
-        time.sleep(SETTLE_PAUSE_S)
-    QApplication.processEvents()
-
-
-def _free_port() -> int:
-    with socket.socket() as probe:  # a free port, so a running app elsewhere is no problem
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
-
-def _wait(done: Callable[[], bool], seconds: float = 120) -> None:
-    deadline = time.monotonic() + seconds
-    while not done() and time.monotonic() < deadline:
-        _settle(1)
-        time.sleep(0.05)
-
-
-def _wait_for(signal: Any, start: Callable[[], object] | None = None, seconds: float = 600) -> None:
-    """Call ``start`` (if given), then run the event loop until ``signal`` is emitted. The
-    signal is connected first, so one that ``start`` emits at once is not missed."""
-    from PySide6.QtCore import QEventLoop, QTimer
-
-    loop = QEventLoop()
-    emitted: list[object] = []
-
-    def done(*args: object) -> None:
-        emitted.append(args)
-        loop.quit()
-
-    signal.connect(done)
-    timer = QTimer(singleShot=True, interval=int(seconds * 1000))
-    timer.timeout.connect(loop.quit)
-    timer.start()
-    if start is not None:
-        start()
-    if not emitted:
-        loop.exec()
-    timer.stop()
-    signal.disconnect(done)
-    if not emitted:
-        raise RuntimeError(f"Gave up waiting after {seconds:.0f} s.")
+from mlops_desktop.tools.offscreen import SIZE, free_port, settle, wait, wait_for
 
 
 def _applicants(
@@ -219,7 +165,7 @@ def _preparation_screens(
     grab("12-recipe-editor", dialog)
     dialog.list.setCurrentRow(3)
     grab("12-recipe-editor-dates", dialog)
-    _wait_for(window.state.datasets_changed, dialog.apply)
+    wait_for(window.state.datasets_changed, dialog.apply)
     window.datasets_pane.tabs.setCurrentIndex(2)
     grab("12-datasets-prepared-versions")
     window.datasets_pane.tabs.setCurrentIndex(0)
@@ -345,9 +291,9 @@ def _monitoring_screens(
     names = [record["name"] for record in models.model.records]
     models.view.selectRow(names.index("Loan approval"))
     panel = models.serve_panel
-    panel.port.setValue(_free_port())
+    panel.port.setValue(free_port())
     panel.start()
-    _wait(lambda: bool(panel.url) or panel.process is None)
+    wait(lambda: bool(panel.url) or panel.process is None)
     _send(panel.local_url, _applicants(300, seed=20))
     _send(panel.local_url, _applicants(500, seed=21, shift=1.0, new_region=True))
     # A few applicants younger or older than any in the training data: they break its rules.
@@ -356,7 +302,7 @@ def _monitoring_screens(
     # Neither counts as traffic in the Monitoring pane.
     tried = panel.try_it()
     if tried is not None:
-        _wait_for(tried.finished)
+        wait_for(tried.finished)
     gap = _applicants(1, seed=23).assign(region=None)
     with contextlib.suppress(urllib.error.HTTPError):
         _send(panel.local_url, gap)
@@ -364,12 +310,12 @@ def _monitoring_screens(
     while time.monotonic() < deadline and not any(
         r["source"] == "refused" for r in panel.recent.records
     ):
-        _settle(1)
+        settle(1)
         time.sleep(0.05)
     models.tabs.setCurrentWidget(panel)
     grab("11-serving-traffic")
     panel.stop(wait=True)
-    _settle()
+    settle()
 
     state.monitoring_changed.emit()
     window.show_pane("Monitoring")
@@ -377,18 +323,18 @@ def _monitoring_screens(
     pane.select("Loan approval@1")
     dialog = pane.open_labels_dialog(labels_file)
     assert dialog is not None
-    _wait(lambda: dialog.import_button.isEnabled())
+    wait(lambda: dialog.import_button.isEnabled())
     grab("11-monitoring-labels-dialog", dialog)
     importing = dialog.start_import()
     assert importing is not None
-    _wait_for(importing.finished)  # failed or not: a failure shows its message box
+    wait_for(importing.finished)  # failed or not: a failure shows its message box
     checking = pane.checking  # the labelled days are checked again
     if checking is not None:
-        _wait_for(checking.finished)
+        wait_for(checking.finished)
     for box in pane.findChildren(QMessageBox):
         grab("11-monitoring-labels-imported", box)
         box.close()
-    _settle()
+    settle()
 
     pane.tabs.setCurrentIndex(0)
     today_key = next(key for key, _report in pane.windows if key.startswith("day:"))
@@ -410,7 +356,7 @@ def _monitoring_screens(
     )  # the week to the newest day
     week = pane.check_now()
     assert week is not None
-    _wait_for(week.finished)
+    wait_for(week.finished)
     grab("11-monitoring-week")
     pane.window_mode.setCurrentIndex(pane.window_mode.findData("day"))
 
@@ -424,7 +370,7 @@ def _monitoring_screens(
     retrain.dataset.setCurrentText("loan applicants@2")
     retrain.train_button.click()  # Train challenger
     assert retrain.task is not None
-    _wait_for(retrain.task.finished)
+    wait_for(retrain.task.finished)
     if retrain.result is not None and retrain.result["better"]:
         retrain.note.setPlainText("Better on this week's applicants")
     grab("11-monitoring-retrain", retrain)
@@ -461,7 +407,7 @@ def _governance_screens(
     grab("14-models-governance-buttons")
     dialog = models.show_lineage()
     assert dialog is not None
-    _wait_for(dialog.shown)
+    wait_for(dialog.shown)
     dialog.resize(*SIZE)
     grab("14-lineage", dialog)
     assert dialog.canvas is not None
@@ -509,10 +455,10 @@ def render(out_dir: Path) -> list[Path]:
         window.attach(state)
         window.resize(*SIZE)
         window.show()
-        _settle()
+        settle()
 
         def grab(name: str, widget: Any = window) -> None:
-            _settle()
+            settle()
             path = out_dir / f"{name}.png"
             widget.grab().save(str(path))
             written.append(path)
@@ -530,7 +476,7 @@ def render(out_dir: Path) -> list[Path]:
         dialog = window.open_import_dialog(sample)
         dialog.resize(900, 640)
         while dialog.preview is None:
-            _settle(1)
+            settle(1)
         grab("6-import-dialog", dialog)
         dialog.reject()
 
@@ -550,7 +496,7 @@ def render(out_dir: Path) -> list[Path]:
                     QItemSelectionModel.SelectionFlag.Select
                     | QItemSelectionModel.SelectionFlag.Rows,
                 )
-        _wait_for(pane.compare_selected().finished)
+        wait_for(pane.compare_selected().finished)
         compare = pane.compare_dialog
         assert compare is not None
         grab("10-compare-table", compare)
@@ -578,25 +524,25 @@ def render(out_dir: Path) -> list[Path]:
         grab("4-models-card")
         panel = models.serve_panel
         models.tabs.setCurrentWidget(panel)
-        panel.port.setValue(_free_port())
+        panel.port.setValue(free_port())
         panel.start()
-        _wait(lambda: bool(panel.url) or panel.process is None)
+        wait(lambda: bool(panel.url) or panel.process is None)
         try_task = panel.try_it()
         while try_task is not None and not panel.try_result.text().startswith("<b>"):
-            _settle(1)
+            settle(1)
             time.sleep(0.05)
         deadline = time.monotonic() + 10
         while panel.recent.rowCount() == 0 and time.monotonic() < deadline:
-            _settle(1)
+            settle(1)
             time.sleep(0.05)
         grab("4-models-serving")
         panel.stop(wait=True)
-        _settle()
+        settle()
         models.tabs.setCurrentIndex(0)
         training_dialog = window.experiments_pane.open_training_dialog("breast cancer")
         assert training_dialog is not None
         while training_dialog.plan is None:
-            _settle(1)
+            settle(1)
         grab("9-training-dialog", training_dialog)
         training_dialog.reject()
         _monitoring_screens(window, workspace, Path(scratch), grab)
@@ -609,7 +555,7 @@ def render(out_dir: Path) -> list[Path]:
         empty_home = Path(scratch) / "empty"
         window.open_workspace(empty_home)
         while state.home != empty_home.resolve():
-            _settle(1)
+            settle(1)
         window.show_pane("Datasets")
         grab("7-datasets-empty")
         window.show_pane("Home")

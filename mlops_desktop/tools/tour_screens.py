@@ -10,7 +10,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from mlops_desktop.tools.screenshots import SIZE, _free_port, _settle, _wait, _wait_for
+from mlops_desktop.tools.offscreen import SIZE, free_port, settle, wait, wait_for
 
 if TYPE_CHECKING:
     from PySide6.QtWidgets import QAbstractItemView
@@ -45,7 +45,7 @@ def _walk(window: "MainWindow", tour: "Tour", grab: Callable[..., None]) -> None
 
     def step(name: str, action: Callable[[], object]) -> None:
         grab(f"tour-{tour.index + 1:02d}-{name}")
-        _wait_for(tour.advanced, action)
+        wait_for(tour.advanced, action)
 
     def open_pane(pane: str) -> None:
         """A step on another pane first points at it in the sidebar; the user opens it."""
@@ -66,7 +66,7 @@ def _walk(window: "MainWindow", tour: "Tour", grab: Callable[..., None]) -> None
         _click(window.findChild(QWidget, "emptyNewTrainingButton"))
         dialog = experiments.dialog
         assert dialog is not None
-        _wait(lambda: dialog.plan is not None)
+        wait(lambda: dialog.plan is not None)
         dialog.try_all.setChecked(False)
         for algorithm, box in dialog.algorithm_boxes.items():
             box.setChecked(algorithm in ("decision_tree", "naive_bayes"))
@@ -85,10 +85,10 @@ def _walk(window: "MainWindow", tour: "Tour", grab: Callable[..., None]) -> None
 
     step("compare", compare)
     if experiments.comparing is not None:
-        _wait_for(experiments.comparing.finished)
+        wait_for(experiments.comparing.finished)
     if experiments.compare_dialog is not None:
         experiments.compare_dialog.close()
-    _settle()
+    settle()
 
     def register() -> None:
         experiments.view.selectRow(0)
@@ -111,11 +111,11 @@ def _walk(window: "MainWindow", tour: "Tour", grab: Callable[..., None]) -> None
         dialog.accept_button.click()
 
     step("stage", approve)
-    models.serve_panel.port.setValue(_free_port())
+    models.serve_panel.port.setValue(free_port())
     step("serve", lambda: _click(models.serve_production_button))
     panel = models.serve_panel
     step("try-it", lambda: _click(panel.try_button))
-    _wait(lambda: "Prediction" in panel.try_result.text(), seconds=30)
+    wait(lambda: "Prediction" in panel.try_result.text(), seconds=30)
     open_pane("Monitoring")
     monitoring = window.monitoring_pane
     step("check-now", lambda: _click(monitoring.check_button))
@@ -147,10 +147,10 @@ def render_tour(out_dir: Path) -> list[Path]:
         window.attach(state)
         window.resize(*SIZE)
         window.show()
-        _settle()
+        settle()
 
         def grab(name: str, widget: Any = window) -> None:
-            _settle()
+            settle()
             path = out_dir / f"{name}.png"
             widget.grab().save(str(path))
             written.append(path)
@@ -165,14 +165,14 @@ def render_tour(out_dir: Path) -> list[Path]:
         window.show_pane("Datasets")
         grab("tour-own-01-import")
         dialog = window.open_import_dialog(samples_dir() / "wine.csv")
-        _wait(lambda: dialog.preview is not None)
-        _wait_for(own.advanced, dialog.import_button.click)
+        wait(lambda: dialog.preview is not None)
+        wait_for(own.advanced, dialog.import_button.click)
         grab("tour-own-02-profile")
         own.close()
 
         home = Path(scratch) / "workspace"
         window.open_workspace(home)
-        _wait(lambda: state.home == home.resolve())
+        wait(lambda: state.home == home.resolve())
         setup_logging(home)
         datasets.import_samples(state.workspace, samples_dir())
         state.datasets_changed.emit("")

@@ -12,22 +12,42 @@ importing the user's own file and then uses that dataset.
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol, cast
 
 from PySide6.QtCore import QObject, Qt, Signal, SignalInstance
 from PySide6.QtGui import QKeySequence, QShortcut
-from PySide6.QtWidgets import QAbstractButton, QMessageBox
+from PySide6.QtWidgets import QAbstractButton, QListWidget, QMainWindow, QMessageBox
 
+from mlops_desktop.config import Settings
+from mlops_desktop.ui.panes.datasets import DatasetsPane
+from mlops_desktop.ui.panes.experiments import ExperimentsPane
+from mlops_desktop.ui.panes.models import ModelsPane
+from mlops_desktop.ui.state import AppState
 from mlops_desktop.ui.widgets.tour_overlay import TourOverlay
-
-if TYPE_CHECKING:
-    from mlops_desktop.ui.main_window import MainWindow
 
 SETTINGS_KEY = "tour"  # {"kind", "step", "dataset", "finished"}
 OFFERED_KEY = "tour_offered"
 SAMPLE, OWN_DATA = "sample", "own data"
 
-Check = Callable[["MainWindow", str | None, tuple[Any, ...]], bool]
+
+class TourWindow(Protocol):
+    """What the tour uses of the main window (a QMainWindow). Named here, not imported: the
+    window is what starts tours."""
+
+    settings: Settings
+    state: AppState
+    sidebar: QListWidget
+    tour: "Tour | None"
+    datasets_pane: DatasetsPane
+    experiments_pane: ExperimentsPane
+    models_pane: ModelsPane
+
+    def show_pane(self, name: str) -> None: ...
+
+    def current_pane(self) -> str: ...
+
+
+Check = Callable[[TourWindow, str | None, tuple[Any, ...]], bool]
 
 
 @dataclass(frozen=True)
@@ -38,11 +58,11 @@ class Step:
     text: str  # what it is, why it matters, what to do; {dataset} is the tour's dataset
     done: str  # "OBJECTNAME.signal"
     check: Check | None = None  # does this emission count (e.g. the run is on the tour's data)?
-    names_dataset: Callable[["MainWindow", tuple[Any, ...]], str | None] | None = None
+    names_dataset: Callable[[TourWindow, tuple[Any, ...]], str | None] | None = None
     avoid: tuple[str, ...] = ()  # widgets the bubble must leave visible (what the user works in)
 
 
-def _on_tour_dataset(window: "MainWindow", dataset: str | None, _args: tuple[Any, ...]) -> bool:
+def _on_tour_dataset(window: TourWindow, dataset: str | None, _args: tuple[Any, ...]) -> bool:
     """A finished run on the tour's dataset (any dataset if the tour has none yet)."""
     return any(
         run["status"] == "finished"
@@ -51,19 +71,19 @@ def _on_tour_dataset(window: "MainWindow", dataset: str | None, _args: tuple[Any
     )
 
 
-def _in_production(window: "MainWindow", _dataset: str | None, _args: tuple[Any, ...]) -> bool:
+def _in_production(window: TourWindow, _dataset: str | None, _args: tuple[Any, ...]) -> bool:
     return any(record["stage"] == "production" for record in window.models_pane.model.records)
 
 
-def _serving(_window: "MainWindow", _dataset: str | None, args: tuple[Any, ...]) -> bool:
+def _serving(_window: TourWindow, _dataset: str | None, args: tuple[Any, ...]) -> bool:
     return bool(args and args[0])  # the URL; "" when a server stopped
 
 
-def _selected_dataset(window: "MainWindow", _args: tuple[Any, ...]) -> str | None:
+def _selected_dataset(window: TourWindow, _args: tuple[Any, ...]) -> str | None:
     return window.datasets_pane.selected_name()
 
 
-def _imported_dataset(_window: "MainWindow", args: tuple[Any, ...]) -> str | None:
+def _imported_dataset(_window: TourWindow, args: tuple[Any, ...]) -> str | None:
     return str(args[0])
 
 
@@ -185,18 +205,20 @@ class Tour(QObject):
     left = Signal()  # closed or finished
 
     def __init__(
-        self, window: "MainWindow", kind: str, step: int = 0, dataset: str | None = None
+        self, window: TourWindow, kind: str, step: int = 0, dataset: str | None = None
     ) -> None:
-        super().__init__(window)
+        widget = cast(QMainWindow, window)
+        super().__init__(widget)
         self.window = window
+        self.widget = widget
         self.kind = kind
         self.steps = TOURS[kind]
         self.index = step
         self.dataset = dataset
-        self.overlay = TourOverlay(window)
+        self.overlay = TourOverlay(widget)
         self.overlay.bubble.skip_requested.connect(lambda: self.go_to(self.index + 1))
         self.overlay.bubble.close_requested.connect(self.close)
-        self.escape = QShortcut(QKeySequence(Qt.Key.Key_Escape), window)
+        self.escape = QShortcut(QKeySequence(Qt.Key.Key_Escape), widget)
         self.escape.activated.connect(self.close)
         window.sidebar.currentRowChanged.connect(self._pane_changed)
         self._waiting: SignalInstance | None = None
@@ -209,9 +231,9 @@ class Tour(QObject):
         if owner_name == "state":
             owner = self.window.state
         elif owner_name == "mainWindow":
-            owner = self.window
+            owner = self.widget
         else:
-            owner = self.window.findChild(QObject, owner_name)
+            owner = self.widget.findChild(QObject, owner_name)
         if owner is None:
             raise LookupError(f"The tour's step waits on {done}, but there is no {owner_name}.")
         signal: SignalInstance = getattr(owner, name)
@@ -288,7 +310,7 @@ class Tour(QObject):
         )
 
 
-def saved_tour(window: "MainWindow") -> dict[str, Any] | None:
+def saved_tour(window: TourWindow) -> dict[str, Any] | None:
     """The tour left part way, if any."""
     saved: dict[str, Any] | None = window.settings.get(SETTINGS_KEY)
     if not saved or saved.get("finished") or saved.get("kind") not in TOURS:
@@ -296,7 +318,7 @@ def saved_tour(window: "MainWindow") -> dict[str, Any] | None:
     return saved
 
 
-def start(window: "MainWindow", kind: str, step: int = 0, dataset: str | None = None) -> Tour:
+def start(window: TourWindow, kind: str, step: int = 0, dataset: str | None = None) -> Tour:
     """Start (or resume) a tour, leaving the one running."""
     if window.tour is not None:
         window.tour.close()
@@ -306,10 +328,10 @@ def start(window: "MainWindow", kind: str, step: int = 0, dataset: str | None = 
     return tour
 
 
-def choose(window: "MainWindow", text: str = "", not_now: str = "Cancel") -> QMessageBox:
+def choose(window: TourWindow, text: str = "", not_now: str = "Cancel") -> QMessageBox:
     """Ask which tour to run (resume, start over, or with the user's own data), without blocking."""
     saved = saved_tour(window)
-    box = QMessageBox(QMessageBox.Icon.Question, "Tour", "", parent=window)
+    box = QMessageBox(QMessageBox.Icon.Question, "Tour", "", parent=cast(QMainWindow, window))
     box.setObjectName("tourChoice")
     box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
     box.setText(
@@ -337,7 +359,7 @@ def choose(window: "MainWindow", text: str = "", not_now: str = "Cancel") -> QMe
     return box
 
 
-def offer(window: "MainWindow") -> QMessageBox | None:
+def offer(window: TourWindow) -> QMessageBox | None:
     """On the first start only: offer the tour (the settings remember it was offered)."""
     if window.settings.get(OFFERED_KEY):
         return None

@@ -43,7 +43,7 @@ def _points_at(tour: Tour, widget: QWidget) -> None:
     """The step's frame is around ``widget`` and its bubble beside it, not over it."""
     tour.overlay.place()
     assert tour.overlay.target() is widget
-    corner = widget.mapTo(tour.window, widget.rect().topLeft())
+    corner = widget.mapTo(tour.widget, widget.rect().topLeft())
     hole = tour.overlay.highlight.hole
     assert hole.contains(QRect(corner, widget.size()))
     assert tour.overlay.bubble.isVisible()
