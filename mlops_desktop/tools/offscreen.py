@@ -5,7 +5,13 @@ import os
 import socket
 import time
 from collections.abc import Callable
-from typing import Any
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from mlops_desktop.config import Settings
+    from mlops_desktop.core.workspace import Workspace
+    from mlops_desktop.ui.main_window import MainWindow
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
@@ -60,3 +66,28 @@ def wait_for(signal: Any, start: Callable[[], object] | None = None, seconds: fl
     signal.disconnect(done)
     if not emitted:
         raise RuntimeError(f"Gave up waiting after {seconds:.0f} s.")
+
+
+def show_window(workspace: "Workspace", settings: "Settings") -> "MainWindow":
+    """The main window on ``workspace``, at the screenshots' size, on screen and settled."""
+    from mlops_desktop.ui.main_window import MainWindow
+    from mlops_desktop.ui.state import AppState
+
+    window = MainWindow(settings)
+    window.attach(AppState(workspace, settings))
+    window.resize(*SIZE)
+    window.show()
+    settle()
+    return window
+
+
+def grabber(window: "MainWindow", out_dir: Path, written: list[Path]) -> Callable[..., None]:
+    """``grab(name, widget=window)``: save the settled widget as OUT_DIR/name.png."""
+
+    def grab(name: str, widget: Any = window) -> None:
+        settle()
+        path = out_dir / f"{name}.png"
+        widget.grab().save(str(path))
+        written.append(path)
+
+    return grab

@@ -15,7 +15,7 @@ import urllib.request
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -23,7 +23,15 @@ if TYPE_CHECKING:
     from mlops_desktop.core.workspace import Workspace
     from mlops_desktop.ui.main_window import MainWindow
 
-from mlops_desktop.tools.offscreen import SIZE, free_port, settle, wait, wait_for
+from mlops_desktop.tools.offscreen import (
+    SIZE,
+    free_port,
+    grabber,
+    settle,
+    show_window,
+    wait,
+    wait_for,
+)
 
 
 def _applicants(
@@ -426,8 +434,7 @@ def render(out_dir: Path) -> list[Path]:
     from mlops_desktop.core.experiments import training
     from mlops_desktop.core.registry import model_registry
     from mlops_desktop.core.workspace import Workspace
-    from mlops_desktop.ui.main_window import PANES, MainWindow
-    from mlops_desktop.ui.state import AppState
+    from mlops_desktop.ui.main_window import PANES
 
     out_dir.mkdir(parents=True, exist_ok=True)
     _app = QApplication.instance() or QApplication(sys.argv)  # kept alive while rendering
@@ -450,18 +457,9 @@ def render(out_dir: Path) -> list[Path]:
             ),
         )
         settings = Settings(Path(scratch) / "settings.json")
-        state = AppState(workspace, settings)
-        window = MainWindow(settings)
-        window.attach(state)
-        window.resize(*SIZE)
-        window.show()
-        settle()
-
-        def grab(name: str, widget: Any = window) -> None:
-            settle()
-            path = out_dir / f"{name}.png"
-            widget.grab().save(str(path))
-            written.append(path)
+        window = show_window(workspace, settings)
+        state = window.state
+        grab = grabber(window, out_dir, written)
 
         for number, pane in enumerate(PANES, start=1):
             window.show_pane(pane)

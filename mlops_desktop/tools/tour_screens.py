@@ -10,7 +10,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from mlops_desktop.tools.offscreen import SIZE, free_port, settle, wait, wait_for
+from mlops_desktop.tools.offscreen import free_port, grabber, settle, show_window, wait, wait_for
 
 if TYPE_CHECKING:
     from PySide6.QtWidgets import QAbstractItemView
@@ -134,26 +134,15 @@ def render_tour(out_dir: Path) -> list[Path]:
     from mlops_desktop.core.data import datasets
     from mlops_desktop.core.workspace import Workspace
     from mlops_desktop.ui import tour as tours
-    from mlops_desktop.ui.main_window import MainWindow
-    from mlops_desktop.ui.state import AppState
 
     out_dir.mkdir(parents=True, exist_ok=True)
     _app = QApplication.instance() or QApplication(sys.argv)  # kept alive while rendering
     written: list[Path] = []
     with tempfile.TemporaryDirectory() as scratch:
         settings = Settings(Path(scratch) / "settings.json")
-        state = AppState(Workspace(Path(scratch) / "empty"), settings)
-        window = MainWindow(settings)
-        window.attach(state)
-        window.resize(*SIZE)
-        window.show()
-        settle()
-
-        def grab(name: str, widget: Any = window) -> None:
-            settle()
-            path = out_dir / f"{name}.png"
-            widget.grab().save(str(path))
-            written.append(path)
+        window = show_window(Workspace(Path(scratch) / "empty"), settings)
+        state = window.state
+        grab = grabber(window, out_dir, written)
 
         offer = window.offer_tour()
         assert offer is not None
