@@ -171,6 +171,7 @@ LIFECYCLE = [
         "change a value if you like and <b>click Predict</b>. Rows tried here are kept out of "
         "monitoring.",
         "tryButton.clicked",
+        avoid=("tryForm",),
     ),
     Step(
         "Monitoring",

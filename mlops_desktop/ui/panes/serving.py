@@ -170,6 +170,7 @@ class ServePanel(QWidget):
         form_holder = QWidget()
         form_holder.setLayout(self.try_form)
         scroll = QScrollArea()
+        scroll.setObjectName("tryForm")
         scroll.setWidget(form_holder)
         scroll.setWidgetResizable(True)
         self.try_button = QPushButton("Predict")
