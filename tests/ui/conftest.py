@@ -2,7 +2,8 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from PySide6.QtCore import QTimer
+from PySide6.QtCore import QMimeData, QPointF, Qt, QTimer, QUrl
+from PySide6.QtGui import QDragEnterEvent, QDropEvent
 from PySide6.QtWidgets import QApplication, QMessageBox
 from pytestqt.qtbot import QtBot
 
@@ -55,3 +56,26 @@ def answer_next_question(button_text: str) -> None:
         next(b for b in box.buttons() if b.text() == button_text).click()
 
     QTimer.singleShot(0, answer)
+
+
+def drop_file(window: MainWindow, path: Path) -> bool:
+    """Offer a file to the window's drag-and-drop handlers; True if it accepted the drag.
+
+    Qt only routes drag events that come from a real drag session, so the handlers are called
+    directly with the events a drag would bring."""
+    mime = QMimeData()
+    mime.setUrls([QUrl.fromLocalFile(str(path))])
+    buttons, modifiers = Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier
+    enter = QDragEnterEvent(
+        window.rect().center(), Qt.DropAction.CopyAction, mime, buttons, modifiers
+    )
+    enter.ignore()
+    window.dragEnterEvent(enter)
+    if not enter.isAccepted():
+        return False
+    window.dropEvent(
+        QDropEvent(
+            QPointF(window.rect().center()), Qt.DropAction.CopyAction, mime, buttons, modifiers
+        )
+    )
+    return True

@@ -2,8 +2,7 @@
 
 from pathlib import Path
 
-from PySide6.QtCore import QMimeData, QPointF, Qt, QUrl
-from PySide6.QtGui import QDragEnterEvent, QDropEvent
+from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QMessageBox, QTextBrowser
 from pytestqt.qtbot import QtBot
 
@@ -12,7 +11,7 @@ from mlops_desktop.ui.errors import report_exception
 from mlops_desktop.ui.main_window import PANES, MainWindow
 from mlops_desktop.ui.state import AppState
 from tests.conftest import SAMPLES
-from tests.ui.conftest import open_window
+from tests.ui.conftest import drop_file, open_window
 
 
 def test_sidebar_lists_the_five_lifecycle_panes_and_shortcuts_switch_them(
@@ -48,33 +47,10 @@ def test_add_sample_datasets_from_the_empty_state(qtbot: QtBot, window: MainWind
     assert "4 datasets, 4 versions" in window.panes["Home"].cards[0].state.text()
 
 
-def _drop(window: MainWindow, path: Path) -> bool:
-    """Offer a file to the window's drag-and-drop handlers; True if it accepted the drag.
-
-    Qt only routes drag events that come from a real drag session, so the handlers are called
-    directly with the events a drag would bring."""
-    mime = QMimeData()
-    mime.setUrls([QUrl.fromLocalFile(str(path))])
-    buttons, modifiers = Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier
-    enter = QDragEnterEvent(
-        window.rect().center(), Qt.DropAction.CopyAction, mime, buttons, modifiers
-    )
-    enter.ignore()
-    window.dragEnterEvent(enter)
-    if not enter.isAccepted():
-        return False
-    window.dropEvent(
-        QDropEvent(
-            QPointF(window.rect().center()), Qt.DropAction.CopyAction, mime, buttons, modifiers
-        )
-    )
-    return True
-
-
 def test_dropping_a_data_file_opens_the_import_dialog_on_it(
     qtbot: QtBot, window: MainWindow
 ) -> None:
-    assert _drop(window, SAMPLES / "wine.csv")
+    assert drop_file(window, SAMPLES / "wine.csv")
     dialog = window.import_dialog
     assert dialog is not None and dialog.isVisible()
     assert dialog.path == SAMPLES / "wine.csv"
@@ -88,7 +64,7 @@ def test_dropping_something_that_is_not_a_data_file_is_refused(
 ) -> None:
     other = tmp_path / "notes.pdf"
     other.write_bytes(b"%PDF")
-    assert not _drop(window, other)
+    assert not drop_file(window, other)
     assert window.import_dialog is None
 
 

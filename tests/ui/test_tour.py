@@ -19,7 +19,7 @@ from mlops_desktop.ui.main_window import PANES, MainWindow
 from mlops_desktop.ui.state import AppState
 from mlops_desktop.ui.tour import Tour
 from tests.conftest import SAMPLES
-from tests.ui.conftest import open_window
+from tests.ui.conftest import drop_file, open_window
 
 TASK_TIMEOUT = 120_000
 
@@ -269,7 +269,8 @@ def test_own_data_tour_starts_with_an_import_and_follows_that_dataset(
     state.datasets_changed.emit("wine")
     assert tour.index == 0
 
-    dialog = window.open_import_dialog(own)  # what dropping the file on the window does
+    assert drop_file(window, own)  # dropping the file on the window opens the import
+    dialog = window.import_dialog
     qtbot.waitUntil(lambda: dialog.preview is not None, timeout=10_000)
     _advances(qtbot, tour, lambda: _click(qtbot, dialog.import_button), 60_000)
     assert tour.dataset == "my flowers"
@@ -301,3 +302,14 @@ def test_every_step_names_a_real_widget_and_signal(window: MainWindow) -> None:
             assert any(window.findChild(QWidget, name) for name in step.targets), step.targets
             assert tour.signal(step.done) is not None
         assert 9 <= len(steps) <= 11
+
+
+def test_skip_step_moves_on_without_the_action(
+    qtbot: QtBot, window: MainWindow, state: AppState, iris: datasets.ImportResult
+) -> None:
+    state.datasets_changed.emit("iris")
+    tour = tours.start(window, tours.SAMPLE)
+    _open(qtbot, window, tour, "Datasets")
+    _advances(qtbot, tour, lambda: _click(qtbot, tour.overlay.bubble.skip_button))
+    assert tour.dataset is None  # never chosen: training on any dataset will do
+    _points_at(tour, window.datasets_pane.profile_view)
