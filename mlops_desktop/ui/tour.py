@@ -47,7 +47,7 @@ class TourWindow(Protocol):
     def current_pane(self) -> str: ...
 
 
-Check = Callable[[TourWindow, str | None, tuple[Any, ...]], bool]
+Check = Callable[["Tour", tuple[Any, ...]], bool]
 
 
 @dataclass(frozen=True)
@@ -62,20 +62,21 @@ class Step:
     avoid: tuple[str, ...] = ()  # widgets the bubble must leave visible (what the user works in)
 
 
-def _on_tour_dataset(window: TourWindow, dataset: str | None, _args: tuple[Any, ...]) -> bool:
-    """A finished run on the tour's dataset (any dataset if the tour has none yet)."""
+def _trained_now(tour: "Tour", _args: tuple[Any, ...]) -> bool:
+    """A run finished since the step began, on the tour's dataset (any if it has none yet)."""
     return any(
         run["status"] == "finished"
-        and (dataset is None or run["dataset"].rpartition("@")[0] == dataset)
-        for run in window.experiments_pane.model.records
+        and run["run_id"] not in tour.runs_before
+        and (tour.dataset is None or run["dataset"].rpartition("@")[0] == tour.dataset)
+        for run in tour.window.experiments_pane.model.records
     )
 
 
-def _in_production(window: TourWindow, _dataset: str | None, _args: tuple[Any, ...]) -> bool:
-    return any(record["stage"] == "production" for record in window.models_pane.model.records)
+def _in_production(tour: "Tour", _args: tuple[Any, ...]) -> bool:
+    return any(m["stage"] == "production" for m in tour.window.models_pane.model.records)
 
 
-def _serving(_window: TourWindow, _dataset: str | None, args: tuple[Any, ...]) -> bool:
+def _serving(_tour: "Tour", args: tuple[Any, ...]) -> bool:
     return bool(args and args[0])  # the URL; "" when a server stopped
 
 
@@ -123,7 +124,7 @@ LIFECYCLE = [
         "training…</b>, choose <b>{dataset}</b>, keep the suggested target, tick two quick "
         "algorithms (Decision tree and Naive Bayes) and press Train.",
         "state.runs_changed",
-        check=_on_tour_dataset,
+        check=_trained_now,
     ),
     Step(
         "Experiments",
@@ -223,6 +224,7 @@ class Tour(QObject):
         self.escape.activated.connect(self.close)
         window.sidebar.currentRowChanged.connect(self._pane_changed)
         self._waiting: SignalInstance | None = None
+        self.runs_before: set[str] = set()  # the runs listed when the step began
         self.active = True
 
     def signal(self, done: str) -> SignalInstance:
@@ -255,6 +257,7 @@ class Tour(QObject):
             self.advanced.emit(index)
             return
         step = self.steps[index]
+        self.runs_before = {run["run_id"] for run in self.window.experiments_pane.model.records}
         self._waiting = self.signal(step.done)
         self._waiting.connect(self._done)
         self._show()
@@ -279,7 +282,7 @@ class Tour(QObject):
 
     def _done(self, *args: Any) -> None:
         step = self.steps[self.index]
-        if step.check is not None and not step.check(self.window, self.dataset, args):
+        if step.check is not None and not step.check(self, args):
             return
         if step.names_dataset is not None:
             self.dataset = step.names_dataset(self.window, args) or self.dataset

@@ -276,20 +276,20 @@ def test_own_data_tour_starts_with_an_import_and_follows_that_dataset(
     assert tour.dataset == "my flowers"
     assert window.datasets_pane.selected_name() == "my flowers"
 
+    def trained_on(name: str, target: str = "species") -> None:
+        recipe = training.Recipe(dataset=name, target=target, algorithm="decision_tree")
+        training.train(state.workspace, recipe)
+        state.runs_changed.emit()
+
+    trained_on("my flowers")  # before the training step: an earlier run does not count
     pane = window.datasets_pane
     _points_at(tour, pane.profile_view)
     _advances(qtbot, tour, lambda: _click_cell(qtbot, pane.profile_view, 0))
     _open(qtbot, window, tour, "Experiments")
     assert "‘my flowers’" in tour.overlay.bubble.text.text()
-
-    def trained_on(name: str) -> None:
-        recipe = training.Recipe(dataset=name, target="species", algorithm="decision_tree")
-        if name == "wine":
-            recipe = training.Recipe(dataset=name, target="cultivar", algorithm="decision_tree")
-        training.train(state.workspace, recipe)
-        state.runs_changed.emit()
-
-    trained_on("wine")  # a run on other data is not the tour's
+    state.runs_changed.emit()  # the list of runs read again: the earlier run is still not new
+    assert tour.index == 2
+    trained_on("wine", "cultivar")  # a new run, but on other data than the tour's
     assert tour.index == 2
     _advances(qtbot, tour, lambda: trained_on("my flowers"))
     assert state.settings.get("tour")["dataset"] == "my flowers"
