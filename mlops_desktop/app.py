@@ -17,24 +17,32 @@ from PySide6.QtCore import QObject, Signal
 from PySide6.QtGui import QIcon
 from PySide6.QtWidgets import QApplication
 
-from mlops_desktop.config import Settings, default_home, log_path, resolve_home, resources_dir
+from mlops_desktop.config import (
+    Settings,
+    default_home,
+    log_path,
+    resolve_home,
+    resolve_store,
+    resources_dir,
+)
 from mlops_desktop.core.errors import UserError
 
 log = logging.getLogger(__name__)
 
 
 class WorkspaceOpener(QObject):
-    """Opens a workspace on a thread; falls back to the default one if it cannot be opened."""
+    """Opens a workspace on a thread; falls back to the default one (on its own store.db) if it
+    cannot be opened."""
 
     opened = Signal(object, str)  # the Workspace, and a problem to tell the user ("" if none)
     failed = Signal(str)  # neither could be opened: what to tell the user
 
-    def start(self, path: Path) -> None:
+    def start(self, path: Path, store: str | None = None) -> None:
         threading.Thread(
-            target=self._open, args=(path,), name="open-workspace", daemon=True
+            target=self._open, args=(path, store), name="open-workspace", daemon=True
         ).start()
 
-    def _open(self, path: Path) -> None:
+    def _open(self, path: Path, store: str | None) -> None:
         import mlops_desktop.ui.dialogs.import_dialog
         import mlops_desktop.ui.panes.datasets
         import mlops_desktop.ui.panes.experiments
@@ -43,9 +51,9 @@ class WorkspaceOpener(QObject):
         from mlops_desktop.core.workspace import Workspace
 
         problems = []
-        for home in dict.fromkeys([path, default_home()]):
+        for home, its_store in dict.fromkeys([(path, store), (default_home(), None)]):
             try:
-                workspace: Any = Workspace(home)
+                workspace: Any = Workspace(home, its_store)
             except Exception as error:
                 log.error("Cannot open the workspace %s", home, exc_info=True)
                 problems.append(str(error) if isinstance(error, UserError) else f"{home}: {error}")
@@ -56,7 +64,7 @@ class WorkspaceOpener(QObject):
         self.failed.emit(" ".join(problems))
 
 
-def run_app(home: str | os.PathLike[str] | None = None) -> int:
+def run_app(home: str | os.PathLike[str] | None = None, store: str | None = None) -> int:
     from mlops_desktop.ui.errors import install_excepthook, show_message
     from mlops_desktop.ui.main_window import MainWindow
 
@@ -66,7 +74,8 @@ def run_app(home: str | os.PathLike[str] | None = None) -> int:
     settings = Settings()
     window = MainWindow(settings)
     path = resolve_home(home)
-    first_run = not (path / "store.db").exists()
+    store = resolve_store(store) or settings.workspace_store(path.expanduser().resolve())
+    first_run = store is None and not (path / "store.db").exists()
 
     def attach(workspace: Any, problem: str) -> None:
         from mlops_desktop.ui.state import AppState
@@ -95,7 +104,7 @@ def run_app(home: str | os.PathLike[str] | None = None) -> int:
     opener.opened.connect(attach)
     opener.failed.connect(give_up)
     # Loading would compete with the first paint for the CPU: it starts right after it.
-    window.first_painted.connect(lambda: opener.start(path))
+    window.first_painted.connect(lambda: opener.start(path, store))
     window.show()
     code = app.exec()
     if window.panes:

@@ -1,6 +1,7 @@
 """The one place for paths and settings.
 
 - The workspace folder: ``--home DIR``, else ``MLOPS_DESKTOP_HOME``, else the platform's user-data folder.
+- Its records: ``--store URL``, else ``MLOPS_DESKTOP_STORE``, else the folder's ``store.db`` (None).
 - App settings (recent workspaces, window layout): a JSON file in the platform's user-config folder,
   or in ``MLOPS_DESKTOP_CONFIG_DIR`` when set (tests point it at a temporary folder).
 - Bundled resources (sample data, help pages, icons): inside the installed package, or the repository's
@@ -21,6 +22,7 @@ import platformdirs
 
 APP_NAME = "mlops-desktop"
 HOME_ENV = "MLOPS_DESKTOP_HOME"
+STORE_ENV = "MLOPS_DESKTOP_STORE"  # a team store's postgresql:// address
 CONFIG_ENV = "MLOPS_DESKTOP_CONFIG_DIR"
 MAX_RECENT = 8
 LOG_FILE_NAME = "mlops-desktop.log"
@@ -37,8 +39,18 @@ def default_home() -> Path:
     return Path(platformdirs.user_data_dir(APP_NAME, appauthor=False)) / "workspace"
 
 
+def default_demo_home() -> Path:
+    """Where Home's "Open the demo" builds the demo workspace: beside the default workspace."""
+    return default_home().parent / "demo"
+
+
 def resolve_home(home: str | os.PathLike[str] | None) -> Path:
     return Path(home).expanduser() if home else default_home()
+
+
+def resolve_store(store: str | None) -> str | None:
+    """The team store to use: the one given, else ``MLOPS_DESKTOP_STORE``; None for ``store.db``."""
+    return store or os.environ.get(STORE_ENV) or None
 
 
 def resources_dir() -> Path:
@@ -79,9 +91,21 @@ class Settings:
     def recent_workspaces(self) -> list[Path]:
         return [Path(p) for p in self.get("recent_workspaces", []) if Path(p).is_dir()]
 
-    def add_recent_workspace(self, home: Path) -> None:
+    def add_recent_workspace(self, home: Path, store: str | None = None) -> None:
+        """Remember ``home`` first among the recent workspaces, with its team store (if any)."""
         recent = [str(home)] + [str(p) for p in self.recent_workspaces() if p != home]
         self.set("recent_workspaces", recent[:MAX_RECENT])
+        stores = {k: v for k, v in self.get("workspace_stores", {}).items() if k in recent}
+        if store:
+            stores[str(home)] = store
+        else:
+            stores.pop(str(home), None)
+        self.set("workspace_stores", stores)
+
+    def workspace_store(self, home: Path) -> str | None:
+        """The team store this workspace was last opened with; None for its own store.db."""
+        store: str | None = self.get("workspace_stores", {}).get(str(home))
+        return store
 
 
 def log_path(home: Path) -> Path:

@@ -35,6 +35,7 @@ def run_task(
     queue: MessageQueue,
     cancel_event: Event,
     home: Path,
+    store: str | None,
     function: Callable[..., Any],
     args: tuple[Any, ...],
     kwargs: dict[str, Any],
@@ -53,7 +54,7 @@ def run_task(
             queue.put(("progress", fraction, text))
 
     try:
-        workspace = Workspace(home)
+        workspace = Workspace(home, store)
         try:
             result = function(
                 workspace, *args, progress=progress, cancel=cancel_event.is_set, **kwargs

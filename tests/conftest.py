@@ -9,7 +9,9 @@ from typing import TYPE_CHECKING
 import pytest
 from hypothesis import settings
 
+from mlops_desktop.config import STORE_ENV
 from mlops_desktop.core import filesystems
+from tests import stores
 
 if TYPE_CHECKING:
     from mlops_desktop.core.workspace import Workspace
@@ -32,6 +34,37 @@ SAMPLES = REPO / "resources" / "samples"
 def isolated_environment(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("MLOPS_DESKTOP_HOME", str(tmp_path / "default-home"))
     monkeypatch.setenv("MLOPS_DESKTOP_CONFIG_DIR", str(tmp_path / "config"))
+    monkeypatch.delenv(STORE_ENV, raising=False)
+
+
+@pytest.fixture(scope="session")
+def postgres_databases() -> Iterator[stores.Databases]:
+    databases = stores.Databases(stores.server_address())
+    yield databases
+    databases.close()
+
+
+@pytest.fixture
+def store_kind(request: pytest.FixtureRequest) -> str:
+    """Which store the test runs on: SQLite unless it runs on both (``stores.both_stores``)."""
+    return str(getattr(request, "param", stores.SQLITE))
+
+
+@pytest.fixture
+def store_url(
+    store_kind: str, request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch
+) -> Iterator[str | None]:
+    """The test's team store: None (the workspace's store.db) on SQLite; on PostgreSQL the address
+    of a new database, also in ``MLOPS_DESKTOP_STORE`` so that the processes the test starts (and
+    the command line) open the same one."""
+    if store_kind == stores.SQLITE:
+        yield None
+        return
+    databases: stores.Databases = request.getfixturevalue("postgres_databases")
+    url = databases.new()
+    monkeypatch.setenv(STORE_ENV, url)
+    yield url
+    databases.drop(url)
 
 
 @pytest.fixture

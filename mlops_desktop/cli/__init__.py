@@ -2,7 +2,7 @@
 
 Exit codes: 0 success; 1 with one ``error: …`` line on stderr for bad input or a failed operation;
 2 for bad usage; 141 (as for a program stopped by SIGPIPE), quietly, when the reader of its output
-closes it early (``… --json | head -1``). ``--home`` and ``--json`` may stand before or after the command words. Each command
+closes it early (``… --json | head -1``). ``--home``, ``--store`` and ``--json`` may stand before or after the command words. Each command
 group's words and handlers live in a module of their own, in the order of the README's table.
 """
 
@@ -15,9 +15,9 @@ from collections.abc import Sequence
 from contextlib import suppress
 
 from mlops_desktop import __version__
-from mlops_desktop.cli import datasets, experiments, models, monitoring, workspace
+from mlops_desktop.cli import audit, datasets, demo, experiments, models, monitoring, workspace
 from mlops_desktop.cli.common import global_options, print_result
-from mlops_desktop.config import log_path, resolve_home, setup_logging
+from mlops_desktop.config import log_path, resolve_home, resolve_store, setup_logging
 from mlops_desktop.core.errors import UserError
 
 log = logging.getLogger(__name__)
@@ -34,7 +34,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"mlops-desktop {__version__}")
     global_options(parser, suppress=False)
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
-    for group in (datasets, experiments, models, monitoring, workspace):
+    for group in (datasets, experiments, models, monitoring, audit, workspace, demo):
         group.add_commands(commands)
     return parser
 
@@ -68,7 +68,7 @@ def _run(argv: Sequence[str] | None) -> int:
             return 1
         from mlops_desktop.app import run_app
 
-        return run_app(home=args.home)
+        return run_app(home=args.home, store=args.store)
     if not getattr(args, "brief", False):
         return _run_command(args, argv)
     # A list reads a few rows: its time is start-up (imports, opening the store), which makes about
@@ -86,14 +86,16 @@ def _run_command(args: argparse.Namespace, argv: Sequence[str] | None) -> int:
     """Open the workspace, run the command's handler on it, print its result or its error."""
     from mlops_desktop.core.workspace import Workspace
 
-    home = resolve_home(args.home)
+    # ``demo`` and ``workspace restore`` fill a folder of their own: no workspace is opened.
+    makes_workspace = getattr(args, "makes_workspace", False)
+    home = args.folder.expanduser() if makes_workspace else resolve_home(args.home)
     try:
-        if getattr(args, "makes_workspace", False):  # restore: it fills a folder of its own
+        if makes_workspace:
             result = args.handler(None, args)
         else:
             with suppress(OSError):  # a home that is not a folder: Workspace says so plainly
                 setup_logging(home)
-            workspace = Workspace(home)
+            workspace = Workspace(home, resolve_store(args.store))
             try:
                 result = args.handler(workspace, args)
             finally:

@@ -17,6 +17,13 @@ def global_options(parser: argparse.ArgumentParser, suppress: bool) -> None:
         help="workspace folder (default: your user data folder)",
     )
     parser.add_argument(
+        "--store",
+        metavar="URL",
+        default=default,
+        help="keep the records in this PostgreSQL database (postgresql://user@host:port/db) "
+        "instead of the folder's store.db (default: MLOPS_DESKTOP_STORE if set)",
+    )
+    parser.add_argument(
         "--json",
         action="store_true",
         default=argparse.SUPPRESS if suppress else False,

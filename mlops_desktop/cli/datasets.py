@@ -44,6 +44,11 @@ def add_commands(commands: Commands) -> None:
     shw.add_argument("ref", metavar="REF", help="NAME (latest version) or NAME@VERSION")
     shw.set_defaults(handler=_datasets_show)
 
+    tgt = command(data_commands, "target", help="show or set the column a dataset's models predict")
+    tgt.add_argument("ref", metavar="NAME", help="the dataset (NAME@VERSION names its dataset too)")
+    tgt.add_argument("column", nargs="?", metavar="COL", help="the column to remember as target")
+    tgt.set_defaults(handler=_datasets_target)
+
     exp = command(data_commands, "export", help="write a dataset version to a CSV file")
     exp.add_argument("ref", metavar="REF", help="NAME (latest version) or NAME@VERSION")
     exp.add_argument("output", type=Path, metavar="OUT.csv")
@@ -135,15 +140,21 @@ def _datasets_list(workspace: "Workspace", args: argparse.Namespace) -> Any:
 
 
 def _datasets_show(workspace: "Workspace", args: argparse.Namespace) -> Any:
-    from mlops_desktop.core.data import datasets
+    from mlops_desktop.core.data import advice, datasets, roles
 
-    record = datasets.show(workspace, args.ref)
+    found = advice.dataset_warnings(workspace, datasets.get_version(workspace, args.ref))
+    record = {
+        **datasets.show(workspace, args.ref),
+        **roles.roles_record(workspace, args.ref),
+        "warnings": [vars(item) for item in found],
+    }
     if args.json:
         return record
     header = (
         f"{record['name']} version {record['version']}: {record['rows']:,} rows, "
         f"{record['columns_count']} columns\nsource: {record['source']}\n"
-        f"content hash: {record['content_hash']}\n" + _validation_line(record)
+        f"content hash: {record['content_hash']}\n{_target_line(record)}\n"
+        + _validation_line(record)
     )
     columns = table(
         ["COLUMN", "TYPE", "MISSING", "UNIQUE", "SUMMARY"],
@@ -152,12 +163,36 @@ def _datasets_show(workspace: "Workspace", args: argparse.Namespace) -> Any:
             for c in record["columns"]
         ],
     )
-    warnings = [w for c in record["columns"] for w in c.get("warnings", [])]
     return (
         header
         + columns
-        + ("\n\nWarnings:\n" + "\n".join(f"- {w}" for w in warnings) if warnings else "")
+        + ("\n\nWarnings:\n" + "\n".join(f"- {item.text}" for item in found) if found else "")
     )
+
+
+def _target_line(record: dict[str, Any]) -> str:
+    """The dataset's target, or the rule's proposal and why."""
+    if record["target"]:
+        return f"target: {record['target']}"
+    if record["proposed_target"]:
+        return (
+            f"target: not set; proposed: {record['proposed_target']} ({record['proposed_reason']})"
+        )
+    return "target: not set, and no column looks like the answer; set one with datasets target"
+
+
+def _datasets_target(workspace: "Workspace", args: argparse.Namespace) -> Any:
+    from mlops_desktop.core.data import datasets, roles
+
+    name = datasets.parse_ref(args.ref)[0]
+    if args.column is not None:
+        roles.set_target(workspace, args.ref, args.column)
+    record = {"name": name, **roles.roles_record(workspace, args.ref)}
+    if args.json:
+        return record
+    if args.column is not None:
+        return f"The target of {name} is now {args.column}."
+    return f"{name}: {_target_line(record)}"
 
 
 def _validation_line(record: dict[str, Any]) -> str:

@@ -1,11 +1,13 @@
 """The ``train``, ``runs`` and ``experiments`` commands."""
 
 import argparse
+import sys
 from typing import TYPE_CHECKING, Any
 
 from mlops_desktop.cli.common import Commands, command, table
+from mlops_desktop.core import formatting
 from mlops_desktop.core.errors import UserError
-from mlops_desktop.core.vocabulary import ALGORITHM_NAMES, counted
+from mlops_desktop.core.vocabulary import ALGORITHM_NAMES, counted, measure_text
 
 if TYPE_CHECKING:
     from mlops_desktop.core.workspace import Workspace
@@ -14,7 +16,12 @@ if TYPE_CHECKING:
 def add_commands(commands: Commands) -> None:
     trn = command(commands, "train", help="train models on a dataset and record them as runs")
     trn.add_argument("--dataset", required=True, metavar="REF", help="NAME or NAME@VERSION")
-    trn.add_argument("--target", required=True, metavar="COL", help="the column to predict")
+    trn.add_argument(
+        "--target",
+        metavar="COL",
+        help="the column to predict (default: the dataset's target, else the proposed one; a "
+        "proposed regression needs --target to confirm it)",
+    )
     trn.add_argument(
         "--algorithm",
         default="auto",
@@ -92,7 +99,9 @@ def _setting(text: str) -> tuple[str, str]:
 
 def _metrics_text(metrics: dict[str, float]) -> str:
     return ", ".join(
-        f"{key} {value:.4f}" for key, value in metrics.items() if not key.startswith("cv_")
+        f"{key} {measure_text(key, value)}"
+        for key, value in metrics.items()
+        if not key.startswith("cv_")
     )
 
 
@@ -101,7 +110,7 @@ def _train(workspace: "Workspace", args: argparse.Namespace) -> Any:
 
     recipe = training.Recipe(
         dataset=args.dataset,
-        target=args.target,
+        target=args.target or _training_target(workspace, args.dataset),
         algorithm=args.algorithm,
         params=dict(args.param),
         experiment=args.experiment,
@@ -126,6 +135,29 @@ def _train(workspace: "Workspace", args: argparse.Namespace) -> Any:
     if len(runs) > 1:
         lines.append(f"Best: {best['algorithm']} ({best['run_id']}).")
     return "\n".join(lines)
+
+
+def _training_target(workspace: "Workspace", ref: str) -> str:
+    """The dataset's remembered target, or the rule's proposal when it is a classification (a
+    proposed regression must be confirmed with --target); said on stderr."""
+    from mlops_desktop.core.data import datasets, roles
+    from mlops_desktop.core.experiments import training
+
+    choice = roles.target_choice(datasets.get_version(workspace, ref))
+    if choice is None:
+        raise UserError(
+            "Give the column to predict with --target: no target is set for this dataset and no "
+            "column looks like the answer."
+        )
+    if choice.proposed:
+        plan = training.plan_for(workspace, ref, choice.column)
+        if plan.task == "regression":
+            raise UserError(
+                f"The proposed target, {choice.column}, would be a regression (a number to "
+                f"predict); give --target {choice.column} to confirm it, or another column."
+            )
+        print(f"Predicting {choice.column}: {choice.reason}.", file=sys.stderr)
+    return choice.column
 
 
 def _run_json(run: dict[str, Any]) -> dict[str, Any]:
@@ -160,7 +192,9 @@ def _runs_list(workspace: "Workspace", args: argparse.Namespace) -> Any:
                 run["dataset"],
                 run["algorithm"],
                 run["status"],
-                f"{listing.main_metric(run['task'], run['metrics']):.4f}" if run["metrics"] else "",
+                formatting.score(listing.main_metric(run["task"], run["metrics"]))
+                if run["metrics"]
+                else "",
             ]
             for run in runs
         ],
@@ -238,7 +272,7 @@ def _runs_compare(workspace: "Workspace", args: argparse.Namespace) -> Any:
 def _cell(value: Any) -> str:
     if value is None:
         return "-"
-    return f"{value:.4f}" if isinstance(value, float) else str(value)
+    return formatting.number(value) if isinstance(value, float) else str(value)
 
 
 def _runs_delete(workspace: "Workspace", args: argparse.Namespace) -> Any:

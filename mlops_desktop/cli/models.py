@@ -1,8 +1,9 @@
-"""The ``models``, ``predict`` and ``serve`` commands."""
+"""The ``models``, ``predict``, ``serve`` and ``servers`` commands."""
 
 import argparse
 import json
 import os
+import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -61,6 +62,43 @@ def add_commands(commands: Commands) -> None:
     mca.set_defaults(handler=_models_card)
     governance.add_model_commands(model_commands)
 
+    mex = command(
+        model_commands,
+        "export",
+        help="write a version as one verified bundle file, to move it to another workspace",
+    )
+    mex.add_argument("ref", metavar="REF")
+    mex.add_argument("output", type=Path, metavar="OUT.mlbundle|DIR")
+    mex.add_argument(
+        "--with-data",
+        action="store_true",
+        help="add the held-out rows (with the target), so monitoring works on arrival",
+    )
+    mex.add_argument(
+        "--format",
+        choices=("bundle", "mlflow"),
+        default="bundle",
+        help="bundle (default): one verified file for another workspace; mlflow: an MLflow "
+        "model directory for mlflow models serve, MLServer, KServe or Seldon",
+    )
+    mex.set_defaults(handler=_models_export)
+    mim = command(
+        model_commands,
+        "import",
+        help="check a bundle file and register its model as a new version",
+    )
+    mim.add_argument("bundle", type=Path, metavar="FILE")
+    mim.add_argument("--name", help="the model's name here (default: the source's)")
+    mim.set_defaults(handler=_models_import)
+    mif = command(
+        model_commands,
+        "import-mlflow",
+        help="register a scikit-learn MLflow model directory as a new version",
+    )
+    mif.add_argument("folder", type=Path, metavar="DIR")
+    mif.add_argument("--name", required=True, help="the model's name here")
+    mif.set_defaults(handler=_models_import_mlflow)
+
     prd = command(commands, "predict", help="score a file with a model version")
     prd.add_argument("ref", metavar="REF", help="NAME, NAME@VERSION, NAME@production …")
     prd.add_argument("input", type=Path, metavar="INPUT_FILE", help="CSV, Excel or Parquet")
@@ -91,6 +129,22 @@ def add_commands(commands: Commands) -> None:
     )
     srv.set_defaults(handler=_serve)
 
+    svs = command(commands, "servers", help="list or stop the servers running for this workspace")
+    server_commands = svs.add_subparsers(dest="servers_command", metavar="ACTION", required=True)
+    sls = command(server_commands, "list", help="the servers of this workspace still running")
+    sls.set_defaults(handler=_servers_list)
+    sst = command(
+        server_commands,
+        "stop",
+        help="stop servers gracefully: each answers what it received and writes its log first",
+    )
+    which = sst.add_mutually_exclusive_group(required=True)
+    which.add_argument(
+        "deployments", nargs="*", type=int, default=[], metavar="DEPLOYMENT", help="as listed"
+    )
+    which.add_argument("--all", action="store_true", help="every running server")
+    sst.set_defaults(handler=_servers_stop)
+
 
 def _model_json(record: dict[str, Any]) -> dict[str, Any]:
     return {key: value for key, value in record.items() if key != "evaluation"}
@@ -108,7 +162,7 @@ def _models_register(workspace: "Workspace", args: argparse.Namespace) -> Any:
 
 
 def _models_list(workspace: "Workspace", args: argparse.Namespace) -> Any:
-    from mlops_desktop.core import listing
+    from mlops_desktop.core import formatting, listing
 
     listed = listing.list_models(workspace)
     if args.json:
@@ -125,7 +179,7 @@ def _models_list(workspace: "Workspace", args: argparse.Namespace) -> Any:
                 m["version"],
                 m["stage"],
                 m["algorithm"],
-                f"{listing.main_metric(m['task'], m['metrics']):.4f}",
+                formatting.score(listing.main_metric(m["task"], m["metrics"])),
                 m["run_id"][:12],
             ]
             for m in listed
@@ -202,6 +256,54 @@ def _models_card(workspace: "Workspace", args: argparse.Namespace) -> Any:
     return {"output": str(path)} if args.json else f"Wrote the model card to {path}."
 
 
+def _models_export(workspace: "Workspace", args: argparse.Namespace) -> Any:
+    from mlops_desktop.core.errors import UserError
+    from mlops_desktop.core.registry import bundles, mlflow_format
+
+    if args.format == "mlflow":
+        if args.with_data:
+            raise UserError("--with-data is for bundles; an MLflow model directory holds no rows.")
+        result = mlflow_format.export_mlflow(workspace, args.ref, args.output)
+        if args.json:
+            return result
+        return (
+            f"Wrote the MLflow model {result['output']} (serve it with: mlflow models serve -m "
+            f"{result['output']}).\nIts pipeline's SHA-256: {result['sha256']}"
+        )
+    result = bundles.export_bundle(workspace, args.ref, args.output, args.with_data)
+    if args.json:
+        return result
+    return (
+        f"Wrote {result['output']}.\nIts manifest's SHA-256 (check it on arrival): "
+        f"{result['sha256']}"
+    )
+
+
+def _models_import(workspace: "Workspace", args: argparse.Namespace) -> Any:
+    from mlops_desktop.core.registry import bundles
+
+    record = bundles.import_bundle(workspace, args.bundle, args.name)
+    for warning in record["imported_from"]["warnings"]:
+        print(f"warning: {warning}", file=sys.stderr)
+    if args.json:
+        return _model_json(record)
+    return (
+        f"Imported {record['imported_from']['source']} as {record['name']} version "
+        f"{record['version']} (bundle SHA-256 {record['imported_from']['bundle_sha256']})."
+    )
+
+
+def _models_import_mlflow(workspace: "Workspace", args: argparse.Namespace) -> Any:
+    from mlops_desktop.core.registry import mlflow_format
+
+    record = mlflow_format.import_mlflow(workspace, args.folder, args.name)
+    if args.json:
+        return _model_json(record)
+    return (
+        f"Imported the MLflow model {args.folder} as {record['name']} version {record['version']}."
+    )
+
+
 def _predict(workspace: "Workspace", args: argparse.Namespace) -> Any:
     from mlops_desktop.core.serving import scoring
 
@@ -237,7 +339,10 @@ def _serve(workspace: "Workspace", args: argparse.Namespace) -> Any:
         if args.json:
             print(json.dumps({"url": url, "ref": args.ref}), flush=True)
         else:
-            print(f"Serving {args.ref} at {url} (Ctrl+C stops it).", flush=True)
+            print(
+                f"Serving {args.ref} at {url} (Ctrl+C or 'mlops-desktop servers stop' stops it).",
+                flush=True,
+            )
 
     token = _token_from_file(args.token_file) if args.token_file else args.token
     summary = serving.serve(workspace, args.ref, args.host, args.port, token, on_ready=ready)
@@ -248,3 +353,42 @@ def _serve(workspace: "Workspace", args: argparse.Namespace) -> Any:
         f"{counted(summary['predicted_rows'], 'row')} "
         "predicted and logged."
     )
+
+
+def _servers_list(workspace: "Workspace", args: argparse.Namespace) -> Any:
+    from mlops_desktop.core.serving.history import running_servers
+
+    servers = running_servers(workspace)
+    if args.json:
+        return servers
+    if not servers:
+        return "No server is running for this workspace."
+    return table(
+        ["DEPLOYMENT", "MODEL", "URL", "STARTED"],
+        [[s["deployment"], s["ref"], s["url"], s["started"][:19]] for s in servers],
+    )
+
+
+def _servers_stop(workspace: "Workspace", args: argparse.Namespace) -> Any:
+    from mlops_desktop.core.errors import UserError
+    from mlops_desktop.core.serving import control
+    from mlops_desktop.core.serving.history import running_servers
+
+    servers = {s["deployment"]: s for s in running_servers(workspace)}
+    if not args.all:
+        unknown = [str(d) for d in args.deployments if d not in servers]
+        if unknown:
+            raise UserError(
+                f"No server of deployment {', '.join(unknown)} is running; "
+                "'mlops-desktop servers list' shows those that are."
+            )
+        servers = {d: servers[d] for d in args.deployments}
+    stopped = [
+        {**server, "result": control.stop(workspace, deployment, server["pid"])}
+        for deployment, server in servers.items()
+    ]
+    if args.json:
+        return stopped
+    if not stopped:
+        return "No server is running for this workspace."
+    return "\n".join(f"{s['ref']} at {s['url']}: {s['result']}." for s in stopped)

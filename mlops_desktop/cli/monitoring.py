@@ -1,4 +1,4 @@
-"""The ``monitor`` and ``labels`` commands."""
+"""The ``monitor``, ``labels`` and ``retrain`` commands."""
 
 import argparse
 from pathlib import Path
@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING, Any
 from mlops_desktop.cli.common import Commands, command, table
 from mlops_desktop.config import MONITORING_SETTINGS, Settings
 from mlops_desktop.core.errors import UserError
+from mlops_desktop.core.times import parse_time
 
 if TYPE_CHECKING:
     from mlops_desktop.core.workspace import Workspace
@@ -51,6 +52,19 @@ def add_commands(commands: Commands) -> None:
     lim.add_argument("--label", required=True, metavar="COL", help="the column with the outcome")
     lim.set_defaults(handler=_labels_import)
 
+    ret = command(
+        commands,
+        "retrain",
+        help="train a challenger with a version's recipe on new data and compare the two",
+    )
+    ret.add_argument("ref", metavar="REF", help="the version whose recipe is trained again")
+    ret.add_argument(
+        "--dataset",
+        metavar="DS_REF",
+        help="train on this dataset version (default: the training data plus labelled predictions)",
+    )
+    ret.set_defaults(handler=_retrain)
+
 
 def _thresholds() -> Any:
     from mlops_desktop.core.monitoring import drift
@@ -69,8 +83,8 @@ def _monitor(workspace: "Workspace", args: argparse.Namespace) -> Any:
         args.ref,
         reference=args.reference,
         current=args.current,
-        since=checks.parse_time(args.since) if args.since else None,
-        until=checks.parse_time(args.until) if args.until else None,
+        since=parse_time(args.since) if args.since else None,
+        until=parse_time(args.until) if args.until else None,
         thresholds=_thresholds(),
     )
     if args.json:
@@ -99,7 +113,9 @@ def _monitor(workspace: "Workspace", args: argparse.Namespace) -> Any:
 
 
 def _number(value: float | None) -> str:
-    return "" if value is None else f"{value:.3g}"
+    from mlops_desktop.core import formatting
+
+    return "" if value is None else formatting.score(value)
 
 
 def _labels_import(workspace: "Workspace", args: argparse.Namespace) -> Any:
@@ -110,4 +126,16 @@ def _labels_import(workspace: "Workspace", args: argparse.Namespace) -> Any:
         return result
     return f"Matched {result['matched']:,} of {result['rows']:,} rows to logged predictions" + (
         f"; {result['unmatched']:,} matched none." if result["unmatched"] else "."
+    )
+
+
+def _retrain(workspace: "Workspace", args: argparse.Namespace) -> Any:
+    from mlops_desktop.core.monitoring import retraining
+
+    result = retraining.retrain(workspace, args.ref, args.dataset)
+    if args.json:
+        return result
+    return (
+        f"Challenger: run {result['challenger']['run_id'][:8]}, trained on {result['dataset']}.\n"
+        + result["summary"]
     )

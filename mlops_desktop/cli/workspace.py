@@ -1,4 +1,4 @@
-"""The ``workspace`` commands: ``check``, ``backup`` and ``restore``."""
+"""The ``workspace`` commands: ``info``, ``check``, ``backup`` and ``restore``."""
 
 import argparse
 from pathlib import Path
@@ -16,6 +16,12 @@ def add_commands(commands: Commands) -> None:
     workspace_commands = wsp.add_subparsers(
         dest="workspace_command", metavar="ACTION", required=True
     )
+    winfo = command(
+        workspace_commands,
+        "info",
+        help="say where the workspace keeps its records (SQLite or PostgreSQL) and its files",
+    )
+    winfo.set_defaults(handler=_info)
     wch = command(
         workspace_commands,
         "check",
@@ -38,6 +44,13 @@ def add_commands(commands: Commands) -> None:
     wre.add_argument("folder", type=Path, metavar="DIR", help="an empty or new folder")
     # No workspace is opened (one opened at --home DIR would make DIR not empty).
     wre.set_defaults(handler=_restore, makes_workspace=True)
+
+
+def _info(workspace: "Workspace", args: argparse.Namespace) -> Any:
+    info = workspace.info()
+    if args.json:
+        return info
+    return f"Workspace: {info['home']}\nRecords: {info['store']}\nFiles: {info['artifacts']}"
 
 
 def _check(workspace: "Workspace", args: argparse.Namespace) -> Any:

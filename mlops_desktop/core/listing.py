@@ -10,7 +10,7 @@ import json
 from collections.abc import Iterable
 from typing import Any
 
-from sqlalchemy import Text, select, type_coerce
+from sqlalchemy import Text, cast, select
 
 from mlops_desktop.core.store import upkeep
 from mlops_desktop.core.store.models import (
@@ -76,9 +76,9 @@ LISTED = (
     Run.target,
     Run.task,
     Run.algorithm,
-    type_coerce(Run.params, Text),  # JSON, decoded by list_runs for all runs at once
+    cast(Run.params, Text),  # JSON as stored, decoded by list_runs for all runs at once
     Run.status,
-    type_coerce(Run.metrics, Text),
+    cast(Run.metrics, Text),
     Run.duration_s,
     Run.model_sha256,
     Run.error_message,

@@ -6,6 +6,8 @@ app, so they must not pull in pandas or pyarrow.
 
 from typing import Literal
 
+from mlops_desktop.core import formatting
+
 ColumnType = Literal["numeric", "categorical", "boolean", "datetime", "text"]
 COLUMN_TYPES: tuple[ColumnType, ...] = ("numeric", "categorical", "boolean", "datetime", "text")
 TYPE_DESCRIPTIONS: dict[ColumnType, str] = {
@@ -44,7 +46,6 @@ LOWER_IS_BETTER = frozenset({"mae", "rmse", "log_loss"})
 
 
 CROSS_VALIDATION_WORDS = {"mean": "mean", "std": "spread"}
-SCORE_DECIMALS = 3  # scores as people read them: enough to tell runs apart, few enough to read
 
 
 def _cross_validated(name: str) -> tuple[str, str | None]:
@@ -70,13 +71,19 @@ def measure_text(name: str, value: float) -> str:
     1.000); an error, in the target's own units, with four significant digits (54.35, 0.00045)
     or whole and grouped from 1,000 on."""
     if _cross_validated(name)[0] in LOWER_IS_BETTER:
-        return f"{value:,.0f}" if abs(value) >= 1000 else f"{value:.4g}"
-    return f"{value:.{SCORE_DECIMALS}f}"
+        return formatting.number(value)
+    return formatting.score(value)
+
+
+def share_text(count: int, total: int) -> str:
+    """ "8.6 %": ``count`` of ``total`` as a percentage with one decimal, never "0.0 %" for a
+    count above zero ("<0.1 %") nor "100.0 %" for one below the total (">99.9 %")."""
+    return formatting.percent(count / total if total else 0.0)
 
 
 def counted(count: int, noun: str) -> str:
     """ "1 run", "2 runs", "12,000 rows": a count with its noun in the right number."""
-    return f"{count:,} {noun if count == 1 else noun + 's'}"
+    return f"{formatting.count(count)} {noun if count == 1 else noun + 's'}"
 
 
 def version_words(ref: str) -> str:

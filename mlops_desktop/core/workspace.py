@@ -1,5 +1,9 @@
 """A workspace: one folder holding ``store.db``, ``artifacts/`` and ``logs/``.
 
+A team's workspace keeps its records in a PostgreSQL database instead of ``store.db`` (``store``, a
+``postgresql://`` address); its folder, with the artifacts, is then one every member reaches, a
+network share included.
+
 Opening one tidies what a crash left behind (``store.upkeep``): files no record refers to and no
 running process is writing, and runs still marked running whose process is gone.
 """
@@ -32,11 +36,12 @@ def refuse_network_drive(home: Path) -> None:
 
 
 class Workspace:
-    def __init__(self, home: Path) -> None:
+    def __init__(self, home: Path, store: str | None = None) -> None:
         home = home.expanduser().resolve()
         if home.exists() and not home.is_dir():
             raise UserError(f"{home} is a file, not a workspace folder.")
-        refuse_network_drive(home)
+        if store is None:  # a team store's folder is meant to be shared
+            refuse_network_drive(home)
         try:
             (home / "logs").mkdir(parents=True, exist_ok=True)
         except OSError as exc:
@@ -50,7 +55,7 @@ class Workspace:
             raise UserError(
                 f"The folder {home} cannot be used as a workspace ({exc.strerror or exc})."
             ) from exc
-        self.store = Store(home / "store.db")
+        self.store = Store(store if store is not None else home / "store.db")
         self.removed_on_opening: list[str] = []
         try:
             self.removed_on_opening = self._tidy()
@@ -78,6 +83,14 @@ class Workspace:
                 f"The workspace's leftover files cannot be removed ({exc.strerror or exc})."
             ) from exc
         return {"integrity": self.store.integrity_check(), "removed": sorted(removed)}
+
+    def info(self) -> dict[str, Any]:
+        """Where this workspace keeps what (``workspace info``; the status bar)."""
+        return {
+            "home": str(self.home),
+            "store": self.store.description,
+            "artifacts": str(self.artifacts.root),
+        }
 
     @property
     def log_path(self) -> Path:

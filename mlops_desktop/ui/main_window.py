@@ -32,20 +32,22 @@ from PySide6.QtWidgets import (
     QMessageBox,
     QStackedWidget,
     QStyle,
-    QTextBrowser,
     QVBoxLayout,
     QWidget,
 )
 
 from mlops_desktop import __version__
-from mlops_desktop.config import Settings, resources_dir, samples_dir
+from mlops_desktop.config import Settings, samples_dir
+from mlops_desktop.core.registry.bundle_files import SUFFIX as BUNDLE_SUFFIX
 from mlops_desktop.ui import errors
-from mlops_desktop.ui.widgets.file_field import dropped_data_file
+from mlops_desktop.ui.widgets.file_field import DATA_SUFFIXES, dropped_file
 from mlops_desktop.ui.widgets.task_panel import TaskPanel
 
 if TYPE_CHECKING:
     from mlops_desktop.core.data.datasets import ImportResult
+    from mlops_desktop.ui.demo_actions import DemoActions
     from mlops_desktop.ui.dialogs.import_dialog import ImportDialog
+    from mlops_desktop.ui.panes.audit import AuditPane
     from mlops_desktop.ui.panes.datasets import DatasetsPane
     from mlops_desktop.ui.panes.experiments import ExperimentsPane
     from mlops_desktop.ui.panes.models import ModelsPane
@@ -54,13 +56,22 @@ if TYPE_CHECKING:
     from mlops_desktop.ui.tour import Tour
     from mlops_desktop.ui.workers import Task
 
-PANES = ["Home", "Datasets", "Experiments", "Models", "Monitoring"]
+PANES = ["Home", "Datasets", "Experiments", "Models", "Monitoring", "Audit"]
+DROPPED_SUFFIXES = {*DATA_SUFFIXES, BUNDLE_SUFFIX}  # data to import, or a model bundle
 PANE_ICONS = {
     "Home": QStyle.StandardPixmap.SP_DirHomeIcon,
     "Datasets": QStyle.StandardPixmap.SP_FileDialogDetailedView,
     "Experiments": QStyle.StandardPixmap.SP_MediaPlay,
     "Models": QStyle.StandardPixmap.SP_DriveHDIcon,
     "Monitoring": QStyle.StandardPixmap.SP_ComputerIcon,
+    "Audit": QStyle.StandardPixmap.SP_FileDialogContentsView,
+}
+# The pane an audit event's object opens, by its kind (datasets and runs are also selected there).
+OBJECT_PANES = {
+    "recipe": "Datasets",
+    "experiment": "Experiments",
+    "model": "Models",
+    "deployment": "Models",
 }
 
 
@@ -73,6 +84,8 @@ class MainWindow(QMainWindow):
     experiments_pane: ExperimentsPane
     models_pane: ModelsPane
     monitoring_pane: MonitoringPane
+    audit_pane: AuditPane
+    demo: DemoActions
 
     def __init__(self, settings: Settings) -> None:
         super().__init__()
@@ -125,6 +138,8 @@ class MainWindow(QMainWindow):
 
     def attach(self, state: AppState) -> None:
         """Add the panes for an open workspace (the data libraries are loaded by now)."""
+        from mlops_desktop.ui.demo_actions import DemoActions
+        from mlops_desktop.ui.panes.audit import AuditPane
         from mlops_desktop.ui.panes.datasets import DatasetsPane
         from mlops_desktop.ui.panes.experiments import ExperimentsPane
         from mlops_desktop.ui.panes.home import HomePane
@@ -132,6 +147,7 @@ class MainWindow(QMainWindow):
         from mlops_desktop.ui.panes.monitoring import MonitoringPane
 
         self.state = state
+        self.demo = DemoActions(self)
         self.datasets_pane = DatasetsPane(state)
         self.datasets_pane.import_requested.connect(lambda: self.open_import_dialog())
         self.datasets_pane.samples_requested.connect(self.add_samples)
@@ -144,12 +160,19 @@ class MainWindow(QMainWindow):
         self.models_pane.open_requested.connect(self._open_record)
         self.monitoring_pane = MonitoringPane(state)
         self.monitoring_pane.models_requested.connect(lambda: self.show_pane("Models"))
+        self.audit_pane = AuditPane(state)
+        self.audit_pane.object_requested.connect(self.show_object)
+        self.audit_pane.datasets_requested.connect(lambda: self.show_pane("Datasets"))
+        home = HomePane(state, self.show_pane)
+        home.demo_requested.connect(self.demo.open_default)
+        home.demo_reset_requested.connect(self.demo.reset)
         self.panes = {
-            "Home": HomePane(state, self.show_pane),
+            "Home": home,
             "Datasets": self.datasets_pane,
             "Experiments": self.experiments_pane,
             "Models": self.models_pane,
             "Monitoring": self.monitoring_pane,
+            "Audit": self.audit_pane,
         }
         while self.stack.count():
             self.stack.removeWidget(self.stack.widget(0))
@@ -210,6 +233,20 @@ class MainWindow(QMainWindow):
         )
         self.recent_menu = file_menu.addMenu("Recent Workspaces")
         self.recent_menu.aboutToShow.connect(self._fill_recent_menu)
+        self.open_demo_action = self._action(
+            "Open &Demo Workspace…",
+            lambda: self.demo.choose(),
+            None,
+            "Build (or open) the demo: a loan-approval story with every step done",
+        )
+        self.reset_demo_action = self._action(
+            "&Reset Demo Workspace…",
+            lambda: self.demo.reset(),
+            None,
+            "Build the open demo again, as it was at its start (asks first)",
+        )
+        file_menu.addAction(self.open_demo_action)
+        file_menu.addAction(self.reset_demo_action)
         file_menu.addSeparator()
         file_menu.addAction(
             self._action(
@@ -294,7 +331,11 @@ class MainWindow(QMainWindow):
         if not recent:
             self.recent_menu.addAction("No recent workspaces").setEnabled(False)
         for home in recent:
-            self.recent_menu.addAction(str(home), lambda h=home: self.open_workspace(h))
+            store = self.settings.workspace_store(home)
+            self.recent_menu.addAction(
+                str(home) if store is None else f"{home} (team store)",
+                lambda h=home, s=store: self.open_workspace(h, s),
+            )
 
     # --- panes ---------------------------------------------------------------------------------
 
@@ -307,7 +348,12 @@ class MainWindow(QMainWindow):
     # --- workspaces ----------------------------------------------------------------------------
 
     def _workspace_changed(self) -> None:
-        self.workspace_label.setText(f"Workspace: {self.state.home}")
+        from mlops_desktop.core.demo import is_demo
+
+        self.reset_demo_action.setEnabled(is_demo(self.state.home))
+        self.workspace_label.setText(
+            f"Workspace: {self.state.home} · Records: {self.state.workspace.store.description}"
+        )
         self.setWindowTitle(f"MLOps Desktop — {self.state.home.name}")
         self.datasets_pane.refresh()
 
@@ -319,17 +365,20 @@ class MainWindow(QMainWindow):
             self.open_workspace(Path(folder))
 
     def choose_workspace(self) -> None:
-        folder = QFileDialog.getExistingDirectory(self, "Open a workspace folder")
-        if folder:
-            self.open_workspace(Path(folder))
+        from mlops_desktop.ui.dialogs.open_workspace_dialog import OpenWorkspaceDialog
 
-    def open_workspace(self, home: Path) -> None:
-        if self.state.workers.running:
+        dialog = OpenWorkspaceDialog(self.settings, self.state.home, self)
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dialog.accepted.connect(lambda: self.open_workspace(*dialog.chosen()))
+        dialog.open()
+
+    def open_workspace(self, home: Path, store: str | None = None) -> Task | None:
+        if self.state.workers.busy:
             errors.show_message(
                 self,
                 "Wait for the running work to finish (or cancel it) before switching workspaces.",
             )
-            return
+            return None
         from mlops_desktop.core.workspace import Workspace
 
         def opened(workspace: Workspace) -> None:
@@ -337,9 +386,10 @@ class MainWindow(QMainWindow):
             self.state.status_message.emit(f"Opened workspace {workspace.home}.")
 
         # Opening may upgrade and back up an older workspace: off the GUI thread.
-        task = self.state.workers.run_in_thread(f"Opening {home}", lambda: Workspace(home))
+        task = self.state.workers.run_in_thread(f"Opening {home}", lambda: Workspace(home, store))
         task.succeeded.connect(opened)
         task.failed.connect(lambda message: errors.show_message(self, message))
+        return task
 
     # --- data ----------------------------------------------------------------------------------
 
@@ -403,30 +453,26 @@ class MainWindow(QMainWindow):
         task.failed.connect(lambda message: errors.show_message(self, message))
 
     def dragEnterEvent(self, event: QDragEnterEvent) -> None:
-        if self.panes and dropped_data_file(event) is not None:
+        if self.panes and dropped_file(event, DROPPED_SUFFIXES) is not None:
             event.acceptProposedAction()
 
     def dropEvent(self, event: QDropEvent) -> None:
-        path = dropped_data_file(event)
+        path = dropped_file(event, DROPPED_SUFFIXES)
         if self.panes and path is not None:
             event.acceptProposedAction()
-            self.open_import_dialog(path)
+            if path.suffix.lower() == BUNDLE_SUFFIX:  # a model, not data: the Models pane's
+                self.show_pane("Models")
+                self.models_pane.import_bundle(path)
+            else:
+                self.open_import_dialog(path)
 
     # --- help ----------------------------------------------------------------------------------
 
     def show_help(self) -> QDialog:
-        dialog = QDialog(self)
-        dialog.setWindowTitle("MLOps Desktop Help")
-        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
-        dialog.resize(760, 620)
-        browser = QTextBrowser()
-        browser.setObjectName("helpBrowser")
-        help_dir = resources_dir() / "help"
-        browser.setSearchPaths([str(help_dir)])
-        browser.setSource(QUrl.fromLocalFile(str(help_dir / "index.html")))
-        QVBoxLayout(dialog).addWidget(browser)
-        dialog.show()
-        return dialog
+        """The help, at the section of the pane in use (F1)."""
+        from mlops_desktop.ui.help import PANE_SECTIONS, show_help
+
+        return show_help(self, PANE_SECTIONS[self.current_pane()] if self.panes else "")
 
     def choose_tour(self) -> QMessageBox:
         from mlops_desktop.ui import tour
@@ -483,6 +529,20 @@ class MainWindow(QMainWindow):
         self.show_pane("Datasets")
         self.datasets_pane.refresh(ref.partition("@")[0])
 
+    def show_object(self, entity: str) -> None:
+        """Open the pane of an audit event's object ("dataset:iris@2", "run:…", "model:Loans@1")."""
+        kind, _, name = entity.partition(":")
+        if kind == "dataset":
+            self._show_dataset(name)
+        elif kind == "run":
+            self._show_run(name)
+        elif kind in OBJECT_PANES:
+            self.show_pane(OBJECT_PANES[kind])
+            if kind == "model" and "@" in name:
+                self.models_pane.refresh(name)
+        else:
+            self.state.status_message.emit(f"{entity} has no pane of its own.")
+
     def _open_record(self, pane: str, ref: str) -> None:
         """Show a record the lineage view asked for, in its pane."""
         if pane == "Datasets":
@@ -529,7 +589,7 @@ class MainWindow(QMainWindow):
             self.save_layout()
             event.accept()
             return
-        if self.state.workers.running and not errors.confirm(
+        if self.state.workers.busy and not errors.confirm(
             self,
             "Quit MLOps Desktop",
             "Some work is still running. Quit anyway? It will be cancelled and nothing it started is kept.",

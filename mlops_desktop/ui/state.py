@@ -25,8 +25,7 @@ class AppState(QObject):
         self.workspace = workspace
         self.settings = settings
         self.workers = Workers(self)
-        setup_logging(workspace.home)
-        settings.add_recent_workspace(workspace.home)
+        self._opened(workspace)
 
     @property
     def home(self) -> Path:
@@ -35,6 +34,10 @@ class AppState(QObject):
     def switch_workspace(self, workspace: Workspace) -> None:
         self.workspace.close()
         self.workspace = workspace
-        setup_logging(workspace.home)
-        self.settings.add_recent_workspace(workspace.home)
+        self._opened(workspace)
         self.workspace_changed.emit()
+
+    def _opened(self, workspace: Workspace) -> None:
+        setup_logging(workspace.home)
+        self.workers.store = workspace.store.url  # worker processes open the same store
+        self.settings.add_recent_workspace(workspace.home, workspace.store.url)

@@ -54,6 +54,9 @@ class Task(QObject):
         self.description = description
         self.done = False
         self.cancel_requested = False
+        # Work that only finds something to show (no record or file of the user's depends on it
+        # finishing) may be cancelled at quitting without asking.
+        self.ask_before_quitting = True
 
     def cancel(self) -> None:
         self.cancel_requested = True
@@ -188,6 +191,7 @@ class Workers(QObject):
             threading.Thread(target=forkserver.ensure_running, daemon=True).start()
         self._pool = QThreadPool(self)
         self.running: list[Task] = []
+        self.store: str | None = None  # the team store of the workspace tasks open (None: store.db)
 
     def run_in_workspace(
         self,
@@ -199,7 +203,7 @@ class Workers(QObject):
     ) -> Task:
         task = ProcessTask(self._context, description, self)
         self._track(task)
-        task.start((home, function, args, kwargs), self._context)
+        task.start((home, self.store, function, args, kwargs), self._context)
         return task
 
     def run_in_thread(self, description: str, function: Callable[[], Any]) -> Task:
@@ -214,6 +218,13 @@ class Workers(QObject):
         self._track(task)
         self._pool.start(_Runnable(function, signals))
         return task
+
+    @property
+    def busy(self) -> bool:
+        """Whether work is running whose result would be lost: not only looks the app takes on
+        its own (``Task.ask_before_quitting`` False), which never hold up quitting or switching
+        workspaces."""
+        return any(task.ask_before_quitting for task in self.running)
 
     def _track(self, task: Task) -> None:
         self.running.append(task)

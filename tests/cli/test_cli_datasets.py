@@ -233,6 +233,19 @@ class TestFormatOptions:
         second = shown["columns"][1]
         assert (second["type"], second["min"], second["max"]) == ("numeric", 2.5, 3.5)
 
+    def test_legacy_encoding_detected_and_named_or_chosen(self, in_home, tmp_path: Path) -> None:
+        data = tmp_path / "miasta.csv"
+        data.write_bytes("miasto,ludność\nŁódź,670000\nGdańsk,470000\n".encode("cp1250"))
+        detected = in_home("datasets", "import", data)
+        assert detected.code == 0, detected.err
+        assert "Read as: Windows-1250 / Central European," in detected.out
+        shown = in_home("datasets", "show", "miasta", "--json").json
+        assert [c["name"] for c in shown["columns"]] == ["miasto", "ludność"]
+        chosen = in_home("datasets", "import", data, "--encoding", "cp1252", "--name", "m2")
+        assert chosen.code == 0, chosen.err
+        names = [c["name"] for c in in_home("datasets", "show", "m2", "--json").json["columns"]]
+        assert names == ["miasto", "ludnoœæ"]  # as the user asked
+
     def test_tab_delimiter_written_as_backslash_t(self, in_home, tmp_path: Path) -> None:
         data = tmp_path / "t.tsv"
         data.write_text("a\tb\n1\tx y\n2\tz\n")

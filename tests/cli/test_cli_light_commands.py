@@ -39,6 +39,8 @@ def workspace_with_a_model(in_home, home: Path) -> Path:
         (("datasets", "list"), "iris"),
         (("runs", "list"), "decision_tree"),
         (("models", "list"), "Flowers"),
+        (("audit", "list"), "model.register"),
+        (("audit", "verify"), "chain intact"),
     ],
 )
 def test_list_commands_load_no_learning_or_plotting_library(

@@ -1,16 +1,23 @@
 """`models` and `predict` on the command line: DESIGN.md's JSON shapes, stages with notes, and
 scoring a file that agrees with the model; bad input fails in one line and changes nothing."""
 
+import json
+import subprocess
+import sys
+import urllib.request
 from pathlib import Path
 
 import pandas as pd
 import pytest
-from sqlalchemy import select
+from sqlalchemy import func, select
 
-from mlops_desktop.core.store.models import AuditEvent
+from mlops_desktop.core.store.models import AuditEvent, PredictionLog
 from mlops_desktop.core.workspace import Workspace
 from tests.cli.conftest import ok_json
-from tests.conftest import SAMPLES
+from tests.conftest import REPO, SAMPLES
+
+REQUESTS = 25
+TIMEOUT = 60
 
 
 @pytest.fixture
@@ -117,6 +124,53 @@ def test_serve_reads_its_token_from_a_file(
     assert given == {"ref": "Flowers", "host": "0.0.0.0", "token": "s3cret-token-from-a-file"}
     both = in_home("serve", "Flowers", "--token", "x" * 20, "--token-file", secret)
     assert both.code == 2  # one or the other
+
+
+def test_servers_stop_stops_a_server_gracefully_with_every_answered_row_logged(
+    in_home, trained: str, home: Path
+) -> None:
+    """`servers stop` asks through the server's stop file (as on Windows, where there is no
+    SIGTERM to send): every prediction answered before it is in the log afterwards."""
+    ok_json(in_home("models", "register", trained, "--name", "Flowers", "--json"))
+    command = [sys.executable, "-m", "mlops_desktop", "serve", "Flowers", "--port", "0"]
+    server = subprocess.Popen(
+        [*command, "--json", "--home", str(home)], cwd=REPO, stdout=subprocess.PIPE, text=True
+    )
+    try:
+        assert server.stdout is not None
+        url = json.loads(server.stdout.readline())["url"]
+        row = {"sepal_length_cm": 5.1, "sepal_width_cm": 3.5}
+        row |= {"petal_length_cm": 1.4, "petal_width_cm": 0.2}
+        body = json.dumps({"dataframe_records": [row]}).encode()
+        answered = 0
+        for _ in range(REQUESTS):
+            request = urllib.request.Request(
+                f"{url}/invocations", data=body, headers={"Content-Type": "application/json"}
+            )
+            with urllib.request.urlopen(request, timeout=TIMEOUT) as response:
+                answered += response.status == 200
+        [listed] = ok_json(in_home("servers", "list", "--json"))
+        assert (listed["ref"], listed["url"], listed["pid"]) == ("Flowers@1", url, server.pid)
+        [stopped] = ok_json(in_home("servers", "stop", str(listed["deployment"]), "--json"))
+        assert stopped["result"] == "stopped"
+        assert server.wait(TIMEOUT) == 0
+    finally:
+        server.kill()
+        server.wait()
+    assert answered == REQUESTS
+    workspace = Workspace(home)
+    try:
+        with workspace.store.read() as session:
+            assert session.scalar(select(func.count(PredictionLog.id))) == REQUESTS
+        assert workspace.store.integrity_check() == "ok"
+    finally:
+        workspace.close()
+    assert ok_json(in_home("servers", "list", "--json")) == []
+    again = in_home("servers", "stop", str(listed["deployment"]))
+    assert again.code == 1 and again.err_lines == [
+        f"error: No server of deployment {listed['deployment']} is running; "
+        "'mlops-desktop servers list' shows those that are."
+    ]
 
 
 def test_four_eyes_a_move_to_production_needs_another_persons_approval(

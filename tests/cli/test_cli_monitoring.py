@@ -78,6 +78,19 @@ def test_labels_import_then_performance_and_a_dataset_window(
     assert window["n_current"] == 500 and window["performance"]["labelled"] == 500
 
 
+def test_retrain_prints_the_paired_verdict(in_home: Cli, logged: list[str], tmp_path: Path) -> None:
+    """Retraining on more applicants like the first: the same sentence the Monitoring pane shows,
+    and in JSON the verdict with its interval."""
+    newer = tmp_path / "newer.csv"
+    _applicants(2000, seed=72).to_csv(newer, index=False)
+    ok_json(in_home("datasets", "import", newer, "--name", "newer", "--json"))
+    result = ok_json(in_home("retrain", "loans", "--dataset", "newer", "--json"))
+    assert result["verdict"] in {"better", "worse", "no real difference"}
+    assert result["interval"][0] <= result["difference"] <= result["interval"][1]
+    text = in_home("retrain", "loans", "--dataset", "newer")
+    assert text.code == 0 and text.out.splitlines()[1] == result["summary"]
+
+
 @pytest.mark.parametrize(
     ("args", "says"),
     [
@@ -86,6 +99,7 @@ def test_labels_import_then_performance_and_a_dataset_window(
         (["monitor", "loans", "--current", "nosuch"], "nosuch"),
         (["monitor", "loans", "--current", "applicants", "--since", "2026-11-01"], "--since"),
         (["labels", "import", "loans", "missing.csv", "--key", "a", "--label", "b"], "missing"),
+        (["retrain", "loans"], "no labelled predictions"),
     ],
 )
 def test_bad_monitoring_input_fails_in_one_line(

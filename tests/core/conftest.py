@@ -5,15 +5,29 @@ from typing import Any
 
 import pandas as pd
 import pytest
+from alembic import command
+from alembic.config import Config
+from sqlalchemy import Engine, create_engine
 
 from mlops_desktop.core.data import datasets
 from mlops_desktop.core.data.reading import FormatChoices
+from mlops_desktop.core.store import db
 from mlops_desktop.core.workspace import Workspace
 
 
+def store_at(path: Path, revision: str) -> Engine:
+    """A store.db at ``path`` upgraded only as far as ``revision``, as an older app left it."""
+    engine = create_engine(f"sqlite:///{path}")
+    config = Config()
+    config.set_main_option("script_location", str(db.MIGRATIONS_DIR))
+    config.attributes["engine"] = engine
+    command.upgrade(config, revision)
+    return engine
+
+
 @pytest.fixture
-def workspace(home: Path) -> Iterator[Workspace]:
-    ws = Workspace(home)
+def workspace(home: Path, store_url: str | None) -> Iterator[Workspace]:
+    ws = Workspace(home, store_url)
     yield ws
     ws.close()
 

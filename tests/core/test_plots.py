@@ -2,7 +2,7 @@
 
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 
-from mlops_desktop.core.experiments.plots import importance_figure
+from mlops_desktop.core.experiments.plots import confusion_cell, confusion_figure, importance_figure
 
 
 def test_importance_ticks_do_not_run_into_each_other() -> None:
@@ -29,3 +29,16 @@ def test_importance_ticks_do_not_run_into_each_other() -> None:
     ]
     assert len(boxes) >= 3
     assert not any(a.overlaps(b) for i, a in enumerate(boxes) for b in boxes[i + 1 :])
+
+
+def test_a_point_of_the_confusion_matrix_names_its_cell() -> None:
+    """Cell (true class i, predicted j) is drawn centred on (j, i) and reaches half a cell each
+    way; a point beside the matrix names none."""
+    evaluation = {"classes": ["no", "yes"], "confusion": [[5, 1], [2, 7]]}
+    axes = confusion_figure(evaluation).axes[0]
+    (left, right), (bottom, top) = axes.get_xlim(), axes.get_ylim()
+    assert (left, right) == (-0.5, 1.5) and sorted((bottom, top)) == [-0.5, 1.5]
+    assert confusion_cell(evaluation, 1.0, 0.0) == ("no", "yes")  # true no, predicted yes
+    assert confusion_cell(evaluation, 0.4, 1.45) == ("yes", "no")
+    assert confusion_cell(evaluation, 1.6, 0.0) is None
+    assert confusion_cell(evaluation, 0.0, -0.6) is None

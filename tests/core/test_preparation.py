@@ -541,3 +541,15 @@ def test_a_recipe_applied_twice_to_the_same_data_gives_identical_content_hashes(
     assert digest(first) == digest(second) == digest(refit)
     assert first.fitted == second.fitted
     assert first.positions.tolist() == refit.positions.tolist()
+
+
+def test_a_step_preview_names_the_rows_it_changes() -> None:
+    """The recipe editor shows these rows first, so a fill is visible (issue 15, point 4)."""
+    sample = pd.DataFrame({"x": [1.0, 2.0, np.nan, 4.0, np.nan], "y": ["a", "b", "a", "b", "a"]})
+    schema = [{"name": "x", "type": "numeric"}, {"name": "y", "type": "categorical"}]
+    steps = preparation.parse([{"op": "fill_missing", "column": "x", "strategy": "mean"}], schema)
+    shown = preparation.preview(sample, schema, steps, 0)
+    assert shown.changed == [2, 4]
+    assert shown.summary.endswith("The rows it changes are shown first.")
+    dropped = preparation.parse([{"op": "drop_columns", "columns": ["y"]}], schema)
+    assert preparation.preview(sample, schema, dropped, 0).changed == []

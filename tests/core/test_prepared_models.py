@@ -3,6 +3,7 @@ front of its pipeline, in batch scoring, in the server and in monitoring."""
 
 import html
 import shutil
+import zipfile
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -16,7 +17,7 @@ from mlops_desktop.core.data.column_steps import ColumnSteps
 from mlops_desktop.core.data.preparation import feature_frame
 from mlops_desktop.core.experiments import training
 from mlops_desktop.core.monitoring import checks
-from mlops_desktop.core.registry import model_registry
+from mlops_desktop.core.registry import bundles, model_registry
 from mlops_desktop.core.serving import scoring
 from mlops_desktop.core.workspace import Workspace
 from tests.core.test_serving import Http, start_server
@@ -128,19 +129,21 @@ def test_batch_scoring_raw_rows_gives_the_predictions_of_the_prepared_rows(
     ws: Workspace, tmp_path: Path
 ) -> None:
     """Every training row: the saved pipeline on its raw form, read from a CSV file, predicts
-    what the model learned on the prepared form predicts."""
+    what the model learned on the prepared form predicts, in the app and on its own."""
     prepared, raw = _prepared_and_raw(ws)
     raw.to_csv(tmp_path / "raw.csv", index=False)
     scoring.score_file(ws, "loans", tmp_path / "raw.csv", tmp_path / "out.csv")
     scored = pd.read_csv(tmp_path / "out.csv", keep_default_na=False)
     _record, pipeline = model_registry.load(ws, "loans")
-    steps = pipeline.steps[0][1]
+    steps = pipeline.named_steps["recipe"]
     assert isinstance(steps, ColumnSteps)
-    inner = Pipeline(pipeline.steps[1:])
+    inner = Pipeline(pipeline.steps[2:])
     expected = inner.predict_proba(feature_frame(prepared, steps.features))
     columns = [f"probability_{label}" for label in inner.classes_]
     assert len(scored) == len(prepared) > 400
     assert np.array_equal(scored[columns].to_numpy(dtype=float), expected)
+    outside = pipeline.predict_proba(pd.read_csv(tmp_path / "raw.csv"))
+    assert np.array_equal(outside, expected)
 
 
 def test_the_server_predicts_from_raw_rows_as_batch_scoring_does(
@@ -233,3 +236,30 @@ def test_the_model_card_says_which_steps_the_model_applies(ws: Workspace) -> Non
     assert not any("repaid" in step for step in steps)  # so do steps on the target
     assert f"<li>{html.escape(steps[-1])}</li>" in model_registry.card_html(card)
     assert steps[-1] == "Rename 'member' to 'is_member'"
+
+
+def test_a_bundle_carries_a_prepared_model_and_its_raw_held_out_rows(
+    ws: Workspace, tmp_path: Path
+) -> None:
+    """The bundle's pipeline holds the recipe's steps, its held-out rows are raw rows, and in
+    another workspace it predicts raw rows and is monitored as at its source."""
+    path = tmp_path / "loans.mlbundle"
+    bundles.export_bundle(ws, "loans", path, with_data=True)
+    with zipfile.ZipFile(path) as archive:
+        readme = archive.read("README.txt").decode()
+    assert "ColumnSteps" in readme and "RawInputs" in readme
+    other = Workspace(tmp_path / "other")
+    try:
+        bundles.import_bundle(other, path)
+        raw, _rows = _raw_file(tmp_path)
+        there = pd.read_csv(scoring.score_file(ws, "loans", raw, tmp_path / "a.csv")["output"])
+        here = pd.read_csv(scoring.score_file(other, "loans", raw, tmp_path / "b.csv")["output"])
+        pd.testing.assert_frame_equal(there, here)
+        for workspace in (ws, other):
+            datasets.import_file(workspace, raw, "new applications")
+        source = checks.check(ws, "loans", current="new applications")
+        arrived = checks.check(other, "loans", current="new applications")
+        assert arrived["n_reference"] == source["n_reference"] > 0
+        assert arrived["columns"] == source["columns"]
+    finally:
+        other.close()

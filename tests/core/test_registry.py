@@ -15,6 +15,7 @@ from mlops_desktop.core.serving import scoring
 from mlops_desktop.core.store.models import AuditEvent
 from mlops_desktop.core.workspace import Workspace
 from tests.conftest import SAMPLES
+from tests.stores import both_stores
 
 
 @pytest.fixture
@@ -28,6 +29,7 @@ def _run(workspace: Workspace, algorithm: str = "decision_tree", **kwargs: objec
     return str(training.train(workspace, recipe)[0]["run_id"])
 
 
+@both_stores
 def test_registering_runs_makes_numbered_versions_with_their_input_schema(iris: Workspace) -> None:
     first, second = _run(iris), _run(iris, "knn")
     one = model_registry.register(iris, first, "Flowers", "Sorts iris flowers")
@@ -85,6 +87,7 @@ def test_only_finished_runs_with_the_same_target_register(iris: Workspace) -> No
     assert [m["version"] for m in model_registry.list_models(iris)] == [1]
 
 
+@both_stores
 def test_promoting_to_production_archives_the_previous_one_and_keeps_the_history(
     iris: Workspace,
 ) -> None:

@@ -38,10 +38,19 @@ from mlops_desktop.core.data import datasets
 from mlops_desktop.core.errors import UserError
 from mlops_desktop.core.experiments import training
 from mlops_desktop.core.registry import model_registry
-from mlops_desktop.core.serving import ServingApp, batching, check_address, parsing, scoring, serve
+from mlops_desktop.core.serving import (
+    ServingApp,
+    batching,
+    check_address,
+    control,
+    parsing,
+    scoring,
+    serve,
+)
 from mlops_desktop.core.serving import server as server_module
 from mlops_desktop.core.serving.app import MAX_BODY_BYTES, SOURCE_HEADER
 from mlops_desktop.core.serving.batching import Job, Predictor
+from mlops_desktop.core.serving.history import running_servers
 from mlops_desktop.core.store.models import AuditEvent, Deployment, PredictionLog
 from mlops_desktop.core.workspace import Workspace
 from tests.conftest import REPO, SAMPLES
@@ -1021,7 +1030,7 @@ def test_try_it_rows_and_refused_requests_are_logged_with_their_source(
 
 
 # ---------------------------------------------------------------------------------------------
-# Signals, in a child process as the CLI and GUI run it
+# Signals and the stop file, in a child process as the CLI and GUI run it
 
 CHILD = """
 import sys
@@ -1051,9 +1060,20 @@ def _child(home: Path, ref: str) -> tuple[subprocess.Popen[str], str]:
     return process, line
 
 
-@pytest.mark.parametrize("signal_number", [signal.SIGTERM, signal.SIGINT])
-def test_a_signal_stops_a_serving_process_gracefully_with_the_gui_writing_meanwhile(
-    fresh_home: Path, signal_number: int
+def _request_stop_by_file(home: Path, pid: int) -> None:
+    """What the GUI and ``servers stop`` do on every platform (Windows has no SIGTERM)."""
+    ws = Workspace(home)
+    try:
+        [server] = running_servers(ws)
+        assert server["pid"] == pid
+        assert control.request_stop(ws, server["deployment"])
+    finally:
+        ws.close()
+
+
+@pytest.mark.parametrize("stop_by", [signal.SIGTERM, signal.SIGINT, "stop file"])
+def test_a_signal_or_the_stop_file_stops_a_serving_process_gracefully_with_the_gui_writing(
+    fresh_home: Path, stop_by: int | str
 ) -> None:
     home = fresh_home
     process, url = _child(home, "flowers")
@@ -1074,7 +1094,10 @@ def test_a_signal_stops_a_serving_process_gracefully_with_the_gui_writing_meanwh
         thread.join(TIMEOUT)
     gui_stop.set()
     gui.join(TIMEOUT)
-    process.send_signal(signal_number)
+    if isinstance(stop_by, str):
+        _request_stop_by_file(home, process.pid)
+    else:
+        process.send_signal(stop_by)
     out, err = process.communicate(timeout=TIMEOUT)
     assert process.returncode == 0, err
     assert not problems and not gui_errors, (problems[:5], gui_errors)
@@ -1257,7 +1280,9 @@ def _check_answer(response: Any, method: str) -> None:
     event(f"status {response.status_code}")
     assert response.status_code < 500, response.get_data()
     assert response.headers.get("X-Request-ID")
-    if method != "HEAD":
+    if response.mimetype == "text/plain":  # /ping and /version answer as MLflow's do
+        assert response.status_code == 200
+    elif method != "HEAD":
         document = json.loads(response.get_data())
         if response.status_code >= 400:
             assert set(document) == {"error_code", "message"}

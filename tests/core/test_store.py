@@ -9,11 +9,9 @@ import time
 from pathlib import Path
 
 import pytest
-from alembic import command
 from alembic.autogenerate import compare_metadata
-from alembic.config import Config
 from alembic.migration import MigrationContext
-from sqlalchemy import create_engine, inspect, text
+from sqlalchemy import inspect, text
 
 from mlops_desktop.core.data import datasets
 from mlops_desktop.core.errors import UserError
@@ -21,6 +19,8 @@ from mlops_desktop.core.store import db
 from mlops_desktop.core.store.artifacts import ArtifactStore, sha256_of_file
 from mlops_desktop.core.store.models import Base
 from mlops_desktop.core.workspace import Workspace
+from tests.core.conftest import store_at
+from tests.stores import both_stores
 
 
 def _revision(path: Path) -> str | None:
@@ -54,6 +54,7 @@ class TestConnection:
         assert (workspace.home / "logs").is_dir()
         assert workspace.store.integrity_ok()
 
+    @both_stores
     def test_a_write_that_fails_is_rolled_back(self, workspace: Workspace) -> None:
         from mlops_desktop.core.store.models import Dataset
 
@@ -67,6 +68,7 @@ class TestConnection:
 
 
 class TestSchema:
+    @both_stores
     def test_alembic_head_matches_the_models(self, workspace: Workspace) -> None:
         with workspace.store.engine.connect() as connection:
             context = MigrationContext.configure(connection, opts={"compare_type": True})
@@ -80,6 +82,7 @@ class TestSchema:
         assert _revision(workspace.store.db_path) == db.head_revision()
         assert list(workspace.home.glob("store.db.before-*")) == []
 
+    @both_stores
     def test_every_table_of_the_data_model_exists(self, workspace: Workspace) -> None:
         tables = set(inspect(workspace.store.engine).get_table_names())
         assert set(Base.metadata.tables) <= tables
@@ -272,11 +275,7 @@ def test_upgrading_marks_the_rows_logged_before_as_traffic(tmp_path: Path) -> No
     """Revision 0007 adds each logged prediction's source; rows logged before it were all real
     requests, so monitoring keeps counting them."""
     path = tmp_path / "store.db"
-    engine = create_engine(f"sqlite:///{path}")
-    config = Config()
-    config.set_main_option("script_location", str(db.MIGRATIONS_DIR))
-    config.attributes["engine"] = engine
-    command.upgrade(config, "0006")
+    engine = store_at(path, "0006")
     with engine.begin() as connection:
         connection.execute(
             text(

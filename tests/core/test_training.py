@@ -14,6 +14,7 @@ from mlops_desktop.core.errors import Cancelled, UserError
 from mlops_desktop.core.experiments import training
 from mlops_desktop.core.workspace import Workspace
 from tests.conftest import SAMPLES
+from tests.stores import both_stores
 
 
 @pytest.fixture
@@ -40,6 +41,7 @@ def _held_out(
     )
 
 
+@both_stores
 def test_binary_classification_metrics_equal_scikit_learns(samples: Workspace) -> None:
     run = training.train(
         samples,
@@ -116,7 +118,7 @@ def test_auto_trains_every_suitable_algorithm_as_its_own_run(samples: Workspace)
     assert len(training.list_runs(samples)) == len(runs)
 
 
-def test_the_pipeline_predicts_raw_rows_with_gaps_and_unseen_categories(
+def test_the_pipeline_predicts_raw_rows_with_unseen_categories_and_refuses_gaps(
     workspace: Workspace, tmp_path: Path
 ) -> None:
     rng = np.random.default_rng(0)
@@ -143,8 +145,11 @@ def test_the_pipeline_predicts_raw_rows_with_gaps_and_unseen_categories(
     assert [f["name"] for f in run["features"]] == ["plan", "usage"]
     assert run["features"][0]["categories"] == ["basic", "plus", "pro"]
     model = training.load_model(workspace, run["run_id"])
-    raw = pd.DataFrame({"plan": ["enterprise", None], "usage": [np.nan, 12.0]})
-    assert len(model.predict(raw)) == 2
+    raw = pd.DataFrame({"plan": ["enterprise", "basic"], "usage": ["12.5", 12.0]})
+    assert len(model.predict(raw)) == 2  # an unseen category; a number written as text
+    # A gap where training had none is refused as serving refuses it, naming column and row.
+    with pytest.raises(UserError, match="'plan' is empty in row 2"):
+        model.predict(pd.DataFrame({"plan": ["basic", None], "usage": [1.0, 2.0]}))
 
 
 @pytest.mark.parametrize(
@@ -260,6 +265,7 @@ def test_a_run_reads_as_running_by_its_lock_not_its_process_id(samples: Workspac
     assert training.show_run(samples, reused)["error"] == upkeep.ABANDONED
 
 
+@both_stores
 def test_runs_keep_what_their_charts_need(samples: Workspace) -> None:
     run = training.train(
         samples, _recipe(dataset="wine", target="cultivar", algorithm="decision_tree")

@@ -8,6 +8,7 @@ import pytest
 from mlops_desktop.core.data import datasets
 from mlops_desktop.core.data.profiling import describe_changes
 from mlops_desktop.core.errors import UserError
+from tests.stores import both_stores
 
 V1 = "id,name,code,old\n1,ann,10,x\n2,bob,20,y\n3,cid,30,z\n4,dee,40,w\n5,eve,50,v\n"
 
@@ -25,6 +26,7 @@ def test_first_import_is_version_1(tmp_path: Path, workspace) -> None:
     assert datasets.show(workspace, "people")["changes"] is None
 
 
+@both_stores
 def test_a_changed_file_under_the_same_name_makes_version_2(tmp_path: Path, workspace) -> None:
     path = write(tmp_path / "people.csv", V1)
     first = datasets.import_file(workspace, path, "people")
@@ -41,6 +43,7 @@ def test_a_changed_file_under_the_same_name_makes_version_2(tmp_path: Path, work
     assert datasets.show(workspace, "people@1")["content_hash"] == first.content_hash
 
 
+@both_stores
 def test_identical_content_makes_no_new_version_and_says_so(tmp_path: Path, workspace) -> None:
     path = write(tmp_path / "people.csv", V1)
     first = datasets.import_file(workspace, path, "people")
@@ -219,6 +222,7 @@ class TestReferences:
         with pytest.raises(UserError, match="NAME@VERSION"):
             datasets.show(workspace, ref)
 
+    @both_stores
     def test_versions_lists_newest_first(self, workspace, two_versions) -> None:
         assert [v["version"] for v in datasets.versions(workspace, "people")] == [2, 1]
         with pytest.raises(UserError):

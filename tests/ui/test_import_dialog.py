@@ -90,6 +90,26 @@ def test_changing_the_separator_rereads_the_preview(
     assert [g.name for g in dialog.types_model.guesses] == ["a|b"]
 
 
+def test_the_detected_encoding_is_shown_and_another_can_be_chosen(
+    qtbot: QtBot, window: MainWindow, tmp_path: Path
+) -> None:
+    """A Central European file is previewed in its own encoding, named in the dialog; the user
+    may still choose another, which is then read as chosen."""
+    path = tmp_path / "mesta.csv"
+    path.write_bytes("město,počet\nPlzeň,170000\nÚstí nad Labem,90000\n".encode("cp1250"))
+    dialog = _open(qtbot, window, path)
+    assert dialog.encoding.currentData() == "cp1250"
+    assert dialog.encoding.currentText() == "Windows-1250 / Central European"
+    assert "Windows-1250" in dialog.detected.text()
+    assert [g.name for g in dialog.types_model.guesses] == ["město", "počet"]
+    dialog.encoding.setCurrentIndex(dialog.encoding.findData("cp1252"))
+    dialog.preview = None
+    dialog.encoding.activated.emit(dialog.encoding.currentIndex())
+    qtbot.waitUntil(lambda: dialog.preview is not None, timeout=PREVIEW_TIMEOUT)
+    assert [g.name for g in dialog.types_model.guesses] == ["mìsto", "poèet"]
+    assert dialog.encoding.currentData() == "cp1252"
+
+
 def test_a_broken_file_says_why_and_cannot_be_imported(
     qtbot: QtBot, window: MainWindow, tmp_path: Path
 ) -> None:

@@ -14,11 +14,11 @@ from tests.conftest import SAMPLES
 from tests.ui.conftest import drop_file, open_window
 
 
-def test_sidebar_lists_the_five_lifecycle_panes_and_shortcuts_switch_them(
+def test_sidebar_lists_the_five_lifecycle_panes_and_the_audit_trail_and_shortcuts_switch_them(
     qtbot: QtBot, window: MainWindow
 ) -> None:
     names = [window.sidebar.item(i).text() for i in range(window.sidebar.count())]
-    assert names == ["Home", "Datasets", "Experiments", "Models", "Monitoring"]
+    assert names == ["Home", "Datasets", "Experiments", "Models", "Monitoring", "Audit"]
     for number, name in enumerate(PANES, start=1):
         qtbot.keyClick(window, Qt.Key.Key_0 + number, Qt.KeyboardModifier.ControlModifier)
         assert window.current_pane() == name

@@ -5,11 +5,12 @@ import json
 import socket
 import subprocess
 import sys
+import urllib.request
 from pathlib import Path
 
 import pandas as pd
 import pytest
-from PySide6.QtCore import Qt, QUrl
+from PySide6.QtCore import QProcess, Qt, QUrl
 from PySide6.QtWidgets import QMessageBox
 from pytestqt.qtbot import QtBot
 from sqlalchemy import select
@@ -165,11 +166,29 @@ def _free_port() -> int:
 
 
 SERVE_TIMEOUT = 60_000
+DEAD_PROXY = "http://127.0.0.1:9"  # the discard port: nothing listens there
 
 
 def test_serve_production_try_it_watch_requests_and_stop(
-    qtbot: QtBot, window: MainWindow, state, iris
+    qtbot: QtBot, window: MainWindow, state, iris, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    """With a dead proxy in the environment too: the pane's own requests (Try it, the health
+    polling behind the counters) go straight to the loopback. Stop asks through the server's stop
+    file, as on Windows, and never has to end the process by force."""
+    for variable in ("HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY", "http_proxy", "all_proxy"):
+        monkeypatch.setenv(variable, DEAD_PROXY)
+    monkeypatch.delenv("NO_PROXY", raising=False)
+    monkeypatch.delenv("no_proxy", raising=False)
+    # urllib builds its default client from the environment once: drop one built earlier.
+    monkeypatch.setattr(urllib.request, "_opener", None)
+    forced: list[str] = []
+    for name in ("terminate", "kill"):  # noted, and still done (a regression fails, not hangs)
+        original = getattr(QProcess, name)
+        monkeypatch.setattr(
+            QProcess,
+            name,
+            lambda process, name=name, original=original: (forced.append(name), original(process)),
+        )
     model_registry.register(state.workspace, _train(state)["run_id"], "Flowers")
     model_registry.set_stage(state.workspace, "Flowers", 1, "production", "approved")
     model_registry.register(state.workspace, _train(state, "knn")["run_id"], "Flowers")
@@ -210,7 +229,7 @@ def test_serve_production_try_it_watch_requests_and_stop(
     with qtbot.waitSignal(state.serving_changed, timeout=SERVE_TIMEOUT) as stopped:
         qtbot.mouseClick(panel.stop_button, Qt.MouseButton.LeftButton)
 
-    assert stopped.args == [""] and panel.serve_button.isEnabled()
+    assert stopped.args == [""] and panel.serve_button.isEnabled() and forced == []
     assert "Not serving" in panel.status.text()
     with state.workspace.store.read() as session:
         deployments = session.scalars(select(Deployment)).all()
@@ -274,8 +293,10 @@ def test_a_server_left_running_by_an_earlier_session_is_shown_and_can_be_stopped
         panel = window.models_pane.serve_panel
         assert panel.leftover.isVisibleTo(panel)
         assert f"Flowers@1 at {url}" in panel.leftover.text()
-        panel.leftover_stop.click()
-        assert server.wait(timeout=30) == 0  # a graceful stop
+        with qtbot.waitSignal(panel.stop_leftovers().succeeded, timeout=SERVE_TIMEOUT) as done:
+            pass
+        assert done.args == [["stopped"]]  # through its stop file, not by force
+        assert server.wait(timeout=30) == 0
         panel.check_leftovers()
         assert not panel.leftover.isVisibleTo(panel)
     finally:

@@ -87,8 +87,8 @@ def test_adding_steps_previews_each_on_the_sample(
     assert dialog.list.item(1).text() == "2. Fill missing 'income' with the median"
     assert "Changes 1 of the 5 sample values of 'income'" in dialog.summary.text()
     after = dialog.after_model
-    assert after.data(after.index(1, 0)) == "35"  # the median of 10, 30, 40 and 1000
-    assert after.data(after.index(1, 0), Qt.ItemDataRole.BackgroundRole) == HIGHLIGHT_BRUSH
+    assert after.data(after.index(0, 0)) == "35"  # the median of 10, 30, 40 and 1000
+    assert after.data(after.index(0, 0), Qt.ItemDataRole.BackgroundRole) == HIGHLIGHT_BRUSH
     assert dialog.apply_button.isEnabled()
     qtmodeltester.check(after)  # type: ignore[attr-defined]
     _add(dialog, "ratio", numerator="debt", denominator="income", to="debt_to_income_ratio")
@@ -96,6 +96,38 @@ def test_adding_steps_previews_each_on_the_sample(
     assert all(  # the new column's long name shows whole, as every other
         header.sectionSize(c) >= header.sectionSizeHint(c) for c in range(header.count())
     )
+
+
+def test_fill_missing_offers_the_gappy_columns_first_and_never_the_target(
+    dialog: RecipeDialog,
+) -> None:
+    step_dialog = dialog.add_step("fill_missing")
+    column = step_dialog.fields["column"]
+    assert isinstance(column, QComboBox)
+    assert [column.itemText(i) for i in range(column.count())] == [
+        "income (numeric) — 1 gap",
+        "debt (numeric)",
+        "region (categorical) — 1 gap — the column to predict",  # the proposed target: last
+    ]
+    assert column.currentData() == "income"
+    step_dialog.reject()
+
+
+def test_the_preview_brings_the_changed_rows_into_view_first(
+    dialog: RecipeDialog, state: AppState, tmp_path: Path
+) -> None:
+    frame = pd.DataFrame({"x": [float(i) for i in range(300)], "kind": ["a", "b", "c"] * 100})
+    frame.loc[[250, 299], "x"] = np.nan  # gaps far below the first rows on screen
+    frame.to_csv(tmp_path / "late.csv", index=False)
+    datasets.import_file(state.workspace, tmp_path / "late.csv", name="late")
+    late = RecipeDialog(state, datasets.get_version(state.workspace, "late"), dialog)
+    _add(late, "fill_missing", column="x", strategy="constant", value=-1)
+    assert "The rows it changes are shown first." in late.summary.text()
+    for model in (late.before_model, late.after_model):
+        rows = [model.headerData(r, Qt.Orientation.Vertical) for r in range(3)]
+        assert rows == ["251", "300", "1"]  # sample rows 251 and 300, then the rest in order
+    assert [late.after_model.index(r, 0).data() for r in range(2)] == ["-1", "-1"]
+    assert late.before_model.index(0, 0).data() == "—"  # the gap it fills, in view
 
 
 def test_a_step_that_does_not_fit_is_refused_in_its_form(dialog: RecipeDialog) -> None:

@@ -104,11 +104,16 @@ def validate(
     }
 
 
-def model_checker(workspace: Workspace, record: dict[str, Any]) -> RowChecker:
-    """A ``RowChecker`` for a registered model version's record: the current rules of the dataset
-    its run trained on, about the model's input columns. A model trained on a prepared version
-    takes the raw columns, so the rules are those of the dataset the preparation started from."""
+def model_rules(workspace: Workspace, record: dict[str, Any]) -> list[Rule]:
+    """The current rules of the dataset a registered model version's run trained on (its record).
+    A model trained on a prepared version takes the raw columns, so the rules are those of the
+    dataset the preparation started from."""
     trained_on = datasets.get_version(workspace, record["dataset"])
     found = recipes.lineage(workspace, trained_on)
-    rules = rules_of(workspace, found.root.dataset.name if found else trained_on.dataset.name)
+    return rules_of(workspace, found.root.dataset.name if found else trained_on.dataset.name)
+
+
+def model_checker(workspace: Workspace, record: dict[str, Any]) -> RowChecker:
+    """A ``RowChecker`` of a model version's rules (``model_rules``) about its input columns."""
+    rules = model_rules(workspace, record)
     return RowChecker(rules, [column["name"] for column in record["inputs"]])

@@ -23,7 +23,7 @@ import pyarrow.parquet as pq
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from mlops_desktop.core.data import validation
+from mlops_desktop.core.data import encodings, validation
 from mlops_desktop.core.data.column_types import ColumnGuess, convert, guess_types
 from mlops_desktop.core.data.profiling import changes_between, content_hash, profile
 from mlops_desktop.core.data.reading import (
@@ -182,8 +182,8 @@ def import_file(
     except WrongEncoding:
         if choices.encoding is not None or fmt.encoding != "utf-8":
             raise
-        # Accents only past the part sniffed for detection: such files are Windows-1252.
-        fmt = replace(fmt, encoding="cp1252")
+        # Accents only past the part sampled for detection: guessed from where they begin.
+        fmt = replace(fmt, encoding=encodings.detect_past_sample(path))
         table, source_sha = read_table(path, fmt, sub_progress(progress, 0.0, 0.6), cancel)
     check_cancel(cancel)
     progress(0.6, "Detecting column types")
@@ -212,6 +212,7 @@ class Source:
     options: dict[str, Any]  # how it was read ("format" describes it in words)
     parent_version_id: int | None = None
     recipe: dict[str, Any] | None = None
+    target: str | None = None  # a dataset without a target takes this one (a parent's target)
 
 
 def store_version(
@@ -346,6 +347,8 @@ def _record_version(
             dataset = Dataset(name=draft.name)
             session.add(dataset)
             session.flush()
+        if dataset.target is None:
+            dataset.target = draft.source.target
         same = next((v for v in dataset.versions if v.content_hash == draft.digest), None)
         if same is not None:  # another import of the same content got in first
             return _result(dataset, same, created=False, source=draft.source)

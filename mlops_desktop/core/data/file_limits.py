@@ -66,16 +66,22 @@ def check_shape(file_name: str, *, columns: int = 0, rows: int = 0, cells: int =
         )
 
 
-def check_workbook(archive: zipfile.ZipFile, file_name: str) -> None:
-    """Refuse a workbook whose sizes pass the limits, before the Excel reader parses any of it."""
-    members = archive.infolist()
-    for member in members:
+def check_packing(archive: zipfile.ZipFile, file_name: str, kind: str) -> None:
+    """Refuse a zip archive (a ``kind`` of file: workbook, model bundle) with a member that
+    unpacks to far more than its packed size (a "zip bomb"), before any member is unpacked."""
+    for member in archive.infolist():
         packed = max(member.compress_size, 1)
         if member.file_size > PACKING_RATIO_FROM and member.file_size > packed * MAX_PACKING_RATIO:
             raise UserError(
                 f"{file_name} unpacks to more than {MAX_PACKING_RATIO} times its own size, "
-                "which no real workbook does; it was not imported."
+                f"which no real {kind} does; it was not imported."
             )
+
+
+def check_workbook(archive: zipfile.ZipFile, file_name: str) -> None:
+    """Refuse a workbook whose sizes pass the limits, before the Excel reader parses any of it."""
+    members = archive.infolist()
+    check_packing(archive, file_name, "workbook")
     if sum(member.file_size for member in members) > MAX_WORKBOOK_BYTES:
         raise UserError(
             f"{file_name} holds more than {size_text(MAX_WORKBOOK_BYTES)} of data once unpacked, "

@@ -16,7 +16,7 @@ import itertools
 import math
 import operator
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
@@ -715,13 +715,14 @@ PREVIEW_ROWS = 2000  # the sample a step is previewed on
 @dataclass(frozen=True)
 class StepPreview:
     """What one step does to a sample: the rows before and after it, the columns it changed or
-    added (named as after it), which sample rows it removed, and a sentence saying so."""
+    added (named as after it), which sample rows it removed or changed, and a sentence saying so."""
 
     before: pd.DataFrame
     after: pd.DataFrame
     affected: list[str]
     removed: list[int]  # positions in ``before``
     summary: str
+    changed: list[int] = field(default_factory=list)  # positions of rows with a changed value
 
 
 def preview(
@@ -744,11 +745,13 @@ def preview(
         return StepPreview(before.frame, after.frame, [], [], f"Drops {_names(step['columns'])}.")
     affected = [name for name in _made_by(step) if name in after.frame.columns]
     new = [name for name in affected if name not in before.frame.columns]
-    changed = {
-        name: int(_differs(before.frame[name], after.frame[name]).sum())
+    differs = {
+        name: _differs(before.frame[name], after.frame[name])
         for name in affected
         if name in before.frame.columns
     }
+    changed = {name: int(rows.sum()) for name, rows in differs.items()}
+    rows = np.flatnonzero(np.logical_or.reduce([r.to_numpy() for r in differs.values()]))
     if step["op"] == "rename":
         summary = f"Renames '{step['column']}' to '{step['to']}'."
         return StepPreview(before.frame, after.frame, affected, [], summary)
@@ -767,7 +770,10 @@ def preview(
         sentences.append(
             f"Changes {count:,} of the {len(before.frame):,} sample values of '{name}'."
         )
-    return StepPreview(before.frame, after.frame, affected, [], " ".join(sentences))
+    if len(rows):
+        sentences.append("The rows it changes are shown first.")
+    changed_rows = [int(row) for row in rows]
+    return StepPreview(before.frame, after.frame, affected, [], " ".join(sentences), changed_rows)
 
 
 def _differs(old: "pd.Series[Any]", new: "pd.Series[Any]") -> "pd.Series[bool]":

@@ -15,11 +15,10 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from mlops_desktop.core.vocabulary import counted
+from mlops_desktop.core.vocabulary import counted, share_text
 
 HISTOGRAM_BINS = 20
 TOP_CATEGORIES = 10
-MANY_MISSING_SHARE = 0.3
 ID_LIKE_MIN_ROWS = 20
 PROFILE_THREADS = 2
 
@@ -97,9 +96,9 @@ def _distinct_count(column: pa.ChunkedArray) -> int:
     return int(np.count_nonzero(ordered[1:] != ordered[:-1])) + 1
 
 
-def _label(value: Any) -> str:
+def value_label(value: Any) -> str:
     """A value as the analyst reads it: booleans as yes/no, as everywhere in the app."""
-    if isinstance(value, bool):
+    if isinstance(value, bool | np.bool_):
         return "yes" if value else "no"
     return str(value)
 
@@ -118,22 +117,33 @@ def _top_categories(column: pa.ChunkedArray) -> tuple[int, list[dict[str, Any]]]
     top = np.argsort(-counts, kind="stable")[:TOP_CATEGORIES]
     values = dictionary.take(pa.array(top)).to_pylist()
     return len(dictionary), [
-        {"value": _label(value), "count": int(counts[index])}
+        {"value": value_label(value), "count": int(counts[index])}
         for value, index in zip(values, top, strict=True)
     ]
 
 
-def column_warnings(entry: dict[str, Any], n_rows: int, arrow_type: pa.DataType) -> list[str]:
-    """Plain-language warnings about one profiled column."""
+def missing_warning(entry: dict[str, Any], n_rows: int) -> str | None:
+    """ "'Income' is missing in 381 rows (8.6 %)…", for a column with gaps (None without)."""
+    if not entry["missing"]:
+        return None
+    return (
+        f"'{entry['name']}' is missing in {counted(entry['missing'], 'row')} "
+        f"({share_text(entry['missing'], n_rows)}): fill the gaps or leave the column out."
+    )
+
+
+def column_warnings(entry: dict[str, Any], n_rows: int, id_like_type: bool) -> list[str]:
+    """Plain-language warnings about one profiled column (``id_like_type``: it holds whole
+    numbers or text, the types an ID is written in)."""
     name, warnings = entry["name"], []
     non_null = n_rows - entry["missing"]
     if non_null == 0:
         return [f"'{name}' is empty: every value is missing."]
     if entry["unique"] == 1:
         warnings.append(f"'{name}' has the same value in every row, so it cannot help a model.")
-    if entry["missing_share"] >= MANY_MISSING_SHARE:
-        warnings.append(f"'{name}' is missing in {entry['missing_share']:.0%} of rows.")
-    id_like_type = pa.types.is_integer(arrow_type) or pa.types.is_string(arrow_type)
+    missing = missing_warning(entry, n_rows)
+    if missing:
+        warnings.append(missing)
     if id_like_type and n_rows >= ID_LIKE_MIN_ROWS and entry["unique"] == non_null == n_rows:
         warnings.append(
             f"'{name}' has a different value in every row, like an ID; models usually "
@@ -164,7 +174,8 @@ def _profile_column(
         entry.update(summary(column))
     else:
         entry["unique"], entry["top"] = _top_categories(column)
-    entry["warnings"] = column_warnings(entry, n_rows, column.type)
+    id_like_type = pa.types.is_integer(column.type) or pa.types.is_string(column.type)
+    entry["warnings"] = column_warnings(entry, n_rows, id_like_type)
     return entry
 
 

@@ -1,7 +1,8 @@
 """Reading tabular files: detecting how a file is written, and reading it into an Arrow table.
 
 Supports delimited text (comma, semicolon, tab, pipe) in UTF-8 (with or without BOM), UTF-16 and
-Latin-1/Windows-1252 with dot or comma decimals; Excel workbooks (.xlsx); and Parquet. Every failure a
+the legacy code pages ``encodings`` detects (Western and Central European, Cyrillic, Greek, Turkish,
+Baltic, Hebrew, Arabic, Japanese, Chinese, Korean) with dot or comma decimals; Excel workbooks (.xlsx); and Parquet. Every failure a
 user can cause becomes a ``UserError`` with one plain sentence.
 """
 
@@ -24,6 +25,8 @@ import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
 
 from mlops_desktop.core.data import file_limits
+from mlops_desktop.core.data.encodings import ENCODING_NAMES, SAMPLE_BYTES
+from mlops_desktop.core.data.encodings import detect as detect_encoding
 from mlops_desktop.core.errors import UserError
 from mlops_desktop.core.progress import (
     CancelCheck,
@@ -36,16 +39,9 @@ from mlops_desktop.core.store.artifacts import sha256_of_file
 
 FileKind = Literal["csv", "excel", "parquet"]
 
-SNIFF_BYTES = 64 * 1024
 PREVIEW_BLOCK_BYTES = 256 << 10
 DELIMITERS = [",", ";", "\t", "|"]
 DELIMITER_NAMES = {",": "comma", ";": "semicolon", "\t": "tab", "|": "pipe"}
-ENCODING_NAMES = {
-    "utf-8": "UTF-8",
-    "utf-8-sig": "UTF-8 with BOM",
-    "utf-16": "UTF-16",
-    "cp1252": "Windows-1252 / Latin-1",
-}
 _NOT_FILE_ENCODINGS = {"punycode", "idna", "undefined", "unicode-escape", "raw-unicode-escape"}
 NULL_VALUES = ["", "NA", "N/A", "n/a", "NaN", "nan", "null", "NULL", "None", "#N/A", "-", "?"]
 _COMMA_DECIMAL = re.compile(r"^-?\d{1,3}(\.\d{3})*,\d+$|^-?\d+,\d+$")
@@ -122,22 +118,6 @@ def check_readable(path: Path) -> None:
         raise UserError(f"{path.name} cannot be read ({exc.strerror or exc}).") from exc
     if not first:
         raise UserError(f"{path.name} is empty.")
-
-
-def _detect_encoding(head: bytes, name: str) -> str:
-    if head.startswith(codecs.BOM_UTF8):
-        return "utf-8-sig"
-    if head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
-        return "utf-16"
-    if b"\x00" in head:
-        raise UserError(f"{name} does not look like a text table; it may be a binary file.")
-    try:
-        head.decode("utf-8")
-        return "utf-8"
-    except UnicodeDecodeError as exc:
-        if exc.start >= len(head) - 3:  # a character cut off by the sample's end
-            return "utf-8"
-    return "cp1252"
 
 
 def _decode_sample(head: bytes, encoding: str) -> str:
@@ -260,9 +240,9 @@ def detect_format(path: Path, choices: FormatChoices | None = None) -> FileForma
 
     _check_choices(choices)
     with path.open("rb") as handle:
-        head = handle.read(SNIFF_BYTES)
+        head = handle.read(SAMPLE_BYTES)
         truncated = bool(handle.read(1))
-    encoding = choices.encoding or _detect_encoding(head, path.name)
+    encoding = choices.encoding or detect_encoding(head, path.name, truncated)
     try:
         text = _decode_sample(head, encoding)
     except UnicodeError as exc:  # e.g. UTF-16 chosen for a file without a byte-order mark

@@ -70,6 +70,7 @@ def prepare(
         options={"format": f"prepared from {parent} with {_steps_word(len(parsed))}"},
         parent_version_id=version.id,
         recipe={"name": recipe_name, "steps": parsed, "fitted": prepared.fitted},
+        target=version.dataset.target if version.dataset.target in prepared.columns else None,
     )
     result = datasets.store_version(
         workspace,

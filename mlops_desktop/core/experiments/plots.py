@@ -89,6 +89,17 @@ def confusion_figure(evaluation: dict[str, Any]) -> Figure:
     return figure
 
 
+def confusion_cell(evaluation: dict[str, Any], x: float, y: float) -> tuple[str, str] | None:
+    """The cell of ``confusion_figure`` at the point (``x``, ``y``) of its axes' data: (true
+    class, predicted class), or None outside the matrix. Cell (row, column) is centred on
+    (column, row)."""
+    classes = evaluation["classes"]
+    row, column = round(y), round(x)
+    if 0 <= row < len(classes) and 0 <= column < len(classes):
+        return str(classes[row]), str(classes[column])
+    return None
+
+
 def _curve_lines(
     title: str, kind: str, lines: list[tuple[str, list[float], list[float]]]
 ) -> Figure:

@@ -10,7 +10,7 @@ import numpy as np
 from sqlalchemy import func, select
 
 from mlops_desktop.core.errors import UserError
-from mlops_desktop.core.experiments import training, uncertainty
+from mlops_desktop.core.experiments import predictions, training, uncertainty
 from mlops_desktop.core.governance import audit
 from mlops_desktop.core.progress import (
     CancelCheck,
@@ -18,9 +18,8 @@ from mlops_desktop.core.progress import (
     check_cancel,
     never_cancel,
     no_progress,
+    sub_progress,
 )
-from mlops_desktop.core.registry import model_registry
-from mlops_desktop.core.serving import scoring
 from mlops_desktop.core.store import upkeep
 from mlops_desktop.core.store.models import Experiment, ModelVersion, RegisteredModel, Run
 from mlops_desktop.core.vocabulary import LOWER_IS_BETTER, counted, measure_title
@@ -37,6 +36,8 @@ SIMPLICITY = (
     "random_forest",
     "gradient_boosting",
 )
+
+TRAINING_TIME = "Training time"  # the compare row of each run's seconds
 
 
 def list_experiments(workspace: Workspace) -> list[dict[str, Any]]:
@@ -111,6 +112,7 @@ def delete_runs(workspace: Workspace, run_ids: list[str]) -> list[str]:
         shared = set(session.scalars(select(Run.model_sha256).where(Run.model_sha256.in_(models))))
     for sha in models - shared:
         workspace.artifacts.remove(sha, training.MODEL_SUFFIX)
+    predictions.forget(workspace, ids)
     return ids
 
 
@@ -183,7 +185,7 @@ def compare_runs(
     for name in metrics:
         values = [run["metrics"].get(name) for run in runs]
         rows.append(_row("Metric", name, values, _best(name, values)))
-    rows.append(_row("Run", "Seconds", [run["duration_s"] for run in runs]))
+    rows.append(_row("Run", TRAINING_TIME, [run["duration_s"] for run in runs]))
     finished = [run for run in runs if run["status"] == "finished" and run["metrics"]]
     metric = training.main_metric_name(runs[0]["task"], finished[0]["metrics"]) if finished else ""
     pairs, not_compared = (
@@ -204,26 +206,35 @@ def compare_runs(
     }
 
 
-def _held_out(workspace: Workspace, run: dict[str, Any]) -> tuple[Any, uncertainty.HeldOut]:
-    """The rows run ``run`` was scored on (their index in its dataset version) and its
-    predictions there, made again from its model."""
-    split = training.run_split(workspace, run["run_id"])
-    inputs = scoring.prepare_leniently(split.held_out, model_registry.input_schema(workspace, run))
-    pipeline = training.load_model(workspace, run["run_id"])
-    predicted, proba = scoring.predict(pipeline, run["task"], inputs)
-    if run["task"] == "classification":  # classes as texts, as the run's charts name them
-        held = uncertainty.HeldOut(
-            "classification",
-            np.asarray([str(value) for value in split.held_out_truth], dtype=object),
-            np.asarray([str(value) for value in predicted], dtype=object),
-            np.asarray(proba, dtype=np.float64),
-            np.asarray([str(value) for value in pipeline.classes_], dtype=object),
-        )
-    else:
-        held = uncertainty.HeldOut(
-            "regression", split.held_out_truth.to_numpy(np.float64), np.asarray(predicted)
-        )
-    return (run["dataset"], run["target"], tuple(split.held_out.index)), held
+def _scored(
+    workspace: Workspace, runs: list[dict[str, Any]], progress: Progress, cancel: CancelCheck
+) -> tuple[dict[str, tuple[Any, uncertainty.HeldOut]], list[dict[str, str]]]:
+    """Each run's held-out rows and predictions there (``predictions.held_out``), by run id; and
+    the runs that could not be scored again, each with why."""
+    scored, not_compared = {}, []
+    for number, run in enumerate(runs):
+        check_cancel(cancel)
+        progress(number / len(runs), f"Predicting the held-out rows of {run_label(run)}")
+        try:
+            scored[run["run_id"]] = predictions.held_out(workspace, run, cancel=cancel)
+        except UserError as problem:  # its model or data file is missing or damaged
+            not_compared.append({"run_id": run["run_id"], "why": str(problem)})
+    return scored, not_compared
+
+
+def _pair(
+    scored: dict[str, tuple[Any, uncertainty.HeldOut]],
+    first: dict[str, Any],
+    second: dict[str, Any],
+    metric: str,
+) -> dict[str, Any] | None:
+    """``first`` against ``second`` on ``metric`` with the paired bootstrap
+    (``uncertainty.compare``), or None when they were scored on other rows."""
+    (rows, held), (other_rows, other) = scored[first["run_id"]], scored[second["run_id"]]
+    if rows != other_rows:
+        return None
+    compared = uncertainty.compare(held, other, metric, seed=first["seed"])
+    return {"runs": [first["run_id"], second["run_id"]], **compared}
 
 
 def _pairs(
@@ -233,28 +244,87 @@ def _pairs(
     progress: Progress,
     cancel: CancelCheck,
 ) -> tuple[list[dict[str, Any]], list[dict[str, str]]]:
-    """Each pair of runs scored on the same rows, compared on ``metric`` with the paired
-    bootstrap (``uncertainty.compare``): the verdict of the first against the second; and the
-    runs that could not be scored again, each with why."""
-    scored, not_compared = {}, []
-    for number, run in enumerate(runs):
-        check_cancel(cancel)
-        progress(0.7 * number / len(runs), f"Predicting the held-out rows of {run_label(run)}")
-        try:
-            scored[run["run_id"]] = _held_out(workspace, run)
-        except UserError as problem:  # its model or data file is missing or damaged
-            not_compared.append({"run_id": run["run_id"], "why": str(problem)})
+    """Each pair of runs scored on the same rows, compared on ``metric``: the verdict of the
+    first against the second; and the runs that could not be scored again, each with why."""
+    scored, not_compared = _scored(workspace, runs, sub_progress(progress, 0.0, 0.7), cancel)
     pairs = []
     combinations = list(itertools.combinations([r for r in runs if r["run_id"] in scored], 2))
     for number, (first, second) in enumerate(combinations):
         check_cancel(cancel)
         progress(0.7 + 0.3 * number / len(combinations), "Comparing runs on the same rows")
-        (rows, held), (other_rows, other) = scored[first["run_id"]], scored[second["run_id"]]
-        if rows != other_rows:  # scored on other rows: no paired verdict
-            continue
-        compared = uncertainty.compare(held, other, metric, seed=first["seed"])
-        pairs.append({"runs": [first["run_id"], second["run_id"]], **compared})
+        pair = _pair(scored, first, second, metric)
+        if pair is not None:
+            pairs.append(pair)
     return pairs, not_compared
+
+
+def _best_run(runs: list[dict[str, Any]], metric: str) -> dict[str, Any] | None:
+    """The run with the best ``metric`` (None when no run has it)."""
+    scored = [run for run in runs if np.isfinite(run["metrics"].get(metric, np.nan))]
+    if not scored:
+        return None
+    lower = metric in LOWER_IS_BETTER
+    return (min if lower else max)(scored, key=lambda run: run["metrics"][metric])
+
+
+def _scored_on(run: dict[str, Any]) -> tuple[Any, ...]:
+    """What decides the rows a run was scored on, with its experiment: runs alike in it are
+    recommended among together."""
+    split = run["split"]
+    return (
+        run["experiment"],
+        run["dataset"],
+        run["target"],
+        run["task"],
+        split["test_size"],
+        split.get("drop_missing_target", False),
+        run["seed"],
+    )
+
+
+def recommendations(
+    workspace: Workspace,
+    run_ids: list[str],
+    progress: Progress = no_progress,
+    cancel: CancelCheck = never_cancel,
+) -> list[dict[str, Any]]:
+    """The recommended run of each set of ``run_ids`` scored on the same rows (one experiment,
+    dataset version, target, held-out share and seed) that has two or more finished runs, chosen
+    as Compare chooses (``_recommended``), each run tested against the best only: a list of
+    ``{"experiment", "runs", "metric", "recommended", "reason"}``."""
+    runs = [training.show_run(workspace, run_id) for run_id in dict.fromkeys(run_ids)]
+    sets: dict[tuple[Any, ...], list[dict[str, Any]]] = {}
+    for run in runs:
+        if run["status"] == "finished" and run["metrics"]:
+            sets.setdefault(_scored_on(run), []).append(run)
+    groups = [group for group in sets.values() if len(group) >= MIN_COMPARED]
+    found = []
+    for number, group in enumerate(groups):
+        step = sub_progress(progress, number / len(groups), (number + 1) / len(groups))
+        metric = training.main_metric_name(group[0]["task"], group[0]["metrics"])
+        best = _best_run(group, metric)
+        scored, _not_compared = _scored(workspace, group, step, cancel)
+        pairs = [
+            pair
+            for run in group
+            if best is not None
+            and run is not best
+            and {run["run_id"], best["run_id"]} <= scored.keys()
+            for pair in [_pair(scored, run, best, metric)]
+            if pair is not None
+        ]
+        _best, recommended, reason = _recommended(group, metric, pairs)
+        if recommended is not None:
+            found.append(
+                {
+                    "experiment": group[0]["experiment"],
+                    "runs": [run["run_id"] for run in group],
+                    "metric": metric,
+                    "recommended": recommended,
+                    "reason": reason,
+                }
+            )
+    return found
 
 
 def _recommended(
@@ -262,11 +332,10 @@ def _recommended(
 ) -> tuple[str | None, str | None, str]:
     """The best run on ``metric``, and the simplest, then fastest, of the runs the data cannot
     tell from it, with the reason in a sentence."""
-    scored = [run for run in runs if np.isfinite(run["metrics"].get(metric, np.nan))]
-    if not scored:
+    best = _best_run(runs, metric)
+    if best is None:
         return None, None, ""
-    lower = metric in LOWER_IS_BETTER
-    best = (min if lower else max)(scored, key=lambda run: run["metrics"][metric])
+    scored = [run for run in runs if np.isfinite(run["metrics"].get(metric, np.nan))]
     against_best = {}  # each other run's verdict against the best
     flipped = {"better": "worse", "worse": "better"}
     for pair in pairs:

@@ -52,9 +52,10 @@ from sklearn.tree import DecisionTreeClassifier, DecisionTreeRegressor
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from mlops_desktop.core.data import datasets, recipes
-from mlops_desktop.core.data.column_steps import ColumnSteps
+from mlops_desktop.core.data import datasets, recipes, roles
 from mlops_desktop.core.data.preparation import feature_frame
+from mlops_desktop.core.data.profiling import value_label
+from mlops_desktop.core.data.raw_inputs import raw_row_steps
 from mlops_desktop.core.errors import Cancelled, UserError
 from mlops_desktop.core.experiments import evaluation, uncertainty
 from mlops_desktop.core.governance import audit
@@ -79,12 +80,16 @@ MODEL_SUFFIX = ".joblib"
 DEFAULT_SEED = 42
 DEFAULT_TEST_SIZE = 0.2
 DEFAULT_EXPERIMENT = "Default"
+DEFAULT_FOLDS = 5  # the training dialog cross-validates by default…
+FOLDS_BELOW_ROWS = 50_000  # …data with fewer rows than this (above, one split is informative)
 MAX_CLASSES_FOR_INTEGERS = 20
 MIN_ROWS_PER_CLASS = 2
 CHOSEN_TO_EXCLUDE = "you chose to leave it out"
 SKIPPED_TYPES = {"text": "free text is not used yet", "datetime": "dates are not used directly yet"}
 TARGET_COPY = "it is the same as the target (it would give the answer away)"
 NEVER_USED = {*SKIPPED_TYPES.values(), TARGET_COPY}  # left out even when asked for
+# In a run's split: its dataset version holds only its held-out rows (a run imported from a bundle)
+HELD_OUT_ONLY = "held_out_only"
 
 log = logging.getLogger(__name__)
 
@@ -273,6 +278,7 @@ class Plan:
     features: list[dict[str, Any]]  # name, type (and categories) of each input column
     excluded: list[dict[str, str]]  # name and reason of each column left out
     target_missing: int = 0  # rows without a target value (training can drop them)
+    classes: tuple[str, ...] = ()  # the target's values, for a classification
 
 
 def detect_task(target: pd.Series, target_type: str) -> tuple[str, str]:
@@ -338,7 +344,12 @@ def plan(
         if kind == "categorical":
             feature["categories"] = sorted(str(v) for v in non_null.unique())
         features.append(feature)
-    return Plan(task, reason, features, excluded, int(frame[target].isna().sum()))
+    classes = (
+        tuple(sorted(value_label(value) for value in frame[target].dropna().unique()))
+        if task == "classification"
+        else ()
+    )
+    return Plan(task, reason, features, excluded, int(frame[target].isna().sum()), classes)
 
 
 def _same_as(column: pd.Series, target: pd.Series) -> bool:
@@ -525,14 +536,17 @@ def train(
     the_plan = plan(frame, version.schema, recipe.target, recipe.exclude, recipe.include)
     check_data(frame, recipe.target, the_plan, recipe.test_size, recipe.cv)
     algorithms = _algorithms_for(recipe, the_plan.task)
-    steps = recipes.column_steps(workspace, version, the_plan.features)
+    front = raw_row_steps(
+        version, the_plan.features, recipes.column_steps(workspace, version, the_plan.features)
+    )
+    roles.remember_first_target(workspace, version.dataset.name, recipe.target)
     runs = []
     for index, algorithm in enumerate(algorithms):
         check_cancel(cancel)
         step = sub_progress(progress, index / len(algorithms), (index + 1) / len(algorithms))
         runs.append(
             _train_one(
-                workspace, recipe, version.id, frame, the_plan, algorithm, steps, step, cancel
+                workspace, recipe, version.id, frame, the_plan, algorithm, front, step, cancel
             )
         )
     return runs
@@ -575,6 +589,8 @@ def run_split(workspace: Workspace, run_id: str) -> RunSplit:
     run = show_run(workspace, run_id)
     recipe = recipe_of(run)
     version, frame = _training_frame(workspace, recipe)
+    if run["split"].get(HELD_OUT_ONLY):
+        return RunSplit(frame.iloc[:0], frame, frame[recipe.target])
     trained, held, _y_train, truth = _split(frame, frame[recipe.target], run["task"], recipe)
     raw = recipes.raw_rows(workspace, version)
     if raw is not None:  # a prepared version: the raw rows they came from, as a model takes them
@@ -586,18 +602,22 @@ def run_split(workspace: Workspace, run_id: str) -> RunSplit:
 
 def _experiment_id(workspace: Workspace, name: str) -> int:
     with workspace.store.write() as session:
-        experiment = session.scalars(
-            select(Experiment).where(Experiment.name == name)
-        ).one_or_none()
-        if experiment is None:
-            experiment = Experiment(name=name)
-            session.add(experiment)
-            session.flush()
-            audit.record(session, "experiment.create", f"experiment:{name}")
-        elif experiment.archived:  # new runs belong in view
-            experiment.archived = False
-            audit.record(session, "experiment.restore", f"experiment:{name}", reason="trained")
-        return experiment.id
+        return experiment_for_runs(session, name).id
+
+
+def experiment_for_runs(session: Session, name: str) -> Experiment:
+    """The experiment ``name`` to add runs to, in the caller's transaction: created if new,
+    brought back into view if archived."""
+    experiment = session.scalars(select(Experiment).where(Experiment.name == name)).one_or_none()
+    if experiment is None:
+        experiment = Experiment(name=name)
+        session.add(experiment)
+        session.flush()
+        audit.record(session, "experiment.create", f"experiment:{name}")
+    elif experiment.archived:  # new runs belong in view
+        experiment.archived = False
+        audit.record(session, "experiment.restore", f"experiment:{name}", reason="trained")
+    return experiment
 
 
 def _train_one(
@@ -607,12 +627,13 @@ def _train_one(
     frame: pd.DataFrame,
     the_plan: Plan,
     algorithm: Algorithm,
-    column_steps: ColumnSteps | None,
+    front: list[tuple[str, Any]],
     progress: Progress,
     cancel: CancelCheck,
 ) -> dict[str, Any]:
-    """Train, score and save one run. A version prepared by a recipe is learned from as it is;
-    its ``column_steps`` then go in front of the saved pipeline, so it predicts from raw rows."""
+    """Train, score and save one run. It is learned and scored on typed columns (a version
+    prepared by a recipe as it is); the ``front`` steps (``raw_row_steps``) then go in front of
+    the saved pipeline, so it predicts from raw rows."""
     params = resolve_params(algorithm, recipe.params if recipe.algorithm != "auto" else {})
     run_id = uuid.uuid4().hex
     # Held while it trains: how other processes tell a running run from one whose process died.
@@ -650,8 +671,7 @@ def _train_one(
                 recipe, frame, the_plan, algorithm, params, cancel
             )
             progress(0.9, "Saving the model")
-            if column_steps is not None:
-                pipeline = Pipeline([("recipe", column_steps), *pipeline.steps])
+            pipeline = Pipeline([*front, *pipeline.steps])
             with workspace.artifacts.new(MODEL_SUFFIX) as model_file:
                 joblib.dump(pipeline, model_file.path)
                 model_sha = model_file.add()
@@ -696,6 +716,7 @@ def _fit_and_score(
     X = feature_frame(frame, the_plan.features)
     X_train, X_test, y_train, y_test = _split(X, frame[recipe.target], the_plan.task, recipe)
     metrics: dict[str, float] = {}
+    fold_scores: dict[str, list[float]] = {}  # each fold's score of each metric
     if recipe.cv >= 2:
         splitter = (
             StratifiedKFold(recipe.cv, shuffle=True, random_state=recipe.seed)
@@ -713,6 +734,7 @@ def _fit_and_score(
             values = [fold_metrics[key] for fold_metrics in folds if key in fold_metrics]
             metrics[f"cv_{key}_mean"] = float(np.mean(values))
             metrics[f"cv_{key}_std"] = float(np.std(values))
+            fold_scores[key] = values
     check_cancel(cancel)
     pipeline = build_pipeline(algorithm, the_plan.task, the_plan.features, params, recipe.seed)
     pipeline.fit(X_train, y_train)
@@ -723,6 +745,8 @@ def _fit_and_score(
     charts = evaluation.summarize(
         pipeline, the_plan.task, X_test, y_test, recipe.seed, predicted, proba
     )
+    if fold_scores:
+        charts["folds"] = fold_scores
     check_cancel(cancel)
     classes = pipeline.classes_ if the_plan.task == "classification" else None
     held = uncertainty.HeldOut(the_plan.task, np.asarray(y_test), predicted, proba, classes)
@@ -792,6 +816,8 @@ def _record(run: Run, experiment: str, dataset: str) -> dict[str, Any]:
         "evaluation": run.evaluation,
         # 95 % bootstrap intervals of the held-out metrics (none for runs trained before them)
         "intervals": (run.evaluation or {}).get("intervals", {}),
+        # each cross-validation fold's score of each metric (the fold spread; none without folds)
+        "folds": (run.evaluation or {}).get("folds", {}),
     }
 
 
@@ -855,6 +881,11 @@ def reproduce(
 ) -> dict[str, Any]:
     """Train the run's exact recipe again and say whether the metrics are identical."""
     original = show_run(workspace, run_id)
+    if original["split"].get(HELD_OUT_ONLY):
+        raise UserError(
+            f"Run {original['run_id'][:8]} came from a model bundle; the rows it trained on are "
+            "not in this workspace, so it cannot be trained again here."
+        )
     again = train(workspace, recipe_of(original), progress, cancel)[0]
     differences = {
         key: {"original": original["metrics"].get(key), "again": again["metrics"].get(key)}
@@ -876,6 +907,11 @@ def train_each(
         step = sub_progress(progress, index / len(recipes), (index + 1) / len(recipes))
         runs.extend(train(workspace, recipe, step, cancel))
     return runs
+
+
+def default_folds(rows: int) -> int:
+    """The cross-validation folds the training dialog starts with for data of ``rows`` rows."""
+    return DEFAULT_FOLDS if rows < FOLDS_BELOW_ROWS else 0
 
 
 def plan_for(workspace: Workspace, dataset: str, target: str) -> Plan:

@@ -17,6 +17,7 @@ from typing import Any
 from sqlalchemy import select
 
 from mlops_desktop import __version__
+from mlops_desktop.core import formatting
 from mlops_desktop.core.data import datasets
 from mlops_desktop.core.data.preparation import describe
 from mlops_desktop.core.experiments import training
@@ -133,7 +134,7 @@ def _code(value: Any) -> str:
 
 def _detail(value: Any) -> str:
     """An audit event's detail as read: measures to four significant digits."""
-    return f"{value:.4g}" if isinstance(value, float) else str(value)
+    return formatting.number(value) if isinstance(value, float) else str(value)
 
 
 def _lineage_section(graph: Graph, ref: str) -> str:

@@ -7,7 +7,7 @@ Every window's report is stored (``MonitorResult``), so the Monitoring pane open
 import hashlib
 import json
 import math
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 import numpy as np
@@ -41,6 +41,7 @@ from mlops_desktop.core.progress import (
 from mlops_desktop.core.store.models import (
     MonitorResult,
 )
+from mlops_desktop.core.times import as_utc
 from mlops_desktop.core.vocabulary import (
     LOWER_IS_BETTER,
     counted,
@@ -103,7 +104,7 @@ def _rounded(size: int) -> int:
     return int(float(f"{size:.2g}"))
 
 
-def _held_out(record: dict[str, Any], window: Window, rows: np.ndarray) -> uncertainty.HeldOut:
+def held_out_of(record: dict[str, Any], window: Window, rows: np.ndarray) -> uncertainty.HeldOut:
     """The labelled and predicted ``rows`` of ``window`` as the scores take them."""
     truth = [window.truth[i] for i in rows]
     predicted = [window.predictions[i] for i in rows]
@@ -141,7 +142,7 @@ class ReferencePerformance:
             bands: dict[str, list[float]] = {}
             if self.known.size >= MIN_CHUNK_ROWS:
                 # seeded by the size: the same band whatever was computed before
-                held = _held_out(self.record, self.window, self.known)
+                held = held_out_of(self.record, self.window, self.known)
                 samples = uncertainty.resampled(held, BAND_SAMPLES, seed=size, size=size)
                 for name, value in self.expected.items():
                     values = samples.get(name, np.empty(0))
@@ -159,7 +160,7 @@ def _intervals(
 ) -> dict[str, list[float]]:
     """A 95 % bootstrap interval of each measure of ``window`` over its labelled ``rows``
     (``uncertainty.intervals``, seeded)."""
-    held = _held_out(record, window, rows)
+    held = held_out_of(record, window, rows)
     every = uncertainty.intervals(held, INTERVAL_SEED, INTERVAL_SAMPLES)
     return {name: every[name] for name in measured if name in every}
 
@@ -290,25 +291,6 @@ def store_result(
         )
 
 
-def _as_utc(moment: datetime | None) -> datetime | None:
-    if moment is None:
-        return None
-    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
-
-
-def parse_time(text: str) -> datetime:
-    """A time given on the command line: ISO 8601 (a date alone means its midnight, UTC)."""
-    try:
-        moment = datetime.fromisoformat(text.strip())
-    except ValueError:
-        raise UserError(
-            f"'{text}' is not a time; write it as 2026-11-29 or 2026-11-29T14:30."
-        ) from None
-    result = _as_utc(moment)
-    assert result is not None
-    return result
-
-
 def check(
     workspace: Workspace,
     ref: str,
@@ -324,7 +306,7 @@ def check(
     between ``since`` and ``until`` (either open), against ``reference`` (a dataset version;
     None: the held-out part of the training data). The report is stored and returned."""
     thresholds = thresholds or drift.Thresholds()
-    since, until = _as_utc(since), _as_utc(until)
+    since, until = as_utc(since), as_utc(until)
     if since is not None and until is not None and since >= until:
         raise UserError("The window's start must come before its end.")
     progress(0.0, "Loading the model")

@@ -13,6 +13,7 @@ from typing import Any
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 
+from mlops_desktop.core import formatting
 from mlops_desktop.core.monitoring import drift
 from mlops_desktop.core.monitoring.plots import (
     COLUMN_COLOURS,
@@ -22,7 +23,7 @@ from mlops_desktop.core.monitoring.plots import (
     distribution_figure,
     trend_figures,
 )
-from mlops_desktop.core.vocabulary import LOWER_IS_BETTER, counted
+from mlops_desktop.core.vocabulary import LOWER_IS_BETTER, counted, measure_text
 from mlops_desktop.core.writing import write_text
 
 MAX_DISTRIBUTIONS = 20  # drifted columns charted; beyond, the ones that changed most
@@ -112,17 +113,19 @@ def badge(words: str, colour: str) -> str:
     return f'<span class="badge" style="background:{colour}">{escaped(words)}</span>'
 
 
-def _number(value: Any, digits: int = 3) -> str:
-    if value is None or (isinstance(value, float) and not math.isfinite(value)):
-        return "—"
-    return f"{float(value):,.{digits}f}"
+def band_text(name: str, band: list[float]) -> str:
+    return f"{measure_text(name, band[0])} to {measure_text(name, band[1])}"
 
 
 def interval_text(performance: dict[str, Any], name: str) -> str:
     """A measured figure's 95 % interval as "0.781 to 0.862"; empty when it has none (stored
     before intervals were measured, or too few outcomes)."""
     interval = (performance.get("interval") or {}).get(name)
-    return f"{_number(interval[0])} to {_number(interval[1])}" if interval else ""
+    return (
+        f"{measure_text(name, interval[0])} to {measure_text(name, interval[1])}"
+        if interval
+        else ""
+    )
 
 
 def _p_value(value: Any) -> str:
@@ -224,8 +227,8 @@ def _predictions_section(prediction: dict[str, Any] | None) -> str:
 <p>{badge(column_verdict(prediction), COLUMN_COLOURS.get(prediction["status"], "#555555"))}
 {escaped(prediction.get("explanation", ""))}</p>
 <p class="note">{escaped(prediction.get("test", ""))} test: p-value {_p_value(prediction.get("p_adjusted"))};
-size of change {_number(prediction.get("effect"))} ({escaped(prediction.get("effect_name", ""))});
-PSI {_number(prediction.get("psi"))}.</p>
+size of change {formatting.score(prediction.get("effect"))} ({escaped(prediction.get("effect_name", ""))});
+PSI {formatting.score(prediction.get("psi"))}.</p>
 {figure_image(distribution_figure(prediction), "The predictions: reference against this window")}"""
 
 
@@ -250,10 +253,10 @@ def _performance_section(performance: dict[str, Any] | None) -> str:
         rows.append(
             f"<tr><td>{escaped(METRIC_NAMES.get(name, name))}"
             f"{' (lower is better)' if name in LOWER_IS_BETTER else ''}</td>"
-            f"<td class='n'>{_number(value)}</td>"
+            f"<td class='n'>{measure_text(name, value)}</td>"
             f"<td class='n'>{interval_text(performance, name) or '—'}</td>"
-            f"<td class='n'>{_number(reference)}</td>"
-            f"<td class='n'>{_number(band[0]) + ' to ' + _number(band[1]) if band else '—'}</td>"
+            f"<td class='n'>{'—' if reference is None else measure_text(name, reference)}</td>"
+            f"<td class='n'>{band_text(name, band) if band else '—'}</td>"
             f"<td>{verdict}</td></tr>"
         )
     return f"""<h2>Performance</h2>
@@ -301,7 +304,7 @@ def _columns_section(columns: list[dict[str, Any]], thresholds: dict[str, Any]) 
         f"<td style='color:{COLUMN_COLOURS.get(c['status'], '#555555')}'>"
         f"<b>{escaped(column_verdict(c))}</b></td>"
         f"<td>{escaped(c.get('test') or '—')}</td><td class='n'>{_p_value(c.get('p_adjusted'))}</td>"
-        f"<td class='n'>{_number(c.get('effect'))}</td><td class='n'>{_number(c.get('psi'))}</td>"
+        f"<td class='n'>{formatting.score(c.get('effect'))}</td><td class='n'>{formatting.score(c.get('psi'))}</td>"
         f"<td class='n'>{_points(c.get('missing_change'))}</td>"
         f"<td class='n'>{int(c.get('n_reference') or 0):,} / {int(c.get('n_current') or 0):,}</td>"
         f"<td>{escaped(c.get('explanation', ''))}</td></tr>"
@@ -312,9 +315,9 @@ def _columns_section(columns: list[dict[str, Any]], thresholds: dict[str, Any]) 
 <th>PSI</th><th>missing values</th><th>values (reference / window)</th><th>explanation</th></tr>
 {rows}</table>
 <p class="note">A column drifts when its change is both significant (adjusted p-value below
-{_number(thresholds["p_value"], 2)}) and large: a size of change of at least
-{_number(thresholds["numeric_effect"], 2)} for numbers (the Wasserstein distance divided by the
-reference's standard deviation) and {_number(thresholds["categorical_effect"], 2)} for categories
+{formatting.number(thresholds["p_value"])}) and large: a size of change of at least
+{formatting.number(thresholds["numeric_effect"])} for numbers (the Wasserstein distance divided by the
+reference's standard deviation) and {formatting.number(thresholds["categorical_effect"])} for categories
 (the Jensen–Shannon distance, less the part that chance alone gives a window of this size). The
 p-values, the predictions' included, are adjusted for testing many columns together
 (Benjamini–Hochberg). PSI (population stability index) is shown for those used to it; it does not

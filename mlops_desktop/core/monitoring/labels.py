@@ -42,7 +42,9 @@ def import_labels(
     """Join the true outcomes in ``path`` to ``ref``'s logged predictions. ``key`` is the file's
     column holding each prediction's request id, or a model input column whose logged value
     identifies the row; ``label`` holds the outcome. A request with several rows takes the file's
-    rows with its id in order. Earlier labels of the same predictions are replaced."""
+    rows with its id in order. A model column that does not tell the predictions apart (the same
+    value logged for several of them) is refused, with the count of the file's rows it leaves
+    ambiguous. Earlier labels of the same predictions are replaced."""
     progress(0.0, f"Reading {path.name}")
     table, _ = read_table(path, detect_format(path), sub_progress(progress, 0.0, 0.4), cancel)
     for column in (key, label):
@@ -79,6 +81,15 @@ def import_labels(
             if identity is not None:
                 logged.setdefault(identity, []).append(row_id)
                 days[row_id] = created.date()
+    if by_input:
+        ambiguous = sum(len(logged.get(identity or "", [])) > 1 for identity in keys)
+        if ambiguous:
+            raise UserError(
+                f"'{key}' does not tell the predictions apart: {ambiguous:,} of the file's "
+                f"{len(keys):,} rows match more than one logged prediction with the same "
+                f"'{key}'; use the request id the server sent back with each answer "
+                "(X-Request-ID) instead."
+            )
     matched: dict[int, Any] = {}
     unmatched = 0
     taken: dict[str, int] = {}

@@ -12,7 +12,8 @@ from mlops_desktop.core.data import datasets
 from mlops_desktop.core.errors import UserError
 from mlops_desktop.core.experiments import training
 from mlops_desktop.core.governance import audit
-from mlops_desktop.core.monitoring.checks import window_metrics
+from mlops_desktop.core.monitoring import retrain_verdict
+from mlops_desktop.core.monitoring.checks import held_out_of, window_metrics
 from mlops_desktop.core.monitoring.windows import (
     MonitoredModel,
     Window,
@@ -36,7 +37,6 @@ from mlops_desktop.core.store.models import (
     PredictionLog,
 )
 from mlops_desktop.core.vocabulary import (
-    LOWER_IS_BETTER,
     version_words,
 )
 from mlops_desktop.core.workspace import Workspace
@@ -136,7 +136,7 @@ def retrain(
     data plus its labelled predictions, saved as a new version of that dataset (so the challenger
     is reproducible like any run). Returns the challenger's run, both versions' metrics on the
     challenger's held-out rows less those whose inputs the compared version trained on, and
-    whether the challenger is better on the main metric."""
+    the paired verdict on the main metric (``retrain_verdict``) with its sentence (``summary``)."""
     progress(0.0, "Gathering the new training data")
     model = open_model(workspace, ref)
     rival = _production_version(workspace, model)
@@ -202,6 +202,7 @@ def retrain(
             "two cannot be compared fairly; retrain on data with new rows."
         )
     scores = {}
+    held = {}
     for side, record, pipeline in (
         ("current", compared.record, compared.pipeline),
         ("challenger", challenger_record, training.load_model(workspace, challenger["run_id"])),
@@ -211,13 +212,13 @@ def retrain(
         predictions, probabilities = scoring.predict(pipeline, record["task"], inputs)
         window = Window(inputs, predictions, probabilities, truth)
         scores[side] = window_metrics(record, window, np.arange(len(truth)))
+        held[side] = held_out_of(record, window, np.arange(len(truth)))
     main = "accuracy" if model.record["task"] == "classification" else "rmse"
     current, new = scores["current"].get(main), scores["challenger"].get(main)
-    better = (
-        current is not None
-        and new is not None
-        and (new < current if main in LOWER_IS_BETTER else new > current)
+    verdict = retrain_verdict.paired_verdict(
+        held["challenger"], held["current"], main, challenger["seed"]
     )
+    better = verdict["verdict"] == "better"
     with workspace.store.write() as session:  # the decision, for lineage and the audit trail
         audit.record(
             session,
@@ -232,7 +233,7 @@ def retrain(
             better=better,
         )
     progress(1.0, "Compared")
-    return {
+    result = {
         "challenger": challenger,
         "retrained_from": model.record["ref"],
         "current": compared.record["ref"],
@@ -243,4 +244,6 @@ def retrain(
         "metrics": scores,
         "main_metric": main,
         "better": better,
+        **verdict,
     }
+    return {**result, "summary": retrain_verdict.verdict_sentence(result)}

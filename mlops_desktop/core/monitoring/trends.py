@@ -34,6 +34,7 @@ from mlops_desktop.core.progress import (
     never_cancel,
     no_progress,
 )
+from mlops_desktop.core.store.json_paths import json_text
 from mlops_desktop.core.store.models import (
     Deployment,
     ModelVersion,
@@ -187,11 +188,13 @@ def overview(workspace: Workspace) -> list[dict[str, Any]]:
                     mine, MonitorResult.kind == "day"
                 )
             )
-            measured = func.json_extract(MonitorResult.report, "$.performance")
+            measured = json_text(MonitorResult.report, "performance")
             performance = session.execute(
-                select(measured, func.json_extract(MonitorResult.report, "$.window.name"))
+                select(measured, json_text(MonitorResult.report, "window", "name"))
                 .where(mine, measured.is_not(None))
-                .order_by(MonitorResult.window_end.desc(), MonitorResult.computed_at.desc())
+                .order_by(
+                    MonitorResult.window_end.desc().nulls_last(), MonitorResult.computed_at.desc()
+                )
                 .limit(1)
             ).first()
             cards.append(

@@ -22,6 +22,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from mlops_desktop.core.data import datasets, validation
+from mlops_desktop.core.errors import UserError
 from mlops_desktop.core.experiments import training
 from mlops_desktop.core.monitoring import drift_reference
 from mlops_desktop.core.progress import (
@@ -156,6 +157,11 @@ def reference_window(workspace: Workspace, model: MonitoredModel, reference: str
     target = model.record["target"]
     if reference is None:
         split = training.run_split(workspace, model.record["run_id"])
+        if split.held_out.empty:  # imported from a bundle made without its held-out rows
+            raise UserError(
+                f"{model.record['ref']} came without the rows it was tested on; choose a dataset "
+                "to compare with, or import a bundle exported with its held-out rows."
+            )
         rows, truth = split.held_out, truth_values(split.held_out_truth.tolist(), model.record)
     else:
         rows = datasets.load_frame(workspace, datasets.get_version(workspace, reference))

@@ -20,6 +20,7 @@ from sqlalchemy.orm import Session
 from mlops_desktop.core.data import datasets, recipes
 from mlops_desktop.core.data.column_steps import ColumnSteps
 from mlops_desktop.core.data.preparation import describe, travelling_steps
+from mlops_desktop.core.data.raw_inputs import RawInputs, feature_schema
 from mlops_desktop.core.errors import UserError
 from mlops_desktop.core.experiments import training
 from mlops_desktop.core.governance import audit
@@ -50,25 +51,13 @@ REPLACED_NOTE = "replaced by version {}"  # the note of a version archived by a 
 
 
 def input_schema(workspace: Workspace, run: dict[str, Any]) -> list[dict[str, Any]]:
-    """What a request must hold: each input column with its type, whether it may be empty (only
-    if the training data had gaps there, which the model learned to fill), and its categories.
-    A model trained on a prepared version takes the raw columns its recipe starts from."""
+    """What a request must hold (``training.feature_schema``), as the pipeline's first step knows
+    it; a model trained on a prepared version takes the raw columns its recipe starts from."""
     first_step = training.load_model(workspace, run["run_id"]).steps[0][1]
-    if isinstance(first_step, ColumnSteps):
+    if isinstance(first_step, RawInputs | ColumnSteps):
         return list(first_step.inputs)
-    version = datasets.get_version(workspace, run["dataset"])
-    missing = {column["name"]: column["missing"] for column in version.profile["columns"]}
-    schema = []
-    for feature in run["features"]:
-        entry: dict[str, Any] = {
-            "name": feature["name"],
-            "type": feature["type"],
-            "required": not missing.get(feature["name"], 0),
-        }
-        if "categories" in feature:
-            entry["categories"] = feature["categories"]
-        schema.append(entry)
-    return schema
+    version = datasets.get_version(workspace, run["dataset"])  # a pipeline saved before RawInputs
+    return feature_schema(version, run["features"])
 
 
 def _plain(value: Any) -> Any:
@@ -107,45 +96,83 @@ def register(workspace: Workspace, run_id: str, name: str, description: str = ""
     schema = input_schema(workspace, run)
     example = _example_row(workspace, run, schema)
     with workspace.store.write() as session:
-        model = session.scalars(
-            select(RegisteredModel).where(RegisteredModel.name == name)
-        ).one_or_none()
-        if model is None:
-            model = RegisteredModel(name=name)
-            session.add(model)
-            session.flush()
-            audit.record(session, "model.create", f"model:{name}")
-        else:
-            other_task = session.execute(
-                select(Run.task, Run.target)
-                .join(ModelVersion, ModelVersion.run_id == Run.id)
-                .where(ModelVersion.model_id == model.id)
-                .order_by(ModelVersion.version.desc())
-            ).first()
-            if other_task is not None and tuple(other_task) != (run["task"], run["target"]):
-                raise UserError(
-                    f"'{name}' predicts '{other_task[1]}' ({other_task[0]}); this run predicts "
-                    f"'{run['target']}' ({run['task']}). Register it under another name."
-                )
-        number = (
-            session.scalar(
-                select(func.max(ModelVersion.version)).where(ModelVersion.model_id == model.id)
-            )
-            or 0
-        ) + 1
-        session.add(
-            ModelVersion(
-                model_id=model.id,
-                version=number,
-                run_id=run["run_id"],
-                stage="none",
-                description=description,
-                input_schema=schema,
-                reference_summary={"example": example},
-            )
-        )
-        audit.record(session, "model.register", f"model:{name}@{number}", run=run["run_id"])
+        number = add_version(session, name, run, description, schema, {"example": example})
     return show_model(workspace, f"{name}@{number}")
+
+
+def predicts(session: Session, name: str) -> tuple[str, str] | None:
+    """The task and target of the model ``name``'s latest version; None for no such model."""
+    found = session.execute(
+        select(Run.task, Run.target)
+        .join(ModelVersion, ModelVersion.run_id == Run.id)
+        .join(RegisteredModel, ModelVersion.model_id == RegisteredModel.id)
+        .where(RegisteredModel.name == name)
+        .order_by(ModelVersion.version.desc())
+    ).first()
+    return None if found is None else (found[0], found[1])
+
+
+def add_version(
+    session: Session,
+    name: str,
+    run: dict[str, Any],
+    description: str,
+    schema: list[dict[str, Any]],
+    reference_summary: dict[str, Any],
+    imported_from: dict[str, Any] | None = None,
+) -> int:
+    """Add ``run`` (a run record) as the next version of the model ``name`` (created if new),
+    in the caller's transaction; returns the version's number. A model predicts one target."""
+    model = session.scalars(
+        select(RegisteredModel).where(RegisteredModel.name == name)
+    ).one_or_none()
+    if model is None:
+        model = RegisteredModel(name=name)
+        session.add(model)
+        session.flush()
+        audit.record(session, "model.create", f"model:{name}")
+    else:
+        other_task = predicts(session, name)
+        if other_task is not None and other_task != (run["task"], run["target"]):
+            raise UserError(
+                f"'{name}' predicts '{other_task[1]}' ({other_task[0]}); this run predicts "
+                f"'{run['target']}' ({run['task']}). Register it under another name."
+            )
+    number = (
+        session.scalar(
+            select(func.max(ModelVersion.version)).where(ModelVersion.model_id == model.id)
+        )
+        or 0
+    ) + 1
+    session.add(
+        ModelVersion(
+            model_id=model.id,
+            version=number,
+            run_id=run["run_id"],
+            stage="none",
+            description=description,
+            input_schema=schema,
+            reference_summary=reference_summary,
+            imported_from=imported_from,
+        )
+    )
+    if imported_from is None:
+        audit.record(session, "model.register", f"model:{name}@{number}", run=run["run_id"])
+    else:
+        audit.record(
+            session,
+            "model.import",
+            f"model:{name}@{number}",
+            run=run["run_id"],
+            source=imported_from["source"],
+            # what it came in: a bundle (its manifest's hash) or an MLflow model (its MLmodel's)
+            **{
+                key: imported_from[key]
+                for key in ("bundle_sha256", "mlmodel_sha256")
+                if key in imported_from
+            },
+        )
+    return number
 
 
 def resolve(session: Session, ref: str) -> tuple[RegisteredModel, ModelVersion]:
@@ -212,6 +239,7 @@ def _version_record(
         "library_versions": run["library_versions"],
         "seed": run["seed"],
         "split": run["split"],
+        "imported_from": version.imported_from,
         "history": [
             {
                 "from": t.from_stage,
@@ -427,7 +455,11 @@ def model_card(workspace: Workspace, ref: str) -> dict[str, Any]:
     """The version's record plus what its card shows: dataset size and limitations."""
     record = show_model(workspace, ref)
     version = datasets.get_version(workspace, record["dataset"])
-    record["dataset_rows"] = version.n_rows
+    origin = record["imported_from"]  # then it learned from a version of the source workspace
+    from_bundle = origin is not None and "lineage" in origin  # an MLflow model brings none
+    record["dataset_rows"] = (
+        origin["lineage"]["datasets"][0]["rows"] if from_bundle else version.n_rows
+    )
     record["limitations"] = limitations(record)
     record["prepared"] = _preparation(workspace, version, record["run_id"])
     return record
@@ -494,6 +526,31 @@ def card_sections(card: dict[str, Any], links: bool = False, level: int = 2) -> 
     )
     limits = "".join(f"<li>{e(text)}</li>" for text in card["limitations"])
     classes = f"<p>Classes: {e(', '.join(card['classes']))}.</p>" if card.get("classes") else ""
+    origin = card.get("imported_from")
+    here = link("dataset", card["dataset"], e(card["dataset"]))
+    learned_from, held_out_here, imported = f"<b>{here}</b>", "", ""
+    if origin and "mlmodel_sha256" in origin:  # an MLflow model: no data, no lineage came along
+        imported = (
+            f"<p>Imported from the MLflow model <b>{e(origin['mlflow_model'])}</b> (MLmodel "
+            f"SHA-256 <code>{e(origin['mlmodel_sha256'])}</code>) on "
+            f"{e(origin['imported'][:10])} by {e(origin['user'])}.</p>"
+        )
+        learned_from = "<b>not known here</b> (an MLflow model does not carry its data)"
+        held_out_here = "<p>Choose a dataset in Monitoring to check it against.</p>"
+    elif origin:  # a bundle: the data stayed at the source; at most its held-out rows came along
+        imported = (
+            f"<p>Imported from the bundle <b>{e(origin['file'])}</b> (manifest SHA-256 "
+            f"<code>{e(origin['bundle_sha256'])}</code>), exported from {e(origin['source'])}; "
+            f"{'with' if origin['with_data'] else 'without'} its held-out rows. "
+            f"Imported {e(origin['imported'][:10])} by {e(origin['user'])}.</p>"
+            + "".join(f"<p><b>Warning:</b> {e(warning)}</p>" for warning in origin["warnings"])
+        )
+        learned_from = f"<b>{e(origin['lineage']['datasets'][0]['ref'])}</b> at the source"
+        held_out_here = (
+            f"<p>Its held-out rows came along: {here}.</p>"
+            if origin["with_data"]
+            else f"<p>Its rows stayed at the source ({here} has none).</p>"
+        )
     prepared = card.get("prepared")
     preparation = (
         f"<p>That version was prepared from <b>{e(prepared['from'])}</b> by a recipe. The model "
@@ -508,9 +565,10 @@ def card_sections(card: dict[str, Any], links: bool = False, level: int = 2) -> 
 <p>{e(card["target"])} ({e(card["task"])}), with {e(training.ALGORITHMS[card["algorithm"]].label)}.</p>
 {classes}
 <{h}>Data it learned from</{h}>
-<p>Dataset version <b>{link("dataset", card["dataset"], e(card["dataset"]))}</b>
+<p>Dataset version {learned_from}
 ({card["dataset_rows"]:,} rows);
 {card["split"]["test_size"]:.0%} of the rows were held out to score it; seed {card["seed"]}.</p>
+{held_out_here}
 {preparation}
 <{h}>Scores on the held-out rows</{h}><table>{metrics}</table>
 <{h}>Inputs</{h}>
@@ -518,6 +576,7 @@ def card_sections(card: dict[str, Any], links: bool = False, level: int = 2) -> 
 {inputs}</table>
 <{h}>Limitations</{h}><ul>{limits}</ul>
 <{h}>Lineage</{h}>
+{imported}
 <p>Run <code>{link("run", card["run_id"], e(card["run_id"]))}</code> in experiment
 {e(card["experiment"])}; model file
 SHA-256 <code>{e(card["model_sha256"])}</code>;

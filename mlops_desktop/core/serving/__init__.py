@@ -6,6 +6,7 @@
   dataset's validation rules each row broke.
 - ``app``: the WSGI app (werkzeug): routes, errors, token, X-Request-ID, metadata, OpenAPI.
 - ``server``: ``serve``, which runs the app under waitress and stops it gracefully.
+- ``control``: whether a server runs (by its lock) and asking one to stop (by a stop file).
 """
 
 from mlops_desktop.core.serving.app import ServingApp

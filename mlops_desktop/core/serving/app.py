@@ -14,7 +14,7 @@ import re
 import threading
 import time
 import uuid
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from datetime import UTC, datetime
 from typing import Any
 
@@ -29,7 +29,7 @@ from mlops_desktop.core.serving.batching import Job, Predictor
 from mlops_desktop.core.serving.logwriter import PredictionLogWriter
 from mlops_desktop.core.serving.parsing import Rows
 from mlops_desktop.core.serving.scoring import LARGEST_NUMBER
-from mlops_desktop.core.store.models import TRAFFIC, TRY_IT
+from mlops_desktop.core.store.models import TRAFFIC, TRY_IT, utcnow
 from mlops_desktop.core.vocabulary import FALSE_WORDS, TRUE_WORDS
 
 log = logging.getLogger(__name__)
@@ -140,7 +140,8 @@ class ServingApp:
     """The WSGI callable for one model version, with its predictor thread.
 
     ``start`` before serving and ``close`` after; ``writer`` (optional) receives every predicted
-    batch for the prediction log."""
+    batch for the prediction log. ``clock`` gives the time a request is logged at: the wall
+    clock, except for the demo, which serves a month of traffic in seconds (``core.demo``)."""
 
     def __init__(
         self,
@@ -149,8 +150,10 @@ class ServingApp:
         token: str | None = None,
         writer: PredictionLogWriter | None = None,
         max_body_bytes: int = MAX_BODY_BYTES,
+        clock: Callable[[], datetime] = utcnow,
     ) -> None:
         self.record = record
+        self._clock = clock
         self.classes = classes_of(record, pipeline)
         self._names = [column["name"] for column in record["inputs"]]
         self._writer = writer
@@ -278,7 +281,7 @@ class ServingApp:
         """Log a request refused for its body or values (``rows``: as far as they were read)."""
         if self._writer is not None:
             latency_ms = (time.perf_counter() - started) * 1000.0
-            self._writer.refuse(request_id, datetime.now(UTC), rows, latency_ms)
+            self._writer.refuse(request_id, self._clock(), rows, latency_ms)
 
     def _too_large(self) -> Response:
         megabytes = self.max_body_bytes / (1024 * 1024)
@@ -326,7 +329,7 @@ class ServingApp:
         try_it = request.headers.get(
             SOURCE_HEADER, ""
         ).strip().lower() == TRY_IT_SOURCE and _from_this_computer(request.remote_addr)
-        job = Job(rows, request_id, started, TRY_IT if try_it else TRAFFIC)
+        job = Job(rows, request_id, started, TRY_IT if try_it else TRAFFIC, self._clock())
         self.predictor.submit(job)
         if not job.wait(WAIT_SECONDS):
             return error_response(503, "The model is too busy to answer in time; try again."), 0

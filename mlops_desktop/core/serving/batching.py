@@ -61,12 +61,19 @@ class Job:
         "unavailable",
     )
 
-    def __init__(self, rows: Rows, request_id: str, started: float, source: str = TRAFFIC) -> None:
+    def __init__(
+        self,
+        rows: Rows,
+        request_id: str,
+        started: float,
+        source: str = TRAFFIC,
+        created_at: datetime | None = None,
+    ) -> None:
         self.rows = rows
         self.request_id = request_id
         self.source = source  # what the prediction log records: PredictionLog.source
         self.started = started  # time.perf_counter() when the request arrived
-        self.created_at = datetime.now(UTC)
+        self.created_at = created_at or datetime.now(UTC)  # the time the log records
         self.error: str | None = None
         self.unavailable = False
         self.predictions: list[Any] = []

@@ -4,13 +4,14 @@ from typing import Any
 
 from sqlalchemy import select
 
+from mlops_desktop.core.serving import control
 from mlops_desktop.core.store.models import (
     Deployment,
     ModelVersion,
     PredictionLog,
     RegisteredModel,
 )
-from mlops_desktop.core.store.upkeep import process_alive
+from mlops_desktop.core.store.upkeep import this_computer
 from mlops_desktop.core.workspace import Workspace
 
 
@@ -42,23 +43,29 @@ def recent_predictions(workspace: Workspace, ref: str, limit: int = 20) -> list[
 
 
 def running_servers(workspace: Workspace) -> list[dict[str, Any]]:
-    """Servers of this workspace still running (say, started by an app that has since closed
-    or crashed): their model version, address and process id."""
+    """Servers of this workspace still running on this computer (say, started by an app that has
+    since closed or crashed), told by their locks (``control``): their deployment, model version,
+    address and process id. A team store's servers on other computers are left out: their
+    process ids mean nothing here."""
     query = (
         select(Deployment, RegisteredModel.name, ModelVersion.version)
         .join(ModelVersion, Deployment.model_version_id == ModelVersion.id)
         .join(RegisteredModel, ModelVersion.model_id == RegisteredModel.id)
-        .where(Deployment.stopped_at.is_(None))
+        .where(
+            Deployment.stopped_at.is_(None),
+            Deployment.computer.is_(None) | (Deployment.computer == this_computer()),
+        )
         .order_by(Deployment.id)
     )
     with workspace.store.read() as session:
         return [
             {
+                "deployment": deployment.id,
                 "ref": f"{name}@{version}",
                 "url": f"http://{deployment.host}:{deployment.port}",
                 "pid": deployment.pid,
                 "started": deployment.started_at.isoformat(),
             }
             for deployment, name, version in session.execute(query)
-            if deployment.pid is not None and process_alive(deployment.pid)
+            if deployment.pid is not None and control.is_running(workspace, deployment.id)
         ]

@@ -28,7 +28,7 @@ from typing import Any
 from mlops_desktop.core.data.validation import RowChecker
 from mlops_desktop.core.serving.batching import Batch
 from mlops_desktop.core.serving.parsing import Rows
-from mlops_desktop.core.store.db import Store
+from mlops_desktop.core.store.db import Store, insert_many
 from mlops_desktop.core.store.models import REFUSED, PredictionLog
 
 log = logging.getLogger(__name__)
@@ -166,7 +166,12 @@ class PredictionLogWriter:
     def _write(self, rows: list[dict[str, Any]]) -> bool:
         try:
             with self._store.write() as session:
-                session.connection().exec_driver_sql(_INSERT, [_row_values(row) for row in rows])
+                insert_many(
+                    session,
+                    PredictionLog.__tablename__,
+                    _COLUMNS,
+                    [_row_values(row) for row in rows],
+                )
         except Exception:
             self.failed_writes += 1
             log.exception("Writing %d prediction log rows failed; will retry", len(rows))
@@ -271,10 +276,6 @@ _COLUMNS = (
     "latency_ms",
     "violations",
     "source",
-)
-_INSERT = (
-    f"INSERT INTO {PredictionLog.__tablename__} ({', '.join(_COLUMNS)}) "
-    f"VALUES ({', '.join('?' for _ in _COLUMNS)})"
 )
 
 

@@ -4,7 +4,8 @@
 the version (its file must match its SHA-256) and the rules of the dataset it learned from (each
 predicted row's broken rules are logged with it), binds the port, records the deployment and
 serves.
-SIGINT or SIGTERM (or ``stop`` being set) starts a graceful stop: no new connections; requests
+SIGINT or SIGTERM, a stop file (``control``, the way that works on Windows too) or ``stop`` being
+set starts a graceful stop: no new connections; requests
 already received are answered; idle connections are closed; then the predictor finishes, the
 prediction log is flushed and the deployment is marked stopped.
 Connections that never finish a request (silent, or sending headers a byte at a time) are closed
@@ -24,7 +25,7 @@ import threading
 import time
 import uuid
 from collections.abc import Callable, Iterator
-from datetime import UTC, datetime
+from datetime import datetime
 from http import HTTPStatus
 from typing import Any
 
@@ -38,6 +39,7 @@ from mlops_desktop.core.data import dataset_rules
 from mlops_desktop.core.errors import UserError
 from mlops_desktop.core.governance import audit
 from mlops_desktop.core.registry import model_registry
+from mlops_desktop.core.serving import control
 from mlops_desktop.core.serving.app import (
     REQUEST_ID_HEADER,
     ServingApp,
@@ -45,7 +47,8 @@ from mlops_desktop.core.serving.app import (
     error_document,
 )
 from mlops_desktop.core.serving.logwriter import PredictionLogWriter
-from mlops_desktop.core.store.models import Deployment, ModelVersion, RegisteredModel
+from mlops_desktop.core.store.models import Deployment, ModelVersion, RegisteredModel, utcnow
+from mlops_desktop.core.store.upkeep import this_computer
 from mlops_desktop.core.workspace import Workspace
 
 log = logging.getLogger(__name__)
@@ -297,8 +300,16 @@ def _stop_signals(on_signal: Callable[[], None]) -> Iterator[None]:
 
 
 def _record_start(
-    workspace: Workspace, record: dict[str, Any], host: str, port: int, rules: int
+    workspace: Workspace,
+    record: dict[str, Any],
+    host: str,
+    port: int,
+    rules: int,
+    lifetime: contextlib.ExitStack,
+    started_at: datetime,
 ) -> int:
+    """Record the deployment, taking its lock (held in ``lifetime``) before the record is
+    committed: whoever sees the record can tell from the lock whether its server runs."""
     with workspace.store.write() as session:
         version_id = session.scalar(
             select(ModelVersion.id)
@@ -310,9 +321,17 @@ def _record_start(
         )
         if version_id is None:
             raise UserError(f"{record['ref']} no longer exists.")
-        deployment = Deployment(model_version_id=version_id, host=host, port=port, pid=os.getpid())
+        deployment = Deployment(
+            model_version_id=version_id,
+            host=host,
+            port=port,
+            pid=os.getpid(),
+            computer=this_computer(),
+            started_at=started_at,
+        )
         session.add(deployment)
         session.flush()
+        lifetime.enter_context(control.running(workspace, deployment.id))
         audit.record(
             session,
             "deployment.start",
@@ -324,11 +343,13 @@ def _record_start(
         return deployment.id
 
 
-def _record_stop(workspace: Workspace, deployment_id: int, summary: dict[str, Any]) -> None:
+def _record_stop(
+    workspace: Workspace, deployment_id: int, summary: dict[str, Any], stopped_at: datetime
+) -> None:
     with workspace.store.write() as session:
         deployment = session.get(Deployment, deployment_id)
         if deployment is not None:
-            deployment.stopped_at = datetime.now(UTC)
+            deployment.stopped_at = stopped_at
         audit.record(
             session,
             "deployment.stop",
@@ -347,8 +368,10 @@ def serve(
     on_ready: Callable[[str], None] | None = None,
     stop: threading.Event | None = None,
     threads: int = THREADS,
+    clock: Callable[[], datetime] = utcnow,
 ) -> dict[str, Any]:
-    """Serve the model version ``ref`` until SIGINT/SIGTERM (or until ``stop`` is set), then
+    """Serve the model version ``ref`` until SIGINT/SIGTERM, a stop file (``control``) or
+    ``stop`` being set, then
     stop gracefully and return a summary: url, deployment, requests, errors, predicted and
     logged rows.
 
@@ -356,14 +379,15 @@ def serve(
     has the port the system chose. A host other than loopback needs a ``token``, which clients
     send as ``Authorization: Bearer <token>``. Bad input raises ``UserError`` before anything is
     recorded: an address or token refused, an unknown version, a model file that fails its
-    SHA-256 check, a port in use."""
+    SHA-256 check, a port in use. ``clock`` gives the times the deployment and its log record
+    (the wall clock, except for the demo's month of traffic, ``core.demo``)."""
     address = check_address(host, port, token)
     record, pipeline = model_registry.load(workspace, ref)
     checker = dataset_rules.model_checker(workspace, record)  # the rules as they are now
     writer = PredictionLogWriter(
         workspace.store, record["inputs"], classes_of(record, pipeline), checker=checker
     )
-    app = ServingApp(record, pipeline, token=token, writer=writer)
+    app = ServingApp(record, pipeline, token=token, writer=writer, clock=clock)
     sock = _listening_socket(address, port)
     try:
         server = waitress.create_server(
@@ -389,9 +413,13 @@ def serve(
     url = url_of(address, bound_port)
     loop = _Loop(server)
     logging.getLogger("waitress.queue").setLevel(logging.ERROR)  # "queue depth" under load
+    lifetime = contextlib.ExitStack()  # the deployment's lock, released once its end is recorded
     try:
-        deployment_id = _record_start(workspace, record, address, bound_port, len(checker))
+        deployment_id = _record_start(
+            workspace, record, address, bound_port, len(checker), lifetime, clock()
+        )
     except BaseException:
+        lifetime.close()
         wasyncore.close_all(server._map)
         server.task_dispatcher.shutdown()
         raise
@@ -403,7 +431,7 @@ def serve(
     # full collections that requests' garbage makes due take microseconds instead of milliseconds.
     gc.collect()
     gc.freeze()
-    with _stop_signals(lambda: signalled.append(True)):
+    with lifetime, _stop_signals(lambda: signalled.append(True)):
         writer.start()
         app.start()
         loop.start()
@@ -411,7 +439,12 @@ def serve(
             log.info("Serving %s at %s (deployment %d)", record["ref"], url, deployment_id)
             if on_ready is not None:
                 on_ready(url)
-            while not signalled and loop.thread.is_alive() and not stop_requested.wait(0.2):
+            while (
+                not signalled
+                and loop.thread.is_alive()
+                and not stop_requested.wait(0.2)
+                and not control.stop_requested(workspace, deployment_id)
+            ):
                 pass
         finally:
             log.info("Stopping the server at %s", url)
@@ -426,6 +459,6 @@ def serve(
                 predicted_rows=health["predicted_rows"],
                 logged_rows=writer.logged_rows,
             )
-            _record_stop(workspace, deployment_id, summary)
+            _record_stop(workspace, deployment_id, summary, clock())
             log.info("Stopped the server at %s: %s", url, summary)
     return summary

@@ -1,1 +1,2 @@
-"""The one store access layer: SQLite through SQLAlchemy 2, Alembic migrations, artifacts."""
+"""The one store access layer: SQLite (or a team's PostgreSQL) through SQLAlchemy 2, Alembic migrations,
+artifacts."""

@@ -1,30 +1,34 @@
-"""Engine, sessions and schema upgrades for a workspace's ``store.db``.
+"""Engine, sessions and schema upgrades for a workspace's records: its ``store.db``, or a team store.
 
 SQLite runs in WAL mode with a busy timeout so the GUI, the CLI and a serving process can share one
-workspace; within a process all writes go through one lock (one writer), in short transactions.
+workspace; within a process all writes go through one lock (one writer), in short transactions. A team
+store is a PostgreSQL database (``postgres``) whose writers take turns the same way; everything that
+differs between the two lives in this package, so the rest of the app never asks which one it is on.
 """
 
 import logging
 import sqlite3
 import threading
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 from sqlalchemy import Engine, create_engine, event, inspect, text
-from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session, sessionmaker
 
 from mlops_desktop.core.errors import UserError
+from mlops_desktop.core.store import postgres
+from mlops_desktop.core.store.models import Base
 
 log = logging.getLogger(__name__)
 
 MIGRATIONS_DIR = Path(__file__).with_name("migrations")
 # The newest migration's revision. Opening a current workspace compares against it and so never
 # loads Alembic (a third of a second); a test checks it equals Alembic's head.
-SCHEMA_HEAD = "0009"
+SCHEMA_HEAD = "0013"
 BUSY_TIMEOUT_MS = 30_000
 WRITE_OPTION = "mlops_write"
 
@@ -48,18 +52,45 @@ def _on_begin(connection: Any) -> None:
     connection.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
 
 
+def _busy(error: DBAPIError) -> bool:
+    if isinstance(error.orig, sqlite3.OperationalError):
+        return "locked" in str(error.orig)
+    return postgres.is_busy(error)
+
+
 @contextmanager
 def _busy_said_plainly() -> Iterator[None]:
     """A write waits up to the busy timeout for another process's write to finish (SQLite tries
-    again and again meanwhile); past it, the analyst reads why, not "database is locked"."""
+    again and again meanwhile, PostgreSQL queues it); past it, the analyst reads why, not
+    "database is locked"."""
     try:
         yield
-    except OperationalError as exc:
-        if not isinstance(exc.orig, sqlite3.OperationalError) or "locked" not in str(exc.orig):
+    except DBAPIError as exc:
+        if not _busy(exc):
             raise
         raise UserError(
             "The workspace is busy: another program is writing to it; try again."
         ) from exc
+
+
+def insert_many(
+    session: Session, table: str, columns: Sequence[str], rows: list[tuple[Any, ...]]
+) -> None:
+    """Insert ``rows`` through the driver's own executemany, skipping SQLAlchemy's per-value
+    conversion (most of a large insert's cost): values must already be as the store keeps them
+    (UTC times without a zone, JSON as text). Each driver marks its parameters its own way."""
+    connection = session.connection()
+    marker = "?" if connection.dialect.paramstyle == "qmark" else "%s"
+    connection.exec_driver_sql(
+        f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({', '.join(marker for _ in columns)})",
+        rows,
+    )
+
+
+def in_write_transaction(session: Session) -> bool:
+    """Whether ``session`` is a ``Store.write`` transaction: it began with BEGIN IMMEDIATE, so it
+    holds the database's write lock, against every process, until it ends."""
+    return bool(session.connection().get_execution_options().get(WRITE_OPTION, False))
 
 
 def _upgrade_to_head(engine: Engine) -> None:
@@ -82,16 +113,25 @@ def head_revision() -> str:
 
 
 class Store:
-    """One workspace database: opens it, upgrades its schema, hands out sessions."""
+    """One workspace database: opens it, upgrades its schema, hands out sessions.
 
-    def __init__(self, db_path: Path) -> None:
-        self.db_path = db_path
-        self.engine = create_engine(
-            f"sqlite:///{db_path}",
-            connect_args={"timeout": BUSY_TIMEOUT_MS / 1000, "check_same_thread": False},
-        )
-        event.listen(self.engine, "connect", _on_connect)
-        event.listen(self.engine, "begin", _on_begin)
+    ``location`` is the SQLite file (a path) or a team store's ``postgresql://`` address."""
+
+    def __init__(self, location: Path | str) -> None:
+        # The PostgreSQL address as given (to hand to the processes this one starts), else None.
+        self.url = str(location) if isinstance(location, str) else None
+        self.db_path = location if isinstance(location, Path) else None
+        if self.url is not None:
+            self.engine = postgres.create(self.url, lock_timeout_ms=BUSY_TIMEOUT_MS)
+            self.description = f"PostgreSQL {postgres.shown(self.url)}"
+        else:
+            self.engine = create_engine(
+                f"sqlite:///{location}",
+                connect_args={"timeout": BUSY_TIMEOUT_MS / 1000, "check_same_thread": False},
+            )
+            event.listen(self.engine, "connect", _on_connect)
+            event.listen(self.engine, "begin", _on_begin)
+            self.description = f"SQLite {location}"
         self._sessions = sessionmaker(self.engine, expire_on_commit=False)
         self._write_sessions = sessionmaker(
             self.engine.execution_options(**{WRITE_OPTION: True}), expire_on_commit=False
@@ -113,12 +153,16 @@ class Store:
         try:
             current = self._current_revision()
         except Exception as exc:
+            if self.url is not None:
+                raise postgres.unreachable(self.url, exc) from exc
             raise UserError(
                 f"The workspace database {self.db_path} cannot be read; it may be damaged."
             ) from exc
         if current == head:
             return
-        if current is not None:
+        # PostgreSQL changes a schema in one transaction (a failed upgrade leaves nothing behind);
+        # its backups are the server's business.
+        if current is not None and self.db_path is not None:
             stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S")
             backup = self.db_path.with_name(f"store.db.before-{head}-{stamp}.bak")
             self.backup_to(backup)
@@ -128,6 +172,11 @@ class Store:
     def backup_to(self, target: Path) -> None:
         """A consistent copy of the live database (WAL included) via SQLite's backup API: taken in
         one step, it is the database as of one moment, while other processes go on writing."""
+        if self.db_path is None:
+            raise UserError(
+                "A team store on PostgreSQL is backed up with the database server's own tools "
+                "(pg_dump); this backs up workspaces whose records are in store.db."
+            )
         source = sqlite3.connect(self.db_path)
         try:
             destination = sqlite3.connect(target)
@@ -152,11 +201,19 @@ class Store:
             self._write_sessions() as session,
             session.begin(),
         ):
+            if self.url is not None:
+                postgres.take_write_turn(session.connection())
             yield session
 
     def integrity_check(self) -> str:
-        """SQLite's ``PRAGMA integrity_check``: "ok", or the problems it found, one per line."""
+        """SQLite's ``PRAGMA integrity_check`` (PostgreSQL's: the app's tables at the app's schema):
+        "ok", or the problems it found, one per line."""
         with self.engine.connect() as connection:
+            if self.url is not None:
+                revision = connection.execute(text("SELECT version_num FROM alembic_version"))
+                return postgres.integrity_check(
+                    connection, Base.metadata.tables, revision.scalar(), SCHEMA_HEAD
+                )
             return "\n".join(connection.execute(text("PRAGMA integrity_check")).scalars())
 
     def integrity_ok(self) -> bool:

@@ -55,6 +55,7 @@ class Dataset(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     name: Mapped[str] = mapped_column(String(200), unique=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    target: Mapped[str | None] = mapped_column(String(500))  # the column its models predict
     versions: Mapped[list["DatasetVersion"]] = relationship(
         back_populates="dataset", order_by="DatasetVersion.version", cascade="all, delete-orphan"
     )
@@ -172,6 +173,8 @@ class ModelVersion(Base):
     input_schema: Mapped[list[Any]] = mapped_column(JSON)
     reference_summary: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # For a version imported from a model bundle: the bundle's hash, file and source (bundles.py)
+    imported_from: Mapped[dict[str, Any] | None] = mapped_column(JSON)
 
 
 class StageTransition(Base):
@@ -212,6 +215,8 @@ class Deployment(Base):
     started_at: Mapped[datetime] = mapped_column(default=utcnow)
     stopped_at: Mapped[datetime | None]
     pid: Mapped[int | None]  # the serving process; it runs while stopped_at is unset and it lives
+    # the computer it runs on (None: recorded before 0009, on the computer of the store.db)
+    computer: Mapped[str | None] = mapped_column(String(255))
 
 
 TRAFFIC, TRY_IT, REFUSED = "traffic", "try_it", "refused"  # a logged row's sources
@@ -270,7 +275,9 @@ class AuditEvent(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
-    user: Mapped[str] = mapped_column(String(200))
-    action: Mapped[str] = mapped_column(String(100))
-    entity: Mapped[str] = mapped_column(String(500))
+    user: Mapped[str] = mapped_column(String(200), index=True)
+    action: Mapped[str] = mapped_column(String(100), index=True)
+    entity: Mapped[str] = mapped_column(String(500), index=True)  # the object: "dataset:iris@2"
     details: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    # SHA-256 chaining this event to the one before (governance.chain); NULL only if put in by hand
+    hash: Mapped[str | None] = mapped_column(String(64))

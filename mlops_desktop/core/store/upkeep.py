@@ -27,12 +27,13 @@ removes the file after its own commit).
 Nothing is hashed: listing ``artifacts/`` and reading one indexed column per table keeps opening
 fast on a big workspace (``bench/bench_open.py``).
 
-A run still marked running is failed when its training's lock (``tmp/<run id>.lock``) is free, or,
-for a run recorded without one, when its process id no longer runs.
+A run still marked running is failed when its training's lock (``tmp/<run id>.lock``) is free or
+gone. Process ids are not consulted: they are reused, and asking whether one runs with
+``os.kill(pid, 0)`` interrupts a console process group on Windows.
 """
 
 import os
-import sys
+import socket
 from contextlib import suppress
 from datetime import UTC, datetime
 from pathlib import Path
@@ -84,38 +85,9 @@ def referenced(store: Store) -> set[str]:
     return wanted
 
 
-def process_alive(pid: int | None) -> bool:
-    """Whether a process with this id still runs (a training or a server of this workspace)."""
-    if pid is None:
-        return False
-    if sys.platform == "win32":
-        return _windows_process_alive(pid)
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except OSError:  # it exists but belongs to someone else (or the platform cannot tell)
-        return True
-    return True
-
-
-if sys.platform == "win32":
-    import ctypes
-
-    def _windows_process_alive(pid: int) -> bool:
-        """os.kill(pid, 0) would send Ctrl+C on Windows; ask for the process's exit code instead."""
-        query_limited_information, still_active, access_denied = 0x1000, 259, 5
-        kernel32 = ctypes.WinDLL("kernel32", use_last_error=True)
-        handle = kernel32.OpenProcess(query_limited_information, False, pid)
-        if not handle:
-            return bool(ctypes.get_last_error() == access_denied)  # someone else's
-        try:
-            code = ctypes.c_ulong()
-            return bool(kernel32.GetExitCodeProcess(handle, ctypes.byref(code))) and (
-                code.value == still_active
-            )
-        finally:
-            kernel32.CloseHandle(handle)
+def this_computer() -> str:
+    """The name of this computer, as a deployment records it next to its process id."""
+    return socket.gethostname()
 
 
 def mark_abandoned_runs(store: Store, artifacts: ArtifactStore) -> int:
@@ -138,7 +110,6 @@ def mark_abandoned_runs(store: Store, artifacts: ArtifactStore) -> int:
 
 def _still_running(run: Run, artifacts: ArtifactStore) -> bool:
     """A training holds a lock named by its run id while it runs; the lock says whether its
-    process lives even if the process id has since been given to another program. A run with no
-    lock file (recorded by an older version) falls back on its process id."""
-    held = artifacts.still_working(run.id)
-    return process_alive(run.pid) if held is None else held
+    process lives even if the process id has since been given to another program. No lock file
+    means its training ended (a run recorded by a version before locks counts as ended)."""
+    return artifacts.still_working(run.id) is True

@@ -19,9 +19,14 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from mlops_desktop.core import formatting
 from mlops_desktop.core.experiments import training
 from mlops_desktop.core.experiments.plots import comparison_charts
-from mlops_desktop.core.experiments.run_history import left_out_sentence, verdict_sentence
+from mlops_desktop.core.experiments.run_history import (
+    TRAINING_TIME,
+    left_out_sentence,
+    verdict_sentence,
+)
 from mlops_desktop.core.vocabulary import measure_text, measure_title
 from mlops_desktop.ui.models.tables import Column, RecordsModel
 from mlops_desktop.ui.widgets.figure_canvas import FigureView
@@ -40,10 +45,12 @@ def _row_name(row: dict[str, Any]) -> str:
 
 
 def _shown(row: dict[str, Any], index: int) -> Any:
-    """A run's value in a row; scores as 0.972."""
+    """A run's value in a row; scores as 0.972, training time as 0.67 s."""
     value = row["values"][index]
     if row["section"] == "Metric" and isinstance(value, float):
         return measure_text(row["name"], value)
+    if row["name"] == TRAINING_TIME:
+        return formatting.duration(value)
     return value
 
 

@@ -41,11 +41,11 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from mlops_desktop.core.data import datasets, preparation, recipes
+from mlops_desktop.core.data import datasets, preparation, recipes, roles
 from mlops_desktop.core.data.preparation import Step
 from mlops_desktop.core.errors import UserError
 from mlops_desktop.core.store.models import DatasetVersion
-from mlops_desktop.core.vocabulary import COLUMN_TYPES, FALSE_WORDS, TRUE_WORDS
+from mlops_desktop.core.vocabulary import COLUMN_TYPES, FALSE_WORDS, TRUE_WORDS, counted
 from mlops_desktop.core.workspace import Workspace
 from mlops_desktop.ui import errors
 from mlops_desktop.ui.models.tables import FrameModel, fit_column_names
@@ -128,11 +128,14 @@ class StepDialog(QDialog):
         check: Any,
         step: Step | None = None,
         parent: QWidget | None = None,
+        gaps: dict[str, int] | None = None,
+        target: str | None = None,
     ) -> None:
         super().__init__(parent)
         self.setWindowTitle(preparation.OP_TITLES[op])
         self.setObjectName("stepDialog")
         self.op, self.columns, self._check = op, columns, check
+        self.gaps, self.target = gaps or {}, target
         self.step: Step | None = None
         self.fields: dict[str, QWidget] = {}
         form = QFormLayout()
@@ -167,6 +170,8 @@ class StepDialog(QDialog):
         layout.addWidget(buttons)
 
     def _field(self, name: str) -> QWidget:
+        if name == "column" and self.op == "fill_missing":
+            return self._gappy_columns()
         if name in ("column", "numerator", "denominator"):
             box = QComboBox()
             kinds = COLUMN_KINDS.get(self.op)
@@ -210,6 +215,23 @@ class StepDialog(QDialog):
             share.setValue(1.0)
             return share
         return QLineEdit()  # value, to
+
+    def _gappy_columns(self) -> QComboBox:
+        """The columns to fill: those with gaps first, most gaps first, with their counts; the
+        column to predict last (its gaps are better dropped than made up)."""
+        box = QComboBox()
+        names = sorted(
+            self.columns,
+            key=lambda column: (column == self.target, -self.gaps.get(column, 0)),
+        )
+        for column in names:
+            kind = self.columns[column]
+            count = self.gaps.get(column, 0)
+            text = f"{column} ({kind}) — {counted(count, 'gap')}" if count else f"{column} ({kind})"
+            if column == self.target:
+                text += " — the column to predict"
+            box.addItem(text, column)
+        return box
 
     def _fill(self, step: Step) -> None:
         for name, widget in self.fields.items():
@@ -308,6 +330,8 @@ class RecipeDialog(QDialog):
         self.setObjectName("recipeDialog")
         self.setWindowTitle(f"Prepare {self.ref}")
         self.sample = read_sample(state.workspace, version)
+        choice = roles.target_choice(version)
+        self.target = choice.column if choice else None  # never proposed for filling
         self.steps: list[Step] = []
         self.problem: str | None = None
 
@@ -469,6 +493,16 @@ class RecipeDialog(QDialog):
         except UserError:
             return {c["name"]: c["type"] for c in self.version.schema}
 
+    def _gaps_at(self, index: int) -> dict[str, int]:
+        """Missing values per column of the version (its profile), for columns that no step
+        before ``index`` has filled."""
+        filled = {step.get("column") for step in self.steps[:index] if step["op"] == "fill_missing"}
+        return {
+            entry["name"]: entry["missing"]
+            for entry in self.version.profile["columns"]
+            if entry["missing"] and entry["name"] not in filled
+        }
+
     def _checker(self, index: int) -> Any:
         """Checks a step put at ``index``, after the steps before it."""
 
@@ -479,7 +513,14 @@ class RecipeDialog(QDialog):
 
     def add_step(self, op: str) -> StepDialog:
         index = self.list.currentRow() + 1 if self.list.currentRow() >= 0 else len(self.steps)
-        dialog = StepDialog(op, self._columns_at(index), self._checker(index), parent=self)
+        dialog = StepDialog(
+            op,
+            self._columns_at(index),
+            self._checker(index),
+            parent=self,
+            gaps=self._gaps_at(index),
+            target=self.target,
+        )
         dialog.accepted.connect(lambda: self._insert(index, dialog.step))
         dialog.open()
         return dialog
@@ -490,7 +531,13 @@ class RecipeDialog(QDialog):
             return None
         step = self.steps[index]
         dialog = StepDialog(
-            step["op"], self._columns_at(index), self._checker(index), step, parent=self
+            step["op"],
+            self._columns_at(index),
+            self._checker(index),
+            step,
+            parent=self,
+            gaps=self._gaps_at(index),
+            target=self.target,
         )
         dialog.accepted.connect(lambda: self._replace(index, dialog.step))
         dialog.open()
@@ -587,10 +634,16 @@ class RecipeDialog(QDialog):
                 f"<b>Sample rows this step removes ({len(shown.removed):,})</b>"
             )
             self.before_model.set_frame(gone, removed=range(len(gone)))
-        else:
+            after = shown.after.head(SHOWN_ROWS)
+        else:  # the rows it changes first, so the change is in view; a column step keeps rows
+            unchanged = sorted(set(range(len(shown.before))) - set(shown.changed))
+            first = (shown.changed + unchanged)[:SHOWN_ROWS]
             self.before_title.setText("<b>Before this step</b>")
-            self.before_model.set_frame(shown.before.head(SHOWN_ROWS), highlighted=shown.affected)
-        self.after_model.set_frame(shown.after.head(SHOWN_ROWS), highlighted=shown.affected)
+            self.before_model.set_frame(shown.before.iloc[first], highlighted=shown.affected)
+            after = (
+                shown.after.iloc[first] if len(shown.after) == len(shown.before) else shown.after
+            )
+        self.after_model.set_frame(after.head(SHOWN_ROWS), highlighted=shown.affected)
         for view in self.views.values():
             fit_column_names(view, PREVIEW_COLUMN_WIDTH)
         self._bring_into_view("beforeTable", list(shown.before.columns), shown.affected)

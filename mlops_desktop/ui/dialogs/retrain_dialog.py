@@ -26,14 +26,13 @@ from mlops_desktop.core.errors import UserError
 from mlops_desktop.core.monitoring import retraining
 from mlops_desktop.core.registry import model_registry
 from mlops_desktop.core.vocabulary import (
-    LOWER_IS_BETTER,
     MEASURE_WORDS,
-    counted,
     measure_text,
     measure_title,
     version_words,
 )
 from mlops_desktop.ui.errors import show_message
+from mlops_desktop.ui.help import tip
 from mlops_desktop.ui.models.tables import Column, RecordsModel
 from mlops_desktop.ui.state import AppState
 from mlops_desktop.ui.widgets.task_panel import TaskPanel
@@ -47,18 +46,16 @@ def _value(row: dict[str, Any], side: str) -> str:
 
 def comparison_rows(result: dict[str, Any]) -> list[dict[str, Any]]:
     """One row per measure, the main one first: the current version's value, the
-    challenger's, and which is better."""
+    challenger's, and, on the main measure, which is better when the paired test can tell."""
     current, challenger = result["metrics"]["current"], result["metrics"]["challenger"]
     names = [result["main_metric"], *(n for n in MEASURE_WORDS if n != result["main_metric"])]
+    winner = {"better": "challenger", "worse": "current"}.get(result["verdict"], "")
     rows = []
     for name in names:
         mine, theirs = current.get(name), challenger.get(name)
         if mine is None and theirs is None:
             continue
-        better = ""
-        if mine is not None and theirs is not None and mine != theirs:
-            challenger_wins = theirs < mine if name in LOWER_IS_BETTER else theirs > mine
-            better = "challenger" if challenger_wins else "current"
+        better = winner if name == result["main_metric"] else ""
         rows.append(
             {
                 "name": name,
@@ -90,7 +87,8 @@ class RetrainDialog(QDialog):
             f"Train a challenger for <b>{version_words(ref)}</b> with the same recipe "
             "(algorithm, settings, columns and seed) on newer data, then compare it with the "
             "version in production (or this one, if none is) on rows that neither trained on. "
-            "Bold marks the better score. Nothing changes in service until you promote it."
+            "Bold marks the better score on the main measure, when the rows can tell the two apart. "
+            "Nothing changes in service until you promote it."
         )
         intro.setWordWrap(True)
         self.with_labels = QRadioButton("Its training data plus the predictions that have labels")
@@ -114,7 +112,9 @@ class RetrainDialog(QDialog):
         source_row.addWidget(self.dataset, 1)
         self.train_button = QPushButton("Train challenger")
         self.train_button.setObjectName("trainChallenger")
-        self.train_button.setToolTip("Train and compare; this can take as long as the training did")
+        self.train_button.setToolTip(
+            tip("champion-challenger", "Train and compare; this can take as long as training did.")
+        )
         self.train_button.clicked.connect(self.train)
         self.task_panel = TaskPanel()
 
@@ -210,27 +210,7 @@ class RetrainDialog(QDialog):
     def _show(self, result: dict[str, Any]) -> None:
         self.result = result
         self.model.set_records(comparison_rows(result))
-        current = result["metrics"]["current"].get(result["main_metric"])
-        challenger = result["metrics"]["challenger"].get(result["main_metric"])
-        main = MEASURE_WORDS[result["main_metric"]]
-        rows = f"{counted(result['held_out_rows'], 'row')} neither model trained on"
-        stage = model_registry.STAGE_LABELS[result["current_stage"]]
-        rival = f"{version_words(result['current'])} ({stage})"
-        if current is None or challenger is None:
-            text = f"Compared on {rows}; {main} could not be measured on them."
-        else:
-            theirs, ours = (measure_text(result["main_metric"], v) for v in (challenger, current))
-            text = (
-                f"The challenger is {'' if result['better'] else 'not '}better on {main}: "
-                f"{theirs} against {ours} for {rival}, on {rows}."
-                + ("" if result["better"] else " Keep the current version.")
-            )
-        if result["passed_over"]:
-            text += (
-                f" It is compared with {version_words(result['current'])} because "
-                f"{result['passed_over']}."
-            )
-        self.verdict.setText(text)
+        self.verdict.setText(result["summary"])
 
     def _update_buttons(self) -> None:
         self.train_button.setEnabled(self.task is None)

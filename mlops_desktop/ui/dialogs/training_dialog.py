@@ -1,5 +1,6 @@
 """New training: pick data and target, see what will be used and why, pick algorithms, train."""
 
+import html
 from typing import Any
 
 from PySide6.QtCore import Qt, Signal
@@ -24,12 +25,13 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from mlops_desktop.core.data import datasets
+from mlops_desktop.core.data import datasets, roles
 from mlops_desktop.core.errors import UserError
 from mlops_desktop.core.experiments import training
 from mlops_desktop.core.names import check_name
 from mlops_desktop.core.vocabulary import counted
-from mlops_desktop.ui.errors import show_message
+from mlops_desktop.ui.errors import confirm, show_message
+from mlops_desktop.ui.help import tip
 from mlops_desktop.ui.state import AppState
 from mlops_desktop.ui.widgets.task_panel import TaskPanel
 from mlops_desktop.ui.workers import Task
@@ -37,6 +39,7 @@ from mlops_desktop.ui.workers import Task
 
 class TrainingDialog(QDialog):
     trained = Signal(object)  # the list of run records
+    planned = Signal(object)  # the plan of the chosen target, once shown
 
     def __init__(
         self, state: AppState, dataset: str | None = None, parent: QWidget | None = None
@@ -47,13 +50,20 @@ class TrainingDialog(QDialog):
         self.resize(780, 820)
         self.state = state
         self.plan: training.Plan | None = None
+        self.choice: roles.TargetChoice | None = None  # what the dialog started from, and why
         self.task: Task | None = None
         self._plan_task: Task | None = None
 
         self.dataset = QComboBox()
         self.dataset.setToolTip("The data to learn from (its latest version)")
         self.target = QComboBox()
-        self.target.setToolTip("The column the model should learn to predict")
+        self.target.setObjectName("targetChoice")
+        self.target.setPlaceholderText("Choose the column to predict")
+        self.target.setToolTip(
+            "The column the model should learn to predict. The app starts from the dataset's "
+            "target, else proposes one: a column named target, label, class, outcome, status, y "
+            "or churn, else the last column holding 2 to 10 labels; never simply the last column."
+        )
         self.experiment = QLineEdit(training.DEFAULT_EXPERIMENT)
         self.experiment.setToolTip("Runs are grouped into experiments so they can be compared")
         form = QFormLayout()
@@ -110,23 +120,28 @@ class TrainingDialog(QDialog):
         self.test_size.setRange(0.05, 0.5)
         self.test_size.setSingleStep(0.05)
         self.test_size.setValue(training.DEFAULT_TEST_SIZE)
-        self.test_size.setToolTip(
-            "The share of rows kept aside to score the model on data it never saw"
-        )
+        self.test_size.setToolTip(tip("held-out"))
         self.cv = QSpinBox()
         self.cv.setRange(0, 10)
         self.cv.setSpecialValueText("off")
-        self.cv.setToolTip("Also score the model K times on different splits of the training rows")
+        self.cv.setToolTip(tip("cross-validation"))
         self.seed = QSpinBox()
         self.seed.setRange(0, 2**31 - 1)
         self.seed.setValue(training.DEFAULT_SEED)
-        self.seed.setToolTip("The same seed and data give exactly the same model and scores")
+        self.seed.setToolTip(tip("seed"))
         options = QGroupBox("Evaluation")
         options_form = QFormLayout(options)
         options_form.addRow("Held-out share:", self.test_size)
         options_form.addRow("Cross-validation folds:", self.cv)
         options_form.addRow("Seed:", self.seed)
 
+        self.task_sentence = QLabel()
+        self.task_sentence.setObjectName("taskSentence")
+        self.task_sentence.setWordWrap(True)
+        self.task_sentence.setStyleSheet(
+            "QLabel#taskSentence { background: #eef4fb; border: 1px solid #2f6db5; "
+            "border-radius: 4px; padding: 8px; font-size: 14px; }"
+        )
         self.task_panel = TaskPanel()
         self.buttons = QDialogButtonBox()
         self.train_button = self.buttons.addButton("Train", QDialogButtonBox.ButtonRole.AcceptRole)
@@ -147,6 +162,7 @@ class TrainingDialog(QDialog):
         layout.addWidget(self.settings)
         layout.addWidget(options)
         layout.addWidget(self.task_panel)
+        layout.addWidget(self.task_sentence)  # right above Train: what pressing it will do
         layout.addWidget(self.buttons)
 
         names = [row["name"] for row in datasets.list_datasets(state.workspace)]
@@ -155,23 +171,40 @@ class TrainingDialog(QDialog):
             self.dataset.setCurrentText(dataset)
         self.dataset.currentTextChanged.connect(self._dataset_chosen)
         self.target.currentTextChanged.connect(self._target_chosen)
+        self.target.activated.connect(self._target_picked)
         self._dataset_chosen(self.dataset.currentText())
 
     def _dataset_chosen(self, name: str) -> None:
+        """List the dataset's columns and start from its target, else the proposed one (or
+        none); cross-validate by default under ``training.FOLDS_BELOW_ROWS`` rows."""
         self.target.blockSignals(True)
         self.target.clear()
+        self.choice = None
         if name:
             version = datasets.get_version(self.state.workspace, name)
             self.target.addItems([column["name"] for column in version.schema])
-            self.target.setCurrentIndex(self.target.count() - 1)  # the last column, by custom
+            self.choice = roles.target_choice(version)
+            self.cv.setValue(training.default_folds(version.n_rows))
+        self.target.setCurrentIndex(self.target.findText(self.choice.column) if self.choice else -1)
         self.target.blockSignals(False)
         self._target_chosen(self.target.currentText())
+
+    def _target_picked(self, _index: int) -> None:
+        """The analyst chose the target themselves: nothing left to confirm."""
+        self.choice = None
 
     def _target_chosen(self, target: str) -> None:
         self.plan = None
         self.train_button.setEnabled(False)
-        if not target:
+        self.task_sentence.clear()
+        if not self.dataset.currentText():
             self.explanation.setText("Import a dataset first (Datasets pane).")
+            return
+        if not target:
+            self.explanation.setText(
+                "No column looks like the answer to predict: choose it under Predict."
+            )
+            self.task_sentence.setText("<b>Choose the column to predict</b> (Predict, above).")
             return
         self.explanation.setText("Looking at the columns…")
         dataset, workspace = self.dataset.currentText(), self.state.workspace
@@ -187,6 +220,19 @@ class TrainingDialog(QDialog):
     def _show_plan(self, plan: training.Plan) -> None:
         self.plan = plan
         self.explanation.setText(f"<b>{plan.task.capitalize()}</b>: {plan.task_reason}")
+        target = self.target.currentText()
+        why = ""
+        if self.choice is not None and self.choice.column == target:
+            why = (
+                f"Proposed because {self.choice.reason}; change Predict if that is not what to "
+                "predict."
+                if self.choice.proposed
+                else f"{target} is this dataset's target."
+            )
+        self.task_sentence.setText(
+            f"<b>{html.escape(roles.task_sentence(plan.task, target, plan.classes), False)}</b>"
+            + (f"<br><small>{html.escape(why, False)}</small>" if why else "")
+        )
         self.columns.blockSignals(True)
         self.columns.clear()
         for feature in plan.features:
@@ -210,6 +256,7 @@ class TrainingDialog(QDialog):
         self.drop_missing.setVisible(plan.target_missing > 0)
         self._update_algorithms()
         self.train_button.setEnabled(True)
+        self.planned.emit(plan)
 
     def _add_column(self, name: str, used: bool, why: str, fixed: bool = False) -> None:
         item = QListWidgetItem(f"{name} — {why}" if not used else name)
@@ -303,6 +350,8 @@ class TrainingDialog(QDialog):
         if not chosen:
             show_message(self, "Choose at least one algorithm.")
             return
+        if not self._regression_confirmed():
+            return
         exclude, include = self.column_choices()
         missing_targets = bool(self.plan and self.plan.target_missing)
         recipes = [
@@ -340,6 +389,24 @@ class TrainingDialog(QDialog):
         task.succeeded.connect(self._trained)
         task.failed.connect(self._failed)
         task.cancelled.connect(self._cancelled)
+
+    def _regression_confirmed(self) -> bool:
+        """A proposed target that would be a regression is asked about once: a number to
+        predict is as often an input (a price) as the answer."""
+        target = self.target.currentText()
+        proposed = self.choice is not None and self.choice.proposed
+        if not proposed or self.plan is None or self.plan.task != "regression":
+            return True
+        if not confirm(
+            self,
+            "Predict a number?",
+            f"{roles.task_sentence('regression', target, ())} '{target}' was proposed, not "
+            "chosen. Is it really the column to predict?",
+            f"Predict {target}",
+        ):
+            return False
+        self.choice = None
+        return True
 
     def _trained(self, runs: list[dict[str, Any]]) -> None:
         self.task = None

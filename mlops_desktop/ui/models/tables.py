@@ -17,6 +17,7 @@ from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelInd
 from PySide6.QtGui import QBrush, QColor, QFont
 from PySide6.QtWidgets import QTableView
 
+from mlops_desktop.core import formatting
 from mlops_desktop.core.data.paging import ParquetPager
 
 Index = QModelIndex | QPersistentModelIndex
@@ -29,8 +30,8 @@ def format_value(value: Any, group_digits: bool = True) -> str:
         return "—"
     if isinstance(value, (bool, np.bool_)):
         return "yes" if value else "no"
-    if isinstance(value, numbers.Integral):
-        return f"{value:,}" if group_digits and abs(int(value)) >= 10_000 else str(value)
+    if isinstance(value, numbers.Integral):  # a count: grouped (1,419), as formatting writes it
+        return formatting.count(int(value)) if group_digits else str(value)
     if isinstance(value, numbers.Real):
         return _decimal_text(float(value), group_digits)
     if isinstance(value, datetime):
@@ -38,6 +39,12 @@ def format_value(value: Any, group_digits: bool = True) -> str:
     if hasattr(value, "isoformat"):
         return str(value.isoformat())
     return str(value)
+
+
+def local_time(iso_utc: str, seconds: bool = False) -> str:
+    """A stored UTC time as the user's local date and time, to the minute (or the second)."""
+    moment = datetime.fromisoformat(iso_utc).astimezone()
+    return moment.strftime("%Y-%m-%d %H:%M:%S" if seconds else "%Y-%m-%d %H:%M")
 
 
 def _decimal_text(value: float, group_digits: bool) -> str:
@@ -64,8 +71,12 @@ class Column:
     highlighted: Callable[[dict[str, Any]], bool] | None = None  # a tinted background
     bold: Callable[[dict[str, Any]], bool] | None = None
     decimals: int | None = None  # numbers shown grouped with this many decimals: 0.972, 1,240
+    shown: Callable[[dict[str, Any]], str] | None = None  # the text, where not the value's own
+    cell_tooltip: Callable[[dict[str, Any]], str | None] | None = None  # a cell's own tooltip
 
     def text(self, record: dict[str, Any]) -> str:
+        if self.shown is not None:
+            return self.shown(record)
         value = self.value(record)
         if self.decimals is not None and isinstance(value, numbers.Real):
             return f"{float(value):,.{self.decimals}f}"
@@ -134,6 +145,12 @@ class RecordsModel(QAbstractTableModel):
             records = present + missing
         return list(records)
 
+    def column_changed(self, column: int) -> None:
+        """A column's values changed (they are read through its specification): repaint it."""
+        if self._records:
+            last = len(self._records) - 1
+            self.dataChanged.emit(self.index(0, column), self.index(last, column))
+
     def record(self, row: int) -> dict[str, Any]:
         return self._records[row]
 
@@ -153,6 +170,8 @@ class RecordsModel(QAbstractTableModel):
         column, record = self._columns[index.column()], self._records[index.row()]
         if role == Qt.ItemDataRole.DisplayRole:
             return column.text(record)
+        if role == Qt.ItemDataRole.ToolTipRole and column.cell_tooltip:
+            return column.cell_tooltip(record)
         if role == Qt.ItemDataRole.ToolTipRole:  # the whole text of a long cell
             text = column.text(record)
             return text if len(text) > LONG_TEXT else None

@@ -3,7 +3,6 @@ and checks (how the version fared against the dataset's validation rules)."""
 
 import html
 from collections.abc import Callable
-from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -32,11 +31,13 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from mlops_desktop.core.data import dataset_rules, datasets
+from mlops_desktop.core import formatting
+from mlops_desktop.core.data import advice, dataset_rules, datasets, roles
 from mlops_desktop.core.data.paging import ParquetPager
 from mlops_desktop.core.data.profiling import describe_changes
 from mlops_desktop.core.experiments.plots import column_figure
 from mlops_desktop.core.store.models import DatasetVersion
+from mlops_desktop.core.vocabulary import counted, share_text
 from mlops_desktop.ui import errors
 from mlops_desktop.ui.dialogs.recipe_dialog import RecipeDialog
 from mlops_desktop.ui.dialogs.rules_dialog import RULE_HELP, RULE_TITLES, RulesDialog
@@ -47,6 +48,7 @@ from mlops_desktop.ui.models.tables import (
     RecordsModel,
     fit_column_names,
     format_value,
+    local_time,
 )
 from mlops_desktop.ui.state import AppState
 from mlops_desktop.ui.widgets.empty_state import EmptyState, pane_layout
@@ -64,15 +66,58 @@ DATASET_COLUMNS = [
 PROFILE_COLUMNS = [
     Column("Column", lambda r: r["name"]),
     Column("Type", lambda r: r["type"]),
-    Column("Missing", lambda r: r["missing"], "Rows with no value", align_right=True),
-    Column("Missing %", lambda r: round(100 * r["missing_share"], 1), align_right=True),
-    Column("Unique", lambda r: r["unique"], "Distinct values", align_right=True),
-    Column("Min", lambda r: r.get("min"), align_right=True),
-    Column("Max", lambda r: r.get("max"), align_right=True),
-    Column("Mean", lambda r: r.get("mean"), align_right=True),
-    Column("Median", lambda r: r.get("median"), align_right=True),
     Column(
-        "Std", lambda r: r.get("std"), "Standard deviation: how spread out the numbers are", True
+        "Role",
+        lambda r: r["role"],
+        "What the column is for: the target is what the dataset's models predict (set it with "
+        "Set as target); a proposed target is the app's guess until one is set",
+        bold=lambda r: bool(r["role"]),
+    ),
+    Column("Missing", lambda r: r["missing"], "Rows with no value", align_right=True),
+    Column(
+        "Missing %",
+        lambda r: r["missing_share"],
+        "The share of rows with no value; never 0 % for a column with gaps",
+        align_right=True,
+        shown=lambda r: share_text(r["missing"], r["rows"]),
+    ),
+    Column(
+        "Unique",
+        lambda r: r["unique"],
+        "Distinct values",
+        align_right=True,
+        shown=lambda r: formatting.count(r["unique"]),
+    ),
+    Column(
+        "Min",
+        lambda r: r.get("min"),
+        align_right=True,
+        shown=lambda r: formatting.number(r.get("min")),
+    ),
+    Column(
+        "Max",
+        lambda r: r.get("max"),
+        align_right=True,
+        shown=lambda r: formatting.number(r.get("max")),
+    ),
+    Column(
+        "Mean",
+        lambda r: r.get("mean"),
+        align_right=True,
+        shown=lambda r: formatting.number(r.get("mean")),
+    ),
+    Column(
+        "Median",
+        lambda r: r.get("median"),
+        align_right=True,
+        shown=lambda r: formatting.number(r.get("median")),
+    ),
+    Column(
+        "Std",
+        lambda r: r.get("std"),
+        "Standard deviation: how spread out the numbers are",
+        True,
+        shown=lambda r: formatting.number(r.get("std")),
     ),
     Column(
         "Most common",
@@ -81,7 +126,7 @@ PROFILE_COLUMNS = [
 ]
 VERSION_COLUMNS = [
     Column("Version", lambda r: r["version"], align_right=True),
-    Column("Created", lambda r: _local_time(r["created"])),
+    Column("Created", lambda r: local_time(r["created"])),
     Column(
         "Made from",
         lambda r: r["source"] if r["parent"] is None else _recipe_words(r),
@@ -206,11 +251,6 @@ def _recipe_words(record: dict[str, Any]) -> str:
     return f"{record['parent']} with recipe{named} ({count} step{'s' if count != 1 else ''})"
 
 
-def _local_time(iso_utc: str) -> str:
-    """A stored UTC time as the user's local date and time."""
-    return datetime.fromisoformat(iso_utc).astimezone().strftime("%Y-%m-%d %H:%M")
-
-
 def _table_view(name: str, sortable: bool = True) -> QTableView:
     view = QTableView()
     view.setObjectName(name)
@@ -227,12 +267,14 @@ def _table_view(name: str, sortable: bool = True) -> QTableView:
 class DatasetsPane(QWidget):
     import_requested = Signal()
     samples_requested = Signal()
+    warnings_shown = Signal()  # the shown version's warnings are listed
 
     def __init__(self, state: AppState, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.state = state
         self.current: DatasetVersion | None = None
         self.checking: Task | None = None
+        self.warnings_task: Task | None = None
 
         self.list_model = RecordsModel(DATASET_COLUMNS, self)
         self.list_view = _table_view("datasetList", sortable=False)
@@ -294,11 +336,18 @@ class DatasetsPane(QWidget):
         self.warnings = QListWidget()
         self.warnings.setObjectName("warnings")
         self.warnings.setWordWrap(True)
+        self.warnings.setSpacing(4)  # one warning apart from the next
         self.warnings.setToolTip("Things worth knowing about this data before training a model")
         warnings_box = QWidget()
         warnings_layout = QVBoxLayout(warnings_box)
         warnings_layout.setContentsMargins(0, 0, 0, 0)
+        self.prepare_link = QLabel()
+        self.prepare_link.setObjectName("prepareLink")
+        self.prepare_link.setWordWrap(True)
+        self.prepare_link.linkActivated.connect(lambda _link: self.prepare_current())
+        self.prepare_link.hide()
         warnings_layout.addWidget(QLabel("<b>Warnings</b>"))
+        warnings_layout.addWidget(self.prepare_link)
         warnings_layout.addWidget(self.warnings, 1)
         bottom = QSplitter(Qt.Orientation.Horizontal)
         bottom.addWidget(self.figure)
@@ -306,8 +355,27 @@ class DatasetsPane(QWidget):
         bottom.setStretchFactor(0, 3)
         bottom.setStretchFactor(1, 2)
         bottom.setSizes([540, 360])  # an empty chart has no size of its own to start from
+        self.set_target_button = QPushButton("Set as target")
+        self.set_target_button.setObjectName("setTargetButton")
+        self.set_target_button.setToolTip(
+            "Make the selected column the one this dataset's models predict; the training "
+            "dialog then starts from it"
+        )
+        self.set_target_button.clicked.connect(lambda: self.set_target())
+        self.target_label = QLabel()
+        self.target_label.setObjectName("targetLabel")
+        self.target_label.setWordWrap(True)
+        roles_row = QHBoxLayout()
+        roles_row.setContentsMargins(0, 0, 0, 0)
+        roles_row.addWidget(self.target_label, 1)
+        roles_row.addWidget(self.set_target_button)
+        profile_top = QWidget()
+        profile_top_layout = QVBoxLayout(profile_top)
+        profile_top_layout.setContentsMargins(0, 0, 0, 0)
+        profile_top_layout.addLayout(roles_row)
+        profile_top_layout.addWidget(self.profile_view, 1)
         profile_tab = QSplitter(Qt.Orientation.Vertical)
-        profile_tab.addWidget(self.profile_view)
+        profile_tab.addWidget(profile_top)
         profile_tab.addWidget(bottom)
         profile_tab.setStretchFactor(0, 1)
         profile_tab.setStretchFactor(1, 1)
@@ -456,6 +524,7 @@ class DatasetsPane(QWidget):
     def _show_version(self, version: DatasetVersion | None) -> None:
         self.current = version
         for widget in (
+            self.set_target_button,
             self.prepare_button,
             self.export_button,
             self.delete_button,
@@ -468,6 +537,10 @@ class DatasetsPane(QWidget):
             self.rows_model.set_pager(None)
             self.versions_model.set_records([])
             self.warnings.clear()
+            self.warnings_task = None
+            self.prepare_link.hide()
+            self.target_label.clear()
+            self.set_target_button.setEnabled(False)
             self.figure.show_figure(None)
             self._show_checks(None)
             return
@@ -483,13 +556,8 @@ class DatasetsPane(QWidget):
         for record in history:
             self.version_combo.addItem(f"{record['version']}", record["version"])
         self.version_combo.setCurrentIndex(self.version_combo.findData(version.version))
-        self.profile_model.set_records(version.profile["columns"])
-        self.profile_view.resizeColumnsToContents()
-        self.warnings.clear()
-        all_warnings = [w for column in version.profile["columns"] for w in column["warnings"]]
-        self.warnings.addItems(
-            all_warnings or ["No warnings: nothing unusual was found in this data."]
-        )
+        self._show_roles(version)
+        self._show_warnings(version)
         self.rows_model.set_pager(
             ParquetPager(datasets.parquet_path(self.state.workspace, version)),
             [column["type"] for column in version.schema],
@@ -497,6 +565,93 @@ class DatasetsPane(QWidget):
         fit_column_names(self.rows_view, DATA_COLUMN_WIDTH)
         self.profile_view.selectRow(0)
         self._show_checks(version)
+
+    def _show_roles(self, version: DatasetVersion) -> None:
+        """Each column's role in the profile table, and the target in words above it."""
+        choice = roles.target_choice(version)
+        role = ""
+        if choice is not None:
+            role = "proposed target" if choice.proposed else "target"
+        self.profile_model.set_records(
+            [
+                {
+                    **entry,
+                    "rows": version.n_rows,
+                    "role": role if choice and entry["name"] == choice.column else "",
+                }
+                for entry in version.profile["columns"]
+            ]
+        )
+        self.profile_view.resizeColumnsToContents()
+        if choice is None:
+            text = (
+                "<b>No target yet</b>: no column looks like the answer to predict. Select the "
+                "column models should predict and click <b>Set as target</b>."
+            )
+        elif choice.proposed:
+            text = (
+                f"<b>Proposed target: {html.escape(choice.column)}</b> ({html.escape(choice.reason)})."
+                " Select another column and click <b>Set as target</b> if it is not the answer."
+            )
+        else:
+            text = (
+                f"<b>Target: {html.escape(choice.column)}</b>, what this dataset's models predict."
+            )
+        self.target_label.setText(text)
+
+    def _show_warnings(self, version: DatasetVersion) -> None:
+        """List the version's warnings, measured in a thread (the likely target's are computed
+        on the rows)."""
+        self.warnings.clear()
+        self.prepare_link.hide()
+        self.warnings.addItem("Looking for things worth knowing…")
+        workspace, ref = self.state.workspace, datasets.reference(version)
+        task = self.state.workers.run_in_thread(
+            "Checking the data",
+            lambda: advice.dataset_warnings(workspace, datasets.get_version(workspace, ref)),
+        )
+        task.ask_before_quitting = False  # a look the app takes on its own
+        self.warnings_task = task
+        task.succeeded.connect(lambda found: task is self.warnings_task and self._list(found))
+        task.failed.connect(lambda message: task is self.warnings_task and self._list(message))
+
+    def _list(self, found: list[advice.Advice] | str) -> None:
+        """The warnings found (or why they could not be), and a Prepare… link for gaps."""
+        self.warnings_task = None
+        self.warnings.clear()
+        if isinstance(found, str):
+            self.warnings.addItem(found)
+        else:
+            self.warnings.addItems(
+                [item.text for item in found]
+                or ["No warnings: nothing unusual was found in this data."]
+            )
+            gappy = len({item.column for item in found if item.kind == "missing"})
+            self.prepare_link.setText(
+                f"{counted(gappy, 'column')} with missing values: "
+                "<a href='prepare'>Prepare…</a> to fill the gaps or leave columns out."
+            )
+            self.prepare_link.setVisible(gappy > 0)
+        self.warnings_shown.emit()
+
+    def set_target(self, column: str | None = None) -> None:
+        """Remember ``column`` (by default the selected one) as the dataset's target."""
+        version = self.current
+        indexes = self.profile_view.selectionModel().selectedRows()
+        if column is None and indexes:
+            column = self.profile_model.record(indexes[0].row())["name"]
+        if version is None or column is None:
+            return
+        ref = datasets.reference(version)
+        try:
+            roles.set_target(self.state.workspace, ref, column)
+        except Exception as error:
+            errors.report_exception(self, error, self.state.workspace.log_path)
+            return
+        self.state.status_message.emit(f"{column} is now the target of {version.dataset.name}.")
+        self._show_version(datasets.get_version(self.state.workspace, ref))
+        names = [entry["name"] for entry in self.profile_model.records]
+        self.profile_view.selectRow(names.index(column))
 
     def _show_checks(self, version: DatasetVersion | None) -> None:
         """The shown version's stored report: a verdict, then its checks, failed ones first."""

@@ -15,25 +15,30 @@ from PySide6.QtWidgets import (
     QPushButton,
     QSplitter,
     QTableView,
+    QTabWidget,
     QTextBrowser,
     QVBoxLayout,
     QWidget,
 )
 
+from mlops_desktop.core import formatting
 from mlops_desktop.core.data import datasets
 from mlops_desktop.core.errors import UserError
 from mlops_desktop.core.experiments import run_history, training
-from mlops_desktop.core.experiments.plots import run_charts
+from mlops_desktop.core.experiments.plots import confusion_cell, run_charts
+from mlops_desktop.core.formatting import SCORE_DECIMALS
 from mlops_desktop.core.registry import model_registry
-from mlops_desktop.core.vocabulary import SCORE_DECIMALS, counted, measure_text, measure_title
+from mlops_desktop.core.vocabulary import counted, measure_text, measure_title
 from mlops_desktop.ui.dialogs.compare_dialog import CompareDialog
 from mlops_desktop.ui.dialogs.model_dialogs import RegisterDialog
 from mlops_desktop.ui.dialogs.training_dialog import TrainingDialog
 from mlops_desktop.ui.errors import confirm, show_message
+from mlops_desktop.ui.help import tip
 from mlops_desktop.ui.models.tables import Column, RecordsModel, format_value
 from mlops_desktop.ui.state import AppState
 from mlops_desktop.ui.widgets.empty_state import EmptyState, pane_layout
 from mlops_desktop.ui.widgets.figure_canvas import FigureView
+from mlops_desktop.ui.widgets.predictions_panel import PredictionsPanel
 from mlops_desktop.ui.widgets.task_panel import TaskPanel
 from mlops_desktop.ui.workers import Task
 
@@ -42,6 +47,9 @@ def _metric(key: str) -> Any:
     return lambda run: run["metrics"].get(key)
 
 
+RECOMMENDED_MARK = "★ Recommended"
+RECOMMENDED_AMONG = 30  # an experiment's newest finished runs: each costs a prediction
+CONFUSION_MATRIX = "Confusion matrix"
 RESIZE_SAMPLE_ROWS = 50  # column widths fit the first rows, not all ten thousand
 CHART_DELAY_MS = 30  # the chart is drawn once the table and details have been painted
 
@@ -55,14 +63,14 @@ RUN_COLUMNS = [
     Column(
         "Accuracy",
         _metric("accuracy"),
-        "Share of held-out rows classified correctly",
+        tip("accuracy", "On the held-out rows."),
         True,
         decimals=SCORE_DECIMALS,
     ),
     Column(
         "ROC AUC",
         _metric("roc_auc"),
-        "How well it ranks classes (1 is perfect, 0.5 is chance)",
+        tip("roc-auc", "On the held-out rows."),
         True,
         decimals=SCORE_DECIMALS,
     ),
@@ -80,10 +88,11 @@ RUN_COLUMNS = [
         True,
     ),
     Column(
-        "Seconds",
-        lambda r: None if r["duration_s"] is None else round(r["duration_s"], 2),
+        "Time",
+        lambda r: r["duration_s"],
         "How long training took",
         True,
+        shown=lambda r: formatting.duration(r["duration_s"]),
     ),
 ]
 
@@ -98,8 +107,24 @@ class ExperimentsPane(QWidget):
         self.comparing: Task | None = None
         # The dataset New training… starts with: the one shown in Datasets (the window sets it).
         self.dataset_in_view: Callable[[], str | None] = lambda: None
+        self.recommending: Task | None = None
+        # The recommended runs (with why) of each experiment's finished runs, by those runs' ids:
+        # computed once in a worker, kept while they stay the same.
+        self.recommendations: dict[tuple[str, ...], dict[str, str]] = {}
+        self.recommended: dict[str, str] = {}  # the listed runs' marks: run id → why
+        self.listed: list[dict[str, Any]] = []  # the runs listed, newest first, before filtering
 
-        self.model = RecordsModel(RUN_COLUMNS, self)
+        recommended = Column(
+            "Recommended",
+            lambda run: RECOMMENDED_MARK if run["run_id"] in self.recommended else "",
+            "The run to choose among those scored on the same rows: the simplest and fastest of "
+            "the runs the data cannot tell from the best on the main measure (point at the mark "
+            "for why)",
+            cell_tooltip=lambda run: self.recommended.get(run["run_id"]),
+        )
+        columns = [*RUN_COLUMNS[:5], recommended, *RUN_COLUMNS[5:]]
+        self.recommended_column = columns.index(recommended)
+        self.model = RecordsModel(columns, self)
         self.view = QTableView()
         self.view.setObjectName("runsTable")
         self.view.setModel(self.model)
@@ -191,8 +216,15 @@ class ExperimentsPane(QWidget):
         chart_layout.setContentsMargins(0, 0, 0, 0)
         chart_layout.addWidget(self.chart_choice)
         chart_layout.addWidget(self.chart, 1)
+        self.predictions = PredictionsPanel(state)
+        self.run_tabs = QTabWidget()
+        self.run_tabs.addTab(self.details, "Details")
+        self.run_tabs.addTab(self.predictions, "Predictions")
+        self.run_tabs.setTabToolTip(
+            1, "The run's held-out rows with the truth, its prediction and how sure it was"
+        )
         bottom = QSplitter(Qt.Orientation.Horizontal)
-        bottom.addWidget(self.details)
+        bottom.addWidget(self.run_tabs)
         bottom.addWidget(chart_box)
         bottom.setSizes([500, 500])
         splitter = QSplitter(Qt.Orientation.Vertical)
@@ -227,6 +259,8 @@ class ExperimentsPane(QWidget):
             self.state.workspace, chosen, include_archived=self.show_archived.isChecked()
         )
         self.model.set_records(runs)
+        self.listed = runs
+        self._update_recommendations()
         self.stack.setCurrentIndex(1 if any(e["runs"] for e in listed) else 0)
         self.view.resizeColumnsToContents()
         if runs:
@@ -312,7 +346,8 @@ class ExperimentsPane(QWidget):
         self.reproduce_button.setEnabled(
             len(chosen) == 1 and chosen[0]["status"] == "finished" and self.reproducing is None
         )
-        self.details.setHtml(run_html(self.selected) if self.selected else "")
+        self._show_details()
+        self.predictions.show_run(self.selected)
         self.chart_choice.blockSignals(True)
         self.chart_choice.clear()
         if self.selected and self.selected["evaluation"]:
@@ -327,6 +362,72 @@ class ExperimentsPane(QWidget):
             self.chart.show_figure(None)
             return
         self.chart.show_figure(run_charts(run["task"])[name](run["evaluation"]))
+        canvas = self.chart.canvas
+        if name == CONFUSION_MATRIX and canvas is not None:
+            canvas.setToolTip("Click a cell to see its rows in Predictions")
+            canvas.mpl_connect("button_press_event", self._confusion_clicked)
+
+    def _confusion_clicked(self, event: Any) -> None:
+        """A click on a cell of the confusion matrix shows that cell's rows in Predictions."""
+        run = self.selected
+        if run is None or event.inaxes is None or event.xdata is None:
+            return
+        cell = confusion_cell(run["evaluation"], event.xdata, event.ydata)
+        if cell is not None:
+            self.run_tabs.setCurrentWidget(self.predictions)
+            self.predictions.show_cell(*cell)
+
+    def _show_details(self) -> None:
+        run = self.selected
+        why = self.recommended.get(run["run_id"], "") if run else ""
+        self.details.setHtml(run_html(run, why) if run else "")
+
+    def _update_recommendations(self) -> None:
+        """Marks the recommended run among each experiment's newest finished runs; those not yet
+        known are found in a worker (each run's model predicts its held-out rows again, seconds
+        on large data), one task at a time, the rest when it ends."""
+        finished: dict[str, list[str]] = {}
+        for run in self.listed:
+            if run["status"] == "finished" and run["metrics"]:
+                finished.setdefault(run["experiment"], []).append(run["run_id"])
+        keys = [
+            tuple(sorted(ids[:RECOMMENDED_AMONG])) for ids in finished.values() if len(ids) >= 2
+        ]
+        self.recommended = {
+            run_id: why for key in keys for run_id, why in self.recommendations.get(key, {}).items()
+        }
+        self.model.column_changed(self.recommended_column)
+        missing = [key for key in keys if key not in self.recommendations]
+        if not missing or self.recommending is not None:
+            return
+        task = self.state.workers.run_in_workspace(
+            "Finding the recommended runs",
+            self.state.home,
+            run_history.recommendations,
+            [run_id for key in missing for run_id in key],
+        )
+        task.ask_before_quitting = False
+        self.recommending = task
+        task.succeeded.connect(lambda found: self._recommendations_found(missing, found))
+        task.failed.connect(lambda _message: self._recommendations_found(missing, []))
+        task.finished.connect(lambda: self._recommendations_finished(task))
+
+    def _recommendations_found(
+        self, keys: list[tuple[str, ...]], found: list[dict[str, Any]]
+    ) -> None:
+        for key in keys:
+            self.recommendations[key] = {
+                group["recommended"]: group["reason"]
+                for group in found
+                if group["recommended"] in key
+            }
+
+    def _recommendations_finished(self, task: Task) -> None:
+        self.recommending = None
+        if task.cancel_requested:  # the app is quitting
+            return
+        self._update_recommendations()
+        self._show_details()  # the chosen run's page says why it is recommended
 
     def compare_selected(self) -> Task:
         """Compares in a worker: each run's model predicts its held-out rows again for the
@@ -463,11 +564,29 @@ def reproduction_text(result: dict[str, Any]) -> str:
     return f"Run {original} was trained again as run {again}, but the scores differ: {changes}."
 
 
-def run_html(run: dict[str, Any]) -> str:
-    """A run's record as a readable page: metrics, settings, data used, what was left out."""
+def _spread(run: dict[str, Any], key: str) -> str:
+    """How far a score could move: a held-out score's 95 % interval, a cross-validation mean's
+    lowest and highest fold."""
+    if key in run.get("intervals", {}):
+        low, high = run["intervals"][key]
+        return f"95 % interval {measure_text(key, low)} – {measure_text(key, high)}"
+    measure = key.removeprefix("cv_").removesuffix("_mean")
+    folds = run.get("folds", {}).get(measure) if key.endswith("_mean") else None
+    if folds:
+        return (
+            f"{len(folds)} folds from {measure_text(measure, min(folds))} to "
+            f"{measure_text(measure, max(folds))}"
+        )
+    return ""
+
+
+def run_html(run: dict[str, Any], recommended: str = "") -> str:
+    """A run's record as a readable page: metrics, settings, data used, what was left out, and
+    why it is recommended when it is."""
     escape = html.escape
     metrics = "".join(
-        f"<tr><td>{escape(measure_title(key))}</td><td align=right>{measure_text(key, value)}</td></tr>"
+        f"<tr><td>{escape(measure_title(key))}</td><td align=right>{measure_text(key, value)}</td>"
+        f"<td><small>{_spread(run, key)}</small></td></tr>"
         for key, value in sorted(run["metrics"].items(), key=lambda item: item[0].startswith("cv_"))
     )
     params = (
@@ -481,11 +600,12 @@ def run_html(run: dict[str, Any]) -> str:
         f"<li>{escape(e['name'])}: {escape(e['reason'])}</li>" for e in run["excluded"]
     )
     versions = ", ".join(f"{k} {v}" for k, v in run["library_versions"].items())
-    duration = "—" if run["duration_s"] is None else f"{run['duration_s']:.2f} s"
+    duration = formatting.duration(run["duration_s"])
     error = f"<p><b>Why it failed:</b> {escape(run['error'])}</p>" if run["error"] else ""
+    why = f"<p><b>{RECOMMENDED_MARK}:</b> {escape(recommended)}</p>" if recommended else ""
     return (
         f"<h3>{escape(training.ALGORITHMS[run['algorithm']].label)} — {escape(run['status'])}</h3>"
-        f"{error}<p>Run <code>{run['run_id']}</code> in experiment {escape(run['experiment'])}, "
+        f"{error}{why}<p>Run <code>{run['run_id']}</code> in experiment {escape(run['experiment'])}, "
         f"trained on <b>{escape(run['dataset'])}</b> to predict <b>{escape(run['target'])}</b> "
         f"({run['task']}).</p>"
         f"<table cellpadding=2>{metrics}</table>"

@@ -2,7 +2,7 @@
 
 from collections.abc import Callable
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
     QFrame,
     QHBoxLayout,
@@ -13,7 +13,9 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from mlops_desktop.core import demo
 from mlops_desktop.core.data import datasets
+from mlops_desktop.core.demo import story
 from mlops_desktop.core.experiments import training
 from mlops_desktop.core.monitoring import trends
 from mlops_desktop.core.registry import model_registry
@@ -58,6 +60,9 @@ class StepCard(QFrame):
 
 
 class HomePane(QWidget):
+    demo_requested = Signal()  # "Open the demo workspace"
+    demo_reset_requested = Signal()  # "Reset this demo…"
+
     def __init__(
         self, state: AppState, open_pane: Callable[[str], None], parent: QWidget | None = None
     ) -> None:
@@ -95,6 +100,29 @@ class HomePane(QWidget):
         )
         tips.setWordWrap(True)
         layout.addWidget(tips)
+        self.demo_button = QPushButton("Open the demo workspace")
+        self.demo_button.setObjectName("openDemo")
+        self.demo_button.setToolTip(
+            "A loan-approval story with every step done: data with versions and checks, six "
+            "runs, a model in production, a month of served traffic drifting from day 18, and a "
+            "retrained challenger waiting for your decision. Built in a new folder; your own "
+            "workspace is not touched."
+        )
+        self.demo_button.clicked.connect(self.demo_requested)
+        self.reset_button = QPushButton("Reset this demo…")
+        self.reset_button.setObjectName("resetDemo")
+        self.reset_button.setToolTip("Build this demo again, as it was at its start (asks first)")
+        self.reset_button.clicked.connect(self.demo_reset_requested)
+        self.demo_guide = QLabel(story.GUIDE)  # shown when the open workspace is a demo
+        self.demo_guide.setObjectName("demoGuide")
+        self.demo_guide.setWordWrap(True)
+        layout.addWidget(self.demo_guide)
+        demo_row = QHBoxLayout()
+        demo_row.addWidget(QLabel("<b>Teaching or trying the app?</b>"))
+        demo_row.addWidget(self.demo_button)
+        demo_row.addWidget(self.reset_button)
+        demo_row.addStretch(1)
+        layout.addLayout(demo_row)
         layout.addWidget(self.workspace_label)
         layout.addStretch(1)
         state.datasets_changed.connect(self.refresh_steps)
@@ -152,6 +180,9 @@ class HomePane(QWidget):
         )
         serve.button.setText("Open Models")
         self.workspace_label.setText(f"Workspace: {self.state.home}")
+        in_demo = demo.is_demo(self.state.home)
+        self.reset_button.setVisible(in_demo)
+        self.demo_guide.setVisible(in_demo)
 
     def refresh_monitor(self) -> None:
         """How many versions are watched (served once, or checked) and their latest status,

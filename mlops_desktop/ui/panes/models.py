@@ -1,5 +1,5 @@
 """The Models pane: registered models and their versions, stages with notes, model cards, batch
-scoring and serving."""
+scoring, serving, and bundles to move a version to another computer."""
 
 import html
 from pathlib import Path
@@ -13,6 +13,8 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QInputDialog,
     QLabel,
+    QMenu,
+    QMessageBox,
     QPushButton,
     QSplitter,
     QTableView,
@@ -24,13 +26,16 @@ from PySide6.QtWidgets import (
 
 from mlops_desktop.core.errors import UserError
 from mlops_desktop.core.experiments import training
+from mlops_desktop.core.formatting import SCORE_DECIMALS
 from mlops_desktop.core.governance import audit, compliance
-from mlops_desktop.core.registry import model_registry
+from mlops_desktop.core.registry import bundles, model_registry
+from mlops_desktop.core.registry.bundle_files import SUFFIX as BUNDLE_SUFFIX
 from mlops_desktop.core.serving import scoring
-from mlops_desktop.core.vocabulary import SCORE_DECIMALS, measure_title
+from mlops_desktop.core.vocabulary import measure_title
 from mlops_desktop.ui.dialogs.lineage_dialog import LineageDialog
 from mlops_desktop.ui.dialogs.model_dialogs import StageDialog
 from mlops_desktop.ui.errors import show_message
+from mlops_desktop.ui.help import tip
 from mlops_desktop.ui.models.tables import Column, RecordsModel
 from mlops_desktop.ui.panes.serving import ServePanel
 from mlops_desktop.ui.state import AppState
@@ -44,7 +49,7 @@ MODEL_COLUMNS = [
     Column(
         "Stage",
         lambda m: model_registry.STAGE_LABELS[m["stage"]],
-        "Staging: being checked. Production: the approved one in use. Archived: retired.",
+        tip("stage"),
     ),
     Column("Algorithm", lambda m: training.ALGORITHMS[m["algorithm"]].label),
     Column(
@@ -78,6 +83,7 @@ class ModelsPane(QWidget):
         self.scoring: Task | None = None
         self.reporting: Task | None = None
         self.lineage_dialog: LineageDialog | None = None
+        self.moving: Task | None = None  # a bundle being exported or imported
 
         self.model = RecordsModel(MODEL_COLUMNS, self)
         self.view = QTableView()
@@ -141,21 +147,48 @@ class ModelsPane(QWidget):
             "Serve the version of this model that is in production, with one click"
         )
         self.serve_production_button.clicked.connect(self.serve_production)
+        self.bundle_button = QPushButton("Export bundle")
+        self.bundle_button.setToolTip(
+            "Save this version as one verified file, to move it to another computer "
+            "(one without a network, say) and import it there"
+        )
+        bundle_menu = QMenu(self.bundle_button)
+        self.bundle_action = bundle_menu.addAction("Model only…", lambda: self.export_bundle(False))
+        self.bundle_with_data_action = bundle_menu.addAction(
+            "Model and its held-out rows (for monitoring there)…",
+            lambda: self.export_bundle(True),
+        )
+        self.bundle_button.setMenu(bundle_menu)
+        self.import_bundle_button = QPushButton("Import bundle…")
+        self.import_bundle_button.setToolTip(
+            "Add a model from a bundle file exported on another computer; it is checked before "
+            f"anything in it is used (you can also drop a {BUNDLE_SUFFIX} file on the window)"
+        )
+        self.import_bundle_button.clicked.connect(self.choose_bundle_to_import)
         self.task_panel = TaskPanel()
+        # Two rows: the version's life (serve, stage, approve, describe, score), then its records
+        # and moving it elsewhere (lineage, reports, cards, bundles).
         actions = QHBoxLayout()
         for button in (
             self.serve_production_button,
             self.stage_button,
             self.approve_button,
             self.purpose_button,
-            self.export_button,
-            self.lineage_button,
-            self.report_button,
             self.score_button,
         ):
             actions.addWidget(button)
         actions.addWidget(self.task_panel, 1)
         actions.addStretch(0)
+        records = QHBoxLayout()
+        for button in (
+            self.lineage_button,
+            self.report_button,
+            self.export_button,
+            self.bundle_button,
+            self.import_bundle_button,
+        ):
+            records.addWidget(button)
+        records.addStretch(1)
 
         self.card = QTextBrowser()
         self.card.setObjectName("modelCard")
@@ -173,6 +206,7 @@ class ModelsPane(QWidget):
         content_layout = QVBoxLayout(content)
         content_layout.setContentsMargins(0, 0, 0, 0)
         content_layout.addLayout(actions)
+        content_layout.addLayout(records)
         content_layout.addWidget(self.four_eyes_box)
         content_layout.addWidget(self.approval_line)
         content_layout.addWidget(splitter, 1)
@@ -180,8 +214,12 @@ class ModelsPane(QWidget):
         self.empty = EmptyState(
             "No registered models yet",
             "In Experiments, select your best run and press Register…: it becomes version 1 of "
-            "a named model you can approve, serve and monitor here.",
-            [("Open Experiments", self.register_requested.emit)],
+            "a named model you can approve, serve and monitor here. A model exported on another "
+            "computer comes in with Import bundle….",
+            [
+                ("Open Experiments", self.register_requested.emit),
+                ("Import bundle…", self.choose_bundle_to_import),
+            ],
         )
         self.stack = pane_layout(self, self.empty, content, "Models")
 
@@ -247,6 +285,9 @@ class ModelsPane(QWidget):
             )
         self.report_button.setEnabled(self.selected is not None and self.reporting is None)
         self.score_button.setEnabled(self.selected is not None and self.scoring is None)
+        self.bundle_button.setEnabled(self.selected is not None and self.moving is None)
+        self.import_bundle_button.setEnabled(self.moving is None)
+        self.empty.buttons["Import bundle…"].setEnabled(self.moving is None)
         self.serve_production_button.setEnabled(
             self.selected is not None
             and self.serve_panel.process is None
@@ -483,4 +524,81 @@ class ModelsPane(QWidget):
 
     def _scoring_finished(self) -> None:
         self.scoring = None
+        self._update_buttons()
+
+    # --- bundles: a version to and from another computer -----------------------------------------
+
+    def export_bundle(self, with_data: bool) -> None:
+        version = self.selected
+        if version is None:
+            return
+        suggested = Path.home() / f"{version['name']} v{version['version']}{BUNDLE_SUFFIX}"
+        path, _ = QFileDialog.getSaveFileName(
+            self, "Export model bundle", str(suggested), f"Model bundle (*{BUNDLE_SUFFIX})"
+        )
+        if path:
+            self.write_bundle(Path(path), with_data)
+
+    def write_bundle(self, path: Path, with_data: bool) -> Task | None:
+        """Export the selected version to ``path`` in a worker process, with progress."""
+        if self.selected is None:
+            return None
+        task = self._move_bundle(
+            f"Exporting {self.selected['ref']}",
+            bundles.export_bundle,
+            self.selected["ref"],
+            path,
+            with_data,
+        )
+        task.succeeded.connect(
+            lambda result: show_message(
+                self,
+                f"Saved the bundle to {result['output']}.\n\nIts SHA-256, to check on the other "
+                f"computer that it arrived unaltered:\n{result['sha256']}",
+                QMessageBox.Icon.Information,
+            )
+        )
+        return task
+
+    def choose_bundle_to_import(self) -> None:
+        path, _ = QFileDialog.getOpenFileName(
+            self, "Import model bundle", str(Path.home()), f"Model bundle (*{BUNDLE_SUFFIX})"
+        )
+        if path:
+            self.import_bundle(Path(path))
+
+    def import_bundle(self, path: Path) -> Task | None:
+        """Check and import the bundle at ``path`` in a worker process, with progress; the new
+        version is selected once it is in."""
+        if self.moving is not None:
+            show_message(self, "A bundle is being exported or imported; wait until it is done.")
+            return None
+        task = self._move_bundle(f"Importing {path.name}", bundles.import_bundle, path)
+        task.succeeded.connect(self._imported)
+        return task
+
+    def _imported(self, record: dict[str, Any]) -> None:
+        self.state.models_changed.emit()
+        self.refresh(select=record["ref"])
+        origin = record["imported_from"]
+        text = (
+            f"Imported {origin['source']} as {record['name']} version {record['version']}. "
+            f"Every file in {origin['file']} matched its manifest (SHA-256 "
+            f"{origin['bundle_sha256']})."
+        )
+        warnings = origin["warnings"]
+        icon = QMessageBox.Icon.Warning if warnings else QMessageBox.Icon.Information
+        show_message(self, "\n\n".join([text, *warnings]), icon)
+
+    def _move_bundle(self, description: str, work: Any, *args: Any) -> Task:
+        task = self.state.workers.run_in_workspace(description, self.state.home, work, *args)
+        self.moving = task
+        self._update_buttons()
+        self.task_panel.follow(task)
+        task.failed.connect(lambda message: show_message(self, message))
+        task.finished.connect(self._moving_finished)
+        return task
+
+    def _moving_finished(self) -> None:
+        self.moving = None
         self._update_buttons()

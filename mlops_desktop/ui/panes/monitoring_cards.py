@@ -20,10 +20,10 @@ from PySide6.QtWidgets import (
 
 from mlops_desktop.core.registry import model_registry
 from mlops_desktop.core.vocabulary import version_words
+from mlops_desktop.ui.models.tables import local_time
 from mlops_desktop.ui.panes.monitoring_text import (
     STATUS_MEANINGS,
     card_performance,
-    local_time,
     status_colours,
     status_word,
 )

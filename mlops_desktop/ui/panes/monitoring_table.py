@@ -22,9 +22,11 @@ from PySide6.QtWidgets import (
     QStyleOptionViewItem,
 )
 
+from mlops_desktop.core import formatting
 from mlops_desktop.core.monitoring.plots import COLUMN_COLOURS
+from mlops_desktop.ui.help import tip as glossary_tip
 from mlops_desktop.ui.models.tables import Column, RecordsModel
-from mlops_desktop.ui.panes.monitoring_text import missing_change, number, p_value, verdict_text
+from mlops_desktop.ui.panes.monitoring_text import missing_change, p_value, verdict_text
 
 Index = QModelIndex | QPersistentModelIndex
 
@@ -45,23 +47,19 @@ DRIFT_COLUMNS = [
     Column(
         "p-value",
         lambda c: c.get("p_adjusted"),
-        "How likely a difference this large is by chance alone, adjusted for checking several "
-        "columns at once. Below 0.05 the change is taken as real.",
+        glossary_tip("p-value", "Adjusted for checking several columns at once."),
         True,
     ),
     Column(
         "Change",
         lambda c: c.get("effect"),
-        "The size of the change. Numbers: how far the values moved, in standard deviations of "
-        "the reference. Categories: how different the mix is, from 0 (same) to 1. From 0.1 it "
-        "matters.",
+        glossary_tip("effect-size"),
         True,
     ),
     Column(
         "PSI",
         lambda c: c.get("psi"),
-        "Population stability index, for comparison with other tools (above 0.2 is often "
-        "called a large shift). Shown, not used to decide.",
+        glossary_tip("psi"),
         True,
     ),
     Column(
@@ -86,8 +84,8 @@ SPARKLINE_COLUMN = len(DRIFT_COLUMNS) - 1
 SPARKLINE_WIDTH = 116  # the whole table fits the pane at the usual window size
 DISPLAY = {
     3: lambda c: p_value(c.get("p_adjusted")),
-    4: lambda c: number(c.get("effect")),
-    5: lambda c: number(c.get("psi")),
+    4: lambda c: formatting.score(c.get("effect")),
+    5: lambda c: formatting.score(c.get("psi")),
     6: lambda c: missing_change(c.get("missing_change")),
     7: lambda c: f"{c['n_reference']:,} / {c['n_current']:,}",
 }

@@ -2,10 +2,10 @@
 the cards, the report and the trends write them."""
 
 import html
-import math
 from datetime import datetime, timedelta
 from typing import Any
 
+from mlops_desktop.core import formatting
 from mlops_desktop.core.monitoring import html_report, plots, windows
 from mlops_desktop.core.monitoring.plots import STATUS_COLOURS, STATUS_WORDS
 from mlops_desktop.core.vocabulary import MEASURE_WORDS, counted, measure_title
@@ -46,10 +46,6 @@ TREND_CAPTIONS = {
 }
 
 
-def local_time(iso_utc: str) -> str:
-    return datetime.fromisoformat(iso_utc).astimezone().strftime("%Y-%m-%d %H:%M")
-
-
 def status_word(status: str) -> str:
     """A window's or a card's status in the analyst's words (those of the charts)."""
     return STATUS_WORDS.get(status, "Not checked yet" if status == NOT_CHECKED else status)
@@ -79,12 +75,6 @@ def reference_words(reference: str | None) -> str:
     if reference in (None, windows.TRAINING):
         return "the training data (the part held out)"
     return dataset_words(reference)
-
-
-def number(value: float | None, decimals: int = 2) -> str:
-    if value is None or not math.isfinite(value):
-        return "—"
-    return f"{value:,.{decimals}f}"
 
 
 def p_value(value: float | None) -> str:
@@ -202,8 +192,8 @@ def column_html(column: dict[str, Any]) -> str:
         numbers += (
             f" Test: {escape(column['test'])}, p-value {escape(p_value(column['p_adjusted']))} "
             f"(adjusted for checking several columns); size of the change "
-            f"{number(column['effect'])} ({escape(column['effect_name'])}); PSI "
-            f"{number(column.get('psi'))} (shown for comparison with other tools, not used "
+            f"{formatting.score(column['effect'])} ({escape(column['effect_name'])}); PSI "
+            f"{formatting.score(column.get('psi'))} (shown for comparison with other tools, not used "
             "to decide)."
         )
     return (

@@ -3,12 +3,9 @@ so neither the window nor the server can freeze or crash the other. While it run
 its address, live request and error counts and the latest requests, a ready-to-copy example
 request built from a real training row, and a "Try it" form generated from the input schema."""
 
-import contextlib
 import json
-import os
 import secrets
 import shlex
-import signal
 import socket
 import urllib.error
 import urllib.request
@@ -32,7 +29,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from mlops_desktop.config import TOKEN_ENV
+from mlops_desktop.config import STORE_ENV, TOKEN_ENV
+from mlops_desktop.core.serving import control
 from mlops_desktop.core.serving.app import SOURCE_HEADER, TRY_IT_SOURCE
 from mlops_desktop.core.serving.history import recent_predictions, running_servers
 from mlops_desktop.core.vocabulary import counted
@@ -44,7 +42,8 @@ from mlops_desktop.ui.workers import Task
 
 DEFAULT_PORT = 8765
 POLL_MS = 1000
-STOP_GRACE_MS = 10_000
+STOP_GRACE_MS = int(control.GRACE_SECONDS * 1000)  # then the process is ended by force
+FORCE_MS = int(control.FORCE_SECONDS * 1000)
 LOCAL, NETWORK = "127.0.0.1", "0.0.0.0"
 NETWORK_WARNING = (
     "Other computers on your network will be able to send data to this model and read its "
@@ -67,11 +66,17 @@ RECENT_COLUMNS = [
 ]
 
 
+# The server is on this computer: a proxy from the environment (HTTP_PROXY, ALL_PROXY …) or the
+# system's settings must not carry the pane's own requests away from the loopback.
+_LOCAL_OPENER = urllib.request.build_opener(urllib.request.ProxyHandler({}))
+
+
 def _call(
     url: str, token: str, body: bytes | None = None, try_it: bool = False
 ) -> tuple[int, dict[str, Any]]:
-    """One request to the local server (off the GUI thread); the status and the JSON answer.
-    ``try_it``: rows from the Try-it form, which the log keeps apart from real traffic."""
+    """One request to the local server (off the GUI thread), never through a proxy; the status
+    and the JSON answer. ``try_it``: rows from the Try-it form, which the log keeps apart from
+    real traffic."""
     request = urllib.request.Request(url, data=body, method="POST" if body else "GET")
     request.add_header("Content-Type", "application/json")
     if try_it:
@@ -79,7 +84,7 @@ def _call(
     if token:
         request.add_header("Authorization", f"Bearer {token}")
     try:
-        with urllib.request.urlopen(request, timeout=5) as response:
+        with _LOCAL_OPENER.open(request, timeout=5) as response:
             return response.status, json.loads(response.read())
     except urllib.error.HTTPError as error:
         return error.code, json.loads(error.read() or b"{}")
@@ -318,6 +323,11 @@ class ServePanel(QWidget):
             environment.insert(TOKEN_ENV, self.token)
         else:
             environment.remove(TOKEN_ENV)
+        store = self.state.workspace.store.url  # in the environment: it may hold a password
+        if store:
+            environment.insert(STORE_ENV, store)
+        else:
+            environment.remove(STORE_ENV)
         process.setProcessEnvironment(environment)
         process.readyReadStandardOutput.connect(self._read_output)
         process.finished.connect(self._finished)
@@ -378,19 +388,32 @@ class ServePanel(QWidget):
             )
 
     def stop(self, wait: bool = False) -> None:
-        """Stop the server gracefully (it answers what it has, writes its log, then exits)."""
+        """Stop the server gracefully through its stop file (``core.serving.control``, which works
+        on Windows too): it answers what it has received, writes its log, then exits. Only a server
+        that has not stopped within STOP_GRACE_MS (or has not started serving) is terminated, then
+        killed."""
         process = self.process
         if process is None:
             return
         self.status.setText("Stopping…")
         self.stop_button.setEnabled(False)
-        process.terminate()
+        own = [s for s in running_servers(self.state.workspace) if s["pid"] == process.processId()]
+        if not (own and control.request_stop(self.state.workspace, own[0]["deployment"])):
+            process.terminate()  # still starting: it has logged nothing yet
         if wait:
             if not process.waitForFinished(STOP_GRACE_MS):
-                process.kill()
-                process.waitForFinished(STOP_GRACE_MS)
+                process.terminate()
+                if not process.waitForFinished(FORCE_MS):
+                    process.kill()
+                    process.waitForFinished(FORCE_MS)
             return
-        QTimer.singleShot(STOP_GRACE_MS, lambda: self.process is process and process.kill())
+
+        def end_by_force() -> None:
+            if self.process is process:
+                process.terminate()
+                QTimer.singleShot(FORCE_MS, lambda: self.process is process and process.kill())
+
+        QTimer.singleShot(STOP_GRACE_MS, end_by_force)
 
     def check_leftovers(self) -> None:
         """Show servers of this workspace still running from earlier (say, after a crash)."""
@@ -406,13 +429,19 @@ class ServePanel(QWidget):
         self.leftover.setVisible(bool(self.leftovers))
         self.leftover_stop.setVisible(bool(self.leftovers))
 
-    def stop_leftovers(self) -> None:
-        for server in self.leftovers:
-            with contextlib.suppress(OSError):  # it may have stopped meanwhile
-                os.kill(server["pid"], signal.SIGTERM)
+    def stop_leftovers(self) -> Task:
+        """Stop the servers started earlier, each through its stop file (off the GUI thread: each
+        may take its grace period)."""
+        workspace, servers = self.state.workspace, self.leftovers
+
+        def stop_all() -> list[str]:
+            return [control.stop(workspace, s["deployment"], s["pid"]) for s in servers]
+
+        task = self.state.workers.run_in_thread("Stopping the earlier server", stop_all)
         self.leftover.setText("Stopping the earlier server…")
         self.leftover_stop.setVisible(False)
-        QTimer.singleShot(STOP_GRACE_MS // 2, self.check_leftovers)
+        task.finished.connect(self.check_leftovers)
+        return task
 
     # -- live view and Try it ---------------------------------------------------------------------
 

@@ -1,6 +1,7 @@
 """A "File:" row for dialogs that read a data file: the chosen file's path, read-only, and a
 Choose… button that opens the file picker; and the data file a drag and drop carries."""
 
+from collections.abc import Collection
 from pathlib import Path
 
 from PySide6.QtCore import Signal
@@ -20,13 +21,19 @@ DATA_SUFFIXES = {
 }  # .xls: to say why not
 
 
-def dropped_data_file(event: QDragEnterEvent | QDropEvent) -> Path | None:
-    """The one local data file a drag carries, or None (several files, a link, another kind)."""
+def dropped_file(event: QDragEnterEvent | QDropEvent, suffixes: Collection[str]) -> Path | None:
+    """The one local file a drag carries, if its suffix is one of ``suffixes``; else None
+    (several files, a link, another kind)."""
     urls = event.mimeData().urls()
     if len(urls) != 1 or not urls[0].isLocalFile():
         return None
     path = Path(urls[0].toLocalFile())
-    return path if path.suffix.lower() in DATA_SUFFIXES else None
+    return path if path.suffix.lower() in suffixes else None
+
+
+def dropped_data_file(event: QDragEnterEvent | QDropEvent) -> Path | None:
+    """The one local data file a drag carries, or None."""
+    return dropped_file(event, DATA_SUFFIXES)
 
 
 class FileField(QWidget):
