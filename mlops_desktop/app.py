@@ -90,8 +90,10 @@ def run_app(home: str | os.PathLike[str] | None = None, store: str | None = None
         if problem:
             log.error(problem)
             show_message(window, problem)
-        elif first_run and home is None:
-            window.add_samples()  # a newcomer's default workspace starts with data to explore
+        else:
+            if first_run and home is None:
+                window.add_samples()  # a newcomer's default workspace starts with data to explore
+            window.offer_tour()
 
     def give_up(message: str) -> None:
         box = show_message(window, f"MLOps Desktop cannot start: {message}")

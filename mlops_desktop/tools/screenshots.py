@@ -7,8 +7,6 @@ python -m mlops_desktop.tools.screenshots OUT_DIR
 import argparse
 import contextlib
 import json
-import os
-import socket
 import sys
 import tempfile
 import time
@@ -18,6 +16,16 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from mlops_desktop.tools.offscreen import (
+    SIZE,
+    free_port,
+    grabber,
+    settle,
+    show_window,
+    wait,
+    wait_for,
+)
+
 if TYPE_CHECKING:
     import pandas as pd
 
@@ -26,60 +34,6 @@ if TYPE_CHECKING:
     from mlops_desktop.ui.main_window import MainWindow
 
 Grab = Callable[..., None]
-
-os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
-
-SIZE = (1280, 800)
-SETTLE_PAUSE_S = 0.02  # longer than the pane's deferred chart drawing, over a few rounds
-
-
-def _settle(rounds: int = 5) -> None:
-    """Let the window finish what it has scheduled (layouts, deferred charts) before a grab."""
-    from PySide6.QtWidgets import QApplication
-
-    for _ in range(rounds):
-        QApplication.processEvents()
-        time.sleep(SETTLE_PAUSE_S)
-    QApplication.processEvents()
-
-
-def _free_port() -> int:
-    with socket.socket() as probe:  # a free port, so a running app elsewhere is no problem
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
-
-def _wait(done: Callable[[], bool], seconds: float = 120) -> None:
-    deadline = time.monotonic() + seconds
-    while not done() and time.monotonic() < deadline:
-        _settle(1)
-        time.sleep(0.05)
-
-
-def _wait_for(signal: Any, start: Callable[[], object] | None = None, seconds: float = 600) -> None:
-    """Call ``start`` (if given), then run the event loop until ``signal`` is emitted. The
-    signal is connected first, so one that ``start`` emits at once is not missed."""
-    from PySide6.QtCore import QEventLoop, QTimer
-
-    loop = QEventLoop()
-    emitted: list[object] = []
-
-    def done(*args: object) -> None:
-        emitted.append(args)
-        loop.quit()
-
-    signal.connect(done)
-    timer = QTimer(singleShot=True, interval=int(seconds * 1000))
-    timer.timeout.connect(loop.quit)
-    timer.start()
-    if start is not None:
-        start()
-    if not emitted:
-        loop.exec()
-    timer.stop()
-    signal.disconnect(done)
-    if not emitted:
-        raise RuntimeError(f"Gave up waiting after {seconds:.0f} s.")
 
 
 def _send(url: str, frame: "pd.DataFrame", batch: int = 50) -> None:
@@ -165,7 +119,7 @@ def _experiment_screens(window: "MainWindow", grab: Grab) -> None:
             pane.model.index(row, 0),
             QItemSelectionModel.SelectionFlag.Select | QItemSelectionModel.SelectionFlag.Rows,
         )
-    _wait_for(pane.compare_selected().finished)
+    wait_for(pane.compare_selected().finished)
     compare = pane.compare_dialog
     assert compare is not None
     grab("10-compare-table", compare)
@@ -178,7 +132,7 @@ def _experiment_screens(window: "MainWindow", grab: Grab) -> None:
     training_dialog = pane.open_training_dialog(story.PREPARED)
     assert training_dialog is not None
     while training_dialog.plan is None:
-        _settle(1)
+        settle(1)
     grab("9-training-dialog", training_dialog)
     training_dialog.reject()
 
@@ -204,27 +158,27 @@ def _model_screens(window: "MainWindow", grab: Grab) -> None:
     models.refresh(f"{story.MODEL}@2")
     panel = models.serve_panel
     models.tabs.setCurrentWidget(panel)
-    panel.port.setValue(_free_port())
+    panel.port.setValue(free_port())
     panel.start()
-    _wait(lambda: bool(panel.url) or panel.process is None)
+    wait(lambda: bool(panel.url) or panel.process is None)
     applications = traffic.applications_of_day(demo.seed_of(window.state.home), traffic.DAYS)
     inputs = applications.drop(columns=["approved"]).astype(object)
     _send(panel.local_url, inputs.where(inputs.notna(), None).head(120))
     tried = panel.try_it()
     if tried is not None:
-        _wait_for(tried.finished)
+        wait_for(tried.finished)
     with contextlib.suppress(urllib.error.HTTPError):
         _send(panel.local_url, inputs.head(1).drop(columns=["region"]))
     deadline = time.monotonic() + 10
     while time.monotonic() < deadline and not any(
         r["source"] == "refused" for r in panel.recent.records
     ):
-        _settle(1)
+        settle(1)
         time.sleep(0.05)
     grab("4-models-serving")
     grab("11-serving-traffic")
     panel.stop(wait=True)
-    _settle()
+    settle()
     models.tabs.setCurrentIndex(0)
 
 
@@ -255,7 +209,7 @@ def _monitoring_screens(window: "MainWindow", grab: Grab) -> None:
     pane.window_mode.setCurrentIndex(pane.window_mode.findData("week"))  # to the newest day
     week = pane.check_now()
     assert week is not None
-    _wait_for(week.finished)
+    wait_for(week.finished)
     grab("11-monitoring-week")
     pane.window_mode.setCurrentIndex(pane.window_mode.findData("day"))
     pane.retrain_button.click()
@@ -263,7 +217,7 @@ def _monitoring_screens(window: "MainWindow", grab: Grab) -> None:
     assert retrain is not None
     retrain.train_button.click()  # Train challenger, on the labelled predictions
     assert retrain.task is not None
-    _wait_for(retrain.task.finished)
+    wait_for(retrain.task.finished)
     grab("11-monitoring-retrain", retrain)
     retrain.reject()
 
@@ -275,7 +229,7 @@ def _audit_screens(window: "MainWindow", grab: Callable[..., None]) -> None:
 
     window.show_pane("Audit")
     pane = window.audit_pane
-    _wait_for(pane.verify().finished)
+    wait_for(pane.verify().finished)
     grab("14-audit")
     pane.action.setCurrentIndex(pane.action.findData("model.stage"))
     pane.object.setText(f"model:{story.MODEL}")
@@ -290,14 +244,14 @@ def _predictions_screens(window: Any, grab: Callable[..., None]) -> None:
     confusion matrix cell of the run with the most mistakes."""
     pane = window.experiments_pane
     if pane.recommending is not None:
-        _wait_for(pane.recommending.finished)
+        wait_for(pane.recommending.finished)
     records = pane.model.records
     recommended = next(r for r in records if r["run_id"] in pane.recommended)
     pane.select_run(recommended["run_id"])
     grab("3-experiments-recommended")
     pane.run_tabs.setCurrentWidget(pane.predictions)
     if pane.predictions.task is not None:
-        _wait_for(pane.predictions.task.finished)
+        wait_for(pane.predictions.task.finished)
     grab("3-experiments-predictions")
     worst = min(
         (r for r in records if r["task"] == "classification" and r["status"] == "finished"),
@@ -306,7 +260,7 @@ def _predictions_screens(window: Any, grab: Callable[..., None]) -> None:
     pane.select_run(worst["run_id"])
     pane.chart_choice.setCurrentText("Confusion matrix")
     if pane.predictions.task is not None:
-        _wait_for(pane.predictions.task.finished)
+        wait_for(pane.predictions.task.finished)
     evaluation = pane.selected["evaluation"]
     confusion, classes = evaluation["confusion"], evaluation["classes"]
     row, column = max(
@@ -348,7 +302,7 @@ def _governance_screens(window: "MainWindow", out_dir: Path, grab: Grab) -> list
     grab("15-models-governance-buttons")
     dialog = models.show_lineage()
     assert dialog is not None
-    _wait_for(dialog.shown)
+    wait_for(dialog.shown)
     dialog.resize(*SIZE)
     grab("15-lineage", dialog)
     assert dialog.canvas is not None
@@ -390,13 +344,13 @@ def _planned_training_dialog(window: "MainWindow", dataset: str) -> "TrainingDia
     dialog = window.experiments_pane.open_training_dialog(dataset)
     assert dialog is not None
     while dialog.plan is None:
-        _settle(1)
+        settle(1)
     return dialog
 
 
 def _wait_for_warnings(window: "MainWindow") -> None:
     while window.datasets_pane.warnings_task is not None:
-        _settle(1)
+        settle(1)
 
 
 def _honest_defaults_screens(
@@ -442,8 +396,7 @@ def render(out_dir: Path) -> list[Path]:
     from mlops_desktop.core import demo
     from mlops_desktop.core.workspace import Workspace
     from mlops_desktop.ui.help import show_help
-    from mlops_desktop.ui.main_window import PANES, MainWindow
-    from mlops_desktop.ui.state import AppState
+    from mlops_desktop.ui.main_window import PANES
 
     out_dir.mkdir(parents=True, exist_ok=True)
     _app = QApplication.instance() or QApplication(sys.argv)  # kept alive while rendering
@@ -454,18 +407,9 @@ def render(out_dir: Path) -> list[Path]:
         workspace = Workspace(home)
         setup_logging(home)
         settings = Settings(Path(scratch) / "settings.json")
-        state = AppState(workspace, settings)
-        window = MainWindow(settings)
-        window.attach(state)
-        window.resize(*SIZE)
-        window.show()
-        _settle()
-
-        def grab(name: str, widget: Any = window) -> None:
-            _settle()
-            path = out_dir / f"{name}.png"
-            widget.grab().save(str(path))
-            written.append(path)
+        window = show_window(workspace, settings)
+        state = window.state
+        grab = grabber(window, out_dir, written)
 
         for number, pane in enumerate(PANES, start=1):
             window.show_pane(pane)
@@ -475,7 +419,7 @@ def render(out_dir: Path) -> list[Path]:
         dialog = window.open_import_dialog(samples_dir() / "iris.csv")
         dialog.resize(900, 640)
         while dialog.preview is None:
-            _settle(1)
+            settle(1)
         grab("6-import-dialog", dialog)
         dialog.reject()
         _experiment_screens(window, grab)
@@ -493,7 +437,7 @@ def render(out_dir: Path) -> list[Path]:
         empty_home = Path(scratch) / "empty"
         window.open_workspace(empty_home)
         while state.home != empty_home.resolve():
-            _settle(1)
+            settle(1)
         window.show_pane("Datasets")
         grab("7-datasets-empty")
         window.show_pane("Home")
@@ -506,8 +450,17 @@ def render(out_dir: Path) -> list[Path]:
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("out_dir", type=Path)
+    parser.add_argument(
+        "--tour", action="store_true", help="render every step of the guided tour instead"
+    )
     args = parser.parse_args()
-    for path in render(args.out_dir):
+    if args.tour:
+        from mlops_desktop.tools.tour_screens import render_tour
+
+        written = render_tour(args.out_dir)
+    else:
+        written = render(args.out_dir)
+    for path in written:
         print(path)
     return 0
 

@@ -53,6 +53,7 @@ if TYPE_CHECKING:
     from mlops_desktop.ui.panes.models import ModelsPane
     from mlops_desktop.ui.panes.monitoring import MonitoringPane
     from mlops_desktop.ui.state import AppState
+    from mlops_desktop.ui.tour import Tour
     from mlops_desktop.ui.workers import Task
 
 PANES = ["Home", "Datasets", "Experiments", "Models", "Monitoring", "Audit"]
@@ -76,6 +77,7 @@ OBJECT_PANES = {
 
 class MainWindow(QMainWindow):
     first_painted = Signal()  # the frame is on screen: time to load the rest
+    data_imported = Signal(str)  # a file was imported (as the named dataset) from the dialog
 
     state: AppState
     datasets_pane: DatasetsPane
@@ -92,6 +94,7 @@ class MainWindow(QMainWindow):
         self.setWindowTitle("MLOps Desktop")
         self.setAcceptDrops(True)
         self.import_dialog: ImportDialog | None = None
+        self.tour: Tour | None = None
         self.panes: dict[str, QWidget] = {}
 
         self.sidebar = QListWidget()
@@ -149,6 +152,7 @@ class MainWindow(QMainWindow):
         self.datasets_pane.import_requested.connect(lambda: self.open_import_dialog())
         self.datasets_pane.samples_requested.connect(self.add_samples)
         self.experiments_pane = ExperimentsPane(state)
+        self.experiments_pane.dataset_in_view = self.datasets_pane.selected_name
         self.models_pane = ModelsPane(state)
         self.models_pane.register_requested.connect(lambda: self.show_pane("Experiments"))
         self.models_pane.run_requested.connect(self._show_run)
@@ -303,6 +307,14 @@ class MainWindow(QMainWindow):
         )
         help_menu.addAction(
             self._action(
+                "&Tour…",
+                self.choose_tour,
+                None,
+                "A guided tour of the whole lifecycle, step by step on the real screens",
+            )
+        )
+        help_menu.addAction(
+            self._action(
                 "Open &Log Folder",
                 self.open_log_folder,
                 None,
@@ -396,6 +408,7 @@ class MainWindow(QMainWindow):
         self.state.status_message.emit(result.message())
         self.state.datasets_changed.emit(result.name)
         self.show_pane("Datasets")
+        self.data_imported.emit(result.name)
         lost = [
             f"{count:,} value{'' if count == 1 else 's'} of '{column}'"
             for column, count in result.converted_to_missing.items()
@@ -460,6 +473,17 @@ class MainWindow(QMainWindow):
         from mlops_desktop.ui.help import PANE_SECTIONS, show_help
 
         return show_help(self, PANE_SECTIONS[self.current_pane()] if self.panes else "")
+
+    def choose_tour(self) -> QMessageBox:
+        from mlops_desktop.ui import tour
+
+        return tour.choose(self)
+
+    def offer_tour(self) -> QMessageBox | None:
+        """Offer the tour on the first start (once: the settings remember it)."""
+        from mlops_desktop.ui import tour
+
+        return tour.offer(self)
 
     def open_log_folder(self) -> None:
         QDesktopServices.openUrl(QUrl.fromLocalFile(str(self.state.workspace.log_path.parent)))

@@ -10,6 +10,7 @@ from PySide6.QtWidgets import QApplication
 from pytestqt.qtbot import QtBot
 
 from mlops_desktop.app import WorkspaceOpener, run_app
+from mlops_desktop.config import Settings
 from mlops_desktop.core.data import datasets
 from mlops_desktop.core.workspace import Workspace
 from mlops_desktop.ui.main_window import MainWindow
@@ -44,6 +45,7 @@ def test_first_start_opens_the_default_workspace_with_the_sample_datasets(qtbot:
 
     assert _run_until(samples_listed, deadline_s=60) == 0
     assert sorted(shown) == ["breast cancer", "diabetes", "iris", "wine"]
+    assert Settings().get("tour_offered") is True  # the tour was offered, once
     workspace = Workspace(home)
     assert len(datasets.list_datasets(workspace)) == 4
     assert workspace.store.integrity_ok()

@@ -289,6 +289,7 @@ class DatasetsPane(QWidget):
         self.list_view.horizontalHeader().setStretchLastSection(False)
         self.list_view.selectionModel().selectionChanged.connect(self._dataset_selected)
         import_button = QPushButton("Import…")
+        import_button.setObjectName("importButton")
         import_button.setToolTip(
             "Bring in a CSV, Excel or Parquet file (Ctrl+I). You can also drop a file on the window."
         )
@@ -353,6 +354,7 @@ class DatasetsPane(QWidget):
         bottom.addWidget(warnings_box)
         bottom.setStretchFactor(0, 3)
         bottom.setStretchFactor(1, 2)
+        bottom.setSizes([540, 360])  # an empty chart has no size of its own to start from
         self.set_target_button = QPushButton("Set as target")
         self.set_target_button.setObjectName("setTargetButton")
         self.set_target_button.setToolTip(
@@ -427,6 +429,8 @@ class DatasetsPane(QWidget):
                 ("Add sample datasets", self.samples_requested.emit),
             ],
         )
+        self.empty.buttons["Import…"].setObjectName("emptyImportButton")
+        self.empty.buttons["Add sample datasets"].setObjectName("addSamplesButton")
         self.stack = pane_layout(self, self.empty, self.splitter)
 
         state.datasets_changed.connect(self.refresh)

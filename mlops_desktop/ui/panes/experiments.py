@@ -1,6 +1,7 @@
 """The Experiments pane: every training run, sortable and filterable, with the chosen run's details."""
 
 import html
+from collections.abc import Callable
 from typing import Any
 
 from PySide6.QtCore import QItemSelection, Qt, QTimer
@@ -104,6 +105,8 @@ class ExperimentsPane(QWidget):
         self.compare_dialog: CompareDialog | None = None
         self.reproducing: Task | None = None
         self.comparing: Task | None = None
+        # The dataset New training… starts with: the one shown in Datasets (the window sets it).
+        self.dataset_in_view: Callable[[], str | None] = lambda: None
         self.recommending: Task | None = None
         # The recommended runs (with why) of each experiment's finished runs, by those runs' ids:
         # computed once in a worker, kept while they stay the same.
@@ -150,8 +153,9 @@ class ExperimentsPane(QWidget):
         self.show_archived.setToolTip("Also list the runs of archived experiments")
         self.show_archived.toggled.connect(lambda _checked: self.refresh())
         new = QPushButton("New training…")
+        new.setObjectName("newTrainingButton")
         new.setToolTip("Train models on a dataset (Ctrl+T)")
-        new.clicked.connect(lambda: self.open_training_dialog())
+        new.clicked.connect(lambda: self.open_training_dialog(self.dataset_in_view()))
         top = QHBoxLayout()
         top.addWidget(self.filter, 1)
         top.addWidget(self.experiment_choice)
@@ -159,6 +163,7 @@ class ExperimentsPane(QWidget):
         top.addWidget(new)
 
         self.compare_button = QPushButton("Compare")
+        self.compare_button.setObjectName("compareButton")
         self.compare_button.setToolTip(
             "Select 2 to 10 runs (Ctrl+click or Shift+click) to see them side by side"
         )
@@ -170,6 +175,7 @@ class ExperimentsPane(QWidget):
         )
         self.reproduce_button.clicked.connect(self.reproduce_selected)
         self.register_button = QPushButton("Register…")
+        self.register_button.setObjectName("registerButton")
         self.register_button.setToolTip(
             "Give the selected run a model name and version, to approve and serve it (Models pane)"
         )
@@ -237,8 +243,9 @@ class ExperimentsPane(QWidget):
             "No training runs yet",
             "Pick a dataset and the column to predict; the app tries the algorithms you choose and "
             "keeps each result as a run you can compare and reproduce.",
-            [("New training…", lambda: self.open_training_dialog())],
+            [("New training…", lambda: self.open_training_dialog(self.dataset_in_view()))],
         )
+        self.empty.buttons["New training…"].setObjectName("emptyNewTrainingButton")
         self.stack = pane_layout(self, self.empty, runs, "Experiments")
 
         state.runs_changed.connect(self.refresh)

@@ -98,6 +98,7 @@ class ModelsPane(QWidget):
         self.view.selectionModel().selectionChanged.connect(self._version_selected)
 
         self.stage_button = QPushButton("Change stage…")
+        self.stage_button.setObjectName("stageButton")
         self.stage_button.setToolTip("Move this version to staging, production or the archive")
         self.stage_button.clicked.connect(self.change_stage)
         self.approve_button = QPushButton("Approve…")
@@ -141,6 +142,7 @@ class ModelsPane(QWidget):
         )
         self.score_button.clicked.connect(self.choose_file_to_score)
         self.serve_production_button = QPushButton("Serve production")
+        self.serve_production_button.setObjectName("serveProductionButton")
         self.serve_production_button.setToolTip(
             "Serve the version of this model that is in production, with one click"
         )

@@ -211,6 +211,7 @@ class MonitoringPane(QWidget):
             "Compare the chosen window with the reference now (F5). Each day of the log: only "
             "days not checked yet are read.",
         )
+        self.check_button.setObjectName("checkNowButton")
         self.check_button.clicked.connect(lambda: self.check_now())
         self.labels_button = _button(
             "Import labels…",
@@ -231,6 +232,7 @@ class MonitoringPane(QWidget):
             "Train a challenger on newer data with the same recipe and compare it with this "
             "version",
         )
+        self.retrain_button.setObjectName("retrainButton")
         self.retrain_button.clicked.connect(lambda: self.open_retrain_dialog())
         self.task_panel = TaskPanel()
         self.actions = actions = QHBoxLayout()
