@@ -6,9 +6,12 @@ from collections import Counter
 from typing import Any
 
 from matplotlib.patches import FancyBboxPatch
+from sqlalchemy import select
 
 from mlops_desktop.core.governance import lineage, lineage_layout, plots
 from mlops_desktop.core.governance.lineage import Edge, Graph, Node
+from mlops_desktop.core.monitoring.retraining import RETRAIN_ACTION
+from mlops_desktop.core.store.models import AuditEvent
 from mlops_desktop.core.workspace import Workspace
 from tests.governed import COLUMN, DATASET, MARKUP, MODEL, PREPARED
 
@@ -58,7 +61,11 @@ def test_the_lineage_runs_from_the_source_file_to_the_version_that_replaced_it(
     )
     assert _path(graph, f"model:{MODEL}@1", f"model:{MODEL}@2")  # replaced it in production
     assert "Fill missing 'income' with the median" in nodes[step_2]["label"]
-    assert challenger["better"] is True and challenger["ref"] != run["ref"]
+    with governed_workspace.store.read() as session:  # the verdict the retraining recorded
+        decided = session.scalars(
+            select(AuditEvent).where(AuditEvent.action == RETRAIN_ACTION)
+        ).one()
+    assert challenger["better"] is decided.details["better"] and challenger["ref"] != run["ref"]
     moves = [n for n in graph["nodes"] if n["kind"] == lineage.STAGE]
     assert [(m["to"], m["note"]) for m in moves] == [
         ("staging", f"Checked by {MARKUP}"),

@@ -27,6 +27,7 @@ from mlops_desktop.core.monitoring import drift, drift_reference, html_report, l
 from mlops_desktop.core.registry import model_registry
 from mlops_desktop.core.serving import scoring
 from mlops_desktop.core.store.models import Deployment, PredictionLog
+from mlops_desktop.core.vocabulary import measure_text
 from mlops_desktop.core.workspace import Workspace
 
 DAY_1 = date(2026, 11, 1)
@@ -332,7 +333,8 @@ def test_the_report_page_is_self_contained_with_the_verdict_and_every_column(
     assert "worse than normal" in page  # roc_auc, or the regression's errors
     for name in report["performance"]["metrics"]:  # each figure with its 95 % interval
         low, high = report["performance"]["interval"][name]
-        assert f"<td class='n'>{low:,.3f} to {high:,.3f}</td>" in page
+        interval = f"{measure_text(name, low)} to {measure_text(name, high)}"  # the one format
+        assert f"<td class='n'>{interval}</td>" in page
     assert "Thresholds used" in page and "Trends by day" in page
     alone = html_report.report_html(history[0])  # no history: no trends
     _assert_self_contained(alone)
