@@ -63,6 +63,20 @@ DATASET_COLUMNS = [
     ),
     Column("Rows", lambda r: r["rows"], "Rows in the latest version", align_right=True, decimals=0),
 ]
+
+
+def _statistic(header: str, tooltip: str = "") -> Column:
+    """A profile's summary statistic of a numeric column, sorted by value, in the one format."""
+    key = header.lower()
+    return Column(
+        header,
+        lambda r: r.get(key),
+        tooltip,
+        align_right=True,
+        shown=lambda r: formatting.number(r.get(key)),
+    )
+
+
 PROFILE_COLUMNS = [
     Column("Column", lambda r: r["name"]),
     Column("Type", lambda r: r["type"]),
@@ -88,37 +102,11 @@ PROFILE_COLUMNS = [
         align_right=True,
         shown=lambda r: formatting.count(r["unique"]),
     ),
-    Column(
-        "Min",
-        lambda r: r.get("min"),
-        align_right=True,
-        shown=lambda r: formatting.number(r.get("min")),
-    ),
-    Column(
-        "Max",
-        lambda r: r.get("max"),
-        align_right=True,
-        shown=lambda r: formatting.number(r.get("max")),
-    ),
-    Column(
-        "Mean",
-        lambda r: r.get("mean"),
-        align_right=True,
-        shown=lambda r: formatting.number(r.get("mean")),
-    ),
-    Column(
-        "Median",
-        lambda r: r.get("median"),
-        align_right=True,
-        shown=lambda r: formatting.number(r.get("median")),
-    ),
-    Column(
-        "Std",
-        lambda r: r.get("std"),
-        "Standard deviation: how spread out the numbers are",
-        True,
-        shown=lambda r: formatting.number(r.get("std")),
-    ),
+    _statistic("Min"),
+    _statistic("Max"),
+    _statistic("Mean"),
+    _statistic("Median"),
+    _statistic("Std", "Standard deviation: how spread out the numbers are"),
     Column(
         "Most common",
         lambda r: ", ".join(f"{t['value']} ({t['count']:,})" for t in r.get("top", [])[:3]),
