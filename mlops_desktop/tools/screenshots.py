@@ -393,7 +393,7 @@ def render(out_dir: Path) -> list[Path]:
     from PySide6.QtWidgets import QApplication
 
     from mlops_desktop.config import Settings, samples_dir, setup_logging
-    from mlops_desktop.core import demo
+    from mlops_desktop.core.demo import building
     from mlops_desktop.core.workspace import Workspace
     from mlops_desktop.ui.help import show_help
     from mlops_desktop.ui.main_window import PANES
@@ -403,7 +403,7 @@ def render(out_dir: Path) -> list[Path]:
     written: list[Path] = []
     with tempfile.TemporaryDirectory() as scratch:
         home = Path(scratch) / "demo"
-        demo.create(home)
+        building.create(home)
         workspace = Workspace(home)
         setup_logging(home)
         settings = Settings(Path(scratch) / "settings.json")

@@ -49,7 +49,7 @@ from sklearn.neighbors import KNeighborsClassifier, KNeighborsRegressor
 from sklearn.pipeline import Pipeline
 from sklearn.preprocessing import OneHotEncoder, StandardScaler
 from sklearn.tree import DecisionTreeClassifier, DecisionTreeRegressor
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from mlops_desktop.core.data import datasets, recipes, roles
@@ -59,6 +59,7 @@ from mlops_desktop.core.data.raw_inputs import raw_row_steps
 from mlops_desktop.core.errors import Cancelled, UserError
 from mlops_desktop.core.experiments import evaluation, uncertainty
 from mlops_desktop.core.governance import audit
+from mlops_desktop.core.listing import count_runs as count_runs
 from mlops_desktop.core.listing import list_runs as list_runs
 from mlops_desktop.core.listing import main_metric as main_metric
 from mlops_desktop.core.listing import main_metric_name as main_metric_name
@@ -82,7 +83,6 @@ DEFAULT_TEST_SIZE = 0.2
 DEFAULT_EXPERIMENT = "Default"
 DEFAULT_FOLDS = 5  # the training dialog cross-validates by default…
 FOLDS_BELOW_ROWS = 50_000  # …data with fewer rows than this (above, one split is informative)
-MAX_CLASSES_FOR_INTEGERS = 20
 MIN_ROWS_PER_CLASS = 2
 CHOSEN_TO_EXCLUDE = "you chose to leave it out"
 SKIPPED_TYPES = {"text": "free text is not used yet", "datetime": "dates are not used directly yet"}
@@ -281,23 +281,6 @@ class Plan:
     classes: tuple[str, ...] = ()  # the target's values, for a classification
 
 
-def detect_task(target: pd.Series, target_type: str) -> tuple[str, str]:
-    values = target.dropna()
-    if target_type != "numeric":
-        return (
-            "classification",
-            f"'{target.name}' holds labels, so the model will sort rows into classes.",
-        )
-    distinct = values.nunique()
-    whole = bool(np.all(np.mod(values.to_numpy(dtype=float), 1) == 0))
-    if whole and distinct <= MAX_CLASSES_FOR_INTEGERS:
-        return (
-            "classification",
-            f"'{target.name}' holds {distinct} whole-number values, so each is treated as a class.",
-        )
-    return "regression", f"'{target.name}' holds numbers, so the model will predict a number."
-
-
 def plan(
     frame: pd.DataFrame,
     schema: list[dict[str, str]],
@@ -310,7 +293,7 @@ def plan(
     types = {column["name"]: column["type"] for column in schema}
     if target not in types:
         raise UserError(f"The dataset has no column named '{target}'.")
-    task, reason = detect_task(frame[target], types[target])
+    task, reason = roles.detect_task(frame[target], types[target])
     features, excluded = [], []
     for name, kind in types.items():
         if name == target:
@@ -819,13 +802,6 @@ def _record(run: Run, experiment: str, dataset: str) -> dict[str, Any]:
         # each cross-validation fold's score of each metric (the fold spread; none without folds)
         "folds": (run.evaluation or {}).get("folds", {}),
     }
-
-
-def count_runs(workspace: Workspace) -> dict[str, int]:
-    """How many runs there are of each status (a summary without listing them)."""
-    with workspace.store.read() as session:
-        query = select(Run.status, func.count()).group_by(Run.status)
-        return {status: count for status, count in session.execute(query)}
 
 
 def show_run(workspace: Workspace, run_id: str) -> dict[str, Any]:

@@ -31,7 +31,6 @@ from mlops_desktop.core.monitoring.html_report import (
     figure_image,
     interval_text,
 )
-from mlops_desktop.core.monitoring.plots import STATUS_COLOURS, STATUS_WORDS
 from mlops_desktop.core.monitoring.retraining import RETRAIN_ACTION
 from mlops_desktop.core.progress import (
     CancelCheck,
@@ -42,7 +41,7 @@ from mlops_desktop.core.progress import (
 )
 from mlops_desktop.core.registry import model_registry
 from mlops_desktop.core.store.models import AuditEvent, DatasetVersion
-from mlops_desktop.core.vocabulary import measure_text, measure_title
+from mlops_desktop.core.vocabulary import STATUS_COLOURS, STATUS_WORDS, measure_text, measure_title
 from mlops_desktop.core.workspace import Workspace
 from mlops_desktop.core.writing import write_text
 
