@@ -1,8 +1,10 @@
 """Qt start-up: logging, excepthook, workspace, MainWindow. The only place core meets ui.
 
 The window frame shows first; once it is painted, the workspace is opened and the data libraries
-(pandas, pyarrow, SQLAlchemy, matplotlib) are loaded on a thread, then the panes are added. So the window
-appears as fast as a bare Qt window, and the event loop keeps running while the rest loads.
+(pandas, pyarrow, SQLAlchemy) are loaded on a thread, then the Home and Datasets panes are added; the
+other panes' modules (scikit-learn, scipy, matplotlib) load on a thread after that (``MainWindow.attach``).
+So the window appears as fast as a bare Qt window, and the event loop keeps running while the rest
+loads.
 """
 
 import gc
@@ -43,9 +45,9 @@ class WorkspaceOpener(QObject):
         ).start()
 
     def _open(self, path: Path, store: str | None) -> None:
+        import mlops_desktop.ui.demo_actions
         import mlops_desktop.ui.dialogs.import_dialog
         import mlops_desktop.ui.panes.datasets
-        import mlops_desktop.ui.panes.experiments
         import mlops_desktop.ui.panes.home
         import mlops_desktop.ui.state  # noqa: F401  (loads the data libraries off the GUI thread)
         from mlops_desktop.core.workspace import Workspace

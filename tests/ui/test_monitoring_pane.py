@@ -62,7 +62,7 @@ def _pane_with_two_checked_days(qtbot: QtBot, state: AppState) -> MonitoringPane
 
 def _monitoring(window: MainWindow) -> MonitoringPane:
     window.show_pane("Monitoring")
-    pane = window.panes["Monitoring"]
+    pane = window.pane("Monitoring")
     assert isinstance(pane, MonitoringPane)
     return pane
 

@@ -35,7 +35,6 @@ from mlops_desktop.core import formatting
 from mlops_desktop.core.data import advice, dataset_rules, datasets, roles
 from mlops_desktop.core.data.paging import ParquetPager
 from mlops_desktop.core.data.profiling import describe_changes
-from mlops_desktop.core.experiments.plots import column_figure
 from mlops_desktop.core.store.models import DatasetVersion
 from mlops_desktop.core.vocabulary import counted, share_text
 from mlops_desktop.ui import errors
@@ -239,6 +238,13 @@ def _recipe_words(record: dict[str, Any]) -> str:
     return f"{record['parent']} with recipe{named} ({count} step{'s' if count != 1 else ''})"
 
 
+def _column_chart(entry: dict[str, Any]) -> Any:
+    """A profile column's histogram or bar chart (matplotlib is loaded by the first one drawn)."""
+    from mlops_desktop.core.experiments.plots import column_figure
+
+    return column_figure(entry)
+
+
 def _table_view(name: str, sortable: bool = True) -> QTableView:
     view = QTableView()
     view.setObjectName(name)
@@ -388,6 +394,9 @@ class DatasetsPane(QWidget):
         self.tabs.addTab(self.rows_view, "Data")
         self.tabs.addTab(self.versions_view, "Versions")
         self.tabs.addTab(self._checks_tab(), "Checks")
+        self.unfitted_tabs: set[int] = set()  # tabs whose columns are sized when next shown
+        self.checks_failed = False  # whether the shown version's checks have failures
+        self.tabs.currentChanged.connect(self._fit_shown_tab)
         self.tabs.setTabToolTip(
             TAB_CHECKS, "How this version fared against the dataset's validation rules"
         )
@@ -539,7 +548,7 @@ class DatasetsPane(QWidget):
         )
         history = datasets.versions(self.state.workspace, name)
         self.versions_model.set_records(history)
-        self.versions_view.resizeColumnsToContents()
+        self._fit_when_shown(TAB_VERSIONS)
         self.version_combo.clear()
         for record in history:
             self.version_combo.addItem(f"{record['version']}", record["version"])
@@ -652,20 +661,8 @@ class DatasetsPane(QWidget):
         self.checks_model.set_records(
             sorted(report["checks"], key=lambda check: check["passed"]) if report else []
         )
-        examples = len(CHECK_COLUMNS) - 1
-        self.checks_view.setColumnHidden(examples, not failed)  # no example of anything
-        self.checks_view.horizontalHeader().setSectionResizeMode(
-            examples - 1,  # the explanation: what is left, when no examples are shown
-            QHeaderView.ResizeMode.Interactive if failed else QHeaderView.ResizeMode.Stretch,
-        )
-        self.checks_view.resizeColumnsToContents()
-        self.checks_view.setColumnWidth(0, min(self.checks_view.columnWidth(0), NAME_WIDTH))
-        if failed:  # the examples need room too
-            explanation = examples - 1
-            self.checks_view.setColumnWidth(
-                explanation, min(self.checks_view.columnWidth(explanation), EXPLANATION_WIDTH)
-            )
-        self.fit_timer.start()
+        self.checks_failed = bool(failed)
+        self._fit_when_shown(TAB_CHECKS)
         if version is None:
             self.checks_verdict.clear()
             self.checks_verdict.setStyleSheet("")
@@ -693,6 +690,37 @@ class DatasetsPane(QWidget):
         )
         self.checks_verdict.setText(text)
 
+    def _fit_when_shown(self, tab: int) -> None:
+        """Size a tab's columns to their contents now if it is in view, else once it is shown
+        (measuring every cell of a hidden table would hold up opening a dataset)."""
+        self.unfitted_tabs.add(tab)
+        self._fit_shown_tab(self.tabs.currentIndex())
+
+    def _fit_shown_tab(self, tab: int) -> None:
+        if tab not in self.unfitted_tabs:
+            return
+        self.unfitted_tabs.discard(tab)
+        if tab == TAB_VERSIONS:
+            self.versions_view.resizeColumnsToContents()
+        elif tab == TAB_CHECKS:
+            self._fit_check_columns()
+
+    def _fit_check_columns(self) -> None:
+        failed, examples = self.checks_failed, len(CHECK_COLUMNS) - 1
+        self.checks_view.setColumnHidden(examples, not failed)  # no example of anything
+        self.checks_view.horizontalHeader().setSectionResizeMode(
+            examples - 1,  # the explanation: what is left, when no examples are shown
+            QHeaderView.ResizeMode.Interactive if failed else QHeaderView.ResizeMode.Stretch,
+        )
+        self.checks_view.resizeColumnsToContents()
+        self.checks_view.setColumnWidth(0, min(self.checks_view.columnWidth(0), NAME_WIDTH))
+        if failed:  # the examples need room too
+            explanation = examples - 1
+            self.checks_view.setColumnWidth(
+                explanation, min(self.checks_view.columnWidth(explanation), EXPLANATION_WIDTH)
+            )
+        self.fit_timer.start()
+
     def _fit_checks(self) -> None:
         """Grow the rows to show their wrapped explanations (and a failed check's examples)."""
         for row in range(min(self.checks_model.rowCount(), MEASURED_CHECKS)):
@@ -703,7 +731,7 @@ class DatasetsPane(QWidget):
         if not indexes:
             return
         entry = self.profile_model.record(indexes[0].row())
-        self.figure.show_figure(column_figure(entry))
+        self.figure.draw_in_thread(self.state.workers, lambda: _column_chart(entry))
 
     # --- actions -------------------------------------------------------------------------------
 

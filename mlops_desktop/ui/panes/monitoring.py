@@ -45,11 +45,12 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from mlops_desktop.core import listing
 from mlops_desktop.core.data import datasets
 from mlops_desktop.core.monitoring import checks, html_report, plots, trends, windows
 from mlops_desktop.core.monitoring.plots import COLUMN_COLOURS
 from mlops_desktop.core.registry import model_registry
-from mlops_desktop.core.vocabulary import counted, version_words
+from mlops_desktop.core.vocabulary import NOT_CHECKED, counted, status_word, version_words
 from mlops_desktop.ui.dialogs.labels_dialog import LabelsDialog, matched_text
 from mlops_desktop.ui.dialogs.retrain_dialog import RetrainDialog
 from mlops_desktop.ui.dialogs.thresholds_dialog import ThresholdsDialog, saved_thresholds
@@ -64,7 +65,6 @@ from mlops_desktop.ui.panes.monitoring_table import (
 from mlops_desktop.ui.panes.monitoring_text import (
     DATASET,
     DAY,
-    NOT_CHECKED,
     RANGE,
     STATUS_MEANINGS,
     WEEK,
@@ -75,7 +75,6 @@ from mlops_desktop.ui.panes.monitoring_text import (
     reference_words,
     sentence_case,
     status_colours,
-    status_word,
     verdict_text,
     window_key,
     window_title,
@@ -401,7 +400,7 @@ class MonitoringPane(QWidget):
 
     def refresh(self) -> None:
         """Reload the cards from stored results (nothing is computed), keeping the selection."""
-        listed = trends.overview(self.state.workspace)
+        listed = listing.monitoring_overview(self.state.workspace)
         for card in self.cards:
             self.cards_layout.removeWidget(card)
             card.hide()
