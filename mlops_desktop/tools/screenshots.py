@@ -73,7 +73,7 @@ def _dataset_screens(window: "MainWindow", grab: Grab) -> None:
     grab("13-datasets-checks")
     pane.tabs.setCurrentIndex(TAB_VERSIONS)
     grab("13-datasets-versions-checks")
-    rules = pane.edit_rules()
+    rules = pane.checks.edit_rules()
     assert rules is not None
     age_range = next(
         row
