@@ -1,5 +1,6 @@
 """The Datasets pane: the list of datasets, and for the selected one its profile, data, versions
 and checks (the Checks tab is ``dataset_checks``)."""
+
 import html
 from pathlib import Path
 from typing import Any
