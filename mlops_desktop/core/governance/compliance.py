@@ -20,7 +20,7 @@ from mlops_desktop import __version__
 from mlops_desktop.core import formatting
 from mlops_desktop.core.data import datasets
 from mlops_desktop.core.data.preparation import describe
-from mlops_desktop.core.experiments import training
+from mlops_desktop.core.experiments import algorithms, training
 from mlops_desktop.core.governance import audit, lineage, lineage_layout
 from mlops_desktop.core.governance.lineage import Graph
 from mlops_desktop.core.governance.plots import lineage_figure, lineage_title
@@ -208,7 +208,7 @@ def _training_section(run: dict[str, Any]) -> str:
         ["dataset version", escaped(run["dataset"])],
         ["target", escaped(run["target"])],
         ["task", escaped(run["task"])],
-        ["algorithm", escaped(training.ALGORITHMS[run["algorithm"]].label)],
+        ["algorithm", escaped(algorithms.ALGORITHMS[run["algorithm"]].label)],
         ["seed", escaped(run["seed"])],
         ["held out to score it", f"{float(split['test_size']):.0%} of the rows"],
         ["cross-validation folds", escaped(split.get("cv") or "none")],
