@@ -196,8 +196,11 @@ def _monitoring_screens(window: "MainWindow", grab: Grab) -> None:
     pane.window_shown.setCurrentIndex(pane.window_shown.findData(newest))
     grab("5-monitoring-report")
     grab("11-monitoring-report")
-    rows = [pane.table_model.record(r)["_label"] for r in range(pane.table_model.rowCount())]
-    pane.table.selectRow(rows.index("region"))
+    rows = [
+        pane.report_view.table_model.record(r)["_label"]
+        for r in range(pane.report_view.table_model.rowCount())
+    ]
+    pane.report_view.table.selectRow(rows.index("region"))
     grab("11-monitoring-column")
     pane.tabs.setCurrentIndex(1)
     grab("11-monitoring-trends")
