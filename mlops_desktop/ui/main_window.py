@@ -196,6 +196,9 @@ class MainWindow(QMainWindow):
         self.datasets_pane.refresh()
         self.is_ready = True
         self.ready.emit()
+        QTimer.singleShot(0, self._load_panes)  # once this turn is over
+
+    def _load_panes(self) -> None:
         loading = self.state.workers.run_in_thread("Loading the panes", _load_other_panes)
         loading.ask_before_quitting = False
         loading.finished.connect(self._panes_loaded)

@@ -310,20 +310,20 @@ def test_the_monitoring_report_counts_requests_that_broke_the_rules(
     pane.show()
     day_two = next(k for k, report in pane.windows if report["window"]["name"] == "2026-11-02")
     pane.window_shown.setCurrentIndex(pane.window_shown.findData(day_two))
-    assert pane.rules_line.isVisible()
+    assert pane.report_view.rules_line.isVisible()
     words = {
         "range": f"income was outside its range ({counts['range']:,} rows)",
         "allowed": f"region had a label not allowed ({counts['allowed']:,} rows)",
     }
     listed = ", ".join(words[entry["rule"]] for entry in broken["violations"]["by_rule"])
-    assert pane.rules_line.text() == (
+    assert pane.report_view.rules_line.text() == (
         f"<b>Rules:</b> {broken['violations']['rows']:,} of 300 predicted rows broke the rules "
         f"of the training data: {listed}. The model still answered them."
     )
 
     day_one = next(k for k, report in pane.windows if report["window"]["name"] == "2026-11-01")
     pane.window_shown.setCurrentIndex(pane.window_shown.findData(day_one))
-    assert not pane.rules_line.isVisible()  # no request broke a rule that day
+    assert not pane.report_view.rules_line.isVisible()  # no request broke a rule that day
 
 
 def test_every_explanation_can_be_read_whole(

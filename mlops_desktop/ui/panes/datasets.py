@@ -2,6 +2,7 @@
 and checks (the Checks tab is ``dataset_checks``)."""
 
 import html
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -10,6 +11,7 @@ from PySide6.QtCore import (
     Qt,
     Signal,
 )
+from PySide6.QtGui import QShowEvent
 from PySide6.QtWidgets import (
     QComboBox,
     QFileDialog,
@@ -186,6 +188,9 @@ class DatasetsPane(QWidget):
         self.state = state
         self.current: DatasetVersion | None = None
         self.warnings_task: Task | None = None
+        # Looks on a worker thread (warnings, a column's chart) asked for while the pane is
+        # hidden: started when it is shown, so a hidden pane leaves the CPU to the one in view.
+        self.looks_when_shown: dict[str, Callable[[], object]] = {}
 
         self.list_model = RecordsModel(DATASET_COLUMNS, self)
         self.list_view = table_view("datasetList", sortable=False)
@@ -407,6 +412,7 @@ class DatasetsPane(QWidget):
             self.versions_model.set_records([])
             self.warnings.clear()
             self.warnings_task = None
+            self.looks_when_shown.clear()
             self.prepare_link.hide()
             self.target_label.clear()
             self.set_target_button.setEnabled(False)
@@ -468,13 +474,33 @@ class DatasetsPane(QWidget):
             )
         self.target_label.setText(text)
 
+    def _when_shown(self, kind: str, start: Callable[[], object]) -> None:
+        """Start a look now if the pane is in view, else when it is next shown (a newer look of
+        the same kind replaces a waiting one)."""
+        self.looks_when_shown.pop(kind, None)
+        if self.isVisible():
+            start()
+        else:
+            self.looks_when_shown[kind] = start
+
+    def showEvent(self, event: QShowEvent) -> None:
+        super().showEvent(event)
+        looks, self.looks_when_shown = self.looks_when_shown, {}
+        for start in looks.values():
+            start()
+
     def _show_warnings(self, version: DatasetVersion) -> None:
-        """List the version's warnings, measured in a thread (the likely target's are computed
-        on the rows)."""
+        """List the version's warnings, measured in a thread once the pane is in view (the
+        likely target's are computed on the rows)."""
         self.warnings.clear()
         self.prepare_link.hide()
         self.warnings.addItem("Looking for things worth knowing…")
-        workspace, ref = self.state.workspace, datasets.reference(version)
+        self.warnings_task = None
+        ref = datasets.reference(version)
+        self._when_shown("warnings", lambda: self._measure_warnings(ref))
+
+    def _measure_warnings(self, ref: str) -> None:
+        workspace = self.state.workspace
         task = self.state.workers.run_in_thread(
             "Checking the data",
             lambda: advice.dataset_warnings(workspace, datasets.get_version(workspace, ref)),
@@ -554,7 +580,11 @@ class DatasetsPane(QWidget):
         if not indexes:
             return
         entry = self.profile_model.record(indexes[0].row())
-        self.figure.draw_in_thread(self.state.workers, lambda: _column_chart(entry))
+        self.figure.show_figure(None)
+        self._when_shown(
+            "chart",
+            lambda: self.figure.draw_in_thread(self.state.workers, lambda: _column_chart(entry)),
+        )
 
     # --- actions -------------------------------------------------------------------------------
 
