@@ -9,6 +9,7 @@ thread while the frame is already on screen).
 from __future__ import annotations
 
 import base64
+import threading
 from pathlib import Path
 from typing import TYPE_CHECKING, cast
 
@@ -50,6 +51,7 @@ if TYPE_CHECKING:
     from mlops_desktop.ui.panes.audit import AuditPane
     from mlops_desktop.ui.panes.datasets import DatasetsPane
     from mlops_desktop.ui.panes.experiments import ExperimentsPane
+    from mlops_desktop.ui.panes.home import HomePane
     from mlops_desktop.ui.panes.models import ModelsPane
     from mlops_desktop.ui.panes.monitoring import MonitoringPane
     from mlops_desktop.ui.state import AppState
@@ -67,6 +69,7 @@ PANE_ICONS = {
     "Audit": QStyle.StandardPixmap.SP_FileDialogContentsView,
 }
 # The pane an audit event's object opens, by its kind (datasets and runs are also selected there).
+STEP_PAUSE_MS = 10  # between the steps of attaching a workspace: the event loop runs in between
 OBJECT_PANES = {
     "recipe": "Datasets",
     "experiment": "Experiments",
@@ -82,26 +85,31 @@ def _loading(name: str) -> QLabel:
     return label
 
 
-def _load_other_panes() -> None:
+def _load_other_panes(done: threading.Event) -> None:
     """Load the modules of the panes after Home and Datasets, and what they load (scikit-learn,
     scipy, matplotlib, the demo's building), on a worker thread: the GUI thread then builds a
-    pane without waiting for imports."""
-    import matplotlib.backends.backend_qtagg  # noqa: F401
+    pane without waiting for imports. ``done`` is set at the end, whatever happened."""
+    try:
+        import matplotlib.backends.backend_qtagg  # noqa: F401
 
-    import mlops_desktop.core.demo.building
-    import mlops_desktop.ui.panes.audit
-    import mlops_desktop.ui.panes.experiments
-    import mlops_desktop.ui.panes.models
-    import mlops_desktop.ui.panes.monitoring  # noqa: F401
+        import mlops_desktop.core.demo.building
+        import mlops_desktop.ui.panes.audit
+        import mlops_desktop.ui.panes.experiments
+        import mlops_desktop.ui.panes.models
+        import mlops_desktop.ui.panes.monitoring  # noqa: F401
+    finally:
+        done.set()
 
 
 class MainWindow(QMainWindow):
     first_painted = Signal()  # the frame is on screen: time to load the rest
     ready = Signal()  # the workspace is attached and the Datasets pane lists its datasets
+    panes_ready = Signal()  # then: the other panes' modules are loaded (they build at once)
     data_imported = Signal(str)  # a file was imported (as the named dataset) from the dialog
 
     state: AppState
     datasets_pane: DatasetsPane
+    home_pane: HomePane
     demo: DemoActions
 
     def __init__(self, settings: Settings) -> None:
@@ -115,6 +123,8 @@ class MainWindow(QMainWindow):
         self.panes: dict[str, QWidget] = {}  # those built so far (none until ``attach``)
         self.is_ready = False  # the Datasets pane lists the datasets (``ready``)
         self.panes_loaded = False  # the other panes' modules are loaded: they build at once
+        self.loading_started = False  # those modules are being loaded on a worker thread
+        self.panes_modules_loaded = threading.Event()  # set by that thread when it is done
 
         self.sidebar = QListWidget()
         self.sidebar.setObjectName("sidebar")
@@ -156,22 +166,48 @@ class MainWindow(QMainWindow):
         return handled
 
     def attach(self, state: AppState) -> None:
-        """Add the panes for an open workspace: Home and Datasets now (the data libraries are
-        loaded by now), the others when first shown. Their modules, which load scikit-learn,
-        scipy and matplotlib, are loaded on a worker thread once the Datasets pane is ready."""
+        """Add the panes for an open workspace (the data libraries are loaded by now) in short
+        steps, a timer tick apart so that the window keeps answering: the Datasets pane; Home;
+        the sidebar; Home's cards; the datasets listed, one open (``ready``). The other panes are
+        built when first shown; their modules, which load scikit-learn, scipy and matplotlib,
+        load on a worker thread after ``ready``."""
+        self.state = state
+        self.attach_steps = [
+            self._add_datasets_pane,
+            self._add_home_pane,
+            self._show_panes,
+            lambda: self.home_pane.refresh(),
+            self._list_datasets,
+        ]
+        self._next_attach_step()
+
+    def _next_attach_step(self) -> None:
+        self.attach_steps.pop(0)()
+        if self.attach_steps:
+            QTimer.singleShot(STEP_PAUSE_MS, self._next_attach_step)
+
+    def _add_datasets_pane(self) -> None:
         from mlops_desktop.ui.demo_actions import DemoActions
         from mlops_desktop.ui.panes.datasets import DatasetsPane
-        from mlops_desktop.ui.panes.home import HomePane
 
-        self.state = state
         self.demo = DemoActions(self)
-        self.datasets_pane = DatasetsPane(state)
+        self.datasets_pane = DatasetsPane(self.state)
         self.datasets_pane.import_requested.connect(lambda: self.open_import_dialog())
         self.datasets_pane.samples_requested.connect(self.add_samples)
-        home = HomePane(state, self.show_pane)
-        home.demo_requested.connect(self.demo.open_default)
-        home.demo_reset_requested.connect(self.demo.reset)
-        self.panes = {"Home": home, "Datasets": self.datasets_pane}
+        sizes = self.settings.get("datasets_splitter")
+        if sizes:
+            self.datasets_pane.splitter.setSizes(sizes)
+
+    def _add_home_pane(self) -> None:
+        from mlops_desktop.ui.panes.home import HomePane
+
+        self.home_pane = HomePane(self.state, self.show_pane)
+        self.home_pane.demo_requested.connect(self.demo.open_default)
+        self.home_pane.demo_reset_requested.connect(self.demo.reset)
+
+    def _show_panes(self) -> None:
+        state = self.state
+        self.panes = {"Home": self.home_pane, "Datasets": self.datasets_pane}
         while self.stack.count():
             self.stack.removeWidget(self.stack.widget(0))
         for name in PANES:
@@ -183,12 +219,8 @@ class MainWindow(QMainWindow):
         state.status_message.connect(lambda text: self.statusBar().showMessage(text, 10_000))
         state.workspace_changed.connect(self._workspace_changed)
         self._name_workspace()
-        sizes = self.settings.get("datasets_splitter")
-        if sizes:
-            self.datasets_pane.splitter.setSizes(sizes)
         last = self.settings.get("last_pane")
         self.sidebar.setCurrentRow(PANES.index(last) if last in PANES else 0)
-        QTimer.singleShot(0, self._list_datasets)  # in a turn of its own: no long stall
 
     def _list_datasets(self) -> None:
         """The last step of start-up: the datasets listed, one open; then the other panes'
@@ -199,12 +231,18 @@ class MainWindow(QMainWindow):
         QTimer.singleShot(0, self._load_panes)  # once this turn is over
 
     def _load_panes(self) -> None:
-        loading = self.state.workers.run_in_thread("Loading the panes", _load_other_panes)
+        loaded = self.panes_modules_loaded
+        self.loading_started = True
+        loading = self.state.workers.run_in_thread(
+            "Loading the panes", lambda: _load_other_panes(loaded)
+        )
         loading.ask_before_quitting = False
         loading.finished.connect(self._panes_loaded)
 
     def _panes_loaded(self) -> None:
         self.panes_loaded = True
+        self.state.workers.start_server()
+        self.panes_ready.emit()
         self._pane_chosen(self.sidebar.currentRow())
 
     def _pane_chosen(self, row: int) -> None:
@@ -218,6 +256,10 @@ class MainWindow(QMainWindow):
     def pane(self, name: str) -> QWidget:
         """The pane called ``name``, built now if it was not yet."""
         if name not in self.panes:
+            if self.loading_started and not self.panes_loaded:
+                # Importing beside the thread that loads the same modules could meet a module
+                # half loaded: wait for it (it started at ready and takes a second or two).
+                self.panes_modules_loaded.wait()
             widget = self._make_pane(name)
             index = PANES.index(name)
             loading = self.stack.widget(index)

@@ -125,8 +125,7 @@ class HomePane(QWidget):
         state.models_changed.connect(self.refresh)
         state.workspace_changed.connect(self.refresh)
         state.serving_changed.connect(self._serving)
-        state.monitoring_changed.connect(self.refresh_monitor)
-        self.refresh()
+        state.monitoring_changed.connect(self.refresh_monitor)  # its cards: ``refresh``
 
     def _serving(self, url: str) -> None:
         self.serving = url
