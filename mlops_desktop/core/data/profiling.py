@@ -231,15 +231,16 @@ def _column_digest(digest: "hashlib._Hash", column: pa.ChunkedArray) -> None:
     validity, lengths, values = hashlib.sha256(), hashlib.sha256(), hashlib.sha256()
     is_text = pa.types.is_string(column.type) or pa.types.is_large_string(column.type)
     for chunk in column.chunks:
-        validity.update(pc.is_valid(chunk).to_numpy(zero_copy_only=False))
+        valid = pc.is_valid(chunk).to_numpy(zero_copy_only=False)
+        validity.update(valid)
         if is_text:
-            if chunk.null_count:
-                chunk = chunk.fill_null("")  # a missing value's slot then surely holds no bytes
-            width = np.int64 if pa.types.is_large_string(chunk.type) else np.int32
-            offsets = np.frombuffer(chunk.buffers()[1], dtype=width)[
-                chunk.offset : chunk.offset + len(chunk) + 1
-            ]
-            lengths.update(np.diff(offsets).astype(np.int64).data)
+            offsets = _offsets(chunk)
+            widths = np.diff(offsets)
+            if chunk.null_count and widths[~valid].any():  # a missing value's slot holds bytes
+                chunk = chunk.fill_null("")
+                offsets = _offsets(chunk)
+                widths = np.diff(offsets)
+            lengths.update(widths.astype(np.int64).data)
             data = chunk.buffers()[2]
             if data is not None:
                 values.update(memoryview(data)[int(offsets[0]) : int(offsets[-1])])
@@ -251,6 +252,13 @@ def _column_digest(digest: "hashlib._Hash", column: pa.ChunkedArray) -> None:
         values.update(np.ascontiguousarray(chunk.fill_null(0).to_numpy(zero_copy_only=False)).data)
     for part in (validity, lengths, values):
         digest.update(part.digest())
+
+
+def _offsets(chunk: pa.Array) -> np.ndarray[Any, Any]:
+    """Where each string of a text chunk starts in its data buffer, and where the last ends."""
+    width = np.int64 if pa.types.is_large_string(chunk.type) else np.int32
+    offsets: np.ndarray[Any, Any] = np.frombuffer(chunk.buffers()[1], dtype=width)
+    return offsets[chunk.offset : chunk.offset + len(chunk) + 1]
 
 
 def _canonical(column: pa.ChunkedArray, kind: str) -> pa.ChunkedArray:
