@@ -469,7 +469,7 @@ def _test_numeric(outcome: _Outcome, column: NumericReference, values: FloatArra
     )
     shift = (float(np.mean(values)) - float(np.mean(column.values))) / std
     spread = float(np.std(values, ddof=1)) / std if len(values) > 1 else 0.0
-    if abs(shift) >= wasserstein / 2:
+    if abs(shift) >= wasserstein / 2 and abs(shift) >= abs(spread - 1):  # more moved than spread
         outcome.describe_drift = (
             f"The values moved: {said} is typically {wasserstein:.2f} standard deviations "
             f"{'higher' if shift > 0 else 'lower'} than in the reference"
