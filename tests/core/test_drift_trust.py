@@ -84,7 +84,7 @@ def test_a_category_going_from_20_to_30_percent_is_caught(
     reference: Reference, kind: str, rows: int, rate: float
 ) -> None:
     """Its Jensen–Shannon distance is 0.098: under the 0.1 of before, which caught it in about
-    half the windows whatever their size; the gate is now 0.08 on the distance beyond chance."""
+    half the windows whatever their size; the gate is now 0.07 on the distance beyond chance."""
     windows = 40
     caught = sum(
         _column(check_drift(reference, window([4, rows, n], rows, (kind, "share"))), kind)["status"]
