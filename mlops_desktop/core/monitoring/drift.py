@@ -496,8 +496,8 @@ def _test_numeric(outcome: _Outcome, column: NumericReference, values: FloatArra
         )
     else:
         outcome.describe_drift = (
-            f"The shape changed: {_percent(moved)} of the values of {said} crossed a value "
-            "they kept to one side of in the reference"
+            f"The values moved past a point: {_percent(moved)} more of the rows of {said} lie on "
+            "one side of some value than in the reference"
         )
     return outcome
 
