@@ -1,6 +1,7 @@
 """How often the drift check raises a false alarm, and how often it catches a real change (issue 13).
 
     python bench/bench_drift_power.py [--windows 200] [--sizes 100,200,500,2000,20000]
+        [--changes counts:shift,cat3:share] [--seed 2] [--jobs 1]
 
 Seeded simulations: windows of ten input columns of the kinds real data brings and the model's
 prediction, one column changed at a time (``mlops_desktop/tools/drift_simulation.py`` describes
@@ -8,7 +9,10 @@ them: a 0.3-SD ``shift``, a 1.5× ``spread``, a 20 % → 30 % ``share``).
 
 References of 5,000, 10,000, 15,000 and 20,000 rows (a quarter of the windows each, so the figures do
 not rest on one drawn reference); windows of each size in ``--sizes``; ``--windows`` windows per
-cell.
+cell; ``--changes`` picks the changed cells (``kind:change``, ``none`` for the quiet rows alone; all
+of them when left out); the quiet rows are always measured (each changed window is paired with its
+quiet one). ``--seed`` picks another family of windows (the references stay), to see how much a
+figure owes to the windows drawn. ``--jobs`` processes run one window size each.
 
 Printed per kind and window size: the share of quiet windows in which the column is flagged as
 drifted; per window size, the share of quiet windows whose card would say "watch" (a drifted column
@@ -123,7 +127,9 @@ def _percent(count: int, total: int) -> str:
     return f"{100 * count / total:5.1f}" if total else "    -"
 
 
-def _run_size(size: int, windows: int) -> dict[str, dict[str, int]]:
+def _run_size(
+    size: int, windows: int, changes: list[tuple[str, str]], family: int
+) -> dict[str, dict[str, int]]:
     """The tallies of ``windows`` windows of ``size`` rows, for both rules: what was flagged,
     per rule and per what was counted."""
     baseline = _baseline_module()
@@ -140,9 +146,9 @@ def _run_size(size: int, windows: int) -> dict[str, dict[str, int]]:
     tallies: dict[str, dict[str, int]] = {rule: defaultdict(int) for rule in rules}
     for number in range(windows):
         which = number % len(REFERENCE_SIZES)
-        seed = [2, size, number]
+        seed = [family, size, number]
         _REMEMBERED.clear()
-        for changed in [None, *CHANGES]:
+        for changed in [None, *changes]:
             frame = window(seed, size, changed)
             for rule, module in rules.items():
                 report = module.check_drift(references[rule][which], frame)
@@ -168,12 +174,19 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--windows", type=int, default=200, help="windows per cell (200)")
     parser.add_argument("--sizes", default="100,200,500,2000,20000")
-    parser.add_argument("--jobs", type=int, default=2, help="processes, one window size each")
+    parser.add_argument(
+        "--changes", default="", help="kind:change cells, comma-separated (all); none: quiet only"
+    )
+    parser.add_argument("--seed", type=int, default=2, help="the family of windows (2)")
+    parser.add_argument("--jobs", type=int, default=1, help="processes, one window size each")
     args = parser.parse_args()
     sizes = [int(size) for size in args.sizes.split(",")]
+    changes = _chosen_changes(args.changes)
     started = time.perf_counter()
     with multiprocessing.Pool(args.jobs) as pool:
-        results = pool.starmap(_run_size, [(size, args.windows) for size in sizes])
+        results = pool.starmap(
+            _run_size, [(size, args.windows, changes, args.seed) for size in sizes]
+        )
     print(f"{len(sizes)} window sizes checked in {time.perf_counter() - started:.0f} s")
     counts = {
         rule: {
@@ -182,10 +195,27 @@ def main() -> None:
         }
         for rule in ("ours", "baseline")
     }
-    _print(counts, sizes, args.windows)
+    _print(counts, sizes, args.windows, changes)
 
 
-def _print(counts: dict[str, dict[int, Any]], sizes: list[int], windows: int) -> None:
+def _chosen_changes(text: str) -> list[tuple[str, str]]:
+    if not text:
+        return CHANGES
+    if text == "none":
+        return []
+    chosen = [tuple(cell.split(":", 1)) for cell in text.split(",")]
+    unknown = [cell for cell in chosen if cell not in CHANGES]
+    if unknown:
+        raise SystemExit(f"unknown cells {unknown}; known: {CHANGES}")
+    return [(kind, change) for kind, change in chosen]
+
+
+def _print(
+    counts: dict[str, dict[int, Any]],
+    sizes: list[int],
+    windows: int,
+    changes: list[tuple[str, str]],
+) -> None:
     header = "".join(f" | {size:>6,} rows  " for size in sizes)
     line = "".join(" | ours  base " for _ in sizes)
     print(f"\n{windows} windows per cell; % of windows. ours = issue 13's rule, base = before it.")
@@ -205,15 +235,17 @@ def _print(counts: dict[str, dict[int, Any]], sizes: list[int], windows: int) ->
     row("card says drift", "alarm")
     row("prediction drift", "prediction")
     for change in ("shift", "spread", "share"):
+        kinds = [kind for kind, measured in changes if measured == change]
+        if not kinds:
+            continue
         print(f"\n{change + ' caught':<28}{header}\n{'':<28}{line}")
-        kinds = list(CATEGORICAL) if change == "share" else list(NUMERIC)
         for kind in kinds:
             row(kind, f"{change} {kind}")
     print(
         f"\nthe alternative gate, plain Jensen–Shannon of the pooled table >= {ALTERNATIVE_GATE}: "
         "quiet windows flagged | 20 % -> 30 % caught"
     )
-    for kind in CATEGORICAL:
+    for kind in [kind for kind, change in changes if change == "share"]:
         cells = "".join(
             f" | {_percent(counts['ours'][s][f'quiet plain JS {kind}'], windows)} "
             f"{_percent(counts['ours'][s][f'share plain JS {kind}'], windows)}"

@@ -9,17 +9,21 @@ Baseline: ``pandas.read_csv(path, engine="pyarrow")`` + ``DataFrame.to_parquet(.
 Every run is a fresh child process (``python bench/bench_import.py --child ...``), so neither side
 benefits from the other's warm imports or allocator state; the runs alternate (B,O / O,B / B,O ...)
 with the CSV already in the OS page cache, and the median of the runs is compared. Timings exclude
-the interpreter start and module imports on both sides. Each child reports its own peak resident
+the interpreter start and module imports on both sides. Each side builds its tables with the Arrow
+allocator it gets by itself: pyarrow's default for the baseline, the application's choice
+(``core/data/arrow_memory.py``) for ours; both are printed, with the load average before and after,
+since on a shared machine the ratio moves with the load. Each child reports its own peak resident
 memory (``getrusage(RUSAGE_SELF).ru_maxrss``), compared with the in-memory size of the frame
 (``df.memory_usage(deep=True).sum()`` of the baseline's frame).
 
-Goals (issue 2): time ratio ours/baseline ≤ 1.5; our peak memory ≤ 3 × the frame; profile ≤ 3 s.
+Goals (issues 2 and 14): time ratio ours/baseline ≤ 1.5; our peak memory ≤ 3 × the frame; profile ≤ 3 s.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import os
 import resource
 import shutil
 import sys
@@ -39,6 +43,17 @@ def _maxrss_bytes() -> int:
     # Linux reports kilobytes, macOS bytes.
     value = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     return value if sys.platform == "darwin" else value * 1024
+
+
+def _allocator() -> str:
+    import pyarrow as pa
+
+    return str(pa.default_memory_pool().backend_name)
+
+
+def _load() -> str:
+    one, five, _ = os.getloadavg()
+    return f"load average {one:.1f} (1 min), {five:.1f} (5 min) on {os.cpu_count()} cores"
 
 
 # --- children ------------------------------------------------------------------------------------
@@ -61,6 +76,7 @@ def child_baseline(csv: Path, out_dir: Path) -> dict[str, object]:
         "peak_rss": peak,
         "base_rss": base_rss,
         "frame_bytes": int(frame.memory_usage(deep=True).sum()),
+        "allocator": _allocator(),
         "rows": len(frame),
         "columns": frame.shape[1],
     }
@@ -118,6 +134,7 @@ def child_ours(csv: Path, home: Path) -> dict[str, object]:
         "rows": result.rows,
         "columns": result.columns,
         "steps": steps,
+        "allocator": _allocator(),
     }
 
 
@@ -190,6 +207,7 @@ def main() -> int:
         f"method: each run in a fresh child process, alternating order, {args.runs} runs per side, "
         "file in page cache; medians compared; times exclude interpreter start and imports"
     )
+    print(f"before: {_load()}")
     scratch = _common.temp_dir("import")
     baseline_runs, our_runs = [], []
     last_home: Path | None = None
@@ -240,6 +258,11 @@ def main() -> int:
         for label in our_runs[0]["steps"]
     }
 
+    print()
+    print(f"after: {_load()}")
+    print(
+        f"Arrow allocator: ours {our_runs[0]['allocator']}, baseline {baseline_runs[0]['allocator']}"
+    )
     print()
     print("== import ==")
     print(

@@ -383,6 +383,12 @@ def _pooled(table: np.ndarray[Any, Any]) -> np.ndarray[Any, Any]:
     return np.hstack([kept, rare])
 
 
+def _cauchy(p_values: list[float]) -> float:
+    """Liu & Xie's combination by its textbook formula."""
+    mean = np.mean(np.tan((0.5 - np.minimum(p_values, 0.999)) * np.pi))
+    return float(0.5 - np.arctan(mean) / np.pi)
+
+
 @pytest.mark.parametrize(
     ("reference_rows", "rows"),
     [(2000, 150), (2000, 1500), (2000, 2000), (20_000, 800), (20_000, 12_000)],
@@ -391,8 +397,10 @@ def test_p_values_and_distances_equal_scipy_on_the_same_samples(
     reference_rows: int, rows: int
 ) -> None:
     """Anderson–Darling's statistic is scipy's ``anderson_ksamp``; its asymptotic p-value too
-    wherever scipy does not clip it to [0.001, 0.25]. Chi-squared, Jensen–Shannon and PSI are
-    scipy's on the pooled table; the effect is that distance less its chance part."""
+    wherever scipy does not clip it to [0.001, 0.25]; the effect is the larger of scipy's
+    Wasserstein distance ÷ the reference spread and its Kolmogorov–Smirnov distance. Chi-squared,
+    Jensen–Shannon and PSI are scipy's on the pooled table; the p-value combines chi-squared's with
+    each category's 2 × 2 test (Cauchy); the effect is the distance less its chance part."""
     rng = np.random.default_rng(reference_rows + rows)
     before, now = _draw(rng, reference_rows), _draw(rng, rows, shift=0.1)
     now.loc[now.index[:5], "city"] = "new town"
@@ -405,12 +413,15 @@ def test_p_values_and_distances_equal_scipy_on_the_same_samples(
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore", UserWarning)  # scipy's "p-value capped"
                 ad = stats.anderson_ksamp([a, b])
-            effect = stats.wasserstein_distance(a, b) / np.std(a, ddof=1)
+            wasserstein = stats.wasserstein_distance(a, b) / np.std(a, ddof=1)
+            moved = stats.ks_2samp(a, b).statistic
             assert column["test"] == "Anderson–Darling"
             np.testing.assert_allclose(column["statistic"], ad.statistic, rtol=1e-12)
             if column["p_method"] == "asymptotic" and 0.001 < ad.pvalue < 0.25:
                 np.testing.assert_allclose(column["p_value"], ad.pvalue, rtol=1e-12)
-            np.testing.assert_allclose(column["effect"], effect, rtol=1e-12)
+            np.testing.assert_allclose(column["wasserstein"], wasserstein, rtol=1e-12)
+            np.testing.assert_allclose(column["kolmogorov_smirnov"], moved, rtol=1e-12)
+            assert column["effect"] == max(column["wasserstein"], column["kolmogorov_smirnov"])
             # 'visits' (Poisson counts) repeats its values: a permutation p-value
             assert column["p_method"] == ("permutation" if name == "visits" else "asymptotic")
         else:
@@ -429,7 +440,16 @@ def test_p_values_and_distances_equal_scipy_on_the_same_samples(
             assert column["test"] == "chi-squared"
             assert column["pooled_categories"] == table.shape[1]
             np.testing.assert_allclose(column["statistic"], chi2.statistic, rtol=1e-12)
-            np.testing.assert_allclose(column["p_value"], chi2.pvalue, rtol=1e-12)
+            p = chi2.pvalue
+            if table.shape[1] > 2:  # each category against the rest, then all together
+                each = [
+                    stats.chi2_contingency(
+                        [[r, table[0].sum() - r], [w, table[1].sum() - w]], correction=False
+                    ).pvalue
+                    for r, w in table.T
+                ]
+                p = _cauchy([p, _cauchy(each)])
+            np.testing.assert_allclose(column["p_value"], p, rtol=1e-9)
             np.testing.assert_allclose(column["jensen_shannon"], plain, rtol=1e-12)
             np.testing.assert_allclose(column["effect"], effect, rtol=1e-12, atol=1e-15)
             np.testing.assert_allclose(column["psi"], psi, rtol=1e-12)

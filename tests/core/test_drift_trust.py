@@ -84,7 +84,7 @@ def test_a_category_going_from_20_to_30_percent_is_caught(
     reference: Reference, kind: str, rows: int, rate: float
 ) -> None:
     """Its Jensen–Shannon distance is 0.098: under the 0.1 of before, which caught it in about
-    half the windows whatever their size; the gate is now 0.08 on the distance beyond chance."""
+    half the windows whatever their size; the gate is now 0.07 on the distance beyond chance."""
     windows = 40
     caught = sum(
         _column(check_drift(reference, window([4, rows, n], rows, (kind, "share"))), kind)["status"]
@@ -198,3 +198,102 @@ def test_values_outside_the_range_and_new_categories_are_findings_only_beyond_ch
     window_labels[: 4 * ordinary + 10] = "brand new"
     report = check_drift(categories, _one_column(window_labels, "categorical"))
     assert "new_categories" in [f["kind"] for f in report["columns"][0]["findings"]]
+
+
+# --- the shortfalls left by the first pass (issue 13, second session) ---------------------------
+
+
+def test_a_shift_in_counts_with_heavy_ties_is_caught_in_most_200_row_windows(
+    reference: Reference,
+) -> None:
+    """Poisson(2) counts moving by 0.3 standard deviations while nine columns and the prediction
+    stay quiet. At the level Benjamini–Hochberg asks of one column in eleven even the z-test of
+    the mean, which knows the change is a shift, catches it in about 83 % of windows (its mean
+    moves 3.8 standard errors). Anderson–Darling's p-value alone is below 0.05 / 11 in 39 of
+    these 60 windows; with the window's mean beside it (the smaller p-value, calibrated by the
+    same relabellings) in 43, and the column is flagged in at least 75 %."""
+    windows = 60
+    caught = sum(
+        _column(check_drift(reference, window([3, n], 200, ("counts", "shift"))), "counts")[
+            "status"
+        ]
+        == "drift"
+        for n in range(windows)
+    )
+    assert caught >= 0.75 * windows, caught
+
+
+def test_the_smaller_of_two_relabelled_p_values_holds_its_level() -> None:
+    """Counts drawn alike on both sides: the combined permutation p-value is below 0.05 in at most
+    5 % of pairs (plus three standard errors) and below 0.01 in at most 1 %."""
+    rng = np.random.default_rng(11)
+    pairs = 300
+    p_values = [
+        two_sample.anderson_darling(
+            np.sort(rng.poisson(2.0, 2000).astype(float)),
+            np.sort(rng.poisson(2.0, 150).astype(float)),
+        )[1]
+        for _ in range(pairs)
+    ]
+    assert _at_most(sum(p < 0.05 for p in p_values), pairs, 0.05)
+    assert _at_most(sum(p < 0.01 for p in p_values), pairs, 0.01)
+
+
+@pytest.mark.parametrize("rows", [2000, 20_000])
+def test_spreading_a_mostly_zero_column_is_a_large_change(rows: int) -> None:
+    """×1.5 the spread of a column that is 0 in 99 % of rows moves every 0 to about −0.015: the
+    Wasserstein distance stays near 0.09 standard deviations (under the 0.1 gate, so it was caught
+    in about half the windows), but nearly every row crossed a value (the Kolmogorov–Smirnov
+    distance is near 1). Quiet windows of the same column stay quiet."""
+    schema = [{"name": "mostly_zero", "type": "numeric"}]
+    reference = Reference.of(window([1, 3], 20_000)[["mostly_zero"]], schema)
+    under_the_gate = 0
+    for n in range(6):
+        spread = check_drift(reference, window([7, rows, n], rows, ("mostly_zero", "spread")))
+        column = spread["columns"][0]
+        assert column["status"] == "drift", column["explanation"]
+        assert column["effect"] == column["kolmogorov_smirnov"] > 0.9
+        assert (
+            "spread changed" in column["explanation"]
+            or "moved past a point" in column["explanation"]
+        )
+        under_the_gate += column["wasserstein"] < 0.1
+        quiet = check_drift(reference, window([7, rows, n], rows))["columns"][0]
+        assert quiet["status"] != "drift"
+        assert quiet["kolmogorov_smirnov"] < 0.05
+    assert under_the_gate >= 2  # windows the Wasserstein gate alone let pass as small
+
+
+@pytest.mark.parametrize("kind", ["cat30", "cat200"])
+def test_one_category_s_share_moving_is_caught_more_often_than_by_chi_squared_alone(
+    reference: Reference, kind: str
+) -> None:
+    """With 30 or 200 categories, chi-squared spreads its power over many degrees of freedom;
+    each category's own share test (combined with it) catches a 20 % → 30 % share in 200 rows at
+    the level Benjamini–Hochberg asks of one column in eleven (0.05 / 11) more often."""
+    from scipy import stats
+
+    windows, level = 60, 0.05 / 11
+    ours = alone = 0
+    for n in range(windows):
+        frame = window([4, 200, n], 200, (kind, "share"))
+        column = _column(check_drift(reference, frame), kind)
+        ours += column["p_value"] < level
+        alone += stats.chi2.sf(column["statistic"], column["pooled_categories"] - 1) < level
+    assert ours >= alone + 0.1 * windows, (ours, alone)
+
+
+def test_quiet_windows_raise_findings_in_at_most_a_tenth_of_the_level(
+    reference: Reference,
+) -> None:
+    """Findings get a tenth of the window's error budget (``FINDINGS_BUDGET``), so "watch" on a
+    quiet window comes from a flagged column (at most the 5 % of Benjamini–Hochberg) and hardly
+    ever from a finding: at most 0.5 % of quiet 100-row windows (plus three standard errors)."""
+    windows = 60
+    with_findings = 0
+    for n in range(windows):
+        report = check_drift(reference, window([2, 100, n], 100))
+        with_findings += any(
+            c["findings"] for c in [*report["columns"], report["prediction_drift"]]
+        )
+    assert _at_most(with_findings, windows, 0.005), with_findings

@@ -30,33 +30,75 @@ def _number(value: Any) -> float | None:
     return None if np.isnan(number) or np.isinf(number) else number
 
 
-def _numeric_summary(column: pa.ChunkedArray) -> dict[str, Any]:
+def _sorted_numbers(column: pa.ChunkedArray) -> np.ndarray[Any, Any]:
+    """The present numbers or times (as microseconds) of ``column``, NaN left out, sorted: the one
+    sort gives the distinct count, the median and the histogram's counts."""
+    values = column.drop_null()
+    if pa.types.is_timestamp(values.type):
+        values = pc.cast(values, pa.int64())
+    array: np.ndarray[Any, Any] = values.to_numpy()
+    if array.flags.writeable:  # a copy already (the chunks joined): sorted where it is
+        array.sort()
+    else:
+        array = np.sort(array)
+    if array.dtype.kind == "f" and len(array) and np.isnan(array[-1]):
+        array = array[: np.searchsorted(array, np.nan)]  # NaN sorts last
+    return array
+
+
+def _distinct_count(ordered: np.ndarray[Any, Any]) -> int:
+    """Distinct values of a sorted array (a sort is cheaper than hashing numbers)."""
+    if len(ordered) == 0:
+        return 0
+    return int(np.count_nonzero(ordered[1:] != ordered[:-1])) + 1
+
+
+def _numeric_summary(column: pa.ChunkedArray, ordered: np.ndarray[Any, Any]) -> dict[str, Any]:
+    """Min, max, mean and spread from Arrow's kernels over the finite values in row order; median
+    and histogram from ``ordered`` (the column's values, sorted)."""
     values = column.drop_null()
     if pa.types.is_floating(values.type):
         values = values.filter(pc.is_finite(values))
+        ordered = ordered[
+            np.searchsorted(ordered, -np.inf, side="right") : np.searchsorted(ordered, np.inf)
+        ]
     if len(values) == 0:
         return {}
     as_float = pc.cast(values, pa.float64(), safe=False)  # IDs beyond 2**53 lose digits, fine here
     minimum, maximum = pc.min_max(as_float).values()
-    array = as_float.to_numpy()
-    counts, edges = _histogram(array)
+    ordered = ordered.astype(np.float64, copy=False)
     return {
         "min": _number(minimum.as_py()),
         "max": _number(maximum.as_py()),
         "mean": _number(pc.mean(as_float).as_py()),
-        "median": _number(np.median(array)),
-        "std": _number(pc.stddev(as_float, ddof=1).as_py()) if len(array) > 1 else 0.0,
-        "histogram": {"counts": counts, "edges": edges},
+        "median": _number(_median(ordered)),
+        "std": _number(pc.stddev(as_float, ddof=1).as_py()) if len(ordered) > 1 else 0.0,
+        "histogram": _histogram(ordered),
     }
 
 
-def _histogram(values: np.ndarray[Any, Any]) -> tuple[list[int], list[float]]:
-    """Counts and edges of equal bins; one bin when the values are too close together for distinct
-    float edges (a constant column of large numbers, such as a timestamp in milliseconds)."""
-    low, high = float(values.min()), float(values.max())
+def _median(ordered: np.ndarray[Any, Any]) -> float:
+    """What ``np.median`` gives, read from sorted values."""
+    middle = len(ordered) // 2
+    if len(ordered) % 2:
+        return float(ordered[middle])
+    return float(np.mean(ordered[middle - 1 : middle + 1]))
+
+
+def _histogram(ordered: np.ndarray[Any, Any]) -> dict[str, Any]:
+    """Counts and edges of equal bins over sorted finite floats, as ``np.histogram`` gives them
+    (counted by binary search, since the values are sorted); one bin when the values are too
+    close together for distinct float edges (a constant column of large numbers, such as a
+    timestamp in milliseconds)."""
+    low, high = float(ordered[0]), float(ordered[-1])
     try:
         with np.errstate(over="ignore", invalid="ignore"):  # a range wider than floats can hold
-            counts, edges = np.histogram(values, bins=HISTOGRAM_BINS)
+            edges = np.histogram_bin_edges(ordered[[0, -1]], bins=HISTOGRAM_BINS)
+            if np.all(edges[1:] > edges[:-1]):
+                below = np.searchsorted(ordered, edges[1:-1], side="left")
+                counts = np.diff(below, prepend=0, append=len(ordered))
+            else:  # edges that float spacing merged: numpy's own rule places the values
+                counts, edges = np.histogram(ordered, bins=HISTOGRAM_BINS)
         if not np.isfinite(edges).all():
             raise ValueError("range too wide for equal bins")
     except ValueError:
@@ -64,36 +106,19 @@ def _histogram(values: np.ndarray[Any, Any]) -> tuple[list[int], list[float]]:
         edges = (
             np.array([low - pad, high + pad]) if np.isfinite(high - low) else np.array([low, high])
         )
-        return [len(values)], [float(edge) for edge in edges]
-    return [int(count) for count in counts], [float(edge) for edge in edges]
+        return {"counts": [len(ordered)], "edges": [float(edge) for edge in edges]}
+    return {"counts": [int(count) for count in counts], "edges": [float(edge) for edge in edges]}
 
 
-def _datetime_summary(column: pa.ChunkedArray) -> dict[str, Any]:
-    values = column.drop_null()
-    if len(values) == 0:
+def _datetime_summary(column: pa.ChunkedArray, ordered: np.ndarray[Any, Any]) -> dict[str, Any]:
+    if len(ordered) == 0:
         return {}
-    epoch_seconds = pc.cast(values, pa.int64()).to_numpy() / 1e6
-    counts, edges = _histogram(epoch_seconds)
-    minimum, maximum = pc.min_max(values).values()
+    minimum, maximum = pc.min_max(column).values()
     return {
         "min": minimum.as_py().isoformat(),
         "max": maximum.as_py().isoformat(),
-        "histogram": {"counts": counts, "edges": edges, "epoch": True},
+        "histogram": {**_histogram(ordered / 1e6), "epoch": True},  # seconds since 1970
     }
-
-
-def _distinct_count(column: pa.ChunkedArray) -> int:
-    """Distinct present numbers or times, counted on a sorted copy (faster than hashing them)."""
-    values = column.drop_null()
-    if pa.types.is_timestamp(values.type):
-        values = pc.cast(values, pa.int64())
-    array = values.to_numpy()
-    if array.dtype.kind == "f":
-        array = array[~np.isnan(array)]
-    if len(array) == 0:
-        return 0
-    ordered = np.sort(array)
-    return int(np.count_nonzero(ordered[1:] != ordered[:-1])) + 1
 
 
 def value_label(value: Any) -> str:
@@ -169,9 +194,10 @@ def _profile_column(
     if note:
         entry["note"] = note
     if column_type in ("numeric", "datetime"):
-        entry["unique"] = _distinct_count(column)
+        ordered = _sorted_numbers(column)
+        entry["unique"] = _distinct_count(ordered)
         summary = _numeric_summary if column_type == "numeric" else _datetime_summary
-        entry.update(summary(column))
+        entry.update(summary(column, ordered))
     else:
         entry["unique"], entry["top"] = _top_categories(column)
     id_like_type = pa.types.is_integer(column.type) or pa.types.is_string(column.type)
@@ -205,15 +231,16 @@ def _column_digest(digest: "hashlib._Hash", column: pa.ChunkedArray) -> None:
     validity, lengths, values = hashlib.sha256(), hashlib.sha256(), hashlib.sha256()
     is_text = pa.types.is_string(column.type) or pa.types.is_large_string(column.type)
     for chunk in column.chunks:
-        validity.update(pc.is_valid(chunk).to_numpy(zero_copy_only=False))
+        valid = pc.is_valid(chunk).to_numpy(zero_copy_only=False)
+        validity.update(valid)
         if is_text:
-            if chunk.null_count:
-                chunk = chunk.fill_null("")  # a missing value's slot then surely holds no bytes
-            width = np.int64 if pa.types.is_large_string(chunk.type) else np.int32
-            offsets = np.frombuffer(chunk.buffers()[1], dtype=width)[
-                chunk.offset : chunk.offset + len(chunk) + 1
-            ]
-            lengths.update(np.diff(offsets).astype(np.int64).data)
+            offsets = _offsets(chunk)
+            widths = np.diff(offsets)
+            if chunk.null_count and widths[~valid].any():  # a missing value's slot holds bytes
+                chunk = chunk.fill_null("")
+                offsets = _offsets(chunk)
+                widths = np.diff(offsets)
+            lengths.update(widths.astype(np.int64).data)
             data = chunk.buffers()[2]
             if data is not None:
                 values.update(memoryview(data)[int(offsets[0]) : int(offsets[-1])])
@@ -225,6 +252,13 @@ def _column_digest(digest: "hashlib._Hash", column: pa.ChunkedArray) -> None:
         values.update(np.ascontiguousarray(chunk.fill_null(0).to_numpy(zero_copy_only=False)).data)
     for part in (validity, lengths, values):
         digest.update(part.digest())
+
+
+def _offsets(chunk: pa.Array) -> np.ndarray[Any, Any]:
+    """Where each string of a text chunk starts in its data buffer, and where the last ends."""
+    width = np.int64 if pa.types.is_large_string(chunk.type) else np.int32
+    offsets: np.ndarray[Any, Any] = np.frombuffer(chunk.buffers()[1], dtype=width)
+    return offsets[chunk.offset : chunk.offset + len(chunk) + 1]
 
 
 def _canonical(column: pa.ChunkedArray, kind: str) -> pa.ChunkedArray:

@@ -53,7 +53,7 @@ METRIC_NAMES = {
 THRESHOLD_MEANINGS = {
     "p_value": "A change is significant below this p-value (adjusted for testing many columns).",
     "numeric_effect": "Numbers: the smallest change that counts (Wasserstein distance ÷ the "
-    "reference's standard deviation).",
+    "reference's standard deviation, or the share of rows that crossed some value if larger).",
     "categorical_effect": "Categories: the smallest change that counts (Jensen–Shannon distance "
     "beyond chance).",
     "drift_share": "Dataset drift when at least this share of the columns drift.",
@@ -321,7 +321,7 @@ def _columns_section(columns: list[dict[str, Any]], thresholds: dict[str, Any]) 
 <p class="note">A column drifts when its change is both significant (adjusted p-value below
 {formatting.number(thresholds["p_value"])}) and large: a size of change of at least
 {formatting.number(thresholds["numeric_effect"])} for numbers (the Wasserstein distance divided by the
-reference's standard deviation) and {formatting.number(thresholds["categorical_effect"])} for categories
+reference's standard deviation, or the share of rows that crossed some value when that is larger) and {formatting.number(thresholds["categorical_effect"])} for categories
 (the Jensen–Shannon distance, less the part that chance alone gives a window of this size). The
 p-values, the predictions' included, are adjusted for testing many columns together
 (Benjamini–Hochberg). PSI (population stability index) is shown for those used to it; it does not

@@ -52,8 +52,9 @@ FIELDS = [
         "numeric_effect",
         "Smallest change that matters, numbers:",
         "How far the values of a number column must move to matter, in standard deviations of "
-        "the reference (the Wasserstein distance divided by the reference's spread). 0.1 means "
-        "about a tenth of the usual spread.",
+        "the reference (the Wasserstein distance divided by the reference's spread), or the share "
+        "of the rows that crossed some value when that is larger. 0.1 means about a tenth of the "
+        "usual spread, or a tenth of the rows.",
         0.01,
         5.0,
     ),
@@ -62,7 +63,7 @@ FIELDS = [
         "Smallest change that matters, categories:",
         "How much the mix of a category column must change to matter, from 0 (the same mix) to 1 "
         "(nothing in common), measured as the Jensen–Shannon distance beyond what chance gives a "
-        "window of that size. 0.08 catches a category going from 20 % to 30 % of the rows.",
+        "window of that size. 0.07 is a category going from 20 % to 27 % of the rows.",
         0.01,
         1.0,
     ),
