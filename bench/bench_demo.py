@@ -46,7 +46,7 @@ def _phase(fraction: float) -> str:
 def _child(kind: str, folder: Path) -> None:
     started = time.perf_counter()
     from mlops_desktop.core import demo
-    from mlops_desktop.core.demo import story
+    from mlops_desktop.core.demo import building, story
     from mlops_desktop.core.progress import never_cancel, no_progress
 
     imported = time.perf_counter()
@@ -63,7 +63,7 @@ def _child(kind: str, folder: Path) -> None:
 
     cpu = time.process_time()
     if kind == "demo":
-        demo.create(folder / "demo", progress=progress)
+        building.create(folder / "demo", progress=progress)
     else:
         from mlops_desktop.core.workspace import Workspace
 

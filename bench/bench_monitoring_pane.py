@@ -175,6 +175,7 @@ def open_pane(home: Path, scratch: Path) -> dict[str, float]:
     from PySide6.QtWidgets import QApplication
 
     from mlops_desktop.config import Settings
+    from mlops_desktop.core import listing
     from mlops_desktop.core.monitoring import trends
     from mlops_desktop.core.workspace import Workspace
     from mlops_desktop.ui.main_window import MainWindow
@@ -184,7 +185,7 @@ def open_pane(home: Path, scratch: Path) -> dict[str, float]:
     times: dict[str, float] = {}
     began = time.perf_counter()
     workspace = Workspace(home)
-    ref = trends.overview(workspace)[0]["ref"]
+    ref = listing.monitoring_overview(workspace)[0]["ref"]
     assert trends.history(workspace, ref), "no stored days"
     times["reads"] = time.perf_counter() - began
     workspace.close()
@@ -195,7 +196,7 @@ def open_pane(home: Path, scratch: Path) -> dict[str, float]:
     window.attach(state)  # builds every pane; the Monitoring pane loads its stored results
     window.show()
     window.show_pane("Monitoring")
-    pane = window.panes["Monitoring"]
+    pane = window.pane("Monitoring")
     _common.process_events()
     assert pane.history and pane.card(ref) is not None
     times["app"] = time.perf_counter() - began

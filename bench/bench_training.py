@@ -314,7 +314,7 @@ def child_baseline(path: Path, target: str, algorithm: str, cv: int) -> dict[str
     import pandas as pd
     from sklearn.model_selection import KFold, StratifiedKFold, cross_validate, train_test_split
 
-    from mlops_desktop.core.experiments import training
+    from mlops_desktop.core.experiments import algorithms, training
 
     cpu_started = time.process_time()
     started = time.perf_counter()
@@ -327,8 +327,8 @@ def child_baseline(path: Path, target: str, algorithm: str, cv: int) -> dict[str
     schema = [{"name": name, "type": kind} for name, kind in column_types(list(frame)).items()]
     the_plan = training.plan(frame, schema, target, [])
     features = [feature["name"] for feature in the_plan.features]
-    chosen = training.ALGORITHMS[algorithm]
-    params = training.resolve_params(chosen, {})
+    chosen = algorithms.ALGORITHMS[algorithm]
+    params = algorithms.resolve_params(chosen, {})
     seed, test_size, task = training.DEFAULT_SEED, training.DEFAULT_TEST_SIZE, the_plan.task
 
     cpu_started = time.process_time()
@@ -484,7 +484,7 @@ def child_diagnose(home: Path, target: str, algorithm: str) -> dict[str, Any]:
 
     from mlops_desktop.core.data import datasets
     from mlops_desktop.core.data.preparation import feature_frame
-    from mlops_desktop.core.experiments import evaluation, training
+    from mlops_desktop.core.experiments import algorithms, evaluation, training
     from mlops_desktop.core.workspace import Workspace
 
     workspace = Workspace(home)
@@ -492,7 +492,7 @@ def child_diagnose(home: Path, target: str, algorithm: str) -> dict[str, Any]:
     frame = datasets.load_frame(workspace, version)
     workspace.close()
     the_plan = training.plan(frame, version.schema, target, [])
-    chosen = training.ALGORITHMS[algorithm]
+    chosen = algorithms.ALGORITHMS[algorithm]
     seed, task = training.DEFAULT_SEED, the_plan.task
     X = feature_frame(frame, the_plan.features)
     y = frame[target]
@@ -504,7 +504,7 @@ def child_diagnose(home: Path, target: str, algorithm: str) -> dict[str, Any]:
         stratify=y if task == "classification" else None,
     )
     pipeline = training.build_pipeline(
-        chosen, task, the_plan.features, training.resolve_params(chosen, {}), seed
+        chosen, task, the_plan.features, algorithms.resolve_params(chosen, {}), seed
     )
     pipeline.fit(X_train, y_train)
 

@@ -1,8 +1,10 @@
 """Qt start-up: logging, excepthook, workspace, MainWindow. The only place core meets ui.
 
 The window frame shows first; once it is painted, the workspace is opened and the data libraries
-(pandas, pyarrow, SQLAlchemy, matplotlib) are loaded on a thread, then the panes are added. So the window
-appears as fast as a bare Qt window, and the event loop keeps running while the rest loads.
+(pandas, pyarrow, SQLAlchemy) are loaded on a thread, then the Home and Datasets panes are added; the
+other panes' modules (scikit-learn, scipy, matplotlib) load on a thread after that (``MainWindow.attach``).
+So the window appears as fast as a bare Qt window, and the event loop keeps running while the rest
+loads.
 """
 
 import gc
@@ -13,7 +15,7 @@ import threading
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import QObject, Signal
+from PySide6.QtCore import QObject, QTimer, Signal
 from PySide6.QtGui import QIcon
 from PySide6.QtWidgets import QApplication
 
@@ -43,9 +45,9 @@ class WorkspaceOpener(QObject):
         ).start()
 
     def _open(self, path: Path, store: str | None) -> None:
+        import mlops_desktop.ui.demo_actions
         import mlops_desktop.ui.dialogs.import_dialog
         import mlops_desktop.ui.panes.datasets
-        import mlops_desktop.ui.panes.experiments
         import mlops_desktop.ui.panes.home
         import mlops_desktop.ui.state  # noqa: F401  (loads the data libraries off the GUI thread)
         from mlops_desktop.core.workspace import Workspace
@@ -54,6 +56,7 @@ class WorkspaceOpener(QObject):
         for home, its_store in dict.fromkeys([(path, store), (default_home(), None)]):
             try:
                 workspace: Any = Workspace(home, its_store)
+                warm_up(workspace)
             except Exception as error:
                 log.error("Cannot open the workspace %s", home, exc_info=True)
                 problems.append(str(error) if isinstance(error, UserError) else f"{home}: {error}")
@@ -64,10 +67,29 @@ class WorkspaceOpener(QObject):
         self.failed.emit(" ".join(problems))
 
 
+def warm_up(workspace: Any) -> None:
+    """Read once what the first panes read: SQLAlchemy configures its mappers and compiles each
+    statement on first use, tens of milliseconds that would otherwise fall on the GUI thread."""
+    from mlops_desktop.core import listing
+    from mlops_desktop.core.data import datasets
+
+    listed = listing.list_datasets(workspace)
+    listing.count_runs(workspace)
+    listing.list_models(workspace)
+    listing.monitoring_overview(workspace)
+    if listed:
+        datasets.versions(workspace, listed[0]["name"])
+        datasets.get_version(workspace, listed[0]["name"])
+
+
 def run_app(home: str | os.PathLike[str] | None = None, store: str | None = None) -> int:
     from mlops_desktop.ui.errors import install_excepthook, show_message
     from mlops_desktop.ui.main_window import MainWindow
 
+    # Start-up makes long-lived objects and hardly any garbage; a collection meanwhile (a tenth
+    # of a second, holding the interpreter lock) would stall the window: none until all is
+    # loaded (``collect_again``).
+    gc.disable()
     app = QApplication.instance() or QApplication(sys.argv)
     app.setApplicationName("MLOps Desktop")
     app.setWindowIcon(QIcon(str(resources_dir() / "icons" / "mlops-desktop.png")))
@@ -80,20 +102,28 @@ def run_app(home: str | os.PathLike[str] | None = None, store: str | None = None
     def attach(workspace: Any, problem: str) -> None:
         from mlops_desktop.ui.state import AppState
 
-        # What start-up loaded (Qt, pandas, scikit-learn, SQLAlchemy, matplotlib: over 200,000
-        # objects) lives as long as the program; kept out of later collections, a full collection
-        # takes milliseconds instead of about 0.2 s in whatever made it due (listing many runs).
-        gc.freeze()
         state = AppState(workspace, settings)
         window.attach(state)
-        log.info("MLOps Desktop started on workspace %s", state.home)
+        window.ready.connect(lambda: started(problem))
+        window.panes_ready.connect(collect_again)
+
+    def collect_again() -> None:
+        # What start-up loaded (Qt, pandas, scikit-learn, SQLAlchemy, matplotlib: hundreds of
+        # thousands of objects) lives as long as the program: kept out of later collections, a
+        # full collection takes milliseconds instead of a tenth of a second in whatever made it
+        # due (listing many runs, say).
+        gc.freeze()
+        gc.enable()
+
+    def started(problem: str) -> None:
+        log.info("MLOps Desktop started on workspace %s", window.state.home)
         if problem:
             log.error(problem)
             show_message(window, problem)
         else:
             if first_run and home is None:
                 window.add_samples()  # a newcomer's default workspace starts with data to explore
-            window.offer_tour()
+            QTimer.singleShot(0, window.offer_tour)  # after the ready window is painted
 
     def give_up(message: str) -> None:
         box = show_message(window, f"MLOps Desktop cannot start: {message}")

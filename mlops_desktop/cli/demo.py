@@ -28,15 +28,16 @@ def add_commands(commands: Commands) -> None:
 
 def _demo(_workspace: None, args: argparse.Namespace) -> Any:
     from mlops_desktop.core import demo
+    from mlops_desktop.core.demo import building
 
     if args.reset:
         setup_logging(args.folder.expanduser())
-        result = demo.reset(args.folder)
+        result = building.reset(args.folder)
     else:
         seed = demo.DEFAULT_SEED if args.seed is None else args.seed
         home = demo.start_folder(args.folder, seed)
         setup_logging(home)
-        result = demo.build_in(home, seed)
+        result = building.build_in(home, seed)
     if args.json:
         return result
     return (

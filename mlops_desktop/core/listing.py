@@ -10,14 +10,17 @@ import json
 from collections.abc import Iterable
 from typing import Any
 
-from sqlalchemy import Text, cast, select
+from sqlalchemy import Text, cast, func, select
 
 from mlops_desktop.core.store import upkeep
+from mlops_desktop.core.store.json_paths import json_text
 from mlops_desktop.core.store.models import (
     Dataset,
     DatasetVersion,
+    Deployment,
     Experiment,
     ModelVersion,
+    MonitorResult,
     RegisteredModel,
     Run,
 )
@@ -136,6 +139,13 @@ def list_runs(
     ]
 
 
+def count_runs(workspace: Workspace) -> dict[str, int]:
+    """How many runs there are of each status (a summary without listing them)."""
+    with workspace.store.read() as session:
+        query = select(Run.status, func.count()).group_by(Run.status)
+        return {status: count for status, count in session.execute(query)}
+
+
 def json_values(texts: Iterable[str | None]) -> list[Any]:
     """Stored JSON texts decoded in one ``json.loads`` of them as an array, which takes about half
     the time of a call per text; SQL NULL becomes None, as SQLAlchemy's JSON type gives it."""
@@ -190,3 +200,55 @@ def list_models(workspace: Workspace) -> list[dict[str, Any]]:
                 dataset_version,
             ) in session.execute(query)
         ]
+
+
+def monitoring_overview(workspace: Workspace) -> list[dict[str, Any]]:
+    """A status card for each monitored version (served at least once, or checked): status of
+    its latest check, rows checked in day windows, when it was last checked, and the
+    performance of its newest window with true outcomes."""
+    with workspace.store.read() as session:
+        served = select(Deployment.model_version_id)
+        checked = select(MonitorResult.model_version_id)
+        versions = session.execute(
+            select(RegisteredModel.name, ModelVersion.version, ModelVersion.stage, ModelVersion.id)
+            .join(RegisteredModel, ModelVersion.model_id == RegisteredModel.id)
+            .where(ModelVersion.id.in_(served.union(checked)))
+            .order_by(RegisteredModel.name, ModelVersion.version.desc())
+        ).all()
+        cards = []
+        for name, number, stage, version_id in versions:
+            mine = MonitorResult.model_version_id == version_id
+            latest = session.execute(
+                select(MonitorResult.status, MonitorResult.computed_at, MonitorResult.drift_share)
+                .where(mine)
+                .order_by(MonitorResult.computed_at.desc(), MonitorResult.id.desc())
+                .limit(1)
+            ).first()
+            traffic = session.scalar(
+                select(func.coalesce(func.sum(MonitorResult.n_current), 0)).where(
+                    mine, MonitorResult.kind == "day"
+                )
+            )
+            measured = json_text(MonitorResult.report, "performance")
+            performance = session.execute(
+                select(measured, json_text(MonitorResult.report, "window", "name"))
+                .where(mine, measured.is_not(None))
+                .order_by(
+                    MonitorResult.window_end.desc().nulls_last(), MonitorResult.computed_at.desc()
+                )
+                .limit(1)
+            ).first()
+            cards.append(
+                {
+                    "ref": f"{name}@{number}",
+                    "stage": stage,
+                    "status": latest.status if latest else "not checked",
+                    "last_check": latest.computed_at.isoformat() if latest else None,
+                    "rows": int(traffic or 0),
+                    "drift_share": latest.drift_share if latest else None,
+                    # the newest window with true outcomes, and which window that is
+                    "performance": json.loads(performance[0]) if performance else None,
+                    "performance_window": performance[1] if performance else None,
+                }
+            )
+    return cards

@@ -90,3 +90,24 @@ def version_words(ref: str) -> str:
     """ "Loan approval version 1" for the reference "Loan approval@1"."""
     name, _, number = ref.rpartition("@")
     return f"{name} version {number}" if name and number.isdigit() else ref
+
+
+# A monitored version's status (its latest check's) in words, and the colour it is shown in.
+NOT_CHECKED = "not checked"  # a card's status before its first check
+STATUS_COLOURS = {
+    "healthy": "#2e7d32",
+    "watch": "#9a5b00",
+    "drift": "#b3261e",
+    "not enough data": "#5f6368",
+}
+STATUS_WORDS = {
+    "healthy": "Healthy",
+    "watch": "Worth watching",
+    "drift": "Drifting",
+    "not enough data": "Too few rows",
+}
+
+
+def status_word(status: str) -> str:
+    """A window's or a card's status in the analyst's words (those of the charts)."""
+    return STATUS_WORDS.get(status, "Not checked yet" if status == NOT_CHECKED else status)

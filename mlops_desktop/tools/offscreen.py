@@ -77,6 +77,8 @@ def show_window(workspace: "Workspace", settings: "Settings") -> "MainWindow":
     window.attach(AppState(workspace, settings))
     window.resize(*SIZE)
     window.show()
+    while not window.panes_loaded:  # the panes after Datasets are built from modules loaded then
+        settle(1)
     settle()
     return window
 

@@ -73,7 +73,7 @@ def _dataset_screens(window: "MainWindow", grab: Grab) -> None:
     grab("13-datasets-checks")
     pane.tabs.setCurrentIndex(TAB_VERSIONS)
     grab("13-datasets-versions-checks")
-    rules = pane.edit_rules()
+    rules = pane.checks.edit_rules()
     assert rules is not None
     age_range = next(
         row
@@ -196,8 +196,11 @@ def _monitoring_screens(window: "MainWindow", grab: Grab) -> None:
     pane.window_shown.setCurrentIndex(pane.window_shown.findData(newest))
     grab("5-monitoring-report")
     grab("11-monitoring-report")
-    rows = [pane.table_model.record(r)["_label"] for r in range(pane.table_model.rowCount())]
-    pane.table.selectRow(rows.index("region"))
+    rows = [
+        pane.report_view.table_model.record(r)["_label"]
+        for r in range(pane.report_view.table_model.rowCount())
+    ]
+    pane.report_view.table.selectRow(rows.index("region"))
     grab("11-monitoring-column")
     pane.tabs.setCurrentIndex(1)
     grab("11-monitoring-trends")
@@ -393,7 +396,7 @@ def render(out_dir: Path) -> list[Path]:
     from PySide6.QtWidgets import QApplication
 
     from mlops_desktop.config import Settings, samples_dir, setup_logging
-    from mlops_desktop.core import demo
+    from mlops_desktop.core.demo import building
     from mlops_desktop.core.workspace import Workspace
     from mlops_desktop.ui.help import show_help
     from mlops_desktop.ui.main_window import PANES
@@ -403,7 +406,7 @@ def render(out_dir: Path) -> list[Path]:
     written: list[Path] = []
     with tempfile.TemporaryDirectory() as scratch:
         home = Path(scratch) / "demo"
-        demo.create(home)
+        building.create(home)
         workspace = Workspace(home)
         setup_logging(home)
         settings = Settings(Path(scratch) / "settings.json")

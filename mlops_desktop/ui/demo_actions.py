@@ -39,8 +39,8 @@ class DemoActions(QObject):
         super().__init__(window)
         self.window = window
         self.task: Task | None = None
-        # The core function the worker runs (a test may run a smaller story through it).
-        self.build: Callable[..., Any] = demo.build
+        # The core function the worker runs: ``building.build`` unless a test runs a smaller story.
+        self.build: Callable[..., Any] | None = None
 
     @property
     def _state(self) -> Any:
@@ -105,7 +105,8 @@ class DemoActions(QObject):
             return None
         if self._busy():
             return None
-        if self.window.models_pane.serve_panel.process is not None:
+        window = self.window
+        if "Models" in window.panes and window.models_pane.serve_panel.process is not None:
             errors.show_message(self.window, "Stop serving first; then reset the demo.")
             return None
         question = RESET_QUESTION.format(home=home)
@@ -129,7 +130,11 @@ class DemoActions(QObject):
     def _run(self, description: str, home: Path, seed: int, then: Callable[[], None]) -> Task:
         """Build in a worker; ``then`` once it succeeded and is no longer running work (opening
         a workspace waits for running work to end)."""
-        task = self._state.workers.run_in_workspace(description, home, self.build, seed)
+        from mlops_desktop.core.demo import building  # loaded after start-up (the panes' preload)
+
+        task = self._state.workers.run_in_workspace(
+            description, home, self.build or building.build, seed
+        )
         self.task = task
         self.window.task_panel.follow(task)
         succeeded: list[object] = []

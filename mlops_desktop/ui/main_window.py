@@ -9,8 +9,9 @@ thread while the frame is already on screen).
 from __future__ import annotations
 
 import base64
+import threading
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, cast
 
 from PySide6.QtCore import QByteArray, QEvent, QSize, Qt, QTimer, QUrl, Signal
 from PySide6.QtGui import (
@@ -50,6 +51,7 @@ if TYPE_CHECKING:
     from mlops_desktop.ui.panes.audit import AuditPane
     from mlops_desktop.ui.panes.datasets import DatasetsPane
     from mlops_desktop.ui.panes.experiments import ExperimentsPane
+    from mlops_desktop.ui.panes.home import HomePane
     from mlops_desktop.ui.panes.models import ModelsPane
     from mlops_desktop.ui.panes.monitoring import MonitoringPane
     from mlops_desktop.ui.state import AppState
@@ -67,6 +69,7 @@ PANE_ICONS = {
     "Audit": QStyle.StandardPixmap.SP_FileDialogContentsView,
 }
 # The pane an audit event's object opens, by its kind (datasets and runs are also selected there).
+STEP_PAUSE_MS = 10  # between the steps of attaching a workspace: the event loop runs in between
 OBJECT_PANES = {
     "recipe": "Datasets",
     "experiment": "Experiments",
@@ -75,16 +78,38 @@ OBJECT_PANES = {
 }
 
 
+def _loading(name: str) -> QLabel:
+    """What a pane not built yet shows."""
+    label = QLabel(f"Loading the {name} pane…")
+    label.setAlignment(Qt.AlignmentFlag.AlignCenter)
+    return label
+
+
+def _load_other_panes(done: threading.Event) -> None:
+    """Load the modules of the panes after Home and Datasets, and what they load (scikit-learn,
+    scipy, matplotlib, the demo's building), on a worker thread: the GUI thread then builds a
+    pane without waiting for imports. ``done`` is set at the end, whatever happened."""
+    try:
+        import matplotlib.backends.backend_qtagg  # noqa: F401
+
+        import mlops_desktop.core.demo.building
+        import mlops_desktop.ui.panes.audit
+        import mlops_desktop.ui.panes.experiments
+        import mlops_desktop.ui.panes.models
+        import mlops_desktop.ui.panes.monitoring  # noqa: F401
+    finally:
+        done.set()
+
+
 class MainWindow(QMainWindow):
     first_painted = Signal()  # the frame is on screen: time to load the rest
+    ready = Signal()  # the workspace is attached and the Datasets pane lists its datasets
+    panes_ready = Signal()  # then: the other panes' modules are loaded (they build at once)
     data_imported = Signal(str)  # a file was imported (as the named dataset) from the dialog
 
     state: AppState
     datasets_pane: DatasetsPane
-    experiments_pane: ExperimentsPane
-    models_pane: ModelsPane
-    monitoring_pane: MonitoringPane
-    audit_pane: AuditPane
+    home_pane: HomePane
     demo: DemoActions
 
     def __init__(self, settings: Settings) -> None:
@@ -95,7 +120,11 @@ class MainWindow(QMainWindow):
         self.setAcceptDrops(True)
         self.import_dialog: ImportDialog | None = None
         self.tour: Tour | None = None
-        self.panes: dict[str, QWidget] = {}
+        self.panes: dict[str, QWidget] = {}  # those built so far (none until ``attach``)
+        self.is_ready = False  # the Datasets pane lists the datasets (``ready``)
+        self.panes_loaded = False  # the other panes' modules are loaded: they build at once
+        self.loading_started = False  # those modules are being loaded on a worker thread
+        self.panes_modules_loaded = threading.Event()  # set by that thread when it is done
 
         self.sidebar = QListWidget()
         self.sidebar.setObjectName("sidebar")
@@ -137,59 +166,152 @@ class MainWindow(QMainWindow):
         return handled
 
     def attach(self, state: AppState) -> None:
-        """Add the panes for an open workspace (the data libraries are loaded by now)."""
-        from mlops_desktop.ui.demo_actions import DemoActions
-        from mlops_desktop.ui.panes.audit import AuditPane
-        from mlops_desktop.ui.panes.datasets import DatasetsPane
-        from mlops_desktop.ui.panes.experiments import ExperimentsPane
-        from mlops_desktop.ui.panes.home import HomePane
-        from mlops_desktop.ui.panes.models import ModelsPane
-        from mlops_desktop.ui.panes.monitoring import MonitoringPane
-
+        """Add the panes for an open workspace (the data libraries are loaded by now) in short
+        steps, a timer tick apart so that the window keeps answering: the Datasets pane; Home;
+        the sidebar; Home's cards; the datasets listed, one open (``ready``). The other panes are
+        built when first shown; their modules, which load scikit-learn, scipy and matplotlib,
+        load on a worker thread after ``ready``."""
         self.state = state
+        self.attach_steps = [
+            self._add_datasets_pane,
+            self._add_home_pane,
+            self._show_panes,
+            lambda: self.home_pane.refresh(),
+            self._list_datasets,
+        ]
+        self._next_attach_step()
+
+    def _next_attach_step(self) -> None:
+        self.attach_steps.pop(0)()
+        if self.attach_steps:
+            QTimer.singleShot(STEP_PAUSE_MS, self._next_attach_step)
+
+    def _add_datasets_pane(self) -> None:
+        from mlops_desktop.ui.demo_actions import DemoActions
+        from mlops_desktop.ui.panes.datasets import DatasetsPane
+
         self.demo = DemoActions(self)
-        self.datasets_pane = DatasetsPane(state)
+        self.datasets_pane = DatasetsPane(self.state)
         self.datasets_pane.import_requested.connect(lambda: self.open_import_dialog())
         self.datasets_pane.samples_requested.connect(self.add_samples)
-        self.experiments_pane = ExperimentsPane(state)
-        self.experiments_pane.dataset_in_view = self.datasets_pane.selected_name
-        self.models_pane = ModelsPane(state)
-        self.models_pane.register_requested.connect(lambda: self.show_pane("Experiments"))
-        self.models_pane.run_requested.connect(self._show_run)
-        self.models_pane.dataset_requested.connect(self._show_dataset)
-        self.models_pane.open_requested.connect(self._open_record)
-        self.monitoring_pane = MonitoringPane(state)
-        self.monitoring_pane.models_requested.connect(lambda: self.show_pane("Models"))
-        self.audit_pane = AuditPane(state)
-        self.audit_pane.object_requested.connect(self.show_object)
-        self.audit_pane.datasets_requested.connect(lambda: self.show_pane("Datasets"))
-        home = HomePane(state, self.show_pane)
-        home.demo_requested.connect(self.demo.open_default)
-        home.demo_reset_requested.connect(self.demo.reset)
-        self.panes = {
-            "Home": home,
-            "Datasets": self.datasets_pane,
-            "Experiments": self.experiments_pane,
-            "Models": self.models_pane,
-            "Monitoring": self.monitoring_pane,
-            "Audit": self.audit_pane,
-        }
+        sizes = self.settings.get("datasets_splitter")
+        if sizes:
+            self.datasets_pane.splitter.setSizes(sizes)
+
+    def _add_home_pane(self) -> None:
+        from mlops_desktop.ui.panes.home import HomePane
+
+        self.home_pane = HomePane(self.state, self.show_pane)
+        self.home_pane.demo_requested.connect(self.demo.open_default)
+        self.home_pane.demo_reset_requested.connect(self.demo.reset)
+
+    def _show_panes(self) -> None:
+        state = self.state
+        self.panes = {"Home": self.home_pane, "Datasets": self.datasets_pane}
         while self.stack.count():
             self.stack.removeWidget(self.stack.widget(0))
         for name in PANES:
-            self.stack.addWidget(self.panes[name])
-        self.sidebar.currentRowChanged.connect(self.stack.setCurrentIndex)
+            self.stack.addWidget(self.panes.get(name) or _loading(name))
+        self.sidebar.currentRowChanged.connect(self._pane_chosen)
         self.sidebar.setEnabled(True)
         for action in self.workspace_actions:
             action.setEnabled(True)
         state.status_message.connect(lambda text: self.statusBar().showMessage(text, 10_000))
         state.workspace_changed.connect(self._workspace_changed)
-        self._workspace_changed()
-        sizes = self.settings.get("datasets_splitter")
-        if sizes:
-            self.datasets_pane.splitter.setSizes(sizes)
+        self._name_workspace()
         last = self.settings.get("last_pane")
         self.sidebar.setCurrentRow(PANES.index(last) if last in PANES else 0)
+
+    def _list_datasets(self) -> None:
+        """The last step of start-up: the datasets listed, one open; then the other panes'
+        modules load on a worker thread."""
+        self.datasets_pane.refresh()
+        self.is_ready = True
+        self.ready.emit()
+        QTimer.singleShot(0, self._load_panes)  # once this turn is over
+
+    def _load_panes(self) -> None:
+        loaded = self.panes_modules_loaded
+        self.loading_started = True
+        loading = self.state.workers.run_in_thread(
+            "Loading the panes", lambda: _load_other_panes(loaded)
+        )
+        loading.ask_before_quitting = False
+        loading.finished.connect(self._panes_loaded)
+
+    def _panes_loaded(self) -> None:
+        self.panes_loaded = True
+        self.state.workers.start_server()
+        self.panes_ready.emit()
+        self._pane_chosen(self.sidebar.currentRow())
+
+    def _pane_chosen(self, row: int) -> None:
+        """Show the chosen pane; one not built yet shows that it is loading and is built as soon
+        as its modules are (at once, if they already are)."""
+        self.stack.setCurrentIndex(row)
+        name = PANES[row]
+        if name not in self.panes and self.panes_loaded:
+            QTimer.singleShot(0, lambda: self.current_pane() == name and self.pane(name))
+
+    def pane(self, name: str) -> QWidget:
+        """The pane called ``name``, built now if it was not yet."""
+        if name not in self.panes:
+            if self.loading_started and not self.panes_loaded:
+                # Importing beside the thread that loads the same modules could meet a module
+                # half loaded: wait for it (it started at ready and takes a second or two).
+                self.panes_modules_loaded.wait()
+            widget = self._make_pane(name)
+            index = PANES.index(name)
+            loading = self.stack.widget(index)
+            self.stack.insertWidget(index, widget)
+            self.stack.removeWidget(loading)
+            loading.deleteLater()
+            self.panes[name] = widget
+            self.stack.setCurrentIndex(self.sidebar.currentRow())
+        return self.panes[name]
+
+    def _make_pane(self, name: str) -> QWidget:
+        from mlops_desktop.ui.panes.audit import AuditPane
+        from mlops_desktop.ui.panes.experiments import ExperimentsPane
+        from mlops_desktop.ui.panes.models import ModelsPane
+        from mlops_desktop.ui.panes.monitoring import MonitoringPane
+
+        state = self.state
+        if name == "Experiments":
+            experiments = ExperimentsPane(state)
+            experiments.dataset_in_view = self.datasets_pane.selected_name
+            return experiments
+        if name == "Models":
+            models = ModelsPane(state)
+            models.register_requested.connect(lambda: self.show_pane("Experiments"))
+            models.run_requested.connect(self._show_run)
+            models.dataset_requested.connect(self._show_dataset)
+            models.open_requested.connect(self._open_record)
+            return models
+        if name == "Monitoring":
+            monitoring = MonitoringPane(state)
+            monitoring.models_requested.connect(lambda: self.show_pane("Models"))
+            return monitoring
+        audit = AuditPane(state)
+        audit.object_requested.connect(self.show_object)
+        audit.datasets_requested.connect(lambda: self.show_pane("Datasets"))
+        return audit
+
+    @property
+    def experiments_pane(self) -> ExperimentsPane:
+        return cast("ExperimentsPane", self.pane("Experiments"))
+
+    @property
+    def models_pane(self) -> ModelsPane:
+        return cast("ModelsPane", self.pane("Models"))
+
+    @property
+    def monitoring_pane(self) -> MonitoringPane:
+        return cast("MonitoringPane", self.pane("Monitoring"))
+
+    @property
+    def audit_pane(self) -> AuditPane:
+        return cast("AuditPane", self.pane("Audit"))
 
     # --- menus ---------------------------------------------------------------------------------
 
@@ -348,6 +470,10 @@ class MainWindow(QMainWindow):
     # --- workspaces ----------------------------------------------------------------------------
 
     def _workspace_changed(self) -> None:
+        self._name_workspace()
+        self.datasets_pane.refresh()
+
+    def _name_workspace(self) -> None:
         from mlops_desktop.core.demo import is_demo
 
         self.reset_demo_action.setEnabled(is_demo(self.state.home))
@@ -355,7 +481,6 @@ class MainWindow(QMainWindow):
             f"Workspace: {self.state.home} · Records: {self.state.workspace.store.description}"
         )
         self.setWindowTitle(f"MLOps Desktop — {self.state.home.name}")
-        self.datasets_pane.refresh()
 
     def new_workspace(self) -> None:
         folder = QFileDialog.getExistingDirectory(
@@ -518,7 +643,8 @@ class MainWindow(QMainWindow):
         )
         if self.panes:
             settings.set("datasets_splitter", self.datasets_pane.splitter.sizes())
-            self.monitoring_pane.save_layout()
+            if "Monitoring" in self.panes:
+                self.monitoring_pane.save_layout()
             settings.set("last_pane", self.current_pane())
 
     def _show_run(self, run_id: str) -> None:
@@ -598,6 +724,7 @@ class MainWindow(QMainWindow):
             event.ignore()
             return
         self.state.workers.shutdown()
-        self.models_pane.serve_panel.stop(wait=True)
+        if "Models" in self.panes:
+            self.models_pane.serve_panel.stop(wait=True)
         self.save_layout()
         event.accept()

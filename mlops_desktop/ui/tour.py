@@ -12,18 +12,20 @@ importing the user's own file and then uses that dataset.
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, Protocol, cast
+from typing import TYPE_CHECKING, Any, Protocol, cast
 
 from PySide6.QtCore import QObject, Qt, Signal, SignalInstance
 from PySide6.QtGui import QKeySequence, QShortcut
-from PySide6.QtWidgets import QAbstractButton, QListWidget, QMainWindow, QMessageBox
+from PySide6.QtWidgets import QAbstractButton, QListWidget, QMainWindow, QMessageBox, QWidget
 
 from mlops_desktop.config import Settings
-from mlops_desktop.ui.panes.datasets import DatasetsPane
-from mlops_desktop.ui.panes.experiments import ExperimentsPane
-from mlops_desktop.ui.panes.models import ModelsPane
 from mlops_desktop.ui.state import AppState
 from mlops_desktop.ui.widgets.tour_overlay import TourOverlay
+
+if TYPE_CHECKING:  # the panes are built after start-up; the tour only names them
+    from mlops_desktop.ui.panes.datasets import DatasetsPane
+    from mlops_desktop.ui.panes.experiments import ExperimentsPane
+    from mlops_desktop.ui.panes.models import ModelsPane
 
 SETTINGS_KEY = "tour"  # {"kind", "step", "dataset", "finished"}
 OFFERED_KEY = "tour_offered"
@@ -38,11 +40,17 @@ class TourWindow(Protocol):
     state: AppState
     sidebar: QListWidget
     tour: "Tour | None"
-    datasets_pane: DatasetsPane
-    experiments_pane: ExperimentsPane
-    models_pane: ModelsPane
+    datasets_pane: "DatasetsPane"
+
+    @property
+    def experiments_pane(self) -> "ExperimentsPane": ...
+
+    @property
+    def models_pane(self) -> "ModelsPane": ...
 
     def show_pane(self, name: str) -> None: ...
+
+    def pane(self, name: str) -> QWidget: ...
 
     def current_pane(self) -> str: ...
 
@@ -257,6 +265,7 @@ class Tour(QObject):
             self.advanced.emit(index)
             return
         step = self.steps[index]
+        self.window.pane(step.pane)  # built now if not yet: the step waits on its widgets
         self.runs_before = {run["run_id"] for run in self.window.experiments_pane.model.records}
         self._waiting = self.signal(step.done)
         self._waiting.connect(self._done)

@@ -186,12 +186,16 @@ class Workers(QObject):
     def __init__(self, parent: QObject | None = None) -> None:
         super().__init__(parent)
         self._context = _context()
-        if self._context.get_start_method() == "forkserver":
-            # Start the worker server now, off the GUI thread, so the first task starts at once.
-            threading.Thread(target=forkserver.ensure_running, daemon=True).start()
         self._pool = QThreadPool(self)
         self.running: list[Task] = []
         self.store: str | None = None  # the team store of the workspace tasks open (None: store.db)
+
+    def start_server(self) -> None:
+        """Start the worker server (it loads the data libraries) on a thread, so that the first
+        task starts at once; otherwise the first task starts it. The window asks for it once
+        start-up is over, not to compete with it for the CPU."""
+        if self._context.get_start_method() == "forkserver":
+            threading.Thread(target=forkserver.ensure_running, daemon=True).start()
 
     def run_in_workspace(
         self,

@@ -11,9 +11,8 @@ from mlops_desktop.core.data import datasets
 from mlops_desktop.core.errors import UserError
 from mlops_desktop.core.governance import compliance
 from mlops_desktop.core.monitoring import checks
-from mlops_desktop.core.monitoring.plots import STATUS_WORDS
 from mlops_desktop.core.registry import model_registry
-from mlops_desktop.core.vocabulary import measure_text
+from mlops_desktop.core.vocabulary import STATUS_WORDS, measure_text
 from mlops_desktop.core.workspace import Workspace
 from tests.governed import COLUMN, DATASET, MARKUP, MODEL, PREPARED
 

@@ -7,7 +7,7 @@ from sklearn.model_selection import StratifiedKFold, cross_validate, train_test_
 
 from mlops_desktop.core.data import datasets
 from mlops_desktop.core.data.preparation import feature_frame
-from mlops_desktop.core.experiments import training
+from mlops_desktop.core.experiments import algorithms, training
 from mlops_desktop.core.workspace import Workspace
 from tests.conftest import SAMPLES
 
@@ -33,8 +33,8 @@ def test_every_algorithm_is_scored_on_the_same_seeded_folds(
     X_train, X_test, y_train, y_test = train_test_split(
         X, y, test_size=0.2, random_state=11, stratify=y
     )
-    chosen = training.ALGORITHMS[algorithm]
-    params = training.resolve_params(chosen, {})
+    chosen = algorithms.ALGORITHMS[algorithm]
+    params = algorithms.resolve_params(chosen, {})
     by_hand = cross_validate(
         training.build_pipeline(chosen, plan.task, plan.features, params, 11),
         X_train,

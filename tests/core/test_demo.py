@@ -13,9 +13,9 @@ from typing import Any
 import pytest
 
 from mlops_desktop.cli import main
-from mlops_desktop.core import demo
+from mlops_desktop.core import demo, listing
 from mlops_desktop.core.data import datasets
-from mlops_desktop.core.demo import traffic
+from mlops_desktop.core.demo import building, fingerprint, traffic
 from mlops_desktop.core.errors import UserError
 from mlops_desktop.core.experiments import training
 from mlops_desktop.core.monitoring import checks, trends
@@ -36,7 +36,7 @@ class Built:
 def _hash(home: Path) -> str:
     workspace = Workspace(home)
     try:
-        return demo.content_hash(workspace)
+        return fingerprint.content_hash(workspace)
     finally:
         workspace.close()
 
@@ -45,7 +45,7 @@ def _hash(home: Path) -> str:
 def built(tmp_path_factory: pytest.TempPathFactory) -> Built:
     """Two demos from the default seed: one built through core, one through ``demo DIR --json``."""
     folder = tmp_path_factory.mktemp("demo")
-    demo.create(folder / "core")
+    building.create(folder / "core")
     printed = io.StringIO()
     with contextlib.redirect_stdout(printed):
         code = main(["demo", str(folder / "cli"), "--json"])
@@ -74,9 +74,9 @@ def test_the_content_hash_sees_any_change(built: Built, tmp_path: Path) -> None:
     shutil.copytree(built.by_core, copy)
     workspace = Workspace(copy)
     try:
-        before = demo.content_hash(workspace)
+        before = fingerprint.content_hash(workspace)
         model_registry.set_description(workspace, "Loan approval", 2, "Changed by a student.")
-        assert demo.content_hash(workspace) != before
+        assert fingerprint.content_hash(workspace) != before
     finally:
         workspace.close()
 
@@ -136,7 +136,7 @@ def test_a_month_of_traffic_drifts_from_day_18_with_outcomes_up_to_day_25(
 def test_the_log_was_written_by_the_real_server_with_one_refused_request(
     story: Workspace,
 ) -> None:
-    card = next(c for c in trends.overview(story) if c["ref"] == SERVED)
+    card = next(c for c in listing.monitoring_overview(story) if c["ref"] == SERVED)
     assert card["status"] == "drift"
     report = checks.results(story, SERVED)[0]  # the last week, checked as one window
     assert report["left_out"]["refused"] == 1
@@ -148,7 +148,7 @@ def test_a_demo_is_only_built_in_a_new_folder(tmp_path: Path) -> None:
     taken.mkdir()
     (taken / "notes.txt").write_text("mine")
     with pytest.raises(UserError, match="not empty"):
-        demo.create(taken)
+        building.create(taken)
     assert [p.name for p in taken.iterdir()] == ["notes.txt"]
 
 
@@ -159,14 +159,14 @@ def _small_story(workspace: Workspace, seed: int, progress: Any, cancel: Any) ->
 def test_reset_brings_a_demo_back_to_its_start(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(demo, "build_story", _small_story)
-    home = demo.create(tmp_path / "class demo")["home"]
+    monkeypatch.setattr(building, "build_story", _small_story)
+    home = building.create(tmp_path / "class demo")["home"]
     fresh = _hash(Path(home))
     workspace = Workspace(Path(home))
     datasets.import_file(workspace, SAMPLES / "wine.csv", "a student's import")
     workspace.close()
     assert _hash(Path(home)) != fresh
-    assert demo.reset(Path(home)) == {"home": home, "seed": demo.DEFAULT_SEED}
+    assert building.reset(Path(home)) == {"home": home, "seed": demo.DEFAULT_SEED}
     assert _hash(Path(home)) == fresh
     assert sorted(p.name for p in tmp_path.iterdir()) == ["class demo"]  # nothing left beside
 
@@ -177,13 +177,13 @@ def test_only_a_demo_can_be_reset_and_a_failed_build_leaves_nothing(
     mine = Workspace(tmp_path / "my work")
     mine.close()
     with pytest.raises(UserError, match="not a demo"):
-        demo.reset(tmp_path / "my work")
+        building.reset(tmp_path / "my work")
     assert (tmp_path / "my work" / "store.db").exists()
 
     def broken(workspace: Workspace, seed: int, progress: Any, cancel: Any) -> None:
         raise UserError("The demo's server could not start.")
 
-    monkeypatch.setattr(demo, "build_story", broken)
+    monkeypatch.setattr(building, "build_story", broken)
     with pytest.raises(UserError):
-        demo.create(tmp_path / "new demo")
+        building.create(tmp_path / "new demo")
     assert not (tmp_path / "new demo").exists()

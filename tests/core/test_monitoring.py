@@ -14,6 +14,7 @@ import pandas as pd
 import pytest
 from sqlalchemy import func, select
 
+from mlops_desktop.core import listing
 from mlops_desktop.core.data import dataset_rules, datasets
 from mlops_desktop.core.errors import UserError
 from mlops_desktop.core.experiments import training
@@ -212,7 +213,7 @@ def test_days_are_checked_once_and_a_new_day_alone_is_read(
     assert read == [(datetime(2026, 11, 4, tzinfo=UTC), datetime(2026, 11, 5, tzinfo=UTC))]
     days = trends.history(ws, "loans")
     assert [d["status"] for d in days][-1] == "drift"
-    cards = trends.overview(ws)
+    cards = listing.monitoring_overview(ws)
     assert cards[0]["ref"] == "loans@1" and cards[0]["rows"] == 1200
 
 
@@ -567,7 +568,7 @@ def test_overview_keeps_the_newest_performance_and_results_lists_ranges_and_data
     pd.DataFrame({"request": ids, "outcome": frame["repaid"]}).to_csv(outcomes_file, index=False)
     labels.import_labels(ws, "loans", outcomes_file, key="request", label="outcome")
     assert trends.update_days(ws, "loans") == 2
-    card = trends.overview(ws)[0]
+    card = listing.monitoring_overview(ws)[0]
     assert card["performance"]["labelled"] == 300  # from Nov 1, though Nov 2 is newer
     assert card["performance_window"] == "2026-11-01"
     assert card["performance"]["band"]["accuracy"]  # 300 labelled, 800 held out: a band
@@ -666,7 +667,7 @@ def test_try_it_rows_and_refused_requests_are_left_out_of_every_window_and_count
     assert trends.update_days(ws, "loans") == 1  # the Try-it day is no window
     (day,) = trends.history(ws, "loans")
     assert day["n_current"] == 300 and day["left_out"] == {"try_it": 12, "refused": 3}
-    assert trends.overview(ws)[0]["rows"] == 300  # the card's traffic
+    assert listing.monitoring_overview(ws)[0]["rows"] == 300  # the card's traffic
     assert html_report.left_out_text(day["left_out"]) == (
         "12 Try-it rows and 3 refused rows were left out (not real traffic)."
     )

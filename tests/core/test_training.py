@@ -11,7 +11,7 @@ from sklearn.model_selection import train_test_split
 
 from mlops_desktop.core.data import datasets
 from mlops_desktop.core.errors import Cancelled, UserError
-from mlops_desktop.core.experiments import training
+from mlops_desktop.core.experiments import algorithms, training
 from mlops_desktop.core.workspace import Workspace
 from tests.conftest import SAMPLES
 from tests.stores import both_stores
@@ -112,7 +112,7 @@ def test_auto_trains_every_suitable_algorithm_as_its_own_run(samples: Workspace)
         samples, _recipe(dataset="diabetes", target="disease_progression", algorithm="auto")
     )
     assert {r["algorithm"] for r in runs} == {
-        name for name, a in training.ALGORITHMS.items() if "regression" in a.tasks
+        name for name, a in algorithms.ALGORITHMS.items() if "regression" in a.tasks
     }
     assert all(r["status"] == "finished" for r in runs)
     assert len(training.list_runs(samples)) == len(runs)

@@ -1,5 +1,6 @@
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from PySide6.QtCore import QMimeData, QPointF, Qt, QTimer, QUrl
@@ -12,6 +13,7 @@ from mlops_desktop.core.data import datasets
 from mlops_desktop.core.workspace import Workspace
 from mlops_desktop.ui.main_window import MainWindow
 from mlops_desktop.ui.state import AppState
+from mlops_desktop.ui.widgets.figure_canvas import FigureView
 from tests.conftest import SAMPLES
 
 
@@ -32,6 +34,8 @@ def open_window(qtbot: QtBot, state: AppState) -> MainWindow:
     main = MainWindow(state.settings)
     qtbot.addWidget(main)
     main.attach(state)
+    # the datasets listed, then the other panes' modules loaded (at once once imported)
+    qtbot.waitUntil(lambda: main.panes_loaded, timeout=60_000)
     main.show()
     qtbot.waitExposed(main)
     return main
@@ -79,3 +83,12 @@ def drop_file(window: MainWindow, path: Path) -> bool:
         )
     )
     return True
+
+
+def drawn(qtbot: QtBot, view: FigureView) -> Any:
+    """The view's canvas once the figure being built on a worker thread is shown."""
+    if view.drawing is not None:
+        with qtbot.waitSignal(view.drawn, timeout=10_000):
+            pass
+    assert view.canvas is not None, view.message.text()
+    return view.canvas

@@ -5,8 +5,8 @@ story holds. Kept free of Qt, as the worker process is."""
 import time
 from typing import Any
 
-from mlops_desktop.core import demo
 from mlops_desktop.core.data import datasets
+from mlops_desktop.core.demo import building
 from mlops_desktop.core.errors import Cancelled
 from mlops_desktop.core.workspace import Workspace
 from tests.conftest import SAMPLES
@@ -27,14 +27,14 @@ def _until_cancelled(workspace: Workspace, seed: int, progress: Any, cancel: Any
 
 
 def small_demo(workspace: Workspace, seed: int, progress: Any, cancel: Any) -> dict[str, Any]:
-    """``demo.build`` with a one-dataset story (patched in this worker process only)."""
-    demo.build_story = _one_dataset  # type: ignore[attr-defined]
-    return demo.build(workspace, seed, progress=progress, cancel=cancel)
+    """``building.build`` with a one-dataset story (patched in this worker process only)."""
+    building.build_story = _one_dataset  # type: ignore[assignment]
+    return building.build(workspace, seed, progress=progress, cancel=cancel)
 
 
 def demo_until_cancelled(
     workspace: Workspace, seed: int, progress: Any, cancel: Any
 ) -> dict[str, Any]:
-    """``demo.build`` with a story that runs until Cancel is pressed."""
-    demo.build_story = _until_cancelled  # type: ignore[attr-defined]
-    return demo.build(workspace, seed, progress=progress, cancel=cancel)
+    """``building.build`` with a story that runs until Cancel is pressed."""
+    building.build_story = _until_cancelled  # type: ignore[assignment]
+    return building.build(workspace, seed, progress=progress, cancel=cancel)

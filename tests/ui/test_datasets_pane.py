@@ -11,7 +11,7 @@ from mlops_desktop.core.data import datasets
 from mlops_desktop.core.store.models import AuditEvent
 from mlops_desktop.ui.main_window import MainWindow
 from tests.conftest import SAMPLES
-from tests.ui.conftest import answer_next_question
+from tests.ui.conftest import answer_next_question, drawn
 
 
 @pytest.fixture
@@ -46,7 +46,7 @@ def test_selecting_a_dataset_shows_its_profile_chart_and_rows(
     frame = pd.read_csv(SAMPLES / "iris.csv")
     sepal = profile.record(0)
     assert sepal["mean"] == pytest.approx(frame["sepal_length_cm"].mean())
-    assert pane.figure.canvas is not None
+    assert drawn(qtbot, pane.figure) is not None
     assert pane.rows_model.rowCount() == 150 and pane.rows_model.columnCount() == 5
     assert pane.rows_model.index(0, 4).data() == "setosa"
     assert pane.rows_model.index(149, 0).data() == str(frame["sepal_length_cm"].iloc[-1])
@@ -63,7 +63,7 @@ def test_selecting_a_categorical_column_draws_its_bar_chart(
     model = pane.profile_view.model()
     species_row = next(r for r in range(model.rowCount()) if model.index(r, 0).data() == "species")
     pane.profile_view.selectRow(species_row)
-    figure = pane.figure.canvas.figure
+    figure = drawn(qtbot, pane.figure).figure
     assert figure.axes[0].get_title(loc="left") == "species (categorical)"
     labels = {label.get_text() for label in figure.axes[0].get_yticklabels()}
     assert labels == {"setosa", "versicolor", "virginica"}

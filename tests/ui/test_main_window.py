@@ -22,7 +22,21 @@ def test_sidebar_lists_the_five_lifecycle_panes_and_the_audit_trail_and_shortcut
     for number, name in enumerate(PANES, start=1):
         qtbot.keyClick(window, Qt.Key.Key_0 + number, Qt.KeyboardModifier.ControlModifier)
         assert window.current_pane() == name
-        assert window.stack.currentWidget() is window.panes[name]
+        qtbot.waitUntil(lambda n=name: window.stack.currentWidget() is window.panes.get(n))
+
+
+def test_the_panes_after_datasets_are_built_when_first_shown_and_say_they_are_loading(
+    qtbot: QtBot, window: MainWindow
+) -> None:
+    assert set(window.panes) == {"Home", "Datasets"}  # what start-up builds
+    window.show_pane("Models")
+    assert window.stack.currentWidget().text() == "Loading the Models pane…"
+    qtbot.waitUntil(lambda: "Models" in window.panes)
+    assert window.stack.currentWidget() is window.panes["Models"]
+    assert [window.stack.widget(i) is window.panes.get(n) for i, n in enumerate(PANES)] == [
+        n in {"Home", "Datasets", "Models"} for n in PANES
+    ]
+    assert window.models_pane is window.panes["Models"]
 
 
 def test_empty_workspace_shows_what_to_do_next(window: MainWindow) -> None:
@@ -155,7 +169,7 @@ def test_a_long_task_description_wraps_instead_of_widening_the_window(
     """The progress row follows any task; a description longer than the screen is wide must not
     push the window (and every pane in it) wider."""
     width = window.width()
-    pane = window.panes["Monitoring"]
+    pane = window.pane("Monitoring")
     description = "Checking " + "a model with a very long name " * 12
     task = window.state.workers.run_in_thread(description, lambda: None)
     pane.task_panel.follow(task)

@@ -62,13 +62,16 @@ def _pane_with_two_checked_days(qtbot: QtBot, state: AppState) -> MonitoringPane
 
 def _monitoring(window: MainWindow) -> MonitoringPane:
     window.show_pane("Monitoring")
-    pane = window.panes["Monitoring"]
+    pane = window.pane("Monitoring")
     assert isinstance(pane, MonitoringPane)
     return pane
 
 
 def _row(pane: MonitoringPane, name: str) -> int:
-    labels = [pane.table_model.record(r)["_label"] for r in range(pane.table_model.rowCount())]
+    labels = [
+        pane.report_view.table_model.record(r)["_label"]
+        for r in range(pane.report_view.table_model.rowCount())
+    ]
     return labels.index(name)
 
 
@@ -110,13 +113,16 @@ def test_the_pane_opens_from_stored_results_without_computing(
     assert [r["window"]["name"] for _, r in pane.windows][1:] == ["2026-11-02", "2026-11-01"]
     assert pane.window_shown.itemText(0).startswith("Predictions of 2026-11-01 — 600 rows")
     assert pane.report is not None and pane.report["window"]["name"] == "2026-11-02"
-    assert "Dataset drift" in pane.banner.text()
-    assert "Changed (drift)" in pane.predictions_line.text()
+    assert "Dataset drift" in pane.report_view.banner.text()
+    assert "Changed (drift)" in pane.report_view.predictions_line.text()
     pane.window_shown.setCurrentIndex(pane.window_shown.count() - 1)  # the calm day
-    assert "Healthy" in pane.banner.text() and "No dataset drift" in pane.banner.text()
+    assert (
+        "Healthy" in pane.report_view.banner.text()
+        and "No dataset drift" in pane.report_view.banner.text()
+    )
     pane.window_shown.setCurrentIndex(0)  # the time range
     assert pane.report is not None and pane.report["window"]["kind"] == "range"
-    assert "Predictions of 2026-11-01: 600 rows" in pane.banner.text()
+    assert "Predictions of 2026-11-01: 600 rows" in pane.report_view.banner.text()
 
 
 def test_check_now_fills_the_report_and_the_trends(
@@ -127,20 +133,25 @@ def test_check_now_fills_the_report_and_the_trends(
     pane = _monitoring(window)
     assert pane.stack.currentWidget() is pane.splitter
     assert pane.cards[0].status_word == "Not checked yet"
-    assert "No report yet" in pane.banner.text() and pane.table_model.rowCount() == 0
+    assert (
+        "No report yet" in pane.report_view.banner.text()
+        and pane.report_view.table_model.rowCount() == 0
+    )
     assert pane.check_button.isEnabled()
 
-    pane.table.setFocus()
+    pane.report_view.table.setFocus()
     with qtbot.waitSignal(state.monitoring_changed, timeout=TASK_TIMEOUT):
-        qtbot.keyClick(pane.table, Qt.Key.Key_F5)  # F5 = Check now
+        qtbot.keyClick(pane.report_view.table, Qt.Key.Key_F5)  # F5 = Check now
     assert pane.checking is None and pane.check_button.isEnabled()
     assert pane.cards[0].status_word == "Drifting"
     assert pane.report is not None and pane.report["window"]["name"] == "2026-11-02"
-    assert "Dataset drift: 2 of 3 columns drifted" in pane.banner.text()
-    income = pane.table_model.record(_row(pane, "income"))
+    assert "Dataset drift: 2 of 3 columns drifted" in pane.report_view.banner.text()
+    income = pane.report_view.table_model.record(_row(pane, "income"))
     assert income["status"] == "drift"
-    assert pane.table_model.index(_row(pane, "income"), 1).data() == "Changed (drift)"
-    assert pane.table_model.record(0)["_label"] == "Predictions"  # the predictions come first
+    assert pane.report_view.table_model.index(_row(pane, "income"), 1).data() == "Changed (drift)"
+    assert (
+        pane.report_view.table_model.record(0)["_label"] == "Predictions"
+    )  # the predictions come first
 
     pane.tabs.setCurrentWidget(pane.trends)
     qtbot.waitUntil(
@@ -153,7 +164,7 @@ def test_the_drift_table_is_a_sound_sortable_model(
     qtbot: QtBot, qtmodeltester: object, state: AppState
 ) -> None:
     pane = _pane_with_two_checked_days(qtbot, state)
-    model = pane.table_model
+    model = pane.report_view.table_model
     qtmodeltester.check(model)  # type: ignore[attr-defined]
     histogram = model.index(_row(pane, "income"), SPARKLINE_COLUMN).data(HISTOGRAM_ROLE)
     assert len(histogram["reference"]) == len(histogram["current"]) > 10
@@ -168,17 +179,17 @@ def test_selecting_a_column_shows_its_chart_and_what_was_found(
 ) -> None:
     pane = _pane_with_two_checked_days(qtbot, state)
     pane.show()
-    pane.table.selectRow(_row(pane, "region"))
-    qtbot.waitUntil(lambda: pane.distribution.canvas is not None, timeout=10_000)
-    assert pane.distribution.canvas is not None
-    title = pane.distribution.canvas.figure.axes[0].get_title(loc="left")
+    pane.report_view.table.selectRow(_row(pane, "region"))
+    qtbot.waitUntil(lambda: pane.report_view.distribution.canvas is not None, timeout=10_000)
+    assert pane.report_view.distribution.canvas is not None
+    title = pane.report_view.distribution.canvas.figure.axes[0].get_title(loc="left")
     assert "region" in title
-    text = pane.details.toPlainText()
+    text = pane.report_view.details.toPlainText()
     assert "region — changed (drift)" in text
     assert "The mix changed" in text
     assert "never seen in the reference: 'island'" in text
-    pane.table.selectRow(_row(pane, "owner"))
-    assert "No data-quality problems" in pane.details.toPlainText()
+    pane.report_view.table.selectRow(_row(pane, "owner"))
+    assert "No data-quality problems" in pane.report_view.details.toPlainText()
 
 
 def test_labels_imported_through_the_dialog_show_the_performance(
@@ -225,14 +236,14 @@ def test_labels_imported_through_the_dialog_show_the_performance(
     assert "on 2026-11-01 (600 known outcomes)" in pane.cards[0].text()
     assert "Accuracy " in pane.cards[0].text()
     assert pane.report is not None and pane.report["window"]["name"] == "2026-11-02"
-    assert "Newest known: accuracy" in pane.performance_line.text()  # not a dead end
+    assert "Newest known: accuracy" in pane.report_view.performance_line.text()  # not a dead end
     pane.window_shown.setCurrentIndex(1)  # the calm, labelled day
     assert "Measured on 600 predictions with a known outcome: accuracy" in (
-        pane.performance_line.text()
+        pane.report_view.performance_line.text()
     )
     assert re.search(
         r"accuracy 0\.\d{3} \(95% interval 0\.\d{3} to 0\.\d{3}; expected ",
-        (pane.performance_line.text()),
+        (pane.report_view.performance_line.text()),
     )
 
 
@@ -242,11 +253,11 @@ def test_the_pane_remembers_how_it_was_divided(qtbot: QtBot, state: AppState) ->
     first = open_window(qtbot, state)
     pane = _monitoring(first)
     pane.splitter.setSizes([380, 700])
-    pane.report_splitter.setSizes([150, 450])
-    remembered = pane.splitter.sizes(), pane.report_splitter.sizes()
+    pane.report_view.report_splitter.setSizes([150, 450])
+    remembered = pane.splitter.sizes(), pane.report_view.report_splitter.sizes()
     first.close()
     second = _monitoring(open_window(qtbot, state))
-    assert (second.splitter.sizes(), second.report_splitter.sizes()) == remembered
+    assert (second.splitter.sizes(), second.report_view.report_splitter.sizes()) == remembered
 
 
 def test_the_thresholds_dialog_saves_to_settings(
@@ -269,7 +280,7 @@ def test_the_thresholds_dialog_saves_to_settings(
     assert saved == {"p_value": 0.01, "drift_share": 0.3, "min_rows": 800, "warn_rows": 800}
     assert drift.Thresholds.from_dict(saved).drift_share == 0.3
     # Days checked under other thresholds are not this setting's results.
-    assert pane.report is None and "No report yet" in pane.banner.text()
+    assert pane.report is None and "No report yet" in pane.report_view.banner.text()
 
     again = pane.open_thresholds_dialog()
     assert again.fields["p_value"].value() == pytest.approx(0.01)
@@ -297,7 +308,7 @@ def test_a_time_range_and_a_dataset_can_be_checked(
         pass
     assert pane.report is not None and pane.report["window"]["kind"] == "range"
     assert pane.report["n_current"] == 600 and pane.report["status"] == "healthy"
-    assert "Predictions of 2026-11-01: 600 rows" in pane.banner.text()
+    assert "Predictions of 2026-11-01: 600 rows" in pane.report_view.banner.text()
 
     batch = tmp_path / "new applicants.csv"
     _applicants(700, seed=9, shift=1.0).to_csv(batch, index=False)
@@ -310,8 +321,8 @@ def test_a_time_range_and_a_dataset_can_be_checked(
     with qtbot.waitSignal(state.monitoring_changed, timeout=TASK_TIMEOUT):
         pass
     assert pane.report is not None and pane.report["window"]["kind"] == "dataset"
-    assert "Dataset new applicants version 1: 700 rows" in pane.banner.text()
-    assert pane.table_model.record(_row(pane, "income"))["status"] == "drift"
+    assert "Dataset new applicants version 1: 700 rows" in pane.report_view.banner.text()
+    assert pane.report_view.table_model.record(_row(pane, "income"))["status"] == "drift"
     shown = [pane.window_shown.itemText(i) for i in range(pane.window_shown.count())]
     assert shown[0].startswith("Dataset new applicants version 1")
     assert shown[1].startswith("Predictions of 2026-11-01")
@@ -329,7 +340,7 @@ def test_a_week_of_predictions_can_be_checked(qtbot: QtBot, state: AppState) -> 
     with qtbot.waitSignal(state.monitoring_changed, timeout=TASK_TIMEOUT):
         pass
     assert pane.report is not None and pane.report["n_current"] == 1200
-    assert "Predictions from 2026-10-27 to 2026-11-02: 1,200 rows" in pane.banner.text()
+    assert "Predictions from 2026-10-27 to 2026-11-02: 1,200 rows" in pane.report_view.banner.text()
 
     pane.week_start.setDate(QDate(2026, 11, 2))
     assert pane.week_end.text() == "to 2026-11-08"
@@ -338,7 +349,7 @@ def test_a_week_of_predictions_can_be_checked(qtbot: QtBot, state: AppState) -> 
     with qtbot.waitSignal(state.monitoring_changed, timeout=TASK_TIMEOUT):
         pass
     assert pane.report is not None and pane.report["n_current"] == 600  # the moved day only
-    assert pane.table_model.record(_row(pane, "income"))["status"] == "drift"
+    assert pane.report_view.table_model.record(_row(pane, "income"))["status"] == "drift"
     assert pane.window_shown.currentText().startswith("Predictions from 2026-11-02 to 2026-11-08")
 
 
@@ -406,6 +417,6 @@ def test_try_it_rows_are_left_out_of_the_cards_and_the_banner_says_so(
     pane = MonitoringPane(state)
     qtbot.addWidget(pane)
     assert pane.report is not None and pane.report["window"]["name"] == "2026-11-02"
-    assert "600 rows compared with" in pane.banner.text()
-    assert "5 Try-it rows were left out (not real traffic)." in pane.banner.text()
+    assert "600 rows compared with" in pane.report_view.banner.text()
+    assert "5 Try-it rows were left out (not real traffic)." in pane.report_view.banner.text()
     assert "1,200 predictions checked day by day" in pane.cards[0].text()

@@ -19,7 +19,7 @@ from mlops_desktop.ui.main_window import PANES, MainWindow
 from mlops_desktop.ui.state import AppState
 from mlops_desktop.ui.tour import Tour
 from tests.conftest import SAMPLES
-from tests.ui.conftest import drop_file, open_window
+from tests.ui.conftest import drawn, drop_file, open_window
 
 TASK_TIMEOUT = 120_000
 
@@ -108,7 +108,7 @@ def test_walk_the_whole_tour_by_clicking_the_real_widgets(
     # 2. its profile: a column clicked
     _points_at(tour, pane.profile_view)
     _advances(qtbot, tour, lambda: _click_cell(qtbot, pane.profile_view, 0))
-    assert pane.figure.canvas is not None  # the histogram the step promised, big enough to read
+    assert drawn(qtbot, pane.figure) is not None  # the histogram the step promised, big enough
     assert pane.figure.width() >= 300
 
     # 3. train: on the tour's dataset
@@ -299,6 +299,7 @@ def test_every_step_names_a_real_widget_and_signal(window: MainWindow) -> None:
     for kind, steps in tours.TOURS.items():
         tour = Tour(window, kind)
         for step in steps:
+            window.pane(step.pane)  # a pane is built when first shown
             assert any(window.findChild(QWidget, name) for name in step.targets), step.targets
             assert tour.signal(step.done) is not None
         assert 9 <= len(steps) <= 11

@@ -8,7 +8,7 @@ import pandas as pd
 from pytestqt.qtbot import QtBot
 
 from mlops_desktop.core.data import datasets, roles
-from mlops_desktop.core.experiments import training
+from mlops_desktop.core.experiments import algorithms, training
 from mlops_desktop.ui.dialogs.training_dialog import TrainingDialog
 from mlops_desktop.ui.main_window import MainWindow
 from tests.conftest import SAMPLES
@@ -68,7 +68,7 @@ def test_a_dataset_without_a_likely_answer_waits_for_a_choice_then_offers_its_al
     assert "This will be a regression of disease_progression" in dialog.task_sentence.text()
     assert dialog.train_button.isEnabled()
     checked = {name for name, box in dialog.algorithm_boxes.items() if box.isChecked()}
-    assert checked == {n for n, a in training.ALGORITHMS.items() if "regression" in a.tasks}
+    assert checked == {n for n, a in algorithms.ALGORITHMS.items() if "regression" in a.tasks}
     assert not dialog.algorithm_boxes["naive_bayes"].isChecked()  # no regression
 
 

@@ -70,7 +70,7 @@ def pane(window: MainWindow, borrowers: str) -> DatasetsPane:
 
 
 def _rows(pane: DatasetsPane) -> list[tuple[str, str]]:
-    model = pane.checks_model
+    model = pane.checks.model
     return [(model.record(r)["column"], model.record(r)["rule"]) for r in range(model.rowCount())]
 
 
@@ -91,7 +91,7 @@ def _rule_row(dialog: RulesDialog, column: str, kind: str) -> int:
 
 
 def _open_rules(pane: DatasetsPane, qtbot: QtBot) -> RulesDialog:
-    dialog = pane.edit_rules()
+    dialog = pane.checks.edit_rules()
     assert dialog is not None
     qtbot.addWidget(dialog)
     return dialog
@@ -100,14 +100,14 @@ def _open_rules(pane: DatasetsPane, qtbot: QtBot) -> RulesDialog:
 def test_the_checks_tab_shows_a_failing_versions_report(
     pane: DatasetsPane, qtmodeltester: object
 ) -> None:
-    qtmodeltester.check(pane.checks_model)  # type: ignore[attr-defined]
+    qtmodeltester.check(pane.checks.model)  # type: ignore[attr-defined]
     assert pane.tabs.tabText(TAB_CHECKS) == "Checks ⚠"
-    verdict = pane.checks_verdict.text()
+    verdict = pane.checks.verdict.text()
     assert "3 of 9 checks failed" in verdict and "on 6 rows" in verdict
     assert "still imported" in verdict
     # The failed checks first, in the order of the rules; then those that passed.
     assert _rows(pane)[:3] == [("age", "range"), ("region", "allowed"), ("income", "not_null")]
-    model = pane.checks_model
+    model = pane.checks.model
     assert _cells(model, 0) == [
         "age",
         "In a range",
@@ -134,7 +134,7 @@ def test_the_checks_tab_shows_a_failing_versions_report(
     pane.version_combo.setCurrentIndex(pane.version_combo.findData(1))
     pane._version_chosen(0)
     assert pane.tabs.tabText(TAB_CHECKS) == "Checks"
-    assert "All 9 checks passed" in pane.checks_verdict.text()
+    assert "All 9 checks passed" in pane.checks.verdict.text()
 
 
 def test_editing_a_range_and_saving_stores_the_rules_with_an_audit_event(
@@ -246,17 +246,17 @@ def test_check_again_runs_in_the_worker_and_refreshes_the_tab(
         r for r in dataset_rules.rules_of(state.workspace, "borrowers") if r["rule"] != "range"
     ]
     dataset_rules.set_rules(state.workspace, "borrowers", rules)
-    assert "3 of 9 checks failed" in pane.checks_verdict.text()  # stored reports stay as made
+    assert "3 of 9 checks failed" in pane.checks.verdict.text()  # stored reports stay as made
 
-    task = pane.check_current()
-    assert task is not None and not pane.check_button.isEnabled()
-    assert pane.checks_panel.isVisible()
+    task = pane.checks.check_current()
+    assert task is not None and not pane.checks.check_button.isEnabled()
+    assert pane.checks.panel.isVisible()
     with qtbot.waitSignal(task.finished, timeout=TASK_TIMEOUT):
         pass
-    assert "2 of 7 checks failed" in pane.checks_verdict.text()
+    assert "2 of 7 checks failed" in pane.checks.verdict.text()
     assert _rows(pane)[:2] == [("region", "allowed"), ("income", "not_null")]
     assert pane.versions_model.record(0)["validation"]["failed_checks"] == 2
-    assert pane.check_button.isEnabled()
+    assert pane.checks.check_button.isEnabled()
 
 
 def test_a_version_made_before_rules_existed_can_be_checked_now(
@@ -266,16 +266,16 @@ def test_a_version_made_before_rules_existed_can_be_checked_now(
         for version in session.scalars(select(DatasetVersion)):
             version.validation = None
     state.datasets_changed.emit("borrowers")
-    assert "has no check report" in pane.checks_verdict.text()
-    assert pane.check_button.text() == "Check now"
-    assert pane.checks_model.rowCount() == 0
+    assert "has no check report" in pane.checks.verdict.text()
+    assert pane.checks.check_button.text() == "Check now"
+    assert pane.checks.model.rowCount() == 0
     assert pane.versions_model.index(0, _checks_column(pane)).data() == "not checked"
 
     with qtbot.waitSignal(state.status_message, timeout=TASK_TIMEOUT) as said:
-        pane.check_button.click()
+        pane.checks.check_button.click()
     assert said.args == ["Checked borrowers version 2: 3 of 9 checks failed."]
-    assert pane.check_button.text() == "Check again"
-    assert "3 of 9 checks failed" in pane.checks_verdict.text()
+    assert pane.checks.check_button.text() == "Check again"
+    assert "3 of 9 checks failed" in pane.checks.verdict.text()
 
 
 # --- Monitoring ----------------------------------------------------------------------------------
@@ -310,20 +310,20 @@ def test_the_monitoring_report_counts_requests_that_broke_the_rules(
     pane.show()
     day_two = next(k for k, report in pane.windows if report["window"]["name"] == "2026-11-02")
     pane.window_shown.setCurrentIndex(pane.window_shown.findData(day_two))
-    assert pane.rules_line.isVisible()
+    assert pane.report_view.rules_line.isVisible()
     words = {
         "range": f"income was outside its range ({counts['range']:,} rows)",
         "allowed": f"region had a label not allowed ({counts['allowed']:,} rows)",
     }
     listed = ", ".join(words[entry["rule"]] for entry in broken["violations"]["by_rule"])
-    assert pane.rules_line.text() == (
+    assert pane.report_view.rules_line.text() == (
         f"<b>Rules:</b> {broken['violations']['rows']:,} of 300 predicted rows broke the rules "
         f"of the training data: {listed}. The model still answered them."
     )
 
     day_one = next(k for k, report in pane.windows if report["window"]["name"] == "2026-11-01")
     pane.window_shown.setCurrentIndex(pane.window_shown.findData(day_one))
-    assert not pane.rules_line.isVisible()  # no request broke a rule that day
+    assert not pane.report_view.rules_line.isVisible()  # no request broke a rule that day
 
 
 def test_every_explanation_can_be_read_whole(
@@ -342,8 +342,8 @@ def test_every_explanation_can_be_read_whole(
     window.show_pane("Datasets")
     pane = window.datasets_pane
     pane.tabs.setCurrentIndex(TAB_CHECKS)
-    qtbot.waitUntil(lambda: not pane.fit_timer.isActive())
-    view, model = pane.checks_view, pane.checks_model
+    qtbot.waitUntil(lambda: not pane.checks.fit_timer.isActive())
+    view, model = pane.checks.view, pane.checks.model
     assert view.horizontalHeader().length() <= view.viewport().width()
     wrapped = 0
     for row in range(model.rowCount()):  # tall enough for its text at the column's width

@@ -24,7 +24,6 @@ import pandas as pd
 
 from mlops_desktop.core.data import datasets, roles
 from mlops_desktop.core.data.profiling import column_warnings, missing_warning
-from mlops_desktop.core.experiments.training import detect_task
 from mlops_desktop.core.store.models import DatasetVersion
 from mlops_desktop.core.vocabulary import counted, share_text
 from mlops_desktop.core.workspace import Workspace
@@ -70,7 +69,7 @@ def target_warnings(frame: pd.DataFrame, schema: list[dict[str, str]], target: s
     y = frame[target]
     if y.notna().sum() < 2:
         return []
-    task, _reason = detect_task(y, types[target])
+    task, _reason = roles.detect_task(y, types[target])
     found = _minority(y) if task == "classification" else []
     sample = frame[frame[target].notna()]
     if len(sample) > LEAK_SAMPLE_ROWS:

@@ -19,6 +19,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
+import numpy as np
+import pandas as pd
 from sqlalchemy import select
 
 from mlops_desktop.core.data import datasets
@@ -29,6 +31,7 @@ from mlops_desktop.core.workspace import Workspace
 
 TARGET_NAMES = ("target", "label", "class", "outcome", "status", "y", "churn")
 FEWEST_LEVELS, MOST_LEVELS = 2, 10
+MAX_CLASSES_FOR_INTEGERS = 20  # a numeric target with at most this many whole values: classes
 CLASSES_NAMED = 5  # a task sentence names up to this many classes
 
 
@@ -134,3 +137,21 @@ def task_sentence(task: str, target: str, classes: Sequence[str]) -> str:
     if len(classes) > CLASSES_NAMED:
         named = f"{len(classes):,} classes: {named} / …"
     return f"This will be a classification of {target} ({named})."
+
+
+def detect_task(target: pd.Series, target_type: str) -> tuple[str, str]:
+    """Classification or regression for this target column, and why, in a sentence."""
+    values = target.dropna()
+    if target_type != "numeric":
+        return (
+            "classification",
+            f"'{target.name}' holds labels, so the model will sort rows into classes.",
+        )
+    distinct = values.nunique()
+    whole = bool(np.all(np.mod(values.to_numpy(dtype=float), 1) == 0))
+    if whole and distinct <= MAX_CLASSES_FOR_INTEGERS:
+        return (
+            "classification",
+            f"'{target.name}' holds {distinct} whole-number values, so each is treated as a class.",
+        )
+    return "regression", f"'{target.name}' holds numbers, so the model will predict a number."

@@ -1,6 +1,8 @@
 """The demo workspace: a complete, deterministic story of the whole lifecycle for a class or a
-demo, built in a new folder in seconds (``story`` tells it, ``traffic`` serves its month,
-``applicants`` draws its rows, ``fingerprint`` hashes the result).
+demo, built in a new folder in seconds (``building`` builds and resets it, ``story`` tells it,
+``traffic`` serves its month, ``applicants`` draws its rows, ``fingerprint`` hashes the result,
+``facts`` holds what a newcomer reads about it). This module knows demo folders only, so the panes
+that ask "is this a demo?" load none of the training and serving the building needs.
 
 A demo folder holds ``demo.json`` (its seed, and whether its build finished) beside the workspace,
 so it can be reset to its start (built again from the same seed, into a sibling folder, then
@@ -13,35 +15,13 @@ import shutil
 from pathlib import Path
 from typing import Any
 
-from mlops_desktop.core.data import datasets
-from mlops_desktop.core.demo.fingerprint import content_hash
-from mlops_desktop.core.demo.story import build_story
 from mlops_desktop.core.errors import UserError
-from mlops_desktop.core.experiments import training
-from mlops_desktop.core.progress import CancelCheck, Progress, never_cancel, no_progress
-from mlops_desktop.core.registry import model_registry
-from mlops_desktop.core.workspace import Workspace
-
-__all__ = [
-    "DEFAULT_SEED",
-    "build",
-    "build_in",
-    "content_hash",
-    "create",
-    "discard",
-    "is_demo",
-    "rebuild_folder",
-    "replace",
-    "reset",
-    "seed_of",
-    "start_folder",
-]
 
 DEFAULT_SEED = 2026
 MARKER = "demo.json"
 
 
-def _marker(home: Path) -> dict[str, Any] | None:
+def read_marker(home: Path) -> dict[str, Any] | None:
     try:
         data = json.loads((home / MARKER).read_text(encoding="utf-8"))
     except (OSError, ValueError):
@@ -49,13 +29,13 @@ def _marker(home: Path) -> dict[str, Any] | None:
     return data if isinstance(data, dict) and isinstance(data.get("seed"), int) else None
 
 
-def _mark(home: Path, seed: int, complete: bool) -> None:
+def write_marker(home: Path, seed: int, complete: bool) -> None:
     (home / MARKER).write_text(json.dumps({"seed": seed, "complete": complete}), encoding="utf-8")
 
 
 def is_demo(home: Path) -> bool:
     """Whether ``home`` holds a demo whose build finished."""
-    marker = _marker(home.expanduser())
+    marker = read_marker(home.expanduser())
     return marker is not None and marker.get("complete") is True
 
 
@@ -72,71 +52,18 @@ def start_folder(home: Path, seed: int = DEFAULT_SEED) -> Path:
         )
     try:
         home.mkdir(parents=True, exist_ok=True)
-        _mark(home, seed, complete=False)
+        write_marker(home, seed, complete=False)
     except OSError as error:
         raise UserError(f"The folder {home} cannot be created ({error.strerror}).") from error
     return home
-
-
-def build(
-    workspace: Workspace,
-    seed: int = DEFAULT_SEED,
-    progress: Progress = no_progress,
-    cancel: CancelCheck = never_cancel,
-) -> dict[str, Any]:
-    """Build the demo's story into the new, empty ``workspace`` (its folder made by
-    ``start_folder``); returns ``{"home", "seed"}``."""
-    home = workspace.home
-    marker = _marker(home)
-    if marker is None or marker.get("complete") is not False:
-        raise UserError(f"{home} was not made for a demo; the demo is built in a new folder.")
-    if (
-        datasets.list_datasets(workspace)
-        or model_registry.list_models(workspace)
-        or training.count_runs(workspace)
-    ):
-        raise UserError(f"{home} already holds a workspace; the demo is built in a new folder.")
-    build_story(workspace, seed, progress, cancel)
-    _mark(home, seed, complete=True)
-    progress(1.0, "The demo is ready")
-    return {"home": str(home), "seed": seed}
 
 
 def discard(home: Path) -> None:
     """Remove a demo folder (one whose build was cancelled or failed); any other folder is left
     as it is."""
     home = home.expanduser()
-    if _marker(home) is not None:
+    if read_marker(home) is not None:
         shutil.rmtree(home, ignore_errors=True)
-
-
-def build_in(
-    home: Path,
-    seed: int = DEFAULT_SEED,
-    progress: Progress = no_progress,
-    cancel: CancelCheck = never_cancel,
-) -> dict[str, Any]:
-    """Build a demo in ``home``, made by ``start_folder``; nothing is left of it if the build
-    fails or is cancelled."""
-    try:
-        workspace = Workspace(home)
-        try:
-            return build(workspace, seed, progress, cancel)
-        finally:
-            workspace.close()
-    except BaseException:
-        discard(home)
-        raise
-
-
-def create(
-    home: Path,
-    seed: int = DEFAULT_SEED,
-    progress: Progress = no_progress,
-    cancel: CancelCheck = never_cancel,
-) -> dict[str, Any]:
-    """Build a demo in the new folder ``home``."""
-    return build_in(start_folder(home, seed), seed, progress, cancel)
 
 
 def rebuild_folder(home: Path) -> Path:
@@ -151,7 +78,7 @@ def rebuild_folder(home: Path) -> Path:
 
 
 def seed_of(home: Path) -> int:
-    marker = _marker(home.expanduser())
+    marker = read_marker(home.expanduser())
     return int(marker["seed"]) if marker else DEFAULT_SEED
 
 
@@ -174,14 +101,3 @@ def replace(home: Path, built: Path) -> None:
             "using it and try again."
         ) from error
     discard(old)
-
-
-def reset(
-    home: Path, progress: Progress = no_progress, cancel: CancelCheck = never_cancel
-) -> dict[str, Any]:
-    """Build the demo at ``home`` again from its seed, as it was when first built."""
-    staging = rebuild_folder(home)
-    seed = seed_of(home)
-    create(staging, seed, progress, cancel)
-    replace(home, staging)
-    return {"home": str(home.expanduser().resolve()), "seed": seed}

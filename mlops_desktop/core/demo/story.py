@@ -33,6 +33,7 @@ from mlops_desktop.core.demo.applicants import (
     with_gaps,
     with_repeats,
 )
+from mlops_desktop.core.demo.facts import MODEL
 from mlops_desktop.core.experiments import training
 from mlops_desktop.core.monitoring import checks, labels, retraining, trends
 from mlops_desktop.core.progress import (
@@ -50,7 +51,6 @@ from mlops_desktop.core.workspace import Workspace
 DATASET = "loan applications"
 PREPARED = f"{DATASET}{recipes.PREPARED}"
 RECIPE = "Clean loan applications"
-MODEL = "Loan approval"
 EXPERIMENT = "Loan approval"
 PREPARED_EXPERIMENT = "Loan approval, prepared data"
 FIRST_FILE, NEXT_FILE = "applications 2026-07.csv", "applications 2026-09.csv"
@@ -77,14 +77,6 @@ PARAMS: dict[str, dict[str, Any]] = {
     "random_forest": {"n_estimators": 40},
 }
 CV_FOLDS = 3
-_DRIFT_DAY = traffic.day_start(traffic.DRIFT_FROM_DAY)
-GUIDE = (
-    "This is the demo workspace: a bank's loan team predicts whether its loan officers approve "
-    "an application. Every step is done already: the data's versions and checks in Datasets, "
-    "six runs in Experiments, the model's stages and their notes in Models, and in Monitoring a "
-    f"month of served applications that drift from {_DRIFT_DAY.day} {_DRIFT_DAY:%B}. Version 3 "
-    f"of {MODEL} waits in staging for your decision: promote it, or keep version 2."
-)
 
 
 def _data(workspace: Workspace, seed: int, folder: Path, progress: Progress) -> None:

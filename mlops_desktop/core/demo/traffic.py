@@ -12,7 +12,7 @@ import http.client
 import json
 import threading
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
@@ -20,14 +20,13 @@ from urllib.parse import urlsplit
 import pandas as pd
 
 from mlops_desktop.core.demo.applicants import TARGET, applications, generator, with_gaps
+from mlops_desktop.core.demo.facts import DRIFT_FROM_DAY, STORY_START
 from mlops_desktop.core.errors import UserError
 from mlops_desktop.core.progress import CancelCheck, Progress, check_cancel
 from mlops_desktop.core.serving import serve
 from mlops_desktop.core.workspace import Workspace
 
-STORY_START = datetime(2026, 11, 2, tzinfo=UTC)  # a Monday: day 1 of the served month
 DAYS = 30
-DRIFT_FROM_DAY = 18  # a campaign brings other applicants from this day on
 LABELLED_DAYS = 25  # the officers' decisions are known up to this day
 NEW_REGION = "online"  # where the campaign's applicants apply from: unseen in training
 OPENING_HOURS = (8, 18)

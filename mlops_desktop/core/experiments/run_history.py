@@ -10,7 +10,7 @@ import numpy as np
 from sqlalchemy import func, select
 
 from mlops_desktop.core.errors import UserError
-from mlops_desktop.core.experiments import predictions, training, uncertainty
+from mlops_desktop.core.experiments import algorithms, predictions, training, uncertainty
 from mlops_desktop.core.governance import audit
 from mlops_desktop.core.progress import (
     CancelCheck,
@@ -118,7 +118,7 @@ def delete_runs(workspace: Workspace, run_ids: list[str]) -> list[str]:
 
 def run_label(run: dict[str, Any]) -> str:
     """How a run is named in a comparison: its algorithm and the start of its id."""
-    return f"{training.ALGORITHMS[run['algorithm']].label} ({run['run_id'][:6]})"
+    return f"{algorithms.ALGORITHMS[run['algorithm']].label} ({run['run_id'][:6]})"
 
 
 def _row(section: str, name: str, values: list[Any], best: int | None = None) -> dict[str, Any]:
@@ -167,7 +167,7 @@ def compare_runs(
         _row("Run", "Experiment", [run["experiment"] for run in runs]),
         _row("Run", "Dataset", [run["dataset"] for run in runs]),
         _row("Run", "Target", [run["target"] for run in runs]),
-        _row("Run", "Algorithm", [training.ALGORITHMS[run["algorithm"]].label for run in runs]),
+        _row("Run", "Algorithm", [algorithms.ALGORITHMS[run["algorithm"]].label for run in runs]),
         _row("Run", "Status", [run["status"] for run in runs]),
         _row("Run", "Seed", [run["seed"] for run in runs]),
         _row("Run", "Held-out share", [run["split"]["test_size"] for run in runs]),
@@ -351,12 +351,12 @@ def _recommended(
         [best, *tied],
         key=lambda run: (SIMPLICITY.index(run["algorithm"]), run["duration_s"] or 0.0),
     )
-    name = training.ALGORITHMS[chosen["algorithm"]].label
+    name = algorithms.ALGORITHMS[chosen["algorithm"]].label
     measure = measure_title(metric)
     if chosen is not best:
         reason = (
             f"{name} cannot be told apart from the best run "
-            f"({training.ALGORITHMS[best['algorithm']].label}) on {measure} on this data, and "
+            f"({algorithms.ALGORITHMS[best['algorithm']].label}) on {measure} on this data, and "
             "it is simpler or faster."
         )
     elif tied:

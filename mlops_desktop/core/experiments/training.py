@@ -12,7 +12,6 @@ import os
 import platform
 import time
 import uuid
-from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from pathlib import Path
@@ -23,14 +22,7 @@ import numpy as np
 import pandas as pd
 import sklearn
 from sklearn.compose import ColumnTransformer
-from sklearn.ensemble import (
-    HistGradientBoostingClassifier,
-    HistGradientBoostingRegressor,
-    RandomForestClassifier,
-    RandomForestRegressor,
-)
 from sklearn.impute import SimpleImputer
-from sklearn.linear_model import LinearRegression, LogisticRegression
 from sklearn.metrics import (
     accuracy_score,
     balanced_accuracy_score,
@@ -44,12 +36,9 @@ from sklearn.metrics import (
     root_mean_squared_error,
 )
 from sklearn.model_selection import KFold, StratifiedKFold, train_test_split
-from sklearn.naive_bayes import GaussianNB
-from sklearn.neighbors import KNeighborsClassifier, KNeighborsRegressor
 from sklearn.pipeline import Pipeline
 from sklearn.preprocessing import OneHotEncoder, StandardScaler
-from sklearn.tree import DecisionTreeClassifier, DecisionTreeRegressor
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from mlops_desktop.core.data import datasets, recipes, roles
@@ -58,7 +47,9 @@ from mlops_desktop.core.data.profiling import value_label
 from mlops_desktop.core.data.raw_inputs import raw_row_steps
 from mlops_desktop.core.errors import Cancelled, UserError
 from mlops_desktop.core.experiments import evaluation, uncertainty
+from mlops_desktop.core.experiments.algorithms import ALGORITHMS, Algorithm, resolve_params
 from mlops_desktop.core.governance import audit
+from mlops_desktop.core.listing import count_runs as count_runs
 from mlops_desktop.core.listing import list_runs as list_runs
 from mlops_desktop.core.listing import main_metric as main_metric
 from mlops_desktop.core.listing import main_metric_name as main_metric_name
@@ -82,7 +73,6 @@ DEFAULT_TEST_SIZE = 0.2
 DEFAULT_EXPERIMENT = "Default"
 DEFAULT_FOLDS = 5  # the training dialog cross-validates by default…
 FOLDS_BELOW_ROWS = 50_000  # …data with fewer rows than this (above, one split is informative)
-MAX_CLASSES_FOR_INTEGERS = 20
 MIN_ROWS_PER_CLASS = 2
 CHOSEN_TO_EXCLUDE = "you chose to leave it out"
 SKIPPED_TYPES = {"text": "free text is not used yet", "datetime": "dates are not used directly yet"}
@@ -92,181 +82,6 @@ NEVER_USED = {*SKIPPED_TYPES.values(), TARGET_COPY}  # left out even when asked 
 HELD_OUT_ONLY = "held_out_only"
 
 log = logging.getLogger(__name__)
-
-
-@dataclass(frozen=True)
-class Parameter:
-    name: str  # scikit-learn's, as recorded and as the command line's --param takes it
-    label: str  # what the form calls it
-    default: Any
-    help: str
-    kind: type = float
-
-
-@dataclass(frozen=True)
-class Algorithm:
-    name: str
-    label: str
-    tasks: tuple[str, ...]
-    make: Callable[[str, dict[str, Any], int], Any]
-    parameters: tuple[Parameter, ...] = ()
-    scales: bool = False  # needs features on one scale (distance- or gradient-based)
-
-
-def _forest(task: str, p: dict[str, Any], seed: int) -> Any:
-    model = RandomForestClassifier if task == "classification" else RandomForestRegressor
-    return model(
-        n_estimators=int(p["n_estimators"]),
-        max_depth=p["max_depth"],
-        min_samples_leaf=int(p["min_samples_leaf"]),
-        random_state=seed,
-        n_jobs=1,
-    )
-
-
-def _boosting(task: str, p: dict[str, Any], seed: int) -> Any:
-    model = (
-        HistGradientBoostingClassifier
-        if task == "classification"
-        else HistGradientBoostingRegressor
-    )
-    return model(
-        learning_rate=float(p["learning_rate"]),
-        max_iter=int(p["max_iter"]),
-        max_depth=p["max_depth"],
-        random_state=seed,
-    )
-
-
-def _tree(task: str, p: dict[str, Any], seed: int) -> Any:
-    model = DecisionTreeClassifier if task == "classification" else DecisionTreeRegressor
-    return model(
-        max_depth=p["max_depth"], min_samples_leaf=int(p["min_samples_leaf"]), random_state=seed
-    )
-
-
-def _knn(task: str, p: dict[str, Any], seed: int) -> Any:
-    model = KNeighborsClassifier if task == "classification" else KNeighborsRegressor
-    return model(n_neighbors=int(p["n_neighbors"]))
-
-
-_DEPTH = Parameter(
-    "max_depth",
-    "Depth limit",
-    None,
-    "How many questions deep a tree may go; empty means no limit.",
-    int,
-)
-_LEAF = Parameter(
-    "min_samples_leaf",
-    "Smallest group",
-    1,
-    "The fewest rows a final group may hold; larger is smoother.",
-    int,
-)
-
-ALGORITHMS: dict[str, Algorithm] = {  # in the order of vocabulary.ALGORITHM_NAMES
-    algorithm.name: algorithm
-    for algorithm in [
-        Algorithm(
-            "logistic_regression",
-            "Logistic regression",
-            ("classification",),
-            lambda task, p, seed: LogisticRegression(
-                C=float(p["C"]), max_iter=int(p["max_iter"]), random_state=seed
-            ),
-            (
-                Parameter("C", "Flexibility", 1.0, "Lower values keep the model simpler."),
-                Parameter(
-                    "max_iter", "Improvement rounds", 1000, "How many rounds it may take.", int
-                ),
-            ),
-            scales=True,
-        ),
-        Algorithm(
-            "linear_regression",
-            "Linear regression",
-            ("regression",),
-            lambda task, p, seed: LinearRegression(),
-            scales=True,
-        ),
-        Algorithm(
-            "random_forest",
-            "Random forest",
-            ("classification", "regression"),
-            _forest,
-            (
-                Parameter(
-                    "n_estimators",
-                    "Number of trees",
-                    100,
-                    "How many trees vote; more is steadier but slower.",
-                    int,
-                ),
-                _DEPTH,
-                _LEAF,
-            ),
-        ),
-        Algorithm(
-            "gradient_boosting",
-            "Gradient boosting",
-            ("classification", "regression"),
-            _boosting,
-            (
-                Parameter(
-                    "learning_rate",
-                    "Step size",
-                    0.1,
-                    "How big each correction step is; smaller is more careful.",
-                ),
-                Parameter("max_iter", "Improvement rounds", 100, "How many rounds it runs.", int),
-                _DEPTH,
-            ),
-        ),
-        Algorithm(
-            "decision_tree",
-            "Decision tree",
-            ("classification", "regression"),
-            _tree,
-            (_DEPTH, _LEAF),
-        ),
-        Algorithm(
-            "knn",
-            "k-nearest neighbours",
-            ("classification", "regression"),
-            _knn,
-            (
-                Parameter(
-                    "n_neighbors",
-                    "Neighbours asked",
-                    5,
-                    "How many similar rows are asked for each prediction.",
-                    int,
-                ),
-            ),
-            scales=True,
-        ),
-        Algorithm(
-            "naive_bayes",
-            "Naive Bayes",
-            ("classification",),
-            lambda task, p, seed: GaussianNB(var_smoothing=float(p["var_smoothing"])),
-            (
-                Parameter(
-                    "var_smoothing",
-                    "Safety margin",
-                    1e-9,
-                    "A tiny margin for columns with little spread.",
-                ),
-            ),
-        ),
-    ]
-}
-PARAMETER_LABELS = {  # one label per setting, whichever algorithm has it
-    parameter.name: parameter.label
-    for algorithm in ALGORITHMS.values()
-    for parameter in algorithm.parameters
-}
 
 
 @dataclass(frozen=True)
@@ -281,23 +96,6 @@ class Plan:
     classes: tuple[str, ...] = ()  # the target's values, for a classification
 
 
-def detect_task(target: pd.Series, target_type: str) -> tuple[str, str]:
-    values = target.dropna()
-    if target_type != "numeric":
-        return (
-            "classification",
-            f"'{target.name}' holds labels, so the model will sort rows into classes.",
-        )
-    distinct = values.nunique()
-    whole = bool(np.all(np.mod(values.to_numpy(dtype=float), 1) == 0))
-    if whole and distinct <= MAX_CLASSES_FOR_INTEGERS:
-        return (
-            "classification",
-            f"'{target.name}' holds {distinct} whole-number values, so each is treated as a class.",
-        )
-    return "regression", f"'{target.name}' holds numbers, so the model will predict a number."
-
-
 def plan(
     frame: pd.DataFrame,
     schema: list[dict[str, str]],
@@ -310,7 +108,7 @@ def plan(
     types = {column["name"]: column["type"] for column in schema}
     if target not in types:
         raise UserError(f"The dataset has no column named '{target}'.")
-    task, reason = detect_task(frame[target], types[target])
+    task, reason = roles.detect_task(frame[target], types[target])
     features, excluded = [], []
     for name, kind in types.items():
         if name == target:
@@ -482,33 +280,6 @@ class Recipe:
     exclude: list[str] = field(default_factory=list)
     include: list[str] = field(default_factory=list)  # used even where the app would not
     drop_missing_target: bool = False  # train on the rows that have a target value
-
-
-def resolve_params(algorithm: Algorithm, given: dict[str, Any]) -> dict[str, Any]:
-    known = {p.name: p for p in algorithm.parameters}
-    unknown = [name for name in given if name not in known]
-    if unknown:
-        allowed = ", ".join(known) or "none"
-        raise UserError(
-            f"{algorithm.label} has no setting '{unknown[0]}' (its settings: {allowed})."
-        )
-    params: dict[str, Any] = {}
-    for name, parameter in known.items():
-        value = given.get(name, parameter.default)
-        if value in (None, "", "none", "None"):
-            if parameter.default is not None:
-                raise UserError(f"{algorithm.label} needs a value for {parameter.label} ({name}).")
-            params[name] = None
-            continue
-        try:
-            params[name] = (
-                parameter.kind(float(value)) if parameter.kind is int else parameter.kind(value)
-            )
-        except (TypeError, ValueError):
-            raise UserError(
-                f"'{value}' is not a valid value for {parameter.label} ({name})."
-            ) from None
-    return params
 
 
 def _algorithms_for(recipe: Recipe, task: str) -> list[Algorithm]:
@@ -819,13 +590,6 @@ def _record(run: Run, experiment: str, dataset: str) -> dict[str, Any]:
         # each cross-validation fold's score of each metric (the fold spread; none without folds)
         "folds": (run.evaluation or {}).get("folds", {}),
     }
-
-
-def count_runs(workspace: Workspace) -> dict[str, int]:
-    """How many runs there are of each status (a summary without listing them)."""
-    with workspace.store.read() as session:
-        query = select(Run.status, func.count()).group_by(Run.status)
-        return {status: count for status, count in session.execute(query)}
 
 
 def show_run(workspace: Workspace, run_id: str) -> dict[str, Any]:

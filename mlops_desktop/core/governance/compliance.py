@@ -20,7 +20,7 @@ from mlops_desktop import __version__
 from mlops_desktop.core import formatting
 from mlops_desktop.core.data import datasets
 from mlops_desktop.core.data.preparation import describe
-from mlops_desktop.core.experiments import training
+from mlops_desktop.core.experiments import algorithms, training
 from mlops_desktop.core.governance import audit, lineage, lineage_layout
 from mlops_desktop.core.governance.lineage import Graph
 from mlops_desktop.core.governance.plots import lineage_figure, lineage_title
@@ -31,7 +31,6 @@ from mlops_desktop.core.monitoring.html_report import (
     figure_image,
     interval_text,
 )
-from mlops_desktop.core.monitoring.plots import STATUS_COLOURS, STATUS_WORDS
 from mlops_desktop.core.monitoring.retraining import RETRAIN_ACTION
 from mlops_desktop.core.progress import (
     CancelCheck,
@@ -42,7 +41,7 @@ from mlops_desktop.core.progress import (
 )
 from mlops_desktop.core.registry import model_registry
 from mlops_desktop.core.store.models import AuditEvent, DatasetVersion
-from mlops_desktop.core.vocabulary import measure_text, measure_title
+from mlops_desktop.core.vocabulary import STATUS_COLOURS, STATUS_WORDS, measure_text, measure_title
 from mlops_desktop.core.workspace import Workspace
 from mlops_desktop.core.writing import write_text
 
@@ -209,7 +208,7 @@ def _training_section(run: dict[str, Any]) -> str:
         ["dataset version", escaped(run["dataset"])],
         ["target", escaped(run["target"])],
         ["task", escaped(run["task"])],
-        ["algorithm", escaped(training.ALGORITHMS[run["algorithm"]].label)],
+        ["algorithm", escaped(algorithms.ALGORITHMS[run["algorithm"]].label)],
         ["seed", escaped(run["seed"])],
         ["held out to score it", f"{float(split['test_size']):.0%} of the rows"],
         ["cross-validation folds", escaped(split.get("cv") or "none")],

@@ -17,13 +17,17 @@ from mlops_desktop.core import formatting
 from mlops_desktop.core.monitoring import drift
 from mlops_desktop.core.monitoring.plots import (
     COLUMN_COLOURS,
-    STATUS_COLOURS,
-    STATUS_WORDS,
     column_verdict,
     distribution_figure,
     trend_figures,
 )
-from mlops_desktop.core.vocabulary import LOWER_IS_BETTER, counted, measure_text
+from mlops_desktop.core.vocabulary import (
+    LOWER_IS_BETTER,
+    STATUS_COLOURS,
+    STATUS_WORDS,
+    counted,
+    measure_text,
+)
 from mlops_desktop.core.writing import write_text
 
 MAX_DISTRIBUTIONS = 20  # drifted columns charted; beyond, the ones that changed most

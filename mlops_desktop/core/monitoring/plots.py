@@ -24,6 +24,7 @@ from matplotlib.ticker import FuncFormatter, PercentFormatter
 
 from mlops_desktop.core.experiments.plots import ACCENT, series_colour, titled_axes
 from mlops_desktop.core.monitoring import drift
+from mlops_desktop.core.vocabulary import STATUS_COLOURS, STATUS_WORDS
 
 PANE_SIZE = (7.0, 3.2)
 REFERENCE_COLOUR = "#9a9a9a"
@@ -33,18 +34,6 @@ NOT_COMPARED_COLOUR = "#eeeeee"
 
 # A window's status, and a column's, in colours and in the analyst's words (those of the
 # Monitoring pane).
-STATUS_COLOURS = {
-    "healthy": "#2e7d32",
-    "watch": "#9a5b00",
-    "drift": "#b3261e",
-    "not enough data": "#5f6368",
-}
-STATUS_WORDS = {
-    "healthy": "Healthy",
-    "watch": "Worth watching",
-    "drift": "Drifting",
-    "not enough data": "Too few rows",
-}
 COLUMN_COLOURS = {
     "drift": STATUS_COLOURS["drift"],
     "ok": STATUS_COLOURS["healthy"],

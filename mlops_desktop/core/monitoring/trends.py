@@ -4,7 +4,6 @@ Days are checked only when they have log rows newer than the stored ones, never 
 whole log again.
 """
 
-import json
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
@@ -34,13 +33,9 @@ from mlops_desktop.core.progress import (
     never_cancel,
     no_progress,
 )
-from mlops_desktop.core.store.json_paths import json_text
 from mlops_desktop.core.store.models import (
-    Deployment,
-    ModelVersion,
     MonitorResult,
     PredictionLog,
-    RegisteredModel,
 )
 from mlops_desktop.core.vocabulary import (
     counted,
@@ -159,55 +154,3 @@ def history(
             query.with_only_columns(MonitorResult.report).order_by(MonitorResult.window_start)
         ).all()
     return list(rows)
-
-
-def overview(workspace: Workspace) -> list[dict[str, Any]]:
-    """A status card for each monitored version (served at least once, or checked): status of
-    its latest check, rows checked in day windows, when it was last checked, and the
-    performance of its newest window with true outcomes."""
-    with workspace.store.read() as session:
-        served = select(Deployment.model_version_id)
-        checked = select(MonitorResult.model_version_id)
-        versions = session.execute(
-            select(RegisteredModel.name, ModelVersion.version, ModelVersion.stage, ModelVersion.id)
-            .join(RegisteredModel, ModelVersion.model_id == RegisteredModel.id)
-            .where(ModelVersion.id.in_(served.union(checked)))
-            .order_by(RegisteredModel.name, ModelVersion.version.desc())
-        ).all()
-        cards = []
-        for name, number, stage, version_id in versions:
-            mine = MonitorResult.model_version_id == version_id
-            latest = session.execute(
-                select(MonitorResult.status, MonitorResult.computed_at, MonitorResult.drift_share)
-                .where(mine)
-                .order_by(MonitorResult.computed_at.desc(), MonitorResult.id.desc())
-                .limit(1)
-            ).first()
-            traffic = session.scalar(
-                select(func.coalesce(func.sum(MonitorResult.n_current), 0)).where(
-                    mine, MonitorResult.kind == "day"
-                )
-            )
-            measured = json_text(MonitorResult.report, "performance")
-            performance = session.execute(
-                select(measured, json_text(MonitorResult.report, "window", "name"))
-                .where(mine, measured.is_not(None))
-                .order_by(
-                    MonitorResult.window_end.desc().nulls_last(), MonitorResult.computed_at.desc()
-                )
-                .limit(1)
-            ).first()
-            cards.append(
-                {
-                    "ref": f"{name}@{number}",
-                    "stage": stage,
-                    "status": latest.status if latest else "not checked",
-                    "last_check": latest.computed_at.isoformat() if latest else None,
-                    "rows": int(traffic or 0),
-                    "drift_share": latest.drift_share if latest else None,
-                    # the newest window with true outcomes, and which window that is
-                    "performance": json.loads(performance[0]) if performance else None,
-                    "performance_window": performance[1] if performance else None,
-                }
-            )
-    return cards

@@ -22,7 +22,7 @@ from mlops_desktop.core.data.column_steps import ColumnSteps
 from mlops_desktop.core.data.preparation import describe, travelling_steps
 from mlops_desktop.core.data.raw_inputs import RawInputs, feature_schema
 from mlops_desktop.core.errors import UserError
-from mlops_desktop.core.experiments import training
+from mlops_desktop.core.experiments import algorithms, training
 from mlops_desktop.core.governance import audit
 from mlops_desktop.core.listing import list_models as list_models
 from mlops_desktop.core.names import check_name
@@ -562,7 +562,7 @@ def card_sections(card: dict[str, Any], links: bool = False, level: int = 2) -> 
     return f"""<p>Stage: <b>{e(STAGE_LABELS[card["stage"]])}</b>. Registered {e(card["created"][:10])}.</p>
 <{h}>Purpose</{h}><p>{e(card["description"]) or "<i>Not written yet.</i>"}</p>
 <{h}>What it predicts</{h}>
-<p>{e(card["target"])} ({e(card["task"])}), with {e(training.ALGORITHMS[card["algorithm"]].label)}.</p>
+<p>{e(card["target"])} ({e(card["task"])}), with {e(algorithms.ALGORITHMS[card["algorithm"]].label)}.</p>
 {classes}
 <{h}>Data it learned from</{h}>
 <p>Dataset version {learned_from}

@@ -20,7 +20,7 @@ from PySide6.QtWidgets import (
 )
 
 from mlops_desktop.core import formatting
-from mlops_desktop.core.experiments import training
+from mlops_desktop.core.experiments import algorithms
 from mlops_desktop.core.experiments.plots import comparison_charts
 from mlops_desktop.core.experiments.run_history import (
     TRAINING_TIME,
@@ -40,7 +40,7 @@ def _row_name(row: dict[str, Any]) -> str:
     if row["section"] == "Metric":
         return measure_title(row["name"])
     if row["section"] == "Setting":
-        return training.PARAMETER_LABELS.get(row["name"], row["name"])
+        return algorithms.PARAMETER_LABELS.get(row["name"], row["name"])
     return str(row["name"])
 
 

@@ -27,7 +27,7 @@ from PySide6.QtWidgets import (
 
 from mlops_desktop.core.data import datasets, roles
 from mlops_desktop.core.errors import UserError
-from mlops_desktop.core.experiments import training
+from mlops_desktop.core.experiments import algorithms, training
 from mlops_desktop.core.names import check_name
 from mlops_desktop.core.vocabulary import counted
 from mlops_desktop.ui.errors import confirm, show_message
@@ -94,8 +94,8 @@ class TrainingDialog(QDialog):
         self.drop_missing.hide()
 
         self.algorithm_boxes: dict[str, QCheckBox] = {}
-        algorithms = QGroupBox("Algorithms")
-        grid = QGridLayout(algorithms)
+        algorithms_box = QGroupBox("Algorithms")
+        grid = QGridLayout(algorithms_box)
         self.try_all = QCheckBox("Try all suitable")
         self.try_all.setToolTip("Train every algorithm that fits this task, each as its own run")
         self.try_all.setChecked(True)
@@ -104,7 +104,7 @@ class TrainingDialog(QDialog):
         self.settings = QTabWidget()
         self.settings.setObjectName("algorithmSettings")
         self.setting_fields: dict[str, dict[str, QLineEdit]] = {}
-        for index, algorithm in enumerate(training.ALGORITHMS.values()):
+        for index, algorithm in enumerate(algorithms.ALGORITHMS.values()):
             box = QCheckBox(algorithm.label)
             box.setToolTip(
                 "; ".join(f"{p.name}: {p.help} (default {p.default})" for p in algorithm.parameters)
@@ -158,7 +158,7 @@ class TrainingDialog(QDialog):
         columns_row.addWidget(self.untick_all)
         layout.addLayout(columns_row)
         layout.addWidget(self.columns, 1)  # the room left over goes to the list of columns
-        layout.addWidget(algorithms)
+        layout.addWidget(algorithms_box)
         layout.addWidget(self.settings)
         layout.addWidget(options)
         layout.addWidget(self.task_panel)
@@ -304,7 +304,7 @@ class TrainingDialog(QDialog):
                 include.append(name)
         return exclude, include
 
-    def _settings_form(self, algorithm: training.Algorithm) -> QWidget:
+    def _settings_form(self, algorithm: algorithms.Algorithm) -> QWidget:
         page = QWidget()
         form = QFormLayout(page)
         fields: dict[str, QLineEdit] = {}
@@ -327,7 +327,7 @@ class TrainingDialog(QDialog):
         return page
 
     def _update_settings_tabs(self) -> None:
-        for index, name in enumerate(training.ALGORITHMS):
+        for index, name in enumerate(algorithms.ALGORITHMS):
             self.settings.setTabVisible(index, self.algorithm_boxes[name].isChecked())
 
     def chosen_settings(self, algorithm: str) -> dict[str, str]:
@@ -338,7 +338,7 @@ class TrainingDialog(QDialog):
     def _update_algorithms(self) -> None:
         task = self.plan.task if self.plan else None
         for name, box in self.algorithm_boxes.items():
-            suitable = task in training.ALGORITHMS[name].tasks
+            suitable = task in algorithms.ALGORITHMS[name].tasks
             box.setEnabled(suitable and not self.try_all.isChecked())
             box.setChecked(suitable and (self.try_all.isChecked() or box.isChecked()))
 
@@ -373,7 +373,7 @@ class TrainingDialog(QDialog):
         try:  # settings and the name are checked here, so a typo is reported before anything starts
             check_name(recipes[0].experiment, "experiment")
             for recipe in recipes:
-                training.resolve_params(training.ALGORITHMS[recipe.algorithm], recipe.params)
+                algorithms.resolve_params(algorithms.ALGORITHMS[recipe.algorithm], recipe.params)
         except UserError as error:
             show_message(self, str(error))
             return

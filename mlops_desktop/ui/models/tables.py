@@ -15,7 +15,7 @@ import numpy as np
 import pandas as pd
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt
 from PySide6.QtGui import QBrush, QColor, QFont
-from PySide6.QtWidgets import QTableView
+from PySide6.QtWidgets import QAbstractItemView, QTableView
 
 from mlops_desktop.core import formatting
 from mlops_desktop.core.data.paging import ParquetPager
@@ -195,6 +195,43 @@ class RecordsModel(QAbstractTableModel):
         if role == Qt.ItemDataRole.ToolTipRole and self._columns[section].tooltip:
             return self._columns[section].tooltip
         return None
+
+
+class TippedRecordsModel(RecordsModel):
+    """Records whose cells in some columns explain themselves in a tooltip."""
+
+    def __init__(
+        self,
+        columns: list[Column],
+        tips: dict[str, Callable[[dict[str, Any]], str]],
+        parent: Any = None,
+    ) -> None:
+        super().__init__(columns, parent)
+        headers = [column.header for column in columns]
+        self._tips = {headers.index(header): tip for header, tip in tips.items()}
+
+    def data(
+        self, index: QModelIndex | QPersistentModelIndex, role: int = Qt.ItemDataRole.DisplayRole
+    ) -> Any:
+        tip = self._tips.get(index.column()) if index.isValid() else None
+        if role == Qt.ItemDataRole.ToolTipRole and tip is not None:
+            return tip(self.record(index.row()))
+        return super().data(index, role)
+
+
+def table_view(name: str, sortable: bool = True) -> QTableView:
+    """A table of records: whole rows selected one at a time, shown in the stored order until a
+    header is clicked (when ``sortable``)."""
+    view = QTableView()
+    view.setObjectName(name)
+    view.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+    view.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+    view.horizontalHeader().setSortIndicator(-1, Qt.SortOrder.AscendingOrder)  # stored order
+    view.setSortingEnabled(sortable)
+    view.verticalHeader().hide()
+    view.verticalHeader().setDefaultSectionSize(24)
+    view.horizontalHeader().setStretchLastSection(True)
+    return view
 
 
 class DatasetRowsModel(QAbstractTableModel):

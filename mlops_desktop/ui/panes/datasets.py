@@ -1,5 +1,5 @@
-"""The Datasets pane: the list of datasets, and for the selected one its data, profile, versions
-and checks (how the version fared against the dataset's validation rules)."""
+"""The Datasets pane: the list of datasets, and for the selected one its profile, data, versions
+and checks (the Checks tab is ``dataset_checks``)."""
 
 import html
 from collections.abc import Callable
@@ -8,14 +8,11 @@ from typing import Any
 
 from PySide6.QtCore import (
     QItemSelection,
-    QModelIndex,
-    QPersistentModelIndex,
     Qt,
-    QTimer,
     Signal,
 )
+from PySide6.QtGui import QShowEvent
 from PySide6.QtWidgets import (
-    QAbstractItemView,
     QComboBox,
     QFileDialog,
     QHBoxLayout,
@@ -32,24 +29,23 @@ from PySide6.QtWidgets import (
 )
 
 from mlops_desktop.core import formatting
-from mlops_desktop.core.data import advice, dataset_rules, datasets, roles
+from mlops_desktop.core.data import advice, datasets, roles
 from mlops_desktop.core.data.paging import ParquetPager
 from mlops_desktop.core.data.profiling import describe_changes
-from mlops_desktop.core.experiments.plots import column_figure
 from mlops_desktop.core.store.models import DatasetVersion
 from mlops_desktop.core.vocabulary import counted, share_text
 from mlops_desktop.ui import errors
 from mlops_desktop.ui.dialogs.recipe_dialog import RecipeDialog
-from mlops_desktop.ui.dialogs.rules_dialog import RULE_HELP, RULE_TITLES, RulesDialog
 from mlops_desktop.ui.models.tables import (
-    NAME_WIDTH,
     Column,
     DatasetRowsModel,
     RecordsModel,
+    TippedRecordsModel,
     fit_column_names,
-    format_value,
     local_time,
+    table_view,
 )
+from mlops_desktop.ui.panes.dataset_checks import ChecksTab
 from mlops_desktop.ui.state import AppState
 from mlops_desktop.ui.widgets.empty_state import EmptyState, pane_layout
 from mlops_desktop.ui.widgets.figure_canvas import FigureView
@@ -144,41 +140,8 @@ VERSION_COLUMNS = [
 ]
 
 
-def _failed(check: dict[str, Any]) -> bool:
-    return not check["passed"]
-
-
-CHECK_COLUMNS = [  # a failed check's row is tinted
-    Column("Column", lambda r: r["column"], highlighted=_failed),
-    Column(
-        "Rule",
-        lambda r: RULE_TITLES[r["rule"]],
-        "What kind of rule; hover over it to read more",
-        highlighted=_failed,
-    ),
-    Column(
-        "Passed",
-        lambda r: r["passed"],
-        "Whether every row keeps the rule",
-        highlighted=_failed,
-        bold=_failed,
-    ),
-    Column("Failures", lambda r: r["failures"], "How many rows break the rule", True, _failed),
-    Column("Explanation", lambda r: r["explanation"], highlighted=_failed),
-    Column(
-        "Examples",
-        lambda r: _examples_text(r["examples"]),
-        "The first rows that break the rule",
-        highlighted=_failed,
-    ),
-]
 DATA_COLUMN_WIDTH = 110  # pixels: the Data tab's narrowest column
-EXPLANATION_WIDTH = 260  # pixels at most: a longer explanation wraps, the examples stay in view
-MEASURED_CHECKS = 100  # rows measured to size the columns, and grown to fit their text
 TAB_PROFILE, TAB_DATA, TAB_VERSIONS, TAB_CHECKS = range(4)
-PASSED_STYLE = "background: #e7f4e8; color: #1e6b2f; border: 1px solid #1e6b2f;"
-FAILED_STYLE = "background: #fff3dc; color: #7a4b00; border: 1px solid #b26a00;"
-UNCHECKED_STYLE = "background: #eeeeee; color: #333; border: 1px solid #9a9a9a;"
 
 
 def _checks_word(summary: dict[str, Any] | None) -> str:
@@ -201,37 +164,6 @@ def _checks_tooltip(summary: dict[str, Any] | None) -> str:
     )
 
 
-def _examples_text(examples: list[dict[str, Any]]) -> str:
-    """Example rows that break a rule: "row 12: -5; row 40: empty"."""
-    return "; ".join(
-        f"row {example['row']:,}: "
-        + ("empty" if example["value"] is None else format_value(example["value"], False))
-        for example in examples
-    )
-
-
-class TippedRecordsModel(RecordsModel):
-    """Records whose cells in some columns explain themselves in a tooltip."""
-
-    def __init__(
-        self,
-        columns: list[Column],
-        tips: dict[str, Callable[[dict[str, Any]], str]],
-        parent: Any = None,
-    ) -> None:
-        super().__init__(columns, parent)
-        headers = [column.header for column in columns]
-        self._tips = {headers.index(header): tip for header, tip in tips.items()}
-
-    def data(
-        self, index: QModelIndex | QPersistentModelIndex, role: int = Qt.ItemDataRole.DisplayRole
-    ) -> Any:
-        tip = self._tips.get(index.column()) if index.isValid() else None
-        if role == Qt.ItemDataRole.ToolTipRole and tip is not None:
-            return tip(self.record(index.row()))
-        return super().data(index, role)
-
-
 def _recipe_words(record: dict[str, Any]) -> str:
     recipe = record["recipe"] or {}
     count = len(recipe.get("steps", []))
@@ -239,17 +171,11 @@ def _recipe_words(record: dict[str, Any]) -> str:
     return f"{record['parent']} with recipe{named} ({count} step{'s' if count != 1 else ''})"
 
 
-def _table_view(name: str, sortable: bool = True) -> QTableView:
-    view = QTableView()
-    view.setObjectName(name)
-    view.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-    view.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
-    view.horizontalHeader().setSortIndicator(-1, Qt.SortOrder.AscendingOrder)  # stored order
-    view.setSortingEnabled(sortable)
-    view.verticalHeader().hide()
-    view.verticalHeader().setDefaultSectionSize(24)
-    view.horizontalHeader().setStretchLastSection(True)
-    return view
+def _column_chart(entry: dict[str, Any]) -> Any:
+    """A profile column's histogram or bar chart (matplotlib is loaded by the first one drawn)."""
+    from mlops_desktop.core.experiments.plots import column_figure
+
+    return column_figure(entry)
 
 
 class DatasetsPane(QWidget):
@@ -261,11 +187,13 @@ class DatasetsPane(QWidget):
         super().__init__(parent)
         self.state = state
         self.current: DatasetVersion | None = None
-        self.checking: Task | None = None
         self.warnings_task: Task | None = None
+        # Looks on a worker thread (warnings, a column's chart) asked for while the pane is
+        # hidden: started when it is shown, so a hidden pane leaves the CPU to the one in view.
+        self.looks_when_shown: dict[str, Callable[[], object]] = {}
 
         self.list_model = RecordsModel(DATASET_COLUMNS, self)
-        self.list_view = _table_view("datasetList", sortable=False)
+        self.list_view = table_view("datasetList", sortable=False)
         self.list_view.setModel(self.list_model)
         self.list_view.horizontalHeader().setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
         self.list_view.horizontalHeader().setSectionResizeMode(
@@ -317,7 +245,7 @@ class DatasetsPane(QWidget):
         header.addWidget(self.delete_button)
 
         self.profile_model = RecordsModel(PROFILE_COLUMNS, self)
-        self.profile_view = _table_view("profileTable")
+        self.profile_view = table_view("profileTable")
         self.profile_view.setModel(self.profile_model)
         self.profile_view.selectionModel().selectionChanged.connect(self._column_selected)
         self.figure = FigureView()
@@ -379,7 +307,7 @@ class DatasetsPane(QWidget):
         self.versions_model = TippedRecordsModel(
             VERSION_COLUMNS, {"Checks": lambda r: _checks_tooltip(r["validation"])}, self
         )
-        self.versions_view = _table_view("versionsTable", sortable=False)
+        self.versions_view = table_view("versionsTable", sortable=False)
         self.versions_view.setModel(self.versions_model)
         self.versions_view.doubleClicked.connect(self._version_double_clicked)
 
@@ -387,7 +315,11 @@ class DatasetsPane(QWidget):
         self.tabs.addTab(profile_tab, "Profile")
         self.tabs.addTab(self.rows_view, "Data")
         self.tabs.addTab(self.versions_view, "Versions")
-        self.tabs.addTab(self._checks_tab(), "Checks")
+        self.checks = ChecksTab(state)
+        self.checks.checked.connect(self._checked)
+        self.tabs.addTab(self.checks, "Checks")
+        self.unfitted_tabs: set[int] = set()  # tabs whose columns are sized when next shown
+        self.tabs.currentChanged.connect(self._fit_shown_tab)
         self.tabs.setTabToolTip(
             TAB_CHECKS, "How this version fared against the dataset's validation rules"
         )
@@ -423,52 +355,6 @@ class DatasetsPane(QWidget):
 
         state.datasets_changed.connect(self.refresh)
         state.workspace_changed.connect(lambda: self.refresh(""))
-
-    def _checks_tab(self) -> QWidget:
-        self.checks_verdict = QLabel()
-        self.checks_verdict.setObjectName("checksVerdict")
-        self.checks_verdict.setWordWrap(True)
-        self.checks_verdict.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
-        self.checks_model = TippedRecordsModel(
-            CHECK_COLUMNS, {"Rule": lambda r: RULE_HELP[r["rule"]]}, self
-        )
-        self.checks_view = _table_view("checksTable", sortable=False)  # failed checks first
-        self.checks_view.setModel(self.checks_model)
-        self.checks_view.setWordWrap(True)
-        self.checks_view.verticalHeader().setMinimumSectionSize(24)
-        self.checks_view.horizontalHeader().setResizeContentsPrecision(MEASURED_CHECKS)
-        self.fit_timer = QTimer(self)  # once the columns have their widths, after any change
-        self.fit_timer.setSingleShot(True)
-        self.fit_timer.setInterval(0)
-        self.fit_timer.timeout.connect(self._fit_checks)
-        self.checks_view.horizontalHeader().sectionResized.connect(self.fit_timer.start)
-        self.checks_view.horizontalHeader().setSectionResizeMode(
-            len(CHECK_COLUMNS) - 1,
-            QHeaderView.ResizeMode.Stretch,  # the examples: what is left
-        )
-        self.check_button = QPushButton("Check again")
-        self.check_button.setToolTip(
-            "Check this version against the dataset's rules as they are now, and keep the report"
-        )
-        self.check_button.clicked.connect(lambda: self.check_current())
-        self.rules_button = QPushButton("Edit rules…")
-        self.rules_button.setToolTip(
-            "Change what valid data looks like for this dataset: which columns may not be "
-            "empty, ranges of numbers, allowed labels, types"
-        )
-        self.rules_button.clicked.connect(lambda: self.edit_rules())
-        self.checks_panel = TaskPanel()
-        buttons = QHBoxLayout()
-        buttons.addWidget(self.rules_button)
-        buttons.addWidget(self.check_button)
-        buttons.addWidget(self.checks_panel, 1)
-        buttons.addStretch(0)
-        tab = QWidget()
-        layout = QVBoxLayout(tab)
-        layout.addWidget(self.checks_verdict)
-        layout.addLayout(buttons)
-        layout.addWidget(self.checks_view, 1)
-        return tab
 
     # --- list ----------------------------------------------------------------------------------
 
@@ -526,6 +412,7 @@ class DatasetsPane(QWidget):
             self.versions_model.set_records([])
             self.warnings.clear()
             self.warnings_task = None
+            self.looks_when_shown.clear()
             self.prepare_link.hide()
             self.target_label.clear()
             self.set_target_button.setEnabled(False)
@@ -539,7 +426,7 @@ class DatasetsPane(QWidget):
         )
         history = datasets.versions(self.state.workspace, name)
         self.versions_model.set_records(history)
-        self.versions_view.resizeColumnsToContents()
+        self._fit_when_shown(TAB_VERSIONS)
         self.version_combo.clear()
         for record in history:
             self.version_combo.addItem(f"{record['version']}", record["version"])
@@ -587,13 +474,33 @@ class DatasetsPane(QWidget):
             )
         self.target_label.setText(text)
 
+    def _when_shown(self, kind: str, start: Callable[[], object]) -> None:
+        """Start a look now if the pane is in view, else when it is next shown (a newer look of
+        the same kind replaces a waiting one)."""
+        self.looks_when_shown.pop(kind, None)
+        if self.isVisible():
+            start()
+        else:
+            self.looks_when_shown[kind] = start
+
+    def showEvent(self, event: QShowEvent) -> None:
+        super().showEvent(event)
+        looks, self.looks_when_shown = self.looks_when_shown, {}
+        for start in looks.values():
+            start()
+
     def _show_warnings(self, version: DatasetVersion) -> None:
-        """List the version's warnings, measured in a thread (the likely target's are computed
-        on the rows)."""
+        """List the version's warnings, measured in a thread once the pane is in view (the
+        likely target's are computed on the rows)."""
         self.warnings.clear()
         self.prepare_link.hide()
         self.warnings.addItem("Looking for things worth knowing…")
-        workspace, ref = self.state.workspace, datasets.reference(version)
+        self.warnings_task = None
+        ref = datasets.reference(version)
+        self._when_shown("warnings", lambda: self._measure_warnings(ref))
+
+    def _measure_warnings(self, ref: str) -> None:
+        workspace = self.state.workspace
         task = self.state.workers.run_in_thread(
             "Checking the data",
             lambda: advice.dataset_warnings(workspace, datasets.get_version(workspace, ref)),
@@ -642,68 +549,42 @@ class DatasetsPane(QWidget):
         self.profile_view.selectRow(names.index(column))
 
     def _show_checks(self, version: DatasetVersion | None) -> None:
-        """The shown version's stored report: a verdict, then its checks, failed ones first."""
-        report = version.validation if version is not None else None
-        failed = [check for check in report["checks"] if _failed(check)] if report else []
-        self.tabs.setTabText(TAB_CHECKS, "Checks ⚠" if failed else "Checks")
-        self.rules_button.setEnabled(version is not None)
-        self.check_button.setEnabled(version is not None and self.checking is None)
-        self.check_button.setText("Check again" if report is not None else "Check now")
-        self.checks_model.set_records(
-            sorted(report["checks"], key=lambda check: check["passed"]) if report else []
-        )
-        examples = len(CHECK_COLUMNS) - 1
-        self.checks_view.setColumnHidden(examples, not failed)  # no example of anything
-        self.checks_view.horizontalHeader().setSectionResizeMode(
-            examples - 1,  # the explanation: what is left, when no examples are shown
-            QHeaderView.ResizeMode.Interactive if failed else QHeaderView.ResizeMode.Stretch,
-        )
-        self.checks_view.resizeColumnsToContents()
-        self.checks_view.setColumnWidth(0, min(self.checks_view.columnWidth(0), NAME_WIDTH))
-        if failed:  # the examples need room too
-            explanation = examples - 1
-            self.checks_view.setColumnWidth(
-                explanation, min(self.checks_view.columnWidth(explanation), EXPLANATION_WIDTH)
-            )
-        self.fit_timer.start()
-        if version is None:
-            self.checks_verdict.clear()
-            self.checks_verdict.setStyleSheet("")
-            return
-        shown = f"Version {version.version}"
-        made = "prepared" if version.parent_version_id is not None else "imported"
-        if report is None:
-            style = UNCHECKED_STYLE
-            text = (
-                f"<b>{shown} has no check report</b>: it was made before validation rules "
-                "existed. Click <b>Check now</b> to check it against the dataset's rules."
-            )
-        elif failed:
-            style = FAILED_STYLE
-            text = (
-                f"<b>{len(failed)} of {len(report['checks'])} checks failed</b> on "
-                f"{report['rows']:,} rows; the version was still {made} and can be used. "
-                "The failed checks are listed first, with example rows."
-            )
-        else:
-            style = PASSED_STYLE
-            text = f"<b>All {len(report['checks'])} checks passed</b> on {report['rows']:,} rows."
-        self.checks_verdict.setStyleSheet(
-            f"QLabel#checksVerdict {{ {style} border-radius: 4px; padding: 8px; }}"
-        )
-        self.checks_verdict.setText(text)
+        self.checks.show_report(version)
+        self.tabs.setTabText(TAB_CHECKS, "Checks ⚠" if self.checks.failed else "Checks")
+        self._fit_when_shown(TAB_CHECKS)
 
-    def _fit_checks(self) -> None:
-        """Grow the rows to show their wrapped explanations (and a failed check's examples)."""
-        for row in range(min(self.checks_model.rowCount(), MEASURED_CHECKS)):
-            self.checks_view.resizeRowToContents(row)
+    def _checked(self, name: str) -> None:
+        """A check stored a new report: show it if its dataset is the one in view."""
+        shown = self.current
+        if shown is not None and shown.dataset.name == name:
+            ref = f"{name}@{shown.version}"
+            self._show_version(datasets.get_version(self.state.workspace, ref))
+
+    def _fit_when_shown(self, tab: int) -> None:
+        """Size a tab's columns to their contents now if it is in view, else once it is shown
+        (measuring every cell of a hidden table would hold up opening a dataset)."""
+        self.unfitted_tabs.add(tab)
+        self._fit_shown_tab(self.tabs.currentIndex())
+
+    def _fit_shown_tab(self, tab: int) -> None:
+        if tab not in self.unfitted_tabs:
+            return
+        self.unfitted_tabs.discard(tab)
+        if tab == TAB_VERSIONS:
+            self.versions_view.resizeColumnsToContents()
+        elif tab == TAB_CHECKS:
+            self.checks.fit()
 
     def _column_selected(self, selected: QItemSelection, _deselected: QItemSelection) -> None:
         indexes = self.profile_view.selectionModel().selectedRows()
         if not indexes:
             return
         entry = self.profile_model.record(indexes[0].row())
-        self.figure.show_figure(column_figure(entry))
+        self.figure.show_figure(None)
+        self._when_shown(
+            "chart",
+            lambda: self.figure.draw_in_thread(self.state.workers, lambda: _column_chart(entry)),
+        )
 
     # --- actions -------------------------------------------------------------------------------
 
@@ -713,48 +594,6 @@ class DatasetsPane(QWidget):
         dialog = RecipeDialog(self.state, self.current, self)
         dialog.open()
         return dialog
-
-    def edit_rules(self) -> RulesDialog | None:
-        if self.current is None:
-            return None
-        dialog = RulesDialog(self.state, self.current.dataset.name, self)
-        dialog.open()
-        return dialog
-
-    def check_current(self) -> Task | None:
-        """Check the shown version against its dataset's rules, in a worker; show the report."""
-        version = self.current
-        if version is None or self.checking is not None:
-            return None
-        ref = f"{version.dataset.name}@{version.version}"
-        task = self.state.workers.run_in_workspace(
-            f"Checking {version.dataset.name} version {version.version}",
-            self.state.home,
-            dataset_rules.validate,
-            ref,
-        )
-        self.checking = task
-        self.check_button.setEnabled(False)
-        self.checks_panel.follow(task)
-        task.succeeded.connect(self._checked)
-        task.failed.connect(lambda message: errors.show_message(self, message))
-        task.finished.connect(self._check_finished)
-        return task
-
-    def _checked(self, report: dict[str, Any]) -> None:
-        failed = sum(not check["passed"] for check in report["checks"])
-        self.state.status_message.emit(
-            f"Checked {report['name']} version {report['version']}: "
-            + (f"{failed} of {len(report['checks'])} checks failed." if failed else "all passed.")
-        )
-        shown = self.current
-        if shown is not None and shown.dataset.name == report["name"]:
-            ref = f"{report['name']}@{shown.version}"
-            self._show_version(datasets.get_version(self.state.workspace, ref))
-
-    def _check_finished(self) -> None:
-        self.checking = None
-        self.check_button.setEnabled(self.current is not None)
 
     def export_current(self) -> None:
         version = self.current

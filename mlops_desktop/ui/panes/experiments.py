@@ -24,7 +24,7 @@ from PySide6.QtWidgets import (
 from mlops_desktop.core import formatting
 from mlops_desktop.core.data import datasets
 from mlops_desktop.core.errors import UserError
-from mlops_desktop.core.experiments import run_history, training
+from mlops_desktop.core.experiments import algorithms, run_history, training
 from mlops_desktop.core.experiments.plots import confusion_cell, run_charts
 from mlops_desktop.core.formatting import SCORE_DECIMALS
 from mlops_desktop.core.registry import model_registry
@@ -58,7 +58,7 @@ RUN_COLUMNS = [
     Column("Experiment", lambda r: r["experiment"]),
     Column("Dataset", lambda r: r["dataset"], "The exact dataset version used"),
     Column("Target", lambda r: r["target"]),
-    Column("Algorithm", lambda r: training.ALGORITHMS[r["algorithm"]].label),
+    Column("Algorithm", lambda r: algorithms.ALGORITHMS[r["algorithm"]].label),
     Column("Status", lambda r: r["status"]),
     Column(
         "Accuracy",
@@ -463,7 +463,7 @@ class ExperimentsPane(QWidget):
         if not chosen:
             return
         what = (
-            f"run {chosen[0]['run_id'][:8]} ({training.ALGORITHMS[chosen[0]['algorithm']].label})"
+            f"run {chosen[0]['run_id'][:8]} ({algorithms.ALGORITHMS[chosen[0]['algorithm']].label})"
             if len(chosen) == 1
             else f"these {len(chosen)} runs"
         )
@@ -493,7 +493,7 @@ class ExperimentsPane(QWidget):
         names = list(
             dict.fromkeys(m["name"] for m in model_registry.list_models(self.state.workspace))
         )
-        label = f"run {run['run_id'][:8]} ({training.ALGORITHMS[run['algorithm']].label})"
+        label = f"run {run['run_id'][:8]} ({algorithms.ALGORITHMS[run['algorithm']].label})"
         dialog = RegisterDialog(label, names, self)
         dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         dialog.accepted.connect(
@@ -591,7 +591,7 @@ def run_html(run: dict[str, Any], recommended: str = "") -> str:
     )
     params = (
         ", ".join(
-            f"{training.PARAMETER_LABELS.get(k, k)} = {'no limit' if v is None else format_value(v)}"
+            f"{algorithms.PARAMETER_LABELS.get(k, k)} = {'no limit' if v is None else format_value(v)}"
             for k, v in run["params"].items()
         )
         or "defaults"
@@ -604,7 +604,7 @@ def run_html(run: dict[str, Any], recommended: str = "") -> str:
     error = f"<p><b>Why it failed:</b> {escape(run['error'])}</p>" if run["error"] else ""
     why = f"<p><b>{RECOMMENDED_MARK}:</b> {escape(recommended)}</p>" if recommended else ""
     return (
-        f"<h3>{escape(training.ALGORITHMS[run['algorithm']].label)} — {escape(run['status'])}</h3>"
+        f"<h3>{escape(algorithms.ALGORITHMS[run['algorithm']].label)} — {escape(run['status'])}</h3>"
         f"{error}{why}<p>Run <code>{run['run_id']}</code> in experiment {escape(run['experiment'])}, "
         f"trained on <b>{escape(run['dataset'])}</b> to predict <b>{escape(run['target'])}</b> "
         f"({run['task']}).</p>"

@@ -13,14 +13,9 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from mlops_desktop.core import demo
-from mlops_desktop.core.data import datasets
-from mlops_desktop.core.demo import story
-from mlops_desktop.core.experiments import training
-from mlops_desktop.core.monitoring import trends
-from mlops_desktop.core.registry import model_registry
-from mlops_desktop.core.vocabulary import counted
-from mlops_desktop.ui.panes.monitoring_text import status_word
+from mlops_desktop.core import demo, listing
+from mlops_desktop.core.demo import facts
+from mlops_desktop.core.vocabulary import counted, status_word
 from mlops_desktop.ui.state import AppState
 
 STEPS = [
@@ -113,7 +108,7 @@ class HomePane(QWidget):
         self.reset_button.setObjectName("resetDemo")
         self.reset_button.setToolTip("Build this demo again, as it was at its start (asks first)")
         self.reset_button.clicked.connect(self.demo_reset_requested)
-        self.demo_guide = QLabel(story.GUIDE)  # shown when the open workspace is a demo
+        self.demo_guide = QLabel(facts.GUIDE)  # shown when the open workspace is a demo
         self.demo_guide.setObjectName("demoGuide")
         self.demo_guide.setWordWrap(True)
         layout.addWidget(self.demo_guide)
@@ -130,8 +125,7 @@ class HomePane(QWidget):
         state.models_changed.connect(self.refresh)
         state.workspace_changed.connect(self.refresh)
         state.serving_changed.connect(self._serving)
-        state.monitoring_changed.connect(self.refresh_monitor)
-        self.refresh()
+        state.monitoring_changed.connect(self.refresh_monitor)  # its cards: ``refresh``
 
     def _serving(self, url: str) -> None:
         self.serving = url
@@ -143,7 +137,7 @@ class HomePane(QWidget):
 
     def refresh_steps(self, *_: object) -> None:
         """The first four steps' state (a data change does not change what is watched)."""
-        rows = datasets.list_datasets(self.state.workspace)
+        rows = listing.list_datasets(self.state.workspace)
         data = self.cards[0]
         if rows:
             total = sum(row["versions"] for row in rows)
@@ -152,7 +146,7 @@ class HomePane(QWidget):
         else:
             data.state.setText("Nothing imported yet. Start here.")
             data.button.setText("Open Datasets")
-        counts = training.count_runs(self.state.workspace)
+        counts = listing.count_runs(self.state.workspace)
         train = self.cards[1]
         total = sum(counts.values())
         train.state.setText(
@@ -161,7 +155,7 @@ class HomePane(QWidget):
             else "No runs yet."
         )
         train.button.setText("Open Experiments")
-        models = model_registry.list_models(self.state.workspace)
+        models = listing.list_models(self.state.workspace)
         register, serve = self.cards[2], self.cards[3]
         production = [f"{m['name']} v{m['version']}" for m in models if m["stage"] == "production"]
         if models:
@@ -189,7 +183,7 @@ class HomePane(QWidget):
         read from stored checks; nothing is checked here."""
         monitor = self.cards[4]
         monitor.button.setText("Open Monitoring")
-        cards = trends.overview(self.state.workspace)
+        cards = listing.monitoring_overview(self.state.workspace)
         if not cards:
             monitor.state.setText(
                 "No model watched yet. Serve a version (step 4); its predictions are then "

@@ -25,7 +25,7 @@ from PySide6.QtWidgets import (
 )
 
 from mlops_desktop.core.errors import UserError
-from mlops_desktop.core.experiments import training
+from mlops_desktop.core.experiments import algorithms, training
 from mlops_desktop.core.formatting import SCORE_DECIMALS
 from mlops_desktop.core.governance import audit, compliance
 from mlops_desktop.core.registry import bundles, model_registry
@@ -51,7 +51,7 @@ MODEL_COLUMNS = [
         lambda m: model_registry.STAGE_LABELS[m["stage"]],
         tip("stage"),
     ),
-    Column("Algorithm", lambda m: training.ALGORITHMS[m["algorithm"]].label),
+    Column("Algorithm", lambda m: algorithms.ALGORITHMS[m["algorithm"]].label),
     Column(
         "Main score",
         lambda m: training.main_metric(m["task"], m["metrics"]),

@@ -4,8 +4,9 @@ it still right?
 Left, a status card per watched version. Right, for the chosen one: which window to check (each
 day of the prediction log, a time range, or a dataset) against which reference, and the report of
 a checked window: a verdict, the predictions first, then every input column with its test, size
-of change and distribution; and the trends over the checked days. Opening the pane only reads
-stored results; checking runs in a worker process with progress and Cancel.
+of change and distribution (``monitoring_report``); and the trends over the checked days
+(``monitoring_trends``). Opening the pane only reads stored results; checking runs in a worker
+process with progress and Cancel.
 """
 
 import html
@@ -15,9 +16,7 @@ from typing import Any
 
 from PySide6.QtCore import (
     QDate,
-    QItemSelection,
     Qt,
-    QTimer,
     Signal,
 )
 from PySide6.QtGui import (
@@ -25,7 +24,6 @@ from PySide6.QtGui import (
     QShortcut,
 )
 from PySide6.QtWidgets import (
-    QAbstractItemView,
     QComboBox,
     QDateEdit,
     QDialog,
@@ -36,54 +34,40 @@ from PySide6.QtWidgets import (
     QMessageBox,
     QPushButton,
     QScrollArea,
-    QSizePolicy,
     QSplitter,
-    QTableView,
     QTabWidget,
-    QTextBrowser,
     QVBoxLayout,
     QWidget,
 )
 
+from mlops_desktop.core import listing
 from mlops_desktop.core.data import datasets
-from mlops_desktop.core.monitoring import checks, html_report, plots, trends, windows
-from mlops_desktop.core.monitoring.plots import COLUMN_COLOURS
+from mlops_desktop.core.monitoring import checks, html_report, trends, windows
 from mlops_desktop.core.registry import model_registry
-from mlops_desktop.core.vocabulary import counted, version_words
+from mlops_desktop.core.vocabulary import NOT_CHECKED, counted, status_word, version_words
 from mlops_desktop.ui.dialogs.labels_dialog import LabelsDialog, matched_text
 from mlops_desktop.ui.dialogs.retrain_dialog import RetrainDialog
 from mlops_desktop.ui.dialogs.thresholds_dialog import ThresholdsDialog, saved_thresholds
 from mlops_desktop.ui.errors import show_message
 from mlops_desktop.ui.panes.monitoring_cards import StatusCard
-from mlops_desktop.ui.panes.monitoring_table import (
-    SPARKLINE_COLUMN,
-    SPARKLINE_WIDTH,
-    DriftTableModel,
-    SparklineDelegate,
-)
+from mlops_desktop.ui.panes.monitoring_report import ReportView
 from mlops_desktop.ui.panes.monitoring_text import (
     DATASET,
     DAY,
-    NOT_CHECKED,
     RANGE,
     STATUS_MEANINGS,
     WEEK,
     card_performance,
-    column_html,
     dataset_words,
     performance_text,
     reference_words,
     sentence_case,
-    status_colours,
-    status_word,
-    verdict_text,
     window_key,
     window_title,
 )
-from mlops_desktop.ui.panes.monitoring_trends import CHART_DELAY_MS, TrendsView
+from mlops_desktop.ui.panes.monitoring_trends import TrendsView
 from mlops_desktop.ui.state import AppState
 from mlops_desktop.ui.widgets.empty_state import EmptyState, pane_layout
-from mlops_desktop.ui.widgets.figure_canvas import FigureView
 from mlops_desktop.ui.widgets.task_panel import TaskPanel
 from mlops_desktop.ui.workers import Task
 
@@ -262,76 +246,11 @@ class MonitoringPane(QWidget):
         shown_row = QHBoxLayout()
         shown_row.addWidget(QLabel("Report on:"))
         shown_row.addWidget(self.window_shown, 1)
-        self.banner = QLabel()
-        self.banner.setObjectName("verdictBanner")
-        self.banner.setWordWrap(True)
-        self.banner.setTextFormat(Qt.TextFormat.RichText)
-        self.banner.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
-        self.predictions_line = QLabel()
-        self.predictions_line.setObjectName("predictionsLine")
-        self.predictions_line.setWordWrap(True)
-        self.predictions_line.setSizePolicy(
-            QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred
-        )
-        self.predictions_line.setToolTip(
-            "Whether the model's answers changed: often the first sign that the world changed"
-        )
-        self.performance_line = QLabel()
-        self.performance_line.setObjectName("performanceLine")
-        self.performance_line.setWordWrap(True)
-        self.performance_line.setSizePolicy(
-            QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred
-        )
-
-        self.rules_line = QLabel()
-        self.rules_line.setObjectName("rulesLine")
-        self.rules_line.setWordWrap(True)
-        self.rules_line.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
-        self.rules_line.setToolTip(
-            "The server checks each request against the validation rules of the dataset the "
-            "model learned from (Datasets pane, Checks tab, Edit rules…): no empty values where "
-            "none are allowed, numbers within their range, only known labels. A request that "
-            "breaks a rule is still answered; it is counted here."
-        )
-        self.rules_line.hide()
-
-        self.table_model = DriftTableModel(self)
-        self.table = QTableView()
-        self.table.setObjectName("driftTable")
-        self.table.setModel(self.table_model)
-        self.table.setItemDelegateForColumn(SPARKLINE_COLUMN, SparklineDelegate(self.table))
-        self.table.horizontalHeader().setSortIndicator(-1, Qt.SortOrder.AscendingOrder)
-        self.table.setSortingEnabled(True)
-        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-        self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
-        self.table.verticalHeader().hide()
-        self.table.verticalHeader().setDefaultSectionSize(26)
-        self.table.horizontalHeader().setStretchLastSection(True)
-        self.table.selectionModel().selectionChanged.connect(self._column_selected)
-        self.distribution = FigureView()
-        self.distribution.setObjectName("distributionChart")
-        self.details = QTextBrowser()
-        self.details.setObjectName("columnDetails")
-        self.chart_timer = QTimer(self)
-        self.chart_timer.setSingleShot(True)
-        self.chart_timer.setInterval(CHART_DELAY_MS)
-        self.chart_timer.timeout.connect(self._draw_distribution)
-        self.detail_splitter = QSplitter(Qt.Orientation.Horizontal)
-        self.detail_splitter.addWidget(self.distribution)
-        self.detail_splitter.addWidget(self.details)
-        self.detail_splitter.setSizes([560, 380])
-        self.report_splitter = QSplitter(Qt.Orientation.Vertical)
-        self.report_splitter.addWidget(self.table)
-        self.report_splitter.addWidget(self.detail_splitter)
-        self.report_splitter.setSizes([260, 340])
+        self.report_view = ReportView()
         report_tab = QWidget()
         report_layout = QVBoxLayout(report_tab)
         report_layout.addLayout(shown_row)
-        report_layout.addWidget(self.banner)
-        report_layout.addWidget(self.predictions_line)
-        report_layout.addWidget(self.performance_line)
-        report_layout.addWidget(self.rules_line)
-        report_layout.addWidget(self.report_splitter, 1)
+        report_layout.addWidget(self.report_view, 1)
 
         self.trends = TrendsView()
 
@@ -388,8 +307,8 @@ class MonitoringPane(QWidget):
     def _splitters(self) -> dict[str, QSplitter]:
         return {
             "cards": self.splitter,
-            "report": self.report_splitter,
-            "details": self.detail_splitter,
+            "report": self.report_view.report_splitter,
+            "details": self.report_view.detail_splitter,
         }
 
     # --- cards -------------------------------------------------------------------------------------
@@ -401,7 +320,7 @@ class MonitoringPane(QWidget):
 
     def refresh(self) -> None:
         """Reload the cards from stored results (nothing is computed), keeping the selection."""
-        listed = trends.overview(self.state.workspace)
+        listed = listing.monitoring_overview(self.state.workspace)
         for card in self.cards:
             self.cards_layout.removeWidget(card)
             card.hide()
@@ -586,51 +505,17 @@ class MonitoringPane(QWidget):
     def show_report(self, report: dict[str, Any] | None) -> None:
         self.report = report
         self._update_buttons()
-        if report is None:
-            self._show_no_report()
-            return
-        status = report["status"]
-        strong, light = status_colours(status)
-        self.banner.setStyleSheet(
-            f"QLabel#verdictBanner {{ background: {light}; color: {strong}; "
-            f"border: 1px solid {strong}; border-radius: 4px; padding: 8px; }}"
-        )
-        self.banner.setText(
-            f"<span style='font-size: 13pt'><b>{status_word(status)}</b> — "
-            f"{html.escape(report['summary'])}</span><br>"
-            f"<span style='color: #333'>{html.escape(window_title(report))}: "
-            f"{report['n_current']:,} rows compared with {report['n_reference']:,} rows of "
-            f"{html.escape(reference_words((report.get('window') or {}).get('reference')))}. "
-            f"{html.escape(html_report.left_out_text(report.get('left_out')))}</span>"
-        )
-        self.banner.setToolTip(STATUS_MEANINGS.get(status, ""))
-        predicted = report.get("prediction_drift")
-        if predicted:
-            verdict = verdict_text(predicted)
-            colour = COLUMN_COLOURS.get(predicted["status"], "#444")
-            self.predictions_line.setText(
-                f"<b>Predictions:</b> <span style='color: {colour}'><b>{verdict}</b></span>. "
-                f"{html.escape(predicted['explanation'])}"
-            )
+        if report is not None:
+            self.report_view.show_report(report, self._performance())
+        elif self.selected_ref is None:
+            self.report_view.show_nothing("")
         else:
-            self.predictions_line.setText("<b>Predictions:</b> not compared in this window.")
-        self.performance_line.setText(f"<b>Performance:</b> {html.escape(self._performance())}")
-        broken = html_report.violations_text(report.get("violations"), report["n_current"])
-        self.rules_line.setText(f"<b>Rules:</b> {html.escape(broken)}")
-        self.rules_line.setVisible(bool(broken))
-        rows = []
-        if predicted:
-            rows.append({**predicted, "_label": "Predictions", "_prediction": True})
-        inputs = [{**column, "_label": column["name"]} for column in report["columns"]]
-        inputs.sort(key=lambda c: (c["status"] != "drift", not c["findings"]))
-        rows.extend(inputs)
-        self.table_model.set_records(rows)
-        self.table.horizontalHeader().setSortIndicator(-1, Qt.SortOrder.AscendingOrder)
-        self.table.resizeColumnsToContents()
-        self.table.setColumnWidth(SPARKLINE_COLUMN, SPARKLINE_WIDTH)
-        first = next((i for i, row in enumerate(rows) if row["status"] == "drift"), 0)
-        if rows:
-            self.table.selectRow(first)
+            self.report_view.show_nothing(
+                f"<b>No report yet</b> for {html.escape(version_words(self.selected_ref))} "
+                f"compared with {html.escape(reference_words(self.reference()))} under the "
+                "current thresholds. Press <b>Check now</b> (F5) to check its predictions day "
+                "by day."
+            )
 
     def _performance(self) -> str:
         """How well the model did on the window shown; else where that is known."""
@@ -647,47 +532,6 @@ class MonitoringPane(QWidget):
             "not known yet: no true outcome of these predictions was imported. Use Import "
             "labels… once you know what really happened."
         )
-
-    def _show_no_report(self) -> None:
-        strong, light = status_colours(NOT_CHECKED)
-        self.banner.setStyleSheet(
-            f"QLabel#verdictBanner {{ background: {light}; color: #333; "
-            f"border: 1px solid {strong}; border-radius: 4px; padding: 8px; }}"
-        )
-        if self.selected_ref is None:
-            self.banner.setText("")
-        else:
-            self.banner.setText(
-                f"<b>No report yet</b> for {html.escape(version_words(self.selected_ref))} "
-                f"compared with {html.escape(reference_words(self.reference()))} under the "
-                "current thresholds. Press <b>Check now</b> (F5) to check its predictions day "
-                "by day."
-            )
-        self.banner.setToolTip("")
-        self.predictions_line.clear()
-        self.performance_line.clear()
-        self.rules_line.hide()
-        self.table_model.set_records([])
-        self.details.clear()
-        self.distribution.show_figure(None)
-
-    def selected_column(self) -> dict[str, Any] | None:
-        rows = self.table.selectionModel().selectedRows()
-        return self.table_model.record(rows[0].row()) if rows else None
-
-    def _column_selected(self, *_selection: QItemSelection) -> None:
-        column = self.selected_column()
-        self.details.setHtml(column_html(column) if column else "")
-        self.distribution.show_figure(None)  # never the previous column's chart
-        self.chart_timer.start()
-
-    def _draw_distribution(self) -> None:
-        column = self.selected_column()
-        if column is None or not (column.get("histogram") or {}).get("labels"):
-            self.distribution.show_figure(None)
-            return
-        shown = {**column, "name": column["_label"]}
-        self.distribution.show_figure(plots.distribution_figure(shown))
 
     # --- actions -----------------------------------------------------------------------------------
 

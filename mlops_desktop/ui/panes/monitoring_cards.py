@@ -19,14 +19,9 @@ from PySide6.QtWidgets import (
 )
 
 from mlops_desktop.core.registry import model_registry
-from mlops_desktop.core.vocabulary import version_words
+from mlops_desktop.core.vocabulary import status_word, version_words
 from mlops_desktop.ui.models.tables import local_time
-from mlops_desktop.ui.panes.monitoring_text import (
-    STATUS_MEANINGS,
-    card_performance,
-    status_colours,
-    status_word,
-)
+from mlops_desktop.ui.panes.monitoring_text import STATUS_MEANINGS, card_performance, status_colours
 
 
 class StatusCard(QFrame):

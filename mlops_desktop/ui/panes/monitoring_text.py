@@ -7,11 +7,15 @@ from typing import Any
 
 from mlops_desktop.core import formatting
 from mlops_desktop.core.monitoring import html_report, plots, windows
-from mlops_desktop.core.monitoring.plots import STATUS_COLOURS, STATUS_WORDS
-from mlops_desktop.core.vocabulary import MEASURE_WORDS, counted, measure_title
+from mlops_desktop.core.vocabulary import (
+    MEASURE_WORDS,
+    NOT_CHECKED,
+    STATUS_COLOURS,
+    counted,
+    measure_title,
+)
 
 DAY, WEEK, RANGE, DATASET = "day", "week", "range", "dataset"
-NOT_CHECKED = "not checked"  # a card's status before its first check
 STATUS_MEANINGS = {
     "healthy": "The latest check found no meaningful change in the inputs or predictions.",
     "watch": "Something changed a little: a column drifted, a data-quality problem appeared, or "
@@ -44,11 +48,6 @@ TREND_CAPTIONS = {
     "labels…), with the range expected from the training data for that many outcomes. A red dot "
     "is worse than normal.",
 }
-
-
-def status_word(status: str) -> str:
-    """A window's or a card's status in the analyst's words (those of the charts)."""
-    return STATUS_WORDS.get(status, "Not checked yet" if status == NOT_CHECKED else status)
 
 
 def status_colours(status: str) -> tuple[str, str]:
