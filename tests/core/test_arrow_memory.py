@@ -1,6 +1,6 @@
 """Arrow builds this application's tables with jemalloc (where pyarrow has it), unless the user's
 ``ARROW_DEFAULT_MEMORY_POOL`` chooses an allocator: each case runs in a fresh interpreter, since
-the choice is made once, when the data package is first imported."""
+the choice is made once, when the module that reads files into tables is first imported."""
 
 import os
 import subprocess

@@ -1,6 +1,9 @@
 """Starting the app as the README's first command does: a default workspace with the samples."""
 
+import json
 import os
+import subprocess
+import sys
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -64,3 +67,41 @@ def test_a_workspace_on_a_network_drive_is_refused_and_the_default_one_opens(
     assert problem.startswith(f"The workspace {on_nfs / 'workspace'} is on a network drive (nfs4)")
     assert problem.endswith(f"Opened {os.environ['MLOPS_DESKTOP_HOME']} instead.")
     workspace.close()
+
+
+LOADED = (
+    "import json, sys\n"
+    "import {modules}\n"
+    "print(json.dumps(sorted(m for m in {heavy!r} if m in sys.modules)))\n"
+)
+
+
+def _loaded_by(modules: list[str], heavy: tuple[str, ...]) -> list[str]:
+    """Which of ``heavy`` importing ``modules`` loads, in a fresh interpreter."""
+    code = LOADED.format(modules=", ".join(modules), heavy=heavy)
+    done = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True, timeout=120
+    )
+    loaded: list[str] = json.loads(done.stdout)
+    return loaded
+
+
+def test_the_window_frame_shows_before_any_data_library_loads() -> None:
+    frame = ["mlops_desktop.cli", "mlops_desktop.app", "mlops_desktop.ui.main_window"]
+    heavy = ("numpy", "pandas", "pyarrow", "sqlalchemy", "sklearn", "scipy", "matplotlib")
+    assert _loaded_by(frame, heavy) == []
+
+
+def test_what_start_up_loads_before_ready_holds_no_scikit_learn_scipy_or_matplotlib() -> None:
+    # What the opening thread imports (app.WorkspaceOpener) and what the first two panes use;
+    # the other panes' modules load after ready (MainWindow.attach).
+    first = [
+        "mlops_desktop.ui.demo_actions",
+        "mlops_desktop.ui.dialogs.import_dialog",
+        "mlops_desktop.ui.panes.datasets",
+        "mlops_desktop.ui.panes.home",
+        "mlops_desktop.ui.state",
+        "mlops_desktop.ui.tour",
+        "mlops_desktop.core.workspace",
+    ]
+    assert _loaded_by(first, ("sklearn", "scipy", "matplotlib")) == []

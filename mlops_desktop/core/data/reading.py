@@ -25,6 +25,7 @@ import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
 
 from mlops_desktop.core.data import file_limits
+from mlops_desktop.core.data.arrow_memory import use_jemalloc
 from mlops_desktop.core.data.encodings import ENCODING_NAMES, SAMPLE_BYTES
 from mlops_desktop.core.data.encodings import detect as detect_encoding
 from mlops_desktop.core.errors import UserError
@@ -36,6 +37,8 @@ from mlops_desktop.core.progress import (
     no_progress,
 )
 from mlops_desktop.core.store.artifacts import sha256_of_file
+
+use_jemalloc()  # before this process builds its first table (arrow_memory says why)
 
 FileKind = Literal["csv", "excel", "parquet"]
 
