@@ -12,6 +12,7 @@ from mlops_desktop.config import Settings
 from mlops_desktop.core.data import datasets
 from mlops_desktop.core.workspace import Workspace
 from mlops_desktop.ui.main_window import MainWindow
+from mlops_desktop.ui.panes.home import HomePane
 from mlops_desktop.ui.state import AppState
 from mlops_desktop.ui.widgets.figure_canvas import FigureView
 from tests.conftest import SAMPLES
@@ -92,3 +93,12 @@ def drawn(qtbot: QtBot, view: FigureView) -> Any:
             pass
     assert view.canvas is not None, view.message.text()
     return view.canvas
+
+
+def home_filled(qtbot: QtBot, window: MainWindow) -> HomePane:
+    """The Home pane once the figures its cards were reading are shown."""
+    home = window.home_pane
+    if home.reading is not None:
+        with qtbot.waitSignal(home.filled, timeout=10_000):
+            pass
+    return home

@@ -15,7 +15,7 @@ from mlops_desktop.core.data import datasets
 from mlops_desktop.ui.main_window import MainWindow
 from tests.conftest import SAMPLES
 from tests.ui import demo_stories
-from tests.ui.conftest import answer_next_question
+from tests.ui.conftest import answer_next_question, home_filled
 
 BUILD_MS = 120_000
 
@@ -52,7 +52,7 @@ def test_file_menu_builds_the_demo_in_a_new_folder_and_opens_it(
     assert demo.is_demo(folder)
     assert _names(window) == {demo_stories.SMALL_DATASET}
     assert window.reset_demo_action.isEnabled()
-    home = window.panes["Home"]
+    home = home_filled(qtbot, window)
     assert home.reset_button.isVisibleTo(window)
     assert home.demo_guide.isVisibleTo(window)  # what the demo holds, where to look
 
@@ -126,10 +126,10 @@ def test_reset_rebuilds_the_demo_as_it_was_at_its_start(
     assert window.datasets_pane.list_model.rowCount() == 1  # the panes show the fresh demo
 
 
-def test_reset_is_refused_outside_a_demo(window: MainWindow) -> None:
+def test_reset_is_refused_outside_a_demo(qtbot: QtBot, window: MainWindow) -> None:
     assert not window.reset_demo_action.isEnabled()
-    assert not window.panes["Home"].reset_button.isVisibleTo(window)
-    assert not window.panes["Home"].demo_guide.isVisibleTo(window)
+    assert not home_filled(qtbot, window).reset_button.isVisibleTo(window)
+    assert not window.home_pane.demo_guide.isVisibleTo(window)
     assert window.demo.reset() is None
     box = window.findChild(QMessageBox, "messageBox")
     assert "is not a demo workspace" in box.text()

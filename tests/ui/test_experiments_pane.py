@@ -9,7 +9,7 @@ from pytestqt.qtbot import QtBot
 from mlops_desktop.core.data import datasets
 from mlops_desktop.core.experiments import training
 from mlops_desktop.ui.main_window import MainWindow
-from tests.ui.conftest import answer_next_question
+from tests.ui.conftest import answer_next_question, home_filled
 
 TRAIN_TIMEOUT = 120_000
 
@@ -66,7 +66,7 @@ def test_train_two_algorithms_from_the_dialog_and_see_the_runs(
     qtbot.waitUntil(lambda: pane.chart.canvas is not None)
     pane.filter.setText("nearest")  # filters what the table shows: "k-nearest neighbours"
     assert pane.model.rowCount() == 1
-    assert "2 of 2 runs finished" in window.panes["Home"].cards[1].state.text()
+    assert "2 of 2 runs finished" in home_filled(qtbot, window).cards[1].state.text()
 
 
 def _trained(state, *algorithms: str, experiment: str = "Default") -> list[dict]:

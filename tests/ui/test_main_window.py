@@ -11,7 +11,7 @@ from mlops_desktop.ui.errors import report_exception
 from mlops_desktop.ui.main_window import PANES, MainWindow
 from mlops_desktop.ui.state import AppState
 from tests.conftest import SAMPLES
-from tests.ui.conftest import drop_file, open_window
+from tests.ui.conftest import drop_file, home_filled, open_window
 
 
 def test_sidebar_lists_the_five_lifecycle_panes_and_the_audit_trail_and_shortcuts_switch_them(
@@ -39,12 +39,12 @@ def test_the_panes_after_datasets_are_built_when_first_shown_and_say_they_are_lo
     assert window.models_pane is window.panes["Models"]
 
 
-def test_empty_workspace_shows_what_to_do_next(window: MainWindow) -> None:
+def test_empty_workspace_shows_what_to_do_next(qtbot: QtBot, window: MainWindow) -> None:
     window.show_pane("Datasets")
     pane = window.datasets_pane
     assert pane.stack.currentWidget() is pane.empty
     assert set(pane.empty.buttons) == {"Import…", "Add sample datasets"}
-    home = window.panes["Home"]
+    home = home_filled(qtbot, window)
     assert "Start here" in home.cards[0].state.text()
 
 
@@ -58,7 +58,7 @@ def test_add_sample_datasets_from_the_empty_state(qtbot: QtBot, window: MainWind
     names = {record["name"] for record in pane.list_model.records}
     assert names == {path.stem.replace("_", " ") for path in SAMPLES.glob("*.csv")}
     assert pane.stack.currentWidget() is pane.splitter
-    assert "4 datasets, 4 versions" in window.panes["Home"].cards[0].state.text()
+    assert "4 datasets, 4 versions" in home_filled(qtbot, window).cards[0].state.text()
 
 
 def test_dropping_a_data_file_opens_the_import_dialog_on_it(

@@ -20,7 +20,7 @@ from mlops_desktop.core.registry import model_registry
 from mlops_desktop.core.store.models import Deployment, PredictionLog
 from mlops_desktop.ui.main_window import MainWindow
 from tests.conftest import SAMPLES
-from tests.ui.conftest import open_window
+from tests.ui.conftest import home_filled, open_window
 
 TASK_TIMEOUT = 120_000
 
@@ -58,7 +58,7 @@ def test_register_a_run_from_experiments_then_see_its_card(
     assert pane.model.record(0)["run_id"] == run["run_id"]
     card = pane.card.toPlainText()
     assert "Flowers — version 1" in card and "Tells irises apart" in card and "iris@1" in card
-    assert "1 model, 1 version" in window.panes["Home"].cards[2].state.text()
+    assert "1 model, 1 version" in home_filled(qtbot, window).cards[2].state.text()
 
     html = pane.card.toHtml()
     assert f'href="run:{run["run_id"]}"' in html and 'href="dataset:iris@1"' in html
@@ -93,7 +93,7 @@ def test_changing_stage_needs_a_note_and_promoting_archives_the_previous_version
     stages = {pane.model.record(r)["version"]: pane.model.record(r)["stage"] for r in range(2)}
     assert stages == {2: "production", 1: "archived"}
     assert "better recall on virginica" in pane.card.toPlainText()
-    assert "In production: Flowers v2" in window.panes["Home"].cards[2].state.text()
+    assert "In production: Flowers v2" in home_filled(qtbot, window).cards[2].state.text()
 
 
 def test_four_eyes_the_asker_cannot_approve_and_another_person_can(
@@ -209,7 +209,7 @@ def test_serve_production_try_it_watch_requests_and_stop(
     assert not pane.serve_production_button.isEnabled()
     assert "Serving Flowers version 1" in panel.status.text()
     assert f"http://127.0.0.1:{port}/invocations" in panel.example.toPlainText()
-    assert "Serving at" in window.panes["Home"].cards[3].state.text()
+    assert "Serving at" in home_filled(qtbot, window).cards[3].state.text()
     panel.try_fields["petal_length_cm"].setText("1.4")
     panel.try_fields["petal_width_cm"].setText("0.2")
     task = panel.try_it()

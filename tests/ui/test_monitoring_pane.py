@@ -28,7 +28,7 @@ from tests.core.test_monitoring import (  # the core tests' workspace and traffi
     _log,
     served_home,  # noqa: F401 (a fixture: 'loans' trained on 4,000 applicants and registered)
 )
-from tests.ui.conftest import drop_file, open_window
+from tests.ui.conftest import drop_file, home_filled, open_window
 
 TASK_TIMEOUT = 120_000
 DAY_2 = DAY_1 + timedelta(days=1)
@@ -394,14 +394,14 @@ def test_retrain_opens_the_dialog_for_the_selected_version(
 
 
 def test_the_home_monitor_step_counts_the_watched_versions_and_opens_the_pane(
-    window: MainWindow, state: AppState
+    qtbot: QtBot, window: MainWindow, state: AppState
 ) -> None:
-    home = window.panes["Home"]
-    monitor = home.cards[4]  # type: ignore[attr-defined]
+    monitor = home_filled(qtbot, window).cards[4]
     assert "No model watched yet" in monitor.state.text()
     _two_days(state)
     trends.update_days(state.workspace, "loans")
     state.monitoring_changed.emit()
+    home_filled(qtbot, window)
     assert monitor.state.text().startswith("⚠ 1 version watched: 1 drifting.")
     assert monitor.button.isEnabled() and monitor.button.text() == "Open Monitoring"
     monitor.button.click()

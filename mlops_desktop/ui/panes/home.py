@@ -1,6 +1,7 @@
 """Home: the lifecycle as five steps (Data → Train → Register → Serve → Monitor) with their state."""
 
 from collections.abc import Callable
+from typing import Any
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
@@ -16,7 +17,9 @@ from PySide6.QtWidgets import (
 from mlops_desktop.core import demo, listing
 from mlops_desktop.core.demo import facts
 from mlops_desktop.core.vocabulary import counted, status_word
+from mlops_desktop.core.workspace import Workspace
 from mlops_desktop.ui.state import AppState
+from mlops_desktop.ui.workers import Task
 
 STEPS = [
     ("1  Data", "Datasets", "Import a file, check its columns, clean it."),
@@ -32,7 +35,7 @@ STEPS = [
 
 
 class StepCard(QFrame):
-    def __init__(self, title: str, text: str, on_open: Callable[[], None]) -> None:
+    def __init__(self, title: str, pane: str, text: str, on_open: Callable[[], None]) -> None:
         super().__init__()
         self.setObjectName("stepCard")
         self.setFrameShape(QFrame.Shape.StyledPanel)
@@ -46,7 +49,7 @@ class StepCard(QFrame):
         self.state = QLabel()
         self.state.setWordWrap(True)
         self.state.setObjectName("stepState")
-        self.button = QPushButton("Open")
+        self.button = QPushButton(f"Open {pane}")
         self.button.clicked.connect(on_open)
         layout.addWidget(heading)
         layout.addWidget(description)
@@ -55,6 +58,7 @@ class StepCard(QFrame):
 
 
 class HomePane(QWidget):
+    filled = Signal()  # the cards show what ``refresh`` read
     demo_requested = Signal()  # "Open the demo workspace"
     demo_reset_requested = Signal()  # "Reset this demo…"
 
@@ -75,7 +79,7 @@ class HomePane(QWidget):
         row = QHBoxLayout()
         self.cards: list[StepCard] = []
         for title, pane, text in STEPS:
-            card = StepCard(title, text, lambda _checked=False, pane=pane: open_pane(pane))
+            card = StepCard(title, pane, text, lambda _checked=False, pane=pane: open_pane(pane))
             self.cards.append(card)
             row.addWidget(card, 1)  # five cards of one width
         layout = QVBoxLayout(self)
@@ -109,6 +113,8 @@ class HomePane(QWidget):
         self.reset_button.setToolTip("Build this demo again, as it was at its start (asks first)")
         self.reset_button.clicked.connect(self.demo_reset_requested)
         self.demo_guide = QLabel(facts.GUIDE)  # shown when the open workspace is a demo
+        self.demo_guide.hide()
+        self.reset_button.hide()
         self.demo_guide.setObjectName("demoGuide")
         self.demo_guide.setWordWrap(True)
         layout.addWidget(self.demo_guide)
@@ -120,42 +126,52 @@ class HomePane(QWidget):
         layout.addLayout(demo_row)
         layout.addWidget(self.workspace_label)
         layout.addStretch(1)
-        state.datasets_changed.connect(self.refresh_steps)
-        state.runs_changed.connect(self.refresh_steps)
+        state.datasets_changed.connect(self.refresh)
+        state.runs_changed.connect(self.refresh)
         state.models_changed.connect(self.refresh)
         state.workspace_changed.connect(self.refresh)
         state.serving_changed.connect(self._serving)
-        state.monitoring_changed.connect(self.refresh_monitor)  # its cards: ``refresh``
+        state.monitoring_changed.connect(self.refresh)
+        self.reading: Task | None = None  # the cards' figures being read (``refresh``)
 
     def _serving(self, url: str) -> None:
         self.serving = url
         self.refresh()
 
     def refresh(self, *_: object) -> None:
-        self.refresh_steps()
-        self.refresh_monitor()
+        """Read the cards' figures on a worker thread (they count what the store holds), then
+        fill them; a newer reading replaces one still running."""
+        workspace = self.state.workspace
+        task = self.state.workers.run_in_thread(
+            "Reading the workspace's summary", lambda: _summary(workspace)
+        )
+        task.ask_before_quitting = False  # a look the app takes on its own
+        self.reading = task
+        task.succeeded.connect(lambda summary: task is self.reading and self._fill(summary))
+        task.failed.connect(lambda message: task is self.reading and self._unread(message))
 
-    def refresh_steps(self, *_: object) -> None:
-        """The first four steps' state (a data change does not change what is watched)."""
-        rows = listing.list_datasets(self.state.workspace)
+    def _unread(self, message: str) -> None:
+        self.reading = None
+        self.cards[0].state.setText(message)
+        self.filled.emit()
+
+    def _fill(self, summary: dict[str, Any]) -> None:
+        self.reading = None
+        rows = summary["datasets"]
         data = self.cards[0]
         if rows:
             total = sum(row["versions"] for row in rows)
             data.state.setText(f"✔ {counted(len(rows), 'dataset')}, {counted(total, 'version')}.")
-            data.button.setText("Open Datasets")
         else:
             data.state.setText("Nothing imported yet. Start here.")
-            data.button.setText("Open Datasets")
-        counts = listing.count_runs(self.state.workspace)
-        train = self.cards[1]
+        counts = summary["runs"]
         total = sum(counts.values())
-        train.state.setText(
+        self.cards[1].state.setText(
             f"✔ {counts.get('finished', 0):,} of {counted(total, 'run')} finished."
             if total
             else "No runs yet."
         )
-        train.button.setText("Open Experiments")
-        models = listing.list_models(self.state.workspace)
+        models = summary["models"]
         register, serve = self.cards[2], self.cards[3]
         production = [f"{m['name']} v{m['version']}" for m in models if m["stage"] == "production"]
         if models:
@@ -166,24 +182,21 @@ class HomePane(QWidget):
             )
         else:
             register.state.setText("No models yet: register a run from Experiments.")
-        register.button.setText("Open Models")
         serve.state.setText(
             f"✔ Serving at {self.serving}"
             if self.serving
             else "Not serving. Serve a version in Models."
         )
-        serve.button.setText("Open Models")
         self.workspace_label.setText(f"Workspace: {self.state.home}")
-        in_demo = demo.is_demo(self.state.home)
-        self.reset_button.setVisible(in_demo)
-        self.demo_guide.setVisible(in_demo)
+        self.reset_button.setVisible(summary["demo"])
+        self.demo_guide.setVisible(summary["demo"])
+        self._fill_monitor(summary["watched"])
+        self.filled.emit()
 
-    def refresh_monitor(self) -> None:
+    def _fill_monitor(self, cards: list[dict[str, Any]]) -> None:
         """How many versions are watched (served once, or checked) and their latest status,
         read from stored checks; nothing is checked here."""
         monitor = self.cards[4]
-        monitor.button.setText("Open Monitoring")
-        cards = listing.monitoring_overview(self.state.workspace)
         if not cards:
             monitor.state.setText(
                 "No model watched yet. Serve a version (step 4); its predictions are then "
@@ -201,3 +214,14 @@ class HomePane(QWidget):
             if needs_a_look
             else f"✔ {counted(len(cards), 'version')} watched: {latest}."
         )
+
+
+def _summary(workspace: Workspace) -> dict[str, Any]:
+    """What the cards count, read from the store alone."""
+    return {
+        "datasets": listing.list_datasets(workspace),
+        "runs": listing.count_runs(workspace),
+        "models": listing.list_models(workspace),
+        "watched": listing.monitoring_overview(workspace),
+        "demo": demo.is_demo(workspace.home),
+    }
