@@ -168,7 +168,7 @@ class MainWindow(QMainWindow):
     def attach(self, state: AppState) -> None:
         """Add the panes for an open workspace (the data libraries are loaded by now) in short
         steps, a timer tick apart so that the window keeps answering: the Datasets pane; Home;
-        the sidebar; Home's cards; the datasets listed, one open (``ready``). The other panes are
+        the sidebar; the datasets listed, one open (``ready``); then Home's figures are read. The other panes are
         built when first shown; their modules, which load scikit-learn, scipy and matplotlib,
         load on a worker thread after ``ready``."""
         self.state = state
@@ -176,7 +176,6 @@ class MainWindow(QMainWindow):
             self._add_datasets_pane,
             self._add_home_pane,
             self._show_panes,
-            lambda: self.home_pane.refresh(),
             self._list_datasets,
         ]
         self._next_attach_step()
@@ -228,6 +227,7 @@ class MainWindow(QMainWindow):
         self.datasets_pane.refresh()
         self.is_ready = True
         self.ready.emit()
+        self.home_pane.refresh()  # its cards' figures, read on a worker thread
         QTimer.singleShot(0, self._load_panes)  # once this turn is over
 
     def _load_panes(self) -> None:
