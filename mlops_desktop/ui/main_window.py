@@ -168,7 +168,7 @@ class MainWindow(QMainWindow):
     def attach(self, state: AppState) -> None:
         """Add the panes for an open workspace (the data libraries are loaded by now) in short
         steps, a timer tick apart so that the window keeps answering: the Datasets pane; Home;
-        the sidebar; the datasets listed, one open (``ready``); then Home's figures are read. The other panes are
+        the sidebar; the datasets listed; one opened (``ready``); then Home's figures are read. The other panes are
         built when first shown; their modules, which load scikit-learn, scipy and matplotlib,
         load on a worker thread after ``ready``."""
         self.state = state
@@ -176,7 +176,8 @@ class MainWindow(QMainWindow):
             self._add_datasets_pane,
             self._add_home_pane,
             self._show_panes,
-            self._list_datasets,
+            lambda: self.datasets_pane.show_list(),
+            self._open_dataset,
         ]
         self._next_attach_step()
 
@@ -221,10 +222,10 @@ class MainWindow(QMainWindow):
         last = self.settings.get("last_pane")
         self.sidebar.setCurrentRow(PANES.index(last) if last in PANES else 0)
 
-    def _list_datasets(self) -> None:
-        """The last step of start-up: the datasets listed, one open; then the other panes'
-        modules load on a worker thread."""
-        self.datasets_pane.refresh()
+    def _open_dataset(self) -> None:
+        """The last step of start-up: a listed dataset opened; then Home's figures are read and
+        the other panes' modules loaded on worker threads."""
+        self.datasets_pane.open_listed()
         self.is_ready = True
         self.ready.emit()
         self.home_pane.refresh()  # its cards' figures, read on a worker thread

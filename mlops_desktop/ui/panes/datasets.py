@@ -359,15 +359,23 @@ class DatasetsPane(QWidget):
     # --- list ----------------------------------------------------------------------------------
 
     def refresh(self, select: str = "") -> None:
+        """List the datasets again and open ``select`` (else the one shown, else the first)."""
         previous = select or (self.current.dataset.name if self.current is not None else "")
+        self.show_list()
+        self.open_listed(previous)
+
+    def show_list(self) -> None:
         rows = datasets.list_datasets(self.state.workspace)
         self.list_model.set_records(rows)
         self.stack.setCurrentWidget(self.splitter if rows else self.empty)
-        if not rows:
+
+    def open_listed(self, wanted: str = "") -> None:
+        """Open ``wanted`` among the listed datasets (else the first), or show none."""
+        names = [record["name"] for record in self.list_model.records]
+        if not names:
             self._show_version(None)
             return
-        names = [row["name"] for row in rows]
-        self.list_view.selectRow(names.index(previous) if previous in names else 0)
+        self.list_view.selectRow(names.index(wanted) if wanted in names else 0)
 
     def selected_name(self) -> str | None:
         indexes = self.list_view.selectionModel().selectedRows()
