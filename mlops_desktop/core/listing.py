@@ -1,9 +1,10 @@
-"""What the lists show — datasets, runs, model versions — read from the store alone.
+"""What the lists and summaries show — datasets, runs and their counts, model versions, the
+monitored versions' cards — read from the store alone.
 
 The list commands (``datasets list``, ``runs list``, ``models list``) import this module and not the
 ones that compute, so they start without pandas, pyarrow, scikit-learn, scipy or matplotlib: only
-SQLAlchemy and the store's tables load. ``datasets``, ``training`` and ``registry`` re-export these
-functions for the panes.
+SQLAlchemy and the store's tables load; so does the app before it is ready (the Home and Datasets
+panes). ``datasets``, ``training`` and ``registry`` re-export the lists for the panes.
 """
 
 import json

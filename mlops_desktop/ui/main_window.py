@@ -123,8 +123,8 @@ class MainWindow(QMainWindow):
         self.panes: dict[str, QWidget] = {}  # those built so far (none until ``attach``)
         self.is_ready = False  # the Datasets pane lists the datasets (``ready``)
         self.panes_loaded = False  # the other panes' modules are loaded: they build at once
-        self.loading_started = False  # those modules are being loaded on a worker thread
-        self.panes_modules_loaded = threading.Event()  # set by that thread when it is done
+        # Set by the worker thread that loads those modules when it is done (None before it starts).
+        self.panes_modules_loaded: threading.Event | None = None
 
         self.sidebar = QListWidget()
         self.sidebar.setObjectName("sidebar")
@@ -232,8 +232,7 @@ class MainWindow(QMainWindow):
         QTimer.singleShot(0, self._load_panes)  # once this turn is over
 
     def _load_panes(self) -> None:
-        loaded = self.panes_modules_loaded
-        self.loading_started = True
+        loaded = self.panes_modules_loaded = threading.Event()
         loading = self.state.workers.run_in_thread(
             "Loading the panes", lambda: _load_other_panes(loaded)
         )
@@ -257,7 +256,7 @@ class MainWindow(QMainWindow):
     def pane(self, name: str) -> QWidget:
         """The pane called ``name``, built now if it was not yet."""
         if name not in self.panes:
-            if self.loading_started and not self.panes_loaded:
+            if self.panes_modules_loaded is not None and not self.panes_loaded:
                 # Importing beside the thread that loads the same modules could meet a module
                 # half loaded: wait for it (it started at ready and takes a second or two).
                 self.panes_modules_loaded.wait()

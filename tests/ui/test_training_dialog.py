@@ -7,8 +7,9 @@ from pathlib import Path
 import pandas as pd
 from pytestqt.qtbot import QtBot
 
+from mlops_desktop.core import listing
 from mlops_desktop.core.data import datasets, roles
-from mlops_desktop.core.experiments import algorithms, training
+from mlops_desktop.core.experiments import algorithms
 from mlops_desktop.ui.dialogs.training_dialog import TrainingDialog
 from mlops_desktop.ui.main_window import MainWindow
 from tests.conftest import SAMPLES
@@ -84,7 +85,7 @@ def test_a_proposed_regression_is_confirmed_before_training(
     assert dialog.plan.task == "regression"
     answer_next_question("Cancel")
     dialog.train_button.click()
-    assert dialog.task is None and training.count_runs(state.workspace) == {}
+    assert dialog.task is None and listing.count_runs(state.workspace) == {}
     answer_next_question("Predict y")
     with qtbot.waitSignal(dialog.trained, timeout=TRAIN_TIMEOUT) as trained:
         dialog.train_button.click()

@@ -49,7 +49,6 @@ from mlops_desktop.core.errors import Cancelled, UserError
 from mlops_desktop.core.experiments import evaluation, uncertainty
 from mlops_desktop.core.experiments.algorithms import ALGORITHMS, Algorithm, resolve_params
 from mlops_desktop.core.governance import audit
-from mlops_desktop.core.listing import count_runs as count_runs
 from mlops_desktop.core.listing import list_runs as list_runs
 from mlops_desktop.core.listing import main_metric as main_metric
 from mlops_desktop.core.listing import main_metric_name as main_metric_name
