@@ -400,7 +400,7 @@ def test_p_values_and_distances_equal_scipy_on_the_same_samples(
     wherever scipy does not clip it to [0.001, 0.25]; the effect is the larger of scipy's
     Wasserstein distance ÷ the reference spread and its Kolmogorov–Smirnov distance. Chi-squared,
     Jensen–Shannon and PSI are scipy's on the pooled table; the p-value combines chi-squared's with
-    each category's 2 × 2 test (Cauchy); the effect is the distance less its chance part."""
+    each category's 2 × 2 test (Fisher's, mid-p; Cauchy); the effect is the distance less its chance part."""
     rng = np.random.default_rng(reference_rows + rows)
     before, now = _draw(rng, reference_rows), _draw(rng, rows, shift=0.1)
     now.loc[now.index[:5], "city"] = "new town"
@@ -442,12 +442,12 @@ def test_p_values_and_distances_equal_scipy_on_the_same_samples(
             np.testing.assert_allclose(column["statistic"], chi2.statistic, rtol=1e-12)
             p = chi2.pvalue
             if table.shape[1] > 2:  # each category against the rest, then all together
-                each = [
-                    stats.chi2_contingency(
-                        [[r, table[0].sum() - r], [w, table[1].sum() - w]], correction=False
-                    ).pvalue
-                    for r, w in table.T
-                ]
+                each = []  # Fisher's exact test, two-sided mid-p (its mid tails add up to 1)
+                for r, w in table.T:
+                    two_by_two = [[w, table[1].sum() - w], [r, table[0].sum() - r]]
+                    at_most = stats.fisher_exact(two_by_two, alternative="less").pvalue
+                    at_least = stats.fisher_exact(two_by_two, alternative="greater").pvalue
+                    each.append(1 - abs(at_most - at_least))
                 p = _cauchy([p, _cauchy(each)])
             np.testing.assert_allclose(column["p_value"], p, rtol=1e-9)
             np.testing.assert_allclose(column["jensen_shannon"], plain, rtol=1e-12)

@@ -19,7 +19,8 @@ bench_drift_power.py`` prints the figures behind every choice below).
   Yates' correction, after pooling the categories whose expected count is under
   ``MIN_EXPECTED`` into one (the textbook condition for the chi-squared approximation; without it
   a 200-category column gave p < 0.05 in 16.5 % of quiet 100-row windows); with more than two
-  categories, combined with each category's own share test (``chi_squared``), which spends no
+  categories, combined with each category's own share test (Fisher's exact test, mid-p:
+  ``category_p_values``), which spends no
   degrees of freedom on the categories that did not move. The effect is the
   Jensen–Shannon distance (base 2) of the pooled shares, less the part a sample of this size shows
   by chance (``jensen_shannon``).
@@ -184,22 +185,37 @@ def pooled_counts(reference: IntArray, window: IntArray) -> tuple[IntArray, IntA
 def chi_squared(reference: IntArray, window: IntArray) -> tuple[float, float]:
     """Pearson's chi-squared statistic of a 2 × k table (no continuity correction) and a p-value
     that also looks at each category alone: with more than two categories, the chi-squared test's
-    p-value and the two-proportion z-tests of each category's share (combined with each other by
-    ``cauchy_combination``) are combined the same way. The z-tests aim at the change that matters
-    most often, one category's share moving; the chi-squared test keeps catching a change spread
-    over many. With two categories the z-test is the chi-squared test. A table with one column
-    says nothing: statistic 0, p-value 1."""
+    p-value and the exact tests of each category's share (``category_p_values``, combined with
+    each other by ``cauchy_combination``) are combined the same way. The share tests aim at the
+    change that matters most often, one category's share moving; the chi-squared test keeps
+    catching a change spread over many. With two categories there is one share, and chi-squared
+    alone tests it. A table with one column says nothing: statistic 0, p-value 1."""
     if len(reference) < 2:
         return 0.0, 1.0
     tested = stats.chi2_contingency(np.array([reference, window]), correction=False)
     statistic, p = float(tested.statistic), float(tested.pvalue)
     if len(reference) == 2:
         return statistic, p
-    m, n = int(reference.sum()), int(window.sum())
-    share = (reference + window) / (m + n)
-    z = (window / n - reference / m) / np.sqrt(share * (1 - share) * (1 / m + 1 / n))
-    each = 2 * stats.norm.sf(np.abs(z))
+    each = category_p_values(reference, window)
     return statistic, cauchy_combination([p, cauchy_combination(each.tolist())])
+
+
+def category_p_values(reference: IntArray, window: IntArray) -> FloatArray:
+    """For each category, whether its share in the window differs from the reference: Fisher's
+    exact test of its 2 × 2 table (this category or another × reference or window). Given how many
+    rows of both hold the category, the window's count is hypergeometric when nothing changed. The
+    two-sided mid-p value: twice the smaller tail, counting half the observed count's probability
+    (each tail from its own side, so a tiny one keeps its digits). Where a category is expected a few
+    times, the two-proportion z-test this replaced flagged 1.6 times as many quiet 200-row windows
+    as its level (30 categories, at 0.05 / 11); the exact test's tails hold it, and the mid-p keeps
+    the discreteness from making it needlessly strict (twice the smaller plain tail flagged half as
+    many as its level at 0.05 and cost 4 to 8 points of power)."""
+    m, n = int(reference.sum()), int(window.sum())
+    holding = reference + window
+    half = stats.hypergeom.pmf(window, m + n, holding, n) / 2
+    below = stats.hypergeom.cdf(window, m + n, holding, n) - half
+    above = stats.hypergeom.sf(window - 1, m + n, holding, n) - half
+    return np.asarray(np.minimum(2 * np.minimum(below, above), 1.0), dtype=np.float64)
 
 
 def cauchy_combination(p_values: list[float]) -> float:
