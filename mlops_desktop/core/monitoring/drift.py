@@ -19,8 +19,8 @@ defaults"):
   Kolmogorov–Smirnov distance is well under the Wasserstein one (0.12 for a 0.3-SD shift of a
   normal column), so it changes nothing there;
 - categorical and boolean: Pearson's chi-squared homogeneity test of the 2 × k table of counts
-  (with more than two categories combined with each category's own share test,
-  ``two_sample.chi_squared``)
+  (with more than two categories combined with each category's own share test, Fisher's exact
+  test: ``two_sample.chi_squared``)
   (reference row, current row, the categories seen in either; sparse categories pooled,
   ``two_sample.pooled_counts``) *without* Yates' continuity correction, so a two-category column is
   tested exactly like one with more categories (Yates' correction makes the 2 × 2 test needlessly
