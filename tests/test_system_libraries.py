@@ -13,13 +13,17 @@ from mlops_desktop import system_libraries
 from tests.conftest import REPO
 
 # The app's entry with no command (it would open the window), in a fresh process whose dynamic
-# loader cannot find libxcb-cursor.so.0, as on a bare Debian 12.
+# loader cannot find libxcb-cursor.so.0, as on a bare Debian 12, and finds every other library the
+# check looks for (whether this machine has them or not).
 WITHOUT_XCB_CURSOR = """
 import ctypes, json, sys
+from mlops_desktop.system_libraries import XCB_LIBRARIES
 real_cdll = ctypes.CDLL
 def cdll(name, *args, **kwargs):
     if name == "libxcb-cursor.so.0":
         raise OSError("libxcb-cursor.so.0: cannot open shared object file: No such file or directory")
+    if name in XCB_LIBRARIES:
+        return None
     return real_cdll(name, *args, **kwargs)
 ctypes.CDLL = cdll
 from mlops_desktop.cli import main
