@@ -106,6 +106,7 @@ def _experiment_screens(window: "MainWindow", grab: Grab) -> None:
 
     window.show_pane("Experiments")
     pane = window.experiments_pane
+    wait(lambda: pane.listing is None)  # the runs are read on a worker thread
     pane.filter.clear()
     grab("3-experiments-runs")
     _predictions_screens(window, grab)
@@ -251,6 +252,7 @@ def _predictions_screens(window: Any, grab: Callable[..., None]) -> None:
     records = pane.model.records
     recommended = next(r for r in records if r["run_id"] in pane.recommended)
     pane.select_run(recommended["run_id"])
+    wait(lambda: pane.listing is None)  # selected once every run is read again
     grab("3-experiments-recommended")
     pane.run_tabs.setCurrentWidget(pane.predictions)
     if pane.predictions.task is not None:

@@ -61,6 +61,7 @@ def _walk(window: "MainWindow", tour: "Tour", grab: Callable[..., None]) -> None
 
     open_pane("Experiments")
     experiments = window.experiments_pane
+    wait(lambda: experiments.listing is None)  # the runs are read on a worker thread
 
     def train() -> None:
         _click(window.findChild(QWidget, "emptyNewTrainingButton"))
@@ -74,6 +75,7 @@ def _walk(window: "MainWindow", tour: "Tour", grab: Callable[..., None]) -> None
         dialog.train_button.click()
 
     step("train", train)
+    wait(lambda: experiments.listing is None)  # the new runs are read
 
     def compare() -> None:
         experiments.view.selectRow(0)

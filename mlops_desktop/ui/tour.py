@@ -24,7 +24,6 @@ from mlops_desktop.ui.widgets.tour_overlay import TourOverlay
 
 if TYPE_CHECKING:  # the panes are built after start-up; the tour only names them
     from mlops_desktop.ui.panes.datasets import DatasetsPane
-    from mlops_desktop.ui.panes.experiments import ExperimentsPane
     from mlops_desktop.ui.panes.models import ModelsPane
 
 SETTINGS_KEY = "tour"  # {"kind", "step", "dataset", "finished"}
@@ -41,9 +40,6 @@ class TourWindow(Protocol):
     sidebar: QListWidget
     tour: "Tour | None"
     datasets_pane: "DatasetsPane"
-
-    @property
-    def experiments_pane(self) -> "ExperimentsPane": ...
 
     @property
     def models_pane(self) -> "ModelsPane": ...
@@ -70,13 +66,12 @@ class Step:
     avoid: tuple[str, ...] = ()  # widgets the bubble must leave visible (what the user works in)
 
 
-def _trained_now(tour: "Tour", _args: tuple[Any, ...]) -> bool:
-    """A run finished since the step began, on the tour's dataset (any if it has none yet)."""
+def _trained_on_the_dataset(tour: "Tour", args: tuple[Any, ...]) -> bool:
+    """The training finished a run on the tour's dataset (any if it has none yet)."""
     return any(
         run["status"] == "finished"
-        and run["run_id"] not in tour.runs_before
         and (tour.dataset is None or run["dataset"].rpartition("@")[0] == tour.dataset)
-        for run in tour.window.experiments_pane.model.records
+        for run in args[0]
     )
 
 
@@ -131,8 +126,8 @@ LIFECYCLE = [
         "Training tries algorithms on your data and keeps each result as a run. <b>Click New "
         "training…</b>, choose <b>{dataset}</b>, keep the suggested target, tick two quick "
         "algorithms (Decision tree and Naive Bayes) and press Train.",
-        "state.runs_changed",
-        check=_trained_now,
+        "experimentsPane.trained",
+        check=_trained_on_the_dataset,
     ),
     Step(
         "Experiments",
@@ -232,7 +227,6 @@ class Tour(QObject):
         self.escape.activated.connect(self.close)
         window.sidebar.currentRowChanged.connect(self._pane_changed)
         self._waiting: SignalInstance | None = None
-        self.runs_before: set[str] = set()  # the runs listed when the step began
         self.active = True
 
     def signal(self, done: str) -> SignalInstance:
@@ -266,7 +260,6 @@ class Tour(QObject):
             return
         step = self.steps[index]
         self.window.pane(step.pane)  # built now if not yet: the step waits on its widgets
-        self.runs_before = {run["run_id"] for run in self.window.experiments_pane.model.records}
         self._waiting = self.signal(step.done)
         self._waiting.connect(self._done)
         self._show()

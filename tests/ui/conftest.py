@@ -12,6 +12,7 @@ from mlops_desktop.config import Settings
 from mlops_desktop.core.data import datasets
 from mlops_desktop.core.workspace import Workspace
 from mlops_desktop.ui.main_window import MainWindow
+from mlops_desktop.ui.panes.experiments import ExperimentsPane
 from mlops_desktop.ui.panes.home import HomePane
 from mlops_desktop.ui.state import AppState
 from mlops_desktop.ui.widgets.figure_canvas import FigureView
@@ -93,6 +94,15 @@ def drawn(qtbot: QtBot, view: FigureView) -> Any:
             pass
     assert view.canvas is not None, view.message.text()
     return view.canvas
+
+
+def runs_listed(qtbot: QtBot, window: MainWindow) -> ExperimentsPane:
+    """The Experiments pane once the runs it was reading are shown."""
+    pane = window.experiments_pane
+    if pane.listing is not None:
+        with qtbot.waitSignal(pane.runs_listed, timeout=10_000):
+            pass
+    return pane
 
 
 def home_filled(qtbot: QtBot, window: MainWindow) -> HomePane:

@@ -16,6 +16,7 @@ from mlops_desktop.ui.main_window import MainWindow
 from mlops_desktop.ui.models.audit_events import AuditEventsModel
 from mlops_desktop.ui.panes.audit import AuditPane
 from mlops_desktop.ui.state import AppState
+from tests.ui.conftest import runs_listed
 
 TASK_TIMEOUT = 120_000
 
@@ -171,7 +172,7 @@ def test_double_click_opens_the_object_of_a_change(
     window.show_pane("Audit")
     double_click(f"run:{run['run_id']}")
     assert window.current_pane() == "Experiments"
-    assert window.experiments_pane.selected["run_id"] == run["run_id"]
+    assert runs_listed(qtbot, window).selected["run_id"] == run["run_id"]
     window.show_pane("Audit")
     double_click("model:Flowers@1")
     assert window.current_pane() == "Models" and window.models_pane.selected["ref"] == "Flowers@1"

@@ -9,13 +9,13 @@ from pytestqt.qtbot import QtBot
 from mlops_desktop.core.data import datasets
 from mlops_desktop.core.experiments import training
 from mlops_desktop.ui.main_window import MainWindow
-from tests.ui.conftest import answer_next_question, home_filled
+from tests.ui.conftest import answer_next_question, home_filled, runs_listed
 
 TRAIN_TIMEOUT = 120_000
 
 
-def test_empty_pane_says_what_to_do(window: MainWindow) -> None:
-    pane = window.experiments_pane
+def test_empty_pane_says_what_to_do(qtbot: QtBot, window: MainWindow) -> None:
+    pane = runs_listed(qtbot, window)
     assert pane.stack.currentWidget() is pane.empty
     assert set(pane.empty.buttons) == {"New training…"}
 
@@ -39,6 +39,7 @@ def test_train_two_algorithms_from_the_dialog_and_see_the_runs(
     with qtbot.waitSignal(dialog.trained, timeout=TRAIN_TIMEOUT) as trained:
         qtbot.mouseClick(dialog.train_button, Qt.MouseButton.LeftButton)
     assert [run["status"] for run in trained.args[0]] == ["finished", "finished"]
+    runs_listed(qtbot, window)
     assert pane.stack.currentIndex() == 1 and pane.model.rowCount() == 2
     assert {pane.model.record(r)["algorithm"] for r in range(2)} == {"decision_tree", "knn"}
     details = pane.details.toPlainText()
@@ -94,11 +95,30 @@ def _select(pane, run_ids: list[str]) -> None:
             )
 
 
+def test_the_runs_are_read_on_a_worker_thread_and_the_newest_reading_is_shown(
+    qtbot: QtBot, window: MainWindow, state, iris
+) -> None:
+    """Thousands of runs take a moment to read: the pane is built and painted first, without
+    claiming there are no runs, and a reading overtaken by a newer one is dropped."""
+    (tree,) = _trained(state, "decision_tree")
+    pane = window.experiments_pane  # built now
+    assert pane.listing is not None and pane.model.rowCount() == 0
+    assert pane.stack.currentWidget() is not pane.empty
+    first = pane.listing
+    _trained(state, "knn")  # listed again before the first reading is shown
+    assert pane.listing is not first
+    with qtbot.waitSignal(pane.runs_listed) as listed:
+        pass
+    assert listed.signal_triggered and pane.listing is None
+    assert pane.model.rowCount() == 2 and pane.stack.currentIndex() == 1
+    assert tree["run_id"] in {pane.model.record(r)["run_id"] for r in range(2)}
+
+
 def test_compare_shows_selected_runs_side_by_side_with_differences_and_overlaid_curves(
     qtbot: QtBot, qtmodeltester, window: MainWindow, state, iris
 ) -> None:
     tree, knn = _trained(state, "decision_tree", "knn")
-    pane = window.experiments_pane
+    pane = runs_listed(qtbot, window)
     _select(pane, [tree["run_id"]])
     assert not pane.compare_button.isEnabled()  # one run: nothing to compare with
     _select(pane, [tree["run_id"], knn["run_id"]])
@@ -143,11 +163,11 @@ def test_compare_shows_selected_runs_side_by_side_with_differences_and_overlaid_
 
 
 def test_delete_asks_first_then_removes_the_runs_and_their_model_files(
-    window: MainWindow, state, iris
+    qtbot: QtBot, window: MainWindow, state, iris
 ) -> None:
     tree, knn = _trained(state, "decision_tree", "knn")
     model_file = state.workspace.artifacts.path_for(tree["model_sha256"], training.MODEL_SUFFIX)
-    pane = window.experiments_pane
+    pane = runs_listed(qtbot, window)
     _select(pane, [tree["run_id"]])
     answer_next_question("Cancel")
     pane.delete_button.click()
@@ -156,25 +176,30 @@ def test_delete_asks_first_then_removes_the_runs_and_their_model_files(
     answer_next_question("Delete")
     pane.delete_button.click()
 
+    runs_listed(qtbot, window)
     assert [pane.model.record(r)["run_id"] for r in range(pane.model.rowCount())] == [knn["run_id"]]
     assert not model_file.exists()
 
 
 def test_archiving_an_experiment_hides_its_runs_until_archived_ones_are_included(
-    window: MainWindow, state, iris
+    qtbot: QtBot, window: MainWindow, state, iris
 ) -> None:
     _trained(state, "decision_tree", experiment="Old idea")
     (new,) = _trained(state, "knn", experiment="New idea")
-    pane = window.experiments_pane
+    pane = runs_listed(qtbot, window)
     assert not pane.archive_button.isEnabled()  # "All experiments": nothing to archive
     pane.experiment_choice.setCurrentIndex(pane.experiment_choice.findData("Old idea"))
+    runs_listed(qtbot, window)
     assert pane.model.rowCount() == 1 and pane.archive_button.text() == "Archive experiment"
 
     pane.archive_button.click()
+    runs_listed(qtbot, window)
     assert pane.archive_button.text() == "Restore experiment"
     pane.experiment_choice.setCurrentIndex(0)
+    runs_listed(qtbot, window)
     assert [pane.model.record(r)["run_id"] for r in range(pane.model.rowCount())] == [new["run_id"]]
     pane.show_archived.setChecked(True)
+    runs_listed(qtbot, window)
     assert pane.model.rowCount() == 2
     assert "archived" in pane.experiment_choice.itemText(
         pane.experiment_choice.findData("Old idea")
@@ -185,7 +210,7 @@ def test_reproduce_trains_the_run_again_and_says_the_scores_are_identical(
     qtbot: QtBot, window: MainWindow, state, iris
 ) -> None:
     (tree,) = _trained(state, "decision_tree")
-    pane = window.experiments_pane
+    pane = runs_listed(qtbot, window)
     _select(pane, [tree["run_id"]])
     assert pane.reproduce_button.isEnabled()
     pane.reproduce_button.click()
@@ -196,7 +221,7 @@ def test_reproduce_trains_the_run_again_and_says_the_scores_are_identical(
     text = pane.findChild(QMessageBox, "messageBox").text()
     assert f"Run {tree['run_id'][:8]} was trained again" in text
     assert "every score is identical" in text
-    assert pane.model.rowCount() == 2
+    assert runs_listed(qtbot, window).model.rowCount() == 2
 
 
 REGIONS = ["north", "south", "east"]

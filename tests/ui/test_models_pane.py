@@ -20,7 +20,7 @@ from mlops_desktop.core.registry import model_registry
 from mlops_desktop.core.store.models import Deployment, PredictionLog
 from mlops_desktop.ui.main_window import MainWindow
 from tests.conftest import SAMPLES
-from tests.ui.conftest import home_filled, open_window
+from tests.ui.conftest import home_filled, open_window, runs_listed
 
 TASK_TIMEOUT = 120_000
 
@@ -44,7 +44,7 @@ def test_register_a_run_from_experiments_then_see_its_card(
     qtbot: QtBot, window: MainWindow, state, iris
 ) -> None:
     run = _train(state)
-    experiments = window.experiments_pane
+    experiments = runs_listed(qtbot, window)
     experiments.view.selectRow(0)
     dialog = experiments.register_selected()
     assert dialog is not None and not dialog.accept_button.isEnabled()  # no name yet

@@ -15,6 +15,7 @@ from mlops_desktop.ui.models.predictions import WRONG_BRUSH
 from mlops_desktop.ui.panes.experiments import RECOMMENDED_MARK, ExperimentsPane
 from mlops_desktop.ui.state import AppState
 from tests.conftest import SAMPLES
+from tests.ui.conftest import runs_listed
 
 WORK_MS = 60_000
 
@@ -40,8 +41,7 @@ def test_the_recommended_run_is_marked_with_why_in_its_tooltip(
     linear = _train(state, name, "diagnosis", "logistic_regression")
     forest = _train(state, name, "diagnosis", "random_forest", n_estimators=50)
     tree = _train(state, name, "diagnosis", "decision_tree", max_depth=1)
-    pane = window.experiments_pane
-    state.runs_changed.emit()
+    pane = runs_listed(qtbot, window)  # built now, it lists the runs and looks for the marks
     assert pane.recommending is not None  # found in a worker
     _wait_for_recommendations(qtbot, pane)
 
@@ -56,15 +56,18 @@ def test_the_recommended_run_is_marked_with_why_in_its_tooltip(
     tooltip = model.index(rows[linear["run_id"]], column).data(Qt.ItemDataRole.ToolTipRole)
     assert tooltip == reason and tooltip.startswith("Logistic regression")
     assert model.index(rows[tree["run_id"]], column).data(Qt.ItemDataRole.ToolTipRole) is None
-    pane.select_run(linear["run_id"])
+    pane.select_run(linear["run_id"])  # every run listed: selected once they are read
+    runs_listed(qtbot, window)
     assert f"{RECOMMENDED_MARK}: {reason}" in pane.details.toPlainText()
 
     state.runs_changed.emit()  # listed again: the marks are known, nothing is recomputed
+    runs_listed(qtbot, window)
     assert pane.recommending is None
     assert model.index(rows[linear["run_id"]], column).data() == RECOMMENDED_MARK
 
     _train(state, name, "diagnosis", "naive_bayes")
     state.runs_changed.emit()  # a new run: the experiment's recommendation is found again
+    runs_listed(qtbot, window)
     assert pane.recommending is not None
     pane.filter.setText("forest")  # what the table shows, not which runs are recommended among
     _wait_for_recommendations(qtbot, pane)
@@ -74,6 +77,7 @@ def test_the_recommended_run_is_marked_with_why_in_its_tooltip(
 
     _train(state, name, "diagnosis", "knn")
     state.runs_changed.emit()
+    runs_listed(qtbot, window)
     assert pane.recommending is not None
     # It keeps nothing: quitting meanwhile cancels it without asking.
     assert not [task for task in state.workers.running if task.ask_before_quitting]
@@ -89,7 +93,9 @@ def _show_predictions(
     pane = window.experiments_pane
     window.show_pane("Experiments")
     state.runs_changed.emit()
-    pane.select_run(run["run_id"])
+    pane.select_run(run["run_id"])  # once the runs being read are shown
+    runs_listed(qtbot, window)
+    assert pane.selected is not None and pane.selected["run_id"] == run["run_id"]
     assert pane.predictions.task is None  # nothing is predicted until the table is looked at
     pane.run_tabs.setCurrentWidget(pane.predictions)
     assert pane.predictions.task is not None

@@ -12,14 +12,13 @@ from pytestqt.qtbot import QtBot
 
 from mlops_desktop.config import Settings
 from mlops_desktop.core.data import datasets
-from mlops_desktop.core.experiments import training
 from mlops_desktop.ui import tour as tours
 from mlops_desktop.ui.dialogs.model_dialogs import RegisterDialog
 from mlops_desktop.ui.main_window import PANES, MainWindow
 from mlops_desktop.ui.state import AppState
 from mlops_desktop.ui.tour import Tour
 from tests.conftest import SAMPLES
-from tests.ui.conftest import drawn, drop_file, open_window
+from tests.ui.conftest import drawn, drop_file, open_window, runs_listed
 
 TASK_TIMEOUT = 120_000
 
@@ -73,6 +72,7 @@ def _advances(
 
 def _train_two(qtbot: QtBot, window: MainWindow, tour: Tour) -> None:
     """Step "Train models": opening the dialog is not enough; a finished training is."""
+    runs_listed(qtbot, window)  # the pane has read that there are no runs: the tour follows
     new_training = window.findChild(QWidget, "emptyNewTrainingButton")  # no runs yet
     _points_at(tour, new_training)
     _click(qtbot, new_training)
@@ -119,7 +119,7 @@ def test_walk_the_whole_tour_by_clicking_the_real_widgets(
     _train_two(qtbot, window, tour)
 
     # 4. compare: one run selected cannot be compared; two can
-    experiments = window.experiments_pane
+    experiments = runs_listed(qtbot, window)
     _points_at(tour, experiments.compare_button)
     experiments.view.selectRow(0)
     _click(qtbot, experiments.compare_button)  # disabled: one run
@@ -276,22 +276,28 @@ def test_own_data_tour_starts_with_an_import_and_follows_that_dataset(
     assert tour.dataset == "my flowers"
     assert window.datasets_pane.selected_name() == "my flowers"
 
-    def trained_on(name: str, target: str = "species") -> None:
-        recipe = training.Recipe(dataset=name, target=target, algorithm="decision_tree")
-        training.train(state.workspace, recipe)
-        state.runs_changed.emit()
+    def trained_on(name: str) -> None:
+        """A decision tree trained on ``name`` (its suggested target) with the pane's dialog."""
+        dialog = window.experiments_pane.open_training_dialog(name)
+        assert dialog is not None
+        qtbot.waitUntil(lambda: dialog.plan is not None, timeout=10_000)
+        dialog.try_all.setChecked(False)
+        for algorithm, box in dialog.algorithm_boxes.items():
+            box.setChecked(algorithm == "decision_tree")
+        with qtbot.waitSignal(dialog.trained, timeout=TASK_TIMEOUT):
+            _click(qtbot, dialog.train_button)
 
-    trained_on("my flowers")  # before the training step: an earlier run does not count
+    trained_on("my flowers")  # before the training step: an earlier training does not count
     pane = window.datasets_pane
     _points_at(tour, pane.profile_view)
     _advances(qtbot, tour, lambda: _click_cell(qtbot, pane.profile_view, 0))
     _open(qtbot, window, tour, "Experiments")
     assert "‘my flowers’" in tour.overlay.bubble.text.text()
-    state.runs_changed.emit()  # the list of runs read again: the earlier run is still not new
+    runs_listed(qtbot, window)  # the earlier run listed: it is still not a training of this step
     assert tour.index == 2
-    trained_on("wine", "cultivar")  # a new run, but on other data than the tour's
+    trained_on("wine")  # a training, but on other data than the tour's
     assert tour.index == 2
-    _advances(qtbot, tour, lambda: trained_on("my flowers"))
+    _advances(qtbot, tour, lambda: trained_on("my flowers"), TASK_TIMEOUT)
     assert state.settings.get("tour")["dataset"] == "my flowers"
 
 

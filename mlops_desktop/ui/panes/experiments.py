@@ -4,7 +4,7 @@ import html
 from collections.abc import Callable
 from typing import Any
 
-from PySide6.QtCore import QItemSelection, Qt, QTimer
+from PySide6.QtCore import QItemSelection, Qt, QTimer, Signal
 from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -29,6 +29,7 @@ from mlops_desktop.core.experiments.plots import confusion_cell, run_charts
 from mlops_desktop.core.formatting import SCORE_DECIMALS
 from mlops_desktop.core.registry import model_registry
 from mlops_desktop.core.vocabulary import counted, measure_text, measure_title
+from mlops_desktop.core.workspace import Workspace
 from mlops_desktop.ui.dialogs.compare_dialog import CompareDialog
 from mlops_desktop.ui.dialogs.model_dialogs import RegisterDialog
 from mlops_desktop.ui.dialogs.training_dialog import TrainingDialog
@@ -50,7 +51,7 @@ def _metric(key: str) -> Any:
 RECOMMENDED_MARK = "★ Recommended"
 RECOMMENDED_AMONG = 30  # an experiment's newest finished runs: each costs a prediction
 CONFUSION_MATRIX = "Confusion matrix"
-RESIZE_SAMPLE_ROWS = 50  # column widths fit the first rows, not all ten thousand
+RESIZE_SAMPLE_ROWS = 20  # column widths fit the first rows (about what the table shows), not all
 CHART_DELAY_MS = 30  # the chart is drawn once the table and details have been painted
 
 RUN_COLUMNS = [
@@ -97,10 +98,26 @@ RUN_COLUMNS = [
 ]
 
 
+def _read_runs(
+    workspace: Workspace, chosen: str | None, include_archived: bool
+) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    """The experiments, and the runs of the chosen one (of all when it is gone or None)."""
+    listed = run_history.list_experiments(workspace)
+    if chosen not in {experiment["name"] for experiment in listed}:
+        chosen = None
+    return listed, training.list_runs(workspace, chosen, include_archived=include_archived)
+
+
 class ExperimentsPane(QWidget):
+    runs_listed = Signal()  # the table shows the runs as the store held them when last read
+    trained = Signal(list)  # the runs a training from this pane just recorded
+
     def __init__(self, state: AppState, parent: QWidget | None = None) -> None:
         super().__init__(parent)
+        self.setObjectName("experimentsPane")
         self.state = state
+        self.listing: Task | None = None  # the runs being read (``refresh``)
+        self.run_to_select: str | None = None  # selected once the runs being read are shown
         self.dialog: TrainingDialog | None = None
         self.compare_dialog: CompareDialog | None = None
         self.reproducing: Task | None = None
@@ -247,26 +264,58 @@ class ExperimentsPane(QWidget):
         )
         self.empty.buttons["New training…"].setObjectName("emptyNewTrainingButton")
         self.stack = pane_layout(self, self.empty, runs, "Experiments")
+        self.stack.setCurrentIndex(1)  # not "no runs yet" before the runs are read
 
         state.runs_changed.connect(self.refresh)
         state.workspace_changed.connect(self.refresh)
         self.refresh()
 
     def refresh(self) -> None:
-        listed = run_history.list_experiments(self.state.workspace)
-        chosen = self._fill_experiment_choice(listed)
-        runs = training.list_runs(
-            self.state.workspace, chosen, include_archived=self.show_archived.isChecked()
+        """Read the experiments and the chosen one's runs on a worker thread (ten thousand runs
+        take a moment), then show them; a newer reading replaces one still running."""
+        workspace = self.state.workspace
+        chosen = self.experiment_choice.currentData()
+        include_archived = self.show_archived.isChecked()
+        task = self.state.workers.run_in_thread(
+            "Listing the runs", lambda: _read_runs(workspace, chosen, include_archived)
         )
+        task.ask_before_quitting = False  # a look the app takes on its own
+        self.listing = task
+
+        def read(listed_and_runs: tuple[list[dict[str, Any]], list[dict[str, Any]]]) -> None:
+            if task is self.listing:
+                self._show_runs(*listed_and_runs)
+
+        def unread(message: str) -> None:
+            if task is self.listing:
+                self._unlisted(message)
+
+        task.succeeded.connect(read)
+        task.failed.connect(unread)
+
+    def _show_runs(self, listed: list[dict[str, Any]], runs: list[dict[str, Any]]) -> None:
+        self.listing = None
+        self._fill_experiment_choice(listed)
         self.model.set_records(runs)
         self.listed = runs
         self._update_recommendations()
         self.stack.setCurrentIndex(1 if any(e["runs"] for e in listed) else 0)
         self.view.resizeColumnsToContents()
-        if runs:
+        ids = [run["run_id"] for run in self.model.records]
+        wanted, self.run_to_select = self.run_to_select, None
+        if wanted in ids:
+            self.view.selectRow(ids.index(wanted))
+        elif runs:
             self.view.selectRow(0)
         else:
             self._run_selected()
+        self.runs_listed.emit()
+
+    def _unlisted(self, message: str) -> None:
+        self.listing = None
+        self.run_to_select = None
+        self.state.status_message.emit(message)
+        self.runs_listed.emit()
 
     def _fill_experiment_choice(self, listed: list[dict[str, Any]]) -> str | None:
         """Lists the experiments in the chooser, keeping the chosen one; returns its name."""
@@ -297,13 +346,17 @@ class ExperimentsPane(QWidget):
         return name
 
     def select_run(self, run_id: str) -> None:
-        """Show every run (archived experiments' too) and select this one."""
+        """Show every run (archived experiments' too) and select this one, now or once the runs
+        being read are shown."""
+        self.run_to_select = run_id
         self.filter.clear()
         self.show_archived.setChecked(True)
         self.experiment_choice.setCurrentIndex(0)
-        ids = [run["run_id"] for run in self.model.records]
-        if run_id in ids:
-            self.view.selectRow(ids.index(run_id))
+        if self.listing is None:  # the table shows every run already
+            ids = [run["run_id"] for run in self.model.records]
+            self.run_to_select = None
+            if run_id in ids:
+                self.view.selectRow(ids.index(run_id))
 
     def open_training_dialog(self, dataset: str | None = None) -> TrainingDialog | None:
         if not datasets.list_datasets(self.state.workspace):
@@ -321,6 +374,7 @@ class ExperimentsPane(QWidget):
         finished = [run for run in runs if run["status"] == "finished"]
         self.state.status_message.emit(f"Trained {len(finished)} of {counted(len(runs), 'run')}.")
         self.state.runs_changed.emit()
+        self.trained.emit(runs)
 
     def selected_runs(self) -> list[dict[str, Any]]:
         rows = sorted(index.row() for index in self.view.selectionModel().selectedRows())
