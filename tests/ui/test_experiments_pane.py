@@ -114,6 +114,16 @@ def test_the_runs_are_read_on_a_worker_thread_and_the_newest_reading_is_shown(
     assert tree["run_id"] in {pane.model.record(r)["run_id"] for r in range(2)}
 
 
+def test_the_experiment_chooser_fits_the_experiments_read_after_it_was_shown(
+    qtbot: QtBot, window: MainWindow, state, iris
+) -> None:
+    _trained(state, "decision_tree", experiment="A long experiment name, to see it whole")
+    window.show_pane("Experiments")  # shown before its runs are read
+    choice = runs_listed(qtbot, window).experiment_choice
+    longest = max(choice.itemText(i) for i in range(choice.count()))
+    qtbot.waitUntil(lambda: choice.width() > choice.fontMetrics().horizontalAdvance(longest))
+
+
 def test_compare_shows_selected_runs_side_by_side_with_differences_and_overlaid_curves(
     qtbot: QtBot, qtmodeltester, window: MainWindow, state, iris
 ) -> None:

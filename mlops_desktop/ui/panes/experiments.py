@@ -165,6 +165,8 @@ class ExperimentsPane(QWidget):
         self.filter.textChanged.connect(self.model.set_filter)
         self.experiment_choice = QComboBox()
         self.experiment_choice.setToolTip("Show the runs of one experiment, or of all of them")
+        # Its experiments arrive after the pane is first shown: it widens to fit them then.
+        self.experiment_choice.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToContents)
         self.experiment_choice.currentIndexChanged.connect(lambda _index: self.refresh())
         self.show_archived = QCheckBox("Include archived")
         self.show_archived.setToolTip("Also list the runs of archived experiments")
