@@ -3,7 +3,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from PySide6.QtCore import QMimeData, QPointF, Qt, QTimer, QUrl
+from PySide6.QtCore import QMimeData, QPointF, Qt, QTimer, QUrl, SignalInstance
 from PySide6.QtGui import QDragEnterEvent, QDropEvent
 from PySide6.QtWidgets import QApplication, QMessageBox
 from pytestqt.qtbot import QtBot
@@ -96,19 +96,22 @@ def drawn(qtbot: QtBot, view: FigureView) -> Any:
     return view.canvas
 
 
+def _after_reading(qtbot: QtBot, reading: object | None, shown: SignalInstance) -> None:
+    """Wait for ``shown`` if a pane's ``reading`` of the store (a worker task) is still running."""
+    if reading is not None:
+        with qtbot.waitSignal(shown, timeout=10_000):
+            pass
+
+
 def runs_listed(qtbot: QtBot, window: MainWindow) -> ExperimentsPane:
     """The Experiments pane once the runs it was reading are shown."""
     pane = window.experiments_pane
-    if pane.listing is not None:
-        with qtbot.waitSignal(pane.runs_listed, timeout=10_000):
-            pass
+    _after_reading(qtbot, pane.listing, pane.runs_listed)
     return pane
 
 
 def home_filled(qtbot: QtBot, window: MainWindow) -> HomePane:
     """The Home pane once the figures its cards were reading are shown."""
     home = window.home_pane
-    if home.reading is not None:
-        with qtbot.waitSignal(home.filled, timeout=10_000):
-            pass
+    _after_reading(qtbot, home.reading, home.filled)
     return home
