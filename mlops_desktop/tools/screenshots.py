@@ -108,11 +108,13 @@ def _experiment_screens(window: "MainWindow", grab: Grab) -> None:
     pane = window.experiments_pane
     wait(lambda: pane.listing is None)  # the runs are read on a worker thread
     pane.filter.clear()
+    _run_chart_shown(pane)
     grab("3-experiments-runs")
     _predictions_screens(window, grab)
     pane.view.selectRow(0)
     for chart in ("Confusion matrix", "ROC curve", "Column importance"):
         pane.chart_choice.setCurrentText(chart)
+        _run_chart_shown(pane)
         grab(f"3-experiments-{chart.split()[0].lower()}")
     pane.view.clearSelection()
     for row in range(len(pane.model.records)):
@@ -243,6 +245,12 @@ def _audit_screens(window: "MainWindow", grab: Callable[..., None]) -> None:
     pane.clear_filters()
 
 
+def _run_chart_shown(pane: Any) -> None:
+    """Until the Experiments pane's chart of the selected run is shown (built on a thread)."""
+    chart = pane.chart
+    wait(lambda: not pane.chart_timer.isActive() and chart.drawing is None and chart.canvas)
+
+
 def _predictions_screens(window: Any, grab: Callable[..., None]) -> None:
     """The runs table with its recommended run, that run's Predictions, and the rows behind a
     confusion matrix cell of the run with the most mistakes."""
@@ -253,6 +261,7 @@ def _predictions_screens(window: Any, grab: Callable[..., None]) -> None:
     recommended = next(r for r in records if r["run_id"] in pane.recommended)
     pane.select_run(recommended["run_id"])
     wait(lambda: pane.listing is None)  # selected once every run is read again
+    _run_chart_shown(pane)
     grab("3-experiments-recommended")
     pane.run_tabs.setCurrentWidget(pane.predictions)
     if pane.predictions.task is not None:
@@ -264,6 +273,7 @@ def _predictions_screens(window: Any, grab: Callable[..., None]) -> None:
     )
     pane.select_run(worst["run_id"])
     pane.chart_choice.setCurrentText("Confusion matrix")
+    _run_chart_shown(pane)
     if pane.predictions.task is not None:
         wait_for(pane.predictions.task.finished)
     evaluation = pane.selected["evaluation"]

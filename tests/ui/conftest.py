@@ -96,6 +96,18 @@ def drawn(qtbot: QtBot, view: FigureView) -> Any:
     return view.canvas
 
 
+def run_chart(qtbot: QtBot, pane: ExperimentsPane) -> Any:
+    """The canvas of the Experiments pane's chart once the selected run's chosen one is shown (it
+    is built on a worker thread, a moment after the selection)."""
+    chart = pane.chart
+    qtbot.waitUntil(
+        lambda: (
+            not pane.chart_timer.isActive() and chart.drawing is None and chart.canvas is not None
+        )
+    )
+    return chart.canvas
+
+
 def _after_reading(qtbot: QtBot, reading: object | None, shown: SignalInstance) -> None:
     """Wait for ``shown`` if a pane's ``reading`` of the store (a worker task) is still running."""
     if reading is not None:

@@ -9,7 +9,7 @@ from pytestqt.qtbot import QtBot
 from mlops_desktop.core.data import datasets
 from mlops_desktop.core.experiments import training
 from mlops_desktop.ui.main_window import MainWindow
-from tests.ui.conftest import answer_next_question, home_filled, runs_listed
+from tests.ui.conftest import answer_next_question, home_filled, run_chart, runs_listed
 
 TRAIN_TIMEOUT = 120_000
 
@@ -61,10 +61,10 @@ def test_train_two_algorithms_from_the_dialog_and_see_the_runs(
     )
     shown = {pane.model.index(r, column).data() for r in range(2)}
     assert shown == {f"{pane.model.record(r)['metrics']['accuracy']:.3f}" for r in range(2)}
-    qtbot.waitUntil(lambda: pane.chart.canvas is not None)  # drawn just after the table
+    run_chart(qtbot, pane)  # built on a worker thread just after the table is shown
     pane.view.selectRow(1)
     assert pane.chart.canvas is None  # the previous run's chart is never shown for this one
-    qtbot.waitUntil(lambda: pane.chart.canvas is not None)
+    assert run_chart(qtbot, pane).figure.axes
     pane.filter.setText("nearest")  # filters what the table shows: "k-nearest neighbours"
     assert pane.model.rowCount() == 1
     assert "2 of 2 runs finished" in home_filled(qtbot, window).cards[1].state.text()

@@ -15,7 +15,7 @@ from mlops_desktop.ui.models.predictions import WRONG_BRUSH
 from mlops_desktop.ui.panes.experiments import RECOMMENDED_MARK, ExperimentsPane
 from mlops_desktop.ui.state import AppState
 from tests.conftest import SAMPLES
-from tests.ui.conftest import runs_listed
+from tests.ui.conftest import run_chart, runs_listed
 
 WORK_MS = 60_000
 
@@ -164,8 +164,8 @@ def test_clicking_a_confusion_matrix_cell_shows_its_rows(
     pane, run = _iris_tree(qtbot, window, state)
     pane.run_tabs.setCurrentWidget(pane.details)
     pane.chart_choice.setCurrentText("Confusion matrix")
-    canvas = pane.chart.canvas
-    assert canvas is not None and "Click a cell" in canvas.toolTip()
+    canvas = run_chart(qtbot, pane)
+    assert "Click a cell" in canvas.toolTip()
     classes, confusion = run["evaluation"]["classes"], run["evaluation"]["confusion"]
     truth, predicted = next(
         (i, j) for i in range(3) for j in range(3) if i != j and confusion[i][j]

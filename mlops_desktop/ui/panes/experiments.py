@@ -223,6 +223,7 @@ class ExperimentsPane(QWidget):
         self.chart_choice.setToolTip("Which chart of the selected run to show")
         self.chart_choice.currentTextChanged.connect(self._show_chart)
         self.chart = FigureView()
+        self.chart.drawn.connect(self._chart_drawn)
         # Drawing the chosen run's chart takes about as long as the rest of the pane: it is done
         # just after, so the table and details are painted first (and a quick run of selections
         # draws it once).
@@ -284,9 +285,14 @@ class ExperimentsPane(QWidget):
         task.ask_before_quitting = False  # a look the app takes on its own
         self.listing = task
 
+        def select() -> None:
+            if task is self.listing:
+                self._select_listed()
+
         def read(listed_and_runs: tuple[list[dict[str, Any]], list[dict[str, Any]]]) -> None:
             if task is self.listing:
                 self._show_runs(*listed_and_runs)
+                QTimer.singleShot(0, select)  # a turn of its own: the table is painted first
 
         def unread(message: str) -> None:
             if task is self.listing:
@@ -296,21 +302,25 @@ class ExperimentsPane(QWidget):
         task.failed.connect(unread)
 
     def _show_runs(self, listed: list[dict[str, Any]], runs: list[dict[str, Any]]) -> None:
-        self.listing = None
         self._fill_experiment_choice(listed)
         self.model.set_records(runs)
         self.listed = runs
-        self._update_recommendations()
         self.stack.setCurrentIndex(1 if any(e["runs"] for e in listed) else 0)
         self.view.resizeColumnsToContents()
+
+    def _select_listed(self) -> None:
+        """Once the runs read are shown: the run to select (or the newest) with its details, and
+        the recommendations."""
+        self.listing = None
         ids = [run["run_id"] for run in self.model.records]
         wanted, self.run_to_select = self.run_to_select, None
         if wanted in ids:
             self.view.selectRow(ids.index(wanted))
-        elif runs:
+        elif ids:
             self.view.selectRow(0)
         else:
             self._run_selected()
+        self._update_recommendations()
         self.runs_listed.emit()
 
     def _unlisted(self, message: str) -> None:
@@ -413,13 +423,18 @@ class ExperimentsPane(QWidget):
         self.chart_timer.start()
 
     def _show_chart(self, name: str) -> None:
+        """Build the chosen chart of the selected run on a worker thread (building it took 26 ms
+        of the GUI thread at each selection), then show it."""
         run = self.selected
         if not name or run is None or not run["evaluation"]:
             self.chart.show_figure(None)
             return
-        self.chart.show_figure(run_charts(run["task"])[name](run["evaluation"]))
+        build, evaluation = run_charts(run["task"])[name], run["evaluation"]
+        self.chart.draw_in_thread(self.state.workers, lambda: build(evaluation))
+
+    def _chart_drawn(self) -> None:
         canvas = self.chart.canvas
-        if name == CONFUSION_MATRIX and canvas is not None:
+        if self.chart_choice.currentText() == CONFUSION_MATRIX and canvas is not None:
             canvas.setToolTip("Click a cell to see its rows in Predictions")
             canvas.mpl_connect("button_press_event", self._confusion_clicked)
 
