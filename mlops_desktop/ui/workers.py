@@ -210,15 +210,22 @@ class Workers(QObject):
         task.start((home, self.store, function, args, kwargs), self._context)
         return task
 
-    def run_in_thread(self, description: str, function: Callable[[], Any]) -> Task:
+    def run_in_thread(
+        self, description: str, function: Callable[[], Any], owner: QObject | None = None
+    ) -> Task:
+        """Run ``function`` on a thread of the pool. ``owner``, the widget the result is for: if
+        it is deleted first (its window closed), the task is cancelled, so no handler of the
+        result touches what is gone."""
         task = Task(description, self)
         signals = _ThreadSignals(task)
-        # A thread cannot be stopped: a result that arrives after Cancel is dropped.
+        # A thread cannot be stopped: a result (or a failure) that arrives after Cancel is dropped.
         signals.result.connect(
             lambda kind, payload: task._finish(
-                "cancelled" if kind == "ok" and task.cancel_requested else kind, payload
+                "cancelled" if task.cancel_requested else kind, payload
             )
         )
+        if owner is not None:
+            owner.destroyed.connect(task.cancel)
         self._track(task)
         self._pool.start(_Runnable(function, signals))
         return task

@@ -70,7 +70,7 @@ class LineageDialog(QDialog):
         layout.addWidget(self.details)
         layout.addWidget(buttons)
         task = state.workers.run_in_thread(
-            f"Reading the lineage of {ref}", lambda: _drawn(state.workspace, ref)
+            f"Reading the lineage of {ref}", lambda: _drawn(state.workspace, ref), owner=self
         )
         task.succeeded.connect(self._show)
         task.failed.connect(lambda message: show_message(self, message))

@@ -209,7 +209,7 @@ class TrainingDialog(QDialog):
         self.explanation.setText("Looking at the columns…")
         dataset, workspace = self.dataset.currentText(), self.state.workspace
         task = self.state.workers.run_in_thread(
-            "Planning", lambda: training.plan_for(workspace, dataset, target)
+            "Planning", lambda: training.plan_for(workspace, dataset, target), owner=self
         )
         task.succeeded.connect(lambda plan: task is self._plan_task and self._show_plan(plan))
         task.failed.connect(

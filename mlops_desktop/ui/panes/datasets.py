@@ -512,6 +512,7 @@ class DatasetsPane(QWidget):
         task = self.state.workers.run_in_thread(
             "Checking the data",
             lambda: advice.dataset_warnings(workspace, datasets.get_version(workspace, ref)),
+            owner=self,
         )
         task.ask_before_quitting = False  # a look the app takes on its own
         self.warnings_task = task

@@ -143,7 +143,7 @@ class HomePane(QWidget):
         fill them; a newer reading replaces one still running."""
         workspace = self.state.workspace
         task = self.state.workers.run_in_thread(
-            "Reading the workspace's summary", lambda: _summary(workspace)
+            "Reading the workspace's summary", lambda: _summary(workspace), owner=self
         )
         task.ask_before_quitting = False  # a look the app takes on its own
         self.reading = task

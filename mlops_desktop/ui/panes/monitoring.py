@@ -693,6 +693,7 @@ class MonitoringPane(QWidget):
         task = self.state.workers.run_in_thread(
             "Exporting the report",
             lambda: html_report.export_report(report, path, history=history),
+            owner=self,
         )
         self.exporting = task
         self._update_buttons()

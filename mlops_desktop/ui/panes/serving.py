@@ -437,7 +437,7 @@ class ServePanel(QWidget):
         def stop_all() -> list[str]:
             return [control.stop(workspace, s["deployment"], s["pid"]) for s in servers]
 
-        task = self.state.workers.run_in_thread("Stopping the earlier server", stop_all)
+        task = self.state.workers.run_in_thread("Stopping the earlier server", stop_all, owner=self)
         self.leftover.setText("Stopping the earlier server…")
         self.leftover_stop.setVisible(False)
         task.finished.connect(self.check_leftovers)
@@ -459,7 +459,7 @@ class ServePanel(QWidget):
             _status, health = _call(f"{url}/health", token)
             return health, recent_predictions(workspace, ref)
 
-        task = self.state.workers.run_in_thread("Server status", fetch)
+        task = self.state.workers.run_in_thread("Server status", fetch, owner=self)
         self._poll_task = task
         task.succeeded.connect(self._show_status)
         task.finished.connect(lambda: setattr(self, "_poll_task", None))
@@ -487,7 +487,7 @@ class ServePanel(QWidget):
         body = json.dumps({"dataframe_records": [self.try_values()]}).encode()
         url, token = f"{self.local_url}/invocations", self.token
         task = self.state.workers.run_in_thread(
-            "Trying the model", lambda: _call(url, token, body, try_it=True)
+            "Trying the model", lambda: _call(url, token, body, try_it=True), owner=self
         )
         self.try_result.setText("Asking the model…")
         task.succeeded.connect(self._tried)

@@ -60,7 +60,9 @@ class FigureView(QWidget):
         self._remove_canvas()
         self.message.setText(DRAWING)
         self.message.show()
-        task = workers.run_in_thread("Drawing a chart", lambda: _built_with_canvas_module(build))
+        task = workers.run_in_thread(
+            "Drawing a chart", lambda: _built_with_canvas_module(build), owner=self
+        )
         task.ask_before_quitting = False  # a look the app takes on its own
         self.drawing = task
 

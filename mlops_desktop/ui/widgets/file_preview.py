@@ -28,7 +28,7 @@ class PreviewReader(QObject):
     def start(self, reading: Callable[[], datasets.Preview]) -> None:
         if self.task is not None:
             self.task.cancel()
-        task = self.workers.run_in_thread(self.description, reading)
+        task = self.workers.run_in_thread(self.description, reading, owner=self)
         task.succeeded.connect(lambda preview: self._answer(task, self.read, preview))
         task.failed.connect(lambda message: self._answer(task, self.failed, message))
         self.task = task
