@@ -78,15 +78,16 @@ def test_a_numeric_change_in_one_of_ten_columns_is_caught_in_90_percent_of_200_r
     assert caught >= 0.9 * 120, caught
 
 
-@pytest.mark.parametrize("kind", ["yes_no", "cat3"])
+@pytest.mark.parametrize(("kind", "caught_at_200"), [("yes_no", 0.6), ("cat3", 0.45)])
 def test_a_category_going_from_20_to_30_percent_is_large_enough_and_caught_from_2000_rows(
-    reference: Reference, kind: str
+    reference: Reference, kind: str, caught_at_200: float
 ) -> None:
     """Its Jensen–Shannon distance is 0.098: under the 0.1 of before, which caught it in about
     half the windows whatever their size; the gate is now 0.07 on the distance beyond chance. It
     lets the change through in at least 70 % of 200-row windows and the whole rule catches it in
-    at least 90 % from 2,000 rows. At 200 rows the test's power decides how many are caught
-    (``bench/bench_drift_power.py``: about as many as a test told which category moved)."""
+    at least 90 % from 2,000 rows. At 200 rows the test's power decides how many are caught: the
+    bench measures 70 % (yes/no) and 59 % (3 categories) over 2,000 windows, about what a test
+    told which category moved catches (68-72 %); below ``caught_at_200`` here is a loss."""
     windows = 40
     small = [
         _column(check_drift(reference, window([4, 200, n], 200, (kind, "share"))), kind)
@@ -98,6 +99,7 @@ def test_a_category_going_from_20_to_30_percent_is_large_enough_and_caught_from_
     ]
     gate = DEFAULT_THRESHOLDS.categorical_effect
     assert sum(c["effect"] >= gate for c in small) >= 0.7 * windows
+    assert sum(c["status"] == "drift" for c in small) >= caught_at_200 * windows
     assert sum(c["status"] == "drift" for c in large) >= 0.9 * windows
 
 
@@ -293,8 +295,9 @@ def test_one_category_s_share_moving_is_caught_more_often_than_by_chi_squared_al
 ) -> None:
     """With 30 or 200 categories, chi-squared spreads its power over many degrees of freedom;
     each category's own share test (combined with it) catches a 20 % → 30 % share in 500 rows at
-    the level Benjamini–Hochberg asks of one column in eleven (0.05 / 11) more often (the bench:
-    90 % against 66 % with 30 categories, 92 % against 78 % with 200)."""
+    the level Benjamini–Hochberg asks of one column in eleven (0.05 / 11) more often (measured
+    over 600 windows: 90 % against 66 % with 30 categories, 92 % against 78 % with 200; at 200
+    rows the exact share tests gain less, 42 % against 32 % and 45 % against 39 %)."""
     from scipy import stats
 
     windows, level = 60, 0.05 / 11

@@ -1,7 +1,9 @@
 """The Experiments pane and training dialog, driven through their widgets."""
 
 import re
+import threading
 
+import pytest
 from PySide6.QtCore import QItemSelectionModel, Qt
 from PySide6.QtWidgets import QMessageBox
 from pytestqt.qtbot import QtBot
@@ -9,6 +11,7 @@ from pytestqt.qtbot import QtBot
 from mlops_desktop.core.data import datasets
 from mlops_desktop.core.experiments import training
 from mlops_desktop.ui.main_window import MainWindow
+from mlops_desktop.ui.panes import experiments as experiments_pane
 from tests.ui.conftest import answer_next_question, home_filled, run_chart, runs_listed
 
 TRAIN_TIMEOUT = 120_000
@@ -95,23 +98,86 @@ def _select(pane, run_ids: list[str]) -> None:
             )
 
 
+class _HeldReadings:
+    """The Experiments pane's readings of the runs, each read at once but returned only when
+    released: a reading still under way when the user acts, made deterministic."""
+
+    def __init__(self, monkeypatch: pytest.MonkeyPatch) -> None:
+        self.read: list[tuple] = []  # what each reading read, in order
+        self.released: list[threading.Event] = []
+        self.holding = True
+        read_runs = experiments_pane._read_runs
+
+        def held(*args: object) -> tuple:
+            released = threading.Event()
+            if not self.holding:
+                released.set()
+            self.released.append(released)
+            read = read_runs(*args)
+            self.read.append(read)
+            released.wait(30)
+            return read
+
+        monkeypatch.setattr(experiments_pane, "_read_runs", held)
+
+    def hold(self) -> None:
+        """The readings from now on wait to return."""
+        self.holding = True
+
+    def release_all(self) -> None:
+        """The readings waiting return, and those from now on at once."""
+        self.holding = False
+        for released in self.released:
+            released.set()
+
+
 def test_the_runs_are_read_on_a_worker_thread_and_the_newest_reading_is_shown(
-    qtbot: QtBot, window: MainWindow, state, iris
+    qtbot: QtBot, window: MainWindow, state, iris, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """Thousands of runs take a moment to read: the pane is built and painted first, without
-    claiming there are no runs, and a reading overtaken by a newer one is dropped."""
+    claiming there are no runs, and a reading overtaken by a newer one is dropped even when it
+    ends last."""
     (tree,) = _trained(state, "decision_tree")
+    readings = _HeldReadings(monkeypatch)
     pane = window.experiments_pane  # built now
     assert pane.listing is not None and pane.model.rowCount() == 0
     assert pane.stack.currentWidget() is not pane.empty
     first = pane.listing
-    _trained(state, "knn")  # listed again before the first reading is shown
-    assert pane.listing is not first
-    with qtbot.waitSignal(pane.runs_listed) as listed:
-        pass
-    assert listed.signal_triggered and pane.listing is None
+    qtbot.waitUntil(lambda: len(readings.read) == 1)  # it read one run
+    (knn,) = _trained(state, "knn")  # and a second reading starts
+    qtbot.waitUntil(lambda: len(readings.read) == 2)
+    with qtbot.waitSignal(pane.runs_listed):
+        readings.released[1].set()
     assert pane.model.rowCount() == 2 and pane.stack.currentIndex() == 1
-    assert tree["run_id"] in {pane.model.record(r)["run_id"] for r in range(2)}
+    with qtbot.waitSignal(first.finished):  # the first, one run, ends last
+        readings.released[0].set()
+    assert {pane.model.record(r)["run_id"] for r in range(2)} == {tree["run_id"], knn["run_id"]}
+    assert pane.listing is None
+
+
+def test_rows_of_runs_deleted_or_of_another_workspace_show_nothing_while_runs_are_read(
+    qtbot: QtBot, window: MainWindow, state, iris, monkeypatch: pytest.MonkeyPatch, tmp_path
+) -> None:
+    tree, knn = _trained(state, "decision_tree", "knn")
+    pane = runs_listed(qtbot, window)
+    readings = _HeldReadings(monkeypatch)
+    _select(pane, [tree["run_id"]])
+    answer_next_question("Delete")
+    pane.delete_button.click()  # deleted; the table is being read again
+    assert pane.listing is not None and pane.model.rowCount() == 2
+    _select(pane, [knn["run_id"]])
+    _select(pane, [tree["run_id"]])  # its row is still there for a moment
+    assert pane.selected is None and pane.details.toPlainText() == ""
+    readings.release_all()
+    assert [r["run_id"] for r in runs_listed(qtbot, window).model.records] == [knn["run_id"]]
+
+    readings.hold()
+    with qtbot.waitSignal(state.workspace_changed, timeout=30_000):
+        window.open_workspace(tmp_path / "other")  # its runs are not the other workspace's
+    assert pane.listing is not None and pane.model.rowCount() == 0
+    readings.release_all()
+    runs_listed(qtbot, window)
+    assert pane.model.rowCount() == 0 and pane.stack.currentWidget() is pane.empty
 
 
 def test_the_experiment_chooser_fits_the_experiments_read_after_it_was_shown(

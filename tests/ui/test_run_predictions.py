@@ -85,6 +85,28 @@ def test_the_recommended_run_is_marked_with_why_in_its_tooltip(
     assert not window.isVisible()
 
 
+def test_a_recommended_run_opened_from_another_experiment_says_why_it_is_recommended(
+    qtbot: QtBot, window: MainWindow, state: AppState
+) -> None:
+    """Going to a run from another experiment's list (as the Audit pane does): its page says why
+    it is recommended at once, from the marks already found."""
+    datasets.import_file(state.workspace, SAMPLES / "iris.csv")
+    _train(state, "iris", "species", "decision_tree", max_depth=1)
+    _train(state, "iris", "species", "logistic_regression")
+    recipe = training.Recipe(dataset="iris", target="species", algorithm="knn", experiment="Other")
+    training.train(state.workspace, recipe)
+    pane = runs_listed(qtbot, window)
+    _wait_for_recommendations(qtbot, pane)
+    ((recommended, why),) = pane.recommended.items()
+    pane.experiment_choice.setCurrentIndex(pane.experiment_choice.findData("Other"))
+    runs_listed(qtbot, window)
+    assert pane.recommended == {}  # none among the one run listed
+    pane.select_run(recommended)
+    runs_listed(qtbot, window)
+    assert pane.selected["run_id"] == recommended
+    assert f"{RECOMMENDED_MARK}: {why}" in pane.details.toPlainText()
+
+
 def _show_predictions(
     qtbot: QtBot, window: MainWindow, state: AppState, run: dict
 ) -> ExperimentsPane:

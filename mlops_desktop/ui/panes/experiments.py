@@ -109,7 +109,7 @@ def _read_runs(
 
 
 class ExperimentsPane(QWidget):
-    runs_listed = Signal()  # the table shows the runs as the store held them when last read
+    runs_listed = Signal()  # a reading of the runs ended: shown, or the status bar says why not
     trained = Signal(list)  # the runs a training from this pane just recorded
 
     def __init__(self, state: AppState, parent: QWidget | None = None) -> None:
@@ -270,7 +270,14 @@ class ExperimentsPane(QWidget):
         self.stack.setCurrentIndex(1)  # not "no runs yet" before the runs are read
 
         state.runs_changed.connect(self.refresh)
-        state.workspace_changed.connect(self.refresh)
+        state.workspace_changed.connect(self._workspace_changed)
+        self.refresh()
+
+    def _workspace_changed(self) -> None:
+        """The other workspace's runs are not shown, nor clickable, while its runs are read."""
+        self.model.set_records([])
+        self.listed = []
+        self._run_selected()
         self.refresh()
 
     def refresh(self) -> None:
@@ -280,7 +287,7 @@ class ExperimentsPane(QWidget):
         chosen = self.experiment_choice.currentData()
         include_archived = self.show_archived.isChecked()
         task = self.state.workers.run_in_thread(
-            "Listing the runs", lambda: _read_runs(workspace, chosen, include_archived)
+            "Listing the runs", lambda: _read_runs(workspace, chosen, include_archived), owner=self
         )
         task.ask_before_quitting = False  # a look the app takes on its own
         self.listing = task
@@ -309,9 +316,10 @@ class ExperimentsPane(QWidget):
         self.view.resizeColumnsToContents()
 
     def _select_listed(self) -> None:
-        """Once the runs read are shown: the run to select (or the newest) with its details, and
-        the recommendations."""
+        """Once the runs read are shown: the recommendations known for them, then the run to
+        select (or the newest) with its details (which say why it is recommended)."""
         self.listing = None
+        self._update_recommendations()
         ids = [run["run_id"] for run in self.model.records]
         wanted, self.run_to_select = self.run_to_select, None
         if wanted in ids:
@@ -320,7 +328,6 @@ class ExperimentsPane(QWidget):
             self.view.selectRow(0)
         else:
             self._run_selected()
-        self._update_recommendations()
         self.runs_listed.emit()
 
     def _unlisted(self, message: str) -> None:
@@ -362,9 +369,16 @@ class ExperimentsPane(QWidget):
         being read are shown."""
         self.run_to_select = run_id
         self.filter.clear()
+        every_run = self.show_archived.isChecked() and self.experiment_choice.currentIndex() == 0
+        for widget in (self.show_archived, self.experiment_choice):  # one reading, not two
+            widget.blockSignals(True)
         self.show_archived.setChecked(True)
         self.experiment_choice.setCurrentIndex(0)
-        if self.listing is None:  # the table shows every run already
+        for widget in (self.show_archived, self.experiment_choice):
+            widget.blockSignals(False)
+        if not every_run:
+            self.refresh()
+        elif self.listing is None:  # the table shows every run already
             ids = [run["run_id"] for run in self.model.records]
             self.run_to_select = None
             if run_id in ids:
@@ -402,7 +416,12 @@ class ExperimentsPane(QWidget):
             if chosen
             else None
         )
-        self.selected = training.show_run(self.state.workspace, shown["run_id"]) if shown else None
+        try:
+            self.selected = (
+                training.show_run(self.state.workspace, shown["run_id"]) if shown else None
+            )
+        except UserError:  # deleted since the table was read: the reading under way drops it
+            self.selected = None
         self.compare_button.setEnabled(
             run_history.MIN_COMPARED <= len(chosen) <= run_history.MAX_COMPARED
             and self.comparing is None
