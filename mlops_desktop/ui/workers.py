@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from PySide6.QtCore import QObject, QRunnable, QThreadPool, QTimer, Signal
+from shiboken6 import isValid
 
 from mlops_desktop.core.errors import Cancelled, UserError
 from mlops_desktop.worker_process import run_task
@@ -214,18 +215,18 @@ class Workers(QObject):
         self, description: str, function: Callable[[], Any], owner: QObject | None = None
     ) -> Task:
         """Run ``function`` on a thread of the pool. ``owner``, the widget the result is for: if
-        it is deleted first (its window closed), the task is cancelled, so no handler of the
+        it is deleted first (its window closed), the task ends as cancelled, so no handler of the
         result touches what is gone."""
         task = Task(description, self)
         signals = _ThreadSignals(task)
-        # A thread cannot be stopped: a result (or a failure) that arrives after Cancel is dropped.
-        signals.result.connect(
-            lambda kind, payload: task._finish(
-                "cancelled" if task.cancel_requested else kind, payload
-            )
-        )
-        if owner is not None:
-            owner.destroyed.connect(task.cancel)
+
+        def finish(kind: str, payload: Any) -> None:
+            # A thread cannot be stopped: a result (or a failure) that arrives after Cancel, or
+            # after its owner was deleted, is dropped.
+            dropped = task.cancel_requested or (owner is not None and not isValid(owner))
+            task._finish("cancelled" if dropped else kind, payload)
+
+        signals.result.connect(finish)
         self._track(task)
         self._pool.start(_Runnable(function, signals))
         return task
