@@ -320,15 +320,21 @@ class ExperimentsPane(QWidget):
         select (or the newest) with its details (which say why it is recommended)."""
         self.listing = None
         self._update_recommendations()
-        ids = [run["run_id"] for run in self.model.records]
         wanted, self.run_to_select = self.run_to_select, None
-        if wanted in ids:
-            self.view.selectRow(ids.index(wanted))
-        elif ids:
-            self.view.selectRow(0)
-        else:
-            self._run_selected()
+        if not self._select_row_of(wanted):  # the run asked for (select_run), else the newest
+            if self.model.rowCount():
+                self.view.selectRow(0)
+            else:
+                self._run_selected()  # none: the details and buttons say so
         self.runs_listed.emit()
+
+    def _select_row_of(self, run_id: str | None) -> bool:
+        """Select this run's row, if the table shows it."""
+        ids = [run["run_id"] for run in self.model.records]
+        if run_id not in ids:
+            return False
+        self.view.selectRow(ids.index(run_id))
+        return True
 
     def _unlisted(self, message: str) -> None:
         self.listing = None
@@ -336,8 +342,8 @@ class ExperimentsPane(QWidget):
         self.state.status_message.emit(message)
         self.runs_listed.emit()
 
-    def _fill_experiment_choice(self, listed: list[dict[str, Any]]) -> str | None:
-        """Lists the experiments in the chooser, keeping the chosen one; returns its name."""
+    def _fill_experiment_choice(self, listed: list[dict[str, Any]]) -> None:
+        """Lists the experiments in the chooser, keeping the chosen one."""
         chosen = self.experiment_choice.currentData()
         choice = self.experiment_choice
         choice.blockSignals(True)
@@ -362,7 +368,6 @@ class ExperimentsPane(QWidget):
             if archived
             else f"Hide '{name}' from the lists; its runs are kept and can be restored"
         )
-        return name
 
     def select_run(self, run_id: str) -> None:
         """Show every run (archived experiments' too) and select this one, now or once the runs
@@ -379,10 +384,8 @@ class ExperimentsPane(QWidget):
         if not every_run:
             self.refresh()
         elif self.listing is None:  # the table shows every run already
-            ids = [run["run_id"] for run in self.model.records]
             self.run_to_select = None
-            if run_id in ids:
-                self.view.selectRow(ids.index(run_id))
+            self._select_row_of(run_id)
 
     def open_training_dialog(self, dataset: str | None = None) -> TrainingDialog | None:
         if not datasets.list_datasets(self.state.workspace):
